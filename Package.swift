@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// A Swift re-creation of CMS's workload management system (ReqMgr → WorkQueue → WMAgent)
+// as a file-system-driven batch pipeline on spool directories. No package dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "WMSpool",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SpoolKit", targets: ["SpoolKit"]),
+        .library(name: "WMCore", targets: ["WMCore"]),
+    ],
+    dependencies: [],
+    targets: [
+        // The substrate: durable publish, claim by rename, scan, quarantine, locks. Knows nothing of CMS.
+        .target(name: "SpoolKit"),
+        // Job-splitting algorithms, faithful to WMCore's JobSplitting package. Pure functions.
+        .target(name: "JobSplitting"),
+        // The CMSSW framework job report (FJR XML): streaming reader and writer.
+        .target(name: "FrameworkJobReport"),
+        // The small binary event-file format used by wm-cmsrun, and file checksums (adler32, cksum).
+        .target(name: "EventFiles"),
+        // The domain: documents, state tables, requests, work-queue policies, retry rules, naming, config.
+        .target(name: "WMCore", dependencies: ["JobSplitting"]),
+        // One file per stage: each stage's logic as a function over a spool.
+        .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
+
+        .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit"]),
+        .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
+        .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The EventFiles module; see Package.swift for its role.

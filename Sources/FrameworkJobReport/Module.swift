@@ -1,0 +1,1 @@
+// The FrameworkJobReport module; see Package.swift for its role.

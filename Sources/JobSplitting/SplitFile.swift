@@ -1,0 +1,108 @@
+/// A file as the splitting algorithms see it: WMCore's `DataStructs.File` with its runs and lumis.
+///
+/// The field set mirrors the `input_files` specs of WMCore's reference splitting outputs
+/// (`lfn`, `size`, `events`, `first_event`, `last_event`, `locations`, `runs`), plus what the
+/// merge and harvest algorithms need (`insertTime`, `parents`, `merged`).
+public struct SplitFile: Codable, Hashable, Sendable {
+    /// The logical file name, unique in the system.
+    public var lfn: String
+    /// Size in bytes.
+    public var size: Int
+    /// Number of events in the file.
+    public var events: Int
+    /// First event number (EventBased real files start their ranges here; the MC fake file's first event).
+    public var firstEvent: Int
+    /// Last event number (the MC fake file's last event; 0 for ordinary files).
+    public var lastEvent: Int
+    /// Storage locations (PNNs) holding the file.
+    public var locations: [String]
+    /// Runs with their lumi sections, in the order they were added.
+    public var runs: [FileRun]
+    /// When the file entered its fileset (seconds since the epoch); merge algorithms age files with it.
+    public var insertTime: Double
+    /// LFNs of the file's parents (merge algorithms group by parent).
+    public var parents: [String]
+    /// Whether the file is already merged.
+    public var merged: Bool
+
+    /// Makes a file; only the LFN is required.
+    public init(lfn: String, size: Int = 0, events: Int = 0, firstEvent: Int = 0, lastEvent: Int = 0,
+                locations: [String] = [], runs: [FileRun] = [], insertTime: Double = 0,
+                parents: [String] = [], merged: Bool = false) {
+        self.lfn = lfn
+        self.size = size
+        self.events = events
+        self.firstEvent = firstEvent
+        self.lastEvent = lastEvent
+        self.locations = locations
+        self.runs = runs
+        self.insertTime = insertTime
+        self.parents = parents
+        self.merged = merged
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case lfn, size, events, firstEvent = "first_event", lastEvent = "last_event", locations, runs
+        case insertTime = "insert_time", parents, merged
+    }
+
+    /// Decodes the reference form (`runs` as `[[run, [lumis]]]`); keys beyond `lfn` are optional.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lfn = try c.decode(String.self, forKey: .lfn)
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? 0
+        events = try c.decodeIfPresent(Int.self, forKey: .events) ?? 0
+        firstEvent = try c.decodeIfPresent(Int.self, forKey: .firstEvent) ?? 0
+        lastEvent = try c.decodeIfPresent(Int.self, forKey: .lastEvent) ?? 0
+        locations = try c.decodeIfPresent([String].self, forKey: .locations) ?? []
+        runs = try c.decodeIfPresent([FileRun].self, forKey: .runs) ?? []
+        insertTime = try c.decodeIfPresent(Double.self, forKey: .insertTime) ?? 0
+        parents = try c.decodeIfPresent([String].self, forKey: .parents) ?? []
+        merged = try c.decodeIfPresent(Bool.self, forKey: .merged) ?? false
+    }
+
+    /// Encodes the reference form.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lfn, forKey: .lfn)
+        try c.encode(size, forKey: .size)
+        try c.encode(events, forKey: .events)
+        try c.encode(firstEvent, forKey: .firstEvent)
+        try c.encode(lastEvent, forKey: .lastEvent)
+        try c.encode(locations, forKey: .locations)
+        try c.encode(runs, forKey: .runs)
+        if insertTime != 0 { try c.encode(insertTime, forKey: .insertTime) }
+        if !parents.isEmpty { try c.encode(parents, forKey: .parents) }
+        if merged { try c.encode(merged, forKey: .merged) }
+    }
+}
+
+/// One run of a file and the lumi sections of that run the file holds.
+///
+/// Encoded as WMCore's reference form `[run, [lumi, ...]]`.
+public struct FileRun: Codable, Hashable, Sendable {
+    /// The run number.
+    public var run: Int
+    /// Lumi section numbers, in the order they were added.
+    public var lumis: [Int]
+
+    /// Makes a run with its lumis.
+    public init(run: Int, lumis: [Int]) {
+        self.run = run
+        self.lumis = lumis
+    }
+
+    /// Decodes `[run, [lumis]]`.
+    public init(from decoder: Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        run = try c.decode(Int.self)
+        lumis = try c.decode([Int].self)
+    }
+
+    /// Encodes `[run, [lumis]]`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(run)
+        try c.encode(lumis)
+    }
+}

@@ -1,0 +1,1 @@
+// The SpoolKit module: the substrate.

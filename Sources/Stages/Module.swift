@@ -1,0 +1,1 @@
+// The Stages module; see Package.swift for its role.

@@ -1,0 +1,1 @@
+// The WMCore module; see Package.swift for its role.
