@@ -1,0 +1,120 @@
+import JobSplitting
+
+/// The schema version of job documents this code reads and writes.
+public let jobSchemaVersion = 1
+
+/// A WMBS job: everything the stages after the job creator need, plus its history.
+///
+/// Stored as `<name>.json` in `jobs/<state>/`. Unknown keys survive (see `Annotated`).
+public struct JobBody: StatefulBody, Hashable {
+    /// Schema version of the document (`jobSchemaVersion`).
+    public var schema: Int
+    /// Unique job name (WMCore: `<uuid>-<n>`), also the file name.
+    public var name: String
+    /// The request (workflow) name.
+    public var workflow: String
+    /// The task path, e.g. `/Workflow/GenSim/GenSimMergeRAWSIMoutput`.
+    public var task: String
+    /// Task type: Production, Processing, Merge, Cleanup, LogCollect, Harvesting, Skim, Repack, Express.
+    public var taskType: String
+    /// The subscription that made the job.
+    public var subscription: String
+    /// Input files with their runs and lumis.
+    public var inputFiles: [SplitFile]
+    /// What part of the input to process.
+    public var mask: JobMask
+    /// Retries so far (moving to killed adds 99999, leaving a cool-off state adds 1).
+    public var retryCount: Int
+    /// Sites (PSNs) the job may run at.
+    public var possibleSites: [String]
+    /// Submit priority: task-type priority × 10^7 + request priority.
+    public var priority: Int
+    /// Estimated wall time in seconds.
+    public var estimatedTime: Double
+    /// Estimated disk in kB.
+    public var estimatedDisk: Double
+    /// Estimated memory in MB.
+    public var estimatedMemory: Double
+    /// The batch system's id for the current submission.
+    public var batchID: String?
+    /// The site the current submission went to.
+    public var site: String?
+    /// Exit codes in the order they happened (one per failed attempt).
+    public var exitCodes: [Int]
+    /// Extra payload settings (WMCore's baggage), e.g. events per lumi, faults for tests.
+    public var baggage: [String: JSONValue]
+    /// Output modules and where their files go: module label → output spec.
+    public var outputs: [String: JobOutputSpec]
+    /// The recorded state.
+    public var state: JobState
+    /// Every transition, oldest first.
+    public var history: [Transition]
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
+        case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs
+        case state, history
+    }
+
+    /// Makes a job in state `new` with an empty history.
+    public init(name: String, workflow: String, task: String, taskType: String, subscription: String,
+                inputFiles: [SplitFile], mask: JobMask = JobMask(), possibleSites: [String] = [],
+                priority: Int = 0, estimatedTime: Double = 0, estimatedDisk: Double = 0,
+                estimatedMemory: Double = 0, baggage: [String: JSONValue] = [:],
+                outputs: [String: JobOutputSpec] = [:]) {
+        schema = jobSchemaVersion
+        self.name = name
+        self.workflow = workflow
+        self.task = task
+        self.taskType = taskType
+        self.subscription = subscription
+        self.inputFiles = inputFiles
+        self.mask = mask
+        retryCount = 0
+        self.possibleSites = possibleSites
+        self.priority = priority
+        self.estimatedTime = estimatedTime
+        self.estimatedDisk = estimatedDisk
+        self.estimatedMemory = estimatedMemory
+        exitCodes = []
+        self.baggage = baggage
+        self.outputs = outputs
+        state = .new
+        history = []
+    }
+
+    /// WMCore's retry counting: killed adds 99999; leaving a cool-off state adds 1.
+    public mutating func willMove(from: JobState, to: JobState) {
+        if to == .killed && from != .killed { retryCount += 99999 }
+        if from.isCooloff && to != .killed { retryCount += 1 }
+    }
+
+    /// The idempotency key of the current submission: job name plus retry count.
+    public var submissionKey: String { "\(name)-\(retryCount)" }
+}
+
+/// Where one output module of a job writes, and what it holds.
+public struct JobOutputSpec: Codable, Hashable, Sendable {
+    /// Data tier, e.g. `GEN-SIM`.
+    public var dataTier: String
+    /// The dataset the output belongs to, `/PD/ProcessedDataset/TIER`.
+    public var dataset: String
+    /// LFN directory the file goes to (unmerged or merged base plus the LFN layout).
+    public var lfnBase: String
+    /// True when the output is already merged (merge jobs, straight-to-merge).
+    public var merged: Bool
+    /// Trigger-bit filter (0 keeps every event).
+    public var filterMask: UInt64
+
+    /// Makes an output spec.
+    public init(dataTier: String, dataset: String, lfnBase: String, merged: Bool, filterMask: UInt64 = 0) {
+        self.dataTier = dataTier
+        self.dataset = dataset
+        self.lfnBase = lfnBase
+        self.merged = merged
+        self.filterMask = filterMask
+    }
+}
+
+/// A job document as stored: the typed body plus any keys operators added.
+public typealias JobDocument = Annotated<JobBody>

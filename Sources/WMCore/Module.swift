@@ -1,1 +1,0 @@
-// The WMCore module; see Package.swift for its role.
