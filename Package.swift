@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "WMSpool",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SpoolKit", targets: ["SpoolKit"]),
         .library(name: "WMCore", targets: ["WMCore"]),

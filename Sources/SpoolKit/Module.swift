@@ -1,1 +1,0 @@
-// The SpoolKit module: the substrate.

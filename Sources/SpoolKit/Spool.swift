@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// How hard the spool works to make changes survive a power cut.
+public enum Durability: String, Sendable, Codable {
+    /// `fsync` every new file before it is published and every touched directory after (the default).
+    case full
+    /// No `fsync`: atomic but not durable. For throw-away spools in tests and demos only.
+    case none
+}
+
+/// A spool: a root directory whose sub-directories are queues of documents.
+///
+/// Every change is a `rename(2)` or a no-clobber publish; new content is written in the spool's own
+/// `.tmp/` (same file system) and synced before it becomes visible. The spool knows nothing of what
+/// the documents mean.
+public struct Spool: Sendable {
+    /// Absolute path of the spool's root directory.
+    public let root: String
+    /// Whether publishes and moves are made durable with `fsync`.
+    public let durability: Durability
+
+    /// The folder for temporary files, inside the spool so renames never cross file systems.
+    public var temporaryDirectory: String { root + "/.tmp" }
+
+    /// Opens (and if needed creates) a spool at `root`.
+    public init(root: String, durability: Durability = .full) throws {
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        if !r.hasPrefix("/") {
+            if let cwdPointer = getcwd(nil, 0) {
+                let cwd = String(cString: cwdPointer)
+                free(cwdPointer)
+                r = r == "." ? cwd : cwd + "/" + r
+            }
+        }
+        self.root = r
+        self.durability = durability
+        try SystemCall.makeDirectories(temporaryDirectory)
+    }
+
+    /// The absolute path of a spool-relative path such as `jobs/created`.
+    public func path(_ relative: String) -> String {
+        relative.isEmpty ? root : root + "/" + relative
+    }
+
+    /// Creates spool-relative directories (and parents) that do not exist yet.
+    public func ensureDirectories(_ relatives: [String]) throws {
+        for relative in relatives { try SystemCall.makeDirectories(path(relative)) }
+    }
+
+    /// The quarantine folder for a directory: `corrupt/` beside it (`jobs/created` → `jobs/corrupt`).
+    public func corruptDirectory(for directory: String) -> String {
+        let parent = NSStringPath(directory).deletingLastComponent
+        return parent.isEmpty ? "corrupt" : parent + "/corrupt"
+    }
+
+    /// Reads a document; nil when it is no longer there (another process moved it).
+    public func read(_ name: String, in directory: String, limit: Int = 64 << 20) throws -> [UInt8]? {
+        do {
+            return try SystemCall.readFile(path(directory) + "/" + name, limit: limit)
+        } catch let error as SystemCallError where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// Publishes new content durably under `name` in `directory`, never replacing anything.
+    ///
+    /// Temporary file in `.tmp/`, every write checked, `fsync`, no-clobber rename, `fsync` of the directory.
+    @discardableResult
+    public func publish(_ bytes: [UInt8], as name: String, in directory: String) throws -> PublishOutcome {
+        let batch = SpoolBatch(spool: self)
+        try batch.publish(bytes, as: name, in: directory)
+        let report = try batch.commit()
+        return report.conflicts.isEmpty ? .published : .nameTaken(quarantinedAs: report.conflicts[0].quarantinedAs)
+    }
+
+    /// Moves a document between directories by `rename(2)`, never replacing anything; durable at return.
+    public func move(_ name: String, from source: String, to target: String) throws -> NoClobberRename.Outcome {
+        let batch = SpoolBatch(spool: self)
+        let outcome = try batch.move(name, from: source, to: target)
+        try batch.commit()
+        return outcome
+    }
+
+    /// Runs `body` with a batch and commits it: one sync per touched directory (group commit).
+    @discardableResult
+    public func inBatch(_ body: (SpoolBatch) throws -> Void) throws -> SpoolBatch.CommitReport {
+        let batch = SpoolBatch(spool: self)
+        try body(batch)
+        return try batch.commit()
+    }
+
+    /// A name unique to this process and moment: `<seconds>.<microseconds>.<pid>.<counter>`.
+    public static func uniqueName() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let n = UniqueCounter.next()
+        return "\(ts.tv_sec).\(ts.tv_nsec / 1000).\(getpid()).\(n)"
+    }
+}
+
+/// The outcome of a publish.
+public enum PublishOutcome: Equatable, Sendable {
+    /// The document is visible under its name.
+    case published
+    /// A document of that name already existed; the new content was quarantined at the given path.
+    case nameTaken(quarantinedAs: String)
+}
+
+/// A process-wide counter for unique names.
+enum UniqueCounter {
+    private static let value = Atomic<UInt64>(0)
+
+    static func next() -> UInt64 {
+        value.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+}

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A group of spool changes made durable together (group commit).
+///
+/// New content is written to `.tmp/` at once but becomes visible only at `commit()`: then every
+/// staged file is synced (one `syncfs` for a batch, `fsync` for a single file), renamed into place,
+/// and each touched directory is synced once. Moves happen at once (they are single renames) and
+/// their directories are synced at commit. A crash before commit leaves at most temporary files,
+/// which `purgeTemporaryFiles` removes after a day.
+public final class SpoolBatch {
+    /// The spool the batch changes.
+    public let spool: Spool
+
+    private struct Staged {
+        var temporaryPath: String
+        var directory: String
+        var name: String
+        /// True for a replacement of an existing document's content (plain rename over it).
+        var replaces: Bool
+    }
+
+    private var staged: [Staged] = []
+    private var touchedDirectories: Set<String> = []
+    private var committed = false
+
+    /// A staged publish whose name was already taken at commit.
+    public struct Conflict: Sendable, Equatable {
+        /// Spool-relative directory.
+        public var directory: String
+        /// The name that was taken.
+        public var name: String
+        /// Spool-relative path where the new content was quarantined.
+        public var quarantinedAs: String
+    }
+
+    /// What a commit did.
+    public struct CommitReport: Sendable {
+        /// Documents made visible (publishes and replacements).
+        public var published: Int
+        /// Publishes that found their name taken (their content is quarantined, never dropped).
+        public var conflicts: [Conflict]
+        /// Directories synced.
+        public var directoriesSynced: Int
+    }
+
+    /// Makes an empty batch.
+    public init(spool: Spool) {
+        self.spool = spool
+    }
+
+    /// Number of staged content changes not yet committed.
+    public var pendingCount: Int { staged.count }
+
+    /// Stages new content to appear as `name` in `directory` at commit; never replaces a document.
+    public func publish(_ bytes: [UInt8], as name: String, in directory: String) throws {
+        let temp = try writeTemporary(bytes, hint: name)
+        staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: false))
+    }
+
+    /// Stages a replacement of the content of an existing document (temporary file + rename over it).
+    public func replaceContent(of name: String, in directory: String, with bytes: [UInt8]) throws {
+        let temp = try writeTemporary(bytes, hint: name)
+        staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: true))
+    }
+
+    /// Moves a document by `rename(2)` now; never replaces anything. Losing a race is `.sourceMissing`.
+    public func move(_ name: String, from source: String, to target: String) throws -> NoClobberRename.Outcome {
+        let outcome = try NoClobberRename.rename(spool.path(source) + "/" + name, spool.path(target) + "/" + name)
+        if outcome == .moved {
+            touchedDirectories.insert(source)
+            touchedDirectories.insert(target)
+        }
+        return outcome
+    }
+
+    /// Moves a document into its new state first, then stages its new content in place.
+    ///
+    /// A crash between the two leaves one copy, in the new directory, with the old content: the
+    /// recorded state then differs from the directory, which the stages' reconcile step repairs.
+    public func moveReplacingContent(_ name: String, from source: String, to target: String,
+                                     with bytes: [UInt8]) throws -> NoClobberRename.Outcome {
+        let outcome = try move(name, from: source, to: target)
+        if outcome == .moved { try replaceContent(of: name, in: target, with: bytes) }
+        return outcome
+    }
+
+    /// Marks a directory whose entries changed outside the batch, so commit syncs it.
+    public func touch(_ directory: String) {
+        touchedDirectories.insert(directory)
+    }
+
+    /// Makes everything staged visible and durable. The batch can't be reused afterwards.
+    @discardableResult
+    public func commit() throws -> CommitReport {
+        precondition(!committed, "a SpoolBatch commits once")
+        committed = true
+        if spool.durability == .full && !staged.isEmpty { try syncStagedFiles() }
+        var conflicts: [Conflict] = []
+        var published = 0
+        for item in staged {
+            let target = spool.path(item.directory) + "/" + item.name
+            if item.replaces {
+                try SystemCall.rename(item.temporaryPath, target)
+                published += 1
+            } else {
+                switch try NoClobberRename.rename(item.temporaryPath, target) {
+                case .moved: published += 1
+                case .targetExists: conflicts.append(try quarantineConflict(item))
+                case .sourceMissing:
+                    throw SystemCallError(call: "rename", path: item.temporaryPath, errno: ENOENT)
+                }
+            }
+            touchedDirectories.insert(item.directory)
+        }
+        staged.removeAll()
+        var synced = 0
+        if spool.durability == .full {
+            for directory in touchedDirectories.sorted() {
+                try SystemCall.fsyncDirectory(spool.path(directory))
+                synced += 1
+            }
+        }
+        touchedDirectories.removeAll()
+        return CommitReport(published: published, conflicts: conflicts, directoriesSynced: synced)
+    }
+
+    private func syncStagedFiles() throws {
+        if staged.count == 1 {
+            let path = staged[0].temporaryPath
+            let fd = try SystemCall.open(path, O_RDONLY)
+            defer { _ = Glibc.close(fd) }
+            try SystemCall.fsync(fd, path: path)
+            return
+        }
+        guard let syncfs = SystemCall.syncfs else {
+            for item in staged {
+                let fd = try SystemCall.open(item.temporaryPath, O_RDONLY)
+                defer { _ = Glibc.close(fd) }
+                try SystemCall.fsync(fd, path: item.temporaryPath)
+            }
+            return
+        }
+        let fd = try SystemCall.open(spool.temporaryDirectory, O_RDONLY | O_DIRECTORY)
+        defer { _ = Glibc.close(fd) }
+        _ = try SystemCall.check("syncfs", spool.temporaryDirectory) { syncfs(fd) }
+    }
+
+    private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
+        let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        do {
+            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
+        } catch {
+            _ = Glibc.close(fd)
+            throw error
+        }
+        try SystemCall.close(fd, path: path)
+        return path
+    }
+
+    private func quarantineConflict(_ item: Staged) throws -> Conflict {
+        let corrupt = spool.corruptDirectory(for: item.directory)
+        try SystemCall.makeDirectories(spool.path(corrupt))
+        let name = item.name + ".conflict-" + Spool.uniqueName()
+        try SystemCall.rename(item.temporaryPath, spool.path(corrupt) + "/" + name)
+        let reason = "\(item.directory)/\(item.name): a document of this name already exists; "
+            + "the new content was kept here instead of overwriting it\n"
+        let reasonTemp = try writeTemporary(Array(reason.utf8), hint: name)
+        try SystemCall.rename(reasonTemp, spool.path(corrupt) + "/" + name + ".reason")
+        touchedDirectories.insert(corrupt)
+        return Conflict(directory: item.directory, name: item.name, quarantinedAs: corrupt + "/" + name)
+    }
+}

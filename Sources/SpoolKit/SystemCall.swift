@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error from a system call, naming the call, the path and the errno.
+public struct SystemCallError: Error, Equatable, CustomStringConvertible {
+    /// The call that failed, e.g. `rename`.
+    public var call: String
+    /// The path (or paths, `a → b`) it acted on.
+    public var path: String
+    /// The errno value.
+    public var errno: Int32
+
+    public var description: String {
+        "\(call)(\(path)) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+    }
+}
+
+/// Thin errno-checked wrappers over the POSIX calls the spool needs.
+///
+/// Each reads `errno` at once, retries on `EINTR`, and throws `SystemCallError` naming the call and path.
+public enum SystemCall {
+    @inline(never)
+    static func check(_ call: String, _ path: @autoclosure () -> String, _ body: () -> Int32) throws -> Int32 {
+        while true {
+            let r = body()
+            if r >= 0 { return r }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemCallError(call: call, path: path(), errno: e)
+        }
+    }
+
+    /// `syncfs(2)` (flush one whole file system), looked up through `dlsym`; nil where absent.
+    static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+    }()
+
+    /// `open(2)` with `O_CLOEXEC` added.
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+        try check("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// `close(2)`; EINTR is not retried (Linux closes the fd anyway), other errors are thrown.
+    public static func close(_ fd: Int32, path: String) throws {
+        if Glibc.close(fd) != 0 {
+            let e = Glibc.errno
+            if e != EINTR { throw SystemCallError(call: "close", path: path, errno: e) }
+        }
+    }
+
+    /// Writes all of `bytes`, checking every write count.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                let e = Glibc.errno
+                if e == EINTR { continue }
+                throw SystemCallError(call: "write", path: path, errno: e)
+            }
+            if n == 0 { throw SystemCallError(call: "write", path: path, errno: EIO) }
+            offset += n
+        }
+    }
+
+    /// Reads a whole file into memory, refusing files larger than `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY | O_NOFOLLOW)
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        _ = try check("fstat", path) { fstat(fd, &st) }
+        if (st.st_mode & S_IFMT) != S_IFREG { throw SystemCallError(call: "read", path: path, errno: EISDIR) }
+        if Int(st.st_size) > limit { throw SystemCallError(call: "read", path: path, errno: EFBIG) }
+        var buffer = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)
+        var total = 0
+        while true {
+            if total == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: max(4096, buffer.count))) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 {
+                let e = Glibc.errno
+                if e == EINTR { continue }
+                throw SystemCallError(call: "read", path: path, errno: e)
+            }
+            if n == 0 { break }
+            total += n
+            if total > limit { throw SystemCallError(call: "read", path: path, errno: EFBIG) }
+        }
+        buffer.removeSubrange(total...)
+        return buffer
+    }
+
+    /// `fsync(2)` of an open descriptor.
+    public static func fsync(_ fd: Int32, path: String) throws {
+        _ = try check("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    /// Opens a directory and `fsync`s it, making entries created or removed in it durable.
+    public static func fsyncDirectory(_ path: String) throws {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { _ = Glibc.close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    /// `rename(2)`: atomically replaces `to` if it exists.
+    public static func rename(_ from: String, _ to: String) throws {
+        _ = try check("rename", "\(from) → \(to)") { Glibc.rename(from, to) }
+    }
+
+    /// `link(2)`: never overwrites.
+    public static func link(_ from: String, _ to: String) throws {
+        _ = try check("link", "\(from) → \(to)") { Glibc.link(from, to) }
+    }
+
+    /// `unlink(2)`.
+    public static func unlink(_ path: String) throws {
+        _ = try check("unlink", path) { Glibc.unlink(path) }
+    }
+
+    /// `mkdir -p`: creates the directory and its parents; existing directories are fine.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        if isDirectory(path) { return }
+        let parent = NSStringPath(path).deletingLastComponent
+        if !parent.isEmpty && parent != path { try makeDirectories(parent, mode: mode) }
+        if Glibc.mkdir(path, mode) != 0 {
+            let e = Glibc.errno
+            if e == EEXIST && isDirectory(path) { return }
+            throw SystemCallError(call: "mkdir", path: path, errno: e)
+        }
+    }
+
+    /// `lstat(2)`, or nil when the path does not exist.
+    public static func lstat(_ path: String) throws -> stat? {
+        var st = stat()
+        if Glibc.lstat(path, &st) == 0 { return st }
+        let e = Glibc.errno
+        if e == ENOENT || e == ENOTDIR { return nil }
+        throw SystemCallError(call: "lstat", path: path, errno: e)
+    }
+
+    /// True when `path` is a directory (following no links).
+    public static func isDirectory(_ path: String) -> Bool {
+        guard let st = try? lstat(path) else { return false }
+        return (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// True when something exists at `path` (a dangling link counts).
+    public static func exists(_ path: String) -> Bool {
+        (try? lstat(path)) != nil
+    }
+
+    /// Names in a directory with their kinds, from `readdir` only (no `stat`, no `open`).
+    ///
+    /// `visit` returns false to stop early. `.` and `..` are skipped.
+    public static func forEachEntry(in directory: String, _ visit: (String, EntryKind) throws -> Bool) throws {
+        guard let dir = opendir(directory) else {
+            throw SystemCallError(call: "opendir", path: directory, errno: Glibc.errno)
+        }
+        defer { closedir(dir) }
+        while true {
+            Glibc.errno = 0
+            guard let entry = readdir(dir) else {
+                let e = Glibc.errno
+                if e != 0 { throw SystemCallError(call: "readdir", path: directory, errno: e) }
+                return
+            }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            let kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN): kind = .unknown
+            default: kind = .other
+            }
+            if try !visit(name, kind) { return }
+        }
+    }
+
+    /// Seconds since the epoch, with sub-second precision.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// What a directory entry is, as `readdir` reports it.
+public enum EntryKind: Sendable {
+    case file, directory, symlink, other, unknown
+}
+
+/// Minimal path helpers (no Foundation in the hot path).
+struct NSStringPath {
+    let path: String
+    init(_ path: String) { self.path = path }
+    var deletingLastComponent: String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "" }
+        if slash == p.startIndex { return "/" }
+        return String(p[..<slash])
+    }
+}
+
+extension String {
+    /// The path with its last component removed.
+    var deletingLastPathComponentForSpool: String { NSStringPath(self).deletingLastComponent }
+}
