@@ -25,11 +25,20 @@ let package = Package(
         // One file per stage: each stage's logic as a function over a spool.
         .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
 
-        .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit"]),
+        // The operator's tool.
+        .executableTarget(name: "wmctl", dependencies: ["Stages"]),
+        // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
+        .executableTarget(name: "spool-torture", dependencies: ["SpoolKit"]),
+        // The substrate benchmark (release build).
+        .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit"]),
+
+        // Helpers shared by the test targets (temporary spools, built executables, seeded randomness).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit", "TestSupport"]),
         .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
     ]
 )

@@ -35,6 +35,11 @@ public struct Annotated<Body: DocumentBody>: Codable, Sendable {
         set { body[keyPath: keyPath] = newValue }
     }
 
+    /// Reads a read-only property of the body.
+    public subscript<T>(dynamicMember keyPath: KeyPath<Body, T>) -> T {
+        body[keyPath: keyPath]
+    }
+
     /// Decodes the body and keeps every other key.
     public init(from decoder: Decoder) throws {
         body = try Body(from: decoder)

@@ -1,0 +1,170 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// A spool area whose documents follow a state table: one folder per state (`jobs/created`, ...).
+///
+/// This is where "the directory is the state" lives: every document a stage scans goes through
+/// `load`, which reconciles the recorded state with the folder it was found in and quarantines what
+/// cannot be read, with a reason naming the file, the field and what was expected.
+public struct DocumentArea<Body: StatefulBody> {
+    /// The spool.
+    public let spool: Spool
+    /// The area's folder, e.g. `jobs`.
+    public let area: String
+    /// The schema version this code reads.
+    public let schemaVersion: Int
+    /// File-name suffix of documents.
+    public let suffix = ".json"
+
+    /// Makes an area handle; `ensureFolders()` creates the folders.
+    public init(spool: Spool, area: String, schemaVersion: Int) {
+        self.spool = spool
+        self.area = area
+        self.schemaVersion = schemaVersion
+    }
+
+    /// The spool-relative folder of a state.
+    public func folder(_ state: Body.State) -> String { area + "/" + state.rawValue }
+
+    /// Creates every state folder and `corrupt/`.
+    public func ensureFolders() throws {
+        try spool.ensureDirectories(Body.State.allCases.map { folder($0) } + [area + "/corrupt"])
+    }
+
+    /// The file name of a document.
+    public func fileName(_ name: String) -> String { name + suffix }
+
+    /// The document name of a file, or nil for files that are not documents of this area.
+    public func documentName(_ fileName: String) -> String? {
+        fileName.hasSuffix(suffix) ? String(fileName.dropLast(suffix.count)) : nil
+    }
+
+    /// Lists up to `limit` document names in a state folder, in order, quarantining non-documents.
+    public func scan(_ state: Body.State, limit: Int = Int.max, order: ScanOrder = .name,
+                     log: Logger? = nil) throws -> [String] {
+        let dir = folder(state)
+        let result = try spool.scan(dir, limit: limit, order: order)
+        for entry in result.ignored {
+            log?.warning("quarantined", ["file": dir + "/" + entry.name, "reason": entry.explanation])
+            try spool.quarantine(entry.name, in: dir, reason: entry.explanation)
+        }
+        var names: [String] = []
+        for file in result.names {
+            if let name = documentName(file) {
+                names.append(name)
+            } else {
+                let why = "'\(file)' does not end in '\(suffix)'; documents in \(dir) are named <name>\(suffix)"
+                log?.warning("quarantined", ["file": dir + "/" + file, "reason": why])
+                try spool.quarantine(file, in: dir, reason: why)
+            }
+        }
+        return names
+    }
+
+    /// The outcome of loading a document.
+    public enum Loaded {
+        /// The document, its recorded state now equal to its folder.
+        case document(Annotated<Body>)
+        /// The document was gone (another process took it).
+        case gone
+        /// The document was quarantined for the given reason.
+        case quarantined(reason: String)
+    }
+
+    /// Reads a document from a state folder and applies the directory-is-the-state rule.
+    ///
+    /// When the recorded state differs from the folder, a move was not yet recorded (a crash between
+    /// rename and rewrite, or an operator's `mv`): if the table allows it the transition is recorded
+    /// with actor `operator` and the document rewritten in place; otherwise it is quarantined with a
+    /// reason naming both states. Unreadable documents are quarantined too.
+    public func load(_ name: String, in state: Body.State, now: Double = SystemCall.now(),
+                     log: Logger? = nil) throws -> Loaded {
+        let dir = folder(state)
+        let file = fileName(name)
+        guard let bytes = try spool.read(file, in: dir) else { return .gone }
+        switch decode(bytes, file: dir + "/" + file) {
+        case .failure(let problem):
+            return try quarantine(file, in: dir, reason: problem.description, log: log)
+        case .success(var doc):
+            if doc.name != name {
+                return try quarantine(file, in: dir, reason: "\(dir)/\(file): field 'name' is '\(doc.name)', expected '\(name)' (the file name)", log: log)
+            }
+            if doc.state == state { return .document(doc) }
+            let recorded = doc.state
+            guard recorded.canMove(to: state) else {
+                let why = "\(dir)/\(file): recorded state '\(recorded.rawValue)' but found in '\(state.rawValue)/'; "
+                    + "the \(String(describing: Body.State.self)) table does not allow \(recorded.rawValue) → \(state.rawValue)"
+                return try quarantine(file, in: dir, reason: why, log: log)
+            }
+            try doc.transition(to: state, actor: "operator", reason: "found in \(state.rawValue)/ (moved by hand or before a crash)", at: now)
+            try spool.inBatch { batch in
+                try batch.replaceContent(of: file, in: dir, with: try encode(doc))
+            }
+            log?.info("recorded move", ["document": name, "from": recorded.rawValue, "to": state.rawValue, "actor": "operator"])
+            return .document(doc)
+        }
+    }
+
+    /// Decodes a document, checking its schema version; failures are explained in words.
+    public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
+        if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }
+        do {
+            let probe = try JSONDecoder().decode(SchemaProbe.self, from: Data(bytes))
+            guard probe.schema == schemaVersion else {
+                return .failure(DocumentProblem("\(file): field 'schema' is \(probe.schema.map(String.init) ?? "missing"), expected \(schemaVersion)"))
+            }
+            return .success(try JSONDecoder().decode(Annotated<Body>.self, from: Data(bytes)))
+        } catch {
+            return .failure(DocumentProblem(describeDecodingError(error, file: file)))
+        }
+    }
+
+    /// Encodes a document (sorted keys, so files diff well).
+    public func encode(_ doc: Annotated<Body>) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var bytes = Array(try encoder.encode(doc))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    private func quarantine(_ file: String, in dir: String, reason: String, log: Logger?) throws -> Loaded {
+        log?.warning("quarantined", ["file": dir + "/" + file, "reason": reason])
+        try spool.quarantine(file, in: dir, reason: reason)
+        return .quarantined(reason: reason)
+    }
+}
+
+/// Why a document could not be used.
+public struct DocumentProblem: Error, CustomStringConvertible {
+    /// The explanation: file, field and what was expected.
+    public var description: String
+    /// Makes a problem.
+    public init(_ description: String) { self.description = description }
+}
+
+private struct SchemaProbe: Decodable {
+    var schema: Int?
+}
+
+/// Explains a `DecodingError` as "file: field 'a.b': expected X".
+public func describeDecodingError(_ error: Error, file: String) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+        keys.isEmpty ? "(top level)" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case DecodingError.keyNotFound(let key, let context):
+        return "\(file): field '\(path(context.codingPath + [key]))' is missing; it is required"
+    case DecodingError.typeMismatch(let type, let context):
+        return "\(file): field '\(path(context.codingPath))' has the wrong type; expected \(type)"
+    case DecodingError.valueNotFound(let type, let context):
+        return "\(file): field '\(path(context.codingPath))' is null; expected \(type)"
+    case DecodingError.dataCorrupted(let context):
+        let underlying = (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
+        if context.codingPath.isEmpty { return "\(file): not valid JSON (\(underlying))" }
+        return "\(file): field '\(path(context.codingPath))': \(context.debugDescription)"
+    default:
+        return "\(file): \(error)"
+    }
+}

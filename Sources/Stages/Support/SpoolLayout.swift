@@ -1,0 +1,67 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// A type-erased view of one document area, for the operator tools (`wmctl status|ls|show|fsck`).
+public struct AreaDescriptor {
+    /// Folder name, e.g. `jobs`.
+    public var area: String
+    /// State folder names in table order.
+    public var states: [String]
+    /// Reads one document: its name and recorded state, or a problem.
+    public var inspect: (_ spool: Spool, _ file: String, _ state: String) -> Inspection
+    /// Applies the directory-is-the-state rule to one document (record or quarantine).
+    public var reconcile: (_ spool: Spool, _ name: String, _ state: String) throws -> String
+    /// Renders a document as pretty JSON.
+    public var render: (_ spool: Spool, _ name: String, _ state: String) throws -> Data?
+    /// The file-name suffix of documents.
+    public var suffix: String
+
+    /// What `inspect` found.
+    public enum Inspection {
+        /// A readable document with its name and recorded state.
+        case document(name: String, recordedState: String, history: [Transition])
+        /// Gone while looking.
+        case gone
+        /// Unreadable, with the reason.
+        case problem(String)
+    }
+
+    /// Describes an area of documents of `Body`.
+    public static func of<Body: StatefulBody>(_ type: Body.Type, area: String, schema: Int) -> AreaDescriptor {
+        func handle(_ spool: Spool) -> DocumentArea<Body> { DocumentArea<Body>(spool: spool, area: area, schemaVersion: schema) }
+        return AreaDescriptor(
+            area: area,
+            states: Body.State.allCases.map(\.rawValue),
+            inspect: { spool, file, state in
+                let h = handle(spool)
+                guard let bytes = try? spool.read(file, in: area + "/" + state) else { return .problem("\(area)/\(state)/\(file): unreadable") }
+                switch h.decode(bytes, file: area + "/" + state + "/" + file) {
+                case .success(let doc): return .document(name: doc.name, recordedState: doc.state.rawValue, history: doc.history)
+                case .failure(let p): return .problem(p.description)
+                }
+            },
+            reconcile: { spool, name, state in
+                switch try handle(spool).load(name, in: try Body.State(named: state)) {
+                case .document: return "recorded"
+                case .gone: return "gone"
+                case .quarantined(let reason): return "quarantined: " + reason
+                }
+            },
+            render: { spool, name, state in
+                let h = handle(spool)
+                guard let bytes = try spool.read(h.fileName(name), in: area + "/" + state) else { return nil }
+                let object = try JSONSerialization.jsonObject(with: Data(bytes))
+                return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            },
+            suffix: ".json")
+    }
+}
+
+/// The spool's document areas. Stages add theirs here as they are built.
+public enum SpoolLayout {
+    /// Every document area the operator tools know.
+    public static var areas: [AreaDescriptor] {
+        [AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion)]
+    }
+}

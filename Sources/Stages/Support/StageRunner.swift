@@ -1,0 +1,150 @@
+import Foundation
+import SpoolKit
+
+/// What one cycle of a stage did.
+public struct CycleReport: Sendable, Equatable {
+    /// Documents moved on.
+    public var done: Int
+    /// Documents still waiting in the stage's input after the cycle.
+    public var backlog: Int
+    /// Documents quarantined.
+    public var quarantined: Int
+
+    /// Makes a report.
+    public init(done: Int = 0, backlog: Int = 0, quarantined: Int = 0) {
+        self.done = done
+        self.backlog = backlog
+        self.quarantined = quarantined
+    }
+
+    /// Adds another report's counts (backlog is taken from the later one).
+    public mutating func add(_ other: CycleReport) {
+        done += other.done
+        quarantined += other.quarantined
+        backlog = other.backlog
+    }
+}
+
+/// Everything a stage cycle needs: the spool, the options, a logger and the clock.
+public struct StageContext: @unchecked Sendable {
+    /// The spool.
+    public var spool: Spool
+    /// The parsed options.
+    public var options: StageOptions
+    /// The logger.
+    public var log: Logger
+    /// The clock (seconds since the epoch); tests substitute their own.
+    public var now: @Sendable () -> Double
+
+    /// Makes a context.
+    public init(spool: Spool, options: StageOptions, log: Logger, now: @escaping @Sendable () -> Double = { SystemCall.now() }) {
+        self.spool = spool
+        self.options = options
+        self.log = log
+        self.now = now
+    }
+}
+
+/// A stage: one cycle of work over the spool. Cycles must be safe to replay after `kill -9`.
+public protocol StageCycle {
+    /// The stage's name, e.g. `wm-jobcreator`; used for its lock and health record.
+    var name: String { get }
+    /// Does one bounded batch of work.
+    func runCycle(_ context: StageContext) throws -> CycleReport
+}
+
+/// The health record a stage leaves after each cycle, read by `wmctl status`.
+public struct StageHealth: Codable, Sendable {
+    /// Stage name.
+    public var stage: String
+    /// Process id of the last run.
+    public var pid: Int32
+    /// When the last cycle ended successfully.
+    public var lastCycle: Double
+    /// When the last cycle that did something ended.
+    public var lastProgress: Double
+    /// Documents moved on by the last run so far.
+    public var itemsDone: Int
+    /// Backlog after the last cycle.
+    public var backlog: Int
+
+    /// Folder of health records.
+    public static let folder = ".status"
+}
+
+/// Runs stage cycles: once (drain, the default) or forever (`--watch`), under the stage lock.
+public enum StageRunner {
+    /// Runs `stage` until its input is drained (once) or a stop is requested (watch).
+    ///
+    /// - Throws: `StageLock.Failure` when another instance holds the lock.
+    public static func run(_ stage: StageCycle, context: StageContext) throws -> CycleReport {
+        let lock = try StageLock(spool: context.spool, stage: stage.name)
+        defer { lock.release() }
+        _ = try? context.spool.purgeTemporaryFiles()
+        var total = CycleReport()
+        var lastProgress = context.now()
+        while !StopSignal.isRequested {
+            let report = try stage.runCycle(context)
+            total.add(report)
+            if report.done > 0 || report.quarantined > 0 { lastProgress = context.now() }
+            recordHealth(stage: stage.name, total: total, lastProgress: lastProgress, context: context)
+            if report.done > 0 || report.quarantined > 0 { continue }
+            if !context.options.watch { break }
+            sleepInterruptibly(context.options.interval)
+        }
+        return total
+    }
+
+    /// Writes the stage's health record (best effort: health must never stop work).
+    public static func recordHealth(stage: String, total: CycleReport, lastProgress: Double, context: StageContext) {
+        let health = StageHealth(stage: stage, pid: getpid(), lastCycle: context.now(), lastProgress: lastProgress,
+                                 itemsDone: total.done, backlog: total.backlog)
+        guard let data = try? JSONEncoder().encode(health) else { return }
+        let dir = context.spool.path(StageHealth.folder)
+        try? SystemCall.makeDirectories(dir)
+        let temp = context.spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        if FileManager.default.createFile(atPath: temp, contents: data) {
+            try? SystemCall.rename(temp, dir + "/" + stage + ".json")
+        }
+    }
+
+    private static func sleepInterruptibly(_ seconds: Double) {
+        let end = SystemCall.now() + seconds
+        while !StopSignal.isRequested && SystemCall.now() < end {
+            usleep(useconds_t(min(0.2, max(0.0, end - SystemCall.now())) * 1e6))
+        }
+    }
+}
+
+/// The `main` of every stage program: parse, open the spool, lock, run, map errors to exit codes.
+public enum StageMain {
+    /// Runs a stage program and exits.
+    public static func run(program: String, summary: String, example: String, extras: [StageOptions.Extra] = [],
+                           makeStage: (StageOptions) throws -> StageCycle) -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            let options = try StageOptions.parse(arguments, program: program, summary: summary, example: example, extras: extras)
+            let log = Logger(component: program, format: options.logFormat, verbose: options.verbose)
+            let spool = try Spool(root: options.spoolPath)
+            let stage = try makeStage(options)
+            StopSignal.install { sig in log.info("stop requested; finishing the item in hand", ["signal": String(sig)]) }
+            let context = StageContext(spool: spool, options: options, log: log)
+            let total = try StageRunner.run(stage, context: context)
+            log.info("done", ["items": String(total.done), "backlog": String(total.backlog), "quarantined": String(total.quarantined)])
+            exit(0)
+        } catch let failure as CommandFailure {
+            if failure.code == .ok { print(failure.message); exit(0) }
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            exit(failure.code.rawValue)
+        } catch let held as StageLock.Failure {
+            FileHandle.standardError.write(Data("\(program): \(held)\n".utf8))
+            exit(ExitCode.tryAgain.rawValue)
+        } catch let sys as SystemCallError {
+            FileHandle.standardError.write(Data("\(program): \(sys)\n".utf8))
+            exit(sys.errno == ENOSPC || sys.errno == EACCES || sys.errno == EROFS ? ExitCode.cantCreate.rawValue : ExitCode.failure.rawValue)
+        } catch {
+            FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
+            exit(ExitCode.failure.rawValue)
+        }
+    }
+}

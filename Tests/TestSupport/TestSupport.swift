@@ -1,0 +1,87 @@
+import Foundation
+
+/// Helpers shared by the test targets: temporary spools and the built executables.
+public enum TestSupport {
+    /// A fresh temporary directory, unique to the caller.
+    public static func temporaryDirectory(_ label: String = "test") -> String {
+        let path = NSTemporaryDirectory() + "wmspool-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The folder holding the built products (the test runner sits beside the executables).
+    public static var productsDirectory: String {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        // macOS-style bundles nest the runner inside Contents/MacOS.
+        while dir.path.contains(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.path
+    }
+
+    /// The path of a built executable of this package.
+    public static func executable(_ name: String) -> String {
+        productsDirectory + "/" + name
+    }
+
+    /// The package root (for `etc/` and `Tests/Fixtures`).
+    public static var packageRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// The result of running a program.
+    public struct RunResult: Sendable {
+        /// Exit status (or 128 + signal).
+        public var status: Int32
+        /// Standard output.
+        public var stdout: String
+        /// Standard error.
+        public var stderr: String
+    }
+
+    /// Runs a program to completion, capturing its output (drained while it runs).
+    @discardableResult
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                           stdin: String? = nil) throws -> RunResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        process.waitUntilExit()
+        group.wait()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return RunResult(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A small deterministic random generator (SplitMix64) for reproducible property and crash tests.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    /// Makes a generator from a seed.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
