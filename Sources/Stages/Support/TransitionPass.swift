@@ -1,0 +1,80 @@
+import SpoolKit
+import WMCore
+
+/// The shared shape of most stages: take a bounded batch from one state folder, decide each
+/// document's next state, and move them all with their new content in one group commit.
+public struct TransitionPass<Body: StatefulBody> {
+    /// The area the documents live in.
+    public let area: DocumentArea<Body>
+    /// The stage name, recorded as the actor of each transition.
+    public let actor: String
+
+    /// Makes a pass.
+    public init(area: DocumentArea<Body>, actor: String) {
+        self.area = area
+        self.actor = actor
+    }
+
+    /// Processes the documents of `state`, `batchSize` at a time with one group commit per batch.
+    ///
+    /// At most `maxDocuments` are looked at (in `order`), so a stage that only needs the head of a
+    /// queue stays cheap. `decide` may change the document (it records transitions with
+    /// `transition(to:actor:reason:at:)`); the document is then moved to the folder of its new state
+    /// with its new content. A document whose state did not change stays where it is, rewritten only
+    /// when `decide` returned true (e.g. to record a batch id). An error thrown by `decide` quarantines
+    /// that one document with the error's text, and the stage carries on.
+    public func run(_ state: Body.State, batchSize: Int, maxDocuments: Int = Int.max, context: StageContext,
+                    order: ScanOrder = .name, decide: (inout Annotated<Body>) throws -> Bool) throws -> CycleReport {
+        var report = CycleReport()
+        let names = try area.scan(state, limit: maxDocuments, order: order, log: context.log)
+        var start = 0
+        while start < names.count && !StopSignal.isRequested {
+            let chunk = names[start..<min(names.count, start + max(1, batchSize))]
+            start += chunk.count
+            try runBatch(chunk, state: state, context: context, report: &report, decide: decide)
+        }
+        report.backlog = names.count - report.done - report.quarantined
+        return report
+    }
+
+    private func runBatch(_ names: ArraySlice<String>, state: Body.State, context: StageContext, report: inout CycleReport,
+                          decide: (inout Annotated<Body>) throws -> Bool) throws {
+        let batch = SpoolBatch(spool: area.spool)
+        let from = area.folder(state)
+        for name in names {
+            if StopSignal.isRequested { break }
+            let loaded = try area.load(name, in: state, now: context.now(), log: context.log)
+            guard case .document(var doc) = loaded else {
+                if case .quarantined = loaded { report.quarantined += 1 }
+                continue
+            }
+            let rewrite: Bool
+            do {
+                rewrite = try decide(&doc)
+            } catch {
+                let reason = "\(from)/\(area.fileName(name)): \(error)"
+                context.log.warning("quarantined", ["file": from + "/" + area.fileName(name), "reason": "\(error)"])
+                if !context.options.dryRun { try area.spool.quarantine(area.fileName(name), in: from, reason: reason) }
+                report.quarantined += 1
+                continue
+            }
+            if doc.state == state && !rewrite { continue }
+            if context.options.dryRun {
+                context.log.info("would move", ["document": name, "from": state.rawValue, "to": doc.state.rawValue])
+                continue
+            }
+            let bytes = try area.encode(doc)
+            if doc.state == state {
+                try batch.replaceContent(of: area.fileName(name), in: from, with: bytes)
+            } else {
+                let outcome = try batch.moveReplacingContent(area.fileName(name), from: from, to: area.folder(doc.state), with: bytes)
+                if outcome != .moved {
+                    context.log.warning("move not made", ["document": name, "to": doc.state.rawValue, "outcome": "\(outcome)"])
+                    continue
+                }
+            }
+            if doc.state != state { report.done += 1 }
+        }
+        try batch.commit()
+    }
+}
