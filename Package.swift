@@ -31,5 +31,7 @@ let package = Package(
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore"]),
+        // Benchmark: framework job reports parsed per second.
+        .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
     ]
 )
