@@ -148,9 +148,11 @@ final class ReportTreeBuilder: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
-        let detail = (parseError as NSError).localizedDescription
-        fail(.malformedXML(source: source, line: parser.lineNumber, column: parser.columnNumber,
-                           detail: "\(detail) (code \((parseError as NSError).code))"), parser)
+        let code = (parseError as NSError).code
+        // The code is libxml2's (e.g. 5 when the document ends early); corelibs gives no better text.
+        var detail = "libxml2 error \(code)"
+        if let open = openElements.last { detail += " inside <\(open)>; expected well-formed content and </\(open)>" }
+        fail(.malformedXML(source: source, line: parser.lineNumber, column: parser.columnNumber, detail: detail), parser)
     }
 
     func parser(_ parser: XMLParser, validationErrorOccurred validationError: Error) {

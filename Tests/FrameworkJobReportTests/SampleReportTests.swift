@@ -78,7 +78,8 @@ import Testing
             guard let error = error as? ReportReadError else { return false }
             #expect(error.wrapperExitCode == 50115)
             #expect(error.accountantExitCode == 99997)
-            #expect(error.description.contains("CMSSWFailReport2.xml"))
+            #expect(error.description.contains("CMSSWFailReport2.xml:821"))
+            #expect(error.description.contains("expected well-formed content and </FrameworkJobReport>"))
             return true
         }
     }
