@@ -38,7 +38,7 @@ public struct FrameworkJobReportReader: Sendable {
             throw .documentTooLarge(source: source, size: data.count, limit: sizeLimit)
         }
         guard data.contains(where: { !Self.isXMLWhitespace($0) }) else { throw .emptyDocument(source: source) }
-        for declaration in ["<!DOCTYPE", "<!ENTITY"] where data.range(of: Data(declaration.utf8)) != nil {
+        if let declaration = Self.firstDeclaration(in: data) {
             throw .forbiddenDeclaration(source: source, line: nil, declaration: declaration)
         }
         let builder = ReportTreeBuilder(source: source)
@@ -50,6 +50,25 @@ public struct FrameworkJobReportReader: Sendable {
         if let failure = builder.failure { throw failure }
         try builder.checkComplete()
         return try builder.finishedReport()
+    }
+
+    /// The first `<!DOCTYPE` or `<!ENTITY` in the bytes, if any (one linear pass; `Data.range(of:)` was
+    /// a quarter of the parse time).
+    static func firstDeclaration(in data: Data) -> String? {
+        let forbidden = ["<!DOCTYPE", "<!ENTITY"].map { Array($0.utf8) }
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> String? in
+            var index = 0
+            while index + 1 < bytes.count {
+                if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "!") {
+                    for pattern in forbidden where index + pattern.count <= bytes.count
+                        && pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] }) {
+                        return String(decoding: pattern, as: UTF8.self)
+                    }
+                }
+                index += 1
+            }
+            return nil
+        }
     }
 
     private static func isXMLWhitespace(_ byte: UInt8) -> Bool {
