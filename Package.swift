@@ -12,16 +12,18 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
+        // A JSON value type with a deterministic serialisation, shared by the domain modules.
+        .target(name: "DynamicJSON"),
         // The substrate: durable publish, claim by rename, scan, quarantine, locks. Knows nothing of CMS.
         .target(name: "SpoolKit"),
         // Job-splitting algorithms, faithful to WMCore's JobSplitting package. Pure functions.
         .target(name: "JobSplitting"),
         // The CMSSW framework job report (FJR XML): streaming reader and writer.
-        .target(name: "FrameworkJobReport"),
+        .target(name: "FrameworkJobReport", dependencies: ["DynamicJSON"]),
         // The small binary event-file format used by wm-cmsrun, and file checksums (adler32, cksum).
         .target(name: "EventFiles"),
         // The domain: documents, state tables, requests, work-queue policies, retry rules, naming, config.
-        .target(name: "WMCore", dependencies: ["JobSplitting"]),
+        .target(name: "WMCore", dependencies: ["JobSplitting", "DynamicJSON"]),
         // One file per stage: each stage's logic as a function over a spool.
         .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
 
@@ -40,5 +42,7 @@ let package = Package(
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
+        // Benchmark: framework job reports parsed per second.
+        .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
     ]
 )

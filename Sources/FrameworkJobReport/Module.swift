@@ -1,1 +1,0 @@
-// The FrameworkJobReport module; see Package.swift for its role.

@@ -1,0 +1,201 @@
+import Foundation
+
+/// Turns each top-level element of a report into model values, following WMCore's `XMLParser.py`
+/// handlers (`fileHandler`, `inputFileHandler`, `errorHandler`, `perfRepHandler`, …).
+struct ReportAssembler {
+    /// Our wrapper's top-level element (not written by CMSSW).
+    static let wrapperElement = "WMWrapper"
+
+    private let source: String
+    private var report = FrameworkJobReport()
+    private var wrapperNode: ElementNode?
+
+    init(source: String) { self.source = source }
+
+    /// The report, with the wrapper element (if any) applied last so that its step status wins over
+    /// the status the errors set.
+    func finishedReport() throws(ReportReadError) -> FrameworkJobReport {
+        guard let wrapperNode else { return report }
+        var finished = report
+        finished.wrapper = try wrapperInfo(wrapperNode, current: report.wrapper)
+        return finished
+    }
+
+    mutating func add(topLevel node: ElementNode) throws(ReportReadError) {
+        switch node.name {
+        case "File": report.outputFiles.append(try outputFile(node))
+        case "InputFile": report.inputFiles.append(try inputFile(node))
+        case "AnalysisFile": report.analysisFiles.append(analysisFile(node))
+        case "PerformanceReport": report.performanceSummaries += try performanceSummaries(node)
+        case "FrameworkError": report.addError(try frameworkError(node))
+        case "SkippedFile": report.skippedFiles.append(fileReference(attributesOf: node))
+        case "FallbackAttempt": report.fallbackFiles.append(fileReference(attributesOf: node))
+        case "SkippedEvent": if let event = try skippedEvent(node) { report.skippedEvents.append(event) }
+        case Self.wrapperElement: wrapperNode = node
+        default: report.parameters[node.name] = node.text
+        }
+    }
+
+    // MARK: Files
+
+    private func inputFile(_ node: ElementNode) throws(ReportReadError) -> InputFile {
+        let typeText = try requiredText(node, "InputType")
+        guard let inputType = InputFileType(rawValue: typeText) else {
+            throw .invalidValue(source: source, line: node.child("InputType")?.line, field: "InputFile/InputType",
+                                value: typeText, expected: "primaryFiles, secondaryFiles or mixingFiles")
+        }
+        return InputFile(
+            lfn: try requiredText(node, "LFN"), pfn: try requiredText(node, "PFN"),
+            guid: try requiredText(node, "GUID"), catalog: try requiredText(node, "Catalog"),
+            moduleLabel: try requiredText(node, "ModuleLabel"), inputType: inputType,
+            inputSourceClass: try requiredText(node, "InputSourceClass"),
+            events: try requiredInt(node, "EventsRead"), runs: try runs(node))
+    }
+
+    private func outputFile(_ node: ElementNode) throws(ReportReadError) -> OutputFile {
+        OutputFile(
+            moduleLabel: try requiredText(node, "ModuleLabel"), lfn: try requiredText(node, "LFN"),
+            pfn: try requiredText(node, "PFN"), guid: try requiredText(node, "GUID"),
+            catalog: try requiredText(node, "Catalog"), outputModuleClass: try requiredText(node, "OutputModuleClass"),
+            events: try requiredInt(node, "TotalEvents"), branchHash: try requiredText(node, "BranchHash"),
+            dataType: node.child("DataType")?.text, runs: try runs(node), inputs: try inputs(node),
+            size: try optionalInt(node, "Size"), adler32: node.child("Adler32")?.text, cksum: node.child("Cksum")?.text)
+    }
+
+    /// `Inputs/Input/{LFN,PFN}`: every child of `Inputs` is an input and needs both.
+    private func inputs(_ file: ElementNode) throws(ReportReadError) -> [FileReference] {
+        var references: [FileReference] = []
+        for inputs in file.children(named: "Inputs") {
+            for input in inputs.children {
+                references.append(FileReference(lfn: try requiredText(input, "LFN"), pfn: try requiredText(input, "PFN")))
+            }
+        }
+        return references
+    }
+
+    /// `Runs/Run ID/LumiSection ID [NEvents]`; a Run without ID and a LumiSection without ID are skipped,
+    /// a non-integer NEvents becomes nil, a repeated Run ID replaces the earlier one.
+    private func runs(_ file: ElementNode) throws(ReportReadError) -> RunLumiMap {
+        var map = RunLumiMap()
+        for runs in file.children(named: "Runs") {
+            for run in runs.children(named: "Run") {
+                guard let runText = run.attributes["ID"] else { continue }
+                let runNumber = try integer(runText, field: "Run ID", line: run.line)
+                var lumis: [(lumi: Int, events: Int?)] = []
+                for lumi in run.children {
+                    guard let lumiText = lumi.attributes["ID"] else { continue }
+                    let events = lumi.attributes["NEvents"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    lumis.append((try integer(lumiText, field: "LumiSection ID", line: lumi.line), events))
+                }
+                map.setRun(runNumber, lumis: lumis)
+            }
+        }
+        return map
+    }
+
+    private func analysisFile(_ node: ElementNode) -> AnalysisFile {
+        var fileName: String?
+        var attributes: [String: String?] = [:]
+        for child in node.children {
+            if child.name == "FileName" { fileName = child.text } else { attributes[child.name] = .some(child.attributes["Value"]) }
+        }
+        return AnalysisFile(fileName: fileName, attributes: attributes)
+    }
+
+    private func fileReference(attributesOf node: ElementNode) -> FileReference {
+        FileReference(lfn: node.attributes["Lfn"], pfn: node.attributes["Pfn"])
+    }
+
+    // MARK: Errors, events, wrapper
+
+    private func frameworkError(_ node: ElementNode) throws(ReportReadError) -> FrameworkError {
+        let code = try node.attributes["ExitStatus"].map { (text: String) throws(ReportReadError) in
+            try integer(text, field: "FrameworkError ExitStatus", line: node.line)
+        }
+        return FrameworkError(exitStatus: code ?? FrameworkError.defaultExitStatus,
+                              type: node.attributes["Type"] ?? FrameworkError.defaultType, details: node.text)
+    }
+
+    /// A `SkippedEvent` without `Run` or `Event` is ignored, as in WMCore.
+    private func skippedEvent(_ node: ElementNode) throws(ReportReadError) -> SkippedEvent? {
+        guard let run = node.attributes["Run"], let event = node.attributes["Event"] else { return nil }
+        return SkippedEvent(run: try integer(run, field: "SkippedEvent Run", line: node.line),
+                            event: try integer(event, field: "SkippedEvent Event", line: node.line))
+    }
+
+    private func wrapperInfo(_ node: ElementNode, current: WrapperInfo) throws(ReportReadError) -> WrapperInfo {
+        func int(_ name: String) throws(ReportReadError) -> Int? {
+            try node.attributes[name].map { (text: String) throws(ReportReadError) in
+                try integer(text, field: "\(Self.wrapperElement) \(name)", line: node.line)
+            }
+        }
+        func seconds(_ name: String) throws(ReportReadError) -> Double? {
+            guard let text = node.attributes[name] else { return nil }
+            guard let value = Double(text), value.isFinite else {
+                throw .invalidValue(source: source, line: node.line, field: "\(Self.wrapperElement) \(name)",
+                                    value: text, expected: "seconds since the epoch")
+            }
+            return value
+        }
+        return WrapperInfo(stepName: node.attributes["StepName"] ?? current.stepName,
+                           stepStatus: try int("StepStatus") ?? current.stepStatus,
+                           siteName: node.attributes["SiteName"], startTime: try seconds("StartTime"),
+                           stopTime: try seconds("StopTime"), wrapperExitCode: try int("ExitCode"))
+    }
+
+    // MARK: Performance
+
+    /// Every child of `PerformanceReport` is a summary (`PerformanceSummary` or `PerformanceModule`);
+    /// each `Metric` child needs `Name` and `Value`; selected storage statistics must be numbers.
+    private func performanceSummaries(_ node: ElementNode) throws(ReportReadError) -> [PerformanceSummary] {
+        var summaries: [PerformanceSummary] = []
+        for summaryNode in node.children {
+            var metrics: [NamedMetric] = []
+            for metric in summaryNode.children {
+                guard let name = metric.attributes["Name"] else {
+                    throw .missingAttribute(source: source, line: metric.line, element: metric.name, attribute: "Name")
+                }
+                guard let value = metric.attributes["Value"] else {
+                    throw .missingAttribute(source: source, line: metric.line, element: metric.name, attribute: "Value")
+                }
+                metrics.append(NamedMetric(name: name, value: value))
+            }
+            let summary = PerformanceSummary(metric: summaryNode.attributes["Metric"],
+                                             module: summaryNode.attributes["Module"], metrics: metrics)
+            if summary.metric == "StorageStatistics" {
+                do { _ = try StorageStatistics.selectedValues(metrics) } catch {
+                    throw .invalidValue(source: source, line: summaryNode.line, field: "StorageStatistics \(error.name)",
+                                        value: error.value, expected: "a number")
+                }
+            }
+            summaries.append(summary)
+        }
+        return summaries
+    }
+
+    // MARK: Field helpers
+
+    private func requiredText(_ node: ElementNode, _ child: String) throws(ReportReadError) -> String {
+        guard let element = node.child(child) else {
+            throw .missingElement(source: source, line: node.line, parent: node.name, child: child)
+        }
+        return element.text
+    }
+
+    private func requiredInt(_ node: ElementNode, _ child: String) throws(ReportReadError) -> Int {
+        let text = try requiredText(node, child)
+        return try integer(text, field: "\(node.name)/\(child)", line: node.child(child)?.line)
+    }
+
+    private func optionalInt(_ node: ElementNode, _ child: String) throws(ReportReadError) -> Int? {
+        guard node.child(child) != nil else { return nil }
+        return try requiredInt(node, child)
+    }
+
+    private func integer(_ text: String, field: String, line: Int?) throws(ReportReadError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw .invalidValue(source: source, line: line, field: field, value: text, expected: "an integer")
+        }
+        return value
+    }
+}
