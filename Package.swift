@@ -27,6 +27,9 @@ let package = Package(
         // One file per stage: each stage's logic as a function over a spool.
         .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
 
+        // Stage programs (thin: each runs its stage from the Stages library).
+        .executableTarget(name: "wm-errorhandler", dependencies: ["Stages"]),
+        .executableTarget(name: "wm-retrymanager", dependencies: ["Stages"]),
         // The operator's tool.
         .executableTarget(name: "wmctl", dependencies: ["Stages"]),
         // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).

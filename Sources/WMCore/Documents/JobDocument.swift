@@ -45,6 +45,8 @@ public struct JobBody: StatefulBody, Hashable {
     public var baggage: [String: JSONValue]
     /// Output modules and where their files go: module label → output spec.
     public var outputs: [String: JobOutputSpec]
+    /// Run time of the last attempt in seconds, from its report (the error handler's max-fail-time rule).
+    public var lastRunTime: Double?
     /// The recorded state.
     public var state: JobState
     /// Every transition, oldest first.
