@@ -166,3 +166,45 @@ struct JobSpoolFixture {
         #expect(decide(.processing, retry: 1, elapsed: 0, runTime: 90_000) == .retry(retryCount: 4))
     }
 }
+
+@Suite struct JobVerbTests {
+    func run(_ f: JobSpoolFixture, _ args: [String], stdin: String = "") -> (Int32, Wmctl.Output) {
+        let output = Wmctl.Output()
+        let code = Wmctl.run(["--spool", f.spool.root] + args, environment: [:], stdin: { stdin }, output: output)
+        return (code, output)
+    }
+
+    @Test func pauseResumeFailWithFiltersDryRunAndStdin() throws {
+        let f = try JobSpoolFixture("verbs")
+        try f.failedJob("a", exitCode: 8028)
+        try f.failedJob("b", exitCode: 8021)
+        try f.failedJob("c", exitCode: 8028)
+        _ = try ErrorHandlerStage().runCycle(f.context)
+        #expect(["a", "b", "c"].allSatisfy { f.state(of: $0) == .jobcooloff })
+
+        let (dryCode, dry) = run(f, ["job", "pause", "ALL", "--exit-code", "8028", "--dry-run"])
+        #expect(dryCode == 0)
+        #expect(dry.stdout.contains("2 job(s) will change (dry run: nothing changed)"))
+        #expect(dry.stdout.contains("a: jobcooloff → jobpaused") && dry.stdout.contains("c: jobcooloff → jobpaused"))
+        #expect(f.state(of: "a") == .jobcooloff)
+
+        let (code, out) = run(f, ["job", "pause", "ALL", "--exit-code", "8028"])
+        #expect(code == 0 && out.stdout.contains("2 job(s) changed"))
+        #expect(f.state(of: "a") == .jobpaused && f.state(of: "c") == .jobpaused && f.state(of: "b") == .jobcooloff)
+
+        let (_, resumed) = run(f, ["job", "resume", "-"], stdin: "a\n")
+        #expect(resumed.stdout.contains("a: jobpaused → created"))
+        #expect(f.state(of: "a") == .created)
+        #expect(try f.job("a").history.last?.actor == "operator")
+
+        let (_, failed) = run(f, ["job", "fail", "c"])
+        #expect(failed.stdout.contains("c: jobpaused → retrydone"))
+        #expect(f.state(of: "c") == .retrydone)
+
+        let (wrong, bad) = run(f, ["job", "resume", "b"])
+        #expect(wrong == ExitCode.noInput.rawValue)
+        #expect(bad.stderr.contains("'b' is jobcooloff"))
+        let (usage, _) = run(f, ["job", "pause", "--exit-code", "1", "a"])
+        #expect(usage == ExitCode.usage.rawValue, "filters need ALL")
+    }
+}

@@ -23,16 +23,20 @@ public struct Wmctl {
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
+        ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
     public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+                           stdin: () -> String = { String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) },
                            output: Output) -> Int32 {
         var args = arguments
         var spoolPath = environment["WM_SPOOL"].flatMap { $0.isEmpty ? nil : $0 } ?? "spool"
         var json = false
         var flags: Set<String> = []
+        var options: [String: String] = [:]
         var positional: [String] = []
+        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code"]
         var i = 0
         while i < args.count {
             switch args[i] {
@@ -45,7 +49,12 @@ public struct Wmctl {
                 output.line(help())
                 return 0
             default:
-                if args[i].hasPrefix("--") { flags.insert(String(args[i].dropFirst(2))) } else { positional.append(args[i]) }
+                let name = String(args[i].dropFirst(2))
+                if args[i].hasPrefix("--") && valued.contains(name) {
+                    guard i + 1 < args.count else { output.error("wmctl: \(args[i]) needs a value"); return ExitCode.usage.rawValue }
+                    options[name] = args[i + 1]
+                    i += 1
+                } else if args[i].hasPrefix("--") { flags.insert(name) } else { positional.append(args[i]) }
             }
             i += 1
         }
@@ -77,6 +86,12 @@ public struct Wmctl {
                 }
                 let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
                 return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
+            case "job":
+                guard rest.count >= 2, ["pause", "resume", "fail", "kill"].contains(rest[0]) else {
+                    throw CommandFailure(.usage, "usage: wmctl job pause|resume|fail|kill ID... | - | ALL [filters] [--dry-run]")
+                }
+                return try JobVerbs.run(rest[0], arguments: Array(rest.dropFirst()), options: options, flags: flags,
+                                        spool: spool, stdin: stdin, output: output)
             default:
                 throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
             }
