@@ -88,12 +88,12 @@ public final class EventFileWriter {
         return header
     }
 
-    /// Gives up on the file: closes it and removes it, so no partial output is left behind.
-    /// Safe to call after a failed `append` or `finish`; does nothing after a successful `finish`.
+    /// Gives up on the file: closes it if still open and removes it, finished or not, so an operation
+    /// that fails leaves no output behind. Calling it again does nothing.
     public func abandon() {
-        guard state == .open else { return }
+        guard state != .abandoned else { return }
+        if state == .open { try? file.close(offset: flushedBytes) }
         state = .abandoned
-        try? file.close(offset: flushedBytes)
         unlink(path)
     }
 
