@@ -33,9 +33,9 @@ func readEvents(_ path: String) throws -> [EventRecord] {
     return records
 }
 
-/// Simple records in run `run`, `perLumi` per lumi starting at lumi 1.
+/// Simple records in run `run`: event k (k ≥ 1) in lumi (k − 1) / perLumi + 1.
 func sampleRecords(_ events: ClosedRange<UInt64>, perLumi: UInt64 = 10, run: UInt32 = 1) -> [EventRecord] {
-    events.map { EventRecord(run: run, lumi: UInt32((($0 - events.lowerBound) / perLumi) + 1), event: $0,
+    events.map { EventRecord(run: run, lumi: UInt32(($0 - 1) / perLumi + 1), event: $0,
                              triggerBits: GenerateRequest.triggerBits(seed: 3, event: $0)) }
 }
 
