@@ -31,5 +31,7 @@ let package = Package(
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore"]),
+        // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
+        .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
     ]
 )
