@@ -57,13 +57,25 @@ public struct PosixCksum: Sendable, Equatable {
     /// Starts a new checksum.
     public init() {}
 
-    private static let table: [UInt32] = (0..<256).map { index -> UInt32 in
-        var crc = UInt32(index) << 24
-        for _ in 0..<8 {
-            crc = (crc & 0x8000_0000) != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1
+    /// Slicing-by-4 tables: `tables[0]` is the classic byte table; `tables[k][i]` is the CRC of byte `i`
+    /// followed by `k` zero bytes, so four bytes can be folded in with four look-ups.
+    private static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 4 * 256)
+        for index in 0..<256 {
+            var crc = UInt32(index) << 24
+            for _ in 0..<8 {
+                crc = (crc & 0x8000_0000) != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1
+            }
+            tables[index] = crc
         }
-        return crc
-    }
+        for slice in 1..<4 {
+            for index in 0..<256 {
+                let previous = tables[(slice - 1) * 256 + index]
+                tables[slice * 256 + index] = (previous << 8) ^ tables[Int(previous >> 24)]
+            }
+        }
+        return tables
+    }()
 
     /// Adds bytes to the checksum.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -90,10 +102,19 @@ public struct PosixCksum: Sendable, Equatable {
     }
 
     private static func feed(_ start: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        table.withUnsafeBufferPointer { table in
+        tables.withUnsafeBufferPointer { t in
             var crc = start
-            for byte in bytes {
-                crc = (crc << 8) ^ table[Int(UInt8(truncatingIfNeeded: crc >> 24) ^ byte)]
+            var index = 0
+            let count = bytes.count
+            while index + 4 <= count {
+                let word = crc ^ UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+                crc = t[768 + Int(word >> 24)] ^ t[512 + Int((word >> 16) & 0xFF)]
+                    ^ t[256 + Int((word >> 8) & 0xFF)] ^ t[Int(word & 0xFF)]
+                index += 4
+            }
+            while index < count {
+                crc = (crc << 8) ^ t[Int(UInt8(truncatingIfNeeded: crc >> 24) ^ bytes[index])]
+                index += 1
             }
             return crc
         }

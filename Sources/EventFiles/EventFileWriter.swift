@@ -43,10 +43,15 @@ public final class EventFileWriter {
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         do {
             file = try RawFile.createNew(path)
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+        do {
             let header = EventFileHeader(flags: [], eventCount: EventFileFormat.unfinishedCount, payloadSize: payloadSize)
             try header.encoded().withUnsafeBytes { try file.writeAll($0.baseAddress!, count: $0.count, offset: 0) }
         } catch {
-            buffer.deallocate()
+            abandon()
             throw error
         }
     }
