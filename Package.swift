@@ -47,5 +47,7 @@ let package = Package(
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
         // Benchmark: framework job reports parsed per second.
         .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
+        // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
+        .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
     ]
 )

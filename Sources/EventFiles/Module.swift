@@ -1,1 +1,0 @@
-// The EventFiles module; see Package.swift for its role.
