@@ -1,0 +1,187 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// `wm-jobcreator`: for each subscription with available files, runs its splitting algorithm and
+/// writes job documents to `jobs/created/` (or `jobs/createfailed/` with 71101 when no site can run a
+/// job, 99305 when a lumi is too long), moving the consumed files to `acquired/`.
+///
+/// Crash safety: a job-group record with every job is published first (the intent), then the files
+/// move, then the jobs are published under fixed names, then the record is marked done. A replay
+/// after `kill -9` finishes exactly the missing steps, so no job is created twice and none is lost.
+public struct JobCreatorStage: StageCycle {
+    public let name = "wm-jobcreator"
+
+    /// Makes the stage.
+    public init() {}
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let store = WMBSStore(spool: context.spool)
+        let jobs = JobArea.make(context.spool)
+        try jobs.ensureFolders()
+        var report = CycleReport()
+        for workflow in try store.workflows() {
+            for sub in try store.subscriptions(of: workflow) {
+                if StopSignal.isRequested { return report }
+                report.done += try replayPendingGroups(store: store, jobs: jobs, workflow: workflow, subscription: sub.name, context: context)
+                report.done += try createJobs(store: store, jobs: jobs, workflow: workflow, subscription: sub, context: context)
+            }
+        }
+        return report
+    }
+
+    /// Splits one subscription's available files into jobs; returns the number of jobs made.
+    func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
+                    context: StageContext) throws -> Int {
+        let available = try store.files(workflow, sub.name, in: "available")
+        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return 0 }
+        let fileset = try store.fileset(workflow, sub.inputFileset)
+        let now = context.now()
+        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
+                                                available: available.map(\.file), now: now)
+        var parameters = sub.parameters
+        parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
+                                             "memoryRequirement": .double(sub.memory)])
+        guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
+            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let outcome = try JobSplitter.split(algorithm, files: available.map(\.file), parameters: SplitParameters(parameters), context: splitContext)
+        if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
+
+        let keyOf = Dictionary(available.map { ($0.file.lfn, $0.key) }, uniquingKeysWith: { a, _ in a })
+        var counter = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
+        let first = counter
+        var made: [JobDocument] = []
+        var consumed: Set<String> = []
+        for group in outcome.groups {
+            for split in group.jobs {
+                let job = try makeJob(split, number: counter, locations: group.locations, workflow: workflow, subscription: sub, now: now)
+                made.append(job)
+                counter += 1
+                for file in split.inputFiles { if let key = keyOf[file.lfn] { consumed.insert(key) } }
+            }
+        }
+        let failedKeys = outcome.failedFiles.compactMap { keyOf[$0] }
+        let record = JobGroupRecord(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
+                                    fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made)
+        if context.options.dryRun {
+            context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(made.count)])
+            return 0
+        }
+        let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
+        try context.spool.publish(try WMBSStore.encode(record), as: record.name + ".json", in: groups + "/pending")
+        try execute(record, store: store, jobs: jobs, workflow: workflow, replay: false)
+        context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
+                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count)])
+        return made.count
+    }
+
+    /// Finishes job groups a crash left half done.
+    func replayPendingGroups(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription: String,
+                             context: StageContext) throws -> Int {
+        let pending = store.subscriptionFolder(workflow, subscription) + "/jobgroups/pending"
+        var replayed = 0
+        for file in try context.spool.scan(pending).names {
+            guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
+            try execute(record, store: store, jobs: jobs, workflow: workflow, replay: true)
+            context.log.info("replayed job group", ["subscription": subscription, "group": record.name])
+            replayed += record.jobs.count
+        }
+        return replayed
+    }
+
+    /// Moves the group's files and publishes its jobs; on replay, skips what was already done.
+    func execute(_ record: JobGroupRecord, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
+        let spool = store.spool
+        let available = store.fileFolder(workflow, record.subscription, "available")
+        try spool.inBatch { batch in
+            for key in record.fileKeys {
+                _ = try batch.move(key + ".json", from: available, to: store.fileFolder(workflow, record.subscription, "acquired"))
+            }
+            for key in record.failedFileKeys {
+                _ = try batch.move(key + ".json", from: available, to: store.fileFolder(workflow, record.subscription, "failed"))
+            }
+            for job in record.jobs {
+                let file = jobs.fileName(job.name)
+                if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
+                try batch.publish(try jobs.encode(job), as: file, in: jobs.folder(job.state))
+            }
+        }
+        let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
+        _ = try spool.move(record.name + ".json", from: groups + "/pending", to: groups + "/done")
+    }
+
+    /// The next job number of a subscription: one past the highest in its job-group names.
+    func nextJobNumber(store: WMBSStore, workflow: String, subscription: String) throws -> Int {
+        let groups = store.subscriptionFolder(workflow, subscription) + "/jobgroups"
+        var highest = 0
+        for folder in ["pending", "done"] {
+            for name in try store.spool.scan(groups + "/" + folder).names {
+                // g000001-000010.json
+                if let dash = name.firstIndex(of: "-"), let last = Int(name[name.index(after: dash)...].prefix { $0.isNumber }) {
+                    highest = max(highest, last)
+                }
+            }
+        }
+        return highest + 1
+    }
+
+    func makeSplitContext(store: WMBSStore, workflow: String, subscription sub: Subscription, fileset: Fileset?,
+                          available: [SplitFile], now: Double) throws -> SplitContext {
+        var context = SplitContext(subscriptionType: SubscriptionType(rawValue: sub.taskType) ?? .processing,
+                                   filesetClosed: !(fileset?.open ?? true), workflowInjected: true, now: now,
+                                   trustSiteLists: sub.trustSiteLists)
+        if sub.algorithm == SplittingAlgorithm.siblingProcessingBased.rawValue, let fileset {
+            // Files every sibling subscription (the other consumers of the fileset) has completed or failed.
+            let siblings = fileset.consumers.filter { $0 != sub.name }
+            var completed: Set<String>?
+            var failed: Set<String> = []
+            for sibling in siblings {
+                let done = try store.fileKeys(workflow, sibling, in: "completed")
+                completed = completed.map { $0.intersection(done) } ?? done
+                failed.formUnion(try store.fileKeys(workflow, sibling, in: "failed"))
+            }
+            let lfnByKey = Dictionary(available.map { (FileKey.of($0.lfn), $0.lfn) }, uniquingKeysWith: { a, _ in a })
+            context.siblingCompletedLFNs = Set((completed ?? []).compactMap { lfnByKey[$0] })
+            context.siblingFailedLFNs = Set(failed.compactMap { lfnByKey[$0] })
+        }
+        return context
+    }
+
+    func makeJob(_ split: SplitJob, number: Int, locations: [String], workflow: String, subscription sub: Subscription,
+                 now: Double) throws -> JobDocument {
+        let name = "\(WMBSStore.workflowKey(workflow))-\(sub.name)-\(pad(number))"
+        let sites = SiteNames.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
+                                             whitelist: sub.siteWhitelist, blacklist: sub.siteBlacklist,
+                                             trustSiteLists: sub.trustSiteLists)
+        var baggage = sub.baggage
+        for (key, value) in split.baggage { baggage[key] = value }
+        baggage["lfnCounter"] = .int(number)
+        let events = split.inputFiles.reduce(0) { $0 + $1.events }
+        var job = JobDocument(JobBody(
+            name: name, workflow: workflow, task: sub.task, taskType: sub.taskType, subscription: sub.name,
+            inputFiles: split.inputFiles, mask: split.mask, possibleSites: sites, priority: sub.jobPriority,
+            estimatedTime: split.estimatedJobTime ?? Double(events) * sub.timePerEvent,
+            estimatedDisk: split.estimatedDiskUsage ?? Double(events) * sub.sizePerEvent,
+            estimatedMemory: split.estimatedMemoryUsage ?? sub.memory,
+            baggage: baggage, outputs: sub.outputs.mapValues(\.spec)))
+        if let failure = split.creationFailure {
+            job.exitCodes = [failure.code]
+            try job.transition(to: .createfailed, actor: "wm-jobcreator", reason: "\(failure.code): \(failure.reason)", at: now)
+        } else if sites.isEmpty {
+            job.exitCodes = [71101]
+            try job.transition(to: .created, actor: "wm-jobcreator", reason: "split by \(sub.algorithm)", at: now)
+            try job.transition(to: .createfailed, actor: "wm-jobcreator",
+                               reason: "71101: no site can run the job (locations \(locations), whitelist \(sub.siteWhitelist), blacklist \(sub.siteBlacklist))", at: now)
+        } else {
+            try job.transition(to: .created, actor: "wm-jobcreator", reason: "split by \(sub.algorithm)", at: now)
+        }
+        return job
+    }
+
+    func pad(_ n: Int) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, 6 - s.count)) + s
+    }
+}

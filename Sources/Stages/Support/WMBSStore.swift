@@ -1,0 +1,150 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// WMBS on the spool: `wmbs/<workflow>/` holds the workflow's subscriptions (one folder each, with
+/// `subscription.json` and the file folders `available/`, `acquired/`, `completed/`, `failed/`, plus
+/// `jobgroups/pending|done/`) and `filesets/<key>.json`. File documents are named by `FileKey.of(lfn)`.
+public struct WMBSStore {
+    /// The spool.
+    public let spool: Spool
+    /// The area folder.
+    public static let area = "wmbs"
+    /// The folders a subscription's files move through.
+    public static let fileFolders = ["available", "acquired", "completed", "failed"]
+
+    /// Makes a store over a spool.
+    public init(spool: Spool) { self.spool = spool }
+
+    /// Spool-relative folder of a workflow.
+    public func workflowFolder(_ workflow: String) -> String { Self.area + "/" + workflow }
+    /// Spool-relative folder of a subscription.
+    public func subscriptionFolder(_ workflow: String, _ subscription: String) -> String { workflowFolder(workflow) + "/" + subscription }
+    /// Spool-relative folder of a subscription's files in one state.
+    public func fileFolder(_ workflow: String, _ subscription: String, _ state: String) -> String {
+        subscriptionFolder(workflow, subscription) + "/" + state
+    }
+
+    /// Workflows with WMBS state, sorted.
+    public func workflows() throws -> [String] {
+        var names: [String] = []
+        let dir = spool.path(Self.area)
+        guard SystemCall.isDirectory(dir) else { return [] }
+        try SystemCall.forEachEntry(in: dir) { name, kind in
+            if kind == .directory && Spool.isSafeName(name) { names.append(name) }
+            return true
+        }
+        return names.sorted()
+    }
+
+    /// The subscriptions of a workflow, sorted by name.
+    public func subscriptions(of workflow: String) throws -> [Subscription] {
+        var result: [Subscription] = []
+        let dir = spool.path(workflowFolder(workflow))
+        var names: [String] = []
+        try SystemCall.forEachEntry(in: dir) { name, kind in
+            if kind == .directory && name != "filesets" && Spool.isSafeName(name) { names.append(name) }
+            return true
+        }
+        for name in names.sorted() {
+            if let sub = try subscription(workflow, name) { result.append(sub) }
+        }
+        return result
+    }
+
+    /// One subscription, or nil when it does not exist.
+    public func subscription(_ workflow: String, _ name: String) throws -> Subscription? {
+        try readJSON(Subscription.self, "subscription.json", in: subscriptionFolder(workflow, name))
+    }
+
+    /// A fileset, or nil when it does not exist.
+    public func fileset(_ workflow: String, _ name: String) throws -> Fileset? {
+        try readJSON(Fileset.self, FileKey.of(name) + ".json", in: workflowFolder(workflow) + "/filesets")
+    }
+
+    /// Every fileset of a workflow.
+    public func filesets(of workflow: String) throws -> [Fileset] {
+        let folder = workflowFolder(workflow) + "/filesets"
+        return try spool.scan(folder).names.compactMap { try readJSON(Fileset.self, $0, in: folder) }
+    }
+
+    /// The files of a subscription in one state, with their keys, in key order.
+    public func files(_ workflow: String, _ subscription: String, in state: String, limit: Int = Int.max) throws -> [(key: String, file: SplitFile)] {
+        let folder = fileFolder(workflow, subscription, state)
+        return try spool.scan(folder, limit: limit).names.compactMap { name in
+            guard let file = try readJSON(SplitFile.self, name, in: folder) else { return nil }
+            return (String(name.dropLast(5)), file)
+        }
+    }
+
+    /// File keys of a subscription in one state (names only; no document is read).
+    public func fileKeys(_ workflow: String, _ subscription: String, in state: String) throws -> Set<String> {
+        Set(try spool.scan(fileFolder(workflow, subscription, state)).names.map { String($0.dropLast(5)) })
+    }
+
+    /// Creates a workflow's subscriptions and filesets (those that do not exist yet), in one batch.
+    public func create(workflow: String, subscriptions: [Subscription], filesets: [Fileset], in batch: SpoolBatch) throws {
+        for sub in subscriptions {
+            let folder = subscriptionFolder(workflow, sub.name)
+            try spool.ensureDirectories(Self.fileFolders.map { folder + "/" + $0 } + [folder + "/jobgroups/pending", folder + "/jobgroups/done"])
+            if !SystemCall.exists(spool.path(folder) + "/subscription.json") {
+                try batch.publish(try Self.encode(sub), as: "subscription.json", in: folder)
+            }
+        }
+        let fsFolder = workflowFolder(workflow) + "/filesets"
+        try spool.ensureDirectories([fsFolder])
+        for fs in filesets where !SystemCall.exists(spool.path(fsFolder) + "/" + FileKey.of(fs.name) + ".json") {
+            try batch.publish(try Self.encode(fs), as: FileKey.of(fs.name) + ".json", in: fsFolder)
+        }
+    }
+
+    /// Rewrites a fileset document (e.g. to close it).
+    public func save(_ fileset: Fileset, workflow: String, in batch: SpoolBatch) throws {
+        try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: workflowFolder(workflow) + "/filesets", with: try Self.encode(fileset))
+    }
+
+    /// Adds files to a fileset: each consumer subscription gets the file in `available/`.
+    ///
+    /// Idempotent: a file a consumer already has (in any of its folders) is not added again.
+    /// Returns how many (consumer, file) pairs were added.
+    @discardableResult
+    public func add(_ files: [SplitFile], toFileset name: String, workflow: String, in batch: SpoolBatch) throws -> Int {
+        guard let fileset = try fileset(workflow, name) else {
+            throw DocumentProblem("\(workflowFolder(workflow))/filesets: no fileset named '\(name)'")
+        }
+        var added = 0
+        for consumer in fileset.consumers {
+            for file in files {
+                let key = FileKey.of(file.lfn)
+                let known = Self.fileFolders.contains { SystemCall.exists(spool.path(fileFolder(workflow, consumer, $0)) + "/" + key + ".json") }
+                if known { continue }
+                try batch.publish(try Self.encode(file), as: key + ".json", in: fileFolder(workflow, consumer, "available"))
+                added += 1
+            }
+        }
+        return added
+    }
+
+    /// Reads and decodes a JSON document; nil when absent.
+    func readJSON<T: Decodable>(_ type: T.Type, _ name: String, in folder: String) throws -> T? {
+        guard let bytes = try spool.read(name, in: folder) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw DocumentProblem(describeDecodingError(error, file: folder + "/" + name))
+        }
+    }
+
+    /// Encodes a document with sorted keys and a final newline.
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
+    }
+
+    /// A short stable key of a workflow name, used as the first part of its job names.
+    public static func workflowKey(_ workflow: String) -> String {
+        String(FileKey.of(workflow).dropFirst().prefix(8))
+    }
+}
