@@ -66,15 +66,20 @@ func allLumis(_ files: [SplitFile]) -> [RunLumiKey] {
             }
             let epj = Int.random(in: 1...300, using: &rng)
             let jobs = try split(.eventBased, files, ["events_per_job": .int(epj)]).jobs
+            #expect(jobs.allSatisfy { $0.inputFiles.count == 1 })
+            let jobsByFile = Dictionary(grouping: jobs, by: { $0.inputFiles[0].lfn })
             for f in files {
-                let mine = jobs.filter { $0.inputLFNs == [f.lfn] }
+                let mine = jobsByFile[f.lfn] ?? []
                 if f.events == 0 {
                     #expect(mine.count == 1 && mine[0].mask.lastEvent == nil && mine[0].mask.firstEvent == f.firstEvent)
                     continue
                 }
-                let covered = mine.flatMap { Array($0.mask.firstEvent!...$0.mask.lastEvent!) }
-                #expect(covered == Array(f.firstEvent..<(f.firstEvent + f.events)), "seed \(seed)")
-                #expect(mine.allSatisfy { $0.mask.lastEvent! - $0.mask.firstEvent! + 1 <= epj })
+                // Consecutive, non-overlapping ranges from first_event to the file's last event.
+                let ranges = mine.map { ($0.mask.firstEvent!, $0.mask.lastEvent!) }
+                let contiguous = zip(ranges, ranges.dropFirst()).allSatisfy { $0.1 + 1 == $1.0 }
+                #expect(contiguous && ranges.first?.0 == f.firstEvent && ranges.last?.1 == f.firstEvent + f.events - 1,
+                        "seed \(seed)")
+                #expect(ranges.allSatisfy { $0.1 - $0.0 + 1 <= epj && $0.1 >= $0.0 })
             }
             #expect(jobs.count == files.reduce(0) { $0 + max(1, ($1.events + epj - 1) / epj) })
         }
@@ -84,7 +89,7 @@ func allLumis(_ files: [SplitFile]) -> [RunLumiKey] {
         for seed in 0..<Self.cases {
             var rng = SeededGenerator(seed: seed)
             let events = Int.random(in: 1...20_000, using: &rng)
-            let epj = Int.random(in: 1...3_000, using: &rng)
+            let epj = Int.random(in: 20...3_000, using: &rng)
             let epl = Int.random(in: 1...epj, using: &rng)
             let firstLumi = Int.random(in: 1...50, using: &rng)
             let fake = SplitFile(lfn: "MCFakeFile-prop", events: events, firstEvent: 1, lastEvent: events,
