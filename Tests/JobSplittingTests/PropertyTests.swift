@@ -64,7 +64,7 @@ func allLumis(_ files: [SplitFile]) -> [RunLumiKey] {
             let files = RandomInput.files(&rng).enumerated().map { i, f in
                 var f = f; f.firstEvent = Int.random(in: 0...1_000, using: &rng); f.lfn += "\(i)"; return f
             }
-            let epj = Int.random(in: 1...300, using: &rng)
+            let epj = Int.random(in: 10...300, using: &rng)
             let jobs = try split(.eventBased, files, ["events_per_job": .int(epj)]).jobs
             #expect(jobs.allSatisfy { $0.inputFiles.count == 1 })
             let jobsByFile = Dictionary(grouping: jobs, by: { $0.inputFiles[0].lfn })
