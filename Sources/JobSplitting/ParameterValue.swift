@@ -103,3 +103,21 @@ public enum ParameterValue: Codable, Hashable, Sendable {
         }
     }
 }
+
+extension ParameterValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    /// `42` → `.int(42)`.
+    public init(integerLiteral value: Int) { self = .int(value) }
+    /// `1.5` → `.double(1.5)`.
+    public init(floatLiteral value: Double) { self = .double(value) }
+    /// `true` → `.bool(true)`.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `"x"` → `.string("x")`.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// `[1, 2]` → `.array([...])`.
+    public init(arrayLiteral elements: ParameterValue...) { self = .array(elements) }
+    /// `["k": 1]` → `.object([...])`.
+    public init(dictionaryLiteral elements: (String, ParameterValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { $1 }))
+    }
+}
