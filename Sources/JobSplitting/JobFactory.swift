@@ -1,3 +1,5 @@
+import Foundation
+
 /// The job and group bookkeeping of WMCore's `JobFactory` (`newGroup`, `newJob`, `currentJob`).
 ///
 /// Jobs are stored in their group as soon as they are created; `currentJob` edits the latest job in place,
@@ -65,17 +67,48 @@ struct JobFactory {
 func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
     if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], files)] }
     var order: [[String]] = []
-    var byKey: [[String]: [SplitFile]] = [:]
+    var indexByKey: [String: Int] = [:]
+    var grouped: [[SplitFile]] = []
     for file in files {
-        let key = locationKey(file.locations)
-        if byKey[key] == nil { order.append(key) }
-        byKey[key, default: []].append(file)
+        let locations = locationKey(file.locations)
+        let key = locations.count == 1 ? locations[0] : locations.joined(separator: "\u{0}")
+        if let i = indexByKey[key] {
+            grouped[i].append(file)
+        } else {
+            indexByKey[key] = grouped.count
+            order.append(locations)
+            grouped.append([file])
+        }
     }
-    return order.map { ($0, byKey[$0]!) }
+    return zip(order, grouped).map { ($0, $1) }
 }
 
 /// A location set as a sorted list of distinct PNNs (WMCore's `frozenset(locations)`).
 func locationKey(_ locations: [String]) -> [String] {
     if locations.count <= 1 { return locations }
     return Array(Set(locations)).sorted()
+}
+
+/// Files in LFN order (Python compares strings by code point, i.e. by UTF-8 bytes).
+func sortedByLFN(_ files: [SplitFile]) -> [SplitFile] {
+    var keys = files.map(\.lfn)
+    for i in keys.indices { keys[i].makeContiguousUTF8() }
+    let order = keys.indices.sorted { utf8Precedes(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+    return order.map { files[$0] }
+}
+
+/// Byte-wise (code point) order of two strings, comparing contiguous UTF-8 storage with `memcmp`.
+@inline(__always)
+func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    let fast = a.utf8.withContiguousStorageIfAvailable { x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+            let n = min(x.count, y.count)
+            if n > 0, let px = x.baseAddress, let py = y.baseAddress {
+                let c = memcmp(px, py, n)
+                if c != 0 { return c < 0 }
+            }
+            return x.count < y.count
+        }
+    }
+    return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
 }

@@ -91,7 +91,7 @@ func measure(_ c: BenchCase, repeats: Int) throws -> BenchResult {
 
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.contains("--help") {
-    print("usage: wm-bench-split [--json] [--repeats N]   (build with -c release)")
+    print("usage: wm-bench-split [--json] [--repeats N] [--only CASE-PREFIX]   (build with -c release)")
     exit(0)
 }
 let asJSON = arguments.contains("--json")
@@ -101,8 +101,14 @@ if let i = arguments.firstIndex(of: "--repeats"), arguments.index(after: i) < ar
     repeats = n
 }
 
+var selected = cases()
+if let i = arguments.firstIndex(of: "--only"), arguments.index(after: i) < arguments.endIndex {
+    let filter = arguments[arguments.index(after: i)]
+    selected = selected.filter { $0.name.hasPrefix(filter) }
+}
+
 do {
-    let results = try cases().map { try measure($0, repeats: repeats) }
+    let results = try selected.map { try measure($0, repeats: repeats) }
     if asJSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

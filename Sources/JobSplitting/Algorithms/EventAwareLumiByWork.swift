@@ -60,7 +60,7 @@ struct EventAwareLumiByWork {
             state.lumisProcessed = []
             let (lumisByFile, eventsByLumi) = state.fileLumiMaps(filesAtLocation, isWanted)
 
-            fileLoop: for f in filesAtLocation.sorted(by: { $0.lfn < $1.lfn }) {
+            fileLoop: for f in sortedByLFN(filesAtLocation) {
                 guard let lumis = lumisByFile[f.lfn] else { continue }
                 for runLumi in lumis {
                     if state.lumisProcessed.contains(runLumi) { continue }

@@ -18,12 +18,12 @@ enum FileBased {
                 if masked {
                     list = list.filter { $0.lumiCount > 0 }.map { f in var f = f; f.runs = f.sortedRuns; return f }
                 }
-                return (entry.locations, list.sorted { $0.lfn < $1.lfn })
+                return (entry.locations, sortedByLFN(list))
             }
 
         // total_files keeps the first N files (in LFN order, after dropping files with no good lumi).
         if totalFiles > 0 {
-            var kept = locations.flatMap(\.files).sorted { $0.lfn < $1.lfn }
+            var kept = sortedByLFN(locations.flatMap(\.files))
             if masked { kept.removeAll { !hasGoodLumi($0, mask) } }
             if totalFiles < kept.count {
                 let removed = Set(kept[totalFiles...].map(\.lfn))

@@ -102,12 +102,13 @@ struct LumiWalk {
             f.runs = f.sortedRuns
             return PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(f), lumiCount: f.lumiCount)
         }
-        return prepared.enumerated().sorted { a, b in
-            let ra = a.element.file.runs[0], rb = b.element.file.runs[0]
+        let order = prepared.indices.sorted { a, b in
+            let ra = prepared[a].file.runs[0], rb = prepared[b].file.runs[0]
             if ra.run != rb.run { return ra.run < rb.run }
             if ra.lumis != rb.lumis { return ra.lumis.lexicographicallyPrecedes(rb.lumis) }
-            return a.offset < b.offset
-        }.map(\.element)
+            return a < b
+        }
+        return order.map { prepared[$0] }
     }
 
     mutating func run(_ groups: [(locations: [String], files: [SplitFile])]) throws -> SplitOutcome {

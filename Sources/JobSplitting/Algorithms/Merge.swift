@@ -61,13 +61,14 @@ enum Merge {
 
     /// Sort key of WMCore's `fileCompare` (run, lumi, first event), stable.
     private static func sortedUnits(_ units: [Unit]) -> [Unit] {
-        units.enumerated().sorted { a, b in
-            let x = a.element, y = b.element
+        let order = units.indices.sorted { a, b in
+            let x = units[a], y = units[b]
             if x.run != y.run { return x.run < y.run }
             if x.lumi != y.lumi { return x.lumi < y.lumi }
             if x.firstEvent != y.firstEvent { return x.firstEvent < y.firstEvent }
-            return a.offset < b.offset
-        }.map(\.element)
+            return a < b
+        }
+        return order.map { units[$0] }
     }
 
     /// The merge view of a file: its first PNN, lowest run and lowest lumi, as WMBS's merge queries return them.

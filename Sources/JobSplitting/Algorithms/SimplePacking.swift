@@ -73,7 +73,7 @@ enum SimplePacking {
         var accumulatedSize = 0
         var jobFiles: [String: SplitFile] = [:]
         func emit() {
-            factory.newJob(files: jobFiles.values.sorted { $0.lfn < $1.lfn })
+            factory.newJob(files: sortedByLFN(Array(jobFiles.values)))
             factory.currentJob.mask.firstEvent = 0
             factory.currentJob.mask.lastEvent = -1
         }
