@@ -51,3 +51,7 @@ let package = Package(
         .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
     ]
 )
+
+// Splitting benchmark (release build): jobs/s of the JobSplitting algorithms next to WMCore's figures.
+package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting"]))
+package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))

@@ -1,0 +1,114 @@
+import Foundation
+
+/// The job and group bookkeeping of WMCore's `JobFactory` (`newGroup`, `newJob`, `currentJob`).
+///
+/// Jobs are stored in their group as soon as they are created; `currentJob` edits the latest job in place,
+/// even after a new group was started (as WMCore's `self.currentJob` does).
+struct JobFactory {
+    /// Groups made so far.
+    private(set) var groups: [SplitJobGroup] = []
+    /// LFNs the algorithm fails.
+    var failedFiles: [String] = []
+    /// The subscription type (Production jobs get run 1).
+    let subscriptionType: SubscriptionType
+    /// Number of jobs made (WMCore `nJobs`).
+    private(set) var jobCount = 0
+    private var currentGroupIndex = -1
+    private var currentJobPath: (group: Int, job: Int)?
+
+    init(subscriptionType: SubscriptionType) {
+        self.subscriptionType = subscriptionType
+    }
+
+    /// Starts a new job group for `locations`.
+    mutating func newGroup(locations: [String]) {
+        groups.append(SplitJobGroup(locations: locations))
+        currentGroupIndex = groups.count - 1
+    }
+
+    /// Whether a job exists (WMCore `if self.currentJob`).
+    var hasCurrentJob: Bool { currentJobPath != nil }
+
+    /// Creates a job in the current group; Production jobs get `FirstRun = LastRun = 1`.
+    mutating func newJob(files: [SplitFile] = [], failure: CreationFailure? = nil) {
+        var job = SplitJob(inputFiles: files, creationFailure: failure)
+        if subscriptionType == .production {
+            job.mask.firstRun = 1
+            job.mask.lastRun = 1
+        }
+        groups[currentGroupIndex].jobs.append(job)
+        currentJobPath = (currentGroupIndex, groups[currentGroupIndex].jobs.count - 1)
+        jobCount += 1
+    }
+
+    /// The latest job, edited in place. Only valid once a job exists.
+    var currentJob: SplitJob {
+        get { groups[currentJobPath!.group].jobs[currentJobPath!.job] }
+        _modify { yield &groups[currentJobPath!.group].jobs[currentJobPath!.job] }
+    }
+
+    /// Where the current job is stored (for algorithms that later revisit a job).
+    var currentJobPosition: (group: Int, job: Int)? { currentJobPath }
+
+    /// Edits a job made earlier.
+    mutating func modifyJob(at position: (group: Int, job: Int), _ body: (inout SplitJob) -> Void) {
+        body(&groups[position.group].jobs[position.job])
+    }
+
+    /// The outcome, without empty groups.
+    func outcome() -> SplitOutcome {
+        SplitOutcome(groups: groups.filter { !$0.jobs.isEmpty }, failedFiles: failedFiles)
+    }
+}
+
+/// `JobFactory.sortByLocation`: files grouped by their set of locations, groups in first-seen order.
+///
+/// With `trustSiteLists` every file goes to the single group `["AAA"]`.
+func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
+    if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], files)] }
+    var order: [[String]] = []
+    var indexByKey: [String: Int] = [:]
+    var grouped: [[SplitFile]] = []
+    for file in files {
+        let locations = locationKey(file.locations)
+        let key = locations.count == 1 ? locations[0] : locations.joined(separator: "\u{0}")
+        if let i = indexByKey[key] {
+            grouped[i].append(file)
+        } else {
+            indexByKey[key] = grouped.count
+            order.append(locations)
+            grouped.append([file])
+        }
+    }
+    return zip(order, grouped).map { ($0, $1) }
+}
+
+/// A location set as a sorted list of distinct PNNs (WMCore's `frozenset(locations)`).
+func locationKey(_ locations: [String]) -> [String] {
+    if locations.count <= 1 { return locations }
+    return Array(Set(locations)).sorted()
+}
+
+/// Files in LFN order (Python compares strings by code point, i.e. by UTF-8 bytes).
+func sortedByLFN(_ files: [SplitFile]) -> [SplitFile] {
+    var keys = files.map(\.lfn)
+    for i in keys.indices { keys[i].makeContiguousUTF8() }
+    let order = keys.indices.sorted { utf8Precedes(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+    return order.map { files[$0] }
+}
+
+/// Byte-wise (code point) order of two strings, comparing contiguous UTF-8 storage with `memcmp`.
+@inline(__always)
+func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    let fast = a.utf8.withContiguousStorageIfAvailable { x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+            let n = min(x.count, y.count)
+            if n > 0, let px = x.baseAddress, let py = y.baseAddress {
+                let c = memcmp(px, py, n)
+                if c != 0 { return c < 0 }
+            }
+            return x.count < y.count
+        }
+    }
+    return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+}
