@@ -17,7 +17,7 @@ let package = Package(
         // The substrate: durable publish, claim by rename, scan, quarantine, locks. Knows nothing of CMS.
         .target(name: "SpoolKit"),
         // Job-splitting algorithms, faithful to WMCore's JobSplitting package. Pure functions.
-        .target(name: "JobSplitting"),
+        .target(name: "JobSplitting", dependencies: ["DynamicJSON"]),
         // The CMSSW framework job report (FJR XML): streaming reader and writer.
         .target(name: "FrameworkJobReport", dependencies: ["DynamicJSON"]),
         // The small binary event-file format used by wm-cmsrun, and file checksums (adler32, cksum).

@@ -115,6 +115,52 @@ public enum JSONValue: Codable, Hashable, Sendable {
         output += "\""
     }
 
+    /// Python-style truth (WMCore passes kwargs through Python): 0, "", [], {} and null are false.
+    public var isTruthy: Bool {
+        switch self {
+        case .int(let v): return v != 0
+        case .double(let v): return v != 0
+        case .bool(let v): return v
+        case .string(let v): return !v.isEmpty
+        case .array(let v): return !v.isEmpty
+        case .object(let v): return !v.isEmpty
+        case .null: return false
+        }
+    }
+
+    /// The value as Python's `int()` would read it: numbers, booleans and numeric strings.
+    public var coercedInt: Int? {
+        switch self {
+        case .int(let v): return v
+        case .double(let v): return v.isFinite && abs(v) < 9.2e18 ? Int(v) : nil
+        case .bool(let v): return v ? 1 : 0
+        case .string(let v): return Int(v.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    /// The value as Python's `float()` would read it.
+    public var coercedDouble: Double? {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        case .bool(let v): return v ? 1 : 0
+        case .string(let v): return Double(v.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    /// The value as Python's `str()` would print a scalar; nil for lists, objects and null.
+    public var coercedString: String? {
+        switch self {
+        case .int(let v): return String(v)
+        case .double(let v): return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+        case .bool(let v): return v ? "True" : "False"
+        case .string(let v): return v
+        default: return nil
+        }
+    }
+
     /// A short name of the value's JSON type, for error messages ("string", "integer", ...).
     public var typeName: String {
         switch self {
@@ -136,4 +182,17 @@ public struct AnyCodingKey: CodingKey, Hashable, Sendable {
     public init(_ string: String) { stringValue = string }
     public init?(stringValue: String) { self.stringValue = stringValue }
     public init?(intValue: Int) { stringValue = String(intValue) }
+}
+
+extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { $1 }))
+    }
+    public init(nilLiteral: ()) { self = .null }
 }

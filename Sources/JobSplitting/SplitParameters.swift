@@ -31,7 +31,7 @@ public struct SplitParameters: Sendable, Hashable {
     /// `int(kwargs.get(name, default))`.
     public func int(_ name: String, default defaultValue: Int) throws -> Int {
         guard let value = values[name] else { return defaultValue }
-        guard let converted = value.integerValue else {
+        guard let converted = value.coercedInt else {
             throw SplittingError.invalidParameter(name: name, expected: "an integer", found: value.typeName)
         }
         return converted
@@ -40,7 +40,7 @@ public struct SplitParameters: Sendable, Hashable {
     /// `float(kwargs.get(name, default))`.
     public func double(_ name: String, default defaultValue: Double) throws -> Double {
         guard let value = values[name] else { return defaultValue }
-        guard let converted = value.doubleValue else {
+        guard let converted = value.coercedDouble else {
             throw SplittingError.invalidParameter(name: name, expected: "a number", found: value.typeName)
         }
         return converted
@@ -67,7 +67,7 @@ public struct SplitParameters: Sendable, Hashable {
             throw SplittingError.invalidParameter(name: name, expected: "a list of integers", found: value.typeName)
         }
         return try items.map { item in
-            guard let i = item.integerValue else {
+            guard let i = item.coercedInt else {
                 throw SplittingError.invalidParameter(name: name, expected: "a list of integers",
                                                       found: "a list containing a \(item.typeName)")
             }
@@ -82,7 +82,7 @@ public struct SplitParameters: Sendable, Hashable {
             throw SplittingError.invalidParameter(name: name, expected: "a list of strings", found: value.typeName)
         }
         return try items.map { item in
-            guard let s = item.stringValue else {
+            guard let s = item.coercedString else {
                 throw SplittingError.invalidParameter(name: name, expected: "a list of strings",
                                                       found: "a list containing a \(item.typeName)")
             }
@@ -98,7 +98,7 @@ public struct SplitParameters: Sendable, Hashable {
         }
         func read(_ key: String) throws -> Double {
             guard let v = perf[key], v.isTruthy else { return 0 }
-            guard let d = v.doubleValue else {
+            guard let d = v.coercedDouble else {
                 throw SplittingError.invalidParameter(name: "performance.\(key)", expected: "a number", found: v.typeName)
             }
             return d
