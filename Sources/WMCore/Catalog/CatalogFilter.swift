@@ -40,6 +40,21 @@ public struct LumiList: Hashable, Sendable {
     }
 }
 
+extension LumiList: Codable {
+    /// Decodes `{"run": [[first, last], ...]}`.
+    public init(from decoder: Decoder) throws {
+        let value = try JSONValue(from: decoder)
+        switch LumiList.parse(value) {
+        case .success(let list): self = list
+        case .failure(let error):
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    /// Encodes `{"run": [[first, last], ...]}`.
+    public func encode(to encoder: Encoder) throws { try json.encode(to: encoder) }
+}
+
 /// Why a value is not a lumi list.
 public enum LumiListError: Error, Equatable, CustomStringConvertible {
     /// The value is not a JSON object.
@@ -59,7 +74,7 @@ public enum LumiListError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Which part of an input dataset a request reads: block and run white/black lists and a lumi mask.
-public struct InputSelection: Hashable, Sendable {
+public struct InputSelection: Codable, Hashable, Sendable {
     /// Blocks to keep (all when empty).
     public var blockWhitelist: [String]
     /// Blocks to drop.
