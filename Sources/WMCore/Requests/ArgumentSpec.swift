@@ -6,7 +6,7 @@ public indirect enum ArgumentKind: Hashable, Sendable {
     case string
     /// An integer; numeric strings and whole doubles are cast with `int()`.
     case integer
-    /// A number; numeric strings are cast with `float()`.
+    /// A number; numeric strings are cast with `float()` (whole numbers are kept as JSON integers).
     case number
     /// A boolean; the strings `true`/`false` (any case) are cast as `strToBool` does.
     case boolean
@@ -123,9 +123,10 @@ public struct ArgumentSpec: Hashable, Sendable {
             if let s = value.stringValue, let i = Int(s.trimmingCharacters(in: .whitespaces)) { return .int(i) }
             return nil
         case .number:
-            if let d = value.doubleValue { return .double(d) }
-            if let s = value.stringValue, let d = Double(s.trimmingCharacters(in: .whitespaces)) { return .double(d) }
-            return nil
+            // Whole numbers are kept as integers so that documents read back equal to what was written.
+            let number = value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard let d = number, d.isFinite else { return nil }
+            return JSONValue.double(d).intValue.map(JSONValue.int) ?? .double(d)
         case .boolean:
             if let b = value.boolValue { return .bool(b) }
             switch value.stringValue?.lowercased() {
