@@ -57,7 +57,7 @@ import Testing
         let agent = AgentResources(agent: "agent1", teams: ["production"], sites: [
             "T1_US_FNAL": AgentSite(pendingSlots: 40),                  // 20 jobs of room at depth 0.5
             "T2_CH_CERN": AgentSite(pendingSlots: 100, queuedJobs: 60),  // already full: 60 ≥ 50
-            "T2_DE_DESY": AgentSite(state: "Draining", pendingSlots: 1000),
+            "T2_DE_DESY": AgentSite(state: .draining, pendingSlots: 1000),
         ])
         let high = Self.element("high", priority: 900, created: 0, jobs: 15, inputs: ["blk1": ["T1_US_FNAL", "T2_CH_CERN"]])
         let next = Self.element("next", priority: 800, created: 0, jobs: 15, inputs: ["blk2": ["T1_US_FNAL"]])

@@ -233,4 +233,54 @@ import Testing
         let back = try JSONDecoder().decode(RequestDocument.self, from: data)
         #expect(back.body == request && back.extra["comment"] == .string("kept"))
     }
+
+    @Test func storeResultsFlatRequest() throws {
+        let json = """
+        {"RequestType": "StoreResults", "RequestString": "sr_test", "CMSSWVersion": "CMSSW_12_4_14_patch1",
+         "ScramArch": ["el8_amd64_gcc10"], "InputDataset": "\(Support.muonEG)", "PhysicsGroup": "Muon",
+         "AcquisitionEra": "Run2022C", "ProcessingString": "SR", "ProcessingVersion": "2"}
+        """
+        let input = try RequestInput.parse(Data(json.utf8))
+        #expect(input.assign == nil)
+        let (create, assign) = try Support.validator.validate(input)
+        #expect(assign == nil && create.string("MergedLFNBase") == "/store/results")
+        let workload = try WorkloadBuilder.build(name: "sr", request: create, configCache: Support.configCache)
+        let task = try #require(workload.topLevelTasks.first)
+        #expect(task.type == .merge && task.splitting.algorithm == "ParentlessMergeBySize")
+        #expect(task.outputs.first?.dataset == "/MuonEG/Run2022C-SR-v2/USER")
+        let elements = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(requestName: "sr", priority: 1, creationTime: 0),
+                                                      catalog: Support.catalog)
+        #expect(elements.count == 4)   // one per block, no selection
+    }
+
+    @Test func resubmissionNeedsItsOrigin() {
+        let raw: [String: JSONValue] = ["RequestType": .string("Resubmission"), "RequestString": .string("acdc")]
+        #expect(Set(problems(raw).map(\.field)) == ["OriginalRequestName", "InitialTaskPath"])
+        let good = raw.merging(["OriginalRequestName": .string("op_wf_250615_150640_1234"),
+                                "InitialTaskPath": .string("/op_wf_250615_150640_1234/GenSimFull")]) { $1 }
+        #expect(problems(good).isEmpty)
+    }
+
+    @Test func dqmHarvestNeedsItsConfiguration() {
+        let raw: [String: JSONValue] = ["RequestType": .string("DQMHarvest"), "RequestString": .string("h"),
+                                        "CMSSWVersion": .string("CMSSW_14_0_19_patch2"), "ScramArch": .string("el8_amd64_gcc12"),
+                                        "GlobalTag": .string("GT"), "InputDataset": .string(Support.jetMET),
+                                        "DQMUploadUrl": .string("https://cmsweb.cern.ch/dqm/dev"),
+                                        "DQMConfigCacheID": .string("0000aaaa")]
+        #expect(problems(raw).map(\.field) == ["DQMConfigCacheID"])
+    }
+
+    @Test func includeParentsNeedsAParentDataset() {
+        var raw = Self.reReco
+        raw["IncludeParents"] = .bool(true)
+        #expect(problems(raw).map(\.field) == ["IncludeParents"])
+    }
+
+    @Test func malformedTemplatesAreRefusedAtParse() {
+        #expect(throws: RequestRejected.self) { try RequestInput.parse(Data("[1, 2]".utf8)) }
+        let error = #expect(throws: RequestRejected.self) {
+            try RequestInput.parse(Data(#"{"createRequest": 3, "assignRequest": {}, "extra": 1}"#.utf8))
+        }
+        #expect(Set(error?.problems.map(\.field) ?? []) == ["createRequest", "extra"])
+    }
 }

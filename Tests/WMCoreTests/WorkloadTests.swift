@@ -30,9 +30,11 @@ import Testing
 
     @Test func outputNamesUseAssignmentEraProcessingStringAndVersion() throws {
         var input = try Support.template("TC_ProdPsi")
-        input.applyOverrides(Support.overrides)
-        input.assign?["ProcessingString"] = .object(["GenSimFull": .string("GS_v1"), "Digi_2021noPU": .string("DI_v1"),
-                                                     "Reco_2021noPU": .string("RE_v1")])
+        // A per-task map set with --set fills the assignment map and each task's own value.
+        input.applyOverrides(Support.overrides.merging(["ProcessingString": .object([
+            "GenSimFull": .string("GS_v1"), "Digi_2021noPU": .string("DI_v1"), "Reco_2021noPU": .string("RE_v1")])]) { $1 })
+        #expect(input.create["ProcessingString"] == .string("DEFAULT_ProcStr"))
+        #expect(input.create["Task2"]?.objectValue?["ProcessingString"] == .string("DI_v1"))
         let (create, assign) = try Support.validator.validate(input)
         let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
         let gen = try #require(workload.task(named: "GenSimFull"))

@@ -106,18 +106,29 @@ public struct RequestInput: Hashable, Sendable {
     /// `TaskN`/`StepN` dict. Where the present value is a per-task map (e.g. `assignRequest.AcquisitionEra`
     /// `{"GenSimFull": "..."}`) and the new value is not an object, every task of the map gets the value;
     /// where the present value is a list and the new one is not, the new one is wrapped (or comma-split).
+    /// An object value (task name → value) set over a plain value is taken per task: a `TaskN`/`StepN` dict gets
+    /// its own task's entry (unchanged when the map has none) and the top of `createRequest` is left alone.
     /// A key found nowhere is added to `assignRequest` if it is an assignment-only argument, otherwise to
     /// `createRequest`.
     public mutating func applyOverrides(_ overrides: [String: JSONValue]) {
         let createOnly = Set(RequestType.allCases.flatMap { RequestSpecs.create($0).map(\.name) })
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
             var found = false
-            if let old = create[key] { create[key] = Self.replace(old, with: value); found = true }
+            let perTask = value.objectValue
+            if let old = create[key] {
+                if perTask == nil || old.objectValue != nil { create[key] = Self.replace(old, with: value) }
+                found = true
+            }
             for item in create.keys where Self.isChainItem(item) {
                 guard var dict = create[item]?.objectValue, let old = dict[key] else { continue }
-                dict[key] = Self.replace(old, with: value)
-                create[item] = .object(dict)
                 found = true
+                if let perTask, old.objectValue == nil {
+                    guard let name = (dict["TaskName"] ?? dict["StepName"])?.stringValue, let entry = perTask[name] else { continue }
+                    dict[key] = entry
+                } else {
+                    dict[key] = Self.replace(old, with: value)
+                }
+                create[item] = .object(dict)
             }
             if let old = assign?[key] { assign?[key] = Self.replace(old, with: value); found = true }
             guard !found else { continue }

@@ -1,14 +1,22 @@
+/// Resource-control site states (WMBS enums).
+public enum SiteState: String, Codable, CaseIterable, Sendable {
+    case normal = "Normal"
+    case down = "Down"
+    case draining = "Draining"
+    case aborted = "Aborted"
+}
+
 /// One site as an agent sees it when pulling work.
 public struct AgentSite: Hashable, Sendable {
     /// Site state: only Normal sites count toward resources.
-    public var state: String
+    public var state: SiteState
     /// Free pending slots.
     public var pendingSlots: Int
     /// Jobs already queued at the site with priority at or above the element considered (0 if unknown).
     public var queuedJobs: Int
 
     /// Makes a site.
-    public init(state: String = "Normal", pendingSlots: Int, queuedJobs: Int = 0) {
+    public init(state: SiteState = .normal, pendingSlots: Int, queuedJobs: Int = 0) {
         self.state = state
         self.pendingSlots = pendingSlots
         self.queuedJobs = queuedJobs
@@ -72,7 +80,7 @@ public enum PullMatching {
                              agingWeight: Double = QueueOrdering.defaultAgingWeight, blowupFactor: Double = 1.0,
                              maxElements: Int = maxElementsPerPull) -> [PullMatch] {
         guard !elements.contains(where: { $0.state == .negotiating }) else { return [] }
-        let normal = agent.sites.filter { $0.value.state == "Normal" }
+        let normal = agent.sites.filter { $0.value.state == .normal }
         var used = normal.mapValues { Double($0.queuedJobs) }
         let capacity = normal.mapValues { Double($0.pendingSlots) * agent.queueDepth }
         let candidates = elements.filter { e in
