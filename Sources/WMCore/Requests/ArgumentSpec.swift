@@ -173,7 +173,7 @@ public struct ArgumentSpec: Hashable, Sendable {
 
     /// The problem a check finds on a cast value, if any.
     static func problem(of check: ArgumentCheck, on value: JSONValue, field: String) -> RequestProblem? {
-        let leaves = (value.arrayValue != nil || (value.objectValue != nil)) ? leaves(of: value) : [value]
+        let leaves = leaves(of: value)
         switch check {
         case let .pattern(regex, text):
             if let bad = leaves.first(where: { ($0.stringValue).map { !WholeMatch.test($0, regex) } ?? false }) {

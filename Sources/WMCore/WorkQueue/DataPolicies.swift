@@ -18,12 +18,7 @@ public enum BlockPolicy {
 
     /// The units of `type` in a selected block.
     public static func count(_ type: SliceType, _ block: SelectedBlock) -> Int {
-        switch type {
-        case .numberOfFiles: return block.fileCount
-        case .numberOfEvents: return block.eventCount
-        case .numberOfLumis: return block.lumiCount
-        case .numberOfRuns: return block.runs.count
-        }
+        type.count(files: block.fileCount, events: block.eventCount, lumis: block.lumiCount, runs: block.runs.count)
     }
 
     /// The task's dataset and the blocks its selection keeps.

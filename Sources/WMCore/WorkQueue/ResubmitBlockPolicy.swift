@@ -77,13 +77,8 @@ public enum ResubmitBlockPolicy {
         return chunks.enumerated().map { index, files in
             let lumis = files.reduce(0) { $0 + $1.lumis.count }
             let events = files.reduce(0) { $0 + $1.events }
-            let count: Int
-            switch slice.type {
-            case .numberOfFiles: count = files.count
-            case .numberOfEvents: count = events
-            case .numberOfLumis: count = lumis
-            case .numberOfRuns: count = Set(files.flatMap { $0.lumis.map(\.run) }).count
-            }
+            let runs = Set(files.flatMap { $0.lumis.map(\.run) }).count
+            let count = slice.type.count(files: files.count, events: events, lumis: lumis, runs: runs)
             let input = "acdc:\(record.workflow):\(record.task):\(index * size)"
             return context.element(task: task, policy: .resubmitBlock,
                                    inputs: [input: context.sites(for: Array(Set(files.flatMap(\.locations))))],

@@ -44,6 +44,16 @@ public enum SliceType: String, Codable, Sendable {
         }
     }
 
+    /// The one of the four counts this slice type counts.
+    public func count(files: Int, events: Int, lumis: Int, runs: Int) -> Int {
+        switch self {
+        case .numberOfFiles: return files
+        case .numberOfEvents: return events
+        case .numberOfLumis: return lumis
+        case .numberOfRuns: return runs
+        }
+    }
+
     /// Jobs for `count` units in slices of `size`: `max(1, ceil(count / size))`.
     public static func jobs(count: Int, size: Int) -> Int { max(1, (count + size - 1) / max(1, size)) }
 }
