@@ -107,6 +107,21 @@ import Testing
         #expect(run.workload.tasks.contains { $0.name == "DataProcessingEndOfRunDQMHarvestDQMoutput" && $0.type == .harvesting })
     }
 
+    /// ReReco_LumiMask has OpenRunningTimeout 7200: its elements stay open, and a block that appears later
+    /// (with listed lumis) becomes one new element; blocks already queued are not queued again.
+    @Test func openRequestGetsNewBlocksLater() throws {
+        let run = try Support.run("ReReco_LumiMask")
+        #expect(run.elements.allSatisfy { $0.openForNewData })
+        var catalog = Support.catalog
+        catalog.datasets[Support.muonEG]?.blocks.append(
+            Support.block(Support.muonEG, "e", at: ["T2_CH_CERN"], files: [Support.file("/store/data/e1.root", run: 356164, lumis: 21...25)]))
+        let task = try #require(run.workload.topLevelTasks.first)
+        let context = ElementContext(request: run.request, at: Support.now + 60)
+        let added = try BlockPolicy.newElements(for: task, context: context, catalog: catalog, existing: run.elements)
+        #expect(added.map { Array($0.inputs.keys) } == [["\(Support.muonEG)#e"]])
+        #expect(try BlockPolicy.newElements(for: task, context: context, catalog: Support.catalog, existing: run.elements).isEmpty)
+    }
+
     /// ReReco_badBlocks: RunWhitelist keeps DoubleMuon blocks a and d; b has only invalid files, c other runs → 2.
     /// TrustSitelists puts every element at the whitelist.
     @Test func reRecoBadBlocks() throws {

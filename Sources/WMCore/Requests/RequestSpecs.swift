@@ -114,6 +114,15 @@ public enum RequestSpecs {
         ArgumentSpec("DataPileup", .string, .dataset),
         ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false)),
         ArgumentSpec("ValidationSample", .object),
+        ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("DQMUploadProxy", .string),
+        ArgumentSpec("RobustMerge", .boolean, default: .bool(true)),
+        ArgumentSpec("ValidStatus", .string, default: .string("PRODUCTION"), .oneOf(["PRODUCTION", "VALID"])),
+        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1)),
+        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1)),
+        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1)),
+        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
     ]
 
     /// Input selection arguments (top level of ReReco/DQMHarvest/StoreResults, and chain items).

@@ -16,6 +16,19 @@ public enum BlockPolicy {
         return ValidationSample.mark(elements, requested: context.validationSample != nil)
     }
 
+    /// Work added later to an open request: elements for the selected blocks no existing element reads yet.
+    ///
+    /// - Throws: `StartPolicyError.unknownDataset`; an input with nothing left gives no new element.
+    public static func newElements(for task: WorkloadTask, context: ElementContext, catalog: any CatalogLookup,
+                                   existing: [ElementBody]) throws(StartPolicyError) -> [ElementBody] {
+        let known = Set(existing.flatMap(\.inputs.keys))
+        var later = context
+        later.validationSample = nil   // the sample was the first element made, not one added later
+        let all: [ElementBody]
+        do { all = try elements(for: task, context: later, catalog: catalog) } catch .noInputLeft { return [] }
+        return all.filter { $0.inputs.keys.allSatisfy { !known.contains($0) } }
+    }
+
     /// The units of `type` in a selected block.
     public static func count(_ type: SliceType, _ block: SelectedBlock) -> Int {
         type.count(files: block.fileCount, events: block.eventCount, lumis: block.lumiCount, runs: block.runs.count)

@@ -108,11 +108,13 @@ public struct ElementContext: Hashable, Sendable {
     public var creationTime: Double
     /// The request's validation-sample ask, if any.
     public var validationSample: ValidationSampleRequest?
+    /// True when the input may still grow (`OpenRunningTimeout` > 0): Block elements stay open for new data.
+    public var openForNewData: Bool
 
     /// Makes a context.
     public init(requestName: String, priority: Int, teamName: String = "", siteWhitelist: [String] = [],
                 siteBlacklist: [String] = [], trustSitelists: Bool = false, dbs: String = "", creationTime: Double,
-                validationSample: ValidationSampleRequest? = nil) {
+                validationSample: ValidationSampleRequest? = nil, openForNewData: Bool = false) {
         self.requestName = requestName
         self.priority = priority
         self.teamName = teamName
@@ -122,17 +124,19 @@ public struct ElementContext: Hashable, Sendable {
         self.dbs = dbs
         self.creationTime = creationTime
         self.validationSample = validationSample
+        self.openForNewData = openForNewData
     }
 
-    /// The context of a request document: effective priority, and the assignment's team and site lists (or the
-    /// create arguments' when not assigned).
+    /// The context of a request document: effective priority, the assignment's team and site lists (or the
+    /// create arguments' when not assigned), the validation sample and whether the input stays open.
     public init(request: RequestBody, at time: Double) {
         let lists = request.assignment ?? request.arguments
         self.init(requestName: request.name, priority: request.effectivePriority, teamName: request.team,
                   siteWhitelist: lists.siteWhitelist, siteBlacklist: lists.siteBlacklist,
                   trustSitelists: lists.trustSitelists || request.arguments.trustSitelists,
                   dbs: request.arguments.string("DbsUrl") ?? "", creationTime: time,
-                  validationSample: request.arguments.validationSample)
+                  validationSample: request.arguments.validationSample,
+                  openForNewData: (request.arguments.int("OpenRunningTimeout") ?? 0) > 0)
     }
 
     /// An Available element of this request.
@@ -141,7 +145,8 @@ public struct ElementContext: Hashable, Sendable {
         ElementBody(requestName: requestName, taskName: task.path, startPolicy: policy.rawValue, inputs: inputs, mask: mask,
                     jobs: jobs, numberOfEvents: events, numberOfLumis: lumis, numberOfFiles: files, priority: priority,
                     creationTime: creationTime, siteWhitelist: siteWhitelist, siteBlacklist: siteBlacklist,
-                    trustSitelists: trustSitelists, teamName: teamName, dbs: dbs, acdc: acdc)
+                    trustSitelists: trustSitelists, teamName: teamName, dbs: dbs, acdc: acdc,
+                    openForNewData: openForNewData && policy == .block)
     }
 
     /// The sites an input is at: the site whitelist when site lists are trusted, else the storage locations mapped
