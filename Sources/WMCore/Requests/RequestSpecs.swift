@@ -1,0 +1,259 @@
+/// The ReqMgr2 request types.
+public enum RequestType: String, Codable, CaseIterable, Sendable {
+    case taskChain = "TaskChain"
+    case stepChain = "StepChain"
+    case reReco = "ReReco"
+    case dqmHarvest = "DQMHarvest"
+    case resubmission = "Resubmission"
+    case storeResults = "StoreResults"
+
+    /// For chains: the key holding the count (`TaskChain`/`StepChain`) and the item prefix (`Task`/`Step`).
+    public var chain: (countKey: String, prefix: String, nameKey: String, inputKey: String)? {
+        switch self {
+        case .taskChain: return ("TaskChain", "Task", "TaskName", "InputTask")
+        case .stepChain: return ("StepChain", "Step", "StepName", "InputStep")
+        default: return nil
+        }
+    }
+}
+
+/// Patterns and value sets of WMCore's Lexicon, as used by the argument specs.
+public enum Lexicon {
+    /// Acquisition era (`acqname`).
+    public static let acquisitionEra = #"[a-zA-Z][a-zA-Z0-9_]*"#
+    /// Processing string (`procstring`).
+    public static let processingString = #"[a-zA-Z0-9_]{1,100}"#
+    /// Request string: the part of the request name the user chooses.
+    public static let requestString = #"[a-zA-Z0-9.\-_]{1,100}"#
+    /// A full request name.
+    public static let requestName = #"[a-zA-Z0-9.\-_]{1,150}"#
+    /// CMSSW release.
+    public static let cmsswVersion = #"CMSSW(_\d+){3}(_[a-zA-Z0-9_]+)?"#
+    /// SCRAM architecture.
+    public static let scramArch = #"[a-z0-9]+_[a-z0-9]+_[a-z0-9]+"#
+    /// Global tag.
+    public static let globalTag = #"[a-zA-Z0-9\s.\-_:]{1,100}"#
+    /// Campaign.
+    public static let campaign = #"[a-zA-Z0-9_\-]{0,80}"#
+    /// PrepID.
+    public static let prepID = #"[a-zA-Z0-9_\-]{0,100}"#
+    /// Task and step names.
+    public static let taskName = #"[a-zA-Z0-9_\-]{1,50}"#
+    /// User names (Requestor).
+    public static let user = #"[a-zA-Z0-9_.\-]{1,60}"#
+    /// Team names.
+    public static let team = #"[a-zA-Z0-9_.\-]{1,60}"#
+    /// Config-cache document ids.
+    public static let configCacheID = #"[a-zA-Z0-9]{1,64}"#
+    /// LFN bases, `/store/...`.
+    public static let lfnBase = #"/store(/[a-zA-Z0-9_.\-]+)+"#
+    /// Service URLs.
+    public static let url = #"https?://\S+"#
+    /// Output module labels.
+    public static let outputModule = #"[a-zA-Z][a-zA-Z0-9_]*"#
+    /// Task paths `/<wf>/<task>/...`.
+    public static let taskPath = #"(/[a-zA-Z0-9_.\-]+)+"#
+    /// Splitting algorithms a request may name.
+    public static let splittingAlgorithms = ["EventBased", "LumiBased", "EventAwareLumiBased", "EventAwareLumiByWork",
+                                             "FileBased", "RunBased", "Harvest", "ParentlessMergeBySize", "MinFileBased"]
+    /// Dashboard activities.
+    public static let dashboards = ["production", "reprocessing", "relval", "tier0", "t0", "integration", "test", "RelVal"]
+}
+
+/// The argument specs of every request type, at create and at assign (WMCore `StdBase`, the StdSpecs and
+/// `ReqMgr` `assign` arguments). Every argument the DMWM/Integration templates use is here.
+public enum RequestSpecs {
+    /// Arguments every request type accepts at creation.
+    public static let generic: [ArgumentSpec] = [
+        ArgumentSpec("RequestType", .string, mandatory: true, .oneOf(RequestType.allCases.map(\.rawValue))),
+        ArgumentSpec("Requestor", .string, default: .string("operator"), .pattern(Lexicon.user, "a user name")),
+        ArgumentSpec("RequestorDN", .string),
+        ArgumentSpec("Group", .string, default: .string("DATAOPS"), .pattern(Lexicon.team, "a group name")),
+        ArgumentSpec("RequestString", .string, mandatory: true, .pattern(Lexicon.requestString, "a request string")),
+        ArgumentSpec("RequestName", .string, .pattern(Lexicon.requestName, "a request name")),
+        ArgumentSpec("RequestStatus", .string, .oneOf(["new"])),
+        ArgumentSpec("Campaign", .string, default: .string(""), .pattern(Lexicon.campaign, "a campaign")),
+        ArgumentSpec("CMSSWVersion", .string, mandatory: true, .pattern(Lexicon.cmsswVersion, "a CMSSW release")),
+        ArgumentSpec("ScramArch", .stringList, mandatory: true, .nonEmpty, .pattern(Lexicon.scramArch, "a SCRAM arch")),
+        ArgumentSpec("GlobalTag", .string, .pattern(Lexicon.globalTag, "a global tag")),
+        ArgumentSpec("AcquisitionEra", .string, .pattern(Lexicon.acquisitionEra, "an acquisition era")),
+        ArgumentSpec("ProcessingString", .string, .pattern(Lexicon.processingString, "a processing string")),
+        ArgumentSpec("ProcessingVersion", .integer, default: .int(1), .range(min: 0)),
+        ArgumentSpec("PrepID", .string, .pattern(Lexicon.prepID, "a PrepID")),
+        ArgumentSpec("RequestPriority", .integer, default: .int(8000), .range(min: 0, maxExclusive: 1_000_000)),
+        ArgumentSpec("Memory", .number, default: .int(2300), .range(min: 1)),
+        ArgumentSpec("Multicore", .integer, default: .int(1), .range(min: 1)),
+        ArgumentSpec("EventStreams", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("TimePerEvent", .number, default: .int(12), .range(min: 1e-9)),
+        ArgumentSpec("SizePerEvent", .number, default: .int(512), .range(min: 1e-9)),
+        ArgumentSpec("FirstEvent", .integer, default: .int(1), .range(min: 1)),
+        ArgumentSpec("FirstLumi", .integer, default: .int(1), .range(min: 1)),
+        ArgumentSpec("SiteWhitelist", .stringList, default: .array([]), .siteNames),
+        ArgumentSpec("SiteBlacklist", .stringList, default: .array([]), .siteNames),
+        ArgumentSpec("TrustSitelists", .boolean, default: .bool(false)),
+        ArgumentSpec("TrustPUSitelists", .boolean, default: .bool(false)),
+        ArgumentSpec("Comments", .any, default: .string("")),
+        ArgumentSpec("DbsUrl", .string, default: .string("https://cmsweb.cern.ch/dbs/prod/global/DBSReader"),
+                     .pattern(Lexicon.url, "a URL")),
+        ArgumentSpec("ConfigCacheUrl", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL")),
+        ArgumentSpec("CouchDBName", .string, default: .string("reqmgr_config_cache"), .nonEmpty),
+        ArgumentSpec("DQMUploadUrl", .string, default: .string("https://cmsweb.cern.ch/dqm/dev"), .pattern(Lexicon.url, "a URL")),
+        ArgumentSpec("DQMConfigCacheID", .string, .pattern(Lexicon.configCacheID, "a config-cache id")),
+        ArgumentSpec("DQMHarvestUnit", .string, default: .string("byRun"), .oneOf(["byRun", "multiRun"])),
+        ArgumentSpec("DQMSequences", .stringList, default: .array([])),
+        ArgumentSpec("EnableHarvesting", .boolean, default: .bool(false)),
+        ArgumentSpec("IncludeParents", .boolean, default: .bool(false)),
+        ArgumentSpec("SubRequestType", .string, default: .string("")),
+        ArgumentSpec("OpenRunningTimeout", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("Scenario", .string),
+        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("RequiresGPU", .string, default: .string("forbidden"), .oneOf(["forbidden", "optional", "required"])),
+        ArgumentSpec("GPUParams", .any),
+        ArgumentSpec("MCPileup", .string, .dataset),
+        ArgumentSpec("DataPileup", .string, .dataset),
+        ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false)),
+        ArgumentSpec("ValidationSample", .object),
+        ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("DQMUploadProxy", .string),
+        ArgumentSpec("RobustMerge", .boolean, default: .bool(true)),
+        ArgumentSpec("ValidStatus", .string, default: .string("PRODUCTION"), .oneOf(["PRODUCTION", "VALID"])),
+        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1)),
+        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1)),
+        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1)),
+        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
+    ]
+
+    /// Input selection arguments (top level of ReReco/DQMHarvest/StoreResults, and chain items).
+    public static let inputSelection: [ArgumentSpec] = [
+        ArgumentSpec("InputDataset", .string, .dataset),
+        ArgumentSpec("RunWhitelist", .integerList, default: .array([]), .range(min: 1)),
+        ArgumentSpec("RunBlacklist", .integerList, default: .array([]), .range(min: 1)),
+        ArgumentSpec("BlockWhitelist", .stringList, default: .array([])),
+        ArgumentSpec("BlockBlacklist", .stringList, default: .array([])),
+        ArgumentSpec("LumiList", .lumiList),
+    ]
+
+    /// Job-splitting arguments.
+    public static let splitting: [ArgumentSpec] = [
+        ArgumentSpec("SplittingAlgo", .string, .oneOf(Lexicon.splittingAlgorithms)),
+        ArgumentSpec("EventsPerJob", .integer, .range(min: 1)),
+        ArgumentSpec("EventsPerLumi", .integer, .range(min: 1)),
+        ArgumentSpec("LumisPerJob", .integer, .range(min: 1)),
+        ArgumentSpec("FilesPerJob", .integer, .range(min: 1)),
+    ]
+
+    /// Arguments of one `TaskN`/`StepN` dict; the ones shared with the top level inherit its value.
+    public static func chainItem(_ type: RequestType) -> [ArgumentSpec] {
+        guard let chain = type.chain else { return [] }
+        let shared = ["AcquisitionEra", "ProcessingString", "ProcessingVersion", "CMSSWVersion", "ScramArch", "GlobalTag",
+                      "Campaign", "PrepID", "Memory", "Multicore", "EventStreams", "TimePerEvent", "SizePerEvent",
+                      "FirstEvent", "FirstLumi", "MCPileup", "DataPileup", "DeterministicPileup", "IncludeParents",
+                      "RequiresGPU", "GPUParams"]
+        let inherited = generic.filter { shared.contains($0.name) }.map(\.inherited)
+        return inherited + inputSelection.map(\.inherited) + splitting + [
+            ArgumentSpec(chain.nameKey, .string, mandatory: true, .pattern(Lexicon.taskName, "a task name")),
+            ArgumentSpec("ConfigCacheID", .string, mandatory: true, .pattern(Lexicon.configCacheID, "a config-cache id")),
+            ArgumentSpec(chain.inputKey, .string, .pattern(Lexicon.taskName, "a task name")),
+            ArgumentSpec("InputFromOutputModule", .string, .pattern(Lexicon.outputModule, "an output module label")),
+            ArgumentSpec("PrimaryDataset", .string, .pattern(DatasetName.primaryPattern, "a primary dataset")),
+            ArgumentSpec("RequestNumEvents", .integer, .range(min: 1)),
+            ArgumentSpec("KeepOutput", .boolean, default: .bool(true)),
+            ArgumentSpec("TransientOutputModules", .stringList, default: .array([])),
+            ArgumentSpec("FilterEfficiency", .number, default: .int(1), .range(min: 1e-9, maxInclusive: 1)),
+            ArgumentSpec("LheInputFiles", .boolean, default: .bool(false)),
+            ArgumentSpec("Seeding", .string, default: .string("AutomaticSeeding"), .oneOf(["AutomaticSeeding", "ReproducibleSeeding"])),
+        ]
+    }
+
+    /// Every argument a request type accepts at creation (excluding the chain items), with type-specific
+    /// mandatory arguments and defaults overriding the generic ones.
+    public static func create(_ type: RequestType) -> [ArgumentSpec] {
+        let specific: [ArgumentSpec]
+        switch type {
+        case .taskChain, .stepChain:
+            specific = inputSelection + splitting + [
+                ArgumentSpec(type.chain!.countKey, .integer, mandatory: true, .range(min: 1)), globalTagRequired]
+        case .reReco:
+            specific = inputSelection + splitting + [
+                        ArgumentSpec("InputDataset", .string, mandatory: true, .dataset),
+                        ArgumentSpec("ConfigCacheID", .string, mandatory: true, .pattern(Lexicon.configCacheID, "a config-cache id")),
+                        globalTagRequired,
+                        ArgumentSpec("SplittingAlgo", .string, default: .string("EventAwareLumiBased"), .oneOf(Lexicon.splittingAlgorithms)),
+                        ArgumentSpec("LumisPerJob", .integer, default: .int(8), .range(min: 1)),
+                        ArgumentSpec("TransientOutputModules", .stringList, default: .array([]))]
+        case .dqmHarvest:
+            specific = inputSelection + [
+                        ArgumentSpec("InputDataset", .string, mandatory: true, .dataset),
+                        ArgumentSpec("DQMConfigCacheID", .string, mandatory: true, .pattern(Lexicon.configCacheID, "a config-cache id")),
+                        ArgumentSpec("DQMUploadUrl", .string, mandatory: true, .pattern(Lexicon.url, "a URL")),
+                        globalTagRequired]
+        case .resubmission:
+            specific = [ArgumentSpec("OriginalRequestName", .string, mandatory: true, .pattern(Lexicon.requestName, "a request name")),
+                        ArgumentSpec("InitialTaskPath", .string, mandatory: true, .pattern(Lexicon.taskPath, "a task path /<wf>/<task>")),
+                        ArgumentSpec("ACDCServer", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL")),
+                        ArgumentSpec("ACDCDatabase", .string, default: .string("acdcserver"), .nonEmpty),
+                        ArgumentSpec("IgnoredOutputModules", .stringList, default: .array([])),
+                        ArgumentSpec("CMSSWVersion", .string, .pattern(Lexicon.cmsswVersion, "a CMSSW release")),
+                        ArgumentSpec("ScramArch", .stringList, .pattern(Lexicon.scramArch, "a SCRAM arch"))]
+        case .storeResults:
+            specific = inputSelection + [
+                        ArgumentSpec("InputDataset", .string, mandatory: true, .dataset),
+                        ArgumentSpec("DataTier", .string, default: .string("USER"), .pattern(DatasetName.tierPattern, "a data tier")),
+                        ArgumentSpec("PhysicsGroup", .string, default: .string("NoGroup"), .nonEmpty),
+                        ArgumentSpec("CmsPath", .string),
+                        ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .pattern(Lexicon.lfnBase, "an LFN base"))]
+        }
+        return merge(generic, specific)
+    }
+
+    private static let globalTagRequired = ArgumentSpec("GlobalTag", .string, mandatory: true,
+                                                        .pattern(Lexicon.globalTag, "a global tag"))
+
+    /// Arguments accepted at assignment (ReqMgr2 `assign`); era, processing string and version may be per task.
+    public static let assign: [ArgumentSpec] = [
+        ArgumentSpec("RequestStatus", .string, .oneOf(["assigned"])),
+        ArgumentSpec("Team", .string, mandatory: true, .nonEmpty, .pattern(Lexicon.team, "a team name")),
+        ArgumentSpec("SiteWhitelist", .stringList, mandatory: true, .nonEmpty, .siteNames),
+        ArgumentSpec("SiteBlacklist", .stringList, default: .array([]), .siteNames),
+        ArgumentSpec("AcquisitionEra", .perTask(.string), .pattern(Lexicon.acquisitionEra, "an acquisition era")),
+        ArgumentSpec("ProcessingString", .perTask(.string), .pattern(Lexicon.processingString, "a processing string")),
+        ArgumentSpec("ProcessingVersion", .perTask(.integer), .range(min: 0)),
+        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("Dashboard", .string, default: .string("production"), .oneOf(Lexicon.dashboards)),
+        ArgumentSpec("GracePeriod", .integer, default: .int(300), .range(min: 0)),
+        ArgumentSpec("SoftTimeout", .integer, default: .int(129600), .range(min: 0)),
+        ArgumentSpec("Override", .object, default: .object([:])),
+        ArgumentSpec("TrustSitelists", .boolean, default: .bool(false)),
+        ArgumentSpec("TrustPUSitelists", .boolean, default: .bool(false)),
+        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
+        ArgumentSpec("CustodialSites", .stringList, default: .array([]), .siteNames),
+        ArgumentSpec("NonCustodialSites", .stringList, default: .array([]), .siteNames),
+        ArgumentSpec("SubscriptionPriority", .string, default: .string("Low"), .oneOf(["Low", "Normal", "High"])),
+        ArgumentSpec("RequestPriority", .integer, .range(min: 0, maxExclusive: 1_000_000)),
+        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1)),
+        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1)),
+        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1)),
+        ArgumentSpec("BlockCloseMaxWaitTime", .integer, default: .int(66400), .range(min: 1)),
+        ArgumentSpec("BlockCloseMaxFiles", .integer, default: .int(500), .range(min: 1)),
+        ArgumentSpec("BlockCloseMaxEvents", .integer, default: .int(25_000_000), .range(min: 1)),
+        ArgumentSpec("BlockCloseMaxSize", .integer, default: .int(5_000_000_000_000), .range(min: 1)),
+        ArgumentSpec("Memory", .perTask(.number), .range(min: 1)),
+        ArgumentSpec("Multicore", .perTask(.integer), .range(min: 1)),
+        ArgumentSpec("EventStreams", .perTask(.integer), .range(min: 0)),
+        ArgumentSpec("MaxRSS", .integer, .range(min: 1)),
+        ArgumentSpec("MaxVSize", .integer, .range(min: 1)),
+    ]
+
+    /// `base` with the arguments of `overriding` replacing those of the same name.
+    static func merge(_ base: [ArgumentSpec], _ overriding: [ArgumentSpec]) -> [ArgumentSpec] {
+        var seen = Set<String>()
+        var out: [ArgumentSpec] = []
+        for spec in overriding.reversed() + base.reversed() where seen.insert(spec.name).inserted {
+            out.append(spec)
+        }
+        return out.reversed()
+    }
+}

@@ -1,0 +1,262 @@
+/// Derives the workload (tasks, inputs, splitting, outputs, automatic Merge/Cleanup/LogCollect/Harvest tasks)
+/// from a validated request, the way WMCore's StdSpecs do.
+///
+/// Merge policy for outputs: a transient module (`TransientOutputModules`) gets no merge or cleanup and its
+/// children read it unmerged; any other module gets a `<Task>CleanupUnmerged<OM>` task, and a `<Task>Merge<OM>`
+/// task (with `<Task><OM>MergeLogCollect`) when it is kept or read by a child. Every processing or production
+/// task gets `<Task>LogCollect`. With `EnableHarvesting`, a merged DQMIO/DQM output gets
+/// `<Task>EndOfRunDQMHarvest<OM>`.
+public struct WorkloadBuilder {
+    /// The request (workflow) name.
+    public let name: String
+    /// The validated create arguments.
+    public let request: RequestArguments
+    /// The validated assignment, if assigned (eras, processing strings, LFN bases, merge limits).
+    public let assignment: RequestArguments?
+    /// Task configurations.
+    public let configCache: any ConfigCacheLookup
+    private var tasks: [WorkloadTask] = []
+
+    /// Builds the workload of a request.
+    ///
+    /// - Parameter original: for Resubmission, the original request's workload.
+    /// - Throws: `RequestRejected` (stage `workload`) when a configuration is missing or, for Resubmission, the
+    ///   original workload is missing or lacks `InitialTaskPath`.
+    public static func build(name: String, request: RequestArguments, assignment: RequestArguments? = nil,
+                             configCache: any ConfigCacheLookup, original: Workload? = nil) throws(RequestRejected) -> Workload {
+        var builder = WorkloadBuilder(name: name, request: request, assignment: assignment, configCache: configCache)
+        let type = request.requestType ?? .taskChain
+        switch type {
+        case .taskChain: try builder.addTaskChain()
+        case .stepChain: try builder.addStepChain()
+        case .reReco: try builder.addReReco()
+        case .dqmHarvest: builder.addDQMHarvest()
+        case .storeResults: builder.addStoreResults()
+        case .resubmission: return try resubmission(name: name, request: request, original: original)
+        }
+        return Workload(name: name, requestType: type, tasks: builder.tasks)
+    }
+
+    private init(name: String, request: RequestArguments, assignment: RequestArguments?, configCache: any ConfigCacheLookup) {
+        self.name = name
+        self.request = request
+        self.assignment = assignment
+        self.configCache = configCache
+    }
+
+    // MARK: Request types
+
+    private mutating func addTaskChain() throws(RequestRejected) {
+        let items = request.chainItems
+        var placed: [String: (path: String, outputs: [String: String])] = [:]   // task → path, module → reader parent path
+        for (index, item) in items.enumerated() {
+            let taskName = item.itemName ?? "Task\(index + 1)"
+            let config = try configuration(item.string("ConfigCacheID"), field: "Task\(index + 1).ConfigCacheID")
+            let readers = Set(items.filter { $0.itemInput == taskName }.compactMap { $0.string("InputFromOutputModule") })
+            let input: TaskInput
+            let parentPath: String
+            var pd = item.string("PrimaryDataset")
+            if let parent = item.itemInput, let module = item.string("InputFromOutputModule"), let placedParent = placed[parent] {
+                parentPath = placedParent.outputs[module] ?? placedParent.path
+                input = .taskOutput(taskPath: placedParent.path, module: module)
+                pd = pd ?? tasks.first { $0.path == placedParent.path }?.outputs.first { $0.module == module }.flatMap { DatasetName($0.dataset)?.primary }
+            } else {
+                parentPath = "/\(name)"
+                input = topInput(item)
+                if case .dataset(let dataset, _) = input { pd = pd ?? DatasetName(dataset)?.primary }
+            }
+            let task = processingTask(name: taskName, path: "\(parentPath)/\(taskName)", item: item, input: input,
+                                      outputs: outputs(of: config, item: item, taskName: taskName, primary: pd ?? "Unknown"))
+            let merges = addWithOutputTasks(task, readByChildren: readers)
+            placed[taskName] = (task.path, merges)
+        }
+    }
+
+    private mutating func addStepChain() throws(RequestRejected) {
+        let items = request.chainItems
+        guard let first = items.first else { return }
+        let taskName = first.itemName ?? "Step1"
+        var outputs: [TaskOutput] = []
+        var pd = first.string("PrimaryDataset") ?? first.string("InputDataset").flatMap { DatasetName($0)?.primary }
+        for (index, item) in items.enumerated() {
+            let stepName = item.itemName ?? "Step\(index + 1)"
+            let config = try configuration(item.string("ConfigCacheID"), field: "Step\(index + 1).ConfigCacheID")
+            pd = item.string("PrimaryDataset") ?? pd
+            let keep = item.bool("KeepOutput") ?? true || index == items.count - 1
+            outputs += self.outputs(of: config, item: item, taskName: stepName, primary: pd ?? "Unknown")
+                .map { var o = $0; o.step = stepName; if !keep { o.kept = false; o.transient = true }; return o }
+        }
+        var task = processingTask(name: taskName, path: "/\(name)/\(taskName)", item: first, input: topInput(first), outputs: outputs)
+        task.steps = items.enumerated().map { $0.element.itemName ?? "Step\($0.offset + 1)" }
+        addWithOutputTasks(task, readByChildren: [])
+    }
+
+    private mutating func addReReco() throws(RequestRejected) {
+        let config = try configuration(request.string("ConfigCacheID"), field: "ConfigCacheID")
+        let input = topInput(request)
+        let pd = request.string("InputDataset").flatMap { DatasetName($0)?.primary } ?? "Unknown"
+        let task = processingTask(name: "DataProcessing", path: "/\(name)/DataProcessing", item: request, input: input,
+                                  outputs: outputs(of: config, item: request, taskName: "DataProcessing", primary: pd))
+        addWithOutputTasks(task, readByChildren: [])
+    }
+
+    private mutating func addDQMHarvest() {
+        let task = WorkloadTask(name: "EndOfRunDQMHarvest", path: "/\(name)/EndOfRunDQMHarvest", type: .harvesting,
+                                input: topInput(request), splitting: SplittingDefaults.harvest(request),
+                                memory: request.double("Memory") ?? 2300, multicore: request.int("Multicore") ?? 1)
+        tasks.append(task)
+        addLogCollect(for: task, name: "EndOfRunDQMHarvestLogCollect")
+    }
+
+    private mutating func addStoreResults() {
+        let dataset = request.string("InputDataset") ?? ""
+        let parsed = DatasetName(dataset)
+        let tier = request.string("DataTier") ?? "USER"
+        let naming = self.naming(for: request, taskName: "StoreResults", primary: parsed?.primary ?? "Unknown")
+        var output = naming.output(module: "Merged", tier: tier, filterName: "", kept: true, transient: false)
+        output.unmergedLFNBase = output.mergedLFNBase
+        let task = WorkloadTask(name: "StoreResults", path: "/\(name)/StoreResults", type: .merge, input: topInput(request),
+                                splitting: SplittingSpec(algorithm: "ParentlessMergeBySize",
+                                                         parameters: SplittingDefaults.mergeLimits(assignment)),
+                                outputs: [output])
+        tasks.append(task)
+        addLogCollect(for: task, name: "StoreResultsLogCollect")
+    }
+
+    /// Resubmission: the original workload restricted to the task at `InitialTaskPath` and its descendants, the
+    /// initial task reading the ACDC collection of the original request.
+    private static func resubmission(name: String, request: RequestArguments, original: Workload?) throws(RequestRejected) -> Workload {
+        let initial = request.string("InitialTaskPath") ?? ""
+        guard let original else {
+            throw RequestRejected(stage: "workload", problems: [RequestProblem(field: "OriginalRequestName",
+                value: request.string("OriginalRequestName") ?? "<missing>", expected: "the original request's workload")])
+        }
+        guard let root = original.task(path: initial) else {
+            throw RequestRejected(stage: "workload", problems: [RequestProblem(field: "InitialTaskPath", value: initial,
+                expected: "a task path of \(original.name) (\(original.tasks.map(\.path).joined(separator: ", ")))")])
+        }
+        let kept = original.tasks.filter { $0.path == initial || $0.path.hasPrefix(initial + "/") }.map { task -> WorkloadTask in
+            guard task.path == root.path else { return task }
+            var copy = task
+            copy.input = .acdc(collection: original.name, taskPath: initial)
+            return copy
+        }
+        return Workload(name: name, requestType: .resubmission, tasks: kept)
+    }
+
+    // MARK: Pieces
+
+    private func configuration(_ id: String?, field: String) throws(RequestRejected) -> TaskConfiguration {
+        guard let id, let config = configCache.configuration(id: id) else {
+            throw RequestRejected(stage: "workload", problems: [RequestProblem(field: field, value: id ?? "<missing>",
+                                                                               expected: "an id the config cache holds")])
+        }
+        return config
+    }
+
+    /// The input of a top-level task: the item's dataset with its selection, or generation.
+    private func topInput(_ item: RequestArguments) -> TaskInput {
+        if let dataset = item.inheriting("InputDataset", from: request)?.stringValue {
+            let selection = item.values.keys.contains { ["RunWhitelist", "RunBlacklist", "BlockWhitelist", "BlockBlacklist", "LumiList"].contains($0) }
+                ? merged(item, over: request).inputSelection : request.inputSelection
+            return .dataset(name: dataset, selection: selection)
+        }
+        let requested = item.int("RequestNumEvents") ?? request.int("RequestNumEvents") ?? 0
+        let efficiency = item.inheriting("FilterEfficiency", from: request)?.doubleValue ?? 1
+        return .generator(primaryDataset: item.string("PrimaryDataset") ?? "Unknown",
+                          events: Int((Double(requested) / max(efficiency, 1e-9)).rounded(.up)),
+                          firstEvent: item.inheriting("FirstEvent", from: request)?.intValue ?? 1,
+                          firstLumi: item.inheriting("FirstLumi", from: request)?.intValue ?? 1)
+    }
+
+    private func merged(_ item: RequestArguments, over top: RequestArguments) -> RequestArguments {
+        RequestArguments(top.values.merging(item.values) { $1 })
+    }
+
+    private func processingTask(name taskName: String, path: String, item: RequestArguments, input: TaskInput,
+                                outputs: [TaskOutput]) -> WorkloadTask {
+        let splitting: SplittingSpec
+        let type: TaskType
+        if case .generator(_, let events, _, _) = input {
+            type = .production
+            splitting = SplittingDefaults.production(item, top: request, events: events)
+        } else {
+            type = .processing
+            splitting = SplittingDefaults.processing(item, top: request)
+        }
+        let perTask = { (key: String) in self.assignment?.perTask(key, task: taskName) ?? item.inheriting(key, from: self.request) }
+        return WorkloadTask(name: taskName, path: path, type: type, input: input, splitting: splitting, outputs: outputs,
+                            timePerEvent: item.inheriting("TimePerEvent", from: request)?.doubleValue ?? 12,
+                            sizePerEvent: item.inheriting("SizePerEvent", from: request)?.doubleValue ?? 512,
+                            memory: perTask("Memory")?.doubleValue ?? 2300, multicore: perTask("Multicore")?.intValue ?? 1)
+    }
+
+    /// Adds the task and its Merge/Cleanup/LogCollect/Harvest tasks; returns module → path children hang under.
+    @discardableResult
+    private mutating func addWithOutputTasks(_ task: WorkloadTask, readByChildren: Set<String>) -> [String: String] {
+        tasks.append(task)
+        var childParents: [String: String] = [:]
+        for output in task.outputs where !output.transient {
+            if output.kept || readByChildren.contains(output.module) {
+                let mergeName = "\(task.name)Merge\(output.module)"
+                var merged = output
+                merged.module = "Merged"
+                merged.unmergedLFNBase = output.mergedLFNBase
+                let merge = WorkloadTask(name: mergeName, path: "\(task.path)/\(mergeName)", type: .merge,
+                                         input: .taskOutput(taskPath: task.path, module: output.module),
+                                         splitting: SplittingDefaults.merge(parent: task, assignment: assignment),
+                                         outputs: [merged])
+                tasks.append(merge)
+                childParents[output.module] = merge.path
+                addLogCollect(for: merge, name: "\(task.name)\(output.module)MergeLogCollect")
+                if request.bool("EnableHarvesting") == true && ["DQMIO", "DQM"].contains(output.tier) {
+                    let harvestName = "\(task.name)EndOfRunDQMHarvest\(output.module)"
+                    tasks.append(WorkloadTask(name: harvestName, path: "\(merge.path)/\(harvestName)", type: .harvesting,
+                                              input: .taskOutput(taskPath: merge.path, module: "Merged"),
+                                              splitting: SplittingDefaults.harvest(request)))
+                }
+            }
+            let cleanupName = "\(task.name)CleanupUnmerged\(output.module)"
+            tasks.append(WorkloadTask(name: cleanupName, path: "\(task.path)/\(cleanupName)", type: .cleanup,
+                                      input: .taskOutput(taskPath: task.path, module: output.module),
+                                      splitting: SplittingDefaults.cleanup))
+        }
+        addLogCollect(for: task, name: "\(task.name)LogCollect")
+        return childParents
+    }
+
+    private mutating func addLogCollect(for task: WorkloadTask, name taskName: String) {
+        tasks.append(WorkloadTask(name: taskName, path: "\(task.path)/\(taskName)", type: .logCollect,
+                                  input: .taskOutput(taskPath: task.path, module: "logArchive"),
+                                  splitting: SplittingDefaults.logCollect))
+    }
+
+    private func outputs(of config: TaskConfiguration, item: RequestArguments, taskName: String, primary: String) -> [TaskOutput] {
+        let naming = self.naming(for: item, taskName: taskName, primary: primary)
+        let transient = Set(item.strings("TransientOutputModules"))
+        let keep = item.bool("KeepOutput") ?? true
+        return config.outputModules.keys.sorted().map { module in
+            let om = config.outputModules[module]!
+            return naming.output(module: module, tier: om.dataTier, filterName: om.filterName, kept: keep,
+                                 transient: transient.contains(module))
+        }
+    }
+
+    /// Era, processing string and version of a task: assignment (per-task map or value), else the task's own
+    /// value, else the request's top-level value.
+    private func naming(for item: RequestArguments, taskName: String, primary: String) -> OutputNaming {
+        func pick(_ key: String) -> JSONValue? {
+            assignment?.perTask(key, task: taskName) ?? item[key] ?? request[key]
+        }
+        let isMC: Bool = {
+            if case .generator = topInput(request.chainItems.first ?? request) { return true }
+            return false
+        }()
+        return OutputNaming(era: pick("AcquisitionEra")?.stringValue ?? "None",
+                            processingString: pick("ProcessingString")?.stringValue ?? "",
+                            processingVersion: pick("ProcessingVersion")?.intValue ?? 1,
+                            primaryDataset: primary,
+                            unmergedBase: assignment?.string("UnmergedLFNBase") ?? request.string("UnmergedLFNBase") ?? "/store/unmerged",
+                            mergedBase: assignment?.string("MergedLFNBase") ?? request.string("MergedLFNBase") ?? (isMC ? "/store/mc" : "/store/data"))
+    }
+}

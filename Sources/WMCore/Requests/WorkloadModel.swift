@@ -1,0 +1,168 @@
+/// WMCore task types.
+public enum TaskType: String, Codable, CaseIterable, Sendable {
+    case production = "Production"
+    case processing = "Processing"
+    case merge = "Merge"
+    case cleanup = "Cleanup"
+    case logCollect = "LogCollect"
+    case harvesting = "Harvesting"
+
+    /// WMBS task-type priority (CreateWMBSBase): jobs are submitted by `this × 10^7 + request priority`.
+    public var submitPriority: Int {
+        switch self {
+        case .processing, .production: return 0
+        case .cleanup: return 1
+        case .logCollect: return 2
+        case .merge: return 4
+        case .harvesting: return 5
+        }
+    }
+}
+
+/// Where a task's input comes from.
+public enum TaskInput: Codable, Hashable, Sendable {
+    /// Monte Carlo generation: `events` events (RequestNumEvents / FilterEfficiency) from `firstEvent`, lumis from `firstLumi`.
+    case generator(primaryDataset: String, events: Int, firstEvent: Int, firstLumi: Int)
+    /// A catalog dataset, restricted by the request's block/run lists and lumi mask.
+    case dataset(name: String, selection: InputSelection)
+    /// Another task's output module (`logArchive` for LogCollect tasks).
+    case taskOutput(taskPath: String, module: String)
+    /// An ACDC collection: what a task of the original request failed to do.
+    case acdc(collection: String, taskPath: String)
+
+    /// True for inputs the work queue splits (generator, dataset, ACDC); false for tasks fed by other tasks.
+    public var isTopLevel: Bool {
+        if case .taskOutput = self { return false }
+        return true
+    }
+}
+
+/// A splitting algorithm and its parameters (WMCore names, e.g. `events_per_job`).
+public struct SplittingSpec: Codable, Hashable, Sendable {
+    /// Algorithm name, e.g. `EventBased`, `LumiBased`, `ParentlessMergeBySize`.
+    public var algorithm: String
+    /// Parameters by WMCore name.
+    public var parameters: [String: JSONValue]
+
+    /// Makes a spec.
+    public init(algorithm: String, parameters: [String: JSONValue] = [:]) {
+        self.algorithm = algorithm
+        self.parameters = parameters
+    }
+
+    /// An integer parameter.
+    public func int(_ key: String) -> Int? { parameters[key]?.intValue }
+}
+
+/// One output module of a task.
+public struct TaskOutput: Codable, Hashable, Sendable {
+    /// Output module label (`Merged` for merge tasks).
+    public var module: String
+    /// Data tier.
+    public var tier: String
+    /// Filter name ("" for none).
+    public var filterName: String
+    /// Dataset path `/<PD>/<Era>-[<Filter>-][<ProcStr>-]v<N>/<TIER>`.
+    public var dataset: String
+    /// Unmerged LFN directory `<unmergedBase>/<Era>/<PD>/<TIER>/[<Filter>-]<ProcStr>-v<N>`.
+    public var unmergedLFNBase: String
+    /// Merged LFN directory, same layout under the merged base.
+    public var mergedLFNBase: String
+    /// True when the output is kept (merged, published); false for `KeepOutput: false`.
+    public var kept: Bool
+    /// True for transient modules: never staged out, merged or cleaned.
+    public var transient: Bool
+    /// The StepChain step that writes it (nil outside StepChain).
+    public var step: String?
+
+    /// Makes an output.
+    public init(module: String, tier: String, filterName: String, dataset: String, unmergedLFNBase: String,
+                mergedLFNBase: String, kept: Bool, transient: Bool, step: String? = nil) {
+        self.module = module
+        self.tier = tier
+        self.filterName = filterName
+        self.dataset = dataset
+        self.unmergedLFNBase = unmergedLFNBase
+        self.mergedLFNBase = mergedLFNBase
+        self.kept = kept
+        self.transient = transient
+        self.step = step
+    }
+}
+
+/// One task of a workload.
+public struct WorkloadTask: Codable, Hashable, Sendable {
+    /// Task name, unique in the workload.
+    public var name: String
+    /// Task path `/<workflow>/<task>/<child>...`.
+    public var path: String
+    /// Task type.
+    public var type: TaskType
+    /// Input.
+    public var input: TaskInput
+    /// Splitting algorithm and parameters.
+    public var splitting: SplittingSpec
+    /// Output modules.
+    public var outputs: [TaskOutput]
+    /// cmsRun steps (StepChain step names; the task name for other tasks).
+    public var steps: [String]
+    /// Seconds per event (estimates).
+    public var timePerEvent: Double
+    /// kB per event (estimates).
+    public var sizePerEvent: Double
+    /// Memory in MB.
+    public var memory: Double
+    /// Cores.
+    public var multicore: Int
+
+    /// Makes a task.
+    public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,
+                outputs: [TaskOutput] = [], steps: [String] = [], timePerEvent: Double = 0, sizePerEvent: Double = 0,
+                memory: Double = 0, multicore: Int = 1) {
+        self.name = name
+        self.path = path
+        self.type = type
+        self.input = input
+        self.splitting = splitting
+        self.outputs = outputs
+        self.steps = steps.isEmpty ? [name] : steps
+        self.timePerEvent = timePerEvent
+        self.sizePerEvent = sizePerEvent
+        self.memory = memory
+        self.multicore = multicore
+    }
+
+    /// The parent task's path (nil for top-level tasks).
+    public var parentPath: String? {
+        guard case .taskOutput(let parent, _) = input else { return nil }
+        return parent
+    }
+}
+
+/// A workload derived from a request: its tasks, parents before children.
+public struct Workload: Codable, Hashable, Sendable {
+    /// The request name.
+    public var name: String
+    /// The request type.
+    public var requestType: RequestType
+    /// Every task, parents before children.
+    public var tasks: [WorkloadTask]
+
+    /// Makes a workload.
+    public init(name: String, requestType: RequestType, tasks: [WorkloadTask]) {
+        self.name = name
+        self.requestType = requestType
+        self.tasks = tasks
+    }
+
+    /// The tasks the work queue splits (generator, dataset or ACDC input).
+    public var topLevelTasks: [WorkloadTask] { tasks.filter { $0.input.isTopLevel } }
+    /// The task named `name`.
+    public func task(named name: String) -> WorkloadTask? { tasks.first { $0.name == name } }
+    /// The task at `path`.
+    public func task(path: String) -> WorkloadTask? { tasks.first { $0.path == path } }
+    /// Every kept output dataset, sorted.
+    public var outputDatasets: [String] {
+        Array(Set(tasks.filter { $0.type != .merge }.flatMap { $0.outputs.filter(\.kept).map(\.dataset) })).sorted()
+    }
+}

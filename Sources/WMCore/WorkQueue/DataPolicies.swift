@@ -1,0 +1,66 @@
+/// WorkQueue's Block start policy: one element per catalog block left after the block and run lists and the
+/// lumi mask; jobs = `max(1, ceil(count / size))` for the slice type of the task's splitting.
+public enum BlockPolicy {
+    /// The elements of a task reading a dataset.
+    ///
+    /// - Throws: `StartPolicyError.unknownDataset` or `.noInputLeft`.
+    public static func elements(for task: WorkloadTask, context: ElementContext,
+                                catalog: any CatalogLookup) throws(StartPolicyError) -> [ElementBody] {
+        let (_, blocks) = try selectedBlocks(task, catalog: catalog)
+        let slice = SliceType.of(task.splitting)
+        let elements = blocks.map { block in
+            context.element(task: task, policy: .block, inputs: [block.block.name: context.sites(for: block.block.locations)],
+                            jobs: SliceType.jobs(count: count(slice.type, block), size: slice.size),
+                            events: block.eventCount, lumis: block.lumiCount, files: block.fileCount)
+        }
+        return ValidationSample.mark(elements, requested: context.validationSample != nil)
+    }
+
+    /// Work added later to an open request: elements for the selected blocks no existing element reads yet.
+    ///
+    /// - Throws: `StartPolicyError.unknownDataset`; an input with nothing left gives no new element.
+    public static func newElements(for task: WorkloadTask, context: ElementContext, catalog: any CatalogLookup,
+                                   existing: [ElementBody]) throws(StartPolicyError) -> [ElementBody] {
+        let known = Set(existing.flatMap(\.inputs.keys))
+        var later = context
+        later.validationSample = nil   // the sample was the first element made, not one added later
+        let all: [ElementBody]
+        do { all = try elements(for: task, context: later, catalog: catalog) } catch .noInputLeft { return [] }
+        return all.filter { $0.inputs.keys.allSatisfy { !known.contains($0) } }
+    }
+
+    /// The units of `type` in a selected block.
+    public static func count(_ type: SliceType, _ block: SelectedBlock) -> Int {
+        type.count(files: block.fileCount, events: block.eventCount, lumis: block.lumiCount, runs: block.runs.count)
+    }
+
+    /// The task's dataset and the blocks its selection keeps.
+    static func selectedBlocks(_ task: WorkloadTask, catalog: any CatalogLookup) throws(StartPolicyError)
+        -> (CatalogDataset, [SelectedBlock]) {
+        guard case let .dataset(name, selection) = task.input else { throw .unknownDataset(task: task.path, dataset: "<none>") }
+        guard let dataset = catalog.dataset(named: name) else { throw .unknownDataset(task: task.path, dataset: name) }
+        let blocks = dataset.select(selection)
+        guard !blocks.isEmpty else { throw .noInputLeft(task: task.path, dataset: name) }
+        return (dataset, blocks)
+    }
+}
+
+/// WorkQueue's Dataset start policy (DQMHarvest): one element for the whole selected dataset, sliced by runs
+/// (size 1), at the sites holding any of its selected blocks.
+public enum DatasetPolicy {
+    /// The single element of a task reading a dataset as a whole.
+    ///
+    /// - Throws: `StartPolicyError.unknownDataset` or `.noInputLeft`.
+    public static func elements(for task: WorkloadTask, context: ElementContext,
+                                catalog: any CatalogLookup) throws(StartPolicyError) -> [ElementBody] {
+        let (dataset, blocks) = try BlockPolicy.selectedBlocks(task, catalog: catalog)
+        let runs = Set(blocks.flatMap(\.runs))
+        let locations = Array(Set(blocks.flatMap(\.block.locations)))
+        let element = context.element(task: task, policy: .dataset, inputs: [dataset.name: context.sites(for: locations)],
+                                      jobs: SliceType.jobs(count: runs.count, size: 1),
+                                      events: blocks.reduce(0) { $0 + $1.eventCount },
+                                      lumis: blocks.reduce(0) { $0 + $1.lumiCount },
+                                      files: blocks.reduce(0) { $0 + $1.fileCount })
+        return ValidationSample.mark([element], requested: context.validationSample != nil)
+    }
+}

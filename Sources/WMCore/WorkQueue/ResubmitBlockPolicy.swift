@@ -1,0 +1,89 @@
+import JobSplitting
+
+/// One file of an ACDC record: what is still to do of it.
+public struct ACDCFile: Codable, Hashable, Sendable {
+    /// The LFN (`MCFakeFile-...` for generation).
+    public var lfn: String
+    /// Events of the file.
+    public var events: Int
+    /// Storage locations (PNNs).
+    public var locations: [String]
+    /// Runs and lumis still to do.
+    public var lumis: [LumiSection]
+    /// The failed job's mask, when it had one (event ranges of generation).
+    public var mask: JobMask?
+    /// Parent LFNs.
+    public var parents: [String]
+
+    /// Makes a file entry.
+    public init(lfn: String, events: Int, locations: [String] = [], lumis: [LumiSection] = [], mask: JobMask? = nil,
+                parents: [String] = []) {
+        self.lfn = lfn
+        self.events = events
+        self.locations = locations
+        self.lumis = lumis
+        self.mask = mask
+        self.parents = parents
+    }
+}
+
+/// An ACDC record: the work a task of a request failed to do (written for exhausted jobs, skipped files and
+/// killed workflows; never for LogCollect or Cleanup).
+public struct ACDCRecord: Codable, Hashable, Sendable {
+    /// The original request (the ACDC collection).
+    public var workflow: String
+    /// The task path (the ACDC fileset).
+    public var task: String
+    /// The failed task's splitting algorithm.
+    public var splittingAlgorithm: String
+    /// Files with what is left to do.
+    public var files: [ACDCFile]
+
+    /// Makes a record.
+    public init(workflow: String, task: String, splittingAlgorithm: String, files: [ACDCFile]) {
+        self.workflow = workflow
+        self.task = task
+        self.splittingAlgorithm = splittingAlgorithm
+        self.files = files
+    }
+}
+
+/// WorkQueue's ResubmitBlock start policy: elements from an ACDC record.
+///
+/// Harvest, ParentlessMergeBySize, MinFileBased, LumiBased, EventAwareLumiBased and EventBased records become
+/// one chunk; others chunks of 250 files; WMBSMergeBySize and SiblingProcessingBased are rejected.
+public enum ResubmitBlockPolicy {
+    /// Algorithms resubmitted as one chunk.
+    public static let singleChunkAlgorithms: Set<String> = ["Harvest", "ParentlessMergeBySize", "MinFileBased", "LumiBased",
+                                                            "EventAwareLumiBased", "EventBased"]
+    /// Algorithms that cannot be resubmitted.
+    public static let rejectedAlgorithms: Set<String> = ["WMBSMergeBySize", "SiblingProcessingBased"]
+    /// Files per chunk for the other algorithms.
+    public static let chunkSize = 250
+
+    /// The elements resubmitting `record` for `task`.
+    ///
+    /// - Throws: `StartPolicyError.unsupportedACDCAlgorithm` for rejected algorithms.
+    public static func elements(for task: WorkloadTask, record: ACDCRecord, context: ElementContext,
+                                server: String = "https://cmsweb.cern.ch/couchdb",
+                                database: String = "acdcserver") throws(StartPolicyError) -> [ElementBody] {
+        guard !rejectedAlgorithms.contains(record.splittingAlgorithm) else {
+            throw .unsupportedACDCAlgorithm(task: record.task, algorithm: record.splittingAlgorithm)
+        }
+        let size = singleChunkAlgorithms.contains(record.splittingAlgorithm) ? max(1, record.files.count) : chunkSize
+        let chunks = stride(from: 0, to: record.files.count, by: size).map { Array(record.files[$0..<min($0 + size, record.files.count)]) }
+        let slice = SliceType.of(task.splitting)
+        let acdc = ACDCReference(server: server, database: database, collection: record.workflow, fileset: record.task)
+        return chunks.enumerated().map { index, files in
+            let lumis = files.reduce(0) { $0 + $1.lumis.count }
+            let events = files.reduce(0) { $0 + $1.events }
+            let runs = Set(files.flatMap { $0.lumis.map(\.run) }).count
+            let count = slice.type.count(files: files.count, events: events, lumis: lumis, runs: runs)
+            let input = "acdc:\(record.workflow):\(record.task):\(index * size)"
+            return context.element(task: task, policy: .resubmitBlock,
+                                   inputs: [input: context.sites(for: Array(Set(files.flatMap(\.locations))))],
+                                   jobs: SliceType.jobs(count: count, size: slice.size), events: events, lumis: lumis,
+                                   files: files.count, acdc: acdc)
+        }
+    }
+}

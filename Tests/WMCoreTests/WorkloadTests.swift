@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import WMCore
+
+/// Workloads derived from requests: task tree, names (§13), datasets, LFNs and splitting defaults (§7).
+@Suite struct WorkloadTests {
+    @Test func taskChainTreeAndAutomaticTasks() throws {
+        let run = try Support.run("TC_ProdPsi")
+        let wf = run.request.name
+        let names = Set(run.workload.tasks.map(\.name))
+        // Task1 keeps its output (merge, cleanup, merge log-collect); Task2 reads it from the merge task.
+        #expect(names.isSuperset(of: ["GenSimFull", "GenSimFullMergeFEVTDEBUGoutput", "GenSimFullCleanupUnmergedFEVTDEBUGoutput",
+                                      "GenSimFullFEVTDEBUGoutputMergeLogCollect", "GenSimFullLogCollect",
+                                      "Digi_2021noPU", "Reco_2021noPU", "Reco_2021noPUMergeRECOSIMoutput",
+                                      "Reco_2021noPUEndOfRunDQMHarvestDQMoutput"]))
+        let digi = try #require(run.workload.task(named: "Digi_2021noPU"))
+        #expect(digi.path == "/\(wf)/GenSimFull/GenSimFullMergeFEVTDEBUGoutput/Digi_2021noPU")
+        #expect(digi.input == .taskOutput(taskPath: "/\(wf)/GenSimFull", module: "FEVTDEBUGoutput"))
+        // Task2's FEVTDEBUGHLToutput is transient: no merge or cleanup, Task3 hangs under Task2 itself.
+        #expect(!names.contains("Digi_2021noPUMergeFEVTDEBUGHLToutput"))
+        #expect(!names.contains("Digi_2021noPUCleanupUnmergedFEVTDEBUGHLToutput"))
+        #expect(run.workload.task(named: "Reco_2021noPU")?.path == "\(digi.path)/Reco_2021noPU")
+        // Every parent comes before its children.
+        for (index, task) in run.workload.tasks.enumerated() {
+            if let parent = task.parentPath {
+                #expect(run.workload.tasks[..<index].contains { $0.path == parent })
+            }
+        }
+    }
+
+    @Test func outputNamesUseAssignmentEraProcessingStringAndVersion() throws {
+        var input = try Support.template("TC_ProdPsi")
+        // A per-task map set with --set fills the assignment map and each task's own value.
+        input.applyOverrides(Support.overrides.merging(["ProcessingString": .object([
+            "GenSimFull": .string("GS_v1"), "Digi_2021noPU": .string("DI_v1"), "Reco_2021noPU": .string("RE_v1")])]) { $1 })
+        #expect(input.create["ProcessingString"] == .string("DEFAULT_ProcStr"))
+        #expect(input.create["Task2"]?.objectValue?["ProcessingString"] == .string("DI_v1"))
+        let (create, assign) = try Support.validator.validate(input)
+        let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+        let gen = try #require(workload.task(named: "GenSimFull"))
+        let out = try #require(gen.outputs.first)
+        #expect(out.dataset == "/RelValPsi2SToJPsiPiPi/Run3Test-GS_v1-v19/GEN-SIM")
+        #expect(out.unmergedLFNBase == "/store/unmerged/Run3Test/RelValPsi2SToJPsiPiPi/GEN-SIM/GS_v1-v19")
+        #expect(out.mergedLFNBase == "/store/backfill/1/Run3Test/RelValPsi2SToJPsiPiPi/GEN-SIM/GS_v1-v19")
+        let reco = try #require(workload.task(named: "Reco_2021noPU"))
+        #expect(reco.outputs.map(\.dataset).contains("/RelValPsi2SToJPsiPiPi/Run3Test-RE_v1-v19/GEN-SIM-RECO"))
+        #expect(workload.outputDatasets.allSatisfy { DatasetName($0) != nil })
+    }
+
+    @Test func mergeAlgorithmAndLimits() throws {
+        let run = try Support.run("TC_ProdPsi")
+        // Parent is Production (EventBased): ParentlessMergeBySize; processing parents are not EventBased either.
+        let merges = run.workload.tasks.filter { $0.type == .merge }
+        #expect(!merges.isEmpty && merges.allSatisfy { $0.splitting.algorithm == "ParentlessMergeBySize" })
+        #expect(merges[0].splitting.parameters == ["min_merge_size": .int(2_147_483_648), "max_merge_size": .int(4_294_967_296),
+                                                   "max_merge_events": .int(100_000_000), "max_wait_time": .int(86400)])
+        let processingEventBased = WorkloadTask(name: "P", path: "/w/P", type: .processing, input: .dataset(name: "/A/B-v1/RAW", selection: InputSelection()),
+                                                splitting: SplittingSpec(algorithm: "EventBased"))
+        #expect(SplittingDefaults.merge(parent: processingEventBased, assignment: nil).algorithm == "WMBSMergeBySize")
+        #expect(run.workload.tasks.filter { $0.type == .cleanup }.allSatisfy { $0.splitting == SplittingDefaults.cleanup })
+        #expect(run.workload.tasks.filter { $0.type == .logCollect }.allSatisfy { $0.splitting.int("files_per_job") == 500 })
+    }
+
+    @Test(arguments: [
+        (nil, 100, 110.0, nil, 400, 100),       // int(43200/110)=392 → multiple of 100
+        (nil, nil, 12.0, nil, 3600, 3600),
+        (1000, 300, 1.0, nil, 1200, 300),
+        (500, nil, 1.0, nil, 500, 500),
+        (nil, nil, 1.0, 100, 100, 100),          // capped by the requested events
+    ] as [(Int?, Int?, Double, Int?, Int, Int)])
+    func eventsPerJobDefaults(perJob: Int?, perLumi: Int?, tpe: Double, requested: Int?, expectedJob: Int, expectedLumi: Int) {
+        let result = SplittingDefaults.eventsPerJobAndLumi(eventsPerJob: perJob, eventsPerLumi: perLumi, timePerEvent: tpe,
+                                                            requestedEvents: requested)
+        #expect(result.perJob == expectedJob && result.perLumi == expectedLumi)
+    }
+
+    @Test func reRecoProcessingDefaults() throws {
+        let create = try Support.validator.validateCreate(ValidationTests.reReco.merging(["SplittingAlgo": .string("LumiBased")]) { $1 })
+        let workload = try WorkloadBuilder.build(name: "wf", request: create, configCache: Support.configCache)
+        let task = try #require(workload.topLevelTasks.first)
+        #expect(task.name == "DataProcessing" && task.type == .processing)
+        #expect(task.splitting == SplittingSpec(algorithm: "LumiBased", parameters: ["lumis_per_job": .int(8)]))
+        // Not assigned: era "None"; data goes to /store/data.
+        #expect(task.outputs.first?.mergedLFNBase.hasPrefix("/store/data/None/MuonEG/") == true)
+        let data = try JSONEncoder().encode(workload)
+        #expect(try JSONDecoder().decode(Workload.self, from: data) == workload)
+    }
+
+    @Test func missingConfigurationIsReported() throws {
+        let create = try Support.validator.validateCreate(ValidationTests.reReco)
+        let error = #expect(throws: RequestRejected.self) {
+            try WorkloadBuilder.build(name: "wf", request: create, configCache: InMemoryConfigCache())
+        }
+        #expect(error?.problems.map(\.field) == ["ConfigCacheID"])
+    }
+}
