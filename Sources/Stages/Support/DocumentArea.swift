@@ -50,7 +50,7 @@ public struct DocumentArea<Body: StatefulBody> {
             try spool.quarantine(entry.name, in: dir, reason: entry.explanation)
         }
         var names: [String] = []
-        for file in result.names {
+        for file in result.names where !DocumentArea.isSideFile(file) {
             if let name = documentName(file) {
                 names.append(name)
             } else {
@@ -60,6 +60,12 @@ public struct DocumentArea<Body: StatefulBody> {
             }
         }
         return names
+    }
+
+    /// True for files kept beside documents that are not documents themselves: `<name>.reason`
+    /// (why something was refused) and `<name>.submission` (a refused submission, kept as it came).
+    public static func isSideFile(_ name: String) -> Bool {
+        name.hasSuffix(".reason") || name.hasSuffix(".submission")
     }
 
     /// The outcome of loading a document.

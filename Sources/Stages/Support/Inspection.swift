@@ -37,7 +37,7 @@ public struct SpoolInspector {
                 let dir = spool.path(area.area + "/" + state)
                 if SystemCall.isDirectory(dir) {
                     try SystemCall.forEachEntry(in: dir) { name, _ in
-                        if !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".reason") { n += 1 }
+                        if !name.hasPrefix(".") && !name.hasSuffix(".part") && !DocumentArea<JobBody>.isSideFile(name) { n += 1 }
                         return true
                     }
                 }
@@ -87,7 +87,7 @@ public struct SpoolInspector {
                     }
                     findings.append(finding)
                 }
-                for file in scan.names {
+                for file in scan.names where !DocumentArea<JobBody>.isSideFile(file) {
                     let path = dir + "/" + file
                     switch area.inspect(spool, file, state) {
                     case .gone: continue

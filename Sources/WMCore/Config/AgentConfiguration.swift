@@ -11,17 +11,25 @@ public struct AgentConfiguration: Codable, Sendable {
     public var errorHandler: ErrorPolicy
     /// RetryManager algorithms per task type.
     public var retryManager: RetryPolicy
+    /// Requestor group → priority added to each of its requests (the 2012 paper's group share).
+    public var groupPriorities: GroupPriorities
+    /// Work-queue settings.
+    public var workQueue: WorkQueueSettings
 
     /// The defaults.
     public static let standard = AgentConfiguration(agentName: "agent1", team: "production",
                                                     errorHandler: .wmcoreDefault, retryManager: .standard)
 
+
     /// Makes a configuration.
-    public init(agentName: String, team: String, errorHandler: ErrorPolicy, retryManager: RetryPolicy) {
+    public init(agentName: String, team: String, errorHandler: ErrorPolicy, retryManager: RetryPolicy,
+                groupPriorities: GroupPriorities = GroupPriorities(), workQueue: WorkQueueSettings = WorkQueueSettings()) {
         self.agentName = agentName
         self.team = team
         self.errorHandler = errorHandler
         self.retryManager = retryManager
+        self.groupPriorities = groupPriorities
+        self.workQueue = workQueue
     }
 
     /// Decodes a configuration; missing keys keep their defaults.
@@ -32,6 +40,8 @@ public struct AgentConfiguration: Codable, Sendable {
         team = try c.decodeIfPresent(String.self, forKey: .team) ?? d.team
         errorHandler = try c.decodeIfPresent(ErrorPolicy.self, forKey: .errorHandler) ?? d.errorHandler
         retryManager = try c.decodeIfPresent(RetryPolicy.self, forKey: .retryManager) ?? d.retryManager
+        groupPriorities = try c.decodeIfPresent(GroupPriorities.self, forKey: .groupPriorities) ?? d.groupPriorities
+        workQueue = try c.decodeIfPresent(WorkQueueSettings.self, forKey: .workQueue) ?? d.workQueue
     }
 
     /// Loads a configuration file; a missing file gives the defaults, a bad one an error naming the field.
@@ -46,6 +56,36 @@ public struct AgentConfiguration: Codable, Sendable {
         } catch let DecodingError.dataCorrupted(context) {
             throw ConfigurationError(path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), expected: context.debugDescription)
         }
+    }
+}
+
+/// Work-queue settings (global and local).
+public struct WorkQueueSettings: Codable, Sendable, Equatable {
+    /// Priority aging: effective priority = priority + weight × seconds queued (WMCore's historical 0.01).
+    public var agingWeight: Double
+    /// Fraction of a site's pending slots an agent may fill with queued work (WMCore cfg: 0.5).
+    public var queueDepth: Double
+    /// Seconds after which an agent that stopped reporting loses its unstarted elements.
+    public var agentTimeout: Double
+    /// Seconds an announced request waits before it is archived (normal-archived).
+    public var archiveDelay: Double
+
+    /// Makes settings.
+    public init(agingWeight: Double = 0.01, queueDepth: Double = 0.5, agentTimeout: Double = 3600, archiveDelay: Double = 86_400) {
+        self.agingWeight = agingWeight
+        self.queueDepth = queueDepth
+        self.agentTimeout = agentTimeout
+        self.archiveDelay = archiveDelay
+    }
+
+    /// Decodes settings; missing keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = WorkQueueSettings()
+        agingWeight = try c.decodeIfPresent(Double.self, forKey: .agingWeight) ?? d.agingWeight
+        queueDepth = try c.decodeIfPresent(Double.self, forKey: .queueDepth) ?? d.queueDepth
+        agentTimeout = try c.decodeIfPresent(Double.self, forKey: .agentTimeout) ?? d.agentTimeout
+        archiveDelay = try c.decodeIfPresent(Double.self, forKey: .archiveDelay) ?? d.archiveDelay
     }
 }
 

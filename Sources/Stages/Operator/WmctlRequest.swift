@@ -1,0 +1,111 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wmctl config add FILE` and `wmctl request ...`: the ReqMgr2 verbs for operators and scripts.
+enum RequestVerbs {
+    static let usage = """
+        usage: wmctl request submit FILE [--set Key=Value]... [--assign]
+               wmctl request ls [--status S] [--json]
+               wmctl request show NAME [--json]
+               wmctl request approve|reject|abort|force-complete|close-out|announce NAME
+               wmctl request assign NAME --set Team=T --set SiteWhitelist=T2_CH_CERN ... [--set Key=Value]...
+               wmctl request priority NAME N
+        """
+
+    /// Parses `--set Key=Value` settings.
+    static func settings(_ raw: [String]) throws -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for text in raw {
+            guard let (key, value) = RequestInput.parseSetting(text) else {
+                throw CommandFailure(.usage, "wmctl: --set takes Key=Value, got '\(text)'")
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    static func config(_ args: [String], spool: Spool, output: Wmctl.Output) throws -> Int32 {
+        guard args.count == 2, args[0] == "add" else { throw CommandFailure(.usage, "usage: wmctl config add FILE") }
+        guard let data = FileManager.default.contents(atPath: args[1]) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(args[1])'") }
+        do {
+            output.line(try ConfigCacheStore(spool: spool).add(data, source: args[1]))
+        } catch let problem as DocumentProblem {
+            throw CommandFailure(.dataError, "wmctl: \(problem)")
+        }
+        return 0
+    }
+
+    static func run(_ args: [String], sets: [String], options: [String: String], flags: Set<String>, json: Bool,
+                    spool: Spool, output: Wmctl.Output, now: Double = SystemCall.now()) throws -> Int32 {
+        guard let verb = args.first else { throw CommandFailure(.usage, usage) }
+        let rest = Array(args.dropFirst())
+        let config = try AgentConfiguration.load(path: spool.path("etc/agent.json"))
+        let manager = Wiring.requestManager(spool, config: config)
+        try manager.ensureFolders()
+        do {
+            switch verb {
+            case "submit":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                guard let data = FileManager.default.contents(atPath: rest[0]) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(rest[0])'") }
+                let request = try manager.submit(data, overrides: try settings(sets), assign: flags.contains("assign"), actor: "operator", now: now)
+                output.line(request.name)
+            case "ls":
+                var rows: [(String, String, Int)] = []
+                for status in RequestStatus.allCases where options["status"] == nil || options["status"] == status.rawValue {
+                    for name in try manager.area.scan(status) {
+                        if case .document(let doc) = try manager.area.load(name, in: status, now: now) {
+                            rows.append((doc.name, doc.state.rawValue, doc.priority))
+                        }
+                    }
+                }
+                if json {
+                    output.line(try Wmctl.jsonString(rows.map { ["name": JSONValue.string($0.0), "status": .string($0.1), "priority": .int($0.2)] }))
+                } else {
+                    for row in rows { output.line("\(row.0)  \(row.1)  priority=\(row.2)") }
+                }
+            case "show":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                let doc = try manager.load(rest[0], now: now)
+                let elements = try ElementStore(spool: spool).elements(ofRequest: doc.name)
+                var object = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(doc)).objectValue ?? [:]
+                object["status"] = .string(doc.state.rawValue)
+                object["elements"] = .array(elements.map { .object(["id": .string($0.name), "status": .string($0.state.rawValue),
+                                                                    "jobs": .int($0.jobs), "task": .string($0.taskName)]) })
+                if json {
+                    output.line(JSONValue.object(object).serialized)
+                } else {
+                    output.line("\(doc.name)  \(doc.state.rawValue)  priority=\(doc.priority) effective=\(doc.effectivePriority)  type=\(doc.requestType.rawValue)")
+                    for e in elements { output.line("  element \(e.name)  \(e.state.rawValue)  jobs=\(e.jobs)  \(e.taskName)") }
+                    output.line("history:")
+                    for t in doc.history { output.line("  \(Logger.timestamp(t.time))  \(t.from) → \(t.to)  by \(t.actor): \(t.reason)") }
+                }
+            case "assign":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                let doc = try manager.assign(rest[0], settings: try settings(sets), actor: "operator", now: now)
+                output.line("\(doc.name): \(doc.state.rawValue) (team \(doc.team))")
+            case "priority":
+                guard rest.count == 2, let value = Int(rest[1]) else { throw CommandFailure(.usage, usage) }
+                let doc = try manager.update(rest[0], now: now) { try $0.body.editPriority(value, groupPriorities: manager.groups, at: now) }
+                output.line("\(doc.name): priority \(doc.priority) (effective \(doc.effectivePriority))")
+            case "approve", "reject", "abort", "force-complete", "close-out", "announce":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                let target: RequestStatus = ["approve": .assignmentApproved, "reject": .rejected, "abort": .aborted,
+                                             "force-complete": .forceComplete, "close-out": .closedOut, "announce": .announced][verb]!
+                let doc = try manager.update(rest[0], now: now) { try $0.transition(to: target, actor: "operator", reason: "wmctl request \(verb)", at: now) }
+                output.line("\(doc.name): \(doc.state.rawValue)")
+            default:
+                throw CommandFailure(.usage, usage)
+            }
+        } catch let rejected as RequestRejected {
+            output.error("wmctl: request rejected (\(rejected.problems.count) problem(s)):")
+            for problem in rejected.problems { output.error("  - \(problem)") }
+            return ExitCode.dataError.rawValue
+        } catch let error as StateError {
+            throw CommandFailure(.dataError, "wmctl: \(error)")
+        } catch let error as RequestEditError {
+            throw CommandFailure(.dataError, "wmctl: \(error)")
+        }
+        return 0
+    }
+}

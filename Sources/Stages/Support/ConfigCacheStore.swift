@@ -1,0 +1,47 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// The config cache on the spool: `configcache/<id>.json`, one task configuration each.
+///
+/// The id is the MD5 of the stored bytes (32 hex digits, like CouchDB ids), so adding the same
+/// configuration twice gives the same id and stores it once.
+public struct ConfigCacheStore: ConfigCacheLookup {
+    /// The spool.
+    public let spool: Spool
+    /// The folder.
+    public static let folder = "configcache"
+
+    /// Makes a store.
+    public init(spool: Spool) { self.spool = spool }
+
+    /// Stores a configuration and returns its id.
+    ///
+    /// - Throws: `DocumentProblem` naming the file and field when it is not a task configuration.
+    public func add(_ data: Data, source: String) throws -> String {
+        let expected = "expected {\"outputModules\": {\"LABEL\": {\"dataTier\": \"TIER\", \"filterName\": \"\"}}}"
+        let json: JSONValue
+        do {
+            json = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw DocumentProblem(describeDecodingError(error, file: source))
+        }
+        guard TaskConfiguration(json: json) != nil else {
+            throw DocumentProblem("\(source): field 'outputModules' is missing or malformed; \(expected)")
+        }
+        var md5 = MD5()
+        md5.update(data)
+        let id = md5.hexDigest()
+        try spool.ensureDirectories([Self.folder])
+        if !SystemCall.exists(spool.path(Self.folder) + "/" + id + ".json") {
+            try spool.publish(Array(data), as: id + ".json", in: Self.folder)
+        }
+        return id
+    }
+
+    /// The configuration with this id, or nil.
+    public func configuration(id: String) -> TaskConfiguration? {
+        guard Spool.isSafeName(id), let bytes = try? spool.read(id + ".json", in: Self.folder) else { return nil }
+        return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))).flatMap(TaskConfiguration.init(json:))
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wm-workqueue` (global role): turns assigned requests into work-queue elements with the start
+/// policies, rolls element statuses up into request statuses (end policy), cancels the elements of
+/// aborted requests, runs validation samples, and archives the elements of finished requests.
+public struct GlobalWorkQueueStage: StageCycle {
+    public let name = "wm-workqueue"
+
+    /// Makes the stage.
+    public init() {}
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let config = try context.agentConfiguration()
+        let manager = Wiring.requestManager(context.spool, config: config)
+        try manager.ensureFolders()
+        let store = ElementStore(spool: context.spool)
+        try store.ensureFolders()
+        var report = try createElements(manager: manager, store: store, context: context)
+        report.add(try rollUp(manager: manager, store: store, context: context))
+        return report
+    }
+
+    /// assigned → staging → staged, with the request's elements published as Available.
+    func createElements(manager: RequestManager, store: ElementStore, context: StageContext) throws -> CycleReport {
+        let pass = TransitionPass(area: manager.area, actor: name)
+        return try pass.run(.assigned, batchSize: context.options.batchSize, context: context) { request in
+            let now = context.now()
+            guard request.assignment != nil else {
+                throw DocumentProblem("moved to assigned/ without an assignment; use wmctl request assign \(request.name) --set Team=... --set SiteWhitelist=...")
+            }
+            let workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
+                                                     configCache: manager.configCache)
+            let elementContext = ElementContext(request: request.body, at: now)
+            var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog)
+            elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
+            try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now)
+            try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
+            request.body.summarize(elements: elements.map { ($0.state, $0.jobs) })
+            // Elements and the workload are published before the request moves (the pass commits the move after).
+            try context.spool.inBatch { batch in
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let workloadFile = request.name + ".json"
+                if !SystemCall.exists(context.spool.path(ElementStore.workloads) + "/" + workloadFile) {
+                    try batch.publish(Array(try encoder.encode(workload)), as: workloadFile, in: ElementStore.workloads)
+                }
+                for element in elements where !ElementStatus.allCases.contains(where: {
+                    SystemCall.exists(context.spool.path(store.area.folder($0)) + "/" + store.area.fileName(element.name))
+                }) {
+                    try batch.publish(try store.area.encode(ElementDocument(element)), as: store.area.fileName(element.name),
+                                      in: store.area.folder(element.state))
+                }
+            }
+            context.log.info("request staged", ["request": request.name, "elements": String(elements.count)])
+            return true
+        }
+    }
+
+    /// Requests follow their elements: staged → acquired → running-open → running-closed → completed,
+    /// aborted → aborted-completed; aborting cancels elements; validation samples release or fail the rest.
+    func rollUp(manager: RequestManager, store: ElementStore, context: StageContext) throws -> CycleReport {
+        let now = context.now()
+        var byRequest: [String: [(doc: ElementDocument, status: ElementStatus)]] = [:]
+        for element in try store.elements(now: now) { byRequest[element.requestName, default: []].append((element, element.state)) }
+        var report = CycleReport()
+        let active: [RequestStatus] = [.staged, .acquired, .runningOpen, .runningClosed, .forceComplete, .aborted]
+        for status in active {
+            for requestName in try manager.area.scan(status) {
+                let elements = byRequest[requestName] ?? []
+                try cancelOrRelease(request: requestName, status: status, elements: elements, manager: manager, store: store, now: now)
+                let refreshed = try store.elements(ofRequest: requestName)
+                guard !refreshed.isEmpty else { continue }
+                var target: RequestStatus?
+                if status == .aborted || status == .forceComplete {
+                    if refreshed.allSatisfy({ $0.state.isFinal }) { target = status == .aborted ? .abortedCompleted : .completed }
+                } else if let rolled = EndPolicy.rollUp(refreshed.map(\.state)) {
+                    target = EndPolicy.requestStatus(for: rolled)
+                }
+                guard let goal = target, goal != status else {
+                    try updateSummary(requestName, refreshed, manager: manager, now: now)
+                    continue
+                }
+                let path = Self.path(from: status, to: goal)
+                guard !path.isEmpty else { continue }
+                try manager.update(requestName, now: now) { request in
+                    for step in path { try request.transition(to: step, actor: name, reason: "elements: \(Self.describe(refreshed))", at: now) }
+                    request.body.summarize(elements: refreshed.map { ($0.state, $0.jobs) })
+                }
+                report.done += 1
+            }
+        }
+        return report
+    }
+
+    /// Aborted requests cancel their elements (unacquired at once, the rest through their agents);
+    /// a finished validation sample releases or cancels the held elements.
+    func cancelOrRelease(request: String, status: RequestStatus, elements: [(doc: ElementDocument, status: ElementStatus)],
+                         manager: RequestManager, store: ElementStore, now: Double) throws {
+        try store.spool.inBatch { batch in
+            for (element, current) in elements {
+                var e = element
+                if status == .aborted {
+                    if current == .available || current == .negotiating {
+                        try e.transition(to: .canceled, actor: name, reason: "request aborted", at: now)
+                    } else if current == .acquired || current == .running {
+                        try e.transition(to: .cancelRequested, actor: name, reason: "request aborted: agents kill its jobs", at: now)
+                    } else { continue }
+                    _ = try store.save(e, from: current, in: batch)
+                }
+            }
+            guard status != .aborted, let sample = elements.first(where: { $0.doc.validationSample }) else { return }
+            let threshold = (try? manager.load(request, now: now))?.arguments.validationSample?.failureThreshold ?? 0.1
+            let decision = ValidationSample.decide(sample: sample.doc.body, failureThreshold: threshold)
+            guard decision != .wait else { return }
+            let held = elements.filter { $0.doc.heldForValidation }
+            let updated = ValidationSample.apply(decision, to: held.map(\.doc.body), at: now)
+            for (old, body) in zip(held, updated) {
+                var e = old.doc
+                e.body = body
+                _ = try store.save(e, from: old.status, in: batch)
+            }
+        }
+    }
+
+    private func updateSummary(_ name: String, _ elements: [ElementDocument], manager: RequestManager, now: Double) throws {
+        let summary = elements.map { ($0.state, $0.jobs) }
+        let current = try manager.load(name, now: now)
+        var probe = current.body
+        probe.summarize(elements: summary)
+        if probe.elements != current.elements {
+            try manager.update(name, now: now) { $0.body.summarize(elements: summary) }
+        }
+    }
+
+    /// The legal steps from one request status to another along the automatic path.
+    static func path(from: RequestStatus, to: RequestStatus) -> [RequestStatus] {
+        let order: [RequestStatus] = [.staged, .acquired, .runningOpen, .runningClosed, .completed]
+        if from.canMove(to: to) { return [to] }
+        guard let i = order.firstIndex(of: from), let j = order.firstIndex(of: to), i < j else { return [] }
+        return Array(order[(i + 1)...j])
+    }
+
+    static func describe(_ elements: [ElementDocument]) -> String {
+        var counts: [String: Int] = [:]
+        for e in elements { counts[e.state.rawValue, default: 0] += 1 }
+        return counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: " ")
+    }
+}
