@@ -44,5 +44,9 @@ let package = Package(
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
         // Benchmark: framework job reports parsed per second.
         .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
+        // Submits created jobs to the sites' batch plugins (local processes or Slurm).
+        .executableTarget(name: "wm-jobsubmitter", dependencies: ["Stages"]),
+        // Polls the batch plugins for executing jobs; completes, fails and kills them.
+        .executableTarget(name: "wm-jobtracker", dependencies: ["Stages"]),
     ]
 )

@@ -1,5 +1,8 @@
 /// The agent's exit codes for submission and kills (WMCore `WMExceptions`, §4 and §5 of the reference).
 public enum AgentExitCode {
+    /// The batch system refused the submission. This project's code, not WMCore's (WMCore reports
+    /// plugin submit failures through the plugin's own report).
+    public static let submissionRejected = 71100
     /// No candidate site when the job was created.
     public static let noCandidateSite = 71101
     /// Every candidate site is Down or Aborted (or not configured).
