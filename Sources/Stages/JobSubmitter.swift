@@ -58,7 +58,9 @@ public struct JobSubmitter: StageCycle {
             start += chunk.count
             let outcomes = try submit(chunk, configuration: configuration, plugins: plugins, load: &load, context: context)
             guard !outcomes.isEmpty else { continue }
-            let order = Dictionary(uniqueKeysWithValues: chunk.enumerated().map { (area.fileName($1.name), String($0).leftPadded(to: 12)) })
+            // The jobs with an outcome come first in the pass, in queue order; the rest are not looked at.
+            let decided = chunk.filter { outcomes[$0.name] != nil }
+            let order = Dictionary(uniqueKeysWithValues: decided.enumerated().map { (area.fileName($1.name), String($0).leftPadded(to: 12)) })
             let pass = TransitionPass(area: area, actor: name)
             report.add(try pass.run(.created, batchSize: context.options.batchSize, maxDocuments: outcomes.count, context: context,
                                     order: .key { order[$0] ?? "~" }) { doc in try apply(outcomes[doc.name], to: &doc, now: context.now()) })
