@@ -156,3 +156,28 @@ import TestSupport
         #expect(doc.history.last?.reason.contains("earlier submission") == true)
     }
 }
+
+/// `wmctl site` verbs and changeSiteState.
+@Suite struct ExecutionSiteCommandTests {
+    @Test func setStateDownKillsPendingJobsBoundToTheSiteOnly() throws {
+        let fx = try ExecutionFixture("wmctl-site", sites: [ExecutionFixture.localSite("T2_A", slots: 1), ExecutionFixture.localSite("T2_B")])
+        try fx.addJob("a1", sites: ["T2_A"])
+        try fx.addJob("a2", sites: ["T2_A"])
+        try fx.addJob("both", sites: ["T2_A", "T2_B"])
+        let runjob = try fx.writeRunjob("exec sleep 30")
+        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        // a1 runs in the only local slot at T2_A; a2 and both wait there (Pending).
+        let output = Wmctl.Output()
+        #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-state", "T2_A", "down"], environment: [:], output: output) == 0, "\(output.stderr)")
+        #expect(try fx.job("a2", .jobfailed).exitCodes == [71303])
+        #expect(try fx.names(.executing).contains("both"), "a job with another site is not killed")
+        let listing = Wmctl.Output()
+        #expect(Wmctl.run(["--spool", fx.spool.root, "site", "ls", "--json"], environment: [:], output: listing) == 0)
+        #expect(listing.stdout.contains("\"Down\""))
+        #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-slots", "T2_B", "3", "4", "Merge"], environment: [:], output: Wmctl.Output()) == 0)
+        #expect(try ExecutionLayout.siteConfiguration(spool: fx.spool).site(named: "T2_B")?.taskSlots["Merge"] == SlotLimits(pendingSlots: 3, runningSlots: 4))
+        #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-state", "T2_B", "Sleepy"], environment: [:], output: Wmctl.Output()) == 64)
+        _ = try JobTracker().runCycle(fx.context())
+        try LocalBatchPlugin(spool: fx.spool, site: "T2_A", slots: 1).kill(["a1-0", "both-0"])
+    }
+}

@@ -23,6 +23,7 @@ public struct Wmctl {
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
+        ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -77,6 +78,7 @@ public struct Wmctl {
                 }
                 let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
                 return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
+            case "site": try WmctlSite.run(rest, spool: spool, json: json, output: output)
             default:
                 throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
             }
