@@ -75,7 +75,8 @@ import TestSupport
             for (i, v) in values.enumerated() { #expect(result.stdout.contains("WM_VALUE_\(i)=" + v)) }
         }
         #expect(!FileManager.default.fileExists(atPath: marker), "no value became shell code")
-        #expect(SlurmBatchPlugin().sbatchArguments(submission, script: "/s.sh").contains("--job-name=k-0"))
+        let slurm = SlurmBatchPlugin(spoolRoot: dir)
+        #expect(slurm.sbatchArguments(submission, script: "/s.sh").contains("--job-name=\(slurm.agentTag).k-0"))
         #expect(SlurmBatchPlugin.jobName(forKey: "a,b c'd") == "a=2Cb=20c=27d")
         #expect(throws: BatchPluginError.self) {
             try JobScript.render(BatchSubmission(key: "k", jobName: "j", workDirectory: "/w", arguments: ["/bin/true"], environment: ["A;B": "x"]), recordExitCode: false)

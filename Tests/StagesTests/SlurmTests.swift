@@ -37,7 +37,7 @@ struct SlurmTests {
         let submitted = try fx.job("slurmjob", .executing)
         let id = try #require(submitted.batchID)
         #expect(Int(id) != nil, "a numeric Slurm job id")
-        #expect(try SlurmBatchPlugin().findSubmission("slurmjob-0") == id)
+        #expect(try SlurmBatchPlugin(spoolRoot: fx.spool.root).findSubmission("slurmjob-0") == id)
         try fx.trackUntilDone("slurmjob", tracker: JobTracker(), seconds: 60)
         let done = try fx.job("slurmjob", .complete)
         #expect(done.batchID == id)

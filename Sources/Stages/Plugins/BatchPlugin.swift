@@ -128,7 +128,7 @@ public final class BatchPlugins {
     public static func standardPlugin(for site: Site, spool: Spool) throws -> BatchPlugin {
         switch site.compute.plugin {
         case "local": return try LocalBatchPlugin(spool: spool, site: site.name, slots: site.compute.slots ?? 1)
-        case "slurm": return SlurmBatchPlugin(partition: site.compute.partition, extraArguments: site.compute.sbatchArguments ?? [])
+        case "slurm": return SlurmBatchPlugin(partition: site.compute.partition, extraArguments: site.compute.sbatchArguments ?? [], spoolRoot: spool.root)
         default: throw BatchPluginError.unknownPlugin(site: site.name, plugin: site.compute.plugin)
         }
     }

@@ -11,11 +11,22 @@ public final class SlurmBatchPlugin: BatchPlugin {
     public let extraArguments: [String]
     /// Seconds a batch command may take.
     public var commandTimeout: Double = 60
+    /// Prefix of every Slurm job name, naming the agent (its spool), so two spools sharing a cluster
+    /// never take each other's jobs for their own in `findSubmission`.
+    public let agentTag: String
 
-    /// Makes a plugin.
-    public init(partition: String? = nil, extraArguments: [String] = []) {
+    /// Makes a plugin; `agentTag` defaults to a hash of `spoolRoot`.
+    public init(partition: String? = nil, extraArguments: [String] = [], spoolRoot: String) {
         self.partition = partition
         self.extraArguments = extraArguments
+        var hash: UInt32 = 2_166_136_261  // FNV-1a
+        for byte in spoolRoot.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        agentTag = "wm" + String(hash, radix: 16).leftPadded(to: 8)
+    }
+
+    /// The Slurm job name of a key for this agent: `<agentTag>.<encoded key>`.
+    public func jobName(forKey key: String) -> String {
+        agentTag + "." + Self.jobName(forKey: key)
     }
 
     /// The Slurm job name for an idempotency key: letters, digits, `.`, `_` and `-` kept, every
@@ -37,7 +48,7 @@ public final class SlurmBatchPlugin: BatchPlugin {
     /// The `sbatch` arguments for a submission whose script is at `script`.
     public func sbatchArguments(_ submission: BatchSubmission, script: String) -> [String] {
         let dir = submission.workDirectory
-        var args = ["--parsable", "--job-name=" + Self.jobName(forKey: submission.key), "--chdir=" + dir,
+        var args = ["--parsable", "--job-name=" + jobName(forKey: submission.key), "--chdir=" + dir,
                     "--output=" + dir + "/stdout", "--error=" + dir + "/stderr"]
         if submission.wallTimeLimit > 0 { args.append("--time=" + String(Int((submission.wallTimeLimit / 60).rounded(.up)))) }
         if submission.memoryLimitMB > 0 { args.append("--mem=" + String(Int(submission.memoryLimitMB.rounded(.up)))) }
@@ -109,7 +120,7 @@ public final class SlurmBatchPlugin: BatchPlugin {
     }
 
     public func findSubmissions(_ keys: [String]) throws -> [String: String] {
-        let byName = Dictionary(keys.map { (Self.jobName(forKey: $0), $0) }, uniquingKeysWith: { a, _ in a })
+        let byName = Dictionary(keys.map { (jobName(forKey: $0), $0) }, uniquingKeysWith: { a, _ in a })
         var found: [String: String] = [:]
         func record(_ output: String) {
             for line in output.split(whereSeparator: \.isNewline) {
