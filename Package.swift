@@ -49,6 +49,10 @@ let package = Package(
         .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
         // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
         .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
+        // Submits created jobs to the sites' batch plugins (local processes or Slurm).
+        .executableTarget(name: "wm-jobsubmitter", dependencies: ["Stages"]),
+        // Polls the batch plugins for executing jobs; completes, fails and kills them.
+        .executableTarget(name: "wm-jobtracker", dependencies: ["Stages"]),
     ]
 )
 

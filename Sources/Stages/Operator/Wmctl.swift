@@ -24,6 +24,7 @@ public struct Wmctl {
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
+        ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -92,6 +93,7 @@ public struct Wmctl {
                 }
                 return try JobVerbs.run(rest[0], arguments: Array(rest.dropFirst()), options: options, flags: flags,
                                         spool: spool, stdin: stdin, output: output)
+            case "site": try WmctlSite.run(rest, spool: spool, json: json, output: output)
             default:
                 throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
             }

@@ -1,11 +1,3 @@
-/// Resource-control site states (WMBS enums).
-public enum SiteState: String, Codable, CaseIterable, Sendable {
-    case normal = "Normal"
-    case down = "Down"
-    case draining = "Draining"
-    case aborted = "Aborted"
-}
-
 /// One site as an agent sees it when pulling work.
 public struct AgentSite: Hashable, Sendable {
     /// Site state: only Normal sites count toward resources.

@@ -1,0 +1,167 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wm-jobsubmitter`: takes `jobs/created/` in WMCore's order (priority descending, then name),
+/// chooses a site among each job's possible sites under the site and task-type thresholds, submits
+/// through the site's batch plugin and moves the job to `executing/` with its batch id and site, or
+/// to `submitfailed/` with the code and reason.
+///
+/// Crash safety: each job's work directory and `job.json` exist before it is submitted, and the
+/// plugin is asked `findSubmission(<name>-<retry>)` first, so a job submitted just before a crash is
+/// recorded, never submitted again.
+public struct JobSubmitter: StageCycle {
+    public let name = "wm-jobsubmitter"
+    /// The job wrapper each payload runs (`<path> --job <workdir>/job.json`).
+    public var runjobPath: String
+    /// At most this many created jobs are considered per cycle (WMCore: 1000).
+    public var jobsPerCycle: Int
+    /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
+    public var pluginFactory: ((Site) throws -> BatchPlugin)?
+
+    /// Makes a submitter.
+    public init(runjobPath: String = JobSubmitter.defaultRunjobPath(), jobsPerCycle: Int = 1000,
+                pluginFactory: ((Site) throws -> BatchPlugin)? = nil) {
+        self.runjobPath = runjobPath
+        self.jobsPerCycle = jobsPerCycle
+        self.pluginFactory = pluginFactory
+    }
+
+    /// `wm-runjob` next to the running executable.
+    public static func defaultRunjobPath() -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("wm-runjob").path
+    }
+
+    private enum Outcome {
+        case submitted(site: String, batchID: String, recovered: Bool)
+        case failed(code: Int, reason: String)
+    }
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        try area.ensureFolders()
+        let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
+        let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)
+        var load = SiteLoad()
+        let executing = ExecutingJobs(area: area, plugins: plugins, actor: name)
+        var report = try executing.pass(context) { doc in
+            if let site = doc.site, doc.batchID != nil, ["Pending", "Running", nil].contains(doc.batchStatus) {
+                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == "Running")
+            }
+            return false
+        }
+        let queue = try orderedCreatedJobs(area, context: context)
+        var start = 0
+        while start < queue.count && !StopSignal.isRequested {
+            let chunk = Array(queue[start..<min(queue.count, start + context.options.batchSize)])
+            start += chunk.count
+            let outcomes = try submit(chunk, configuration: configuration, plugins: plugins, load: &load, context: context)
+            guard !outcomes.isEmpty else { continue }
+            // The jobs with an outcome come first in the pass, in queue order; the rest are not looked at.
+            let decided = chunk.filter { outcomes[$0.name] != nil }
+            let order = Dictionary(uniqueKeysWithValues: decided.enumerated().map { (area.fileName($1.name), String($0).leftPadded(to: 12)) })
+            let pass = TransitionPass(area: area, actor: name)
+            report.add(try pass.run(.created, batchSize: context.options.batchSize, maxDocuments: outcomes.count, context: context,
+                                    order: .key { order[$0] ?? "~" }) { doc in try apply(outcomes[doc.name], to: &doc, now: context.now()) })
+        }
+        report.backlog = try area.scan(.created).count
+        return report
+    }
+
+    /// Created jobs, priority descending then name, at most `jobsPerCycle`.
+    private func orderedCreatedJobs(_ area: DocumentArea<JobBody>, context: StageContext) throws -> [JobDocument] {
+        var jobs: [JobDocument] = []
+        for name in try area.scan(.created, log: context.log) {
+            if case .document(let doc) = try area.load(name, in: .created, now: context.now(), log: context.log) { jobs.append(doc) }
+        }
+        jobs.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
+        return Array(jobs.prefix(jobsPerCycle))
+    }
+
+    /// Chooses sites and submits one chunk; jobs that must wait get no outcome.
+    private func submit(_ chunk: [JobDocument], configuration: SiteConfiguration, plugins: BatchPlugins,
+                        load: inout SiteLoad, context: StageContext) throws -> [String: Outcome] {
+        var outcomes: [String: Outcome] = [:]
+        var bySite: [String: [JobDocument]] = [:]
+        for doc in chunk {
+            switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now()) {
+            case .fail(let code, let reason): outcomes[doc.name] = .failed(code: code, reason: reason)
+            case .wait(let reason): context.log.debug("waiting", ["job": doc.name, "reason": reason])
+            case .sites(let candidates):
+                guard let site = SiteSelection.choose(from: candidates, taskType: doc.taskType, load: load) else { continue }
+                load.add(site: site.name, taskType: doc.taskType, isRunning: false)
+                bySite[site.name, default: []].append(doc)
+            }
+        }
+        if context.options.dryRun {
+            for (site, docs) in bySite { docs.forEach { context.log.info("would submit", ["job": $0.name, "site": site]) } }
+            return outcomes
+        }
+        for site in bySite.keys.sorted() {
+            let docs = bySite[site]!
+            do {
+                let plugin = try plugins.plugin(for: site)
+                var submissions: [BatchSubmission] = []
+                for doc in docs { submissions.append(try prepare(doc, site: site, context: context)) }
+                let existing = try plugin.findSubmissions(submissions.map(\.key))
+                let fresh = submissions.filter { existing[$0.key] == nil }
+                let results = plugin.submit(fresh)
+                for doc in docs {
+                    if let id = existing[doc.submissionKey] { outcomes[doc.name] = .submitted(site: site, batchID: id, recovered: true) }
+                }
+                for (submission, result) in zip(fresh, results) {
+                    let jobName = submission.jobName
+                    switch result {
+                    case .success(let id): outcomes[jobName] = .submitted(site: site, batchID: id, recovered: false)
+                    case .failure(let error):
+                        context.log.warning("submit failed", ["job": jobName, "site": site, "error": "\(error)"])
+                        outcomes[jobName] = .failed(code: AgentExitCode.submissionRejected, reason: "\(site): \(error)")
+                    }
+                }
+            } catch {
+                context.log.error("site skipped this cycle", ["site": site, "error": "\(error)"])
+            }
+        }
+        return outcomes
+    }
+
+    /// Creates the job's work directory with `job.json` and describes its submission.
+    private func prepare(_ doc: JobDocument, site: String, context: StageContext) throws -> BatchSubmission {
+        let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
+        try SystemCall.makeDirectories(dir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard FileManager.default.createFile(atPath: dir + "/job.json", contents: try encoder.encode(doc)) else {
+            throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir)")
+        }
+        return BatchSubmission(key: doc.submissionKey, jobName: doc.name, workDirectory: dir,
+                               arguments: [runjobPath, "--job", dir + "/job.json"],
+                               environment: ["WM_SPOOL": context.spool.root, "WM_SITE": site, "WM_JOB": doc.name,
+                                             "WM_RETRY": String(doc.retryCount), "WM_TASK": doc.task, "WM_WORKFLOW": doc.workflow],
+                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory)
+    }
+
+    private func apply(_ outcome: Outcome?, to doc: inout JobDocument, now: Double) throws -> Bool {
+        switch outcome {
+        case nil: return false
+        case .submitted(let site, let id, let recovered):
+            doc.batchID = id
+            doc.site = site
+            doc.recordBatchStatus("Pending", at: now)
+            try doc.transition(to: .executing, actor: name, at: now,
+                               reason: "submitted to \(site) as batch id \(id)" + (recovered ? " (an earlier submission, found by its key)" : ""))
+        case .failed(let code, let reason):
+            doc.exitCodes.append(code)
+            try doc.transition(to: .submitfailed, actor: name, at: now, reason: "\(code): \(reason)")
+        }
+        return true
+    }
+}
+
+extension Annotated where Body: StatefulBody {
+    /// `transition(to:actor:reason:at:)` with the reason last, for long reasons.
+    mutating func transition(to next: Body.State, actor: String, at time: Double, reason: String) throws {
+        try transition(to: next, actor: actor, reason: reason, at: time)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+extension Annotated where Body == JobBody {
+    /// The batch status last seen (BossAir names: Pending, Running, Complete, Error, Timeout); kept
+    /// as the document key `batchStatus`.
+    public var batchStatus: String? {
+        get { extra["batchStatus"]?.stringValue }
+        set { extra["batchStatus"] = newValue.map(JSONValue.string) }
+    }
+
+    /// When the batch status last changed (seconds since the epoch); document key `batchStatusTime`.
+    public var batchStatusTime: Double? {
+        get { extra["batchStatusTime"]?.doubleValue }
+        set { extra["batchStatusTime"] = newValue.map(JSONValue.double) }
+    }
+
+    /// Records a new batch status and, when it changed, the time of the change. True when it changed.
+    @discardableResult
+    public mutating func recordBatchStatus(_ status: String, at time: Double) -> Bool {
+        guard batchStatus != status else { return false }
+        batchStatus = status
+        batchStatusTime = time
+        return true
+    }
+}
+
+/// Where jobs run and where their sites are configured.
+public enum ExecutionLayout {
+    /// The job's work directory: `<spool>/work/<workflow>/<name>-<retry>` (each part made path-safe).
+    public static func workDirectory(spool: Spool, job: JobBody) -> String {
+        spool.path("work/" + pathComponent(job.workflow) + "/" + pathComponent(job.submissionKey))
+    }
+
+    /// The framework job report the payload leaves: `Report.<retry>.xml` in the work directory.
+    public static func reportPath(spool: Spool, job: JobBody) -> String {
+        workDirectory(spool: spool, job: job) + "/Report.\(job.retryCount).xml"
+    }
+
+    /// A name as one safe path component: safe names unchanged, other bytes as `%XX`.
+    public static func pathComponent(_ name: String) -> String {
+        if Spool.isSafeName(name) { return name }
+        var result = ""
+        for byte in name.utf8 {
+            let keep = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            result += keep ? String(Character(Unicode.Scalar(byte))) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+        return result.isEmpty ? "%" : result
+    }
+
+    /// The site configuration: `<spool>/etc/sites.json` when present, else the built-in defaults.
+    public static func siteConfiguration(spool: Spool) throws -> SiteConfiguration {
+        guard let bytes = try spool.read("sites.json", in: "etc") else { return SiteConfiguration.defaults() }
+        return try SiteConfiguration.decode(bytes, file: spool.path(SiteConfiguration.spoolRelativePath))
+    }
+
+    /// Saves the site configuration to `<spool>/etc/sites.json` (replacing it atomically).
+    public static func saveSiteConfiguration(_ configuration: SiteConfiguration, spool: Spool) throws {
+        try spool.ensureDirectories(["etc"])
+        try spool.inBatch { batch in
+            if SystemCall.exists(spool.path(SiteConfiguration.spoolRelativePath)) {
+                try batch.replaceContent(of: "sites.json", in: "etc", with: try configuration.encoded())
+            } else {
+                try batch.publish(try configuration.encoded(), as: "sites.json", in: "etc")
+            }
+        }
+    }
+}

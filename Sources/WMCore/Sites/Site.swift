@@ -1,0 +1,121 @@
+import Foundation
+
+/// A site's state in ResourceControl (WMBS `wmbs_location_state`): Normal, Draining, Down, Aborted.
+public enum SiteState: String, Codable, Sendable, CaseIterable {
+    /// Takes new jobs.
+    case normal = "Normal"
+    /// Takes only IO jobs (Merge, Cleanup, LogCollect, Harvesting); others wait.
+    case draining = "Draining"
+    /// Takes no jobs.
+    case down = "Down"
+    /// Takes no jobs; jobs bound to it alone are killed.
+    case aborted = "Aborted"
+
+    /// Parses a state name case-insensitively (`normal`, `Draining`, ...).
+    public init(parsing text: String) throws {
+        guard let state = SiteState.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+            throw SiteConfigurationError.badValue(file: "command line", field: "state", found: text,
+                                                  expected: SiteState.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self = state
+    }
+}
+
+/// Pending and running slot limits (overall for a site, or for one task type at it).
+public struct SlotLimits: Codable, Sendable, Hashable {
+    /// How many jobs may wait in the batch system.
+    public var pendingSlots: Int
+    /// How many jobs may run.
+    public var runningSlots: Int
+
+    /// Makes limits.
+    public init(pendingSlots: Int, runningSlots: Int) {
+        self.pendingSlots = pendingSlots
+        self.runningSlots = runningSlots
+    }
+}
+
+/// Which batch plugin runs a site's jobs, with its settings.
+public struct ComputeSettings: Codable, Sendable, Hashable {
+    /// `local` (detached processes on this machine) or `slurm`.
+    public var plugin: String
+    /// local: how many payloads may run at once.
+    public var slots: Int?
+    /// slurm: the partition (`-p`); nil uses the cluster's default.
+    public var partition: String?
+    /// slurm: extra `sbatch` arguments, passed as separate words (never through a shell).
+    public var sbatchArguments: [String]?
+
+    /// Makes settings.
+    public init(plugin: String, slots: Int? = nil, partition: String? = nil, sbatchArguments: [String]? = nil) {
+        self.plugin = plugin
+        self.slots = slots
+        self.partition = partition
+        self.sbatchArguments = sbatchArguments
+    }
+
+    /// The plugin names this code knows.
+    public static let knownPlugins = ["local", "slurm"]
+}
+
+/// A computing site (PSN) with its thresholds, batch plugin and storage element.
+public struct Site: Codable, Sendable, Hashable {
+    /// CMS site name, e.g. `T2_CH_CERN`.
+    public var name: String
+    /// ResourceControl state.
+    public var state: SiteState
+    /// When the state last changed (seconds since the epoch); Draining for 2 days fails waiting jobs (71103).
+    public var stateTime: Double
+    /// Slot limits for the whole site.
+    public var slots: SlotLimits
+    /// Slot limits per task type (Processing, Merge, ...); a type not listed uses the site's limits.
+    public var taskSlots: [String: SlotLimits]
+    /// The batch plugin and its settings.
+    public var compute: ComputeSettings
+    /// The storage element (PNN), e.g. `T1_US_FNAL_Disk`.
+    public var storageElement: String
+    /// LFN → PFN rule: PFN = prefix + LFN. `{spool}` and `{pnn}` are replaced; default `{spool}/storage/{pnn}`.
+    public var pfnPrefix: String?
+
+    /// Makes a site.
+    public init(name: String, state: SiteState = .normal, stateTime: Double = 0, slots: SlotLimits,
+                taskSlots: [String: SlotLimits] = [:], compute: ComputeSettings, storageElement: String,
+                pfnPrefix: String? = nil) {
+        self.name = name
+        self.state = state
+        self.stateTime = stateTime
+        self.slots = slots
+        self.taskSlots = taskSlots
+        self.compute = compute
+        self.storageElement = storageElement
+        self.pfnPrefix = pfnPrefix
+    }
+
+    /// The limits that apply to jobs of `taskType` here.
+    public func limits(forTaskType taskType: String) -> SlotLimits {
+        taskSlots[taskType] ?? slots
+    }
+
+    /// The physical file name of `lfn` at this site's storage element.
+    public func pfn(forLFN lfn: String, spoolRoot: String) -> String {
+        let prefix = (pfnPrefix ?? "{spool}/storage/{pnn}")
+            .replacingAll("{spool}", with: spoolRoot)
+            .replacingAll("{pnn}", with: storageElement)
+        return prefix + lfn
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (no Foundation needed).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The sites the agent may submit to: `<spool>/etc/sites.json` when present, else the built-in defaults.
+///
+/// The defaults are the project's `etc/sites.json` (`T1_US_FNAL` and `T2_CH_CERN`, both on the `local`
+/// plugin), embedded here so a fresh spool works without any file.
+public struct SiteConfiguration: Codable, Sendable, Hashable {
+    /// Schema version of the file (`SiteConfiguration.schemaVersion`).
+    public var schema: Int
+    /// The sites, in file order.
+    public var sites: [Site]
+
+    /// The schema version this code reads and writes.
+    public static let schemaVersion = 1
+    /// The configuration file's path inside a spool.
+    public static let spoolRelativePath = "etc/sites.json"
+
+    /// Makes a configuration.
+    public init(sites: [Site]) {
+        schema = Self.schemaVersion
+        self.sites = sites
+    }
+
+    /// The site called `name`, if configured.
+    public func site(named name: String) -> Site? { sites.first { $0.name == name } }
+
+    /// The built-in defaults (the project's `etc/sites.json`).
+    public static func defaults() -> SiteConfiguration {
+        // The embedded text is checked by the tests against etc/sites.json; it always decodes.
+        try! decode(Array(defaultJSON.utf8), file: "built-in etc/sites.json")
+    }
+
+    /// Decodes and validates a configuration file.
+    ///
+    /// - Throws: `SiteConfigurationError` naming the file, the field and what was expected.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> SiteConfiguration {
+        let config: SiteConfiguration
+        do {
+            config = try JSONDecoder().decode(SiteConfiguration.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw SiteConfigurationError.unreadable(file: file, detail: describe(error))
+        }
+        try config.validate(file: file)
+        return config
+    }
+
+    /// Encodes the configuration as pretty, sorted JSON.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
+    }
+
+    /// Checks the schema, unique names, known plugins and non-negative slots.
+    public func validate(file: String) throws {
+        guard schema == Self.schemaVersion else {
+            throw SiteConfigurationError.badValue(file: file, field: "schema", found: String(schema), expected: String(Self.schemaVersion))
+        }
+        var seen: Set<String> = []
+        for (index, site) in sites.enumerated() {
+            let at = "sites[\(index)]"
+            guard !site.name.isEmpty, seen.insert(site.name).inserted else {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".name", found: site.name, expected: "a unique, non-empty CMS site name")
+            }
+            guard ComputeSettings.knownPlugins.contains(site.compute.plugin) else {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".compute.plugin", found: site.compute.plugin,
+                                                      expected: ComputeSettings.knownPlugins.joined(separator: " or "))
+            }
+            if site.compute.plugin == "local", (site.compute.slots ?? 1) < 1 {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".compute.slots", found: String(site.compute.slots ?? 0), expected: "a count of at least 1")
+            }
+            let limits = [("slots", site.slots)] + site.taskSlots.sorted { $0.key < $1.key }.map { ("taskSlots." + $0.key, $0.value) }
+            for (field, limit) in limits where limit.pendingSlots < 0 || limit.runningSlots < 0 {
+                throw SiteConfigurationError.badValue(file: file, field: at + "." + field, found: "\(limit.pendingSlots)/\(limit.runningSlots)",
+                                                      expected: "pendingSlots and runningSlots >= 0")
+            }
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.isEmpty ? "(top level)" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "field '\(path(context.codingPath + [key]))' is missing; it is required"
+        case .typeMismatch(let type, let context): return "field '\(path(context.codingPath))' has the wrong type; expected \(type)"
+        case .valueNotFound(let type, let context): return "field '\(path(context.codingPath))' is null; expected \(type)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "field '\(path(context.codingPath))': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// The text of the project's `etc/sites.json`.
+    public static let defaultJSON = #"""
+{
+  "schema": 1,
+  "sites": [
+    {
+      "name": "T1_US_FNAL",
+      "state": "Normal",
+      "stateTime": 0,
+      "slots": { "pendingSlots": 50, "runningSlots": 8 },
+      "taskSlots": {
+        "Processing": { "pendingSlots": 50, "runningSlots": 8 },
+        "Production": { "pendingSlots": 50, "runningSlots": 8 },
+        "Merge": { "pendingSlots": 25, "runningSlots": 4 },
+        "Cleanup": { "pendingSlots": 25, "runningSlots": 4 },
+        "LogCollect": { "pendingSlots": 25, "runningSlots": 2 },
+        "Harvesting": { "pendingSlots": 25, "runningSlots": 2 }
+      },
+      "compute": { "plugin": "local", "slots": 4 },
+      "storageElement": "T1_US_FNAL_Disk"
+    },
+    {
+      "name": "T2_CH_CERN",
+      "state": "Normal",
+      "stateTime": 0,
+      "slots": { "pendingSlots": 50, "runningSlots": 8 },
+      "taskSlots": {
+        "Processing": { "pendingSlots": 50, "runningSlots": 8 },
+        "Production": { "pendingSlots": 50, "runningSlots": 8 },
+        "Merge": { "pendingSlots": 25, "runningSlots": 4 },
+        "Cleanup": { "pendingSlots": 25, "runningSlots": 4 },
+        "LogCollect": { "pendingSlots": 25, "runningSlots": 2 },
+        "Harvesting": { "pendingSlots": 25, "runningSlots": 2 }
+      },
+      "compute": { "plugin": "local", "slots": 4 },
+      "storageElement": "T2_CH_CERN"
+    }
+  ]
+}
+"""#
+}
+
+/// Why a site configuration could not be used.
+public enum SiteConfigurationError: Error, Equatable, CustomStringConvertible {
+    /// The file is not valid JSON of the expected shape.
+    case unreadable(file: String, detail: String)
+    /// A field has a value that is not allowed.
+    case badValue(file: String, field: String, found: String, expected: String)
+    /// No site of that name is configured.
+    case unknownSite(name: String, known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, detail): return "\(file): \(detail)"
+        case let .badValue(file, field, found, expected): return "\(file): field '\(field)' is '\(found)'; expected \(expected)"
+        case let .unknownSite(name, known): return "no site named '\(name)'; configured sites: \(known.joined(separator: ", "))"
+        }
+    }
+}

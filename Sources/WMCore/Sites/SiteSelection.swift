@@ -1,0 +1,143 @@
+/// The agent's exit codes for submission and kills (WMCore `WMExceptions`, §4 and §5 of the reference).
+public enum AgentExitCode {
+    /// The batch system refused the submission. This project's code, not WMCore's (WMCore reports
+    /// plugin submit failures through the plugin's own report).
+    public static let submissionRejected = 71100
+    /// No candidate site when the job was created.
+    public static let noCandidateSite = 71101
+    /// Every candidate site is Down or Aborted (or not configured).
+    public static let noAvailableSite = 71102
+    /// Only Draining sites remain and they have drained for more than two days.
+    public static let drainingTooLong = 71103
+    /// The job's description is missing.
+    public static let missingJobDescription = 71104
+    /// The job's description can't be read.
+    public static let unreadableJobDescription = 71105
+    /// Killed because its only site changed state (other state).
+    public static let siteStateChanged = 71300
+    /// Killed because its only site is Aborted.
+    public static let siteAborted = 71301
+    /// Killed because its only site is Draining.
+    public static let siteDraining = 71302
+    /// Killed because its only site is Down.
+    public static let siteDown = 71303
+    /// Killed after running too long.
+    public static let runningTimeout = 71304
+    /// Killed after pending too long.
+    public static let pendingTimeout = 71305
+    /// Killed after being in error too long.
+    public static let errorTimeout = 71306
+    /// Killed after too long in another state.
+    public static let otherTimeout = 71307
+    /// The job finished but left no framework job report.
+    public static let noJobReport = 99303
+    /// The batch system removed the job (scancel, condor_rm, a limit).
+    public static let removedByBatchSystem = 99400
+    /// The job failed in the batch system for another reason (lost, launch failure, node failure).
+    public static let batchSystemFailure = 99401
+
+    /// The kill code for a job whose only site moved to `state` (changeSiteState).
+    public static func siteStateKill(_ state: SiteState) -> Int {
+        switch state {
+        case .aborted: return siteAborted
+        case .draining: return siteDraining
+        case .down: return siteDown
+        case .normal: return siteStateChanged
+        }
+    }
+}
+
+/// Task-type facts the submitter needs.
+public enum TaskTypes {
+    /// IO-bound task types, which may still run at Draining sites (JobSubmitter's list).
+    public static let io: Set<String> = ["LogCollect", "Merge", "Cleanup", "Harvesting"]
+    /// True when jobs of `taskType` may go to Draining sites.
+    public static func isIO(_ taskType: String) -> Bool { io.contains(taskType) }
+}
+
+/// Jobs in the batch system per site and per (site, task type), by batch status.
+public struct SiteLoad: Sendable, Equatable {
+    /// Pending jobs per site.
+    public private(set) var pending: [String: Int] = [:]
+    /// Running jobs per site.
+    public private(set) var running: [String: Int] = [:]
+    /// Pending jobs per site and task type (`site|type`).
+    public private(set) var taskPending: [String: Int] = [:]
+    /// Running jobs per site and task type (`site|type`).
+    public private(set) var taskRunning: [String: Int] = [:]
+
+    /// An empty load.
+    public init() {}
+
+    /// Counts one job that is pending (or running) at `site`.
+    public mutating func add(site: String, taskType: String, isRunning: Bool) {
+        let key = site + "|" + taskType
+        if isRunning {
+            running[site, default: 0] += 1
+            taskRunning[key, default: 0] += 1
+        } else {
+            pending[site, default: 0] += 1
+            taskPending[key, default: 0] += 1
+        }
+    }
+
+    /// The first blocking condition for one more `taskType` job at `site`, in WMCore's order, or nil.
+    ///
+    /// NoPendingSlot, NoTaskPendingSlot, NoRunningSlot (pending + running ≥ pending + running slots),
+    /// NoTaskRunningSlot.
+    public func blockingCondition(site: Site, taskType: String) -> String? {
+        let key = site.name + "|" + taskType
+        let sitePending = pending[site.name] ?? 0, siteRunning = running[site.name] ?? 0
+        let tPending = taskPending[key] ?? 0, tRunning = taskRunning[key] ?? 0
+        let task = site.limits(forTaskType: taskType)
+        if sitePending >= site.slots.pendingSlots { return "NoPendingSlot" }
+        if tPending >= task.pendingSlots { return "NoTaskPendingSlot" }
+        if sitePending + siteRunning >= site.slots.pendingSlots + site.slots.runningSlots { return "NoRunningSlot" }
+        if tPending + tRunning >= task.pendingSlots + task.runningSlots { return "NoTaskRunningSlot" }
+        return nil
+    }
+}
+
+/// Where a job may go now.
+public enum CandidateDecision: Equatable, Sendable {
+    /// These sites, in the job's order, may take it.
+    case sites([Site])
+    /// It must wait (only Draining sites remain for a non-IO job).
+    case wait(reason: String)
+    /// It can't be submitted: the code and why.
+    case fail(code: Int, reason: String)
+}
+
+/// The submitter's site choice, as JobSubmitterPoller's cache refresh and `assignJobs` do it.
+public enum SiteSelection {
+    /// How long Draining sites may hold a non-IO job back before it fails with 71103 (two days).
+    public static let drainingGrace: Double = 2 * 86_400
+
+    /// The usable sites among `possibleSites`: Aborted, Down and unknown sites dropped (71102 if none),
+    /// Draining dropped for non-IO jobs (wait, or 71103 once every Draining site drained for 2 days).
+    public static func candidates(possibleSites: [String], taskType: String, configuration: SiteConfiguration,
+                                  now: Double) -> CandidateDecision {
+        let known = possibleSites.compactMap { configuration.site(named: $0) }
+        let alive = known.filter { $0.state != .down && $0.state != .aborted }
+        guard !alive.isEmpty else {
+            let states = possibleSites.map { name in "\(name)=\(configuration.site(named: name)?.state.rawValue ?? "not configured")" }
+            return .fail(code: AgentExitCode.noAvailableSite,
+                         reason: "no available site: " + (states.isEmpty ? "the job lists no possible site" : states.joined(separator: ", ")))
+        }
+        if TaskTypes.isIO(taskType) { return .sites(alive) }
+        let normal = alive.filter { $0.state == .normal }
+        if !normal.isEmpty { return .sites(normal) }
+        if alive.allSatisfy({ now - $0.stateTime > drainingGrace }) {
+            return .fail(code: AgentExitCode.drainingTooLong,
+                         reason: "only Draining sites remain (\(alive.map(\.name).joined(separator: ", "))), draining for more than 2 days")
+        }
+        return .wait(reason: "only Draining sites remain for a \(taskType) job: \(alive.map(\.name).joined(separator: ", "))")
+    }
+
+    /// The first candidate with no blocking condition (sites whose task pending slots are 0 are skipped).
+    public static func choose(from candidates: [Site], taskType: String, load: SiteLoad) -> Site? {
+        candidates.first { site in
+            site.limits(forTaskType: taskType).pendingSlots > 0 && load.blockingCondition(site: site, taskType: taskType) == nil
+        }
+    }
+}

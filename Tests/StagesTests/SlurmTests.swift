@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SpoolKit
+@testable import Stages
+@testable import WMCore
+
+/// Whether a Slurm cluster answers here (scripts/slurm-local starts one).
+enum SlurmProbe {
+    /// True when `sbatch` exists and the controller answers `scontrol ping` with UP.
+    static let isUsable: Bool = {
+        guard CommandRunner.locate("sbatch") != nil,
+              let ping = try? CommandRunner.run("scontrol", ["ping"], timeout: 15) else { return false }
+        return ping.status == 0 && ping.stdout.contains("UP")
+    }()
+    /// In CI (`CI=true`) a missing Slurm is a failure, not a skip.
+    static let isRequired = ProcessInfo.processInfo.environment["CI"] == "true"
+    /// Run the tests when Slurm works, or when it must.
+    static let shouldRun = isUsable || isRequired
+}
+
+/// The Slurm plugin against a real cluster. Skipped when none is running (start one with
+/// `scripts/slurm-local`); a failure when `CI=true`.
+@Suite(.enabled(if: SlurmProbe.shouldRun, "no usable Slurm here (sbatch/scontrol ping); run scripts/slurm-local to enable these tests"))
+struct SlurmTests {
+    static func slurmSite() -> Site {
+        Site(name: "T2_CH_CERN", slots: SlotLimits(pendingSlots: 10, runningSlots: 10),
+             compute: ComputeSettings(plugin: "slurm"), storageElement: "T2_CH_CERN")
+    }
+
+    @Test func jobRunsEndToEndOnSlurm() throws {
+        try #require(SlurmProbe.isUsable, "CI=true but Slurm is not usable: scripts/slurm-local must start it")
+        let fx = try ExecutionFixture("e2e-slurm", sites: [Self.slurmSite()])
+        try fx.addJob("slurmjob", sites: ["T2_CH_CERN"])
+        let runjob = try fx.writeRunjob("echo payload-ran > \"$dir/output.txt\"\necho '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
+        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        let submitted = try fx.job("slurmjob", .executing)
+        let id = try #require(submitted.batchID)
+        #expect(Int(id) != nil, "a numeric Slurm job id")
+        #expect(try SlurmBatchPlugin(spoolRoot: fx.spool.root).findSubmission("slurmjob-0") == id)
+        try fx.trackUntilDone("slurmjob", tracker: JobTracker(), seconds: 60)
+        let done = try fx.job("slurmjob", .complete)
+        #expect(done.batchID == id)
+        let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: done.body)
+        #expect(try String(contentsOfFile: dir + "/output.txt", encoding: .utf8) == "payload-ran\n")
+    }
+
+    @Test func scancelBehindTheSystemsBackIs99400() throws {
+        try #require(SlurmProbe.isUsable, "CI=true but Slurm is not usable: scripts/slurm-local must start it")
+        let fx = try ExecutionFixture("scancel", sites: [Self.slurmSite()])
+        try fx.addJob("cancelled", sites: ["T2_CH_CERN"])
+        let runjob = try fx.writeRunjob("exec sleep 120")
+        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        let id = try #require(try fx.job("cancelled", .executing).batchID)
+        let cancel = try CommandRunner.run("scancel", [id])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        try fx.trackUntilDone("cancelled", tracker: JobTracker(), seconds: 30)
+        let failed = try fx.job("cancelled", .jobfailed)
+        #expect(failed.exitCodes == [99400])
+    }
+
+    @Test func exitCodesAndStatesMapAsSlurmReports() throws {
+        #expect(SlurmState.status(state: "COMPLETED", exitCode: "0:0", reason: "None") == .complete(exitCode: 0))
+        #expect(SlurmState.status(state: "FAILED", exitCode: "3:0", reason: "NonZeroExitCode") == .complete(exitCode: 3))
+        #expect(SlurmState.status(state: "CANCELLED", exitCode: "0:0", reason: nil) == .failed(reason: "the job was cancelled (scancel)", removed: true))
+        #expect(SlurmState.status(state: "CANCELLED by 0", exitCode: "0:0", reason: nil).bossAirState == "Error")
+        if case .failed(_, let removed) = SlurmState.status(state: "FAILED", exitCode: "0:9", reason: "JobLaunchFailure") { #expect(!removed) } else { Issue.record("0:9 is a failure") }
+        if case .failed(_, let removed) = SlurmState.status(state: "TIMEOUT", exitCode: "0:15", reason: nil) { #expect(removed) } else { Issue.record("TIMEOUT is a removal") }
+        #expect(SlurmState.status(state: "PENDING", exitCode: nil, reason: nil) == .pending)
+        #expect(SlurmState.keyValues("JobId=7 JobName=x JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0\n")?["ExitCode"] == "3:0")
+    }
+}
