@@ -49,5 +49,8 @@ let package = Package(
         .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
         // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
         .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
+        // The job wrapper (runs one job attempt in its work directory) and the cmsRun stand-in it runs.
+        .executableTarget(name: "wm-runjob", dependencies: ["Stages"]),
+        .executableTarget(name: "wm-cmsrun", dependencies: ["Stages"]),
     ]
 )
