@@ -62,7 +62,6 @@ struct WrapperAttempt {
     /// Takes in how the child ended: its report when it could write one, the limit it broke, or
     /// the reason its report is unusable (first cause kept in the details), plus its performance.
     mutating func absorb(_ child: ChildRun) {
-        let errorsBefore = report.errors
         switch child.ending {
         case .wallTimeExceeded(let limit, let elapsed):
             addWrapperError(RuntimeExitCodes.wallTimeLimit, type: "WallTimeExceeded",
@@ -75,7 +74,6 @@ struct WrapperAttempt {
             do {
                 var cmsRun = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: path))
                 cmsRun.wrapper = report.wrapper
-                for error in errorsBefore { cmsRun.addError(error) }
                 report = cmsRun
                 if report.errors.isEmpty, child.ending != .exited(0) {
                     report.addError(FrameworkError(exitStatus: Self.code(of: child.ending), type: "CmsRunFailed",
