@@ -53,6 +53,9 @@ let package = Package(
         .executableTarget(name: "wm-jobsubmitter", dependencies: ["Stages"]),
         // Polls the batch plugins for executing jobs; completes, fails and kills them.
         .executableTarget(name: "wm-jobtracker", dependencies: ["Stages"]),
+        // The job wrapper (runs one job attempt in its work directory) and the cmsRun stand-in it runs.
+        .executableTarget(name: "wm-runjob", dependencies: ["Stages"]),
+        .executableTarget(name: "wm-cmsrun", dependencies: ["Stages"]),
     ]
 )
 

@@ -1,0 +1,129 @@
+import EventFiles
+import Foundation
+import FrameworkJobReport
+import JobSplitting
+import WMCore
+
+/// Runs one step configuration in a working directory and describes what it did as a framework
+/// job report (the cmsRun stand-in's work, without faults or knobs).
+struct StepExecution {
+    /// The step.
+    let config: StepConfig
+    /// The step's working directory; output files are created here.
+    let directory: String
+
+    /// Absolute path of an output's local file.
+    func localPath(_ output: StepOutput) -> String { directory + "/" + output.localFile }
+
+    /// Runs the step.
+    /// - Throws: `StepFailure` with the CMSSW code of the first error.
+    func run() throws(StepFailure) -> FrameworkJobReport {
+        let outputPaths = Set(config.outputs.map(localPath))
+        do {
+            switch config.mode {
+            case .generate: return report(try EventOperations.generate(try generateRequest()))
+            case .process:
+                return report(try EventOperations.process(inputs: config.inputs.map(\.pfn), mask: try eventMask(),
+                                                          outputs: modules(), payloadSize: config.payloadSize))
+            case .merge:
+                guard config.outputs.count == 1 else {
+                    throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
+                                      details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
+                }
+                return report(try EventOperations.merge(inputs: config.inputs.map(\.pfn), output: modules()[0],
+                                                        payloadSize: config.payloadSize))
+            case .repack:
+                return report(try EventOperations.repack(inputs: config.inputs.map(\.pfn), datasets: modules(),
+                                                         payloadSize: config.payloadSize))
+            case .harvest: return try HarvestStep(execution: self).run()
+            case .cleanup: return try CleanupStep(inputs: config.inputs).run()
+            case .logCollect: return try LogCollectStep(execution: self).run()
+            }
+        } catch let error as EventFileError {
+            throw StepFailure(error, outputPaths: outputPaths)
+        } catch let failure as StepFailure {
+            throw failure
+        } catch {
+            throw StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException", details: String(describing: error))
+        }
+    }
+
+    // MARK: Requests
+
+    private func modules() -> [OutputModule] {
+        config.outputs.map { OutputModule(label: $0.label, path: localPath($0), triggerMask: $0.triggerMask) }
+    }
+
+    private func generateRequest() throws(StepFailure) -> GenerateRequest {
+        guard let settings = config.generation else {
+            throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
+                              details: "step.generation: expected generation settings for a generate step")
+        }
+        return GenerateRequest(run: settings.run, firstEvent: settings.firstEvent, lastEvent: settings.lastEvent,
+                               firstLumi: settings.firstLumi, lastLumi: settings.lastLumi,
+                               eventsPerLumi: settings.eventsPerLumi, seed: settings.seed,
+                               payloadSize: config.payloadSize ?? StepPlanner.defaultSizePerEvent, outputs: modules())
+    }
+
+    /// The job mask in the form `process` reads (event bounds as input positions, WMCore's rule).
+    func eventMask() throws(StepFailure) -> EventMask {
+        let mask = config.mask
+        var ranges: [Int: [ClosedRange<Int>]] = [:]
+        for entry in mask.runAndLumis {
+            for pair in entry.ranges {
+                guard pair.count == 2, pair[0] <= pair[1] else {
+                    throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
+                                      details: "step.mask.runAndLumis[\(entry.run)]: expected [first, last] with first ≤ last, got \(pair)")
+                }
+                ranges[entry.run, default: []].append(pair[0]...pair[1])
+            }
+        }
+        return EventMask(firstEvent: mask.firstEvent, lastEvent: mask.lastEvent, firstLumi: mask.firstLumi,
+                         lastLumi: mask.lastLumi, firstRun: mask.firstRun, lastRun: mask.lastRun, runAndLumis: ranges)
+    }
+
+    // MARK: Report
+
+    /// The report of an event operation: inputs by PFN, outputs with their LFNs, GUIDs and checksums.
+    func report(_ result: OperationResult) -> FrameworkJobReport {
+        var report = FrameworkJobReport()
+        let byPFN = Dictionary(config.inputs.map { ($0.pfn, $0) }, uniquingKeysWith: { first, _ in first })
+        report.inputFiles = result.inputs.map { read in
+            let input = byPFN[read.path]
+            return InputFile(lfn: input?.lfn ?? read.path, pfn: read.path, guid: input?.guid ?? "",
+                             events: Int(read.eventsRead),
+                             runs: RunLumiMap(lumisByRun: Dictionary(uniqueKeysWithValues: read.runs.map { (Int($0.key), $0.value.map(Int.init)) })))
+        }
+        let outputsByPath = Dictionary(config.outputs.map { (localPath($0), $0) }, uniquingKeysWith: { first, _ in first })
+        report.outputFiles = result.outputs.compactMap { written in
+            guard let output = outputsByPath[written.path] else { return nil }
+            var runs: [Int: [Int: Int?]] = [:]
+            for (run, lumis) in written.runs {
+                runs[Int(run)] = Dictionary(uniqueKeysWithValues: lumis.map { (Int($0.key), Int?.some(Int($0.value))) })
+            }
+            return outputFile(output, events: Int(written.events), runs: RunLumiMap(runs), checksums: written.checksums)
+        }
+        return report
+    }
+
+    /// An output file record with the step's inputs as its parents.
+    func outputFile(_ output: StepOutput, events: Int, runs: RunLumiMap, checksums: FileChecksums) -> OutputFile {
+        OutputFile(moduleLabel: output.label, lfn: output.lfn, pfn: localPath(output), guid: output.guid,
+                   events: events, branchHash: Self.branchHash(label: output.label, tier: output.dataTier),
+                   dataType: output.dataTier, runs: config.knobs.omitRunLumis ? RunLumiMap() : runs,
+                   inputs: config.inputs.map { FileReference(lfn: $0.lfn, pfn: $0.pfn) },
+                   size: Int(checksums.size),
+                   adler32: config.knobs.omitChecksums ? nil : checksums.adler32Hex,
+                   cksum: config.knobs.omitChecksums ? nil : String(checksums.cksum))
+    }
+
+    /// A stable 32-hex-digit stand-in for the branch hash of a module's event content.
+    static func branchHash(label: String, tier: String) -> String {
+        var first: UInt64 = 0xCBF2_9CE4_8422_2325, second: UInt64 = 0x8422_2325_CBF2_9CE4
+        for byte in (label + "\u{0}" + tier).utf8 {
+            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            second = (second ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 1
+        }
+        return String(format: "%016llx%016llx", first, second)
+    }
+}

@@ -1,0 +1,154 @@
+import JobSplitting
+
+/// The whole configuration of one cmsRun step, written by the job wrapper to `scratch/step.json`
+/// and executed by `wm-cmsrun`. Paths of outputs are relative to the step's working directory.
+public struct StepConfig: Codable, Hashable, Sendable {
+    /// What the step does.
+    public var mode: StepMode
+    /// The workflow (request) name.
+    public var workflow: String
+    /// The task path, e.g. `/Workflow/GenSim`.
+    public var taskPath: String
+    /// The job name.
+    public var jobName: String
+    /// The attempt number (the job's retry count).
+    public var retry: Int
+    /// Input files in the order they are read.
+    public var inputs: [StepInput]
+    /// Output modules in the order they are written.
+    public var outputs: [StepOutput]
+    /// The job's mask (process mode).
+    public var mask: JobMask
+    /// Generation parameters (generate mode only).
+    public var generation: GenerationSettings?
+    /// Payload bytes per event; `nil` keeps the first input's.
+    public var payloadSize: Int?
+    /// The fault plan from the baggage key `faults`, kept as JSON (decoded by `wm-cmsrun`).
+    public var faultPlan: JSONValue?
+    /// Test knobs from the baggage key `cmsRunKnobs`.
+    public var knobs: CmsRunKnobs
+
+    /// Makes a configuration.
+    public init(mode: StepMode, workflow: String, taskPath: String, jobName: String, retry: Int,
+                inputs: [StepInput], outputs: [StepOutput], mask: JobMask = JobMask(),
+                generation: GenerationSettings? = nil, payloadSize: Int? = nil, faultPlan: JSONValue? = nil,
+                knobs: CmsRunKnobs = CmsRunKnobs()) {
+        self.mode = mode
+        self.workflow = workflow
+        self.taskPath = taskPath
+        self.jobName = jobName
+        self.retry = retry
+        self.inputs = inputs
+        self.outputs = outputs
+        self.mask = mask
+        self.generation = generation
+        self.payloadSize = payloadSize
+        self.faultPlan = faultPlan
+        self.knobs = knobs
+    }
+}
+
+/// One input file of a step: its LFN, the PFN it is read from, and its GUID.
+public struct StepInput: Codable, Hashable, Sendable {
+    /// Logical file name.
+    public var lfn: String
+    /// Physical file name (storage prefix + LFN).
+    public var pfn: String
+    /// GUID (the LFN's base name without `.root`).
+    public var guid: String
+
+    /// Makes an input.
+    public init(lfn: String, pfn: String, guid: String) {
+        self.lfn = lfn
+        self.pfn = pfn
+        self.guid = guid
+    }
+}
+
+/// One output module of a step.
+public struct StepOutput: Codable, Hashable, Sendable {
+    /// The module label (or, for repack, `write_<PD>_<TIER>`).
+    public var label: String
+    /// The final LFN, `<lfnBase>/<lfnGroup>/<GUID>.root`.
+    public var lfn: String
+    /// The file GUID (uppercase UUID).
+    public var guid: String
+    /// The file the step writes, relative to its working directory (a fixed, safe name).
+    public var localFile: String
+    /// The data tier (`DataType` in the report).
+    public var dataTier: String
+    /// Trigger selection (0 keeps every event).
+    public var triggerMask: UInt64
+
+    /// Makes an output.
+    public init(label: String, lfn: String, guid: String, localFile: String, dataTier: String, triggerMask: UInt64 = 0) {
+        self.label = label
+        self.lfn = lfn
+        self.guid = guid
+        self.localFile = localFile
+        self.dataTier = dataTier
+        self.triggerMask = triggerMask
+    }
+}
+
+/// The generation parameters of a Production step (WMCore's MC job mask plus baggage).
+public struct GenerationSettings: Codable, Hashable, Sendable {
+    /// Run number (mask `FirstRun`, default 1).
+    public var run: UInt32
+    /// First event number (mask `FirstEvent`).
+    public var firstEvent: UInt64
+    /// Last event number (mask `LastEvent`).
+    public var lastEvent: UInt64
+    /// Lumi of the first event (mask `FirstLumi`).
+    public var firstLumi: UInt32
+    /// Last lumi the events may reach (mask `LastLumi`).
+    public var lastLumi: UInt32?
+    /// Events per lumi section (baggage `eventsPerLumi`).
+    public var eventsPerLumi: UInt64
+    /// Seed of the trigger bits (baggage `seed`).
+    public var seed: UInt64
+
+    /// Makes generation settings.
+    public init(run: UInt32, firstEvent: UInt64, lastEvent: UInt64, firstLumi: UInt32, lastLumi: UInt32?,
+                eventsPerLumi: UInt64, seed: UInt64) {
+        self.run = run
+        self.firstEvent = firstEvent
+        self.lastEvent = lastEvent
+        self.firstLumi = firstLumi
+        self.lastLumi = lastLumi
+        self.eventsPerLumi = eventsPerLumi
+        self.seed = seed
+    }
+}
+
+/// Test knobs of the cmsRun stand-in (baggage key `cmsRunKnobs`), to provoke wrapper exit codes
+/// that no `Fault` covers.
+public struct CmsRunKnobs: Codable, Hashable, Sendable {
+    /// Allocate and touch this many MB before running (to trip the RSS limit, 50660).
+    public var allocateMB: Int?
+    /// Hold the allocation this long, in seconds (default 5).
+    public var holdSeconds: Double?
+    /// Leave adler32/cksum out of the report (60451).
+    public var omitChecksums: Bool
+    /// Leave runs and lumis out of the report (70452).
+    public var omitRunLumis: Bool
+
+    /// Makes knobs; all off by default.
+    public init(allocateMB: Int? = nil, holdSeconds: Double? = nil, omitChecksums: Bool = false, omitRunLumis: Bool = false) {
+        self.allocateMB = allocateMB
+        self.holdSeconds = holdSeconds
+        self.omitChecksums = omitChecksums
+        self.omitRunLumis = omitRunLumis
+    }
+
+    private enum CodingKeys: String, CodingKey { case allocateMB, holdSeconds, omitChecksums, omitRunLumis }
+
+    /// Decodes knobs; every key may be absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        allocateMB = try c.decodeIfPresent(Int.self, forKey: .allocateMB)
+        holdSeconds = try c.decodeIfPresent(Double.self, forKey: .holdSeconds)
+        omitChecksums = try c.decodeIfPresent(Bool.self, forKey: .omitChecksums) ?? false
+        omitRunLumis = try c.decodeIfPresent(Bool.self, forKey: .omitRunLumis) ?? false
+    }
+}

@@ -1,0 +1,39 @@
+/// What the cmsRun step of a job does, chosen from the job's task type.
+public enum StepMode: String, Codable, Hashable, Sendable, CaseIterable {
+    /// Monte Carlo generation (Production).
+    case generate
+    /// Read inputs through the job mask into filtered outputs (Processing, Skim, Express).
+    case process
+    /// Concatenate the inputs, in order, into one output (Merge).
+    case merge
+    /// Split streamer inputs into one output per primary dataset (Repack).
+    case repack
+    /// Read every input and write a small DQM summary (Harvesting).
+    case harvest
+    /// Delete the input files (Cleanup).
+    case cleanup
+    /// Gather the input log archives into one tar (LogCollect).
+    case logCollect
+
+    /// The mode of a WMCore task type.
+    /// - Throws: `RuntimePlanError.unknownTaskType` for any other type.
+    public init(taskType: String) throws(RuntimePlanError) {
+        switch taskType {
+        case "Production": self = .generate
+        case "Processing", "Skim", "Express": self = .process
+        case "Merge": self = .merge
+        case "Repack": self = .repack
+        case "Harvesting": self = .harvest
+        case "Cleanup": self = .cleanup
+        case "LogCollect": self = .logCollect
+        default: throw .unknownTaskType(taskType)
+        }
+    }
+
+    /// Whether the step is a CMSSW step whose report gets WMCore's post-run checks (60450, 60451,
+    /// 70452). Cleanup and LogCollect are not cmsRun steps in WMCore.
+    public var runsCMSSW: Bool { self != .cleanup && self != .logCollect }
+
+    /// Whether the step must write at least one output file.
+    public var expectsOutput: Bool { self != .cleanup }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import JobSplitting
+
+/// Plans a job's cmsRun step from its job document and runtime description: which mode, which
+/// input PFNs, which output LFNs. Pure apart from the GUID source and the clock it is given.
+public struct StepPlanner {
+    /// The job's work directory (`<spool>/work/<workflow>/<job>-<retry>`).
+    public var workDirectory: String
+    /// The runtime description.
+    public var runtime: JobRuntime
+    /// The time used for date-stamped LFNs (log archive, LogCollect).
+    public var now: Date
+    /// Makes a new file GUID (uppercase UUID by default).
+    public var makeGUID: () -> String
+
+    /// Payload bytes per generated event when the baggage has no `sizePerEvent`.
+    public static let defaultSizePerEvent = 64
+    /// The output label of a Harvesting job without an output spec.
+    public static let harvestLabel = "DQMSummary"
+    /// The output label of a LogCollect job.
+    public static let logCollectLabel = "logArchives"
+
+    /// Makes a planner.
+    public init(workDirectory: String, runtime: JobRuntime, now: Date = Date(),
+                makeGUID: @escaping () -> String = { UUID().uuidString.uppercased() }) {
+        self.workDirectory = workDirectory
+        self.runtime = runtime
+        self.now = now
+        self.makeGUID = makeGUID
+    }
+
+    /// The step configuration of `job`.
+    /// - Throws: `RuntimePlanError` naming the task type, field or baggage key that is wrong.
+    public func plan(_ job: JobBody) throws(RuntimePlanError) -> StepConfig {
+        let mode = try StepMode(taskType: job.taskType)
+        var config = StepConfig(mode: mode, workflow: job.workflow, taskPath: job.task, jobName: job.name,
+                                retry: job.retryCount, inputs: mode == .generate ? [] : inputs(of: job),
+                                outputs: [], mask: job.mask, faultPlan: job.baggage["faults"],
+                                knobs: try knobs(job.baggage))
+        switch mode {
+        case .generate:
+            config.generation = try generation(job)
+            config.payloadSize = try nonNegativeInt(job.baggage, "sizePerEvent") ?? Self.defaultSizePerEvent
+            config.outputs = outputs(job, specs: sortedSpecs(job))
+        case .process, .merge:
+            config.outputs = outputs(job, specs: sortedSpecs(job))
+        case .repack:
+            config.outputs = try repackOutputs(job)
+        case .harvest:
+            let spec = sortedSpecs(job).first ?? (Self.harvestLabel, JobOutputSpec(
+                dataTier: "DQMIO", dataset: "", lfnBase: unmergedBase(job) + "/harvesting/" + job.workflow, merged: true))
+            config.outputs = outputs(job, specs: [spec])
+        case .cleanup:
+            config.outputs = []
+        case .logCollect:
+            config.outputs = [StepOutput(label: Self.logCollectLabel,
+                                         lfn: LFNNaming.logCollectLFN(date: now, workflow: job.workflow, jobName: job.name),
+                                         guid: makeGUID(), localFile: "logs.tar", dataTier: "LOG")]
+        }
+        if mode.expectsOutput && config.outputs.isEmpty {
+            throw .invalidField(field: "outputs", expected: "at least one output module for a \(job.taskType) job")
+        }
+        return config
+    }
+
+    /// The LFN of the job's log archive (WMCore's LogArchive rule).
+    public func logArchiveLFN(_ job: JobBody) -> String {
+        LFNNaming.logArchiveLFN(unmergedBase: unmergedBase(job), date: now, taskPath: job.task,
+                                group: LFNNaming.logArchiveGroup(counter: LFNNaming.counter(jobName: job.name, baggage: job.baggage)),
+                                retry: job.retryCount, jobName: job.name)
+    }
+
+    /// The PFN an LFN is staged out to at the job's storage node.
+    public func stageOutPFN(lfn: String, job: JobBody) -> String {
+        JobRuntime.pfn(prefix: runtime.resolvedStoragePrefix(workDirectory: workDirectory, jobSite: job.site), lfn: lfn)
+    }
+
+    // MARK: Inputs and outputs
+
+    private func inputs(of job: JobBody) -> [StepInput] {
+        job.inputFiles.map { file in
+            let prefix = runtime.inputPrefix(locations: file.locations, workDirectory: workDirectory, jobSite: job.site)
+            let base = (file.lfn as NSString).lastPathComponent
+            let guid = base.hasSuffix(".root") ? String(base.dropLast(5)) : base
+            return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: guid)
+        }
+    }
+
+    private func sortedSpecs(_ job: JobBody) -> [(String, JobOutputSpec)] {
+        job.outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    private func outputs(_ job: JobBody, specs: [(String, JobOutputSpec)], masks: [String: UInt64] = [:]) -> [StepOutput] {
+        let counter = LFNNaming.counter(jobName: job.name, baggage: job.baggage)
+        let group = LFNNaming.outputGroup(agentNumber: job.baggage["agentNumber"]?.intValue ?? 0, counter: counter)
+        return specs.enumerated().map { index, entry in
+            let (label, spec) = entry
+            let guid = makeGUID()
+            return StepOutput(label: label, lfn: LFNNaming.outputLFN(lfnBase: spec.lfnBase, group: group, guid: guid),
+                              guid: guid, localFile: "output\(index).root", dataTier: spec.dataTier,
+                              triggerMask: masks[label] ?? spec.filterMask)
+        }
+    }
+
+    /// Repack: the baggage `datasets` maps each output module to its trigger mask.
+    private func repackOutputs(_ job: JobBody) throws(RuntimePlanError) -> [StepOutput] {
+        var masks: [String: UInt64] = [:]
+        if let datasets = job.baggage["datasets"] {
+            guard let object = datasets.objectValue else {
+                throw .invalidField(field: "baggage.datasets", expected: "an object of output module → trigger mask")
+            }
+            for (label, value) in object {
+                guard let mask = value.intValue else {
+                    throw .invalidField(field: "baggage.datasets.\(label)", expected: "an integer trigger mask, got \(value.serialized)")
+                }
+                masks[label] = UInt64(bitPattern: Int64(mask))
+            }
+        }
+        return outputs(job, specs: sortedSpecs(job), masks: masks)
+    }
+
+    // MARK: Generation
+
+    private func generation(_ job: JobBody) throws(RuntimePlanError) -> GenerationSettings {
+        let mask = job.mask
+        guard let first = mask.firstEvent, let last = mask.lastEvent, first >= 0, last >= first else {
+            throw .invalidField(field: "mask.FirstEvent/LastEvent",
+                                expected: "0 ≤ FirstEvent ≤ LastEvent for a Production job, got \(String(describing: mask.firstEvent))…\(String(describing: mask.lastEvent))")
+        }
+        let firstLumi = mask.firstLumi ?? 1
+        let events = UInt64(last - first + 1)
+        var perLumi = try positiveInt(job.baggage, "eventsPerLumi").map(UInt64.init)
+        if perLumi == nil, let lastLumi = mask.lastLumi, lastLumi >= firstLumi {
+            let lumis = UInt64(lastLumi - firstLumi + 1)
+            perLumi = (events + lumis - 1) / lumis
+        }
+        let seed = job.baggage["seed"]?.intValue.map { UInt64(bitPattern: Int64($0)) } ?? 0
+        return GenerationSettings(run: UInt32(clamping: mask.firstRun ?? 1), firstEvent: UInt64(first), lastEvent: UInt64(last),
+                                  firstLumi: UInt32(clamping: firstLumi), lastLumi: mask.lastLumi.map { UInt32(clamping: $0) },
+                                  eventsPerLumi: perLumi ?? events, seed: seed)
+    }
+
+    // MARK: Baggage
+
+    private func unmergedBase(_ job: JobBody) -> String {
+        job.baggage["unmergedLFNBase"]?.stringValue ?? LFNNaming.defaultUnmergedBase
+    }
+
+    private func knobs(_ baggage: [String: JSONValue]) throws(RuntimePlanError) -> CmsRunKnobs {
+        guard let value = baggage["cmsRunKnobs"] else { return CmsRunKnobs() }
+        do {
+            return try JSONDecoder().decode(CmsRunKnobs.self, from: Data(value.serialized.utf8))
+        } catch {
+            throw .invalidField(field: "baggage.cmsRunKnobs",
+                                expected: "{allocateMB?: int, holdSeconds?: number, omitChecksums?: bool, omitRunLumis?: bool}, got \(value.serialized)")
+        }
+    }
+
+    private func nonNegativeInt(_ baggage: [String: JSONValue], _ key: String) throws(RuntimePlanError) -> Int? {
+        guard let value = baggage[key] else { return nil }
+        guard let number = value.intValue, number >= 0 else {
+            throw .invalidField(field: "baggage.\(key)", expected: "a non-negative integer, got \(value.serialized)")
+        }
+        return number
+    }
+
+    private func positiveInt(_ baggage: [String: JSONValue], _ key: String) throws(RuntimePlanError) -> Int? {
+        guard let number = try nonNegativeInt(baggage, key) else { return nil }
+        guard number > 0 else { throw .invalidField(field: "baggage.\(key)", expected: "a positive integer, got 0") }
+        return number
+    }
+}
