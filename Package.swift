@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
 
         // Stage programs (thin: each runs its stage from the Stages library).
+        .executableTarget(name: "wm-reqmgr", dependencies: ["Stages"]),
+        .executableTarget(name: "wm-workqueue", dependencies: ["Stages"]),
         .executableTarget(name: "wm-errorhandler", dependencies: ["Stages"]),
         .executableTarget(name: "wm-retrymanager", dependencies: ["Stages"]),
         // The operator's tool.

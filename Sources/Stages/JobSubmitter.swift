@@ -103,7 +103,7 @@ public struct JobSubmitter: StageCycle {
             do {
                 let plugin = try plugins.plugin(for: site)
                 var submissions: [BatchSubmission] = []
-                for doc in docs { submissions.append(try prepare(doc, site: site, context: context)) }
+                for doc in docs { submissions.append(try prepare(doc, site: site, sites: configuration, context: context)) }
                 let existing = try plugin.findSubmissions(submissions.map(\.key))
                 let fresh = submissions.filter { existing[$0.key] == nil }
                 let results = plugin.submit(fresh)
@@ -127,12 +127,19 @@ public struct JobSubmitter: StageCycle {
     }
 
     /// Creates the job's work directory with `job.json` and describes its submission.
-    private func prepare(_ doc: JobDocument, site: String, context: StageContext) throws -> BatchSubmission {
+    private func prepare(_ doc: JobDocument, site: String, sites: SiteConfiguration, context: StageContext) throws -> BatchSubmission {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
         try SystemCall.makeDirectories(dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard FileManager.default.createFile(atPath: dir + "/job.json", contents: try encoder.encode(doc)) else {
+        // Where the wrapper finds its inputs and stages its outputs: every site's storage prefix by PNN.
+        var prefixes: [String: String] = [:]
+        for s in sites.sites { prefixes[s.storageElement] = s.pfn(forLFN: "", spoolRoot: context.spool.root) }
+        let chosen = sites.site(named: site)
+        let runtime = JobRuntime(spool: context.spool.root, site: site, pnn: chosen?.storageElement,
+                                 storagePrefix: chosen?.pfn(forLFN: "", spoolRoot: context.spool.root), inputPrefixes: prefixes)
+        guard FileManager.default.createFile(atPath: dir + "/runtime.json", contents: try encoder.encode(runtime)),
+              FileManager.default.createFile(atPath: dir + "/job.json", contents: try encoder.encode(doc)) else {
             throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir)")
         }
         return BatchSubmission(key: doc.submissionKey, jobName: doc.name, workDirectory: dir,

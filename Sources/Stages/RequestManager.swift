@@ -135,11 +135,12 @@ public struct RequestManager {
         var report = CycleReport()
         try spool.ensureDirectories([Self.processing])
         let scan = try spool.scan(Self.incoming, limit: limit)
-        for entry in scan.ignored {
+        // Submissions may have any file name (spaces and all); only links, folders and devices are refused.
+        for entry in scan.ignored where entry.problem != .unsafeName {
             try spool.quarantine(entry.name, in: Self.incoming, reason: entry.explanation)
             report.quarantined += 1
         }
-        for file in scan.names {
+        for file in scan.names + scan.ignored.filter({ $0.problem == .unsafeName }).map(\.name) {
             guard let bytes = try spool.read(file, in: Self.incoming) else { continue }
             let name = (try? RequestInput.parse(Data(bytes))).flatMap { input -> String? in
                 let requestor = input.create["Requestor"]?.stringValue ?? RequestArguments(input.create).requestor

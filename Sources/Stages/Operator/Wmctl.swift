@@ -23,6 +23,8 @@ public struct Wmctl {
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
+        ("config add FILE", "store a task configuration in the config cache; prints its id"),
+        ("request submit|ls|show|assign|approve|reject|abort|...", "ReqMgr2 verbs (wmctl request --help)"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
         ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
     ]
@@ -37,7 +39,8 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code"]
+        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status"]
+        var sets: [String] = []
         var i = 0
         while i < args.count {
             switch args[i] {
@@ -46,6 +49,10 @@ public struct Wmctl {
                 spoolPath = args[i + 1]
                 i += 1
             case "--json": json = true
+            case "--set":
+                guard i + 1 < args.count else { output.error("wmctl: --set needs Key=Value"); return ExitCode.usage.rawValue }
+                sets.append(args[i + 1])
+                i += 1
             case "-h", "--help", "help":
                 output.line(help())
                 return 0
@@ -87,6 +94,8 @@ public struct Wmctl {
                 }
                 let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
                 return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
+            case "config": return try RequestVerbs.config(rest, spool: spool, output: output)
+            case "request": return try RequestVerbs.run(rest, sets: sets, options: options, flags: flags, json: json, spool: spool, output: output)
             case "job":
                 guard rest.count >= 2, ["pause", "resume", "fail", "kill"].contains(rest[0]) else {
                     throw CommandFailure(.usage, "usage: wmctl job pause|resume|fail|kill ID... | - | ALL [filters] [--dry-run]")

@@ -62,6 +62,8 @@ public struct AreaDescriptor {
 public enum SpoolLayout {
     /// Every document area the operator tools know.
     public static var areas: [AreaDescriptor] {
-        [AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion)]
+        [AreaDescriptor.of(RequestBody.self, area: "reqmgr", schema: requestSchemaVersion),
+         AreaDescriptor.of(ElementBody.self, area: "workqueue", schema: elementSchemaVersion),
+         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion)]
     }
 }

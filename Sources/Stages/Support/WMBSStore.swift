@@ -94,8 +94,19 @@ public struct WMBSStore {
         }
         let fsFolder = workflowFolder(workflow) + "/filesets"
         try spool.ensureDirectories([fsFolder])
-        for fs in filesets where !SystemCall.exists(spool.path(fsFolder) + "/" + FileKey.of(fs.name) + ".json") {
-            try batch.publish(try Self.encode(fs), as: FileKey.of(fs.name) + ".json", in: fsFolder)
+        for fs in filesets {
+            guard var existing = try fileset(workflow, fs.name) else {
+                try batch.publish(try Self.encode(fs), as: FileKey.of(fs.name) + ".json", in: fsFolder)
+                continue
+            }
+            // Another element of the workflow shares this fileset: it gains the new producers and consumers.
+            let producers = fs.producers.filter { !existing.producers.contains($0) }
+            let consumers = fs.consumers.filter { !existing.consumers.contains($0) }
+            guard !producers.isEmpty || !consumers.isEmpty else { continue }
+            existing.producers += producers
+            existing.consumers += consumers
+            if !producers.isEmpty { existing.open = true }
+            try save(existing, workflow: workflow, in: batch)
         }
     }
 
@@ -124,6 +135,19 @@ public struct WMBSStore {
             }
         }
         return added
+    }
+
+    /// Records that every element of the workflow is injected (WMCore's "workflow injected" flag):
+    /// filesets may close only after this.
+    public func markInjected(_ workflow: String) throws {
+        let folder = workflowFolder(workflow)
+        guard !isInjected(workflow) else { return }
+        _ = try spool.publish(Array("injected\n".utf8), as: "injected", in: folder)
+    }
+
+    /// True once every element of the workflow is injected.
+    public func isInjected(_ workflow: String) -> Bool {
+        SystemCall.exists(spool.path(workflowFolder(workflow)) + "/injected")
     }
 
     /// Reads and decodes a JSON document; nil when absent.

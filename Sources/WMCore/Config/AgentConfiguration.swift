@@ -15,6 +15,9 @@ public struct AgentConfiguration: Codable, Sendable {
     public var groupPriorities: GroupPriorities
     /// Work-queue settings.
     public var workQueue: WorkQueueSettings
+    /// Settings copied into every job's baggage: e.g. `sizePerEvent` (event payload bytes written by
+    /// wm-cmsrun, default 64) and `faults` (a fault plan, for demos and tests).
+    public var jobBaggage: [String: JSONValue]
 
     /// The defaults.
     public static let standard = AgentConfiguration(agentName: "agent1", team: "production",
@@ -23,13 +26,15 @@ public struct AgentConfiguration: Codable, Sendable {
 
     /// Makes a configuration.
     public init(agentName: String, team: String, errorHandler: ErrorPolicy, retryManager: RetryPolicy,
-                groupPriorities: GroupPriorities = GroupPriorities(), workQueue: WorkQueueSettings = WorkQueueSettings()) {
+                groupPriorities: GroupPriorities = GroupPriorities(), workQueue: WorkQueueSettings = WorkQueueSettings(),
+                jobBaggage: [String: JSONValue] = [:]) {
         self.agentName = agentName
         self.team = team
         self.errorHandler = errorHandler
         self.retryManager = retryManager
         self.groupPriorities = groupPriorities
         self.workQueue = workQueue
+        self.jobBaggage = jobBaggage
     }
 
     /// Decodes a configuration; missing keys keep their defaults.
@@ -42,6 +47,7 @@ public struct AgentConfiguration: Codable, Sendable {
         retryManager = try c.decodeIfPresent(RetryPolicy.self, forKey: .retryManager) ?? d.retryManager
         groupPriorities = try c.decodeIfPresent(GroupPriorities.self, forKey: .groupPriorities) ?? d.groupPriorities
         workQueue = try c.decodeIfPresent(WorkQueueSettings.self, forKey: .workQueue) ?? d.workQueue
+        jobBaggage = try c.decodeIfPresent([String: JSONValue].self, forKey: .jobBaggage) ?? d.jobBaggage
     }
 
     /// Loads a configuration file; a missing file gives the defaults, a bad one an error naming the field.

@@ -1,0 +1,132 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// `wm-workqueue local --agent NAME`: the local queue inside an agent.
+///
+/// Pulls Available elements its sites can run (pending slots of Normal sites × queue depth, site lists,
+/// data locations), claiming each by `rename` so any number of agents can share one global queue;
+/// injects each acquired element into WMBS (subscriptions, filesets, the MC fake file or the block's
+/// files) and marks it Running; releases the unstarted elements of agents that stopped reporting.
+public struct LocalWorkQueueStage: StageCycle {
+    /// The agent's name.
+    public let agent: String
+    /// Most elements pulled per cycle (WMCore cfg: 200).
+    public let pullLimit: Int
+    public var name: String { "wm-workqueue-local-\(agent)" }
+
+    /// Makes the stage for one agent.
+    public init(agent: String, pullLimit: Int = 200) {
+        self.agent = agent
+        self.pullLimit = pullLimit
+    }
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let config = try context.agentConfiguration()
+        let store = ElementStore(spool: context.spool)
+        try store.ensureFolders()
+        var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
+        report.add(try pull(store: store, config: config, context: context))
+        report.add(try inject(store: store, config: config, context: context))
+        return report
+    }
+
+    /// The agent's resources: every Normal site's pending slots, less the jobs already queued there.
+    func resources(config: AgentConfiguration, context: StageContext) throws -> AgentResources {
+        let sites = try ExecutionLayout.siteConfiguration(spool: context.spool)
+        let created = try context.spool.scan(JobArea.make(context.spool).folder(.created)).names.count
+        let normal = sites.sites.filter { $0.state == .normal }
+        var agentSites: [String: AgentSite] = [:]
+        for site in sites.sites {
+            // Queued jobs are not yet bound to a site: share them evenly over the Normal sites.
+            agentSites[site.name] = AgentSite(state: site.state, pendingSlots: site.slots.pendingSlots,
+                                              queuedJobs: normal.isEmpty ? 0 : created / normal.count)
+        }
+        return AgentResources(agent: agent, teams: [config.team], sites: agentSites, queueDepth: config.workQueue.queueDepth)
+    }
+
+    /// Claims matching Available elements by rename into `Acquired/` and records this agent on them.
+    func pull(store: ElementStore, config: AgentConfiguration, context: StageContext) throws -> CycleReport {
+        var report = CycleReport()
+        let now = context.now()
+        let available = try store.elements(in: [.available, .negotiating], now: now)
+        guard !available.isEmpty else { return report }
+        let matches = PullMatching.match(available.map(\.body), agent: try resources(config: config, context: context), now: now,
+                                         agingWeight: config.workQueue.agingWeight, maxElements: pullLimit)
+        let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let from = store.area.folder(.available), to = store.area.folder(.acquired)
+        for match in matches {
+            guard var element = byName[match.element], element.state == .available else { continue }
+            if context.options.dryRun {
+                context.log.info("would acquire", ["element": element.name, "site": match.site])
+                continue
+            }
+            let file = store.area.fileName(element.name)
+            // The claim: exactly one agent's rename succeeds; the others find the file gone.
+            guard try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(to) + "/" + file) == .moved else { continue }
+            try element.transition(to: .acquired, actor: name, reason: "pulled by agent \(agent) for \(match.site)", at: now)
+            element.agent = agent
+            try context.spool.inBatch { batch in
+                batch.touch(from)
+                try batch.replaceContent(of: file, in: to, with: try store.area.encode(element))
+            }
+            report.done += 1
+        }
+        if report.done > 0 { context.log.info("acquired elements", ["agent": agent, "count": String(report.done)]) }
+        return report
+    }
+
+    /// Injects this agent's Acquired elements into WMBS and moves them to Running.
+    func inject(store: ElementStore, config: AgentConfiguration, context: StageContext) throws -> CycleReport {
+        let wmbs = WMBSStore(spool: context.spool)
+        let catalog = Wiring.catalog(context.spool)
+        let injector = WMBSInjector(baggage: config.jobBaggage)
+        let pass = TransitionPass(area: store.area, actor: name)
+        var injectedWorkflows: Set<String> = []
+        var report = try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
+            guard element.agent == agent else { return false }
+            let now = context.now()
+            guard let workload = try store.workload(element.requestName) else {
+                throw DocumentProblem("no workload stored for request \(element.requestName) in \(ElementStore.workloads)")
+            }
+            let acdc = try element.acdc.flatMap { try ACDCStore(spool: context.spool).record(for: $0) }
+            let plan = try injector.plan(workload: workload, element: element.body, catalog: catalog, acdc: acdc, now: now)
+            try context.spool.inBatch { batch in
+                try wmbs.create(workflow: workload.name, subscriptions: plan.subscriptions, filesets: plan.filesets, in: batch)
+            }
+            try context.spool.inBatch { batch in
+                try wmbs.add(plan.inputFiles, toFileset: plan.topFileset, workflow: workload.name, in: batch)
+                if var top = try wmbs.fileset(workload.name, plan.topFileset), top.open {
+                    top.open = false  // the element's input is complete: MC fake file or a whole block
+                    try wmbs.save(top, workflow: workload.name, in: batch)
+                }
+            }
+            try element.transition(to: .running, actor: name, reason: "injected: \(plan.subscriptions.count) subscription(s), \(plan.inputFiles.count) input file(s)", at: now)
+            injectedWorkflows.insert(workload.name)
+            return true
+        }
+        for workflow in injectedWorkflows.sorted() {
+            let pending = try store.elements(ofRequest: workflow).filter { [.available, .negotiating, .acquired].contains($0.state) }
+            if pending.isEmpty { try wmbs.markInjected(workflow) }
+        }
+        report.backlog = 0
+        return report
+    }
+
+    /// Elements Acquired by an agent that has not reported for `timeout` seconds go back to Available.
+    func releaseStale(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
+        let now = context.now()
+        let health = Dictionary(Wmctl.readHealth(context.spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
+        let pass = TransitionPass(area: store.area, actor: name)
+        return try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
+            let owner = element.agent ?? ""
+            guard owner != agent else { return false }
+            let lastSeen = health["wm-workqueue-local-\(owner)"] ?? element.history.last?.time ?? 0
+            guard now - lastSeen > timeout else { return false }
+            try element.transition(to: .available, actor: name, reason: "agent '\(owner)' silent for \(Int(now - lastSeen)) s; released", at: now)
+            element.agent = nil
+            return true
+        }
+    }
+}
