@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(name: "wm-workqueue", dependencies: ["Stages"]),
         .executableTarget(name: "wm-errorhandler", dependencies: ["Stages"]),
         .executableTarget(name: "wm-retrymanager", dependencies: ["Stages"]),
+        // One command for the whole agent: init, run.
+        .executableTarget(name: "wmagent", dependencies: ["Stages"]),
         // The operator's tool.
         .executableTarget(name: "wmctl", dependencies: ["Stages"]),
         // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
