@@ -1,3 +1,4 @@
+import JobSplitting
 import SpoolKit
 import WMCore
 
@@ -32,10 +33,40 @@ public struct ErrorHandlerStage: StageCycle {
             })
         }
         let now = context.now()
+        let acdc = ACDCStore(spool: context.spool)
+        let wmbs = WMBSStore(spool: context.spool)
         report.add(try pass.run(.retrydone, batchSize: context.options.batchSize, context: context) { job in
-            try job.transition(to: .exhausted, actor: name, reason: "retries exhausted", at: now)
+            // What the job still had to do goes to ACDC (not for LogCollect and Cleanup, as in WMCore).
+            if !["LogCollect", "Cleanup"].contains(job.taskType) && !context.options.dryRun {
+                let algorithm = (try? wmbs.subscription(job.workflow, job.subscription))??.algorithm ?? "FileBased"
+                let record = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: algorithm,
+                                        files: job.inputFiles.map { ACDCFile(job: job.body, file: $0) })
+                try context.spool.inBatch { try acdc.add(record, name: job.name, in: $0) }
+            }
+            try job.transition(to: .exhausted, actor: name, reason: "retries exhausted; an ACDC record keeps its work", at: now)
             return true
         })
         return report
+    }
+}
+
+extension ACDCFile {
+    /// The part of `file` a failed job still had to do: the lumis of its mask (or the file's), and for
+    /// the MC fake file exactly the job's event range.
+    public init(job: JobBody, file: SplitFile) {
+        let mask = job.mask
+        var lumis = file.runs.flatMap { run in run.lumis.map { LumiSection(run: run.run, lumi: $0) } }
+        var events = file.events
+        if !mask.runAndLumis.isEmpty {
+            lumis = lumis.filter { lumi in
+                mask.runAndLumis.contains { $0.run == lumi.run && $0.ranges.contains { $0.count == 2 && $0[0] <= lumi.lumi && lumi.lumi <= $0[1] } }
+            }
+        } else if let first = mask.firstLumi, let last = mask.lastLumi {
+            lumis = (first...max(first, last)).map { LumiSection(run: mask.firstRun ?? file.runs.first?.run ?? 1, lumi: $0) }
+        }
+        if file.lfn.hasPrefix("MCFakeFile"), let first = mask.firstEvent, let last = mask.lastEvent {
+            events = last - first + 1
+        }
+        self.init(lfn: file.lfn, events: events, locations: file.locations, lumis: lumis, mask: mask, parents: file.parents)
     }
 }

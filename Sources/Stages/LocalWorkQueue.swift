@@ -29,7 +29,22 @@ public struct LocalWorkQueueStage: StageCycle {
         var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
         report.add(try pull(store: store, config: config, context: context))
         report.add(try inject(store: store, config: config, context: context))
+        report.add(try cancel(store: store, context: context))
         return report
+    }
+
+    /// Elements of aborted requests (CancelRequested): kill the workflow's jobs, then Canceled.
+    func cancel(store: ElementStore, context: StageContext) throws -> CycleReport {
+        let pass = TransitionPass(area: store.area, actor: name)
+        let killer = JobKiller(spool: context.spool)
+        return try pass.run(.cancelRequested, batchSize: context.options.batchSize, context: context) { element in
+            guard element.agent == agent || element.agent == nil else { return false }
+            let now = context.now()
+            let jobs = try killer.liveJobs(ofWorkflow: element.requestName, now: now)
+            let killed = try killer.kill(jobs, actor: name, reason: "request \(element.requestName) aborted", now: now)
+            try element.transition(to: .canceled, actor: name, reason: "\(killed) job(s) killed", at: now)
+            return true
+        }
     }
 
     /// The agent's resources: every Normal site's pending slots, less the jobs already queued there.

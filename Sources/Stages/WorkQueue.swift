@@ -30,10 +30,17 @@ public struct GlobalWorkQueueStage: StageCycle {
             guard request.assignment != nil else {
                 throw DocumentProblem("moved to assigned/ without an assignment; use wmctl request assign \(request.name) --set Team=... --set SiteWhitelist=...")
             }
+            // A Resubmission restricts the original workload to its initial task and reads the ACDC record.
+            var original: Workload?
+            var acdc: ACDCRecord?
+            if request.requestType == .resubmission, let originalName = request.arguments.string("OriginalRequestName") {
+                original = try store.workload(originalName)
+                acdc = try ACDCStore(spool: context.spool).merged(workflow: originalName, task: request.arguments.string("InitialTaskPath") ?? "")
+            }
             let workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
-                                                     configCache: manager.configCache)
+                                                     configCache: manager.configCache, original: original)
             let elementContext = ElementContext(request: request.body, at: now)
-            var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog)
+            var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog, acdc: acdc)
             elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
             try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now)
             try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)

@@ -25,6 +25,7 @@ public struct Wmctl {
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
         ("config add FILE", "store a task configuration in the config cache; prints its id"),
         ("request submit|ls|show|assign|approve|reject|abort|...", "ReqMgr2 verbs (wmctl request --help)"),
+        ("acdc ls [WORKFLOW]", "ACDC records: the work failed jobs left to do (wmctl request resubmit NAME makes it a request)"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
         ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
     ]
@@ -39,7 +40,7 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status"]
+        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status", "task"]
         var sets: [String] = []
         var i = 0
         while i < args.count {
@@ -94,6 +95,7 @@ public struct Wmctl {
                 }
                 let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
                 return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
+            case "acdc": return try RequestVerbs.acdc(rest, json: json, spool: spool, output: output)
             case "config": return try RequestVerbs.config(rest, spool: spool, output: output)
             case "request": return try RequestVerbs.run(rest, sets: sets, options: options, flags: flags, json: json, spool: spool, output: output)
             case "job":

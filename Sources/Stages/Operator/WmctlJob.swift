@@ -67,12 +67,16 @@ public enum JobVerbs {
         for s in selected { output.line("  \(s.name): \(s.state.rawValue) → \(target(verb: verb, from: s.state)!.rawValue)") }
         if flags.contains("dry-run") || selected.isEmpty { return selected.isEmpty && !all ? ExitCode.noInput.rawValue : 0 }
         var moved = 0
-        try spool.inBatch { batch in
-            for var s in selected {
-                let next = target(verb: verb, from: s.state)!
-                try s.job.transition(to: next, actor: "operator", reason: "wmctl job \(verb)", at: now)
-                if try batch.moveReplacingContent(s.name + ".json", from: area.folder(s.state), to: area.folder(next),
-                                                  with: try area.encode(s.job)) == .moved { moved += 1 }
+        if verb == "kill" {
+            moved = try JobKiller(spool: spool).kill(selected, actor: "operator", reason: "wmctl job kill", now: now)
+        } else {
+            try spool.inBatch { batch in
+                for var s in selected {
+                    let next = target(verb: verb, from: s.state)!
+                    try s.job.transition(to: next, actor: "operator", reason: "wmctl job \(verb)", at: now)
+                    if try batch.moveReplacingContent(s.name + ".json", from: area.folder(s.state), to: area.folder(next),
+                                                      with: try area.encode(s.job)) == .moved { moved += 1 }
+                }
             }
         }
         output.line("wmctl job \(verb): \(moved) job(s) changed")

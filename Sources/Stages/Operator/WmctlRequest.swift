@@ -11,6 +11,7 @@ enum RequestVerbs {
                wmctl request approve|reject|abort|force-complete|close-out|announce NAME
                wmctl request assign NAME --set Team=T --set SiteWhitelist=T2_CH_CERN ... [--set Key=Value]...
                wmctl request priority NAME N
+               wmctl request resubmit NAME [--task TASKPATH] [--assign]   (a Resubmission from the ACDC records)
         """
 
     /// Parses `--set Key=Value` settings.
@@ -23,6 +24,52 @@ enum RequestVerbs {
             result[key] = value
         }
         return result
+    }
+
+    /// Makes a Resubmission request of `original` from its ACDC records (one task: `task`, or the only one).
+    static func resubmit(_ original: String, task: String?, assign: Bool, manager: RequestManager, now: Double) throws -> RequestDocument {
+        let source = try manager.load(original, now: now)
+        let records = try ACDCStore(spool: manager.spool).records(workflow: original)
+        let tasks = Set(records.map(\.task)).sorted()
+        guard !tasks.isEmpty else { throw CommandFailure(.noInput, "wmctl: request '\(original)' has no ACDC records (nothing failed for good)") }
+        guard let initial = task ?? (tasks.count == 1 ? tasks[0] : nil) else {
+            throw CommandFailure(.usage, "wmctl: '\(original)' has ACDC records for several tasks; pick one with --task: \(tasks.joined(separator: ", "))")
+        }
+        var create: [String: JSONValue] = ["RequestType": "Resubmission", "OriginalRequestName": .string(original),
+                                           "InitialTaskPath": .string(initial),
+                                           "RequestString": .string("ACDC_" + (source.arguments.string("RequestString") ?? "request"))]
+        for key in ["Requestor", "Group", "Campaign", "CMSSWVersion", "ScramArch", "RequestPriority", "GlobalTag", "Memory", "TimePerEvent", "SizePerEvent"] {
+            if let value = source.arguments[key] { create[key] = value }
+        }
+        var submission: [String: JSONValue] = ["createRequest": .object(create)]
+        if assign, let assignment = source.assignment { submission["assignRequest"] = .object(assignment.values) }
+        return try manager.submit(Data(JSONValue.object(submission).serialized.utf8), assign: assign, actor: "operator", now: now)
+    }
+
+    /// `wmctl acdc ls [WORKFLOW] [--json]`: what failed for good and is still to do.
+    static func acdc(_ args: [String], json: Bool, spool: Spool, output: Wmctl.Output) throws -> Int32 {
+        guard args.first == "ls", args.count <= 2 else { throw CommandFailure(.usage, "usage: wmctl acdc ls [WORKFLOW] [--json]") }
+        let store = ACDCStore(spool: spool)
+        var workflows: [String] = []
+        if args.count == 2 { workflows = [args[1]] } else if SystemCall.isDirectory(spool.path(ACDCStore.area)) {
+            try SystemCall.forEachEntry(in: spool.path(ACDCStore.area)) { name, kind in
+                if kind == .directory { workflows.append(name) }
+                return true
+            }
+        }
+        var rows: [JSONValue] = []
+        for workflow in workflows.sorted() {
+            for task in Set(try store.records(workflow: workflow).map(\.task)).sorted() {
+                guard let merged = try store.merged(workflow: workflow, task: task) else { continue }
+                let lumis = merged.files.reduce(0) { $0 + $1.lumis.count }
+                let events = merged.files.reduce(0) { $0 + $1.events }
+                rows.append(.object(["workflow": .string(workflow), "task": .string(task), "files": .int(merged.files.count),
+                                     "lumis": .int(lumis), "events": .int(events), "algorithm": .string(merged.splittingAlgorithm)]))
+                if !json { output.line("\(workflow)  \(task)  files=\(merged.files.count) lumis=\(lumis) events=\(events)") }
+            }
+        }
+        if json { output.line(JSONValue.array(rows).serialized) }
+        return 0
     }
 
     static func config(_ args: [String], spool: Spool, output: Wmctl.Output) throws -> Int32 {
@@ -84,6 +131,10 @@ enum RequestVerbs {
                 guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.assign(rest[0], settings: try settings(sets), actor: "operator", now: now)
                 output.line("\(doc.name): \(doc.state.rawValue) (team \(doc.team))")
+            case "resubmit":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                let request = try resubmit(rest[0], task: options["task"], assign: flags.contains("assign"), manager: manager, now: now)
+                output.line(request.name)
             case "priority":
                 guard rest.count == 2, let value = Int(rest[1]) else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.update(rest[0], now: now) { try $0.body.editPriority(value, groupPriorities: manager.groups, at: now) }

@@ -155,10 +155,16 @@ public struct WMBSInjector {
             }
         case .acdc:
             guard let acdc else { throw DocumentProblem("element \(element.name): no ACDC record for a resubmission") }
-            return acdc.files.map { file in
+            // The element covers one chunk of the record: its input key ends with the chunk's first index.
+            let offset = element.inputs.keys.first { $0.hasPrefix("acdc:") }.flatMap { Int($0.split(separator: ":").last ?? "") } ?? 0
+            let size = ResubmitBlockPolicy.singleChunkAlgorithms.contains(acdc.splittingAlgorithm) ? acdc.files.count : ResubmitBlockPolicy.chunkSize
+            let chunk = acdc.files[min(offset, acdc.files.count)..<min(offset + size, acdc.files.count)]
+            return chunk.map { file in
                 var runs: [Int: [Int]] = [:]
                 for lumi in file.lumis { runs[lumi.run, default: []].append(lumi.lumi) }
-                return SplitFile(lfn: file.lfn, events: file.events, firstEvent: file.mask?.firstEvent ?? 0, lastEvent: file.mask?.lastEvent ?? 0,
+                let isMC = file.lfn.hasPrefix("MCFakeFile")
+                return SplitFile(lfn: isMC ? "\(file.lfn)-acdc-\(file.mask?.firstEvent ?? 0)" : file.lfn, events: file.events,
+                                 firstEvent: isMC ? file.mask?.firstEvent ?? 1 : 0, lastEvent: isMC ? file.mask?.lastEvent ?? 0 : 0,
                                  locations: file.locations, runs: runs.keys.sorted().map { FileRun(run: $0, lumis: runs[$0]!.sorted()) },
                                  insertTime: now, parents: file.parents, merged: true)
             }
