@@ -152,7 +152,7 @@ public struct JobCreatorStage: StageCycle {
     func makeJob(_ split: SplitJob, number: Int, locations: [String], workflow: String, subscription sub: Subscription,
                  now: Double) throws -> JobDocument {
         let name = "\(WMBSStore.workflowKey(workflow))-\(sub.name)-\(pad(number))"
-        let sites = SiteNames.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
+        let sites = SiteMapping.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
                                              whitelist: sub.siteWhitelist, blacklist: sub.siteBlacklist,
                                              trustSiteLists: sub.trustSiteLists)
         var baggage = sub.baggage

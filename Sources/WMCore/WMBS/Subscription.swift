@@ -180,17 +180,7 @@ public enum FileKey {
     }
 }
 
-/// Physical sites and storage: a PNN (storage node, e.g. `T1_US_FNAL_Disk`) maps to its PSN
-/// (processing site, `T1_US_FNAL`) by dropping the storage suffix, as CMS names them.
-public enum SiteNames {
-    /// The processing site of a storage node.
-    public static func psn(ofPNN pnn: String) -> String {
-        for suffix in ["_Disk", "_MSS", "_Tape", "_Buffer", "_Export"] where pnn.hasSuffix(suffix) {
-            return String(pnn.dropLast(suffix.count))
-        }
-        return pnn
-    }
-
+extension SiteMapping {
     /// Where jobs reading these locations may run (WMCore's `JobFactory` candidate sites).
     ///
     /// trustSiteLists: whitelist − blacklist. Otherwise the PSNs of the input's PNNs, ∩ whitelist when it
