@@ -22,12 +22,9 @@ let usage = """
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let verb = arguments.first else {
-    FileHandle.standardError.write(Data((usage + "\n").utf8))
-    exit(ExitCode.usage.rawValue)
-}
-arguments.removeFirst()
-do {
+ProgramMain.run("wmagent") {
+    guard let verb = arguments.first else { throw CommandFailure(.usage, usage) }
+    arguments.removeFirst()
     switch verb {
     case "init":
         let path = arguments.first ?? ProcessInfo.processInfo.environment["WM_SPOOL"] ?? "spool"
@@ -55,18 +52,4 @@ do {
     default:
         throw CommandFailure(.usage, "wmagent: unknown verb '\(verb)'\n" + usage)
     }
-    exit(0)
-} catch let failure as CommandFailure {
-    if failure.code == .ok { print(failure.message); exit(0) }
-    FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-    exit(failure.code.rawValue)
-} catch let held as StageLock.Failure {
-    FileHandle.standardError.write(Data("wmagent: \(held)\n".utf8))
-    exit(ExitCode.tryAgain.rawValue)
-} catch let stalled as AgentRunner.Stalled {
-    FileHandle.standardError.write(Data("wmagent: \(stalled)\n".utf8))
-    exit(ExitCode.tryAgain.rawValue)
-} catch {
-    FileHandle.standardError.write(Data("wmagent: \(error)\n".utf8))
-    exit(ExitCode.failure.rawValue)
 }

@@ -121,9 +121,9 @@ public enum StageMain {
     /// Runs a stage program and exits.
     public static func run(program: String, summary: String, example: String, extras: [StageOptions.Extra] = [],
                            makeStage: (StageOptions) throws -> StageCycle) -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        do {
-            let options = try StageOptions.parse(arguments, program: program, summary: summary, example: example, extras: extras)
+        ProgramMain.run(program) {
+            let options = try StageOptions.parse(Array(CommandLine.arguments.dropFirst()), program: program, summary: summary,
+                                                 example: example, extras: extras)
             let log = Logger(component: program, format: options.logFormat, verbose: options.verbose)
             let spool = try Spool(root: options.spoolPath)
             let stage = try makeStage(options)
@@ -131,20 +131,33 @@ public enum StageMain {
             let context = StageContext(spool: spool, options: options, log: log)
             let total = try StageRunner.run(stage, context: context)
             log.info("done", ["items": String(total.done), "backlog": String(total.backlog), "quarantined": String(total.quarantined)])
+        }
+    }
+}
+
+/// Runs a program's body and exits with the sysexits code its outcome maps to, printing errors on stderr.
+public enum ProgramMain {
+    /// Runs `body`; exits 0 when it returns.
+    public static func run(_ program: String, _ body: () throws -> Void) -> Never {
+        do {
+            try body()
             exit(0)
         } catch let failure as CommandFailure {
             if failure.code == .ok { print(failure.message); exit(0) }
-            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-            exit(failure.code.rawValue)
+            fail(failure.message, failure.code)
         } catch let held as StageLock.Failure {
-            FileHandle.standardError.write(Data("\(program): \(held)\n".utf8))
-            exit(ExitCode.tryAgain.rawValue)
+            fail("\(program): \(held)", .tryAgain)
+        } catch let stalled as AgentRunner.Stalled {
+            fail("\(program): \(stalled)", .tryAgain)
         } catch let sys as SystemCallError {
-            FileHandle.standardError.write(Data("\(program): \(sys)\n".utf8))
-            exit(sys.errno == ENOSPC || sys.errno == EACCES || sys.errno == EROFS ? ExitCode.cantCreate.rawValue : ExitCode.failure.rawValue)
+            fail("\(program): \(sys)", sys.errno == ENOSPC || sys.errno == EACCES || sys.errno == EROFS ? .cantCreate : .failure)
         } catch {
-            FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
-            exit(ExitCode.failure.rawValue)
+            fail("\(program): \(error)", .failure)
         }
+    }
+
+    private static func fail(_ message: String, _ code: ExitCode) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(code.rawValue)
     }
 }
