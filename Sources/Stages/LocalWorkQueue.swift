@@ -61,32 +61,49 @@ public struct LocalWorkQueueStage: StageCycle {
         return AgentResources(agent: agent, teams: [config.team], sites: agentSites, queueDepth: config.workQueue.queueDepth)
     }
 
-    /// Claims matching Available elements by rename into `Acquired/` and records this agent on them.
+    /// The agent's private claim folder: an element is renamed here (the claim: exactly one agent wins),
+    /// its content updated, and only then moved to `Acquired/`, so no other agent ever sees it half-claimed.
+    static func claimFolder(_ agent: String) -> String { "workqueue/claims/" + agent }
+
+    /// Claims matching Available elements and records this agent on them.
     func pull(store: ElementStore, config: AgentConfiguration, context: StageContext) throws -> CycleReport {
         var report = CycleReport()
         let now = context.now()
+        let claims = Self.claimFolder(agent)
+        try context.spool.ensureDirectories([claims])
+        var claimed = try context.spool.scan(claims).names  // left by a crash: finish them first
         let available = try store.elements(in: [.available, .negotiating], now: now)
-        guard !available.isEmpty else { return report }
-        let matches = PullMatching.match(available.map(\.body), agent: try resources(config: config, context: context), now: now,
-                                         agingWeight: config.workQueue.agingWeight, maxElements: pullLimit)
-        let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let from = store.area.folder(.available), to = store.area.folder(.acquired)
-        for match in matches {
-            guard var element = byName[match.element], element.state == .available else { continue }
-            if context.options.dryRun {
-                context.log.info("would acquire", ["element": element.name, "site": match.site])
-                continue
+        if !available.isEmpty && !context.options.dryRun {
+            let matches = PullMatching.match(available.map(\.body), agent: try resources(config: config, context: context), now: now,
+                                             agingWeight: config.workQueue.agingWeight, maxElements: pullLimit)
+            let from = store.area.folder(.available)
+            for match in matches {
+                let file = store.area.fileName(match.element)
+                if try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(claims) + "/" + file) == .moved {
+                    claimed.append(file)
+                }
             }
-            let file = store.area.fileName(element.name)
-            // The claim: exactly one agent's rename succeeds; the others find the file gone.
-            guard try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(to) + "/" + file) == .moved else { continue }
-            try element.transition(to: .acquired, actor: name, reason: "pulled by agent \(agent) for \(match.site)", at: now)
-            element.agent = agent
-            try context.spool.inBatch { batch in
-                batch.touch(from)
-                try batch.replaceContent(of: file, in: to, with: try store.area.encode(element))
+        } else if context.options.dryRun {
+            for element in available { context.log.info("could acquire", ["element": element.name]) }
+        }
+        guard !claimed.isEmpty else { return report }
+        try context.spool.inBatch { batch in
+            batch.touch(store.area.folder(.available))
+            for file in claimed {
+                guard let bytes = try context.spool.read(file, in: claims),
+                      case .success(var element) = store.area.decode(bytes, file: claims + "/" + file) else {
+                    try context.spool.quarantine(file, in: claims, reason: "\(claims)/\(file): unreadable element document")
+                    continue
+                }
+                if element.state == .available || element.state == .negotiating {
+                    try element.transition(to: .acquired, actor: name, reason: "pulled by agent \(agent)", at: now)
+                }
+                element.agent = agent
+                try batch.replaceContent(of: file, in: claims, with: try store.area.encode(element))
             }
-            report.done += 1
+        }
+        try context.spool.inBatch { batch in
+            for file in claimed where try batch.move(file, from: claims, to: store.area.folder(.acquired)) == .moved { report.done += 1 }
         }
         if report.done > 0 { context.log.info("acquired elements", ["agent": agent, "count": String(report.done)]) }
         return report
@@ -129,19 +146,38 @@ public struct LocalWorkQueueStage: StageCycle {
         return report
     }
 
-    /// Elements Acquired by an agent that has not reported for `timeout` seconds go back to Available.
+    /// Elements Acquired (or half-claimed) by an agent that has not reported for `timeout` seconds go
+    /// back to Available.
     func releaseStale(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
         let now = context.now()
         let health = Dictionary(Wmctl.readHealth(context.spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
+        func silent(_ owner: String, since fallback: Double) -> Bool {
+            owner != agent && now - (health["wm-workqueue-local-\(owner)"] ?? fallback) > timeout
+        }
+        var report = CycleReport()
+        // Claim folders of silent agents: their elements go back to Available (recorded on the next scan).
+        let claimsRoot = context.spool.path("workqueue/claims")
+        if SystemCall.isDirectory(claimsRoot) {
+            var owners: [String] = []
+            try SystemCall.forEachEntry(in: claimsRoot) { name, kind in
+                if kind == .directory { owners.append(name) }
+                return true
+            }
+            for owner in owners where silent(owner, since: 0) {
+                for file in try context.spool.scan(Self.claimFolder(owner)).names {
+                    if try context.spool.move(file, from: Self.claimFolder(owner), to: store.area.folder(.available)) == .moved { report.done += 1 }
+                }
+            }
+        }
         let pass = TransitionPass(area: store.area, actor: name)
-        return try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
+        report.add(try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
             let owner = element.agent ?? ""
-            guard owner != agent else { return false }
+            guard silent(owner, since: element.history.last?.time ?? 0) else { return false }
             let lastSeen = health["wm-workqueue-local-\(owner)"] ?? element.history.last?.time ?? 0
-            guard now - lastSeen > timeout else { return false }
             try element.transition(to: .available, actor: name, reason: "agent '\(owner)' silent for \(Int(now - lastSeen)) s; released", at: now)
             element.agent = nil
             return true
-        }
+        })
+        return report
     }
 }

@@ -23,7 +23,7 @@ public struct Wmctl {
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
-        ("config add FILE", "store a task configuration in the config cache; prints its id"),
+        ("config add FILE [--id ID]", "store a task configuration in the config cache; prints its id"),
         ("request submit|ls|show|assign|approve|reject|abort|...", "ReqMgr2 verbs (wmctl request --help)"),
         ("acdc ls [WORKFLOW]", "ACDC records: the work failed jobs left to do (wmctl request resubmit NAME makes it a request)"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
@@ -40,7 +40,7 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status", "task"]
+        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status", "task", "id"]
         var sets: [String] = []
         var i = 0
         while i < args.count {
@@ -96,7 +96,7 @@ public struct Wmctl {
                 let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
                 return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
             case "acdc": return try RequestVerbs.acdc(rest, json: json, spool: spool, output: output)
-            case "config": return try RequestVerbs.config(rest, spool: spool, output: output)
+            case "config": return try RequestVerbs.config(rest, id: options["id"], spool: spool, output: output)
             case "request": return try RequestVerbs.run(rest, sets: sets, options: options, flags: flags, json: json, spool: spool, output: output)
             case "job":
                 guard rest.count >= 2, ["pause", "resume", "fail", "kill"].contains(rest[0]) else {

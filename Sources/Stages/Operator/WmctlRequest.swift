@@ -72,11 +72,11 @@ enum RequestVerbs {
         return 0
     }
 
-    static func config(_ args: [String], spool: Spool, output: Wmctl.Output) throws -> Int32 {
-        guard args.count == 2, args[0] == "add" else { throw CommandFailure(.usage, "usage: wmctl config add FILE") }
+    static func config(_ args: [String], id: String?, spool: Spool, output: Wmctl.Output) throws -> Int32 {
+        guard args.count == 2, args[0] == "add" else { throw CommandFailure(.usage, "usage: wmctl config add FILE [--id ID]") }
         guard let data = FileManager.default.contents(atPath: args[1]) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(args[1])'") }
         do {
-            output.line(try ConfigCacheStore(spool: spool).add(data, source: args[1]))
+            output.line(try ConfigCacheStore(spool: spool).add(data, source: args[1], id: id))
         } catch let problem as DocumentProblem {
             throw CommandFailure(.dataError, "wmctl: \(problem)")
         }

@@ -15,10 +15,11 @@ public struct ConfigCacheStore: ConfigCacheLookup {
     /// Makes a store.
     public init(spool: Spool) { self.spool = spool }
 
-    /// Stores a configuration and returns its id.
+    /// Stores a configuration and returns its id (its MD5, or `id` when given — to load a configuration a
+    /// request already refers to, e.g. a ReqMgr2 template's `ConfigCacheID`).
     ///
     /// - Throws: `DocumentProblem` naming the file and field when it is not a task configuration.
-    public func add(_ data: Data, source: String) throws -> String {
+    public func add(_ data: Data, source: String, id fixedID: String? = nil) throws -> String {
         let expected = "expected {\"outputModules\": {\"LABEL\": {\"dataTier\": \"TIER\", \"filterName\": \"\"}}}"
         let json: JSONValue
         do {
@@ -31,7 +32,13 @@ public struct ConfigCacheStore: ConfigCacheLookup {
         }
         var md5 = MD5()
         md5.update(data)
-        let id = md5.hexDigest()
+        let id = fixedID ?? md5.hexDigest()
+        guard id.count == 32, id.allSatisfy(\.isHexDigit) else {
+            throw DocumentProblem("config id '\(id)': expected 32 hexadecimal digits (a CouchDB-style id)")
+        }
+        if fixedID != nil, let existing = configuration(id: id), existing != TaskConfiguration(json: json) {
+            throw DocumentProblem("config id \(id) is already taken by a different configuration; nothing was changed")
+        }
         try spool.ensureDirectories([Self.folder])
         if !SystemCall.exists(spool.path(Self.folder) + "/" + id + ".json") {
             try spool.publish(Array(data), as: id + ".json", in: Self.folder)

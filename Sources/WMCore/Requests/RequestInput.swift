@@ -110,9 +110,18 @@ public struct RequestInput: Hashable, Sendable {
     /// its own task's entry (unchanged when the map has none) and the top of `createRequest` is left alone.
     /// A key found nowhere is added to `assignRequest` if it is an assignment-only argument, otherwise to
     /// `createRequest`.
+    /// A dotted key `TaskN.Key` (or `StepN.Key`) sets that one key in that one task or step dict.
     public mutating func applyOverrides(_ overrides: [String: JSONValue]) {
         let createOnly = Set(RequestType.allCases.flatMap { RequestSpecs.create($0).map(\.name) })
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            // `Task1.RequestNumEvents=N` sets one key of one task (or step) dict.
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2, Self.isChainItem(parts[0]) {
+                var dict = create[parts[0]]?.objectValue ?? [:]
+                dict[parts[1]] = value
+                create[parts[0]] = .object(dict)
+                continue
+            }
             var found = false
             let perTask = value.objectValue
             if let old = create[key] {
