@@ -39,6 +39,7 @@ extension TransitionPass {
                     return nil
                 }
                 try area.spool.inBatch { batch in try apply(ready, batch) }
+                context.log.info("batch committed", ["stage": actor, "documents": String(documents.count), "planned": String(ready.count)])
             }
             let moved = try run(state, batchSize: max(1, batchSize), maxDocuments: max(1, batchSize), context: context) { doc in
                 guard let planned = plans[doc.name] else { return false }

@@ -25,6 +25,7 @@ struct OutputRecorder {
             folders.insert(AccountingAreas.reports(workflow))
         }
         for plan in plans where plan.acdc != nil { folders.insert(AccountingAreas.acdc(plan.workflow)) }
+        if plans.contains(where: { !$0.dbsFiles.isEmpty }) { folders.insert(AccountingAreas.dbsBufferFiles) }
         try spool.ensureDirectories(folders.sorted())
         for plan in plans {
             try moveOnStorage(plan.storageMoves)
