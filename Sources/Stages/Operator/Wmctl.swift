@@ -24,6 +24,8 @@ public struct Wmctl {
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
+        ("fjr FILE [--json]", "a framework job report, parsed (65 when it can't be read)"),
+        ("catalog datasets|blocks|files|lumis|events|import", "the catalog on disk (see 'wmctl catalog' for arguments)"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -92,6 +94,8 @@ public struct Wmctl {
                 }
                 return try JobVerbs.run(rest[0], arguments: Array(rest.dropFirst()), options: options, flags: flags,
                                         spool: spool, stdin: stdin, output: output)
+            case "fjr": return try FJRVerb.run(rest, json: json, output: output)
+            case "catalog": return try CatalogVerbs.run(rest, json: json, spool: spool, output: output)
             default:
                 throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
             }
