@@ -179,7 +179,8 @@ struct AccountingPlanner {
             guard let location = storage.location(of: file) else { continue }
             let holder = try claimedInBatch[file.lfn] ?? registry.owner(of: file.lfn, workflow: job.workflow)
             if let holder, holder != owner { continue }
-            claim(file.lfn, owner: owner, into: &plan)
+            // Log tarball LFNs hold the job name and retry, so they are unique by construction: no marker.
+            claimedInBatch[file.lfn] = owner
             plan.record.logArchive = file.lfn
             let fileset = FilesetNaming.logArchive(taskPath: job.task)
             if try self.fileset(job.workflow, fileset) != nil {

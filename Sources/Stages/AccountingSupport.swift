@@ -90,7 +90,7 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The per-workflow LFN registry: one marker file per recorded LFN, `wmbs/<workflow>/lfns/<key>`, published
+/// The per-workflow LFN registry: one marker file per recorded data output LFN, `wmbs/<workflow>/lfns/<key>`, published
 /// no-clobber, holding `<job>-<retry>` of the attempt that recorded it.
 public struct LFNRegistry {
     /// The spool.
@@ -144,5 +144,22 @@ func decodeDocument<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], file: String
         return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {
         throw DocumentProblem(describeDecodingError(error, file: file))
+    }
+}
+
+/// Reads the accounting records of a workflow (`wmbs/<workflow>/reports/*.jsonl`), one per job attempt.
+public enum AccountingRecords {
+    /// Every record, the last one read winning for a repeated attempt, sorted by job and retry.
+    public static func read(spool: Spool, workflow: String) throws -> [AccountingRecord] {
+        let folder = AccountingAreas.reports(workflow)
+        var byAttempt: [String: AccountingRecord] = [:]
+        for name in try spool.scan(folder).names {
+            guard let bytes = try spool.read(name, in: folder) else { continue }
+            for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                let record = try decodeDocument(AccountingRecord.self, Array(line), file: folder + "/" + name)
+                byAttempt["\(record.job)-\(record.retry)"] = record
+            }
+        }
+        return byAttempt.values.sorted { ($0.job, $0.retry) < ($1.job, $1.retry) }
     }
 }

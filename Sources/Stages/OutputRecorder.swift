@@ -44,8 +44,8 @@ struct OutputRecorder {
             if let acdc = plan.acdc {
                 try publishIfAbsent(try encodeDocument(acdc), as: plan.owner + ".json", in: AccountingAreas.acdc(plan.workflow), batch)
             }
-            try publishIfAbsent(try encodeDocument(plan.record), as: plan.owner + ".json", in: AccountingAreas.reports(plan.workflow), batch)
         }
+        try recordReports(plans, in: batch)
         // One fileset read per (workflow, fileset) for the whole batch.
         var byFileset: [String: (workflow: String, fileset: String, files: [SplitFile])] = [:]
         for plan in plans {
@@ -55,6 +55,17 @@ struct OutputRecorder {
         }
         for (_, entry) in byFileset.sorted(by: { $0.key < $1.key }) {
             try store.add(entry.files, toFileset: entry.fileset, workflow: entry.workflow, in: batch)
+        }
+    }
+
+    /// One JSON-lines file of accounting records per (batch, workflow), named by its first attempt and count,
+    /// so a replay of the same batch finds it; a replay of a different batch may repeat a record, which
+    /// `AccountingRecords.read` drops (one record per job attempt).
+    private func recordReports(_ plans: [JobAccounting], in batch: SpoolBatch) throws {
+        for (workflow, list) in Dictionary(grouping: plans, by: \.workflow) {
+            var lines: [UInt8] = []
+            for plan in list { lines += try encodeDocument(plan.record) }
+            try publishIfAbsent(lines, as: "\(list[0].owner)+\(list.count).jsonl", in: AccountingAreas.reports(workflow), batch)
         }
     }
 

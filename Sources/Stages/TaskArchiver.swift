@@ -53,10 +53,7 @@ public struct TaskArchiverStage: StageCycle {
     func close(_ workflow: String, context: StageContext) throws {
         let spool = context.spool
         let now = context.now()
-        let reports = AccountingAreas.reports(workflow)
-        let records = try spool.scan(reports).names.compactMap { name in
-            try spool.read(name, in: reports).map { try decodeDocument(AccountingRecord.self, $0, file: reports + "/" + name) }
-        }
+        let records = try AccountingRecords.read(spool: spool, workflow: workflow)
         let summary = WorkflowSummary(workflow: workflow, records: records, now: now)
         try spool.ensureDirectories([Self.summaries, AccountingAreas.dbsBufferCompleted])
         try spool.inBatch { batch in

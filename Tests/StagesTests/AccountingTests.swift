@@ -34,8 +34,7 @@ import TestSupport
         #expect(try f.spool.scan(AccountingAreas.dbsBufferFiles).names.isEmpty)
         // The LFN registry holds the owner; the accounting record is there.
         #expect(try LFNRegistry(spool: f.spool).owner(of: lfns[0], workflow: f.workflow) == "j1-0")
-        let record = try #require(try f.spool.read("j1-0.json", in: AccountingAreas.reports(f.workflow)))
-        let decoded = try JSONDecoder().decode(AccountingRecord.self, from: Data(record))
+        let decoded = try #require(try AccountingRecords.read(spool: f.spool, workflow: f.workflow).first)
         #expect(decoded.peakRSS == 512.5 && decoded.jobTime == 95 && decoded.outcome == "success")
     }
 
