@@ -22,6 +22,7 @@ extension TransitionPass {
                                       decide: (inout Annotated<Body>, Plan) throws -> Void) throws -> CycleReport {
         var report = CycleReport()
         while !StopSignal.isRequested {
+            let started = SystemCall.now()
             let names = try area.scan(state, limit: max(1, batchSize), log: context.log)
             if names.isEmpty { break }
             var documents: [Annotated<Body>] = []
@@ -32,20 +33,26 @@ extension TransitionPass {
                 case .gone: continue
                 }
             }
+            let planned = SystemCall.now()
             let plans = try plan(documents)
+            let applied = SystemCall.now()
             if !context.options.dryRun {
                 let ready = documents.compactMap { doc -> Plan? in
                     if case .success(let p) = plans[doc.name] { return p }
                     return nil
                 }
                 try area.spool.inBatch { batch in try apply(ready, batch) }
-                context.log.info("batch committed", ["stage": actor, "documents": String(documents.count), "planned": String(ready.count)])
             }
+            let effected = SystemCall.now()
             let moved = try run(state, batchSize: max(1, batchSize), maxDocuments: max(1, batchSize), context: context) { doc in
                 guard let planned = plans[doc.name] else { return false }
                 try decide(&doc, try planned.get())
                 return true
             }
+            let finished = SystemCall.now()
+            context.log.info("batch committed", ["stage": actor, "documents": String(documents.count), "moved": String(moved.done),
+                                                 "loadMs": Self.milliseconds(planned - started), "planMs": Self.milliseconds(applied - planned),
+                                                 "effectsMs": Self.milliseconds(effected - applied), "moveMs": Self.milliseconds(finished - effected)])
             report.done += moved.done
             report.quarantined += moved.quarantined
             if moved.done == 0 && moved.quarantined == 0 { break }
@@ -53,4 +60,7 @@ extension TransitionPass {
         report.backlog = try area.spool.scan(area.folder(state)).names.count
         return report
     }
+
+    /// Seconds as whole milliseconds, for the per-phase timings in the batch log line.
+    static func milliseconds(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) }
 }

@@ -112,7 +112,18 @@ let setupSeconds = SystemCall.now() - setupStart
 var stageOptions = StageOptions(environment: [:])
 stageOptions.spoolPath = spool.root
 stageOptions.batchSize = options.batch
-let context = StageContext(spool: spool, options: stageOptions, log: Logger(component: "bench", sink: { _ in }))
+final class PhaseTotals: @unchecked Sendable {
+    var milliseconds: [String: Int] = [:]
+    /// Adds the `<phase>Ms=<n>` fields of a batch log line.
+    func add(_ line: String) {
+        for field in line.split(separator: " ") {
+            let parts = field.split(separator: "=")
+            if parts.count == 2, parts[0].hasSuffix("Ms"), let n = Int(parts[1]) { milliseconds[String(parts[0]), default: 0] += n }
+        }
+    }
+}
+let phases = PhaseTotals()
+let context = StageContext(spool: spool, options: stageOptions, log: Logger(component: "bench", sink: phases.add))
 let start = SystemCall.now()
 let result = try AccountantStage().runCycle(context)
 let seconds = SystemCall.now() - start
@@ -123,6 +134,7 @@ if options.json {
 } else {
     print("wm-bench-accountant: \(result.done) of \(options.jobs) reports accounted (\(succeeded) success) in \(String(format: "%.2f", seconds)) s "
           + "= \(Int(rate)) reports/s (batch \(options.batch), durability \(options.durability.rawValue); setup \(String(format: "%.1f", setupSeconds)) s)")
+    print("phases (ms): " + ["loadMs", "planMs", "effectsMs", "moveMs"].map { "\($0.dropLast(2)) \(phases.milliseconds[$0] ?? 0)" }.joined(separator: ", "))
     print("reference: WMCore's JobAccountant manages about 10,000 jobs/hour (≈ 2.8/s); target ≥ 1,000/s")
 }
 try? FileManager.default.removeItem(atPath: options.directory)

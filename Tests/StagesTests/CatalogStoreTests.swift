@@ -1,3 +1,4 @@
+import EventFiles
 import Foundation
 import Testing
 import TestSupport
@@ -111,6 +112,13 @@ import TestSupport
         #expect(rows.first?["dataset"] as? String == Self.dataset && rows.first?["files"] as? Int == 1)
         #expect(wmctl(["catalog", "lumis", Self.dataset]).1.stdout == "run 7: 1 2\n")
         #expect(wmctl(["catalog", "files", "/No/Such-v1/RECO"]).0 == ExitCode.noInput.rawValue)
+        // Events are read from storage: <spool>/storage/<PNN> + LFN.
+        let path = f.spool.path("storage/T1_US_FNAL_Disk") + "/store/data/Era/PD/RECO/Proc-v1/000/a.root"
+        try SystemCall.makeDirectories((path as NSString).deletingLastPathComponent)
+        let writer = try EventFileWriter(path: path, payloadSize: 16)
+        for event in 1...3 { try writer.append(EventRecord(run: 7, lumi: UInt32(event < 3 ? 1 : 2), event: UInt64(event), triggerBits: 0)) }
+        _ = try writer.finish()
+        #expect(wmctl(["catalog", "events", Self.dataset]).1.stdout == "7 1 1\n7 1 2\n7 2 3\n")
         // The same LFN in another block is refused.
         var other = bulk
         other.block.blockName = Self.dataset + "#99999999-1111-2222-3333-444455556666"
