@@ -66,3 +66,10 @@ let package = Package(
 // Splitting benchmark (release build): jobs/s of the JobSplitting algorithms next to WMCore's figures.
 package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting"]))
 package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
+
+// From reports to datasets: accountant, DBS upload, Rucio injector, job and task archivers (issue 7).
+for stage in ["wm-accountant", "wm-dbsupload", "wm-rucioinjector", "wm-jobarchiver", "wm-taskarchiver"] {
+    package.targets.append(.executableTarget(name: stage, dependencies: ["Stages"]))
+}
+// Accountant benchmark (release build): reports accounted per second on synthetic jobs with real reports.
+package.targets.append(.executableTarget(name: "wm-bench-accountant", dependencies: ["Stages", "FrameworkJobReport", "SpoolKit", "WMCore"]))

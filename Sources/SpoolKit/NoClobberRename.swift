@@ -50,6 +50,41 @@ public enum NoClobberRename {
         return try linkThenUnlink(from, to)
     }
 
+    private static let renameExchange: UInt32 = 2
+
+    /// Replaces the content of `target` with the file at `replacement`, only if `target` still exists.
+    ///
+    /// Uses `renameat2(RENAME_EXCHANGE)`: the two names swap atomically, so a document another process
+    /// moved away in the meantime is never re-created; the old content (now at `replacement`) is removed.
+    /// Returns false (and removes `replacement`) when `target` was gone. Where the flag is refused, falls
+    /// back to a check then `rename` (a small window, documented).
+    public static func replaceIfPresent(_ replacement: String, _ target: String) throws -> Bool {
+        if let renameat2 {
+            while true {
+                if renameat2(atFDCWD, replacement, atFDCWD, target, renameExchange) == 0 {
+                    _ = Glibc.unlink(replacement)
+                    return true
+                }
+                let e = Glibc.errno
+                switch e {
+                case EINTR: continue
+                case ENOENT where !SystemCall.exists(target):
+                    _ = Glibc.unlink(replacement)
+                    return false
+                case EINVAL, ENOSYS, ENOTSUP: break
+                default: throw SystemCallError(call: "renameat2(EXCHANGE)", path: "\(replacement) ↔ \(target)", errno: e)
+                }
+                break
+            }
+        }
+        guard SystemCall.exists(target) else {
+            _ = Glibc.unlink(replacement)
+            return false
+        }
+        try SystemCall.rename(replacement, target)
+        return true
+    }
+
     /// The fallback: `link` (which never overwrites) then `unlink` of the source.
     static func linkThenUnlink(_ from: String, _ to: String) throws -> Outcome {
         while Glibc.link(from, to) != 0 {

@@ -41,6 +41,8 @@ public final class SpoolBatch {
         public var published: Int
         /// Publishes that found their name taken (their content is quarantined, never dropped).
         public var conflicts: [Conflict]
+        /// Replacements whose document had moved away before commit (nothing was written for them).
+        public var vanished: [String]
         /// Directories synced.
         public var directoriesSynced: Int
     }
@@ -59,7 +61,9 @@ public final class SpoolBatch {
         staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: false))
     }
 
-    /// Stages a replacement of the content of an existing document (temporary file + rename over it).
+    /// Stages a replacement of the content of an existing document (temporary file + atomic exchange).
+    ///
+    /// If the document has moved away by commit time, nothing is written (see `CommitReport.vanished`).
     public func replaceContent(of name: String, in directory: String, with bytes: [UInt8]) throws {
         let temp = try writeTemporary(bytes, hint: name)
         staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: true))
@@ -98,12 +102,13 @@ public final class SpoolBatch {
         committed = true
         if spool.durability == .full && !staged.isEmpty { try syncStagedFiles() }
         var conflicts: [Conflict] = []
+        var vanished: [String] = []
         var published = 0
         for item in staged {
             let target = spool.path(item.directory) + "/" + item.name
             if item.replaces {
-                try SystemCall.rename(item.temporaryPath, target)
-                published += 1
+                // Only if the document is still there: a replacement never re-creates a moved document.
+                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
             } else {
                 switch try NoClobberRename.rename(item.temporaryPath, target) {
                 case .moved: published += 1
@@ -123,7 +128,7 @@ public final class SpoolBatch {
             }
         }
         touchedDirectories.removeAll()
-        return CommitReport(published: published, conflicts: conflicts, directoriesSynced: synced)
+        return CommitReport(published: published, conflicts: conflicts, vanished: vanished, directoriesSynced: synced)
     }
 
     private func syncStagedFiles() throws {

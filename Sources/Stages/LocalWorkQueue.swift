@@ -165,6 +165,9 @@ public struct LocalWorkQueueStage: StageCycle {
             }
             for owner in owners where silent(owner, since: 0) {
                 for file in try context.spool.scan(Self.claimFolder(owner)).names {
+                    // Only claims older than the timeout: a busy agent's fresh claims are its own.
+                    guard let st = try SystemCall.lstat(context.spool.path(Self.claimFolder(owner)) + "/" + file),
+                          now - Double(st.st_mtim.tv_sec) > timeout else { continue }
                     if try context.spool.move(file, from: Self.claimFolder(owner), to: store.area.folder(.available)) == .moved { report.done += 1 }
                 }
             }

@@ -57,6 +57,20 @@ import TestSupport
         #expect(try text("r.json", "q/new") == nil)
     }
 
+    @Test func replacementNeverResurrectsAMovedDocument() throws {
+        try spool.publish(Array("v1".utf8), as: "x.json", in: "q/new")
+        let batch = SpoolBatch(spool: spool)
+        try batch.replaceContent(of: "x.json", in: "q/new", with: Array("v2".utf8))
+        #expect(try spool.move("x.json", from: "q/new", to: "q/cur") == .moved)  // someone else moves it meanwhile
+        let report = try batch.commit()
+        #expect(report.published == 0 && report.vanished == ["q/new/x.json"])
+        #expect(try text("x.json", "q/new") == nil, "not re-created")
+        #expect(try text("x.json", "q/cur") == "v1")
+        try spool.inBatch { try $0.replaceContent(of: "x.json", in: "q/cur", with: Array("v3".utf8)) }
+        #expect(try text("x.json", "q/cur") == "v3")
+        #expect(try spool.temporaryFiles().isEmpty, "the old content does not linger in .tmp")
+    }
+
     @Test func scanOrdersBoundsAndSkips() throws {
         for name in ["c.json", "a.json", "b.json", "e.json", "d.json"] { try spool.publish([1], as: name, in: "q/new") }
         _ = FileManager.default.createFile(atPath: spool.path("q/new/.hidden.json"), contents: Data())

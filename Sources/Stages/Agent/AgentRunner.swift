@@ -48,7 +48,7 @@ public struct AgentRunner {
     public func run(context: StageContext, watch: Bool) throws -> [String: Int] {
         var locks: [StageLock] = []
         defer { locks.forEach { $0.release() } }
-        for stage in stages { locks.append(try StageLock(spool: context.spool, stage: stage.name)) }
+        for name in Set(stages.map(\.name)).sorted() { locks.append(try StageLock(spool: context.spool, stage: name)) }
         _ = try? context.spool.purgeTemporaryFiles()
         var totals: [String: Int] = [:]
         var lastProgress: [String: Double] = [:]

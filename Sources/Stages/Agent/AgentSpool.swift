@@ -43,7 +43,13 @@ public enum Pipeline {
          JobCreatorStage(),
          JobSubmitter(),
          JobTracker(),
+         AccountantStage(),
          ErrorHandlerStage(),
-         RetryManagerStage()]
+         RetryManagerStage(),
+         JobArchiverStage(),
+         DBSUploadStage(),
+         RucioInjectorStage(),
+         TaskArchiverStage(),
+         GlobalWorkQueueStage()]
     }
 }

@@ -28,6 +28,8 @@ public struct Wmctl {
         ("acdc ls [WORKFLOW]", "ACDC records: the work failed jobs left to do (wmctl request resubmit NAME makes it a request)"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
         ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
+        ("fjr FILE [--json]", "a framework job report, parsed (65 when it can't be read)"),
+        ("catalog datasets|blocks|files|lumis|events|import", "the catalog on disk (see 'wmctl catalog' for arguments)"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -105,6 +107,8 @@ public struct Wmctl {
                 return try JobVerbs.run(rest[0], arguments: Array(rest.dropFirst()), options: options, flags: flags,
                                         spool: spool, stdin: stdin, output: output)
             case "site": try WmctlSite.run(rest, spool: spool, json: json, output: output)
+            case "fjr": return try FJRVerb.run(rest, json: json, output: output)
+            case "catalog": return try CatalogVerbs.run(rest, json: json, spool: spool, output: output)
             default:
                 throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
             }

@@ -31,10 +31,13 @@ public struct WMBSInjector {
         public var inputFiles: [SplitFile]
     }
 
-    /// The name of a task output's fileset.
+    /// The name of a task output's fileset (`FilesetNaming`, shared with the accountant).
     public static func outputFileset(taskPath: String, module: String, tier: String?) -> String {
-        module == "logArchive" ? "\(taskPath)/unmerged-logArchive" :
-            (module == "Merged" ? "\(taskPath)/merged-Merged\(tier ?? "")" : "\(taskPath)/unmerged-\(module)\(tier ?? "")")
+        switch module {
+        case FilesetNaming.logArchiveModule: return FilesetNaming.logArchive(taskPath: taskPath)
+        case "Merged": return FilesetNaming.merged(mergePath: taskPath, tier: tier ?? "")
+        default: return FilesetNaming.unmerged(taskPath: taskPath, module: module, tier: tier ?? "")
+        }
     }
 
     /// A subscription name from a task name (unique in a workflow: task names are).
@@ -73,7 +76,8 @@ public struct WMBSInjector {
                     out.spec.lfnBase = output.unmergedLFNBase
                     out.registerInCatalog = false
                 }
-                outputs[output.module] = out
+                // The log archive is not an output module of the job; the accountant routes it to its fileset.
+                if output.module != FilesetNaming.logArchiveModule { outputs[output.module] = out }
                 let fileset = isMerge ? unmerged : unmerged
                 if filesets[fileset] == nil { filesets[fileset] = Fileset(name: fileset, open: true, producers: [], consumers: [], parent: input) }
                 filesets[fileset]!.producers.append(name)

@@ -12,6 +12,6 @@ public enum Wiring {
 
     /// The input catalog of a spool (`catalog/`).
     public static func catalog(_ spool: Spool) -> any CatalogLookup {
-        InMemoryCatalog()
+        CatalogStore(spool: spool)
     }
 }

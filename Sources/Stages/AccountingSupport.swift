@@ -1,0 +1,165 @@
+import Foundation
+import FrameworkJobReport
+import SpoolKit
+import WMCore
+
+/// A job attempt's work directory, `<spool>/work/<workflow>/<job>-<retry>/`, and what the runtime left in it.
+public struct JobWorkDirectory {
+    /// Spool-relative path of the directory.
+    public let relativePath: String
+    /// Absolute path.
+    public let path: String
+    /// The attempt's retry count.
+    public let retry: Int
+
+    /// The directory of attempt `retry` of a job.
+    public init(spool: Spool, workflow: String, job: String, retry: Int) {
+        relativePath = "work/\(workflow)/\(job)-\(retry)"
+        path = spool.path(relativePath)
+        self.retry = retry
+    }
+
+    /// `Report.<retry>.xml`.
+    public var reportPath: String { path + "/Report.\(retry).xml" }
+
+    /// What `runtime.json` says about where the job ran and wrote: `{"pnn", "site", "storagePrefix"}`.
+    public struct Runtime: Decodable, Sendable {
+        /// The storage node outputs were staged out to.
+        public var pnn: String?
+        /// The processing site.
+        public var site: String?
+        /// PFN prefix of the storage node (PFN = prefix + LFN).
+        public var storagePrefix: String?
+    }
+
+    /// Reads `runtime.json`; nil when it is absent or unreadable.
+    public func runtime() -> Runtime? {
+        guard let bytes = try? SystemCall.readFile(path + "/runtime.json") else { return nil }
+        return try? JSONDecoder().decode(Runtime.self, from: Data(bytes))
+    }
+}
+
+/// Why the accountant failed a job whose report it read (codes in WMCore's 99xxx "bad report" range).
+public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
+    /// The report could not be used: 99999 missing, 99998 empty, 99997 unreadable.
+    case badReport(ReportReadError)
+    /// The report's step failed (its exit code).
+    case stepFailed(code: Int, detail: String)
+    /// The report's output modules differ from the job's (99996).
+    case moduleMismatch(report: String, expected: [String], found: [String])
+    /// An output file has no storage location (99996).
+    case missingLocation(report: String, lfn: String, pfn: String)
+    /// An output LFN was already recorded by another job (99996).
+    case duplicateOutput(report: String, lfn: String, owner: String)
+
+    /// The exit code given to the job for a report that contradicts the job (module mismatch, missing
+    /// location, duplicate output): 99996 of the reports range.
+    public static let inconsistentReportCode = 99996
+
+    /// The job's exit code.
+    public var exitCode: Int {
+        switch self {
+        case .badReport(let error): return error.accountantExitCode
+        case .stepFailed(let code, _): return code
+        case .moduleMismatch, .missingLocation, .duplicateOutput: return Self.inconsistentReportCode
+        }
+    }
+
+    /// The error type recorded in the job's accounting record.
+    public var type: String {
+        switch self {
+        case .badReport: return "BadFWJobReport"
+        case .stepFailed: return "StepFailed"
+        case .moduleMismatch: return "OutputModuleMismatch"
+        case .missingLocation: return "MissingLocation"
+        case .duplicateOutput: return "DuplicateOutput"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .badReport(let error): return "\(error.accountantExitCode): \(error)"
+        case let .stepFailed(code, detail): return "\(code): step failed: \(detail)"
+        case let .moduleMismatch(report, expected, found):
+            return "\(Self.inconsistentReportCode): \(report): output modules \(found) do not match the job's outputs \(expected)"
+        case let .missingLocation(report, lfn, pfn):
+            return "\(Self.inconsistentReportCode): \(report): output \(lfn) has no location (PFN '\(pfn)' is on no known storage node)"
+        case let .duplicateOutput(report, lfn, owner):
+            return "\(Self.inconsistentReportCode): \(report): output \(lfn) was already recorded by \(owner); refusing a duplicate"
+        }
+    }
+}
+
+/// The per-workflow LFN registry: one marker file per recorded data output LFN, `wmbs/<workflow>/lfns/<key>`, published
+/// no-clobber, holding `<job>-<retry>` of the attempt that recorded it.
+public struct LFNRegistry {
+    /// The spool.
+    public let spool: Spool
+
+    /// Spool-relative folder of a workflow's markers.
+    public func folder(_ workflow: String) -> String { WMBSStore.area + "/" + workflow + "/lfns" }
+
+    /// The attempt that recorded `lfn`, or nil when nobody did.
+    public func owner(of lfn: String, workflow: String) throws -> String? {
+        guard let bytes = try spool.read(FileKey.of(lfn), in: folder(workflow)) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+    }
+
+    /// Stages the marker of `lfn` for `owner`.
+    public func claim(_ lfn: String, owner: String, workflow: String, in batch: SpoolBatch) throws {
+        try batch.publish(Array("\(owner)\n\(lfn)\n".utf8), as: FileKey.of(lfn), in: folder(workflow))
+    }
+}
+
+/// Where the accountant puts what it records (spool-relative folders).
+public enum AccountingAreas {
+    /// NOTUPLOADED files not yet in a block.
+    public static let dbsBufferFiles = "dbsbuffer/files"
+    /// NOTUPLOADED files assigned to a block.
+    public static let dbsBufferAssigned = "dbsbuffer/assigned"
+    /// Files in the catalog.
+    public static let dbsBufferUploaded = "dbsbuffer/uploaded"
+    /// Markers of workflows the task archiver closed (`<workflow>`): their open blocks may close.
+    public static let dbsBufferCompleted = "dbsbuffer/completed"
+    /// Every folder a DBS buffer file can be in.
+    public static let dbsBufferFileFolders = [dbsBufferFiles, dbsBufferAssigned, dbsBufferUploaded]
+
+    /// ACDC records of a workflow.
+    public static func acdc(_ workflow: String) -> String { "acdc/" + workflow }
+    /// Accounting records (one per job attempt) of a workflow.
+    public static func reports(_ workflow: String) -> String { WMBSStore.area + "/" + workflow + "/reports" }
+}
+
+/// JSON with sorted keys and a final newline, as every spool document.
+func encodeDocument<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
+}
+
+/// Decodes a spool document, explaining failures by file and field.
+func decodeDocument<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], file: String) throws -> T {
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(bytes))
+    } catch {
+        throw DocumentProblem(describeDecodingError(error, file: file))
+    }
+}
+
+/// Reads the accounting records of a workflow (`wmbs/<workflow>/reports/*.jsonl`), one per job attempt.
+public enum AccountingRecords {
+    /// Every record, the last one read winning for a repeated attempt, sorted by job and retry.
+    public static func read(spool: Spool, workflow: String) throws -> [AccountingRecord] {
+        let folder = AccountingAreas.reports(workflow)
+        var byAttempt: [String: AccountingRecord] = [:]
+        for name in try spool.scan(folder).names {
+            guard let bytes = try spool.read(name, in: folder) else { continue }
+            for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                let record = try decodeDocument(AccountingRecord.self, Array(line), file: folder + "/" + name)
+                byAttempt["\(record.job)-\(record.retry)"] = record
+            }
+        }
+        return byAttempt.values.sorted { ($0.job, $0.retry) < ($1.job, $1.retry) }
+    }
+}

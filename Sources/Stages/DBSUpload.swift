@@ -1,0 +1,196 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wm-dbsupload`: puts uploadable DBS-buffer files into blocks and uploads closed blocks to the catalog
+/// (WMCore's DBS3Upload).
+///
+/// Each cycle: (1) files in `dbsbuffer/files/` with no NOTUPLOADED parent join the open block of their
+/// (dataset, location); a block that a file would push past 500 files, 25M events or 5 TB goes to Pending
+/// and a new one opens; a block that reaches 500 files goes to Pending at once. (2) Open blocks older than
+/// 66400 s, or whose workflows have all completed, go to Pending. (3) Each Pending block is inserted into
+/// the catalog as `insertBulkBlock` JSON (a block already there counts as uploaded), its files become InDBS
+/// and the block InDBS. Block documents are `dbsbuffer/blocks/<State>/<uuid>.json`.
+public struct DBSUploadStage: StageCycle {
+    public let name = "wm-dbsupload"
+    /// The block close limits.
+    public var limits: BlockLimits
+
+    /// Makes the stage with WMCore's limits by default.
+    public init(limits: BlockLimits = .wmcore) { self.limits = limits }
+
+    /// The block documents area.
+    public static func blockArea(_ spool: Spool) -> DocumentArea<BlockBody> {
+        DocumentArea<BlockBody>(spool: spool, area: "dbsbuffer/blocks", schemaVersion: dbsBufferSchemaVersion)
+    }
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let blocks = Self.blockArea(context.spool)
+        try blocks.ensureFolders()
+        try context.spool.ensureDirectories(AccountingAreas.dbsBufferFileFolders + [AccountingAreas.dbsBufferCompleted])
+        var report = CycleReport()
+        report.done += try BlockAssigner(spool: context.spool, blocks: blocks, limits: limits, context: context).run()
+        report.add(try closeOpenBlocks(blocks, context: context))
+        report.add(try uploadPendingBlocks(blocks, context: context))
+        return report
+    }
+
+    /// Open → Pending for blocks too old or whose workflows have all completed.
+    func closeOpenBlocks(_ blocks: DocumentArea<BlockBody>, context: StageContext) throws -> CycleReport {
+        let now = context.now()
+        let completed = Set(try context.spool.scan(AccountingAreas.dbsBufferCompleted).names)
+        return try TransitionPass(area: blocks, actor: name).run(.open, batchSize: context.options.batchSize, context: context) { block in
+            if limits.isTooOld(block.body, now: now) {
+                try block.transition(to: .pending, actor: name, reason: "open for more than \(Int(limits.maxAge)) s", at: now)
+            } else if !block.files.isEmpty && block.workflows.allSatisfy(completed.contains) {
+                try block.transition(to: .pending, actor: name, reason: "workflows completed: \(block.workflows.joined(separator: ", "))", at: now)
+            }
+            return false
+        }
+    }
+
+    /// Pending → InDBS: each block into the catalog first, its files marked InDBS, then the block moves.
+    func uploadPendingBlocks(_ blocks: DocumentArea<BlockBody>, context: StageContext) throws -> CycleReport {
+        let catalog = CatalogStore(spool: context.spool)
+        let now = context.now()
+        return try TransitionPass(area: blocks, actor: name).runEffectsFirst(.pending, batchSize: 20, context: context,
+            plan: { documents in
+                var plans: [String: Result<BlockUpload, any Error>] = [:]
+                for block in documents {
+                    plans[block.name] = Result { try BlockUpload(block: block.body, spool: context.spool, now: now) }
+                }
+                return plans
+            },
+            apply: { uploads, batch in
+                for upload in uploads {
+                    let outcome = try catalog.insert(upload.bulk)
+                    context.log.info("block uploaded", ["block": upload.bulk.block.blockName, "files": String(upload.files.count),
+                                                        "outcome": outcome == .inserted ? "inserted" : "already in the catalog"])
+                    for (folder, var file) in upload.files where folder != AccountingAreas.dbsBufferUploaded {
+                        file.status = .inDBS
+                        _ = try batch.moveReplacingContent(FileKey.of(file.lfn) + ".json", from: folder,
+                                                           to: AccountingAreas.dbsBufferUploaded, with: try encodeDocument(file))
+                    }
+                }
+            },
+            decide: { block, _ in try block.transition(to: .inDBS, actor: name, reason: "inserted into the catalog", at: now) })
+    }
+}
+
+/// One Pending block ready for the catalog: its files (with the folder each is in) and its `insertBulkBlock` body.
+struct BlockUpload {
+    var files: [(folder: String, file: DBSBufferFile)]
+    var bulk: BulkBlock
+
+    init(block: BlockBody, spool: Spool, now: Double) throws {
+        var files: [(String, DBSBufferFile)] = []
+        for lfn in block.files {
+            let name = FileKey.of(lfn) + ".json"
+            guard let folder = [AccountingAreas.dbsBufferAssigned, AccountingAreas.dbsBufferUploaded, AccountingAreas.dbsBufferFiles]
+                .first(where: { SystemCall.exists(spool.path($0) + "/" + name) }),
+                let bytes = try spool.read(name, in: folder) else {
+                throw DocumentProblem("block \(block.blockName): file \(lfn) is in no DBS buffer folder; expected dbsbuffer/assigned/\(name)")
+            }
+            files.append((folder, try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name)))
+        }
+        self.files = files
+        let (era, version) = OutputRules.eraAndVersion(dataset: block.dataset)
+        let isMC = block.files.first?.hasPrefix("/store/mc/") ?? false
+        let context = BulkBlockContext(config: BulkConfig(releaseVersion: block.release, outputModuleLabel: block.outputModule,
+                                                          globalTag: block.globalTag),
+                                       processingVersion: version, acquisitionEra: era, primaryDatasetType: isMC ? "mc" : "data",
+                                       prepID: block.prepID, creationDate: Int(now))
+        let catalogBlock = CatalogBlock(name: block.blockName, locations: [block.location], isOpen: false,
+                                        files: files.map(\.1.catalogFile))
+        bulk = BulkBlock(block: catalogBlock, context: context)
+    }
+}
+
+/// Puts the uploadable files of `dbsbuffer/files/` into blocks: block documents first (one commit), then the
+/// files move to `dbsbuffer/assigned/` (a second commit). A file a crash left behind while its block already
+/// lists it is moved at the next cycle, never put in a second block.
+struct BlockAssigner {
+    let spool: Spool
+    let blocks: DocumentArea<BlockBody>
+    let limits: BlockLimits
+    let context: StageContext
+
+    /// Assigns what can be assigned; returns the number of files assigned.
+    func run() throws -> Int {
+        let now = context.now()
+        var open: [BlockBody] = []
+        var member: [String: String] = [:]  // lfn → block name, for Open and Pending blocks
+        for state in [BlockState.open, .pending] {
+            for name in try blocks.scan(state, log: context.log) {
+                guard case .document(let block) = try blocks.load(name, in: state, now: now, log: context.log) else { continue }
+                if state == .open { open.append(block.body) }
+                for lfn in block.files { member[lfn] = block.blockName }
+            }
+        }
+        var waiting: [DBSBufferFile] = []
+        var repaired: [DBSBufferFile] = []
+        for file in try spool.scan(AccountingAreas.dbsBufferFiles, limit: context.options.batchSize * 20).names {
+            guard let bytes = try spool.read(file, in: AccountingAreas.dbsBufferFiles) else { continue }
+            do {
+                var doc = try decodeDocument(DBSBufferFile.self, bytes, file: AccountingAreas.dbsBufferFiles + "/" + file)
+                if let block = member[doc.lfn] {
+                    doc.block = block
+                    repaired.append(doc)
+                } else if !hasUnuploadedParent(doc) {
+                    waiting.append(doc)
+                }
+            } catch {
+                context.log.warning("quarantined", ["file": AccountingAreas.dbsBufferFiles + "/" + file, "reason": "\(error)"])
+                try spool.quarantine(file, in: AccountingAreas.dbsBufferFiles, reason: "\(error)")
+            }
+        }
+        waiting.sort { ($0.insertTime, $0.lfn) < ($1.insertTime, $1.lfn) }
+        var planner = BlockPlanner(limits: limits, openBlocks: open, now: now)
+        for file in waiting { planner.assign(file) }
+        if context.options.dryRun || (waiting.isEmpty && repaired.isEmpty) { return 0 }
+        try saveBlocks(planner, previouslyOpen: Set(open.map(\.name)), now: now)
+        let blockOf = Dictionary(planner.assignments.map { ($0.lfn, $0.block) }, uniquingKeysWith: { a, _ in a })
+        try spool.inBatch { batch in
+            for var file in waiting + repaired {
+                file.block = file.block ?? blockOf[file.lfn]
+                _ = try batch.moveReplacingContent(FileKey.of(file.lfn) + ".json", from: AccountingAreas.dbsBufferFiles,
+                                                   to: AccountingAreas.dbsBufferAssigned, with: try encodeDocument(file))
+            }
+        }
+        context.log.info("files assigned to blocks", ["files": String(waiting.count), "closing": String(planner.closing.count)])
+        return waiting.count + repaired.count
+    }
+
+    /// A parent of the file is NOTUPLOADED when its document is still in `files/` or `assigned/`.
+    private func hasUnuploadedParent(_ file: DBSBufferFile) -> Bool {
+        file.parents.contains { parent in
+            [AccountingAreas.dbsBufferFiles, AccountingAreas.dbsBufferAssigned].contains {
+                SystemCall.exists(spool.path($0) + "/" + FileKey.of(parent) + ".json")
+            }
+        }
+    }
+
+    /// Writes the open blocks and moves the closing ones to Pending, in one commit.
+    private func saveBlocks(_ planner: BlockPlanner, previouslyOpen: Set<String>, now: Double) throws {
+        try spool.inBatch { batch in
+            for block in planner.open.values {
+                let doc = Annotated(block)
+                if previouslyOpen.contains(block.name) {
+                    try batch.replaceContent(of: blocks.fileName(block.name), in: blocks.folder(.open), with: try blocks.encode(doc))
+                } else {
+                    try batch.publish(try blocks.encode(doc), as: blocks.fileName(block.name), in: blocks.folder(.open))
+                }
+            }
+            for block in planner.closing {
+                var doc = Annotated(block)
+                try doc.transition(to: .pending, actor: "wm-dbsupload", reason: "full (\(block.files.count) files, \(block.events) events, \(block.size) bytes)", at: now)
+                if previouslyOpen.contains(block.name) {
+                    _ = try batch.moveReplacingContent(blocks.fileName(block.name), from: blocks.folder(.open), to: blocks.folder(.pending),
+                                                       with: try blocks.encode(doc))
+                } else {
+                    try batch.publish(try blocks.encode(doc), as: blocks.fileName(block.name), in: blocks.folder(.pending))
+                }
+            }
+        }
+    }
+}

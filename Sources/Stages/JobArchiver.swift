@@ -1,0 +1,199 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wm-jobarchiver`: success / exhausted / killed → cleanout (WMCore's JobArchiver).
+///
+/// For each job: its work directories (every attempt, `work/<wf>/<job>-<n>/`) are tarred into
+/// `archive/logs/<wf[0]>/<wf>/JobCluster_<n/1000>/Job_<job>.tar.gz`, and its input files move in its
+/// subscription from `acquired/` to `completed/` (success) or `failed/`; all of that is durable before the job
+/// moves to cleanout. Cleaned-out job documents then go to `archive/jobs/<Y>/<M>/<D>/` and their work
+/// directories are removed. Last, filesets close per §9: parent closed, nothing available or acquired in the
+/// producing subscriptions, and no producing job outside cleanout (a scan of job names suffices: they start
+/// with `<workflowKey>-<subscription>-`).
+public struct JobArchiverStage: StageCycle {
+    public let name = "wm-jobarchiver"
+
+    /// Makes the stage.
+    public init() {}
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let jobs = JobArea.make(context.spool)
+        try jobs.ensureFolders()
+        var report = CycleReport()
+        try archiveCleanedOut(jobs, context: context)
+        let pass = TransitionPass(area: jobs, actor: name)
+        let now = context.now()
+        for state in [JobState.success, .exhausted, .killed] {
+            report.add(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
+                plan: { documents in
+                    Dictionary(uniqueKeysWithValues: documents.map { doc in (doc.name, Result { try JobCleanout(job: doc.body, spool: context.spool) }) })
+                },
+                apply: { plans, batch in for plan in plans { try plan.apply(in: batch) } },
+                decide: { job, plan in
+                    try job.transition(to: .cleanout, actor: name, reason: plan.summary, at: now)
+                }))
+        }
+        try archiveCleanedOut(jobs, context: context)
+        report.done += try FilesetCloser(spool: context.spool, log: context.log).closeFilesets(dryRun: context.options.dryRun)
+        return report
+    }
+
+    /// Moves `jobs/cleanout/` documents to `archive/jobs/<Y>/<M>/<D>/` (today, UTC) and removes their work
+    /// directories (their log tarball was made durable before they entered cleanout).
+    func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, context: StageContext) throws {
+        let names = try jobs.scan(.cleanout, log: context.log)
+        guard !names.isEmpty, !context.options.dryRun else { return }
+        let day = Self.dayFolder(context.now())
+        try context.spool.ensureDirectories([day])
+        var workflows: [String: String] = [:]
+        for name in names {
+            guard case .document(let job) = try jobs.load(name, in: .cleanout, now: context.now(), log: context.log) else { continue }
+            workflows[name] = job.workflow
+        }
+        try context.spool.inBatch { batch in
+            for (name, _) in workflows { _ = try batch.move(jobs.fileName(name), from: jobs.folder(.cleanout), to: day) }
+        }
+        for (name, workflow) in workflows {
+            for directory in try JobCleanout.attemptDirectories(spool: context.spool, workflow: workflow, job: name) {
+                try? FileManager.default.removeItem(atPath: context.spool.path(directory))
+            }
+        }
+    }
+
+    /// `archive/jobs/<Y>/<M>/<D>` of a time (UTC).
+    static func dayFolder(_ time: Double) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: time))
+        return "archive/jobs/\(parts.year!)/\(parts.month!)/\(parts.day!)"
+    }
+}
+
+/// What cleaning out one job does: tar its attempts, move its input files.
+struct JobCleanout {
+    let job: JobBody
+    let spool: Spool
+    let attempts: [String]
+    let tarFolder: String
+    let tarName: String
+
+    init(job: JobBody, spool: Spool) throws {
+        self.job = job
+        self.spool = spool
+        attempts = try Self.attemptDirectories(spool: spool, workflow: job.workflow, job: job.name)
+        let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
+        tarFolder = "archive/logs/\(job.workflow.prefix(1))/\(job.workflow)/JobCluster_\(number / 1000)"
+        tarName = "Job_\(job.name).tar.gz"
+    }
+
+    /// Spool-relative work directories of every attempt of a job (`work/<wf>/<job>-<n>`), sorted.
+    static func attemptDirectories(spool: Spool, workflow: String, job: String) throws -> [String] {
+        let folder = "work/" + workflow
+        guard SystemCall.isDirectory(spool.path(folder)) else { return [] }
+        var found: [String] = []
+        try SystemCall.forEachEntry(in: spool.path(folder)) { name, _ in
+            if name.hasPrefix(job + "-"), Int(name.dropFirst(job.count + 1)) != nil { found.append(folder + "/" + name) }
+            return true
+        }
+        return found.sorted()
+    }
+
+    var summary: String {
+        (attempts.isEmpty ? "no work directory" : "logs in \(tarFolder)/\(tarName)") + "; \(job.inputFiles.count) input file(s) released"
+    }
+
+    /// Publishes the tarball (unless already there) and moves the input files.
+    func apply(in batch: SpoolBatch) throws {
+        if !attempts.isEmpty && !SystemCall.exists(spool.path(tarFolder) + "/" + tarName) {
+            try spool.ensureDirectories([tarFolder])
+            try batch.publish(try tarball(), as: tarName, in: tarFolder)
+        }
+        let store = WMBSStore(spool: spool)
+        let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
+        for file in job.inputFiles {
+            let name = FileKey.of(file.lfn) + ".json"
+            if job.state == .success {
+                _ = try batch.move(name, from: folder("acquired"), to: folder("completed"))
+            } else if try batch.move(name, from: folder("acquired"), to: folder("failed")) != .moved {
+                _ = try batch.move(name, from: folder("completed"), to: folder("failed"))
+            }
+        }
+    }
+
+    /// The attempts' directories as a gzip-compressed tar (made by the system `tar`).
+    func tarball() throws -> [UInt8] {
+        guard let tar = ["/usr/bin/tar", "/bin/tar"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw DocumentProblem("no tar program at /usr/bin/tar or /bin/tar; it is needed to archive job logs")
+        }
+        let output = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".tgz.part"
+        defer { try? SystemCall.unlink(output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tar)
+        process.arguments = ["-czf", output, "-C", spool.path("work/" + job.workflow)] + attempts.map { String($0.split(separator: "/").last!) }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DocumentProblem("\(tar) could not archive \(attempts.joined(separator: ", ")) (exit \(process.terminationStatus))")
+        }
+        return try SystemCall.readFile(output, limit: 1 << 30)
+    }
+}
+
+/// WMBS fileset closing (§9), and the test of a finished subscription the task archiver shares.
+struct FilesetCloser {
+    let spool: Spool
+    let log: Logger
+    let store: WMBSStore
+    /// `<workflowKey>-<subscription>` of every job not in cleanout.
+    let activeSubscriptions: Set<String>
+
+    init(spool: Spool, log: Logger) throws {
+        self.spool = spool
+        self.log = log
+        store = WMBSStore(spool: spool)
+        var active = Set<String>()
+        let jobs = JobArea.make(spool)
+        for state in JobState.allCases where state != .cleanout {
+            for file in try spool.scan(jobs.folder(state)).names {
+                let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+                if let dash = name.lastIndex(of: "-") { active.insert(String(name[..<dash])) }
+            }
+        }
+        activeSubscriptions = active
+    }
+
+    /// True when a subscription has no available or acquired file and no job outside cleanout.
+    func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
+        if activeSubscriptions.contains(WMBSStore.workflowKey(workflow) + "-" + subscription) { return false }
+        return try ["available", "acquired"].allSatisfy { try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1).names.isEmpty }
+    }
+
+    /// Closes every fileset that may close, cascading to children; returns how many closed.
+    func closeFilesets(dryRun: Bool) throws -> Int {
+        var closed = 0
+        // WMCore closes filesets only once the workflow is injected: every element's subscriptions exist,
+        // so no producer of a fileset can still appear.
+        for workflow in try store.workflows() where store.isInjected(workflow) {
+            var filesets = Dictionary(try store.filesets(of: workflow).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            var changed = true
+            while changed {
+                changed = false
+                for (name, fileset) in filesets.sorted(by: { $0.key < $1.key }) where fileset.open && !fileset.producers.isEmpty {
+                    if let parent = fileset.parent, filesets[parent]?.open ?? false { continue }
+                    guard try fileset.producers.allSatisfy({ try isIdle(workflow, $0) }) else { continue }
+                    var updated = fileset
+                    updated.open = false
+                    filesets[name] = updated
+                    changed = true
+                    closed += 1
+                    log.info("fileset closed", ["workflow": workflow, "fileset": name])
+                    if !dryRun { try spool.inBatch { try store.save(updated, workflow: workflow, in: $0) } }
+                }
+            }
+        }
+        return closed
+    }
+}

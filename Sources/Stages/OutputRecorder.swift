@@ -1,0 +1,96 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// Writes what the accountant decided for a batch of jobs, idempotently: LFN markers, fileset files, DBS
+/// buffer files, ACDC records and accounting records are published only when absent; storage moves and
+/// failed-input moves are renames that a replay finds already done.
+struct OutputRecorder {
+    let spool: Spool
+    let store: WMBSStore
+    let registry: LFNRegistry
+
+    init(spool: Spool) {
+        self.spool = spool
+        store = WMBSStore(spool: spool)
+        registry = LFNRegistry(spool: spool)
+    }
+
+    /// Stages (or makes) every effect of the plans in `batch`.
+    func record(_ plans: [JobAccounting], in batch: SpoolBatch) throws {
+        var folders = Set<String>()
+        for workflow in Set(plans.map(\.workflow)) {
+            folders.insert(registry.folder(workflow))
+            folders.insert(AccountingAreas.reports(workflow))
+        }
+        for plan in plans where plan.acdc != nil { folders.insert(AccountingAreas.acdc(plan.workflow)) }
+        if plans.contains(where: { !$0.dbsFiles.isEmpty }) { folders.insert(AccountingAreas.dbsBufferFiles) }
+        try spool.ensureDirectories(folders.sorted())
+        for plan in plans {
+            try moveOnStorage(plan.storageMoves)
+            for key in plan.failedInputKeys {
+                _ = try batch.move(key + ".json", from: store.fileFolder(plan.workflow, plan.subscription, "acquired"),
+                                   to: store.fileFolder(plan.workflow, plan.subscription, "failed"))
+            }
+            for lfn in plan.claims where try registry.owner(of: lfn, workflow: plan.workflow) == nil {
+                try registry.claim(lfn, owner: plan.owner, workflow: plan.workflow, in: batch)
+            }
+            for file in plan.dbsFiles {
+                let name = FileKey.of(file.lfn) + ".json"
+                let known = AccountingAreas.dbsBufferFileFolders.contains { SystemCall.exists(spool.path($0) + "/" + name) }
+                if !known { try batch.publish(try encodeDocument(file), as: name, in: AccountingAreas.dbsBufferFiles) }
+            }
+            if let acdc = plan.acdc {
+                try publishIfAbsent(try encodeDocument(acdc), as: plan.owner + ".json", in: AccountingAreas.acdc(plan.workflow), batch)
+            }
+        }
+        try recordReports(plans, in: batch)
+        // One fileset read per (workflow, fileset) for the whole batch.
+        var byFileset: [String: (workflow: String, fileset: String, files: [SplitFile])] = [:]
+        for plan in plans {
+            for (fileset, file) in plan.filesetFiles {
+                byFileset[plan.workflow + "\u{0}" + fileset, default: (plan.workflow, fileset, [])].files.append(file)
+            }
+        }
+        for (_, entry) in byFileset.sorted(by: { $0.key < $1.key }) {
+            try store.add(entry.files, toFileset: entry.fileset, workflow: entry.workflow, in: batch)
+        }
+    }
+
+    /// One JSON-lines file of accounting records per (batch, workflow), named by its first attempt and count,
+    /// so a replay of the same batch finds it; a replay of a different batch may repeat a record, which
+    /// `AccountingRecords.read` drops (one record per job attempt).
+    private func recordReports(_ plans: [JobAccounting], in batch: SpoolBatch) throws {
+        for (workflow, list) in Dictionary(grouping: plans, by: \.workflow) {
+            var lines: [UInt8] = []
+            for plan in list { lines += try encodeDocument(plan.record) }
+            try publishIfAbsent(lines, as: "\(list[0].owner)+\(list.count).jsonl", in: AccountingAreas.reports(workflow), batch)
+        }
+    }
+
+    private func publishIfAbsent(_ bytes: [UInt8], as name: String, in folder: String, _ batch: SpoolBatch) throws {
+        if !SystemCall.exists(spool.path(folder) + "/" + name) { try batch.publish(bytes, as: name, in: folder) }
+    }
+
+    /// Moves straight-to-merge files to their merged LFN on the same storage node; a replay finds the source
+    /// gone and the target present. Durable when the spool is.
+    private func moveOnStorage(_ moves: [(from: String, to: String)]) throws {
+        for move in moves {
+            let targetDirectory = (move.to as NSString).deletingLastPathComponent
+            try SystemCall.makeDirectories(targetDirectory)
+            switch try NoClobberRename.rename(move.from, move.to) {
+            case .moved, .targetExists:
+                break
+            case .sourceMissing:
+                if !SystemCall.exists(move.to) {
+                    throw DocumentProblem("\(move.from): output file missing on storage; expected it (or \(move.to)) to exist")
+                }
+            }
+            if spool.durability == .full {
+                try SystemCall.fsyncDirectory(targetDirectory)
+                try SystemCall.fsyncDirectory((move.from as NSString).deletingLastPathComponent)
+            }
+        }
+    }
+}

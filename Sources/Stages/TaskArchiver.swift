@@ -1,0 +1,123 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// `wm-taskarchiver`: closes workflows whose subscriptions have all finished (input fileset closed, nothing
+/// available or acquired, no job outside cleanout) — WMCore's TaskArchiver with the workload summary.
+///
+/// For each such workflow: the summary (output datasets, errors per task/step/exit code with example logs,
+/// performance histograms, retries) is written to `archive/summaries/<workflow>.json` and `.txt`; the DBS
+/// buffer learns the workflow completed (`dbsbuffer/completed/<workflow>`, so its open blocks close); the
+/// request moves on to `completed` (`reqmgr/<status>/`); and, once all that is durable, `wmbs/<workflow>/`
+/// is removed.
+public struct TaskArchiverStage: StageCycle {
+    public let name = "wm-taskarchiver"
+    /// Where summaries go.
+    public static let summaries = "archive/summaries"
+
+    /// Makes the stage.
+    public init() {}
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let store = WMBSStore(spool: context.spool)
+        let closer = try FilesetCloser(spool: context.spool, log: context.log)
+        var report = CycleReport()
+        for workflow in try store.workflows() {
+            if StopSignal.isRequested { break }
+            guard try isFinished(workflow, store: store, closer: closer) else {
+                report.backlog += 1
+                continue
+            }
+            if context.options.dryRun {
+                context.log.info("would close workflow", ["workflow": workflow])
+                continue
+            }
+            try close(workflow, context: context)
+            report.done += 1
+        }
+        return report
+    }
+
+    /// True when every subscription of the workflow has finished.
+    func isFinished(_ workflow: String, store: WMBSStore, closer: FilesetCloser) throws -> Bool {
+        let subscriptions = try store.subscriptions(of: workflow)
+        guard !subscriptions.isEmpty else { return false }
+        for sub in subscriptions {
+            if try store.fileset(workflow, sub.inputFileset)?.open ?? false { return false }
+            if try !closer.isIdle(workflow, sub.name) { return false }
+        }
+        return true
+    }
+
+    /// Writes the summary, marks the workflow completed for the DBS buffer, completes the request, removes WMBS.
+    func close(_ workflow: String, context: StageContext) throws {
+        let spool = context.spool
+        let now = context.now()
+        let records = try AccountingRecords.read(spool: spool, workflow: workflow)
+        let summary = WorkflowSummary(workflow: workflow, records: records, now: now)
+        try spool.ensureDirectories([Self.summaries, AccountingAreas.dbsBufferCompleted])
+        try spool.inBatch { batch in
+            if !SystemCall.exists(spool.path(Self.summaries) + "/" + workflow + ".json") {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                try batch.publish(Array(try encoder.encode(summary)) + [10], as: workflow + ".json", in: Self.summaries)
+                try batch.publish(Array(summary.text.utf8), as: workflow + ".txt", in: Self.summaries)
+            }
+            if !SystemCall.exists(spool.path(AccountingAreas.dbsBufferCompleted) + "/" + workflow) {
+                try batch.publish(Array("\(now)\n".utf8), as: workflow, in: AccountingAreas.dbsBufferCompleted)
+            }
+        }
+        try markElementsDone(workflow, context: context)
+        try completeRequest(workflow, context: context)
+        try FileManager.default.removeItem(atPath: spool.path(WMBSStore.area + "/" + workflow))
+        if spool.durability == .full { try SystemCall.fsyncDirectory(spool.path(WMBSStore.area)) }
+        context.log.info("workflow closed", ["workflow": workflow, "attempts": String(records.count),
+                                             "summary": Self.summaries + "/" + workflow + ".json"])
+    }
+
+    /// The workflow's Running elements are Done (WMCore's `doneWork`); the global queue reports them.
+    func markElementsDone(_ workflow: String, context: StageContext) throws {
+        let store = ElementStore(spool: context.spool)
+        let now = context.now()
+        let pass = TransitionPass(area: store.area, actor: name)
+        for state in [ElementStatus.running, .acquired] {
+            _ = try pass.run(state, batchSize: context.options.batchSize, context: context) { element in
+                guard element.requestName == workflow else { return false }
+                try element.transition(to: .done, actor: name, reason: "every subscription of the workflow finished", at: now)
+                return true
+            }
+        }
+    }
+
+    /// The next status on the way to `completed` (or `aborted-completed`), nil when there is none.
+    static func nextStatus(after status: RequestStatus) -> RequestStatus? {
+        switch status {
+        case .acquired: return .runningOpen
+        case .runningOpen: return .runningClosed
+        case .runningClosed, .forceComplete: return .completed
+        case .aborted: return .abortedCompleted
+        default: return nil
+        }
+    }
+
+    /// Moves the request document along the status table to `completed`, recording each step.
+    func completeRequest(_ workflow: String, context: StageContext) throws {
+        let requests = DocumentArea<RequestBody>(spool: context.spool, area: "reqmgr", schemaVersion: requestSchemaVersion)
+        let file = requests.fileName(workflow)
+        guard let status = RequestStatus.allCases.first(where: { SystemCall.exists(context.spool.path(requests.folder($0)) + "/" + file) }) else {
+            context.log.warning("no request document", ["workflow": workflow, "expected": "reqmgr/<status>/\(file)"])
+            return
+        }
+        guard case .document(var request) = try requests.load(workflow, in: status, now: context.now(), log: context.log) else { return }
+        var current = status
+        while let next = Self.nextStatus(after: current) {
+            try request.transition(to: next, actor: name, reason: "every subscription finished", at: context.now())
+            current = next
+        }
+        guard current != status else { return }
+        request.lastUpdate = context.now()
+        try context.spool.inBatch { batch in
+            _ = try batch.moveReplacingContent(file, from: requests.folder(status), to: requests.folder(current), with: try requests.encode(request))
+        }
+    }
+}
