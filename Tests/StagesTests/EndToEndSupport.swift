@@ -148,14 +148,17 @@ struct EndToEndAgent {
         #expect(code == 0 && out.stdout.contains("fsck: clean"), "fsck: \(out.stdout)\(out.stderr)", sourceLocation: sourceLocation)
     }
 
-    /// Processes started for this spool (their command line names a path in it): pid → command line.
+    /// Processes started for this spool (their command line names a path in it, or they run in one of its
+    /// folders, as `wm-cmsrun` does): pid → command line.
     func processesOfSpool() -> [Int32: String] {
         var found: [Int32: String] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let pid = Int32(entry), let bytes = try? SystemCall.readFile("/proc/\(entry)/cmdline", limit: 1 << 16) else { continue }
             let command = String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            if command.contains(spool.root + "/") && LocalProcess.stat(pid)?.state != "Z" { found[pid] = command }
+            let directory = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd")) ?? ""
+            let ours = command.contains(spool.root + "/") || directory.hasPrefix(spool.root + "/")
+            if ours && LocalProcess.stat(pid)?.state != "Z" { found[pid] = command }
         }
         return found
     }
