@@ -61,6 +61,13 @@ import TestSupport
             }
             for file in blocks.flatMap(\.files) { #expect(file.lfn.hasPrefix("/store/mc/"), "\(file.lfn) is merged") }
         }
+        // DBS parentage follows the chain through the merged files: GEN-SIM-RAW ← GEN-SIM, AODSIM and DQMIO ← GEN-SIM-RAW.
+        for (child, parent) in [("GEN-SIM-RAW", "GEN-SIM"), ("AODSIM", "GEN-SIM-RAW"), ("DQMIO", "GEN-SIM-RAW")] {
+            let parents = Set(try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/" + parent).flatMap(\.files).map(\.lfn))
+            for file in try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/" + child).flatMap(\.files) {
+                #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: parents), "\(child) \(file.lfn): parents \(file.parents)")
+            }
+        }
         // Cleanup: the unmerged outputs are gone (only the job log archives stay under /store/unmerged/logs).
         #expect(agent.storageFiles(containing: "store/unmerged/").filter { !$0.contains("/store/unmerged/logs/") } == [])
         #expect(agent.storageFiles(containing: ".root").allSatisfy { $0.contains("/store/mc/") })
