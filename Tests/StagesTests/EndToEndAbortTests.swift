@@ -56,8 +56,12 @@ import TestSupport
         // Nothing of the aborted request reached the catalog, and no job document is left outside the archive.
         #expect(try agent.datasets().isEmpty)
         for state in JobState.allCases { #expect(try agent.spool.scan("jobs/" + state.rawValue).names.isEmpty, "jobs/\(state.rawValue)") }
-        let elements = try ElementStore(spool: agent.spool).elements(ofRequest: name)
-        #expect(elements.map(\.state) == [.canceled])
+        // The element ended Canceled; once the request is aborted-completed the queue archives it.
+        #expect(try ElementStore(spool: agent.spool).elements(ofRequest: name).isEmpty)
+        let archived = try agent.spool.scan("archive/elements/" + name).names
+        #expect(archived.count == 1)
+        let element = try JSONDecoder().decode(ElementDocument.self, from: Data(try #require(try agent.spool.read(archived[0], in: "archive/elements/" + name))))
+        #expect(element.state == .canceled)
         agent.expectClean()
     }
 }
