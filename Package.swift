@@ -38,9 +38,9 @@ let package = Package(
         .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit"]),
 
         // Helpers shared by the test targets (temporary spools, built executables, seeded randomness).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["JobSplitting"], path: "Tests/TestSupport"),
         .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit", "TestSupport"]),
-        .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
@@ -53,5 +53,8 @@ let package = Package(
 )
 
 // Splitting benchmark (release build): jobs/s of the JobSplitting algorithms next to WMCore's figures.
-package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting"]))
+package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting", "Stages", "SpoolKit", "WMCore"]))
 package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
+
+// The job creator stage program: subscriptions' available files → job documents.
+package.targets.append(.executableTarget(name: "wm-jobcreator", dependencies: ["Stages"]))
