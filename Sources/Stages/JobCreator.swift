@@ -34,7 +34,9 @@ public struct JobCreatorStage: StageCycle {
     /// Splits one subscription's available files into jobs; returns the number of jobs made.
     func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
                     context: StageContext) throws -> Int {
+        // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
         let available = try store.files(workflow, sub.name, in: "available")
+            .sorted { $0.file.lfn.utf8.lexicographicallyPrecedes($1.file.lfn.utf8) }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return 0 }
         let fileset = try store.fileset(workflow, sub.inputFileset)
         let now = context.now()
