@@ -34,21 +34,10 @@ public struct JobCreatorStage: StageCycle {
     /// Splits one subscription's available files into jobs; returns the number of jobs made.
     func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
                     context: StageContext) throws -> Int {
-        // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let available = try store.files(workflow, sub.name, in: "available")
-            .sorted { $0.file.lfn.utf8.lexicographicallyPrecedes($1.file.lfn.utf8) }
-        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return 0 }
-        let fileset = try store.fileset(workflow, sub.inputFileset)
         let now = context.now()
-        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
-                                                available: available.map(\.file), now: now)
-        var parameters = sub.parameters
-        parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
-                                             "memoryRequirement": .double(sub.memory)])
-        guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
-            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let outcome = try JobSplitter.split(algorithm, files: available.map(\.file), parameters: SplitParameters(parameters), context: splitContext)
+        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now) else { return 0 }
+        let available = plan.available
+        let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
         let keyOf = Dictionary(available.map { ($0.file.lfn, $0.key) }, uniquingKeysWith: { a, _ in a })
@@ -77,6 +66,35 @@ public struct JobCreatorStage: StageCycle {
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count)])
         return made.count
+    }
+
+    /// What splitting a subscription's available files gives now, before anything is written.
+    public struct Plan {
+        /// The subscription's available files (key and file), in the order the algorithm saw them.
+        public var available: [(key: String, file: SplitFile)]
+        /// The algorithm's jobs and failed files.
+        public var outcome: SplitOutcome
+    }
+
+    /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
+    /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run).
+    public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double) throws -> Plan? {
+        // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
+        let available = try store.files(workflow, sub.name, in: "available")
+            .sorted { $0.file.lfn.utf8.lexicographicallyPrecedes($1.file.lfn.utf8) }
+        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
+        guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
+            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let files = available.map(\.file)
+        let fileset = try store.fileset(workflow, sub.inputFileset)
+        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
+                                                available: files, now: now)
+        var parameters = sub.parameters
+        parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
+                                             "memoryRequirement": .double(sub.memory)])
+        let outcome = try JobSplitter.split(algorithm, files: files, parameters: SplitParameters(parameters), context: splitContext)
+        return Plan(available: available, outcome: outcome)
     }
 
     /// Finishes job groups a crash left half done.
@@ -129,7 +147,7 @@ public struct JobCreatorStage: StageCycle {
         return highest + 1
     }
 
-    func makeSplitContext(store: WMBSStore, workflow: String, subscription sub: Subscription, fileset: Fileset?,
+    static func makeSplitContext(store: WMBSStore, workflow: String, subscription sub: Subscription, fileset: Fileset?,
                           available: [SplitFile], now: Double) throws -> SplitContext {
         var context = SplitContext(subscriptionType: SubscriptionType(rawValue: sub.taskType) ?? .processing,
                                    filesetClosed: !(fileset?.open ?? true), workflowInjected: true, now: now,

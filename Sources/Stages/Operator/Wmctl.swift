@@ -24,6 +24,7 @@ public struct Wmctl {
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
+        ("split --algorithm A --files F | --subscription WF/SUB | --request WF", "dry run of job splitting: the jobs that would be made (--type, --params, --open, --json)"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -36,7 +37,7 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code"]
+        let valued = Set(["workflow", "site", "task-type", "exit-code"]).union(SplitVerb.valuedOptions)
         var i = 0
         while i < args.count {
             switch args[i] {
@@ -64,6 +65,7 @@ public struct Wmctl {
             return ExitCode.usage.rawValue
         }
         do {
+            if verb == "split" { return try SplitVerb.run(options: options, flags: flags, json: json, spoolPath: spoolPath, output: output) }
             let spool = try Spool(root: spoolPath)
             let inspector = SpoolInspector(spool: spool)
             let rest = Array(args.dropFirst())
@@ -99,6 +101,9 @@ public struct Wmctl {
         } catch let failure as CommandFailure {
             output.error(failure.message)
             return failure.code.rawValue
+        } catch let failure as SplitCommandError {
+            output.error(failure.description)
+            return failure.exitCode.rawValue
         } catch {
             output.error("wmctl: \(error)")
             return ExitCode.failure.rawValue
