@@ -99,7 +99,7 @@ struct LumiWalk {
         let prepared = files.compactMap { original -> PreparedFile? in
             guard original.lumiCount > 0 else { return nil }
             var f = original
-            f.runs = f.sortedRuns
+            if !f.runsAreSorted { f.runs = f.sortedRuns }
             return PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(f), lumiCount: f.lumiCount)
         }
         let order = prepared.indices.sorted { a, b in
