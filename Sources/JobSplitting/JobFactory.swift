@@ -113,14 +113,15 @@ func sortedByLFN(_ files: [SplitFile]) -> [SplitFile] {
 
 /// The positions `indices` of `files`, ordered by LFN (stable); no file is copied.
 func sortedIndicesByLFN(_ files: [SplitFile], _ indices: [Int]) -> [Int] {
-    var keys = indices.map { files[$0].lfn }
-    for i in keys.indices { keys[i].makeContiguousUTF8() }
+    // Inputs usually come in LFN order already: check that first, without copying keys.
     var alreadySorted = true
-    for i in keys.indices.dropFirst() where utf8Precedes(keys[i], keys[i - 1]) {
+    for i in indices.indices.dropFirst() where utf8Precedes(files[indices[i]].lfn, files[indices[i - 1]].lfn) {
         alreadySorted = false
         break
     }
     if alreadySorted { return indices }
+    var keys = indices.map { files[$0].lfn }
+    for i in keys.indices { keys[i].makeContiguousUTF8() }
     let order = keys.indices.sorted { utf8Precedes(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
     return order.map { indices[$0] }
 }

@@ -54,15 +54,15 @@ public struct JobCreatorStage: StageCycle {
             }
         }
         let failedKeys = outcome.failedFiles.compactMap { keyOf[$0] }
-        let record = JobGroupRecord(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
-                                    fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made)
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(made.count)])
             return 0
         }
+        let group = try EncodedJobGroup(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
+                                        fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made, area: jobs)
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
-        try context.spool.publish(try WMBSStore.encode(record), as: record.name + ".json", in: groups + "/pending")
-        try execute(record, store: store, jobs: jobs, workflow: workflow, replay: false)
+        try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
+        try execute(group, store: store, jobs: jobs, workflow: workflow, replay: false)
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count)])
         return made.count
@@ -104,7 +104,9 @@ public struct JobCreatorStage: StageCycle {
         var replayed = 0
         for file in try context.spool.scan(pending).names {
             guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
-            try execute(record, store: store, jobs: jobs, workflow: workflow, replay: true)
+            let group = try EncodedJobGroup(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
+                                            failedFileKeys: record.failedFileKeys, jobs: record.jobs, area: jobs)
+            try execute(group, store: store, jobs: jobs, workflow: workflow, replay: true)
             context.log.info("replayed job group", ["subscription": subscription, "group": record.name])
             replayed += record.jobs.count
         }
@@ -112,7 +114,7 @@ public struct JobCreatorStage: StageCycle {
     }
 
     /// Moves the group's files and publishes its jobs; on replay, skips what was already done.
-    func execute(_ record: JobGroupRecord, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
+    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
         let spool = store.spool
         let available = store.fileFolder(workflow, record.subscription, "available")
         try spool.inBatch { batch in
@@ -125,7 +127,7 @@ public struct JobCreatorStage: StageCycle {
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
-                try batch.publish(try jobs.encode(job), as: file, in: jobs.folder(job.state))
+                try batch.publish(job.bytes, as: file, in: jobs.folder(job.state))
             }
         }
         let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
