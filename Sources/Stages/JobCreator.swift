@@ -35,7 +35,9 @@ public struct JobCreatorStage: StageCycle {
     func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
                     context: StageContext) throws -> Int {
         let now = context.now()
+        let started = SystemCall.now()
         guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now) else { return 0 }
+        let planned = SystemCall.now()
         let available = plan.available
         let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
@@ -60,11 +62,16 @@ public struct JobCreatorStage: StageCycle {
         }
         let group = try EncodedJobGroup(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
                                         fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made, area: jobs)
+        let encoded = SystemCall.now()
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
+        let recorded = SystemCall.now()
         try execute(group, store: store, jobs: jobs, workflow: workflow, replay: false)
+        let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
-                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count)])
+                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count),
+                                          "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
+                                          "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, SystemCall.now())])
         return made.count
     }
 

@@ -9,17 +9,20 @@ import WMCore
 /// record and every job document, moving the files to `acquired/` — timed from the cycle's start to its end.
 enum DurableRun {
     /// Builds a fresh spool holding the case's subscription and files (outside the timing), runs one cycle.
-    static func measure(_ c: BenchCase, repeats: Int, under parent: String) throws -> BenchResult {
+    ///
+    /// Spools are removed by the caller at the end (`roots`): ext4 allocates inodes slowly for a while
+    /// after mass deletions, which would slow the next case's document writes.
+    static func measure(_ c: BenchCase, repeats: Int, under parent: String, roots: inout [String], verbose: Bool) throws -> BenchResult {
         var times: [Double] = []
         var jobs = 0
         for _ in 0..<repeats {
             let root = parent + "/wm-bench-split-\(getpid())-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: root) }
+            roots.append(root)
             try populate(c, root: root)
             let spool = try Spool(root: root, durability: .full)
             var options = StageOptions(environment: [:])
             options.spoolPath = root
-            let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }),
+            let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { if verbose { print($0) } }),
                                        now: { c.context.now })
             let start = DispatchTime.now().uptimeNanoseconds
             let report = try JobCreatorStage().runCycle(context)

@@ -44,7 +44,13 @@ if let filter = option("--only", in: arguments) { selected = selected.filter { $
 do {
     var results: [BenchResult] = []
     if runSplit { results += try selected.map { try measure($0, repeats: repeats) } }
-    if runDurable { results += try selected.filter(\.durable).map { try DurableRun.measure($0, repeats: durableRepeats, under: spoolParent) } }
+    var roots: [String] = []
+    defer { for root in roots { try? FileManager.default.removeItem(atPath: root) } }
+    if runDurable {
+        results += try selected.filter(\.durable).map {
+            try DurableRun.measure($0, repeats: durableRepeats, under: spoolParent, roots: &roots, verbose: arguments.contains("-v"))
+        }
+    }
     if asJSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
