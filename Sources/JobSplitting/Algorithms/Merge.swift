@@ -59,23 +59,27 @@ enum Merge {
         }
     }
 
-    /// Sort key of WMCore's `fileCompare` (run, lumi, first event), stable.
+    /// Sort key of WMCore's `fileCompare` (run, lumi, first event), stable. Keys are compared without
+    /// copying units, and input already in order (the usual case) is returned as it is.
     private static func sortedUnits(_ units: [Unit]) -> [Unit] {
-        let order = units.indices.sorted { a, b in
-            let x = units[a], y = units[b]
+        let keys = units.map { (run: $0.run, lumi: $0.lumi, firstEvent: $0.firstEvent) }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            let x = keys[a], y = keys[b]
             if x.run != y.run { return x.run < y.run }
             if x.lumi != y.lumi { return x.lumi < y.lumi }
             if x.firstEvent != y.firstEvent { return x.firstEvent < y.firstEvent }
             return a < b
         }
-        return order.map { units[$0] }
+        if keys.indices.dropFirst().allSatisfy({ precedes($0 - 1, $0) }) { return units }
+        return keys.indices.sorted(by: precedes).map { units[$0] }
     }
 
     /// The merge view of a file: its first PNN, lowest run and lowest lumi, as WMBS's merge queries return them.
     /// Files without a location or without run/lumi information are not returned by those queries.
     private static func mergeUnit(_ f: SplitFile) -> (pnn: String, unit: Unit)? {
-        guard let pnn = f.locations.first, let run = f.minRun,
-              let lumi = f.runs.flatMap(\.lumis).min() else { return nil }
+        var lowestLumi: Int? = nil
+        for run in f.runs { for lumi in run.lumis where lowestLumi.map({ lumi < $0 }) ?? true { lowestLumi = lumi } }
+        guard let pnn = f.locations.first, let run = f.minRun, let lumi = lowestLumi else { return nil }
         return (pnn, Unit(files: [f], size: f.size, events: f.events, run: run, lumi: lumi,
                           firstEvent: f.firstEvent, insertTime: f.insertTime))
     }
@@ -118,8 +122,11 @@ enum Merge {
             for batch in batches {
                 pack(sortedUnits(batch), limits) { chosen in
                     let jobFiles = sortedUnits(chosen).flatMap(\.files)
-                    let jobSize = jobFiles.reduce(0) { $0 + $1.size }
-                    let largest = jobFiles.map(\.size).max() ?? 0
+                    var jobSize = 0, largest = 0
+                    for f in jobFiles {
+                        jobSize += f.size
+                        largest = max(largest, f.size)
+                    }
                     factory.newJob(files: jobFiles)
                     factory.currentJob.addResourceEstimates(jobTime: 300 + Double(jobSize) * 4 / 5_000_000,
                                                             disk: Double(jobSize + largest) / 1024)
