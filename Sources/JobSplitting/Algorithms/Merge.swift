@@ -87,12 +87,28 @@ enum Merge {
     /// Groups items by key in first-seen order.
     private static func ordered<K: Hashable, V>(_ items: [(K, V)]) -> [(K, [V])] {
         var order: [K] = []
-        var byKey: [K: [V]] = [:]
+        var slot: [K: Int] = [:]
+        var lists: [[V]] = []
+        var last: (key: K, slot: Int)? = nil
         for (k, v) in items {
-            if byKey[k] == nil { order.append(k) }
-            byKey[k, default: []].append(v)
+            // Neighbours usually share their key: no hashing then.
+            if let last, last.key == k {
+                lists[last.slot].append(v)
+                continue
+            }
+            let index: Int
+            if let known = slot[k] {
+                index = known
+            } else {
+                index = lists.count
+                slot[k] = index
+                order.append(k)
+                lists.append([])
+            }
+            lists[index].append(v)
+            last = (k, index)
         }
-        return order.map { ($0, byKey[$0]!) }
+        return zip(order, lists).map { ($0, $1) }
     }
 
     private static func limits(_ parameters: SplitParameters, maxEventsDefault: Int, wait: Double?,
@@ -110,9 +126,11 @@ enum Merge {
         let wait = try parameters.double("max_wait_time", default: 12 * 3600)
         let limits = try limits(parameters, maxEventsDefault: 100_000_000, wait: wait,
                                 force: context.filesetClosed && context.workflowInjected, now: context.now)
-        var seen = Set<String>()
+        // WMBS returns each file once: drop repeated LFNs (no hashing when the LFNs are ascending, as the job creator gives them).
+        let ascending = files.indices.dropFirst().allSatisfy { utf8Precedes(files[$0 - 1].lfn, files[$0].lfn) }
+        var seen = Set<String>(minimumCapacity: ascending ? 0 : files.count)
         let rows = files.compactMap { f -> (String, Unit)? in
-            guard seen.insert(f.lfn).inserted else { return nil }
+            guard ascending || seen.insert(f.lfn).inserted else { return nil }
             return mergeUnit(f)
         }
         var factory = JobFactory(subscriptionType: context.subscriptionType)
