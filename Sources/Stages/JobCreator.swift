@@ -8,8 +8,9 @@ import WMCore
 /// job, 99305 when a lumi is too long), moving the consumed files to `acquired/`.
 ///
 /// Crash safety: a job-group record with every job is published first (the intent), then the files
-/// move, then the jobs are published under fixed names, then the record is marked done. A replay
-/// after `kill -9` finishes exactly the missing steps, so no job is created twice and none is lost.
+/// move, then the jobs are published under fixed names, then the record is marked done (and slimmed
+/// to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
+/// created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
     public let name = "wm-jobcreator"
 
@@ -138,7 +139,13 @@ public struct JobCreatorStage: StageCycle {
             }
         }
         let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
-        _ = try spool.move(record.name + ".json", from: groups + "/pending", to: groups + "/done")
+        let file = record.name + ".json"
+        _ = try spool.move(file, from: groups + "/pending", to: groups + "/done")
+        // The jobs now live in jobs/: the done record keeps its name (job numbering) and file keys, not
+        // a second copy of every job. A crash before this leaves the full record in done/, which is harmless.
+        let slim = JobGroupRecord(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
+                                  failedFileKeys: record.failedFileKeys, jobs: [])
+        try spool.inBatch { try $0.replaceContent(of: file, in: groups + "/done", with: try WMBSStore.encode(slim)) }
     }
 
     /// The next job number of a subscription: one past the highest in its job-group names.

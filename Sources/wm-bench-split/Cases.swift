@@ -37,8 +37,9 @@ struct BenchResult: Codable {
         bestSeconds = sorted[0]
         let rate = Double(jobs) / sorted[sorted.count / 2]
         jobsPerSecond = rate
-        wmcoreJobsPerSecond = c.wmcoreJobsPerSecond
-        speedup = c.wmcoreJobsPerSecond.map { rate / $0 }
+        // WMCore's figures are for the splitting call alone: only split rows are compared with them.
+        wmcoreJobsPerSecond = mode == "split" ? c.wmcoreJobsPerSecond : nil
+        speedup = wmcoreJobsPerSecond.map { rate / $0 }
     }
 }
 

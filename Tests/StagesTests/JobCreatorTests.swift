@@ -184,7 +184,13 @@ import TestSupport
         // Rewind to the state a crash leaves mid-group: record pending, some files not yet moved, some jobs not yet published.
         let groups = f.store.subscriptionFolder(f.workflow, "Proc") + "/jobgroups"
         let record = try #require(try f.spool.scan(groups + "/done").names.first)
-        #expect(try f.spool.move(record, from: groups + "/done", to: groups + "/pending") == .moved)
+        let slim = try #require(try f.store.readJSON(JobGroupRecord.self, record, in: groups + "/done"))
+        #expect(slim.jobs.isEmpty && slim.fileKeys.count == 10, "the done record keeps file keys, not the jobs")
+        // The pending record as it was before the crash: every job in full.
+        let full = JobGroupRecord(name: slim.name, subscription: slim.subscription, fileKeys: slim.fileKeys,
+                                  failedFileKeys: slim.failedFileKeys, jobs: try f.jobs(in: .created))
+        try FileManager.default.removeItem(atPath: f.spool.path(groups + "/done/" + record))
+        try f.spool.publish(try WMBSStore.encode(full), as: record, in: groups + "/pending")
         for key in try f.fileKeys("Proc", "acquired").sorted().prefix(3) {
             #expect(try f.spool.move(key + ".json", from: f.store.fileFolder(f.workflow, "Proc", "acquired"),
                                      to: f.store.fileFolder(f.workflow, "Proc", "available")) == .moved)
