@@ -12,11 +12,13 @@ import WMCore
 /// to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
 /// created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
+    /// The stage's name (lock, health record, actor of its transitions).
     public let name = "wm-jobcreator"
 
     /// Makes the stage.
     public init() {}
 
+    /// Finishes half-done job groups, then splits every subscription's available files.
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let store = WMBSStore(spool: context.spool)
         let jobs = JobArea.make(context.spool)

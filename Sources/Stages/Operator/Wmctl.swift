@@ -24,7 +24,8 @@ public struct Wmctl {
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
         ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
-        ("split --algorithm A --files F | --subscription WF/SUB | --request WF", "dry run of job splitting: the jobs that would be made (--type, --params, --open, --json)"),
+        ("split --algorithm A --files F | --subscription WF/SUB | --request WF",
+         "dry run of job splitting: the jobs that would be made (--type T, --params JSON|FILE, --open, --json)"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -112,7 +113,11 @@ public struct Wmctl {
 
     static func help() -> String {
         var lines = ["wmctl — operator tool for the spool", "", "Usage: wmctl [--spool DIR] VERB [args] [--json]", ""]
-        for (verb, text) in verbs { lines.append("  " + verb.padding(toLength: 28, withPad: " ", startingAt: 0) + text) }
+        for (verb, text) in verbs {
+            // A long verb gets its description on the next line instead of being cut.
+            lines.append(verb.count < 28 ? "  " + verb.padding(toLength: 28, withPad: " ", startingAt: 0) + text
+                                         : "  " + verb + "\n" + String(repeating: " ", count: 30) + text)
+        }
         lines += ["", "The spool is --spool DIR, else $WM_SPOOL, else ./spool.", "",
                   "Example:", "  WM_SPOOL=/data/spool wmctl ls jobs/jobpaused"]
         return lines.joined(separator: "\n")
