@@ -42,9 +42,9 @@ let package = Package(
         .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit"]),
 
         // Helpers shared by the test targets (temporary spools, built executables, seeded randomness).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["JobSplitting"], path: "Tests/TestSupport"),
         .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit", "TestSupport"]),
-        .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
@@ -64,7 +64,7 @@ let package = Package(
 )
 
 // Splitting benchmark (release build): jobs/s of the JobSplitting algorithms next to WMCore's figures.
-package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting"]))
+package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting", "Stages", "SpoolKit", "WMCore"]))
 package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
 
 // From reports to datasets: accountant, DBS upload, Rucio injector, job and task archivers (issue 7).
@@ -73,3 +73,5 @@ for stage in ["wm-accountant", "wm-dbsupload", "wm-rucioinjector", "wm-jobarchiv
 }
 // Accountant benchmark (release build): reports accounted per second on synthetic jobs with real reports.
 package.targets.append(.executableTarget(name: "wm-bench-accountant", dependencies: ["Stages", "FrameworkJobReport", "SpoolKit", "WMCore"]))
+// The job creator stage program: subscriptions' available files → job documents.
+package.targets.append(.executableTarget(name: "wm-jobcreator", dependencies: ["Stages"]))

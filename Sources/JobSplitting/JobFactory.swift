@@ -65,20 +65,37 @@ struct JobFactory {
 ///
 /// With `trustSiteLists` every file goes to the single group `["AAA"]`.
 func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
-    if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], files)] }
+    groupIndicesByLocation(files, trustSiteLists: trustSiteLists).map { entry in (entry.locations, entry.indices.map { files[$0] }) }
+}
+
+/// `groupByLocation` as positions in `files`, so no file is copied.
+func groupIndicesByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], indices: [Int])] {
+    if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], Array(files.indices))] }
     var order: [[String]] = []
     var indexByKey: [String: Int] = [:]
-    var grouped: [[SplitFile]] = []
-    for file in files {
-        let locations = locationKey(file.locations)
+    var grouped: [[Int]] = []
+    // Neighbouring files usually share their locations: reuse the last group without hashing.
+    var lastLocations: [String]? = nil
+    var lastGroup = 0
+    for (position, file) in files.enumerated() {
+        let raw = file.locations
+        if let last = lastLocations, last == raw {
+            grouped[lastGroup].append(position)
+            continue
+        }
+        let locations = locationKey(raw)
         let key = locations.count == 1 ? locations[0] : locations.joined(separator: "\u{0}")
-        if let i = indexByKey[key] {
-            grouped[i].append(file)
+        if let g = indexByKey[key] {
+            lastGroup = g
+            grouped[g].append(position)
         } else {
+            lastGroup = grouped.count
             indexByKey[key] = grouped.count
             order.append(locations)
-            grouped.append([file])
+            grouped.append([position])
+            if lastGroup == 0 { grouped[0].reserveCapacity(files.count) }  // the common single-location case
         }
+        lastLocations = raw
     }
     return zip(order, grouped).map { ($0, $1) }
 }
@@ -91,10 +108,22 @@ func locationKey(_ locations: [String]) -> [String] {
 
 /// Files in LFN order (Python compares strings by code point, i.e. by UTF-8 bytes).
 func sortedByLFN(_ files: [SplitFile]) -> [SplitFile] {
-    var keys = files.map(\.lfn)
+    sortedIndicesByLFN(files, Array(files.indices)).map { files[$0] }
+}
+
+/// The positions `indices` of `files`, ordered by LFN (stable); no file is copied.
+func sortedIndicesByLFN(_ files: [SplitFile], _ indices: [Int]) -> [Int] {
+    // Inputs usually come in LFN order already: check that first, without copying keys.
+    var alreadySorted = true
+    for i in indices.indices.dropFirst() where utf8Precedes(files[indices[i]].lfn, files[indices[i - 1]].lfn) {
+        alreadySorted = false
+        break
+    }
+    if alreadySorted { return indices }
+    var keys = indices.map { files[$0].lfn }
     for i in keys.indices { keys[i].makeContiguousUTF8() }
     let order = keys.indices.sorted { utf8Precedes(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
-    return order.map { files[$0] }
+    return order.map { indices[$0] }
 }
 
 /// Byte-wise (code point) order of two strings, comparing contiguous UTF-8 storage with `memcmp`.

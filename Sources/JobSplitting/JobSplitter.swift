@@ -38,6 +38,6 @@ public func referenceJSON(_ outcome: SplitOutcome) throws -> Data {
     }
     struct Reference: Encodable { let jobs: [ReferenceJob] }
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return try encoder.encode(Reference(jobs: outcome.jobs.map { ReferenceJob(inputFiles: $0.inputLFNs, mask: $0.mask) }))
 }

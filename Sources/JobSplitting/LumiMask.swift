@@ -61,20 +61,44 @@ struct GoodRunList: Sendable {
 
 extension FileRun {
     /// The run with its lumis sorted (WMCore sorts `run.lumis` before lumi splitting).
-    var sortedLumis: FileRun { FileRun(run: run, lumis: lumis.sorted()) }
+    var sortedLumis: FileRun { isSortedAscending(lumis) ? self : FileRun(run: run, lumis: lumis.sorted()) }
+}
+
+/// Whether a list is in ascending order (checked before sorting: inputs usually are).
+@inline(__always)
+func isSortedAscending(_ values: [Int]) -> Bool {
+    var i = 1
+    while i < values.count {
+        if values[i - 1] > values[i] { return false }
+        i += 1
+    }
+    return true
 }
 
 extension SplitFile {
     /// Runs sorted like Python sorts `Run` objects (run number, then lumi list), each with sorted lumis.
     var sortedRuns: [FileRun] {
-        runs.map(\.sortedLumis).sorted { a, b in
+        let runs = self.runs
+        if runs.count == 1 { return isSortedAscending(runs[0].lumis) ? runs : [runs[0].sortedLumis] }
+        return runs.map(\.sortedLumis).sorted { a, b in
             a.run != b.run ? a.run < b.run : a.lumis.lexicographicallyPrecedes(b.lumis)
         }
     }
 
+    /// Whether `sortedRuns` would change nothing.
+    var runsAreSorted: Bool { runs.count <= 1 && (runs.first.map { isSortedAscending($0.lumis) } ?? true) }
+
     /// Total number of lumi sections.
-    var lumiCount: Int { runs.reduce(0) { $0 + $1.lumis.count } }
+    var lumiCount: Int {
+        var total = 0
+        for run in runs { total += run.lumis.count }
+        return total
+    }
 
     /// The lowest run number, or `nil` without runs (WMBS `minrun`).
-    var minRun: Int? { runs.map(\.run).min() }
+    var minRun: Int? {
+        var lowest: Int? = nil
+        for run in runs where lowest.map({ run.run < $0 }) ?? true { lowest = run.run }
+        return lowest
+    }
 }

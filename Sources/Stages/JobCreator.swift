@@ -8,14 +8,17 @@ import WMCore
 /// job, 99305 when a lumi is too long), moving the consumed files to `acquired/`.
 ///
 /// Crash safety: a job-group record with every job is published first (the intent), then the files
-/// move, then the jobs are published under fixed names, then the record is marked done. A replay
-/// after `kill -9` finishes exactly the missing steps, so no job is created twice and none is lost.
+/// move, then the jobs are published under fixed names, then the record is marked done (and slimmed
+/// to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
+/// created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
+    /// The stage's name (lock, health record, actor of its transitions).
     public let name = "wm-jobcreator"
 
     /// Makes the stage.
     public init() {}
 
+    /// Finishes half-done job groups, then splits every subscription's available files.
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let store = WMBSStore(spool: context.spool)
         let jobs = JobArea.make(context.spool)
@@ -34,19 +37,12 @@ public struct JobCreatorStage: StageCycle {
     /// Splits one subscription's available files into jobs; returns the number of jobs made.
     func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
                     context: StageContext) throws -> Int {
-        let available = try store.files(workflow, sub.name, in: "available")
-        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return 0 }
-        let fileset = try store.fileset(workflow, sub.inputFileset)
         let now = context.now()
-        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
-                                                available: available.map(\.file), now: now)
-        var parameters = sub.parameters
-        parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
-                                             "memoryRequirement": .double(sub.memory)])
-        guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
-            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let outcome = try JobSplitter.split(algorithm, files: available.map(\.file), parameters: SplitParameters(parameters), context: splitContext)
+        let started = SystemCall.now()
+        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now) else { return 0 }
+        let planned = SystemCall.now()
+        let available = plan.available
+        let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
         let keyOf = Dictionary(available.map { ($0.file.lfn, $0.key) }, uniquingKeysWith: { a, _ in a })
@@ -63,18 +59,52 @@ public struct JobCreatorStage: StageCycle {
             }
         }
         let failedKeys = outcome.failedFiles.compactMap { keyOf[$0] }
-        let record = JobGroupRecord(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
-                                    fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made)
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(made.count)])
             return 0
         }
+        let group = try EncodedJobGroup(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
+                                        fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made, area: jobs)
+        let encoded = SystemCall.now()
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
-        try context.spool.publish(try WMBSStore.encode(record), as: record.name + ".json", in: groups + "/pending")
-        try execute(record, store: store, jobs: jobs, workflow: workflow, replay: false)
+        try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
+        let recorded = SystemCall.now()
+        try execute(group, store: store, jobs: jobs, workflow: workflow, replay: false)
+        let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
-                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count)])
+                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count),
+                                          "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
+                                          "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, SystemCall.now())])
         return made.count
+    }
+
+    /// What splitting a subscription's available files gives now, before anything is written.
+    public struct Plan {
+        /// The subscription's available files (key and file), in the order the algorithm saw them.
+        public var available: [(key: String, file: SplitFile)]
+        /// The algorithm's jobs and failed files.
+        public var outcome: SplitOutcome
+    }
+
+    /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
+    /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run).
+    public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double) throws -> Plan? {
+        // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
+        let available = try store.files(workflow, sub.name, in: "available")
+            .sorted { $0.file.lfn.utf8.lexicographicallyPrecedes($1.file.lfn.utf8) }
+        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
+        guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
+            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let files = available.map(\.file)
+        let fileset = try store.fileset(workflow, sub.inputFileset)
+        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
+                                                available: files, now: now)
+        var parameters = sub.parameters
+        parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
+                                             "memoryRequirement": .double(sub.memory)])
+        let outcome = try JobSplitter.split(algorithm, files: files, parameters: SplitParameters(parameters), context: splitContext)
+        return Plan(available: available, outcome: outcome)
     }
 
     /// Finishes job groups a crash left half done.
@@ -84,7 +114,9 @@ public struct JobCreatorStage: StageCycle {
         var replayed = 0
         for file in try context.spool.scan(pending).names {
             guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
-            try execute(record, store: store, jobs: jobs, workflow: workflow, replay: true)
+            let group = try EncodedJobGroup(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
+                                            failedFileKeys: record.failedFileKeys, jobs: record.jobs, area: jobs)
+            try execute(group, store: store, jobs: jobs, workflow: workflow, replay: true)
             context.log.info("replayed job group", ["subscription": subscription, "group": record.name])
             replayed += record.jobs.count
         }
@@ -92,7 +124,7 @@ public struct JobCreatorStage: StageCycle {
     }
 
     /// Moves the group's files and publishes its jobs; on replay, skips what was already done.
-    func execute(_ record: JobGroupRecord, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
+    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
         let spool = store.spool
         let available = store.fileFolder(workflow, record.subscription, "available")
         try spool.inBatch { batch in
@@ -105,11 +137,17 @@ public struct JobCreatorStage: StageCycle {
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
-                try batch.publish(try jobs.encode(job), as: file, in: jobs.folder(job.state))
+                try batch.publish(job.bytes, as: file, in: jobs.folder(job.state))
             }
         }
         let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
-        _ = try spool.move(record.name + ".json", from: groups + "/pending", to: groups + "/done")
+        let file = record.name + ".json"
+        _ = try spool.move(file, from: groups + "/pending", to: groups + "/done")
+        // The jobs now live in jobs/: the done record keeps its name (job numbering) and file keys, not
+        // a second copy of every job. A crash before this leaves the full record in done/, which is harmless.
+        let slim = JobGroupRecord(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
+                                  failedFileKeys: record.failedFileKeys, jobs: [])
+        try spool.inBatch { try $0.replaceContent(of: file, in: groups + "/done", with: try WMBSStore.encode(slim)) }
     }
 
     /// The next job number of a subscription: one past the highest in its job-group names.
@@ -127,7 +165,7 @@ public struct JobCreatorStage: StageCycle {
         return highest + 1
     }
 
-    func makeSplitContext(store: WMBSStore, workflow: String, subscription sub: Subscription, fileset: Fileset?,
+    static func makeSplitContext(store: WMBSStore, workflow: String, subscription sub: Subscription, fileset: Fileset?,
                           available: [SplitFile], now: Double) throws -> SplitContext {
         var context = SplitContext(subscriptionType: SubscriptionType(rawValue: sub.taskType) ?? .processing,
                                    filesetClosed: !(fileset?.open ?? true), workflowInjected: true, now: now,

@@ -11,28 +11,29 @@ enum FileBased {
         let mask = try GoodRunList(parameters: parameters)
         let masked = !mask.isEmpty
 
-        // Per location: drop files without lumis when masking, sort by LFN.
-        var locations: [(locations: [String], files: [SplitFile])] = groupByLocation(files, trustSiteLists: context.trustSiteLists)
-            .map { entry in
-                var list = entry.files
-                if masked {
-                    list = list.filter { $0.lumiCount > 0 }.map { f in var f = f; f.runs = f.sortedRuns; return f }
-                }
-                return (entry.locations, sortedByLFN(list))
+        // Per location: drop files without lumis when masking, order by LFN (as positions, to copy no file).
+        var locations: [(locations: [String], files: [SplitFile], order: [Int])] =
+            groupIndicesByLocation(files, trustSiteLists: context.trustSiteLists).map { entry in
+                guard masked else { return (entry.locations, files, sortedIndicesByLFN(files, entry.indices)) }
+                let list = entry.indices.map { files[$0] }.filter { $0.lumiCount > 0 }.map { f in var f = f; f.runs = f.sortedRuns; return f }
+                return (entry.locations, list, sortedIndicesByLFN(list, Array(list.indices)))
             }
 
         // total_files keeps the first N files (in LFN order, after dropping files with no good lumi).
         if totalFiles > 0 {
-            var kept = sortedByLFN(locations.flatMap(\.files))
+            var kept = sortedByLFN(locations.flatMap { entry in entry.order.map { entry.files[$0] } })
             if masked { kept.removeAll { !hasGoodLumi($0, mask) } }
             if totalFiles < kept.count {
                 let removed = Set(kept[totalFiles...].map(\.lfn))
-                for i in locations.indices { locations[i].files.removeAll { removed.contains($0.lfn) } }
+                for i in locations.indices {
+                    let list = locations[i].files
+                    locations[i].order.removeAll { removed.contains(list[$0].lfn) }
+                }
             }
         }
 
         var factory = JobFactory(subscriptionType: context.subscriptionType)
-        for (locs, fileList) in locations {
+        for (locs, fileList, order) in locations {
             factory.newGroup(locations: locs)
             var filesInJob = 0
             var jobsInGroup = 0
@@ -43,12 +44,14 @@ enum FileBased {
                     jobsInGroup = 0
                 }
                 factory.newJob()
+                factory.currentJob.inputFiles.reserveCapacity(min(filesPerJob, order.count))
                 factory.currentJob.addResourceEstimates(memory: perf.memoryRequirement)
                 filesInJob = 0
                 jobsInGroup += 1
                 jobRun = f.minRun
             }
-            for f in fileList {
+            for position in order {
+                let f = fileList[position]
                 let fileRun = f.minRun
                 var createNewJob = filesInJob == 0 || filesInJob == filesPerJob || (runBoundaries && fileRun != jobRun)
                 if masked {

@@ -99,7 +99,7 @@ struct LumiWalk {
         let prepared = files.compactMap { original -> PreparedFile? in
             guard original.lumiCount > 0 else { return nil }
             var f = original
-            f.runs = f.sortedRuns
+            if !f.runsAreSorted { f.runs = f.sortedRuns }
             return PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(f), lumiCount: f.lumiCount)
         }
         let order = prepared.indices.sorted { a, b in
@@ -120,7 +120,7 @@ struct LumiWalk {
                 if stopTask { break locations }
             }
         }
-        if let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
+        if checker.enabled, let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
         checker.fixInputFiles(&factory)
         return factory.outcome()
     }
@@ -228,7 +228,8 @@ struct LumiWalk {
     }
 
     private mutating func startJob(failure: CreationFailure?, file: SplitFile) throws {
-        if let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
+        // Only with lumi correction: reading `currentJob` copies the job.
+        if checker.enabled, let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
         factory.newJob(failure: failure)
         if deterministicPileup {
             let skip = (factory.jobCount - 1) * lumisPerJob * eventsPerLumiInDataset
@@ -238,6 +239,7 @@ struct LumiWalk {
         if case let .eventAware(_, jobLimit, _, _, _) = policy, jobLimit > 0, factory.jobCount > jobLimit {
             throw SplittingError.jobLimitExceeded(limit: jobLimit)
         }
+        factory.currentJob.inputFiles.reserveCapacity(2)
         factory.currentJob.inputFiles.append(file)
     }
 }

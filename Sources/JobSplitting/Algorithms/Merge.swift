@@ -59,23 +59,27 @@ enum Merge {
         }
     }
 
-    /// Sort key of WMCore's `fileCompare` (run, lumi, first event), stable.
+    /// Sort key of WMCore's `fileCompare` (run, lumi, first event), stable. Keys are compared without
+    /// copying units, and input already in order (the usual case) is returned as it is.
     private static func sortedUnits(_ units: [Unit]) -> [Unit] {
-        let order = units.indices.sorted { a, b in
-            let x = units[a], y = units[b]
+        let keys = units.map { (run: $0.run, lumi: $0.lumi, firstEvent: $0.firstEvent) }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            let x = keys[a], y = keys[b]
             if x.run != y.run { return x.run < y.run }
             if x.lumi != y.lumi { return x.lumi < y.lumi }
             if x.firstEvent != y.firstEvent { return x.firstEvent < y.firstEvent }
             return a < b
         }
-        return order.map { units[$0] }
+        if keys.indices.dropFirst().allSatisfy({ precedes($0 - 1, $0) }) { return units }
+        return keys.indices.sorted(by: precedes).map { units[$0] }
     }
 
     /// The merge view of a file: its first PNN, lowest run and lowest lumi, as WMBS's merge queries return them.
     /// Files without a location or without run/lumi information are not returned by those queries.
     private static func mergeUnit(_ f: SplitFile) -> (pnn: String, unit: Unit)? {
-        guard let pnn = f.locations.first, let run = f.minRun,
-              let lumi = f.runs.flatMap(\.lumis).min() else { return nil }
+        var lowestLumi: Int? = nil
+        for run in f.runs { for lumi in run.lumis where lowestLumi.map({ lumi < $0 }) ?? true { lowestLumi = lumi } }
+        guard let pnn = f.locations.first, let run = f.minRun, let lumi = lowestLumi else { return nil }
         return (pnn, Unit(files: [f], size: f.size, events: f.events, run: run, lumi: lumi,
                           firstEvent: f.firstEvent, insertTime: f.insertTime))
     }
@@ -83,12 +87,28 @@ enum Merge {
     /// Groups items by key in first-seen order.
     private static func ordered<K: Hashable, V>(_ items: [(K, V)]) -> [(K, [V])] {
         var order: [K] = []
-        var byKey: [K: [V]] = [:]
+        var slot: [K: Int] = [:]
+        var lists: [[V]] = []
+        var last: (key: K, slot: Int)? = nil
         for (k, v) in items {
-            if byKey[k] == nil { order.append(k) }
-            byKey[k, default: []].append(v)
+            // Neighbours usually share their key: no hashing then.
+            if let last, last.key == k {
+                lists[last.slot].append(v)
+                continue
+            }
+            let index: Int
+            if let known = slot[k] {
+                index = known
+            } else {
+                index = lists.count
+                slot[k] = index
+                order.append(k)
+                lists.append([])
+            }
+            lists[index].append(v)
+            last = (k, index)
         }
-        return order.map { ($0, byKey[$0]!) }
+        return zip(order, lists).map { ($0, $1) }
     }
 
     private static func limits(_ parameters: SplitParameters, maxEventsDefault: Int, wait: Double?,
@@ -106,9 +126,11 @@ enum Merge {
         let wait = try parameters.double("max_wait_time", default: 12 * 3600)
         let limits = try limits(parameters, maxEventsDefault: 100_000_000, wait: wait,
                                 force: context.filesetClosed && context.workflowInjected, now: context.now)
-        var seen = Set<String>()
+        // WMBS returns each file once: drop repeated LFNs (no hashing when the LFNs are ascending, as the job creator gives them).
+        let ascending = files.indices.dropFirst().allSatisfy { utf8Precedes(files[$0 - 1].lfn, files[$0].lfn) }
+        var seen = Set<String>(minimumCapacity: ascending ? 0 : files.count)
         let rows = files.compactMap { f -> (String, Unit)? in
-            guard seen.insert(f.lfn).inserted else { return nil }
+            guard ascending || seen.insert(f.lfn).inserted else { return nil }
             return mergeUnit(f)
         }
         var factory = JobFactory(subscriptionType: context.subscriptionType)
@@ -118,8 +140,11 @@ enum Merge {
             for batch in batches {
                 pack(sortedUnits(batch), limits) { chosen in
                     let jobFiles = sortedUnits(chosen).flatMap(\.files)
-                    let jobSize = jobFiles.reduce(0) { $0 + $1.size }
-                    let largest = jobFiles.map(\.size).max() ?? 0
+                    var jobSize = 0, largest = 0
+                    for f in jobFiles {
+                        jobSize += f.size
+                        largest = max(largest, f.size)
+                    }
                     factory.newJob(files: jobFiles)
                     factory.currentJob.addResourceEstimates(jobTime: 300 + Double(jobSize) * 4 / 5_000_000,
                                                             disk: Double(jobSize + largest) / 1024)

@@ -71,9 +71,19 @@ enum SimplePacking {
         let overflow = parameters.bool("all_files", default: false)
         var factory = JobFactory(subscriptionType: context.subscriptionType)
         var accumulatedSize = 0
-        var jobFiles: [String: SplitFile] = [:]
+        // WMCore's job holds a Fileset (a set by LFN): files in LFN order, a repeated LFN once (the later one).
+        var jobFiles: [SplitFile] = []
         func emit() {
-            factory.newJob(files: sortedByLFN(Array(jobFiles.values)))
+            var files = sortedByLFN(jobFiles)
+            if files.count > 1 {
+                var distinct: [SplitFile] = []
+                distinct.reserveCapacity(files.count)
+                for f in files {
+                    if let last = distinct.last, last.lfn == f.lfn { distinct[distinct.count - 1] = f } else { distinct.append(f) }
+                }
+                files = distinct
+            }
+            factory.newJob(files: files)
             factory.currentJob.mask.firstEvent = 0
             factory.currentJob.mask.lastEvent = -1
         }
@@ -81,11 +91,11 @@ enum SimplePacking {
             factory.newGroup(locations: locations)
             for f in fileList {
                 accumulatedSize += f.size
-                jobFiles[f.lfn] = f
+                jobFiles.append(f)
                 if accumulatedSize >= mergeSize {
                     emit()
                     accumulatedSize = 0
-                    jobFiles = [:]
+                    jobFiles.removeAll(keepingCapacity: true)
                 }
             }
             if !jobFiles.isEmpty && overflow { emit() }

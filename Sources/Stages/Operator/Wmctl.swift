@@ -30,6 +30,8 @@ public struct Wmctl {
         ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
         ("fjr FILE [--json]", "a framework job report, parsed (65 when it can't be read)"),
         ("catalog datasets|blocks|files|lumis|events|import", "the catalog on disk (see 'wmctl catalog' for arguments)"),
+        ("split --algorithm A --files F | --subscription WF/SUB | --request WF",
+         "dry run of job splitting: the jobs that would be made (--type T, --params JSON|FILE, --open, --json)"),
     ]
 
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
@@ -42,7 +44,7 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = ["workflow", "site", "task-type", "exit-code", "status", "task", "id"]
+        let valued: Set<String> = Set(["workflow", "site", "task-type", "exit-code", "status", "task", "id"]).union(SplitVerb.valuedOptions)
         var sets: [String] = []
         var i = 0
         while i < args.count {
@@ -75,6 +77,7 @@ public struct Wmctl {
             return ExitCode.usage.rawValue
         }
         do {
+            if verb == "split" { return try SplitVerb.run(options: options, flags: flags, json: json, spoolPath: spoolPath, output: output) }
             let spool = try Spool(root: spoolPath)
             let inspector = SpoolInspector(spool: spool)
             let rest = Array(args.dropFirst())
@@ -116,6 +119,9 @@ public struct Wmctl {
         } catch let failure as CommandFailure {
             output.error(failure.message)
             return failure.code.rawValue
+        } catch let failure as SplitCommandError {
+            output.error(failure.description)
+            return failure.exitCode.rawValue
         } catch {
             output.error("wmctl: \(error)")
             return ExitCode.failure.rawValue
@@ -124,7 +130,11 @@ public struct Wmctl {
 
     static func help() -> String {
         var lines = ["wmctl — operator tool for the spool", "", "Usage: wmctl [--spool DIR] VERB [args] [--json]", ""]
-        for (verb, text) in verbs { lines.append("  " + verb.padding(toLength: 28, withPad: " ", startingAt: 0) + text) }
+        for (verb, text) in verbs {
+            // A long verb gets its description on the next line instead of being cut.
+            lines.append(verb.count < 28 ? "  " + verb.padding(toLength: 28, withPad: " ", startingAt: 0) + text
+                                         : "  " + verb + "\n" + String(repeating: " ", count: 30) + text)
+        }
         lines += ["", "The spool is --spool DIR, else $WM_SPOOL, else ./spool.", "",
                   "Example:", "  WM_SPOOL=/data/spool wmctl ls jobs/jobpaused"]
         return lines.joined(separator: "\n")

@@ -6,7 +6,7 @@ import WMCore
 /// WMBS on the spool: `wmbs/<workflow>/` holds the workflow's subscriptions (one folder each, with
 /// `subscription.json` and the file folders `available/`, `acquired/`, `completed/`, `failed/`, plus
 /// `jobgroups/pending|done/`) and `filesets/<key>.json`. File documents are named by `FileKey.of(lfn)`.
-public struct WMBSStore {
+public struct WMBSStore: Sendable {
     /// The spool.
     public let spool: Spool
     /// The area folder.
@@ -70,12 +70,26 @@ public struct WMBSStore {
     }
 
     /// The files of a subscription in one state, with their keys, in key order.
+    ///
+    /// Large folders are read and decoded on every core (one slice each); a file another process took
+    /// meanwhile is left out.
     public func files(_ workflow: String, _ subscription: String, in state: String, limit: Int = Int.max) throws -> [(key: String, file: SplitFile)] {
         let folder = fileFolder(workflow, subscription, state)
-        return try spool.scan(folder, limit: limit).names.compactMap { name in
-            guard let file = try readJSON(SplitFile.self, name, in: folder) else { return nil }
-            return (String(name.dropLast(5)), file)
+        let names = try spool.scan(folder, limit: limit).names
+        let slices = names.count < 2048 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let results = UnsafeSlots<Result<[(key: String, file: SplitFile)], Error>>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let range = (names.count * slice / slices)..<(names.count * (slice + 1) / slices)
+            results[slice] = Result {
+                let decoder = JSONDecoder()
+                return try names[range].compactMap { name in
+                    guard let bytes = try spool.read(name, in: folder) else { return nil }
+                    let file = try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: folder + "/" + name, decoder: decoder)
+                    return (String(name.dropLast(5)), file)
+                }
+            }
         }
+        return try results.values.flatMap { try $0!.get() }
     }
 
     /// File keys of a subscription in one state (names only; no document is read).
@@ -153,10 +167,15 @@ public struct WMBSStore {
     /// Reads and decodes a JSON document; nil when absent.
     func readJSON<T: Decodable>(_ type: T.Type, _ name: String, in folder: String) throws -> T? {
         guard let bytes = try spool.read(name, in: folder) else { return nil }
+        return try decode(T.self, bytes, file: folder + "/" + name)
+    }
+
+    /// Decodes a JSON document, explaining failures with the file and field.
+    func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], file: String, decoder: JSONDecoder = JSONDecoder()) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try decoder.decode(T.self, from: Data(bytes))
         } catch {
-            throw DocumentProblem(describeDecodingError(error, file: folder + "/" + name))
+            throw DocumentProblem(describeDecodingError(error, file: file))
         }
     }
 
@@ -171,4 +190,22 @@ public struct WMBSStore {
     public static func workflowKey(_ workflow: String) -> String {
         String(FileKey.of(workflow).dropFirst().prefix(8))
     }
+}
+
+/// Result slots that concurrent workers fill, one slot per worker (each writes only its own).
+final class UnsafeSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Value?>
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+    deinit {
+        _ = storage.deinitialize()
+        storage.deallocate()
+    }
+    subscript(index: Int) -> Value? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+    var values: [Value?] { Array(storage) }
 }

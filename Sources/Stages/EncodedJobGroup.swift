@@ -1,0 +1,72 @@
+import Foundation
+import WMCore
+
+/// A job group ready to be written: the `JobGroupRecord` fields with every job already encoded once.
+///
+/// The record on disk (`jobgroups/pending/<name>.json`) embeds the same job bytes that are then
+/// published under `jobs/<state>/`, so each document is encoded once per cycle. The record's text
+/// decodes as a `JobGroupRecord` (keys sorted, as JSONEncoder writes them).
+struct EncodedJobGroup {
+    /// One encoded job.
+    struct Job {
+        /// The job's name (its file is `<name>.json`).
+        var name: String
+        /// The state folder it is published in.
+        var state: JobState
+        /// The document, ending in a newline.
+        var bytes: [UInt8]
+    }
+
+    /// The group's name.
+    var name: String
+    /// The subscription.
+    var subscription: String
+    /// Keys of the files moved to `acquired/`.
+    var fileKeys: [String]
+    /// Keys of the files moved to `failed/`.
+    var failedFileKeys: [String]
+    /// The jobs, encoded.
+    var jobs: [Job]
+
+    /// Encodes `documents` (fast writer, JSONEncoder for documents with operator keys).
+    init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs documents: [JobDocument],
+         area: DocumentArea<JobBody>) throws {
+        self.name = name
+        self.subscription = subscription
+        self.fileKeys = fileKeys
+        self.failedFileKeys = failedFileKeys
+        var writer = JobDocumentWriter()
+        jobs = try documents.map { doc in
+            Job(name: doc.name, state: doc.state, bytes: try writer.write(doc) ?? area.encode(doc))
+        }
+    }
+
+    /// The record's JSON text (sorted keys, final newline).
+    func recordBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(jobs.reduce(256) { $0 + $1.bytes.count } + 20 * (fileKeys.count + failedFileKeys.count))
+        func strings(_ list: [String]) {
+            out.append(UInt8(ascii: "["))
+            for (i, s) in list.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JobDocumentWriter.string(s, &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: "{\"failedFileKeys\":".utf8)
+        strings(failedFileKeys)
+        out.append(contentsOf: ",\"fileKeys\":".utf8)
+        strings(fileKeys)
+        out.append(contentsOf: ",\"jobs\":[".utf8)
+        for (i, job) in jobs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: job.bytes.last == UInt8(ascii: "\n") ? job.bytes.dropLast() : job.bytes[...])
+        }
+        out.append(contentsOf: "],\"name\":".utf8)
+        JobDocumentWriter.string(name, &out)
+        out.append(contentsOf: ",\"schema\":\(wmbsSchemaVersion),\"subscription\":".utf8)
+        JobDocumentWriter.string(subscription, &out)
+        out.append(contentsOf: "}\n".utf8)
+        return out
+    }
+}

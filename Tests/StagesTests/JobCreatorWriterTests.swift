@@ -1,0 +1,62 @@
+import Foundation
+import JobSplitting
+import Testing
+import TestSupport
+@testable import SpoolKit
+@testable import Stages
+@testable import WMCore
+
+/// The job creator's fast document writer must write exactly what JSONEncoder writes.
+@Suite struct JobCreatorWriterTests {
+    @Test func writtenJobDocumentsAreByteForByteJSONEncoderOutput() throws {
+        let f = try WMBSFixture("jc-writer")
+        let mc = WMBSFixture.subscription("MC", type: "Production", algorithm: .eventBased, parameters: ["events_per_job": 300],
+                                          whitelist: ["T2_CH_CERN"])
+        let lumi = WMBSFixture.subscription("Lumi", algorithm: .eventAwareLumiBased, parameters: ["events_per_job": 250, "job_time_limit": 1000],
+                                            blacklist: ["T1_US_FNAL"])
+        try f.subscribe(mc, open: false)
+        try f.subscribe(lumi, open: false)
+        try f.add([SplitFile(lfn: "MCFakeFile-\(mc.inputFileset)", events: 1000, firstEvent: 1, lastEvent: 1000,
+                             runs: [FileRun(run: 1, lumis: Array(1...10))])], to: mc.inputFileset)
+        var files = WMBSFixture.files(6, location: { $0 % 2 == 0 ? ["T2_CH_CERN"] : ["T1_US_FNAL_Disk"] })
+        files.append(SplitFile(lfn: "/store/slow \"quoted\" \\ é.root", size: 1, events: 600, locations: ["T2_CH_CERN"],
+                               runs: [FileRun(run: 10, lumis: [3])], insertTime: 12.5, parents: ["/store/p1"], merged: true))
+        try f.add(files, to: lumi.inputFileset)
+        try f.runCycle()
+        var checked = 0
+        for state in [JobState.created, .createfailed] {
+            for name in try f.base.jobs.scan(state) {
+                let bytes = try #require(try f.spool.read(name + ".json", in: "jobs/" + state.rawValue))
+                guard case .success(let doc) = f.base.jobs.decode(bytes, file: name) else { Issue.record("\(name) unreadable"); continue }
+                let expected = try f.base.jobs.encode(doc)
+                #expect(bytes == expected, "\(name)\n got      \(String(decoding: bytes, as: UTF8.self))\n expected \(String(decoding: expected, as: UTF8.self))")
+                checked += 1
+            }
+        }
+        #expect(checked >= 10)
+        #expect(try f.jobs(in: .createfailed).count >= 2, "71101 (FNAL blacklisted) and 99305 documents are covered")
+    }
+
+    @Test func oddValuesMatchToo() throws {
+        var body = JobBody(name: "odd", workflow: "w/\u{1}\t", task: "/t", taskType: "Merge", subscription: "s",
+                           inputFiles: [SplitFile(lfn: "/a", events: 3, runs: [FileRun(run: 9, lumis: [1]), FileRun(run: 10, lumis: [2, 3])])],
+                           mask: JobMask(firstEvent: 0, lastEvent: -1, runAndLumis: [RunLumiRanges(run: 9, ranges: [[1, 1]]), RunLumiRanges(run: 10, ranges: [[2, 3]])]),
+                           possibleSites: ["T2_A"], priority: 40_000_001, estimatedTime: 2.5, estimatedDisk: 1e20, estimatedMemory: 0.1,
+                           baggage: ["b": .array([.null, .double(1.5), .object(["z": .int(1), "A": .bool(true)])]), "a": .string("x\"y")],
+                           outputs: ["Z": JobOutputSpec(dataTier: "RAW", dataset: "/d", lfnBase: "/l", merged: true, filterMask: 7),
+                                     "A": JobOutputSpec(dataTier: "AOD", dataset: "/e", lfnBase: "/m", merged: false)])
+        body.batchID = "123.0"
+        body.site = "T2_A"
+        var doc = JobDocument(body)
+        try doc.transition(to: .created, actor: "x", reason: "r\n", at: 1_700_000_000.123456)
+        let area = JobArea.make(try Spool(root: TestSupport.temporaryDirectory("writer"), durability: .none))
+        defer { try? FileManager.default.removeItem(atPath: area.spool.root) }
+        var writer = JobDocumentWriter()
+        let written = writer.write(doc)
+        let bytes = try #require(written)
+        #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: try area.encode(doc), as: UTF8.self))
+        doc.extra["comment"] = .string("operator note")
+        let annotated = writer.write(doc)
+        #expect(annotated == nil, "documents with operator keys go through JSONEncoder")
+    }
+}
