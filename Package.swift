@@ -73,3 +73,5 @@ for stage in ["wm-accountant", "wm-dbsupload", "wm-rucioinjector", "wm-jobarchiv
 }
 // Accountant benchmark (release build): reports accounted per second on synthetic jobs with real reports.
 package.targets.append(.executableTarget(name: "wm-bench-accountant", dependencies: ["Stages", "FrameworkJobReport", "SpoolKit", "WMCore"]))
+// The job creator's program (issue 8's chained stages need every stage as a program).
+package.targets.append(.executableTarget(name: "wm-jobcreator", dependencies: ["Stages"]))

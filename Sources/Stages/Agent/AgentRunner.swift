@@ -76,7 +76,7 @@ public struct AgentRunner {
                 StageRunner.recordHealth(stage: stage.name, total: CycleReport(done: totals[stage.name] ?? 0, backlog: stageTotal.backlog),
                                          lastProgress: lastProgress[stage.name] ?? start, context: context)
             }
-            let active = try activeJobCount(context.spool)
+            let active = try Self.activeJobCount(context.spool)
             onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start))
             let idle = passDone.values.allSatisfy { $0 == 0 }
             if !idle { lastAnyProgress = context.now() }
@@ -89,8 +89,8 @@ public struct AgentRunner {
         return totals
     }
 
-    /// Jobs in states a stage still has to act on.
-    func activeJobCount(_ spool: Spool) throws -> Int {
+    /// Jobs in states a stage still has to act on (`wmctl pending` prints it; 0 means no job in flight).
+    public static func activeJobCount(_ spool: Spool) throws -> Int {
         let jobs = JobArea.make(spool)
         return try Self.activeStates.reduce(0) { $0 + (try spool.scan(jobs.folder($1)).names.count) }
     }

@@ -20,6 +20,7 @@ public struct Wmctl {
     /// The verbs, with one line of help each.
     public static let verbs: [(String, String)] = [
         ("status [--json]", "document counts per area and state, and each stage's health"),
+        ("pending", "the number of jobs still in flight (not archived, not paused): 0 when no stage has a job to move"),
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
@@ -80,6 +81,7 @@ public struct Wmctl {
             let rest = Array(args.dropFirst())
             switch verb {
             case "status": try status(inspector, json: json, output: output)
+            case "pending": output.line(String(try AgentRunner.activeJobCount(spool)))
             case "ls":
                 guard rest.count == 1 else { throw CommandFailure(.usage, "usage: wmctl ls AREA/STATE (e.g. jobs/created)") }
                 let names = try inspector.list(rest[0])
