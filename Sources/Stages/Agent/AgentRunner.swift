@@ -52,6 +52,7 @@ public struct AgentRunner {
         _ = try? context.spool.purgeTemporaryFiles()
         var totals: [String: Int] = [:]
         var lastProgress: [String: Double] = [:]
+        for name in Set(stages.map(\.name)) { lastProgress[name] = StageRunner.progressBaseline(stage: name, context: context) }
         let start = context.now()
         var lastAnyProgress = start
         while !StopSignal.isRequested {
