@@ -3,9 +3,10 @@ import TestSupport
 
 /// The chaos driver: while a production runs, it keeps a few stage processes going (cron-style single
 /// `--once` runs of random stage programs, sometimes a whole `wmagent run --once`), starting new ones
-/// as they end. A random share of them is doomed at start: SIGKILLed at a random moment of its life
-/// (0–`maxKillDelay` s after its start, so kills land in start-up, scans and work alike), until
-/// `kills` processes were killed. Every process's standard error goes to `<spool>/../chaos-logs/`.
+/// as they end. A random share of them is doomed at start: SIGKILLed at a random moment of its life —
+/// half of them 0–50 ms after the start (a single stage's run lasts tens of milliseconds: start-up,
+/// scan, batch), half 0–`maxKillDelay` s (deep into a `wmagent run`) — until `kills` processes were
+/// killed. Every process's standard error goes to `<spool>/../chaos-logs/`.
 final class ChaosDriver {
     let spool: ProgramSpool
     private var random: SeededGenerator
@@ -28,12 +29,13 @@ final class ChaosDriver {
 
     /// Runs until `target` processes were killed, with at most `concurrency` alive at once, dooming
     /// each new process with probability `killShare`; then waits for the survivors to end by themselves.
-    func run(kills target: Int, concurrency: Int = 4, killShare: Double = 0.4, maxKillDelay: Double = 0.8) throws {
+    func run(kills target: Int, concurrency: Int = 4, killShare: Double = 0.7, maxKillDelay: Double = 0.6) throws {
         while kills < target {
             reap()
             while running.count < concurrency {
                 let doomed = Double.random(in: 0..<1, using: &random) < killShare
-                try start(pickCommand(), killAt: doomed ? Date().timeIntervalSince1970 + Double.random(in: 0...maxKillDelay, using: &random) : nil)
+                let delay = Double.random(in: 0...(Bool.random(using: &random) ? 0.05 : maxKillDelay), using: &random)
+                try start(pickCommand(), killAt: doomed ? Date().timeIntervalSince1970 + delay : nil)
             }
             usleep(5_000)
             killDue(upTo: target)

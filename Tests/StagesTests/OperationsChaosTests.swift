@@ -14,7 +14,7 @@ import Testing
         let kills = Int(Self.environment["WM_CHAOS_KILLS"] ?? "") ?? 100
         let events = Int(Self.environment["WM_CHAOS_EVENTS"] ?? "") ?? 1000
         let seed = UInt64(Self.environment["WM_CHAOS_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let spool = try ProgramSpool("chaos")
+        let spool = try ProgramSpool.fresh("chaos")
         let name = try spool.submitExample(events: events)
         let driver = ChaosDriver(spool: spool, seed: seed)
         let began = Date()

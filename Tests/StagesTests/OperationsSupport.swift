@@ -1,6 +1,6 @@
 import Foundation
 import SpoolKit
-import Stages
+@testable import Stages
 import TestSupport
 import Testing
 import WMCore
@@ -18,14 +18,20 @@ struct ProgramSpool {
         of: #"{"algorithm": "Squared", "coolOffTime": {"create": 30, "submit": 30, "job": 30}}"#,
         with: #"{"algorithm": "Linear", "coolOffTime": {"create": 0.05, "submit": 0.05, "job": 0.05}}"#)
 
-    /// Makes a fresh spool with `wmagent init` in a temporary folder.
-    init(_ label: String) throws {
-        root = TestSupport.temporaryDirectory(label) + "/spool"
+    /// Opens an existing spool.
+    init(root: String) throws {
+        self.root = root
+        spool = try Spool(root: root)
+    }
+
+    /// Makes a fresh spool with the built `wmagent init` in a temporary folder, with `agentJSON`.
+    static func fresh(_ label: String) throws -> ProgramSpool {
+        let root = TestSupport.temporaryDirectory(label) + "/spool"
         let made = try TestSupport.run(TestSupport.executable("wmagent"), ["init", root])
         guard made.status == 0 else { throw OperationsFailure("wmagent init \(root) exited \(made.status): \(made.stderr)") }
-        #expect(Self.agentJSON != EmbeddedDefaults.agentJSON, "the retry section of the embedded agent.json changed; update ProgramSpool")
-        try Data(Self.agentJSON.utf8).write(to: URL(fileURLWithPath: root + "/etc/agent.json"))
-        spool = try Spool(root: root)
+        #expect(agentJSON != EmbeddedDefaults.agentJSON, "the retry section of the embedded agent.json changed; update ProgramSpool")
+        try Data(agentJSON.utf8).write(to: URL(fileURLWithPath: root + "/etc/agent.json"))
+        return try ProgramSpool(root: root)
     }
 
     /// Runs a built program of this package on the spool to completion.

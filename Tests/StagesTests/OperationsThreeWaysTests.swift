@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+@testable import Stages
 import TestSupport
 import Testing
 
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func cronChainedAndAgentRunsMakeTheSameCatalog() throws {
-        let spools = try ["cron", "chain", "agent"].map { try ProgramSpool("three-ways-" + $0) }
+        let spools = try ["cron", "chain", "agent"].map { try ProgramSpool.fresh("three-ways-" + $0) }
         let names = try spools.map { try $0.submitExample(events: Self.events) }
         let problems = ProblemList()
         DispatchQueue.concurrentPerform(iterations: 3) { way in
