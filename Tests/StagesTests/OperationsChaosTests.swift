@@ -6,7 +6,7 @@ import Testing
 /// system finish; the request completes, fsck is clean, every event is in each output dataset once.
 ///
 /// CI size: 100 kills of a 1,000-event production. Longer runs: `scripts/chaos --kills N --events N`
-/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED).
+/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED; WM_CHAOS_FAULTS=0 for jobs that never fail).
 @Suite struct OperationsChaosTests {
     static let environment = ProcessInfo.processInfo.environment
 
@@ -14,7 +14,11 @@ import Testing
         let kills = Int(Self.environment["WM_CHAOS_KILLS"] ?? "") ?? 100
         let events = Int(Self.environment["WM_CHAOS_EVENTS"] ?? "") ?? 1000
         let seed = UInt64(Self.environment["WM_CHAOS_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let spool = try ProgramSpool.fresh("chaos")
+        // First attempts fail now and then (a cmsRun exit code, a crash without a report), so the error
+        // handler, the retry manager and resubmission run under fire too; retries heal.
+        let faults = #"{"seed": \#(seed), "rules": [{"probability": 0.15, "fault": {"kind": "exit", "code": 8021}, "retries": [0]},"#
+            + #"{"probability": 0.1, "fault": {"kind": "crash", "signal": 9}, "retries": [0]}]}"#
+        let spool = try ProgramSpool.fresh("chaos", faults: Self.environment["WM_CHAOS_FAULTS"] == "0" ? nil : faults)
         let name = try spool.submitExample(events: events)
         let driver = ChaosDriver(spool: spool, seed: seed)
         let began = Date()

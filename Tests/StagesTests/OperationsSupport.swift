@@ -24,13 +24,19 @@ struct ProgramSpool {
         spool = try Spool(root: root)
     }
 
-    /// Makes a fresh spool with the built `wmagent init` in a temporary folder, with `agentJSON`.
-    static func fresh(_ label: String) throws -> ProgramSpool {
+    /// Makes a fresh spool with the built `wmagent init` in a temporary folder, with `agentJSON` and, when
+    /// given, a fault plan (FaultPlan JSON) in the baggage of every job.
+    static func fresh(_ label: String, faults: String? = nil) throws -> ProgramSpool {
         let root = TestSupport.temporaryDirectory(label) + "/spool"
         let made = try TestSupport.run(TestSupport.executable("wmagent"), ["init", root])
         guard made.status == 0 else { throw OperationsFailure("wmagent init \(root) exited \(made.status): \(made.stderr)") }
         #expect(agentJSON != EmbeddedDefaults.agentJSON, "the retry section of the embedded agent.json changed; update ProgramSpool")
-        try Data(agentJSON.utf8).write(to: URL(fileURLWithPath: root + "/etc/agent.json"))
+        var configuration = agentJSON
+        if let faults {
+            configuration = configuration.replacingOccurrences(of: #""team": "production","#,
+                                                               with: #""team": "production", "jobBaggage": {"faults": \#(faults)},"#)
+        }
+        try Data(configuration.utf8).write(to: URL(fileURLWithPath: root + "/etc/agent.json"))
         return try ProgramSpool(root: root)
     }
 

@@ -19,7 +19,7 @@ public struct Wmctl {
 
     /// The verbs, with one line of help each.
     public static let verbs: [(String, String)] = [
-        ("status [--json] [--stuck-after S]", "document counts per area and state, and each stage's health: STUCK when it has a backlog and moved nothing for S s (600)"),
+        ("status [--json]", "document counts per area and state, and each stage's health (STUCK: a backlog and nothing moved for --stuck-after S, 600)"),
         ("pending", "the number of jobs still in flight (not archived, not paused): 0 when no stage has a job to move"),
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
