@@ -6,7 +6,7 @@ import Testing
 /// system finish; the request completes, fsck is clean, every event is in each output dataset once.
 ///
 /// CI size: 100 kills of a 1,000-event production. Longer runs: `scripts/chaos --kills N --events N`
-/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED; WM_CHAOS_FAULTS=0 for jobs that never fail).
+/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED, WM_CHAOS_CONCURRENCY; WM_CHAOS_FAULTS=0: jobs never fail).
 @Suite struct OperationsChaosTests {
     static let environment = ProcessInfo.processInfo.environment
 
@@ -22,7 +22,7 @@ import Testing
         let name = try spool.submitExample(events: events)
         let driver = ChaosDriver(spool: spool, seed: seed)
         let began = Date()
-        try driver.run(kills: kills)
+        try driver.run(kills: kills, concurrency: Int(Self.environment["WM_CHAOS_CONCURRENCY"] ?? "") ?? 4)
         let chaosSeconds = Date().timeIntervalSince(began)
         #expect(driver.kills >= kills)
         #expect(driver.failures.isEmpty, "seed \(seed): \(driver.failures)")
