@@ -19,6 +19,32 @@ public struct GlobalWorkQueueStage: StageCycle {
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
         report.add(try rollUp(manager: manager, store: store, context: context))
+        report.add(try archiveReported(manager: manager, store: store, context: context))
+        return report
+    }
+
+    /// Request statuses after which the queue has nothing more to do with the request's elements.
+    static let finishedStatuses: Set<RequestStatus> = [.completed, .closedOut, .announced, .normalArchived, .abortedCompleted,
+                                                       .abortedArchived, .rejected, .rejectedArchived, .failed]
+
+    /// Elements of finished requests, once their final status is reported in the request, leave the
+    /// queue: they are moved (never deleted) to `archive/elements/<request>/`.
+    func archiveReported(manager: RequestManager, store: ElementStore, context: StageContext) throws -> CycleReport {
+        var report = CycleReport()
+        var statusOf: [String: RequestStatus?] = [:]
+        for state in [ElementStatus.done, .failed, .canceled] {
+            let folder = store.area.folder(state)
+            for name in try store.area.scan(state) {
+                guard case .document(let element) = try store.area.load(name, in: state, now: context.now()) else { continue }
+                let status = statusOf[element.requestName] ?? manager.locate(element.requestName)
+                statusOf[element.requestName] = status
+                guard let status, Self.finishedStatuses.contains(status) else { continue }
+                let target = "archive/elements/" + element.requestName
+                try context.spool.ensureDirectories([target])
+                if try context.spool.move(store.area.fileName(name), from: folder, to: target) == .moved { report.done += 1 }
+            }
+        }
+        if report.done > 0 { context.log.info("archived elements of finished requests", ["elements": String(report.done)]) }
         return report
     }
 

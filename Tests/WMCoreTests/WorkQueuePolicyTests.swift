@@ -107,6 +107,22 @@ import JobSplitting
         }
     }
 
+    @Test func resubmittedGenerationGoesBackToTheSiteWhitelist() throws {
+        // The MC fake file has no storage location: WMCore's fake file carries the element's sites instead.
+        let fake = ACDCFile(lfn: "MCFakeFile-wf-Gen", events: 200, lumis: [LumiSection(run: 1, lumi: 3), LumiSection(run: 1, lumi: 4)],
+                            mask: JobMask(firstEvent: 201, lastEvent: 400))
+        let record = ACDCRecord(workflow: "wf", task: "/wf/Gen", splittingAlgorithm: "EventBased", files: [fake])
+        let task = Self.generator(events: 1000, firstEvent: 1, firstLumi: 1, perJob: 200, perLumi: 100)
+        let context = ElementContext(requestName: "wf_ACDC", priority: 100, siteWhitelist: ["T2_CH_CERN", "T1_US_FNAL", "T2_DE_DESY"],
+                                     siteBlacklist: ["T2_DE_DESY"], creationTime: 0)
+        let elements = try ResubmitBlockPolicy.elements(for: task, record: record, context: context)
+        #expect(elements.map { Array($0.inputs.values) } == [[["T1_US_FNAL", "T2_CH_CERN"]]])
+        // Real files keep their locations (no location at all is still NoInitialSite).
+        let lost = ACDCRecord(workflow: "wf", task: "/wf/Gen", splittingAlgorithm: "FileBased",
+                              files: [ACDCFile(lfn: "/store/lost.root", events: 1)])
+        #expect(try ResubmitBlockPolicy.elements(for: task, record: lost, context: context).map { Array($0.inputs.values) } == [[["NoInitialSite"]]])
+    }
+
     @Test func resubmissionWorkloadKeepsTheInitialTaskSubtree() throws {
         let original = try Support.run("TC_ProdPsi")
         let path = try #require(original.workload.task(named: "Digi_2021noPU")?.path)

@@ -15,7 +15,7 @@ import Testing
                                       "Reco_2021noPUEndOfRunDQMHarvestDQMoutput"]))
         let digi = try #require(run.workload.task(named: "Digi_2021noPU"))
         #expect(digi.path == "/\(wf)/GenSimFull/GenSimFullMergeFEVTDEBUGoutput/Digi_2021noPU")
-        #expect(digi.input == .taskOutput(taskPath: "/\(wf)/GenSimFull", module: "FEVTDEBUGoutput"))
+        #expect(digi.input == .taskOutput(taskPath: "/\(wf)/GenSimFull/GenSimFullMergeFEVTDEBUGoutput", module: "Merged"))
         // Task2's FEVTDEBUGHLToutput is transient: no merge or cleanup, Task3 hangs under Task2 itself.
         #expect(!names.contains("Digi_2021noPUMergeFEVTDEBUGHLToutput"))
         #expect(!names.contains("Digi_2021noPUCleanupUnmergedFEVTDEBUGHLToutput"))

@@ -89,7 +89,7 @@ public final class LocalBatchPlugin: BatchPlugin {
                 guard let where_ = locate(id), where_ != .finished, let dir = workDirectory(of: id, in: where_) else { continue }
                 try writeFile(dir + "/local-outcome", "killed by the agent\n")
                 if where_ == .running, let process = readProcess(dir) {
-                    process.signalGroup(SIGKILL)
+                    process.killTree()
                     LocalProcess.reapIfExited(process.pid)
                 }
                 _ = try spool.move(id, from: folder(where_), to: folder(.finished))

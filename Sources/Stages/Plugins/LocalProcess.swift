@@ -39,6 +39,47 @@ public struct LocalProcess: Sendable, Equatable {
         if isAlive { _ = Glibc.kill(-pid, signal) }
     }
 
+    /// Kills the job's whole process tree, as a batch system does: the process group and every descendant,
+    /// including children that run in a group of their own (corelibs `Process` starts `wm-cmsrun` so), which a
+    /// group signal alone leaves running. The tree is stopped first, then walked again, so a child forked
+    /// during the walk is caught; then everything gets SIGKILL.
+    public func killTree() {
+        guard isAlive else { return }
+        _ = Glibc.kill(-pid, SIGSTOP)
+        for member in Self.descendants(of: pid) { _ = Glibc.kill(member, SIGSTOP) }
+        let members = Self.descendants(of: pid)
+        _ = Glibc.kill(-pid, SIGKILL)
+        for member in members {
+            _ = Glibc.kill(-member, SIGKILL)
+            _ = Glibc.kill(member, SIGKILL)
+        }
+    }
+
+    /// Every live descendant of `root` (children, their children, ...), from the parent ids in `/proc/<pid>/stat`.
+    static func descendants(of root: Int32) -> [Int32] {
+        var children: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let parent = parentID(of: pid) else { continue }
+            children[parent, default: []].append(pid)
+        }
+        var found: [Int32] = []
+        var queue = children[root] ?? []
+        while let next = queue.popLast() {
+            found.append(next)
+            queue += children[next] ?? []
+        }
+        return found
+    }
+
+    /// The parent pid of `pid` (field 4 of `/proc/<pid>/stat`), or nil when there is no such process.
+    static func parentID(of pid: Int32) -> Int32? {
+        guard let bytes = try? SystemCall.readFile("/proc/\(pid)/stat", limit: 4096) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
     /// glibc's `POSIX_SPAWN_SETSID` (0x80), which the Swift overlay does not export.
     private static let posixSpawnSetSID: Int32 = 0x80
 

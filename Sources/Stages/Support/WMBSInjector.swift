@@ -74,7 +74,7 @@ public struct WMBSInjector {
                     out.minMergeSize = merge.splitting.int("min_merge_size")
                     out.maxMergeEvents = merge.splitting.int("max_merge_events")
                     out.spec.lfnBase = output.unmergedLFNBase
-                    out.registerInCatalog = false
+                    // registerInCatalog stays: unmerged files never reach the DBS buffer, straight-to-merge files must.
                 }
                 // The log archive is not an output module of the job; the accountant routes it to its fileset.
                 if output.module != FilesetNaming.logArchiveModule { outputs[output.module] = out }

@@ -57,8 +57,11 @@ public struct WorkloadBuilder {
             let parentPath: String
             var pd = item.string("PrimaryDataset")
             if let parent = item.itemInput, let module = item.string("InputFromOutputModule"), let placedParent = placed[parent] {
-                parentPath = placedParent.outputs[module] ?? placedParent.path
-                input = .taskOutput(taskPath: placedParent.path, module: module)
+                // WMCore's mergeMapping: a merged output is read from its merge task's `Merged` files (straight-to-merge
+                // files join them there); a transient output, which has no merge, from the parent's unmerged files.
+                let mergePath = placedParent.outputs[module]
+                parentPath = mergePath ?? placedParent.path
+                input = mergePath.map { .taskOutput(taskPath: $0, module: "Merged") } ?? .taskOutput(taskPath: placedParent.path, module: module)
                 pd = pd ?? tasks.first { $0.path == placedParent.path }?.outputs.first { $0.module == module }.flatMap { DatasetName($0.dataset)?.primary }
             } else {
                 parentPath = "/\(name)"

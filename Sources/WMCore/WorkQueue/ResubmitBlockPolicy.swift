@@ -81,9 +81,22 @@ public enum ResubmitBlockPolicy {
             let count = slice.type.count(files: files.count, events: events, lumis: lumis, runs: runs)
             let input = "acdc:\(record.workflow):\(record.task):\(index * size)"
             return context.element(task: task, policy: .resubmitBlock,
-                                   inputs: [input: context.sites(for: Array(Set(files.flatMap(\.locations))))],
+                                   inputs: [input: sites(of: files, context: context)],
                                    jobs: SliceType.jobs(count: count, size: slice.size), events: events, lumis: lumis,
                                    files: files.count, acdc: acdc)
         }
+    }
+
+    /// The sites a chunk may run at: its files' locations as sites. The MC fake file has no storage location;
+    /// WMCore gives it the element's sites (WMBSHelper's common location), so a generation chunk goes back to
+    /// the site whitelist less the blacklist instead of `NoInitialSite`, where no agent could ever pull it.
+    static func sites(of files: [ACDCFile], context: ElementContext) -> [String] {
+        let locations = Set(files.flatMap(\.locations))
+        if locations.isEmpty && !files.isEmpty && files.allSatisfy({ OutputRules.isMCFakeFile($0.lfn) }) {
+            let blacklist = Set(context.siteBlacklist)
+            let sites = context.siteWhitelist.filter { !blacklist.contains($0) }
+            if !sites.isEmpty { return sites.sorted() }
+        }
+        return context.sites(for: Array(locations))
     }
 }
