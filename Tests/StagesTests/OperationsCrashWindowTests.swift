@@ -41,6 +41,20 @@ import WMCore
         #expect(repaired.history.suffix(2).map(\.to) == ["staging", "staged"])
     }
 
+    @Test func aStraightRenameWouldHaveLostTheRequest() throws {
+        // The old way, for contrast: rename straight to staged/, killed before the content is rewritten.
+        let (f, area, name, original) = try assignedRequest("straight")
+        var doc = original
+        try doc.transition(to: .staging, actor: "test", reason: "", at: 1)
+        try doc.transition(to: .staged, actor: "test", reason: "", at: 1)
+        let batch = SpoolBatch(spool: f.spool)
+        #expect(try batch.moveReplacingContent(name + ".json", from: "reqmgr/assigned", to: "reqmgr/staged", with: try area.encode(doc)) == .moved)
+        guard case .quarantined(let reason) = try area.load(name, in: .staged) else {
+            Issue.record("a document two steps behind its folder was accepted"); return
+        }
+        #expect(reason.contains("does not allow assigned → staged"))
+    }
+
     @Test func globalQueueFinishesARequestLeftInStaging() throws {
         let (f, area, name, original) = try assignedRequest("staging")
         var doc = original
