@@ -27,6 +27,7 @@ import Testing
         for site in ["T2_CH_CERN", "T1_US_FNAL"] { #expect(spool.wmctl(["site", "set-state", site, "Draining"]).status == 0) }
         #expect(try spool.run("wm-jobsubmitter", ["--once"]).status == 0)
         #expect(try spool.spool.scan("jobs/created").names.count == 1, "one GEN-SIM job waits for a site")
+        #expect(spool.wmctl(["pending"]).output.stdout == "1\n", "wmctl pending counts the waiting job")
 
         // Just ran, nothing moved yet: a backlog, and its stall clock starts with this run.
         var rows = try stageRows(spool, stuckAfter: 1)

@@ -44,7 +44,7 @@ import Testing
         #expect(problems.all.isEmpty, "\(problems.all)")
         for (spool, name) in zip(spools, names) {
             #expect(spool.requestStatus(name) == "completed", "\(spool.root)")
-            #expect(try spool.pendingJobs() == 0)
+            #expect(spool.wmctl(["pending"]).output.stdout == "0\n")
             let findings = try spool.fsckFindings()
             #expect(findings.isEmpty, "\(findings)")
         }
