@@ -97,15 +97,15 @@ public struct RequestManager {
     /// Changes a request: `change` records transitions on the document; it is then moved (or rewritten).
     @discardableResult
     public func update(_ name: String, now: Double, change: (inout RequestDocument) throws -> Void) throws -> RequestDocument {
-        var doc = try load(name, now: now)
+        let original = try load(name, now: now)
+        var doc = original
         let from = doc.state
         try change(&doc)
         doc.lastUpdate = now
         try spool.inBatch { batch in
             if doc.state == from {
                 try batch.replaceContent(of: name + ".json", in: area.folder(from), with: try area.encode(doc))
-            } else if try batch.moveReplacingContent(name + ".json", from: area.folder(from), to: area.folder(doc.state),
-                                                     with: try area.encode(doc)) != .moved {
+            } else if try area.move(doc, original: original, from: from, batch: batch) != .moved {
                 throw CommandFailure(.tryAgain, "request '\(name)' moved while changing it; try again")
             }
         }

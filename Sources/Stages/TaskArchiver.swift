@@ -108,7 +108,8 @@ public struct TaskArchiverStage: StageCycle {
             context.log.warning("no request document", ["workflow": workflow, "expected": "reqmgr/<status>/\(file)"])
             return
         }
-        guard case .document(var request) = try requests.load(workflow, in: status, now: context.now(), log: context.log) else { return }
+        guard case .document(let original) = try requests.load(workflow, in: status, now: context.now(), log: context.log) else { return }
+        var request = original
         var current = status
         while let next = Self.nextStatus(after: current) {
             try request.transition(to: next, actor: name, reason: "every subscription finished", at: context.now())
@@ -117,7 +118,7 @@ public struct TaskArchiverStage: StageCycle {
         guard current != status else { return }
         request.lastUpdate = context.now()
         try context.spool.inBatch { batch in
-            _ = try batch.moveReplacingContent(file, from: requests.folder(status), to: requests.folder(current), with: try requests.encode(request))
+            _ = try requests.move(request, original: original, from: status, batch: batch)
         }
     }
 }

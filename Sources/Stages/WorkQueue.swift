@@ -48,47 +48,58 @@ public struct GlobalWorkQueueStage: StageCycle {
         return report
     }
 
-    /// assigned → staging → staged, with the request's elements published as Available.
+    /// assigned → staging → staged, with the request's elements published as Available. A request a
+    /// crash left in `staging/` (between its two hops) is finished the same way.
     func createElements(manager: RequestManager, store: ElementStore, context: StageContext) throws -> CycleReport {
         let pass = TransitionPass(area: manager.area, actor: name)
-        return try pass.run(.assigned, batchSize: context.options.batchSize, context: context) { request in
-            let now = context.now()
-            guard request.assignment != nil else {
-                throw DocumentProblem("moved to assigned/ without an assignment; use wmctl request assign \(request.name) --set Team=... --set SiteWhitelist=...")
-            }
-            // A Resubmission restricts the original workload to its initial task and reads the ACDC record.
-            var original: Workload?
-            var acdc: ACDCRecord?
-            if request.requestType == .resubmission, let originalName = request.arguments.string("OriginalRequestName") {
-                original = try store.workload(originalName)
-                acdc = try ACDCStore(spool: context.spool).merged(workflow: originalName, task: request.arguments.string("InitialTaskPath") ?? "")
-            }
-            let workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
-                                                     configCache: manager.configCache, original: original)
-            let elementContext = ElementContext(request: request.body, at: now)
-            var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog, acdc: acdc)
-            elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
-            try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now)
-            try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
-            request.body.summarize(elements: elements.map { ($0.state, $0.jobs) })
-            // Elements and the workload are published before the request moves (the pass commits the move after).
-            try context.spool.inBatch { batch in
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                let workloadFile = request.name + ".json"
-                if !SystemCall.exists(context.spool.path(ElementStore.workloads) + "/" + workloadFile) {
-                    try batch.publish(Array(try encoder.encode(workload)), as: workloadFile, in: ElementStore.workloads)
-                }
-                for element in elements where !ElementStatus.allCases.contains(where: {
-                    SystemCall.exists(context.spool.path(store.area.folder($0)) + "/" + store.area.fileName(element.name))
-                }) {
-                    try batch.publish(try store.area.encode(ElementDocument(element)), as: store.area.fileName(element.name),
-                                      in: store.area.folder(element.state))
-                }
-            }
-            context.log.info("request staged", ["request": request.name, "elements": String(elements.count)])
-            return true
+        var report = CycleReport()
+        for state in [RequestStatus.assigned, .staging] {
+            report.add(try pass.run(state, batchSize: context.options.batchSize, context: context) { request in
+                try stage(&request, manager: manager, store: store, context: context)
+            })
         }
+        return report
+    }
+
+    /// Splits one assigned (or staging) request into elements and publishes them; moves it to staged.
+    private func stage(_ request: inout Annotated<RequestBody>, manager: RequestManager, store: ElementStore,
+                       context: StageContext) throws -> Bool {
+        let now = context.now()
+        guard request.assignment != nil else {
+            throw DocumentProblem("moved to assigned/ without an assignment; use wmctl request assign \(request.name) --set Team=... --set SiteWhitelist=...")
+        }
+        // A Resubmission restricts the original workload to its initial task and reads the ACDC record.
+        var original: Workload?
+        var acdc: ACDCRecord?
+        if request.requestType == .resubmission, let originalName = request.arguments.string("OriginalRequestName") {
+            original = try store.workload(originalName)
+            acdc = try ACDCStore(spool: context.spool).merged(workflow: originalName, task: request.arguments.string("InitialTaskPath") ?? "")
+        }
+        let workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
+                                                 configCache: manager.configCache, original: original)
+        let elementContext = ElementContext(request: request.body, at: now)
+        var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog, acdc: acdc)
+        elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
+        if request.state == .assigned { try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now) }
+        try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
+        request.body.summarize(elements: elements.map { ($0.state, $0.jobs) })
+        // Elements and the workload are published before the request moves (the pass commits the move after).
+        try context.spool.inBatch { batch in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let workloadFile = request.name + ".json"
+            if !SystemCall.exists(context.spool.path(ElementStore.workloads) + "/" + workloadFile) {
+                try batch.publish(Array(try encoder.encode(workload)), as: workloadFile, in: ElementStore.workloads)
+            }
+            for element in elements where !ElementStatus.allCases.contains(where: {
+                SystemCall.exists(context.spool.path(store.area.folder($0)) + "/" + store.area.fileName(element.name))
+            }) {
+                try batch.publish(try store.area.encode(ElementDocument(element)), as: store.area.fileName(element.name),
+                                  in: store.area.folder(element.state))
+            }
+        }
+        context.log.info("request staged", ["request": request.name, "elements": String(elements.count)])
+        return true
     }
 
     /// Requests follow their elements: staged → acquired → running-open → running-closed → completed,

@@ -52,6 +52,7 @@ public struct AgentRunner {
         _ = try? context.spool.purgeTemporaryFiles()
         var totals: [String: Int] = [:]
         var lastProgress: [String: Double] = [:]
+        for name in Set(stages.map(\.name)) { lastProgress[name] = StageRunner.progressBaseline(stage: name, context: context) }
         let start = context.now()
         var lastAnyProgress = start
         while !StopSignal.isRequested {
@@ -76,7 +77,7 @@ public struct AgentRunner {
                 StageRunner.recordHealth(stage: stage.name, total: CycleReport(done: totals[stage.name] ?? 0, backlog: stageTotal.backlog),
                                          lastProgress: lastProgress[stage.name] ?? start, context: context)
             }
-            let active = try activeJobCount(context.spool)
+            let active = try Self.activeJobCount(context.spool)
             onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start))
             let idle = passDone.values.allSatisfy { $0 == 0 }
             if !idle { lastAnyProgress = context.now() }
@@ -89,8 +90,8 @@ public struct AgentRunner {
         return totals
     }
 
-    /// Jobs in states a stage still has to act on.
-    func activeJobCount(_ spool: Spool) throws -> Int {
+    /// Jobs in states a stage still has to act on (`wmctl pending` prints it; 0 means no job in flight).
+    public static func activeJobCount(_ spool: Spool) throws -> Int {
         let jobs = JobArea.make(spool)
         return try Self.activeStates.reduce(0) { $0 + (try spool.scan(jobs.folder($1)).names.count) }
     }

@@ -19,7 +19,8 @@ public struct Wmctl {
 
     /// The verbs, with one line of help each.
     public static let verbs: [(String, String)] = [
-        ("status [--json]", "document counts per area and state, and each stage's health"),
+        ("status [--json]", "document counts per area and state, and each stage's health (STUCK: a backlog and nothing moved for --stuck-after S, 600)"),
+        ("pending", "the number of jobs still in flight (not archived, not paused): 0 when no stage has a job to move"),
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
         ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
@@ -44,7 +45,7 @@ public struct Wmctl {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positional: [String] = []
-        let valued: Set<String> = Set(["workflow", "site", "task-type", "exit-code", "status", "task", "id"]).union(SplitVerb.valuedOptions)
+        let valued: Set<String> = Set(["workflow", "site", "task-type", "exit-code", "status", "task", "id", "stuck-after"]).union(SplitVerb.valuedOptions)
         var sets: [String] = []
         var i = 0
         while i < args.count {
@@ -82,7 +83,12 @@ public struct Wmctl {
             let inspector = SpoolInspector(spool: spool)
             let rest = Array(args.dropFirst())
             switch verb {
-            case "status": try status(inspector, json: json, output: output)
+            case "status":
+                guard let stuckAfter = Double(options["stuck-after"] ?? String(defaultStuckAfter)), stuckAfter >= 0 else {
+                    throw CommandFailure(.usage, "wmctl status: --stuck-after needs a number of seconds, got '\(options["stuck-after"] ?? "")'")
+                }
+                try status(inspector, json: json, stuckAfter: stuckAfter, output: output)
+            case "pending": output.line(String(try AgentRunner.activeJobCount(spool)))
             case "ls":
                 guard rest.count == 1 else { throw CommandFailure(.usage, "usage: wmctl ls AREA/STATE (e.g. jobs/created)") }
                 let names = try inspector.list(rest[0])
@@ -140,9 +146,11 @@ public struct Wmctl {
         return lines.joined(separator: "\n")
     }
 
-    static func status(_ inspector: SpoolInspector, json: Bool, output: Output) throws {
+    static func status(_ inspector: SpoolInspector, json: Bool, stuckAfter: Double, output: Output) throws {
         let counts = try inspector.counts()
         let health = readHealth(inspector.spool)
+        let now = SystemCall.now()
+        func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [
                 "areas": counts,
@@ -158,15 +166,18 @@ public struct Wmctl {
             output.line("\(area.area): " + (nonzero.isEmpty ? "empty" : nonzero.map { "\($0)=\(perState[$0]!)" }.joined(separator: " ")))
         }
         for h in health {
-            let age = SystemCall.now() - h.lastCycle
-            output.line("stage \(h.stage): last cycle \(Int(age)) s ago, done \(h.itemsDone), backlog \(h.backlog)"
-                        + (isStuck(h) ? "  STUCK: backlog and no progress for \(Int(SystemCall.now() - h.lastProgress)) s" : ""))
+            output.line("stage \(h.stage): last cycle \(Int(now - h.lastCycle)) s ago, done \(h.itemsDone), backlog \(h.backlog)"
+                        + (isStuck(h) ? "  STUCK: backlog and no progress for \(Int(now - h.lastProgress)) s" : ""))
         }
     }
 
-    /// A stage is stuck when it has a backlog and made no progress for 10 minutes.
-    static func isStuck(_ h: StageHealth, now: Double = SystemCall.now()) -> Bool {
-        h.backlog > 0 && now - h.lastProgress > 600
+    /// Seconds of backlog without progress after which `wmctl status` calls a stage stuck.
+    public static let defaultStuckAfter = 600
+
+    /// A stage is stuck when it has a backlog and made no progress for `threshold` seconds — however
+    /// recently it ran: a stage that runs every minute but moves nothing is alive, not healthy.
+    public static func isStuck(_ h: StageHealth, now: Double, threshold: Double = Double(defaultStuckAfter)) -> Bool {
+        h.backlog > 0 && now - h.lastProgress > threshold
     }
 
     static func readHealth(_ spool: Spool) -> [StageHealth] {

@@ -112,6 +112,32 @@ public struct DocumentArea<Body: StatefulBody> {
         }
     }
 
+    /// Moves a changed document from the folder it was loaded in to the folder of its new state, one
+    /// recorded transition at a time, staging its final content in `batch`.
+    ///
+    /// A stage may make several transitions in one go (assigned → staging → staged; jobfailed →
+    /// jobcooloff → created). Renaming straight to the last folder would let a crash leave the old
+    /// content (recorded state two steps behind) in the new folder, which `load` must quarantine as an
+    /// illegal move. So each intermediate state is a real hop: rename into its folder, rewrite the
+    /// content there (the `original` replayed up to that transition) and only then take the next hop. A
+    /// crash anywhere leaves a document at most one legal step behind its folder, which `load` repairs.
+    public func move(_ doc: Annotated<Body>, original: Annotated<Body>, from: Body.State,
+                     batch: SpoolBatch) throws -> NoClobberRename.Outcome {
+        let file = fileName(doc.name)
+        var hop = original
+        var here = from
+        for step in doc.history.dropFirst(original.history.count).dropLast() {
+            guard let next = Body.State(rawValue: step.to) else { break }
+            try hop.transition(to: next, actor: step.actor, reason: step.reason, at: step.time)
+            let outcome = try spool.move(file, from: folder(here), to: folder(next))
+            guard outcome == .moved else { return outcome }
+            here = next
+            let content = try encode(hop)
+            try spool.inBatch { try $0.replaceContent(of: file, in: folder(next), with: content) }
+        }
+        return try batch.moveReplacingContent(file, from: folder(here), to: folder(doc.state), with: try encode(doc))
+    }
+
     /// Decodes a document, checking its schema version; failures are explained in words.
     public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
         if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }

@@ -82,7 +82,7 @@ public enum StageRunner {
         defer { lock.release() }
         _ = try? context.spool.purgeTemporaryFiles()
         var total = CycleReport()
-        var lastProgress = context.now()
+        var lastProgress = progressBaseline(stage: stage.name, context: context)
         while !StopSignal.isRequested {
             let report = try stage.runCycle(context)
             total.add(report)
@@ -95,6 +95,22 @@ public enum StageRunner {
         return total
     }
 
+    /// When the stage last made progress, as a new run starts: the previous run's `lastProgress` when
+    /// that run left a backlog (so a cron-driven stage that keeps finding the same stuck backlog stays
+    /// stuck across runs instead of looking fresh on every start), otherwise now.
+    public static func progressBaseline(stage: String, context: StageContext) -> Double {
+        guard let bytes = try? SystemCall.readFile(healthPath(stage: stage, spool: context.spool)),
+              let previous = try? JSONDecoder().decode(StageHealth.self, from: Data(bytes)), previous.backlog > 0 else {
+            return context.now()
+        }
+        return min(previous.lastProgress, context.now())
+    }
+
+    /// The file holding `stage`'s health record.
+    public static func healthPath(stage: String, spool: Spool) -> String {
+        spool.path(StageHealth.folder) + "/" + stage + ".json"
+    }
+
     /// Writes the stage's health record (best effort: health must never stop work).
     public static func recordHealth(stage: String, total: CycleReport, lastProgress: Double, context: StageContext) {
         let health = StageHealth(stage: stage, pid: getpid(), lastCycle: context.now(), lastProgress: lastProgress,
@@ -104,7 +120,7 @@ public enum StageRunner {
         try? SystemCall.makeDirectories(dir)
         let temp = context.spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
         if FileManager.default.createFile(atPath: temp, contents: data) {
-            try? SystemCall.rename(temp, dir + "/" + stage + ".json")
+            try? SystemCall.rename(temp, healthPath(stage: stage, spool: context.spool))
         }
     }
 

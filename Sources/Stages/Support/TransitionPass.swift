@@ -44,10 +44,11 @@ public struct TransitionPass<Body: StatefulBody> {
         for name in names {
             if StopSignal.isRequested { break }
             let loaded = try area.load(name, in: state, now: context.now(), log: context.log)
-            guard case .document(var doc) = loaded else {
+            guard case .document(let original) = loaded else {
                 if case .quarantined = loaded { report.quarantined += 1 }
                 continue
             }
+            var doc = original
             let rewrite: Bool
             do {
                 rewrite = try decide(&doc)
@@ -63,11 +64,10 @@ public struct TransitionPass<Body: StatefulBody> {
                 context.log.info("would move", ["document": name, "from": state.rawValue, "to": doc.state.rawValue])
                 continue
             }
-            let bytes = try area.encode(doc)
             if doc.state == state {
-                try batch.replaceContent(of: area.fileName(name), in: from, with: bytes)
+                try batch.replaceContent(of: area.fileName(name), in: from, with: try area.encode(doc))
             } else {
-                let outcome = try batch.moveReplacingContent(area.fileName(name), from: from, to: area.folder(doc.state), with: bytes)
+                let outcome = try area.move(doc, original: original, from: state, batch: batch)
                 if outcome != .moved {
                     context.log.warning("move not made", ["document": name, "to": doc.state.rawValue, "outcome": "\(outcome)"])
                     continue
