@@ -22,6 +22,7 @@ public final class SpoolBatch {
     }
 
     private var staged: [Staged] = []
+    private var externalFiles: [String] = []
     private var touchedDirectories: Set<String> = []
     private var committed = false
 
@@ -90,6 +91,13 @@ public final class SpoolBatch {
         return outcome
     }
 
+    /// Marks a file the caller wrote outside the spool's documents (e.g. in a job's work directory)
+    /// that must be durable when the batch commits: synced with the batch's staged files, in the same
+    /// `syncfs` when there are several, so a batch of side files costs one sync instead of one each.
+    public func syncAtCommit(file path: String) {
+        externalFiles.append(path)
+    }
+
     /// Marks a directory whose entries changed outside the batch, so commit syncs it.
     public func touch(_ directory: String) {
         touchedDirectories.insert(directory)
@@ -100,7 +108,7 @@ public final class SpoolBatch {
     public func commit() throws -> CommitReport {
         precondition(!committed, "a SpoolBatch commits once")
         committed = true
-        if spool.durability == .full && !staged.isEmpty { try syncStagedFiles() }
+        if spool.durability == .full && !(staged.isEmpty && externalFiles.isEmpty) { try syncStagedFiles() }
         var conflicts: [Conflict] = []
         var vanished: [String] = []
         var published = 0
@@ -120,6 +128,7 @@ public final class SpoolBatch {
             touchedDirectories.insert(item.directory)
         }
         staged.removeAll()
+        externalFiles.removeAll()
         var synced = 0
         if spool.durability == .full {
             for directory in touchedDirectories.sorted() {
@@ -132,18 +141,12 @@ public final class SpoolBatch {
     }
 
     private func syncStagedFiles() throws {
-        if staged.count == 1 {
-            let path = staged[0].temporaryPath
-            let fd = try SystemCall.open(path, O_RDONLY)
-            defer { _ = Glibc.close(fd) }
-            try SystemCall.fsync(fd, path: path)
-            return
-        }
-        guard let syncfs = SystemCall.syncfs else {
-            for item in staged {
-                let fd = try SystemCall.open(item.temporaryPath, O_RDONLY)
+        let paths = staged.map(\.temporaryPath) + externalFiles
+        guard paths.count > 1, let syncfs = SystemCall.syncfs else {
+            for path in paths {
+                let fd = try SystemCall.open(path, O_RDONLY)
                 defer { _ = Glibc.close(fd) }
-                try SystemCall.fsync(fd, path: item.temporaryPath)
+                try SystemCall.fsync(fd, path: path)
             }
             return
         }
