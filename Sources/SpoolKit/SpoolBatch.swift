@@ -98,6 +98,23 @@ public final class SpoolBatch {
         externalFiles.append(path)
     }
 
+    /// Writes a file outside the spool's documents (e.g. in a job's work directory), replacing it atomically
+    /// (temporary name beside it, then `rename`), and makes it durable with the batch (`syncAtCommit`).
+    public func writeFile(_ bytes: [UInt8], at path: String) throws {
+        let temp = path + ".tmp." + Spool.uniqueName()
+        let fd = try SystemCall.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        do {
+            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }
+        } catch {
+            _ = Glibc.close(fd)
+            _ = Glibc.unlink(temp)
+            throw error
+        }
+        try SystemCall.close(fd, path: temp)
+        try SystemCall.rename(temp, path)
+        syncAtCommit(file: path)
+    }
+
     /// Marks a directory whose entries changed outside the batch, so commit syncs it.
     public func touch(_ directory: String) {
         touchedDirectories.insert(directory)

@@ -121,24 +121,13 @@ struct JobCleanout {
         }
     }
 
-    /// The attempts' directories as a gzip-compressed tar (made by the system `tar`).
+    /// The attempts' directories as a `.tar.gz` (members `<job>-<n>/<file>`), built in memory.
     func tarball() throws -> [UInt8] {
-        guard let tar = ["/usr/bin/tar", "/bin/tar"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw DocumentProblem("no tar program at /usr/bin/tar or /bin/tar; it is needed to archive job logs")
+        var archive = TarGzip(modificationTime: SystemCall.now())
+        for attempt in attempts {
+            try archive.addDirectory(spool.path(attempt), as: String(attempt.split(separator: "/").last!))
         }
-        let output = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".tgz.part"
-        defer { try? SystemCall.unlink(output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tar)
-        process.arguments = ["-czf", output, "-C", spool.path("work/" + job.workflow)] + attempts.map { String($0.split(separator: "/").last!) }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DocumentProblem("\(tar) could not archive \(attempts.joined(separator: ", ")) (exit \(process.terminationStatus))")
-        }
-        return try SystemCall.readFile(output, limit: 1 << 30)
+        return archive.gzipData()
     }
 }
 

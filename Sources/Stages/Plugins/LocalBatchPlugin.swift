@@ -134,8 +134,8 @@ public final class LocalBatchPlugin: BatchPlugin {
         let script = try JobScript.render(submission, recordExitCode: true)
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
-        try writeFile(dir + "/local-wrapper.sh", script, syncingWith: batch)
-        try writeFile(dir + "/local-submission", "key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n", syncingWith: batch)
+        try batch.writeFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
+        try batch.writeFile(Array("key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), at: dir + "/local-submission")
         try batch.publish(Array(dir.utf8), as: submission.key, in: folder(.pending))
     }
 
@@ -155,7 +155,7 @@ public final class LocalBatchPlugin: BatchPlugin {
             if nullPayload {
                 guard try batch.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
                 for (name, bytes) in try LocalNullPayload.files(key: key, site: site, now: SystemCall.now()) {
-                    try writeFile(dir + "/" + name, bytes, syncingWith: batch)
+                    try batch.writeFile(bytes, at: dir + "/" + name)
                 }
             } else {
                 // The move is durable before the process exists: a job is never started twice.
@@ -224,29 +224,11 @@ public final class LocalBatchPlugin: BatchPlugin {
         (try? SystemCall.readFile(path, limit: 1 << 16)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Writes a small file durably: temporary name, fsync, rename.
+    /// Writes a small file durably on its own (temporary name, fsync, rename): for the rare single records.
     private func writeFile(_ path: String, _ text: String) throws {
-        try writeFile(path, Array(text.utf8), syncingWith: nil)
-    }
-
-    /// Writes a small file by temporary name and rename; synced at once, or with `batch` when one is given.
-    private func writeFile(_ path: String, _ text: String, syncingWith batch: SpoolBatch?) throws {
-        try writeFile(path, Array(text.utf8), syncingWith: batch)
-    }
-
-    private func writeFile(_ path: String, _ bytes: [UInt8], syncingWith batch: SpoolBatch?) throws {
-        let temp = path + ".tmp." + Spool.uniqueName()
-        let fd = try SystemCall.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        do {
-            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }
-            if spool.durability == .full && batch == nil { try SystemCall.fsync(fd, path: temp) }
-        } catch {
-            _ = Glibc.close(fd)
-            throw error
-        }
-        try SystemCall.close(fd, path: temp)
-        try SystemCall.rename(temp, path)
-        batch?.syncAtCommit(file: path)
+        let batch = SpoolBatch(spool: spool)
+        try batch.writeFile(Array(text.utf8), at: path)
+        try batch.commit()
     }
 
     /// Appends the started keys to `started.log` (best effort: an audit trail, not a record).
