@@ -116,11 +116,14 @@ public struct DocumentArea<Body: StatefulBody> {
     public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
         if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }
         do {
-            let probe = try JSONDecoder().decode(SchemaProbe.self, from: Data(bytes))
-            guard probe.schema == schemaVersion else {
-                return .failure(DocumentProblem("\(file): field 'schema' is \(probe.schema.map(String.init) ?? "missing"), expected \(schemaVersion)"))
+            // One parse: the schema is checked first, and the body decoded only when it matches.
+            let decoder = JSONDecoder()
+            decoder.userInfo[SchemaChecked<Body>.expectedSchema] = schemaVersion
+            switch try decoder.decode(SchemaChecked<Body>.self, from: Data(bytes)).outcome {
+            case .document(let doc): return .success(doc)
+            case .wrongSchema(let found):
+                return .failure(DocumentProblem("\(file): field 'schema' is \(found.map(String.init) ?? "missing"), expected \(schemaVersion)"))
             }
-            return .success(try JSONDecoder().decode(Annotated<Body>.self, from: Data(bytes)))
         } catch {
             return .failure(DocumentProblem(describeDecodingError(error, file: file)))
         }
@@ -150,8 +153,24 @@ public struct DocumentProblem: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-private struct SchemaProbe: Decodable {
-    var schema: Int?
+/// A document decoded only when its `schema` field is the version the decoder's `userInfo` expects.
+private struct SchemaChecked<Body: DocumentBody>: Decodable {
+    static var expectedSchema: CodingUserInfoKey { CodingUserInfoKey(rawValue: "wmspool.expectedSchema")! }
+
+    enum Outcome {
+        case document(Annotated<Body>)
+        case wrongSchema(found: Int?)
+    }
+    let outcome: Outcome
+
+    init(from decoder: Decoder) throws {
+        let schema = try decoder.container(keyedBy: AnyCodingKey.self).decodeIfPresent(Int.self, forKey: AnyCodingKey("schema"))
+        guard let schema, schema == decoder.userInfo[Self.expectedSchema] as? Int else {
+            outcome = .wrongSchema(found: schema)
+            return
+        }
+        outcome = .document(try Annotated<Body>(from: decoder))
+    }
 }
 
 /// Explains a `DecodingError` as "file: field 'a.b': expected X".
