@@ -18,6 +18,8 @@ public struct JobSubmitter: StageCycle {
     public var jobsPerCycle: Int
     /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
+    /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
+    private let documents = DocumentCache<JobBody>()
 
     /// Makes a submitter.
     public init(runjobPath: String = JobSubmitter.defaultRunjobPath(), jobsPerCycle: Int = 1000,
@@ -39,7 +41,7 @@ public struct JobSubmitter: StageCycle {
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: documents)
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)
