@@ -26,6 +26,8 @@ public struct JobArchiverStage: StageCycle {
         try archiveCleanedOut(jobs, attempts: attempts, context: context)
         let pass = TransitionPass(area: jobs, actor: name)
         let now = context.now()
+        // The workflow of each job this cycle moves to cleanout, so archiving them needs no second read.
+        var movedWorkflows: [String: String] = [:]
         for state in [JobState.success, .exhausted, .killed] {
             report.add(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
                 plan: { documents in
@@ -36,31 +38,37 @@ public struct JobArchiverStage: StageCycle {
                 apply: { plans, batch in for plan in plans { try plan.apply(in: batch) } },
                 decide: { job, plan in
                     try job.transition(to: .cleanout, actor: name, reason: plan.summary, at: now)
+                    movedWorkflows[job.name] = job.workflow
                 }))
         }
-        try archiveCleanedOut(jobs, attempts: attempts, context: context)
+        try archiveCleanedOut(jobs, attempts: attempts, known: movedWorkflows, context: context)
         report.done += try FilesetCloser(spool: context.spool, log: context.log).closeFilesets(dryRun: context.options.dryRun)
         return report
     }
 
     /// Moves `jobs/cleanout/` documents to `archive/jobs/<Y>/<M>/<D>/` (today, UTC) and removes their work
     /// directories (their log tarball was made durable before they entered cleanout).
-    func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, attempts: AttemptDirectories, context: StageContext) throws {
+    /// `known` gives the workflow of jobs this cycle moved to cleanout itself (their documents are not read again).
+    func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, attempts: AttemptDirectories, known: [String: String] = [:],
+                           context: StageContext) throws {
         let names = try jobs.scan(.cleanout, log: context.log)
         guard !names.isEmpty, !context.options.dryRun else { return }
         let day = Self.dayFolder(context.now())
         try context.spool.ensureDirectories([day])
         var workflows: [String: String] = [:]
         for name in names {
-            guard case .document(let job) = try jobs.load(name, in: .cleanout, now: context.now(), log: context.log) else { continue }
-            workflows[name] = job.workflow
+            if let workflow = known[name] {
+                workflows[name] = workflow
+            } else if case .document(let job) = try jobs.load(name, in: .cleanout, now: context.now(), log: context.log) {
+                workflows[name] = job.workflow
+            }
         }
         try context.spool.inBatch { batch in
             for (name, _) in workflows { _ = try batch.move(jobs.fileName(name), from: jobs.folder(.cleanout), to: day) }
         }
         for (name, workflow) in workflows {
             for directory in try attempts.of(workflow: workflow, job: name) {
-                try? FileManager.default.removeItem(atPath: context.spool.path(directory))
+                try? SystemCall.removeTree(context.spool.path(directory))
             }
         }
     }
