@@ -22,6 +22,7 @@ public final class SpoolBatch {
     }
 
     private var staged: [Staged] = []
+    private var externalFiles: [String] = []
     private var touchedDirectories: Set<String> = []
     private var committed = false
 
@@ -90,6 +91,30 @@ public final class SpoolBatch {
         return outcome
     }
 
+    /// Marks a file the caller wrote outside the spool's documents (e.g. in a job's work directory)
+    /// that must be durable when the batch commits: synced with the batch's staged files, in the same
+    /// `syncfs` when there are several, so a batch of side files costs one sync instead of one each.
+    public func syncAtCommit(file path: String) {
+        externalFiles.append(path)
+    }
+
+    /// Writes a file outside the spool's documents (e.g. in a job's work directory), replacing it atomically
+    /// (temporary name beside it, then `rename`), and makes it durable with the batch (`syncAtCommit`).
+    public func writeFile(_ bytes: [UInt8], at path: String) throws {
+        let temp = path + ".tmp." + Spool.uniqueName()
+        let fd = try SystemCall.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        do {
+            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }
+        } catch {
+            _ = Glibc.close(fd)
+            _ = Glibc.unlink(temp)
+            throw error
+        }
+        try SystemCall.close(fd, path: temp)
+        try SystemCall.rename(temp, path)
+        syncAtCommit(file: path)
+    }
+
     /// Marks a directory whose entries changed outside the batch, so commit syncs it.
     public func touch(_ directory: String) {
         touchedDirectories.insert(directory)
@@ -100,7 +125,7 @@ public final class SpoolBatch {
     public func commit() throws -> CommitReport {
         precondition(!committed, "a SpoolBatch commits once")
         committed = true
-        if spool.durability == .full && !staged.isEmpty { try syncStagedFiles() }
+        if spool.durability == .full && !(staged.isEmpty && externalFiles.isEmpty) { try syncStagedFiles() }
         var conflicts: [Conflict] = []
         var vanished: [String] = []
         var published = 0
@@ -120,6 +145,7 @@ public final class SpoolBatch {
             touchedDirectories.insert(item.directory)
         }
         staged.removeAll()
+        externalFiles.removeAll()
         var synced = 0
         if spool.durability == .full {
             for directory in touchedDirectories.sorted() {
@@ -132,18 +158,12 @@ public final class SpoolBatch {
     }
 
     private func syncStagedFiles() throws {
-        if staged.count == 1 {
-            let path = staged[0].temporaryPath
-            let fd = try SystemCall.open(path, O_RDONLY)
-            defer { _ = Glibc.close(fd) }
-            try SystemCall.fsync(fd, path: path)
-            return
-        }
-        guard let syncfs = SystemCall.syncfs else {
-            for item in staged {
-                let fd = try SystemCall.open(item.temporaryPath, O_RDONLY)
+        let paths = staged.map(\.temporaryPath) + externalFiles
+        guard paths.count > 1, let syncfs = SystemCall.syncfs else {
+            for path in paths {
+                let fd = try SystemCall.open(path, O_RDONLY)
                 defer { _ = Glibc.close(fd) }
-                try SystemCall.fsync(fd, path: item.temporaryPath)
+                try SystemCall.fsync(fd, path: path)
             }
             return
         }

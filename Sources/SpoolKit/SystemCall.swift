@@ -143,6 +143,23 @@ public enum SystemCall {
         throw SystemCallError(call: "lstat", path: path, errno: e)
     }
 
+    /// Removes `path` and, for a directory, everything under it (symbolic links are removed, never followed).
+    /// A missing path is not an error.
+    public static func removeTree(_ path: String) throws {
+        guard let st = try lstat(path) else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            var names: [String] = []
+            try forEachEntry(in: path) { name, _ in
+                names.append(name)
+                return true
+            }
+            for name in names { try removeTree(path + "/" + name) }
+            if Glibc.rmdir(path) != 0 && Glibc.errno != ENOENT { throw SystemCallError(call: "rmdir", path: path, errno: Glibc.errno) }
+        } else if Glibc.unlink(path) != 0 && Glibc.errno != ENOENT {
+            throw SystemCallError(call: "unlink", path: path, errno: Glibc.errno)
+        }
+    }
+
     /// True when `path` is a directory (following no links).
     public static func isDirectory(_ path: String) -> Bool {
         guard let st = try? lstat(path) else { return false }

@@ -21,10 +21,13 @@ extension TransitionPass {
                                       apply: ([Plan], SpoolBatch) throws -> Void,
                                       decide: (inout Annotated<Body>, Plan) throws -> Void) throws -> CycleReport {
         var report = CycleReport()
-        while !StopSignal.isRequested {
+        // One scan per cycle; documents arriving meanwhile wait for the next cycle.
+        let all = try area.scan(state, log: context.log)
+        var next = 0
+        while next < all.count && !StopSignal.isRequested {
             let started = SystemCall.now()
-            let names = try area.scan(state, limit: max(1, batchSize), log: context.log)
-            if names.isEmpty { break }
+            let names = all[next..<min(all.count, next + max(1, batchSize))]
+            next += names.count
             var documents: [Annotated<Body>] = []
             for name in names {
                 switch try area.load(name, in: state, now: context.now(), log: context.log) {
@@ -44,7 +47,8 @@ extension TransitionPass {
                 try area.spool.inBatch { batch in try apply(ready, batch) }
             }
             let effected = SystemCall.now()
-            let moved = try run(state, batchSize: max(1, batchSize), maxDocuments: max(1, batchSize), context: context) { doc in
+            let moved = try run(names, in: state, batchSize: names.count, context: context,
+                                loaded: Dictionary(documents.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })) { doc in
                 guard let planned = plans[doc.name] else { return false }
                 try decide(&doc, try planned.get())
                 return true
@@ -55,7 +59,6 @@ extension TransitionPass {
                                                  "effectsMs": Self.milliseconds(effected - applied), "moveMs": Self.milliseconds(finished - effected)])
             report.done += moved.done
             report.quarantined += moved.quarantined
-            if moved.done == 0 && moved.quarantined == 0 { break }
         }
         report.backlog = try area.spool.scan(area.folder(state)).names.count
         return report

@@ -21,42 +21,54 @@ public struct JobArchiverStage: StageCycle {
         let jobs = JobArea.make(context.spool)
         try jobs.ensureFolders()
         var report = CycleReport()
-        try archiveCleanedOut(jobs, context: context)
+        // One listing of each workflow's work folder per cycle, not one per job.
+        let attempts = AttemptDirectories(spool: context.spool)
+        try archiveCleanedOut(jobs, attempts: attempts, context: context)
         let pass = TransitionPass(area: jobs, actor: name)
         let now = context.now()
+        // The workflow of each job this cycle moves to cleanout, so archiving them needs no second read.
+        var movedWorkflows: [String: String] = [:]
         for state in [JobState.success, .exhausted, .killed] {
             report.add(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
                 plan: { documents in
-                    Dictionary(uniqueKeysWithValues: documents.map { doc in (doc.name, Result { try JobCleanout(job: doc.body, spool: context.spool) }) })
+                    Dictionary(uniqueKeysWithValues: documents.map { doc in
+                        (doc.name, Result { try JobCleanout(job: doc.body, spool: context.spool, attempts: attempts) })
+                    })
                 },
                 apply: { plans, batch in for plan in plans { try plan.apply(in: batch) } },
                 decide: { job, plan in
                     try job.transition(to: .cleanout, actor: name, reason: plan.summary, at: now)
+                    movedWorkflows[job.name] = job.workflow
                 }))
         }
-        try archiveCleanedOut(jobs, context: context)
+        try archiveCleanedOut(jobs, attempts: attempts, known: movedWorkflows, context: context)
         report.done += try FilesetCloser(spool: context.spool, log: context.log).closeFilesets(dryRun: context.options.dryRun)
         return report
     }
 
     /// Moves `jobs/cleanout/` documents to `archive/jobs/<Y>/<M>/<D>/` (today, UTC) and removes their work
     /// directories (their log tarball was made durable before they entered cleanout).
-    func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, context: StageContext) throws {
+    /// `known` gives the workflow of jobs this cycle moved to cleanout itself (their documents are not read again).
+    func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, attempts: AttemptDirectories, known: [String: String] = [:],
+                           context: StageContext) throws {
         let names = try jobs.scan(.cleanout, log: context.log)
         guard !names.isEmpty, !context.options.dryRun else { return }
         let day = Self.dayFolder(context.now())
         try context.spool.ensureDirectories([day])
         var workflows: [String: String] = [:]
         for name in names {
-            guard case .document(let job) = try jobs.load(name, in: .cleanout, now: context.now(), log: context.log) else { continue }
-            workflows[name] = job.workflow
+            if let workflow = known[name] {
+                workflows[name] = workflow
+            } else if case .document(let job) = try jobs.load(name, in: .cleanout, now: context.now(), log: context.log) {
+                workflows[name] = job.workflow
+            }
         }
         try context.spool.inBatch { batch in
             for (name, _) in workflows { _ = try batch.move(jobs.fileName(name), from: jobs.folder(.cleanout), to: day) }
         }
         for (name, workflow) in workflows {
-            for directory in try JobCleanout.attemptDirectories(spool: context.spool, workflow: workflow, job: name) {
-                try? FileManager.default.removeItem(atPath: context.spool.path(directory))
+            for directory in try attempts.of(workflow: workflow, job: name) {
+                try? SystemCall.removeTree(context.spool.path(directory))
             }
         }
     }
@@ -78,25 +90,13 @@ struct JobCleanout {
     let tarFolder: String
     let tarName: String
 
-    init(job: JobBody, spool: Spool) throws {
+    init(job: JobBody, spool: Spool, attempts index: AttemptDirectories) throws {
         self.job = job
         self.spool = spool
-        attempts = try Self.attemptDirectories(spool: spool, workflow: job.workflow, job: job.name)
+        attempts = try index.of(workflow: job.workflow, job: job.name)
         let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
         tarFolder = "archive/logs/\(job.workflow.prefix(1))/\(job.workflow)/JobCluster_\(number / 1000)"
         tarName = "Job_\(job.name).tar.gz"
-    }
-
-    /// Spool-relative work directories of every attempt of a job (`work/<wf>/<job>-<n>`), sorted.
-    static func attemptDirectories(spool: Spool, workflow: String, job: String) throws -> [String] {
-        let folder = "work/" + workflow
-        guard SystemCall.isDirectory(spool.path(folder)) else { return [] }
-        var found: [String] = []
-        try SystemCall.forEachEntry(in: spool.path(folder)) { name, _ in
-            if name.hasPrefix(job + "-"), Int(name.dropFirst(job.count + 1)) != nil { found.append(folder + "/" + name) }
-            return true
-        }
-        return found.sorted()
     }
 
     var summary: String {
@@ -121,24 +121,13 @@ struct JobCleanout {
         }
     }
 
-    /// The attempts' directories as a gzip-compressed tar (made by the system `tar`).
+    /// The attempts' directories as a `.tar.gz` (members `<job>-<n>/<file>`), built in memory.
     func tarball() throws -> [UInt8] {
-        guard let tar = ["/usr/bin/tar", "/bin/tar"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw DocumentProblem("no tar program at /usr/bin/tar or /bin/tar; it is needed to archive job logs")
+        var archive = TarGzip(modificationTime: SystemCall.now())
+        for attempt in attempts {
+            try archive.addDirectory(spool.path(attempt), as: String(attempt.split(separator: "/").last!))
         }
-        let output = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".tgz.part"
-        defer { try? SystemCall.unlink(output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tar)
-        process.arguments = ["-czf", output, "-C", spool.path("work/" + job.workflow)] + attempts.map { String($0.split(separator: "/").last!) }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DocumentProblem("\(tar) could not archive \(attempts.joined(separator: ", ")) (exit \(process.terminationStatus))")
-        }
-        return try SystemCall.readFile(output, limit: 1 << 30)
+        return archive.gzipData()
     }
 }
 
@@ -195,5 +184,35 @@ struct FilesetCloser {
             }
         }
         return closed
+    }
+}
+
+/// The work directories of job attempts (`work/<wf>/<job>-<n>`), from one listing of each workflow's work
+/// folder, made on first use and kept for the life of the value (one stage cycle).
+final class AttemptDirectories {
+    let spool: Spool
+    private var byWorkflow: [String: [String: [String]]] = [:]
+
+    init(spool: Spool) {
+        self.spool = spool
+    }
+
+    /// Spool-relative work directories of every attempt of `job`, sorted.
+    func of(workflow: String, job: String) throws -> [String] {
+        if byWorkflow[workflow] == nil { byWorkflow[workflow] = try list(workflow) }
+        return byWorkflow[workflow]?[job] ?? []
+    }
+
+    private func list(_ workflow: String) throws -> [String: [String]] {
+        let folder = "work/" + workflow
+        guard SystemCall.isDirectory(spool.path(folder)) else { return [:] }
+        var found: [String: [String]] = [:]
+        try SystemCall.forEachEntry(in: spool.path(folder)) { name, _ in
+            if let dash = name.lastIndex(of: "-"), Int(name[name.index(after: dash)...]) != nil {
+                found[String(name[..<dash]), default: []].append(folder + "/" + name)
+            }
+            return true
+        }
+        return found.mapValues { $0.sorted() }
     }
 }

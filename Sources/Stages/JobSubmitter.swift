@@ -18,6 +18,8 @@ public struct JobSubmitter: StageCycle {
     public var jobsPerCycle: Int
     /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
+    /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
+    private let documents = DocumentCache<JobBody>()
 
     /// Makes a submitter.
     public init(runjobPath: String = JobSubmitter.defaultRunjobPath(), jobsPerCycle: Int = 1000,
@@ -39,7 +41,7 @@ public struct JobSubmitter: StageCycle {
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: documents)
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)
@@ -102,8 +104,11 @@ public struct JobSubmitter: StageCycle {
             let docs = bySite[site]!
             do {
                 let plugin = try plugins.plugin(for: site)
+                // Every job's work directory files are durable (one group commit) before any is submitted.
+                let files = SpoolBatch(spool: context.spool)
                 var submissions: [BatchSubmission] = []
-                for doc in docs { submissions.append(try prepare(doc, site: site, sites: configuration, context: context)) }
+                for doc in docs { submissions.append(try prepare(doc, site: site, sites: configuration, context: context, files: files)) }
+                try files.commit()
                 let existing = try plugin.findSubmissions(submissions.map(\.key))
                 let fresh = submissions.filter { existing[$0.key] == nil }
                 let results = plugin.submit(fresh)
@@ -127,7 +132,8 @@ public struct JobSubmitter: StageCycle {
     }
 
     /// Creates the job's work directory with `job.json` and describes its submission.
-    private func prepare(_ doc: JobDocument, site: String, sites: SiteConfiguration, context: StageContext) throws -> BatchSubmission {
+    private func prepare(_ doc: JobDocument, site: String, sites: SiteConfiguration, context: StageContext,
+                         files: SpoolBatch) throws -> BatchSubmission {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
         try SystemCall.makeDirectories(dir)
         let encoder = JSONEncoder()
@@ -138,9 +144,11 @@ public struct JobSubmitter: StageCycle {
         let chosen = sites.site(named: site)
         let runtime = JobRuntime(spool: context.spool.root, site: site, pnn: chosen?.storageElement,
                                  storagePrefix: chosen?.pfn(forLFN: "", spoolRoot: context.spool.root), inputPrefixes: prefixes)
-        guard FileManager.default.createFile(atPath: dir + "/runtime.json", contents: try encoder.encode(runtime)),
-              FileManager.default.createFile(atPath: dir + "/job.json", contents: try encoder.encode(doc)) else {
-            throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir)")
+        do {
+            try files.writeFile(Array(try encoder.encode(runtime)), at: dir + "/runtime.json")
+            try files.writeFile(Array(try encoder.encode(doc)), at: dir + "/job.json")
+        } catch let error as SystemCallError {
+            throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir) (\(error))")
         }
         return BatchSubmission(key: doc.submissionKey, jobName: doc.name, workDirectory: dir,
                                arguments: [runjobPath, "--job", dir + "/job.json"],

@@ -46,6 +46,8 @@ public struct JobTracker: StageCycle {
     public var timeouts: BatchStateTimeouts
     /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
+    /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
+    private let documents = DocumentCache<JobBody>()
 
     /// Makes a tracker.
     public init(timeouts: BatchStateTimeouts = BatchStateTimeouts(), pluginFactory: ((Site) throws -> BatchPlugin)? = nil) {
@@ -54,7 +56,7 @@ public struct JobTracker: StageCycle {
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: documents)
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)

@@ -6,6 +6,7 @@ import WMCore
 // wmagent: one command for the whole agent.
 //   wmagent init [DIR]                 make DIR (default $WM_SPOOL or ./spool) a self-contained spool
 //   wmagent run [--once|--watch]       run every stage in pipeline order until quiet (or forever)
+//   wmagent bench [--jobs N] [--json]  jobs/s of the stages on null payloads (release build)
 let usage = """
     wmagent — run the whole workload-management pipeline on one spool
 
@@ -13,12 +14,18 @@ let usage = """
       wmagent init [DIR]                       make DIR a self-contained spool (never overwrites)
       wmagent run [--once|--watch] [options]   run every stage in pipeline order until the spool is quiet
                                                (--once, the default) or forever (--watch)
+      wmagent bench [--jobs N] [--batch B] [--dir DIR] [--keep] [--raw-seconds S] [--json]
+                                               push N null-payload jobs (default 100000) through create →
+                                               submit → track → account → error handling → archive on a
+                                               fresh spool (durability full); print jobs/s per stage and end
+                                               to end, peak memory and the disk's raw durable file rate
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
                    --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900)
 
     Example:
       wmagent init /tmp/spool && export WM_SPOOL=/tmp/spool
       wmctl request submit etc/examples/TaskChain_MC.json --assign && wmagent run --once
+      swift build -c release && .build/release/wmagent bench --jobs 20000 --json
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -47,9 +54,16 @@ ProgramMain.run("wmagent") {
         StopSignal.install { sig in log.info("stop requested; finishing the stage in hand", ["signal": String(sig)]) }
         let totals = try runner.run(context: context, watch: options.watch)
         log.info("quiet", totals.filter { $0.value > 0 }.mapValues(String.init))
+    case "bench":
+        let (settings, json) = try AgentBenchmark.Settings.parse(arguments, usage: usage)
+        var bench = AgentBenchmark(settings: settings)
+        if !json { bench.onStage = { print(BenchReport.line($0)) } }
+        let result = try bench.run()
+        print(json ? try BenchReport.json(result) : BenchReport.summary(result))
     case "-h", "--help", "help":
         print(usage)
     default:
         throw CommandFailure(.usage, "wmagent: unknown verb '\(verb)'\n" + usage)
     }
 }
+

@@ -127,7 +127,8 @@ public final class BatchPlugins {
     /// The built-in plugin for a site's compute settings.
     public static func standardPlugin(for site: Site, spool: Spool) throws -> BatchPlugin {
         switch site.compute.plugin {
-        case "local": return try LocalBatchPlugin(spool: spool, site: site.name, slots: site.compute.slots ?? 1)
+        case "local": return try LocalBatchPlugin(spool: spool, site: site.name, slots: site.compute.slots ?? 1,
+                                                  nullPayload: site.compute.payload == ComputeSettings.nullPayload)
         case "slurm": return SlurmBatchPlugin(partition: site.compute.partition, extraArguments: site.compute.sbatchArguments ?? [], spoolRoot: spool.root)
         default: throw BatchPluginError.unknownPlugin(site: site.name, plugin: site.compute.plugin)
         }

@@ -15,6 +15,11 @@ import SpoolKit
 /// idempotency record), `local-process` (pid and start time), `exit-code` (written by the wrapper),
 /// `local-outcome` (why it ended without an exit code), `stdout`, `stderr`.
 /// Every process start is appended to `started.log` (one key per line) for audits.
+///
+/// With `nullPayload` no process is started: a job that gets a slot is moved to `running/`, given its
+/// `exit-code` (0) and a minimal success report (`LocalNullPayload`), and moved to `finished/`, all in
+/// group commits — the same records, without the fork that would cap a benchmark of the agent.
+/// Submissions, starts and retirements are group-committed: one sync per batch, not per job.
 public final class LocalBatchPlugin: BatchPlugin {
     /// The spool holding the records.
     public let spool: Spool
@@ -26,13 +31,16 @@ public final class LocalBatchPlugin: BatchPlugin {
     public var startGrace: Double = 30
     /// Spool-relative folder of the records.
     public let registry: String
+    /// True when jobs run no process and finish at once with a success report (benchmarks).
+    public let nullPayload: Bool
     private var children: [Int32] = []
 
     /// Opens (creating if needed) the records of `site`.
-    public init(spool: Spool, site: String, slots: Int) throws {
+    public init(spool: Spool, site: String, slots: Int, nullPayload: Bool = false) throws {
         self.spool = spool
         self.site = site
         self.slots = max(1, slots)
+        self.nullPayload = nullPayload
         registry = "batch/local/" + site
         try spool.ensureDirectories([registry + "/pending", registry + "/running", registry + "/finished"])
     }
@@ -52,13 +60,24 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     public func submit(_ submissions: [BatchSubmission]) -> [Result<String, BatchPluginError>] {
         let results: [Result<String, BatchPluginError>] = withLock {
-            submissions.map { submission in
+            let batch = SpoolBatch(spool: spool)
+            let registered = submissions.map { submission -> Result<String, BatchPluginError> in
                 do {
-                    try register(submission)
+                    try register(submission, in: batch)
                     return .success(submission.key)
                 } catch let error as BatchPluginError {
                     return .failure(error)
                 } catch {
+                    return .failure(.commandFailed(command: "local submit", status: 1, stderr: "\(error)"))
+                }
+            }
+            do {
+                try batch.commit()
+                return registered
+            } catch {
+                // Whatever became visible before the failure counts as submitted (it will run); the rest failed.
+                return registered.map { result in
+                    guard case .success(let key) = result, locate(key) == nil else { return result }
                     return .failure(.commandFailed(command: "local submit", status: 1, stderr: "\(error)"))
                 }
             }
@@ -105,7 +124,9 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     // MARK: Records
 
-    private func register(_ submission: BatchSubmission) throws {
+    /// Writes the job's wrapper script and submission record and stages its `pending/` entry in `batch`
+    /// (the side files are synced with the batch, before the entry becomes visible).
+    private func register(_ submission: BatchSubmission, in batch: SpoolBatch) throws {
         guard Spool.isSafeName(submission.key) else {
             throw BatchPluginError.invalidSubmission(key: submission.key, field: "key", expected: "a safe file name (letters, digits, . _ - + = @ ,)")
         }
@@ -113,45 +134,74 @@ public final class LocalBatchPlugin: BatchPlugin {
         let script = try JobScript.render(submission, recordExitCode: true)
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
-        try writeFile(dir + "/local-wrapper.sh", script)
-        try writeFile(dir + "/local-submission", "key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n")
-        try spool.publish(Array(dir.utf8), as: submission.key, in: folder(.pending))
+        try batch.writeFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
+        try batch.writeFile(Array("key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), at: dir + "/local-submission")
+        try batch.publish(Array(dir.utf8), as: submission.key, in: folder(.pending))
     }
 
-    /// Moves finished processes out of `running/`, then starts pending jobs while slots are free.
+    /// Moves finished jobs out of `running/`, then starts pending jobs while slots are free (null payloads
+    /// finish at once and are retired in the same call).
     private func schedule() throws {
-        var running = try spool.scan(folder(.running)).names
-        running = try running.filter { try !retireIfEnded($0) }
-        var free = slots - running.count
+        children.removeAll { LocalProcess.reapIfExited($0) }
+        var running = try retireEnded()
+        var free = slots - running
         guard free > 0 else { return }
-        for key in try spool.scan(folder(.pending), limit: free, order: .age).names {
+        // Null payloads all start at once, so their order does not matter: skip the per-entry lstat of `.age`.
+        let pending = try spool.scan(folder(.pending), limit: free, order: nullPayload ? .name : .age).names
+        let batch = SpoolBatch(spool: spool)
+        var started: [String] = []
+        for key in pending {
             guard free > 0, let dir = workDirectory(of: key, in: .pending) else { continue }
-            guard try spool.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
-            let process = try LocalProcess.spawn(script: dir + "/local-wrapper.sh", stdout: dir + "/stdout", stderr: dir + "/stderr")
-            children.append(process.pid)
-            try writeFile(dir + "/local-process", "\(process.pid) \(process.startTime)\n")
-            appendStartLog(key)
-            free -= 1
-        }
-    }
-
-    /// True (and the entry moved to `finished/`) when the job in `running/` has ended.
-    private func retireIfEnded(_ key: String) throws -> Bool {
-        guard let dir = workDirectory(of: key, in: .running) else { return true }
-        for child in children { LocalProcess.reapIfExited(child) }
-        if !SystemCall.exists(dir + "/exit-code") {
-            if let process = readProcess(dir) {
-                if process.isAlive { return false }
-                if !SystemCall.exists(dir + "/exit-code") {
-                    try writeFile(dir + "/local-outcome", "process \(process.pid) ended without writing an exit code (killed from outside, or lost)\n")
+            if nullPayload {
+                guard try batch.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
+                for (name, bytes) in try LocalNullPayload.files(key: key, site: site, now: SystemCall.now()) {
+                    try batch.writeFile(bytes, at: dir + "/" + name)
                 }
             } else {
-                let age = (try? SystemCall.lstat(spool.path(folder(.running)) + "/" + key)).flatMap { $0 }.map { SystemCall.now() - Double($0.st_mtim.tv_sec) } ?? 0
-                if age < startGrace { return false }
-                try writeFile(dir + "/local-outcome", "never started: the agent stopped between scheduling and starting it\n")
+                // The move is durable before the process exists: a job is never started twice.
+                guard try spool.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
+                let process = try LocalProcess.spawn(script: dir + "/local-wrapper.sh", stdout: dir + "/stdout", stderr: dir + "/stderr")
+                children.append(process.pid)
+                try writeFile(dir + "/local-process", "\(process.pid) \(process.startTime)\n")
+            }
+            started.append(key)
+            free -= 1
+        }
+        try batch.commit()
+        appendStartLog(started)
+        running += started.count
+        if nullPayload && !started.isEmpty { _ = try retireEnded() }
+    }
+
+    /// Moves every job of `running/` that has ended to `finished/` in one group commit; returns how many still run.
+    private func retireEnded() throws -> Int {
+        let batch = SpoolBatch(spool: spool)
+        var stillRunning = 0
+        for key in try spool.scan(folder(.running)).names {
+            if try hasEnded(key) {
+                _ = try batch.move(key, from: folder(.running), to: folder(.finished))
+            } else {
+                stillRunning += 1
             }
         }
-        _ = try spool.move(key, from: folder(.running), to: folder(.finished))
+        try batch.commit()
+        return stillRunning
+    }
+
+    /// True when the job in `running/` has ended (an exit code, a dead process, or a start that never happened).
+    private func hasEnded(_ key: String) throws -> Bool {
+        guard let dir = workDirectory(of: key, in: .running) else { return true }
+        if SystemCall.exists(dir + "/exit-code") { return true }
+        if let process = readProcess(dir) {
+            if process.isAlive { return false }
+            if !SystemCall.exists(dir + "/exit-code") {
+                try writeFile(dir + "/local-outcome", "process \(process.pid) ended without writing an exit code (killed from outside, or lost)\n")
+            }
+            return true
+        }
+        let age = (try? SystemCall.lstat(spool.path(folder(.running)) + "/" + key)).flatMap { $0 }.map { SystemCall.now() - Double($0.st_mtim.tv_sec) } ?? 0
+        if age < startGrace { return false }
+        try writeFile(dir + "/local-outcome", "never started: the agent stopped between scheduling and starting it\n")
         return true
     }
 
@@ -174,26 +224,20 @@ public final class LocalBatchPlugin: BatchPlugin {
         (try? SystemCall.readFile(path, limit: 1 << 16)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Writes a small file durably: temporary name, fsync, rename.
+    /// Writes a small file durably on its own (temporary name, fsync, rename): for the rare single records.
     private func writeFile(_ path: String, _ text: String) throws {
-        let temp = path + ".tmp." + Spool.uniqueName()
-        let fd = try SystemCall.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        do {
-            try Array(text.utf8).withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }
-            if spool.durability == .full { try SystemCall.fsync(fd, path: temp) }
-        } catch {
-            _ = Glibc.close(fd)
-            throw error
-        }
-        try SystemCall.close(fd, path: temp)
-        try SystemCall.rename(temp, path)
+        let batch = SpoolBatch(spool: spool)
+        try batch.writeFile(Array(text.utf8), at: path)
+        try batch.commit()
     }
 
-    private func appendStartLog(_ key: String) {
+    /// Appends the started keys to `started.log` (best effort: an audit trail, not a record).
+    private func appendStartLog(_ keys: [String]) {
+        guard !keys.isEmpty else { return }
         let path = spool.path(registry) + "/started.log"
         guard let fd = try? SystemCall.open(path, O_WRONLY | O_CREAT | O_APPEND) else { return }
         defer { _ = Glibc.close(fd) }
-        _ = try? Array((key + "\n").utf8).withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
+        _ = try? Array(keys.map { $0 + "\n" }.joined().utf8).withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
     }
 
     /// Runs `body` holding the registry's exclusive lock (the submitter and the tracker share it).

@@ -121,10 +121,12 @@ public struct LocalProcess: Sendable, Equatable {
         return LocalProcess(pid: pid, startTime: started.startTime)
     }
 
-    /// Reaps `pid` if it is our child and has exited (no zombies in a long-running agent).
-    public static func reapIfExited(_ pid: Int32) {
+    /// Reaps `pid` if it is our child and has exited (no zombies in a long-running agent). True when
+    /// there is nothing left to reap: it was reaped now, or it is not (or no longer) our child.
+    @discardableResult
+    public static func reapIfExited(_ pid: Int32) -> Bool {
         var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
+        return waitpid(pid, &status, WNOHANG) != 0
     }
 }
 

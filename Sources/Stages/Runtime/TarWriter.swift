@@ -44,28 +44,6 @@ final class TarWriter {
 
     /// A 512-byte ustar header for a regular file.
     private func header(name: String, size: Int) -> Data {
-        var block = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, at offset: Int, width: Int) {
-            for (i, byte) in text.utf8.prefix(width).enumerated() { block[offset + i] = byte }
-        }
-        func octal(_ value: Int, at offset: Int, width: Int) {
-            let digits = String(value, radix: 8)
-            put(String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits, at: offset, width: width - 1)
-        }
-        put(name, at: 0, width: 100)
-        octal(0o644, at: 100, width: 8)
-        octal(0, at: 108, width: 8)
-        octal(0, at: 116, width: 8)
-        octal(size, at: 124, width: 12)
-        octal(Int(Date().timeIntervalSince1970), at: 136, width: 12)
-        put("        ", at: 148, width: 8)
-        block[156] = UInt8(ascii: "0")
-        put("ustar", at: 257, width: 6)
-        put("00", at: 263, width: 2)
-        let sum = block.reduce(0) { $0 + Int($1) }
-        octal(sum, at: 148, width: 7)
-        block[154] = 0
-        block[155] = UInt8(ascii: " ")
-        return Data(block)
+        Data(UstarHeader.regularFile(name: name, size: size, modificationTime: Int(Date().timeIntervalSince1970)))
     }
 }

@@ -16,12 +16,15 @@ public struct DocumentArea<Body: StatefulBody> {
     public let schemaVersion: Int
     /// File-name suffix of documents.
     public let suffix = ".json"
+    /// Decoded documents kept across cycles (nil: every load reads and decodes).
+    public var cache: DocumentCache<Body>?
 
     /// Makes an area handle; `ensureFolders()` creates the folders.
-    public init(spool: Spool, area: String, schemaVersion: Int) {
+    public init(spool: Spool, area: String, schemaVersion: Int, cache: DocumentCache<Body>? = nil) {
         self.spool = spool
         self.area = area
         self.schemaVersion = schemaVersion
+        self.cache = cache
     }
 
     /// The spool-relative folder of a state.
@@ -49,6 +52,7 @@ public struct DocumentArea<Body: StatefulBody> {
             log?.warning("quarantined", ["file": dir + "/" + entry.name, "reason": entry.explanation])
             try spool.quarantine(entry.name, in: dir, reason: entry.explanation)
         }
+        if let cache, limit == Int.max { cache.retain(in: spool.path(dir), only: Set(result.names)) }
         var names: [String] = []
         for file in result.names where !DocumentArea.isSideFile(file) {
             if let name = documentName(file) {
@@ -88,6 +92,9 @@ public struct DocumentArea<Body: StatefulBody> {
                      log: Logger? = nil) throws -> Loaded {
         let dir = folder(state)
         let file = fileName(name)
+        let path = spool.path(dir) + "/" + file
+        let stamp = try cache?.stamp(path)
+        if let stamp, let doc = cache?.document(at: path, stamp: stamp) { return .document(doc) }
         guard let bytes = try spool.read(file, in: dir) else { return .gone }
         switch decode(bytes, file: dir + "/" + file) {
         case .failure(let problem):
@@ -96,7 +103,10 @@ public struct DocumentArea<Body: StatefulBody> {
             if doc.name != name {
                 return try quarantine(file, in: dir, reason: "\(dir)/\(file): field 'name' is '\(doc.name)', expected '\(name)' (the file name)", log: log)
             }
-            if doc.state == state { return .document(doc) }
+            if doc.state == state {
+                if let stamp { cache?.keep(doc, at: path, stamp: stamp) }
+                return .document(doc)
+            }
             let recorded = doc.state
             guard recorded.canMove(to: state) else {
                 let why = "\(dir)/\(file): recorded state '\(recorded.rawValue)' but found in '\(state.rawValue)/'; "
@@ -142,11 +152,14 @@ public struct DocumentArea<Body: StatefulBody> {
     public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
         if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }
         do {
-            let probe = try JSONDecoder().decode(SchemaProbe.self, from: Data(bytes))
-            guard probe.schema == schemaVersion else {
-                return .failure(DocumentProblem("\(file): field 'schema' is \(probe.schema.map(String.init) ?? "missing"), expected \(schemaVersion)"))
+            // One parse: the schema is checked first, and the body decoded only when it matches.
+            let decoder = JSONDecoder()
+            decoder.userInfo[SchemaChecked<Body>.expectedSchema] = schemaVersion
+            switch try decoder.decode(SchemaChecked<Body>.self, from: Data(bytes)).outcome {
+            case .document(let doc): return .success(doc)
+            case .wrongSchema(let found):
+                return .failure(DocumentProblem("\(file): field 'schema' is \(found.map(String.init) ?? "missing"), expected \(schemaVersion)"))
             }
-            return .success(try JSONDecoder().decode(Annotated<Body>.self, from: Data(bytes)))
         } catch {
             return .failure(DocumentProblem(describeDecodingError(error, file: file)))
         }
@@ -176,8 +189,24 @@ public struct DocumentProblem: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-private struct SchemaProbe: Decodable {
-    var schema: Int?
+/// A document decoded only when its `schema` field is the version the decoder's `userInfo` expects.
+private struct SchemaChecked<Body: DocumentBody>: Decodable {
+    static var expectedSchema: CodingUserInfoKey { CodingUserInfoKey(rawValue: "wmspool.expectedSchema")! }
+
+    enum Outcome {
+        case document(Annotated<Body>)
+        case wrongSchema(found: Int?)
+    }
+    let outcome: Outcome
+
+    init(from decoder: Decoder) throws {
+        let schema = try decoder.container(keyedBy: AnyCodingKey.self).decodeIfPresent(Int.self, forKey: AnyCodingKey("schema"))
+        guard let schema, schema == decoder.userInfo[Self.expectedSchema] as? Int else {
+            outcome = .wrongSchema(found: schema)
+            return
+        }
+        outcome = .document(try Annotated<Body>(from: decoder))
+    }
 }
 
 /// Explains a `DecodingError` as "file: field 'a.b': expected X".

@@ -25,25 +25,32 @@ public struct TransitionPass<Body: StatefulBody> {
     /// that one document with the error's text, and the stage carries on.
     public func run(_ state: Body.State, batchSize: Int, maxDocuments: Int = Int.max, context: StageContext,
                     order: ScanOrder = .name, decide: (inout Annotated<Body>) throws -> Bool) throws -> CycleReport {
-        var report = CycleReport()
         let names = try area.scan(state, limit: maxDocuments, order: order, log: context.log)
-        var start = 0
-        while start < names.count && !StopSignal.isRequested {
-            let chunk = names[start..<min(names.count, start + max(1, batchSize))]
+        return try run(names[...], in: state, batchSize: batchSize, context: context, decide: decide)
+    }
+
+    /// Processes the named documents of `state` (names from an earlier scan), `batchSize` at a time.
+    /// Documents in `loaded` were just read by the caller in this stage cycle and are not read again.
+    func run(_ names: ArraySlice<String>, in state: Body.State, batchSize: Int, context: StageContext,
+             loaded: [String: Annotated<Body>] = [:], decide: (inout Annotated<Body>) throws -> Bool) throws -> CycleReport {
+        var report = CycleReport()
+        var start = names.startIndex
+        while start < names.endIndex && !StopSignal.isRequested {
+            let chunk = names[start..<min(names.endIndex, start + max(1, batchSize))]
             start += chunk.count
-            try runBatch(chunk, state: state, context: context, report: &report, decide: decide)
+            try runBatch(chunk, state: state, context: context, loaded: loaded, report: &report, decide: decide)
         }
         report.backlog = names.count - report.done - report.quarantined
         return report
     }
 
-    private func runBatch(_ names: ArraySlice<String>, state: Body.State, context: StageContext, report: inout CycleReport,
-                          decide: (inout Annotated<Body>) throws -> Bool) throws {
+    private func runBatch(_ names: ArraySlice<String>, state: Body.State, context: StageContext, loaded preloaded: [String: Annotated<Body>],
+                          report: inout CycleReport, decide: (inout Annotated<Body>) throws -> Bool) throws {
         let batch = SpoolBatch(spool: area.spool)
         let from = area.folder(state)
         for name in names {
             if StopSignal.isRequested { break }
-            let loaded = try area.load(name, in: state, now: context.now(), log: context.log)
+            let loaded = try preloaded[name].map { .document($0) } ?? area.load(name, in: state, now: context.now(), log: context.log)
             guard case .document(let original) = loaded else {
                 if case .quarantined = loaded { report.quarantined += 1 }
                 continue

@@ -45,17 +45,26 @@ public struct ComputeSettings: Codable, Sendable, Hashable {
     public var partition: String?
     /// slurm: extra `sbatch` arguments, passed as separate words (never through a shell).
     public var sbatchArguments: [String]?
+    /// local: `process` (the default: each job runs its wrapper in a process) or `null` (no process: each
+    /// job finishes at once with exit code 0 and a minimal success report; for benchmarks of the agent).
+    public var payload: String?
 
     /// Makes settings.
-    public init(plugin: String, slots: Int? = nil, partition: String? = nil, sbatchArguments: [String]? = nil) {
+    public init(plugin: String, slots: Int? = nil, partition: String? = nil, sbatchArguments: [String]? = nil,
+                payload: String? = nil) {
         self.plugin = plugin
         self.slots = slots
         self.partition = partition
         self.sbatchArguments = sbatchArguments
+        self.payload = payload
     }
 
     /// The plugin names this code knows.
     public static let knownPlugins = ["local", "slurm"]
+    /// The payload modes of the local plugin.
+    public static let knownPayloads = ["process", "null"]
+    /// The payload mode that runs no process.
+    public static let nullPayload = "null"
 }
 
 /// A computing site (PSN) with its thresholds, batch plugin and storage element.

@@ -69,6 +69,10 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
             if site.compute.plugin == "local", (site.compute.slots ?? 1) < 1 {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".compute.slots", found: String(site.compute.slots ?? 0), expected: "a count of at least 1")
             }
+            if let payload = site.compute.payload, site.compute.plugin != "local" || !ComputeSettings.knownPayloads.contains(payload) {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".compute.payload", found: payload,
+                                                      expected: "absent, or for the local plugin " + ComputeSettings.knownPayloads.joined(separator: " or "))
+            }
             let limits = [("slots", site.slots)] + site.taskSlots.sorted { $0.key < $1.key }.map { ("taskSlots." + $0.key, $0.value) }
             for (field, limit) in limits where limit.pendingSlots < 0 || limit.runningSlots < 0 {
                 throw SiteConfigurationError.badValue(file: file, field: at + "." + field, found: "\(limit.pendingSlots)/\(limit.runningSlots)",

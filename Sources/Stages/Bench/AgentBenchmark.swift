@@ -1,0 +1,231 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// `wmagent bench`: pushes N null-payload jobs through the agent's real stages — create → submit → track →
+/// account → error handling → archive — on a fresh spool with durability on, timing each stage.
+///
+/// The spool has one site whose local plugin runs null payloads (no process: an exit code and a minimal
+/// success report, written in group commits) and one workflow with one FileBased subscription (one file
+/// per job) over N input files. Each stage runs until it has nothing left to do; the stages run one after
+/// the other, so each one's time is its own. The machine's raw durable file rate (write + fsync + rename
+/// of one small file) is measured in the same spool, so the job rate can be read against the disk.
+public struct AgentBenchmark {
+    /// What to run.
+    public struct Settings: Sendable {
+        /// Jobs to push through.
+        public var jobs: Int = 100_000
+        /// Documents per group commit (the stages' `--batch`).
+        public var batchSize: Int = 500
+        /// The spool folder; made fresh, removed afterwards unless `keep`.
+        public var directory: String = NSTemporaryDirectory() + "wmagent-bench-\(getpid())"
+        /// Keep the spool after the run (for inspection).
+        public var keep = false
+        /// Seconds spent measuring the raw durable file rate (at least 20 files are written).
+        public var rawSeconds: Double = 2
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// One stage's figures.
+    public struct StageTiming: Codable, Sendable {
+        /// The stage's name.
+        public var stage: String
+        /// Jobs it moved on (documents leaving its input state).
+        public var jobs: Int
+        /// Cycles it ran until it had nothing left to do.
+        public var cycles: Int
+        /// Wall seconds.
+        public var seconds: Double
+        /// Process CPU seconds (user + system).
+        public var cpuSeconds: Double
+        /// `jobs / seconds` (0 when it moved none).
+        public var jobsPerSecond: Double
+    }
+
+    /// The figures of a run.
+    public struct Result: Codable, Sendable {
+        /// Jobs pushed through.
+        public var jobs: Int
+        /// Jobs that ended archived after success.
+        public var archived: Int
+        /// Documents per group commit.
+        public var batchSize: Int
+        /// The spool's durability (always `full`).
+        public var durability: String
+        /// Seconds from the first stage's start to the last stage's end.
+        public var seconds: Double
+        /// The headline: `jobs / seconds`.
+        public var endToEndJobsPerSecond: Double
+        /// Per stage, in pipeline order.
+        public var stages: [StageTiming]
+        /// Peak resident memory of the process, MB.
+        public var peakMemoryMB: Double
+        /// Small files made durable per second one at a time (write + fsync + rename), on the spool's disk.
+        public var rawDurableFilesPerSecond: Double
+        /// `endToEndJobsPerSecond / rawDurableFilesPerSecond`: jobs carried per raw durable file write.
+        public var jobsPerRawDurableFile: Double
+        /// Seconds spent building the spool (input files), not counted above.
+        public var setupSeconds: Double
+    }
+
+    /// Why a run is not a valid measurement.
+    public enum Failure: Error, CustomStringConvertible {
+        /// Some jobs did not end archived after success: where they are instead.
+        case jobsNotArchived(expected: Int, archived: Int, leftovers: [String: Int])
+        /// The settings are unusable.
+        case badSettings(String)
+
+        public var description: String {
+            switch self {
+            case let .jobsNotArchived(expected, archived, leftovers):
+                let where_ = leftovers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                return "bench: only \(archived) of \(expected) jobs were archived after success; left in \(where_)"
+            case .badSettings(let why): return "bench: \(why)"
+            }
+        }
+    }
+
+    /// The settings.
+    public var settings: Settings
+    /// Called after each stage (for progress lines).
+    public var onStage: (StageTiming) -> Void = { _ in }
+
+    /// The workflow, subscription and site the bench uses.
+    static let workflow = "BenchWF", subscription = "Proc", site = "T2_CH_CERN"
+
+    /// Makes a bench.
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// Builds the spool, runs the stages, checks every job was archived and returns the figures.
+    public func run() throws -> Result {
+        guard settings.jobs > 0, settings.batchSize > 0 else { throw Failure.badSettings("--jobs and --batch must be at least 1") }
+        if SystemCall.exists(settings.directory) { throw Failure.badSettings("\(settings.directory) exists; the bench needs a fresh folder") }
+        defer { if !settings.keep { try? FileManager.default.removeItem(atPath: settings.directory) } }
+        try AgentSpool.initialize(at: settings.directory)
+        let spool = try Spool(root: settings.directory, durability: .full)
+        let setupStart = SystemCall.now()
+        try Self.configureSite(spool, slots: settings.jobs)
+        try Self.injectWorkflow(spool, files: settings.jobs)
+        let setupSeconds = SystemCall.now() - setupStart
+        let raw = try DurableFileRate.measure(in: spool, seconds: settings.rawSeconds)
+
+        var options = StageOptions(environment: [:])
+        options.spoolPath = spool.root
+        options.batchSize = settings.batchSize
+        let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }))
+        let stages: [StageCycle] = [JobCreatorStage(), JobSubmitter(), JobTracker(), AccountantStage(), ErrorHandlerStage(),
+                                    JobArchiverStage()]
+        var timings: [StageTiming] = []
+        let start = SystemCall.now()
+        for stage in stages {
+            let timing = try Self.drain(stage, context: context)
+            timings.append(timing)
+            onStage(timing)
+        }
+        let seconds = SystemCall.now() - start
+        let archived = try Self.archivedJobs(spool)
+        guard archived == settings.jobs else {
+            throw Failure.jobsNotArchived(expected: settings.jobs, archived: archived, leftovers: try Self.leftovers(spool))
+        }
+        let rate = Double(settings.jobs) / seconds
+        return Result(jobs: settings.jobs, archived: archived, batchSize: settings.batchSize, durability: spool.durability.rawValue,
+                      seconds: seconds, endToEndJobsPerSecond: rate, stages: timings, peakMemoryMB: Self.peakMemoryMB(),
+                      rawDurableFilesPerSecond: raw, jobsPerRawDurableFile: raw > 0 ? rate / raw : 0, setupSeconds: setupSeconds)
+    }
+
+    /// Runs a stage's cycles until one moves nothing.
+    static func drain(_ stage: StageCycle, context: StageContext) throws -> StageTiming {
+        let start = SystemCall.now(), cpuStart = cpuSeconds()
+        var moved = 0, cycles = 0
+        while true {
+            let report = try stage.runCycle(context)
+            cycles += 1
+            moved += report.done
+            if report.done == 0 && report.quarantined == 0 { break }
+        }
+        let seconds = SystemCall.now() - start
+        return StageTiming(stage: stage.name, jobs: moved, cycles: cycles, seconds: seconds, cpuSeconds: cpuSeconds() - cpuStart,
+                           jobsPerSecond: moved > 0 ? Double(moved) / seconds : 0)
+    }
+
+    /// One site, `slots` wide everywhere, whose local plugin runs null payloads.
+    static func configureSite(_ spool: Spool, slots: Int) throws {
+        let limits = SlotLimits(pendingSlots: slots, runningSlots: slots)
+        let configuration = SiteConfiguration(sites: [
+            Site(name: site, slots: limits, compute: ComputeSettings(plugin: "local", slots: slots, payload: ComputeSettings.nullPayload),
+                 storageElement: site),
+        ])
+        try configuration.validate(file: "bench sites")
+        try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
+    }
+
+    /// The workflow: one FileBased subscription (one file per job, no output module) over `files` input files
+    /// at the site's storage element, injected and with its input fileset closed.
+    static func injectWorkflow(_ spool: Spool, files: Int) throws {
+        let store = WMBSStore(spool: spool)
+        let input = workflow + "-Input"
+        let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: "Processing",
+                               inputFileset: input, algorithm: "FileBased", parameters: ["files_per_job": .int(1)])
+        try spool.inBatch { try store.create(workflow: workflow, subscriptions: [sub], filesets: [Fileset(name: input, open: false, consumers: [subscription])], in: $0) }
+        var batch = SpoolBatch(spool: spool)
+        let available = store.fileFolder(workflow, subscription, "available")
+        for n in 0..<files {
+            let file = SplitFile(lfn: "/store/data/Bench/RAW/v1/000/\(n).root", size: 1 << 20, events: 100, locations: [site],
+                                 runs: [FileRun(run: 1, lumis: [n + 1])])
+            try batch.publish(try WMBSStore.encode(file), as: FileKey.of(file.lfn) + ".json", in: available)
+            if batch.pendingCount >= 1000 {
+                try batch.commit()
+                batch = SpoolBatch(spool: spool)
+            }
+        }
+        try batch.commit()
+        try store.markInjected(workflow)
+    }
+
+    /// Job documents archived by the job archiver (`archive/jobs/<Y>/<M>/<D>/`).
+    static func archivedJobs(_ spool: Spool) throws -> Int {
+        var count = 0
+        try walkFiles(spool.path("archive/jobs")) { name in if name.hasSuffix(".json") { count += 1 } }
+        return count
+    }
+
+    /// Job documents left in each job state folder.
+    static func leftovers(_ spool: Spool) throws -> [String: Int] {
+        let jobs = JobArea.make(spool)
+        var left: [String: Int] = [:]
+        for state in JobState.allCases {
+            let count = try spool.scan(jobs.folder(state)).names.count
+            if count > 0 { left["jobs/" + state.rawValue] = count }
+        }
+        let corrupt = try spool.scan("jobs/corrupt").names.count
+        if corrupt > 0 { left["jobs/corrupt"] = corrupt }
+        return left
+    }
+
+    private static func walkFiles(_ directory: String, _ visit: (String) -> Void) throws {
+        guard SystemCall.isDirectory(directory) else { return }
+        try SystemCall.forEachEntry(in: directory) { name, kind in
+            if kind == .directory { try walkFiles(directory + "/" + name, visit) } else { visit(name) }
+            return true
+        }
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Peak resident memory of this process, MB (`ru_maxrss` is in KB on Linux).
+    static func peakMemoryMB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

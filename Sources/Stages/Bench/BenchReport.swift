@@ -1,0 +1,26 @@
+import Foundation
+
+/// How `wmagent bench` prints its figures: one line per stage as it ends, a summary, or one JSON object.
+public enum BenchReport {
+    /// `wm-jobsubmitter   100000 jobs   12.34 s   8103 jobs/s  (cpu 11.9 s, 101 cycles)`.
+    public static func line(_ t: AgentBenchmark.StageTiming) -> String {
+        t.stage.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%8d jobs %9.2f s %9.0f jobs/s  (cpu %.2f s, %d cycles)",
+                                                                            t.jobs, t.seconds, t.jobsPerSecond, t.cpuSeconds, t.cycles)
+    }
+
+    /// The human-readable summary.
+    public static func summary(_ r: AgentBenchmark.Result) -> String {
+        [String(format: "end to end: %d jobs in %.2f s = %.0f jobs/s (batch %d, durability %@)", r.jobs, r.seconds, r.endToEndJobsPerSecond,
+                r.batchSize, r.durability),
+         String(format: "peak memory: %.0f MB; setup (input files) %.1f s", r.peakMemoryMB, r.setupSeconds),
+         String(format: "raw durable files (write + fsync + rename + fsync dir, one at a time): %.0f/s; jobs per raw durable file: %.2f",
+                r.rawDurableFilesPerSecond, r.jobsPerRawDurableFile)].joined(separator: "\n")
+    }
+
+    /// One JSON object (sorted keys); `endToEndJobsPerSecond` is the headline.
+    public static func json(_ r: AgentBenchmark.Result) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(r), as: UTF8.self)
+    }
+}

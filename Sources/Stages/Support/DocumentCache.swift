@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpoolKit
+import WMCore
+
+/// Decoded documents kept across a stage's cycles, so a folder the stage reads in full every cycle (the
+/// submitter's `created/` and `executing/`, the tracker's two passes over `executing/`) costs one `lstat`
+/// per unchanged document instead of a read and a JSON decode.
+///
+/// An entry is used only while the file's identity and change stamps (device, inode, size, modification and
+/// change times) are those seen when it was read: every rewrite in the spool replaces the file (a new inode,
+/// a new ctime), so a changed or moved document is always read again. The stamp is taken before the read,
+/// so a document replaced in between is read again next time, never served stale.
+public final class DocumentCache<Body: StatefulBody> {
+    private struct Stamp: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64
+        var modified: Int64, changed: Int64
+    }
+    private var entries: [String: (stamp: Stamp, document: Annotated<Body>)] = [:]
+
+    /// At most this many documents are kept; past it the cache is emptied and refilled.
+    public let capacity: Int
+
+    /// An empty cache.
+    public init(capacity: Int = 250_000) {
+        self.capacity = capacity
+    }
+
+    /// Number of documents kept.
+    public var count: Int { entries.count }
+
+    /// The stamp of the file at `path`, or nil when it is gone.
+    func stamp(_ path: String) throws -> Any? {
+        guard let st = try SystemCall.lstat(path) else { return nil }
+        return Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                     modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                     changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+    }
+
+    /// The document read from `path` when it had this stamp, if any.
+    func document(at path: String, stamp: Any) -> Annotated<Body>? {
+        guard let stamp = stamp as? Stamp, let entry = entries[path], entry.stamp == stamp else { return nil }
+        return entry.document
+    }
+
+    /// Keeps the document read from `path`, whose file had `stamp` before the read.
+    func keep(_ document: Annotated<Body>, at path: String, stamp: Any) {
+        guard let stamp = stamp as? Stamp else { return }
+        if entries.count >= capacity && entries[path] == nil { entries.removeAll(keepingCapacity: true) }
+        entries[path] = (stamp, document)
+    }
+
+    /// Forgets every document of `folder` (an absolute path) whose file name is not in `present`.
+    func retain(in folder: String, only present: Set<String>) {
+        let prefix = folder + "/"
+        for path in entries.keys where path.hasPrefix(prefix) && !present.contains(String(path.dropFirst(prefix.count))) {
+            entries[path] = nil
+        }
+    }
+}

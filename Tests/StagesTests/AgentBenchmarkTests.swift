@@ -1,0 +1,99 @@
+import Foundation
+import FrameworkJobReport
+import SpoolKit
+import Stages
+import TestSupport
+import Testing
+import WMCore
+
+@Suite struct AgentBenchmarkTests {
+    private func submission(_ key: String, in root: String) throws -> BatchSubmission {
+        let dir = root + "/work/" + key
+        try SystemCall.makeDirectories(dir)
+        return BatchSubmission(key: key, jobName: String(key[..<key.lastIndex(of: "-")!]), workDirectory: dir, arguments: ["/bin/false"])
+    }
+
+    @Test func nullPayloadJobsFinishAtOnceWithASuccessReport() throws {
+        let root = TestSupport.temporaryDirectory("null-payload")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        let plugin = try LocalBatchPlugin(spool: spool, site: "T2_CH_CERN", slots: 2, nullPayload: true)
+        let submissions = try ["job-a-0", "job-b-3", "job-c-1"].map { try submission($0, in: root) }
+        let results = plugin.submit(submissions)
+        #expect(results.map { try? $0.get() } == submissions.map(\.key))
+        // Two slots: the submit's scheduling ran two jobs; the next poll runs the third.
+        #expect(try spool.scan("batch/local/T2_CH_CERN/finished").names.count == 2)
+        let statuses = try plugin.status(submissions.map(\.key))
+        for s in submissions { #expect(statuses[s.key] == .complete(exitCode: 0)) }
+        #expect(try spool.scan("batch/local/T2_CH_CERN/finished").names.sorted() == submissions.map(\.key))
+        // The report is a CMSSW-format FJR of a successful step at the site, with no output module.
+        let report = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: submissions[1].workDirectory + "/Report.3.xml"))
+        #expect(report.wrapper.isStepSuccessful && report.exitCode == 0)
+        #expect(report.wrapper.siteName == "T2_CH_CERN")
+        #expect(report.outputFiles.isEmpty)
+        #expect(!SystemCall.exists(submissions[1].workDirectory + "/stdout"))  // no process ran
+        let started = try SystemCall.readFile(root + "/batch/local/T2_CH_CERN/started.log")
+        #expect(String(decoding: started, as: UTF8.self).split(separator: "\n").sorted() == submissions.map { Substring($0.key) })
+        // Submitting again finds the earlier records: nothing runs twice.
+        _ = plugin.submit(submissions)
+        #expect(String(decoding: try SystemCall.readFile(root + "/batch/local/T2_CH_CERN/started.log"), as: UTF8.self)
+            .split(separator: "\n").count == 3)
+    }
+
+    @Test func nullPayloadNeedsTheLocalPluginAndAKnownMode() throws {
+        func validate(_ compute: String) throws {
+            let json = #"{"schema": 1, "sites": [{"name": "T2_CH_CERN", "state": "Normal", "stateTime": 0, "#
+                + #""slots": {"pendingSlots": 1, "runningSlots": 1}, "taskSlots": {}, "compute": \#(compute), "storageElement": "T2_CH_CERN"}]}"#
+            _ = try SiteConfiguration.decode(Array(json.utf8), file: "sites.json")
+        }
+        try validate(#"{"plugin": "local", "slots": 2, "payload": "null"}"#)
+        try validate(#"{"plugin": "local", "payload": "process"}"#)
+        #expect(throws: SiteConfigurationError.self) { try validate(#"{"plugin": "slurm", "payload": "null"}"#) }
+        #expect(throws: SiteConfigurationError.self) { try validate(#"{"plugin": "local", "payload": "nothing"}"#) }
+    }
+
+    @Test func benchPushesEveryJobThroughTheStagesToTheArchive() throws {
+        var settings = AgentBenchmark.Settings()
+        settings.jobs = 60
+        settings.batchSize = 25
+        settings.rawSeconds = 0.01
+        settings.directory = TestSupport.temporaryDirectory("bench") + "/spool"
+        defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
+        let result = try AgentBenchmark(settings: settings).run()
+        #expect(result.archived == 60)
+        #expect(result.stages.map(\.stage) == ["wm-jobcreator", "wm-jobsubmitter", "wm-jobtracker", "wm-accountant", "wm-errorhandler", "wm-jobarchiver"])
+        #expect(result.stages.map(\.jobs) == [60, 60, 60, 60, 0, 60])
+        #expect(result.endToEndJobsPerSecond > 0 && result.rawDurableFilesPerSecond > 0 && result.peakMemoryMB > 0)
+        #expect(!SystemCall.exists(settings.directory))  // removed unless --keep
+        let json = try BenchReport.json(result)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let headline = try #require(object?["endToEndJobsPerSecond"] as? Double)
+        #expect(abs(headline - result.endToEndJobsPerSecond) < 1e-9 * result.endToEndJobsPerSecond)
+    }
+
+    @Test func benchRefusesAFolderThatExists() throws {
+        var settings = AgentBenchmark.Settings()
+        settings.directory = TestSupport.temporaryDirectory("bench-exists")
+        defer { try? FileManager.default.removeItem(atPath: settings.directory) }
+        #expect(throws: AgentBenchmark.Failure.self) { try AgentBenchmark(settings: settings).run() }
+        #expect(SystemCall.isDirectory(settings.directory))  // never removed: it was not the bench's
+    }
+
+    @Test func tarGzipIsReadByTarAndGunzip() throws {
+        let root = TestSupport.temporaryDirectory("targz")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try SystemCall.makeDirectories(root + "/job-1/sub")
+        try Data("report\n".utf8).write(to: URL(fileURLWithPath: root + "/job-1/Report.1.xml"))
+        let big = Data((0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })  // more than two stored deflate blocks
+        try big.write(to: URL(fileURLWithPath: root + "/job-1/sub/big.bin"))
+        var archive = TarGzip(modificationTime: 1_700_000_000)
+        try archive.addDirectory(root + "/job-1", as: "job-1")
+        try Data(archive.gzipData()).write(to: URL(fileURLWithPath: root + "/out.tar.gz"))
+        let listing = try TestSupport.run("/usr/bin/tar", ["-tzf", root + "/out.tar.gz"])
+        #expect(listing.status == 0)
+        #expect(listing.stdout.split(separator: "\n") == ["job-1/Report.1.xml", "job-1/sub/big.bin"])
+        try SystemCall.makeDirectories(root + "/x")
+        #expect(try TestSupport.run("/usr/bin/tar", ["-xzf", root + "/out.tar.gz", "-C", root + "/x"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/x/job-1/sub/big.bin")) == big)
+    }
+}
