@@ -70,3 +70,29 @@ struct SlurmTests {
         #expect(SlurmState.keyValues("JobId=7 JobName=x JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0\n")?["ExitCode"] == "3:0")
     }
 }
+
+/// The whole pipeline with both sites on the Slurm plugin: real `wm-runjob`/`wm-cmsrun` payloads run as
+/// Slurm jobs, leave real event files and reports, and the request completes with every event once.
+@Suite(.enabled(if: SlurmProbe.shouldRun, "no usable Slurm here (sbatch/scontrol ping); run scripts/slurm-local to enable these tests"))
+struct SlurmPipelineTests {
+    @Test func taskChainRunsToCompletedOnSlurm() throws {
+        try #require(SlurmProbe.isUsable, "CI=true but Slurm is not usable: scripts/slurm-local must start it")
+        let agent = try EndToEndAgent("slurm-pipeline")
+        defer { agent.killLeftovers() }
+        var sites = SiteConfiguration.defaults()
+        for i in sites.sites.indices { sites.sites[i].compute = ComputeSettings(plugin: "slurm") }
+        try ExecutionLayout.saveSiteConfiguration(sites, spool: agent.spool)
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 400, perJob: 200, perLumi: 100, tasks: 2))
+        try agent.runUntilQuiet(stallTimeout: 120)
+        #expect(agent.status(of: name) == "completed")
+        let datasets = try agent.datasets()
+        #expect(datasets.count >= 2, "\(datasets)")
+        for dataset in datasets {
+            let events = try agent.events(in: dataset)
+            #expect(events.count == 400 && Set(events.map(\.event)) == Set(1...400), "\(dataset): every event once")
+        }
+        // The jobs really went through Slurm: numeric batch ids.
+        let jobs = try agent.archivedJobs(of: name)
+        #expect(!jobs.isEmpty && jobs.allSatisfy { $0.batchID.flatMap { Int($0) } != nil })
+    }
+}
