@@ -20,9 +20,10 @@ import TestSupport
         let name = try stagedRequest(f, events: 1_000_000)
         let store = ElementStore(spool: f.spool)
         #expect(try store.elements(ofRequest: name).count == 1000)
-        // Enough pending slots that one cycle can take many elements.
+        // Pending slots for about 20 elements (of 1,000 jobs each) per agent cycle: draining the queue takes
+        // each agent many cycles, so the four really compete for the same elements.
         var sites = SiteConfiguration.defaults()
-        for i in sites.sites.indices { sites.sites[i].slots.pendingSlots = 100_000 }
+        for i in sites.sites.indices { sites.sites[i].slots.pendingSlots = 20_000 }
         try ExecutionLayout.saveSiteConfiguration(sites, spool: f.spool)
         let program = TestSupport.executable("wm-workqueue")
         let root = f.spool.root
