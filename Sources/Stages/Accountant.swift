@@ -7,7 +7,7 @@ import WMCore
 /// `wm-accountant`: `jobs/complete` → `success` or `jobfailed` from each job's framework job report
 /// (WMCore's JobAccountant), recording the outputs in WMBS, the DBS buffer and ACDC.
 ///
-/// A job succeeds when its step succeeded, its output modules match its outputs (LogCollect and Cleanup
+/// A job succeeds when its step succeeded, its output modules match its outputs (LogCollect, Cleanup and Harvesting
 /// excepted; absent `MergedError*` modules allowed), every output has a storage location and no output LFN
 /// was recorded by another job. A missing report fails it with 99999, an empty one 99998, an unreadable one
 /// 99997, a contradicting one 99996; otherwise the report's exit code. Work goes in batches: every output of
@@ -157,7 +157,9 @@ struct AccountingPlanner {
             return .stepFailed(code: code, detail: String(first.prefix(500)))
         }
         let found = Set(report.outputModules).subtracting([FilesetNaming.logArchiveModule])
-        if !["LogCollect", "Cleanup"].contains(job.taskType) {
+        // LogCollect and Cleanup write no dataset outputs; Harvesting's DQM summary goes to the DQM GUI in CMS
+        // (an AnalysisFile, not a WMBS output), so its report's files are not checked against outputs.
+        if !["LogCollect", "Cleanup", "Harvesting"].contains(job.taskType) {
             let expected = Set(job.outputs.keys).filter { !($0.hasPrefix("MergedError") && !found.contains($0)) }
             if found != expected { return .moduleMismatch(report: source, expected: expected.sorted(), found: found.sorted()) }
         }
