@@ -114,7 +114,9 @@ enum RequestVerbs {
             case "show":
                 guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.load(rest[0], now: now)
-                let elements = try ElementStore(spool: spool).elements(ofRequest: doc.name)
+                // Elements still in the queue, else (a finished request) the ones archived for it.
+                var elements = try ElementStore(spool: spool).elements(ofRequest: doc.name)
+                if elements.isEmpty { elements = try ElementStore(spool: spool).archivedElements(ofRequest: doc.name) }
                 var object = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(doc)).objectValue ?? [:]
                 object["status"] = .string(doc.state.rawValue)
                 object["elements"] = .array(elements.map { .object(["id": .string($0.name), "status": .string($0.state.rawValue),

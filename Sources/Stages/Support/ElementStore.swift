@@ -41,6 +41,15 @@ public struct ElementStore {
         return try elements().filter { $0.requestName == request }
     }
 
+    /// The elements of a finished request, from `archive/elements/<request>/`.
+    public func archivedElements(ofRequest request: String) throws -> [ElementDocument] {
+        let folder = "archive/elements/" + request
+        return try spool.scan(folder).names.compactMap { file in
+            guard let bytes = try spool.read(file, in: folder), case .success(let doc) = area.decode(bytes, file: folder + "/" + file) else { return nil }
+            return doc
+        }
+    }
+
     /// The stored workload of a request.
     public func workload(_ request: String) throws -> Workload? {
         guard let bytes = try spool.read(request + ".json", in: Self.workloads) else { return nil }
