@@ -77,7 +77,9 @@ public struct LocalWorkQueueStage: StageCycle {
             let matches = PullMatching.match(available.map(\.body), agent: try resources(config: config, context: context), now: now,
                                              agingWeight: config.workQueue.agingWeight, maxElements: pullLimit)
             let from = store.area.folder(.available)
-            for match in matches {
+            // Claim in a random order (WMCore's pull shuffles too): agents pulling at the same moment then
+            // mostly go for different elements instead of all racing for the same head of the queue.
+            for match in matches.shuffled() {
                 let file = store.area.fileName(match.element)
                 if try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(claims) + "/" + file) == .moved {
                     claimed.append(file)

@@ -128,11 +128,15 @@ public struct GlobalWorkQueueStage: StageCycle {
                 }
                 let path = Self.path(from: status, to: goal)
                 guard !path.isEmpty else { continue }
+                var moved = false
                 try manager.update(requestName, now: now) { request in
+                    // Another stage (the task archiver, an operator) may have moved the request since the scan.
+                    guard request.state == status else { return }
                     for step in path { try request.transition(to: step, actor: name, reason: "elements: \(Self.describe(refreshed))", at: now) }
                     request.body.summarize(elements: refreshed.map { ($0.state, $0.jobs) })
+                    moved = true
                 }
-                report.done += 1
+                if moved { report.done += 1 }
             }
         }
         return report
