@@ -72,21 +72,30 @@ public struct LocalWorkQueueStage: StageCycle {
         let claims = Self.claimFolder(agent)
         try context.spool.ensureDirectories([claims])
         var claimed = try context.spool.scan(claims).names  // left by a crash: finish them first
-        let available = try store.elements(in: [.available, .negotiating], now: now)
-        if !available.isEmpty && !context.options.dryRun {
+        // An agent that lost every claim to a faster one looks again (a few times) rather than ending its
+        // cycle empty-handed while work is left.
+        for _ in 0..<5 {
+            let available = try store.elements(in: [.available, .negotiating], now: now)
+            if available.isEmpty { break }
+            if context.options.dryRun {
+                for element in available { context.log.info("could acquire", ["element": element.name]) }
+                break
+            }
             let matches = PullMatching.match(available.map(\.body), agent: try resources(config: config, context: context), now: now,
                                              agingWeight: config.workQueue.agingWeight, maxElements: pullLimit)
             let from = store.area.folder(.available)
+            var lost = 0
             // Claim in a random order (WMCore's pull shuffles too): agents pulling at the same moment then
             // mostly go for different elements instead of all racing for the same head of the queue.
             for match in matches.shuffled() {
                 let file = store.area.fileName(match.element)
                 if try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(claims) + "/" + file) == .moved {
                     claimed.append(file)
+                } else {
+                    lost += 1
                 }
             }
-        } else if context.options.dryRun {
-            for element in available { context.log.info("could acquire", ["element": element.name]) }
+            if !claimed.isEmpty || lost == 0 { break }
         }
         guard !claimed.isEmpty else { return report }
         try context.spool.inBatch { batch in
