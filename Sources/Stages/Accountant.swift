@@ -247,11 +247,7 @@ struct AccountingPlanner {
         let inputs = job.inputFiles.filter { skipped.contains($0.lfn) }
         guard !inputs.isEmpty, !["LogCollect", "Cleanup"].contains(job.taskType) else { return }
         plan.failedInputKeys = inputs.map { FileKey.of($0.lfn) }
-        plan.acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub.algorithm, files: inputs.map { file in
-            ACDCFile(lfn: file.lfn, events: file.events, locations: file.locations,
-                     lumis: file.runs.flatMap { run in run.lumis.map { LumiSection(run: run.run, lumi: $0) } },
-                     mask: nil, parents: file.parents)
-        })
+        plan.acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub.algorithm, files: inputs.map { ACDCFile(unmasked: $0) })
     }
 
     private static func emptyRecord(_ job: JobBody) -> AccountingRecord {

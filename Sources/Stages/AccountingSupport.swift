@@ -125,8 +125,6 @@ public enum AccountingAreas {
     /// Every folder a DBS buffer file can be in.
     public static let dbsBufferFileFolders = [dbsBufferFiles, dbsBufferAssigned, dbsBufferUploaded]
 
-    /// ACDC records of a workflow.
-    public static func acdc(_ workflow: String) -> String { "acdc/" + workflow }
     /// Accounting records (one per job attempt) of a workflow.
     public static func reports(_ workflow: String) -> String { WMBSStore.area + "/" + workflow + "/reports" }
 }

@@ -51,11 +51,18 @@ public struct ErrorHandlerStage: StageCycle {
 }
 
 extension ACDCFile {
+    /// The whole of `file`, every lumi and no mask (WMCore's record for a skipped input file).
+    public init(unmasked file: SplitFile) {
+        self.init(lfn: file.lfn, events: file.events, locations: file.locations,
+                  lumis: file.runs.flatMap { run in run.lumis.map { LumiSection(run: run.run, lumi: $0) } },
+                  mask: nil, parents: file.parents)
+    }
+
     /// The part of `file` a failed job still had to do: the lumis of its mask (or the file's), and for
     /// the MC fake file exactly the job's event range.
     public init(job: JobBody, file: SplitFile) {
         let mask = job.mask
-        var lumis = file.runs.flatMap { run in run.lumis.map { LumiSection(run: run.run, lumi: $0) } }
+        var lumis = ACDCFile(unmasked: file).lumis
         var events = file.events
         if !mask.runAndLumis.isEmpty {
             lumis = lumis.filter { lumi in

@@ -24,7 +24,6 @@ struct OutputRecorder {
             folders.insert(registry.folder(workflow))
             folders.insert(AccountingAreas.reports(workflow))
         }
-        for plan in plans where plan.acdc != nil { folders.insert(AccountingAreas.acdc(plan.workflow)) }
         if plans.contains(where: { !$0.dbsFiles.isEmpty }) { folders.insert(AccountingAreas.dbsBufferFiles) }
         try spool.ensureDirectories(folders.sorted())
         for plan in plans {
@@ -42,7 +41,8 @@ struct OutputRecorder {
                 if !known { try batch.publish(try encodeDocument(file), as: name, in: AccountingAreas.dbsBufferFiles) }
             }
             if let acdc = plan.acdc {
-                try publishIfAbsent(try encodeDocument(acdc), as: plan.owner + ".json", in: AccountingAreas.acdc(plan.workflow), batch)
+                // Through the ACDC store, so `wmctl acdc ls` and resubmissions find skipped inputs too.
+                try ACDCStore(spool: spool).add(acdc, name: plan.owner, in: batch)
             }
         }
         try recordReports(plans, in: batch)

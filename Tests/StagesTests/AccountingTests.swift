@@ -136,16 +136,21 @@ import TestSupport
         #expect(try snapshot(f) == before)
         #expect(try f.fileKeys(F.merge, "available").count == 1)  // the small file; the big one went straight to merge
         #expect(try f.fileKeys(F.processing, "failed") == [FileKey.of("/store/data/Era/PD/RAW/v1/000/bad.root")])
-        let acdc = try #require(try f.spool.read("r1-0.json", in: AccountingAreas.acdc(f.workflow)))
+        let acdcFolder = ACDCStore(spool: f.spool).folder(workflow: f.workflow, task: doc.task)
+        let acdc = try #require(try f.spool.read("r1-0.json", in: acdcFolder))
         let record = try JSONDecoder().decode(ACDCRecord.self, from: Data(acdc))
         #expect(record.files.map(\.lfn) == ["/store/data/Era/PD/RAW/v1/000/bad.root"] && record.splittingAlgorithm == "FileBased")
+        #expect(try ACDCStore(spool: f.spool).merged(workflow: f.workflow, task: doc.task)?.files.map(\.lfn) == record.files.map(\.lfn),
+                "wmctl acdc ls and resubmissions see skipped inputs")
         #expect(lfns.count == 2)
     }
 
     /// Every file the accountant writes, by folder.
     func snapshot(_ f: F) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for folder in [AccountingAreas.dbsBufferFiles, AccountingAreas.acdc(f.workflow), AccountingAreas.reports(f.workflow),
+        let acdcFolders = (try? FileManager.default.contentsOfDirectory(atPath: f.spool.path(ACDCStore.area + "/" + f.workflow)))?
+            .sorted().map { ACDCStore.area + "/" + f.workflow + "/" + $0 } ?? []
+        for folder in [AccountingAreas.dbsBufferFiles, AccountingAreas.reports(f.workflow)] + acdcFolders + [
                        LFNRegistry(spool: f.spool).folder(f.workflow)]
             + WMBSStore.fileFolders.flatMap({ s in [F.merge, F.cleanup, F.logCollect, F.processing].map { WMBSStore(spool: f.spool).fileFolder(f.workflow, $0, s) } }) {
             result[folder] = try f.spool.scan(folder).names
