@@ -55,21 +55,22 @@ public enum NoClobberRename {
     /// Replaces the content of `target` with the file at `replacement`, only if `target` still exists.
     ///
     /// Uses `renameat2(RENAME_EXCHANGE)`: the two names swap atomically, so a document another process
-    /// moved away in the meantime is never re-created; the old content (now at `replacement`) is removed.
-    /// Returns false (and removes `replacement`) when `target` was gone. Where the flag is refused, falls
-    /// back to a check then `rename` (a small window, documented).
-    public static func replaceIfPresent(_ replacement: String, _ target: String) throws -> Bool {
+    /// moved away in the meantime is never re-created; the old content (now at `replacement`) is handed to
+    /// `dispose` (unlinked by default). Returns false (and disposes of `replacement`) when `target` was gone.
+    /// Where the flag is refused, falls back to a check then `rename` (a small window, documented).
+    public static func replaceIfPresent(_ replacement: String, _ target: String,
+                                        dispose: (String) -> Void = { _ = Glibc.unlink($0) }) throws -> Bool {
         if let renameat2 {
             while true {
                 if renameat2(atFDCWD, replacement, atFDCWD, target, renameExchange) == 0 {
-                    _ = Glibc.unlink(replacement)
+                    dispose(replacement)
                     return true
                 }
                 let e = Glibc.errno
                 switch e {
                 case EINTR: continue
                 case ENOENT where !SystemCall.exists(target):
-                    _ = Glibc.unlink(replacement)
+                    dispose(replacement)
                     return false
                 case EINVAL, ENOSYS, ENOTSUP: break
                 default: throw SystemCallError(call: "renameat2(EXCHANGE)", path: "\(replacement) ↔ \(target)", errno: e)
@@ -78,7 +79,7 @@ public enum NoClobberRename {
             }
         }
         guard SystemCall.exists(target) else {
-            _ = Glibc.unlink(replacement)
+            dispose(replacement)
             return false
         }
         try SystemCall.rename(replacement, target)

@@ -25,6 +25,15 @@ public struct Spool: Sendable {
     /// The folder for temporary files, inside the spool so renames never cross file systems.
     public var temporaryDirectory: String { root + "/.tmp" }
 
+    /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
+    public var spares: SpareFiles { SpareFiles.pool(root: root) }
+
+    /// Removes `path` and everything under it (links are removed, never followed), recycling small
+    /// files into `spares` instead of unlinking them. A missing path is not an error.
+    public func discardTree(_ path: String) throws {
+        try SystemCall.removeTree(path, removeFile: spares.recycle)
+    }
+
     /// Opens (and if needed creates) a spool at `root`.
     public init(root: String, durability: Durability = .full) throws {
         var r = root

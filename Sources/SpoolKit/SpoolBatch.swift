@@ -100,18 +100,16 @@ public final class SpoolBatch {
 
     /// Writes a file outside the spool's documents (e.g. in a job's work directory), replacing it atomically
     /// (temporary name beside it, then `rename`), and makes it durable with the batch (`syncAtCommit`).
+    ///
+    /// The file must be on the spool's file system (it is written in `.tmp/` first).
     public func writeFile(_ bytes: [UInt8], at path: String) throws {
-        let temp = path + ".tmp." + Spool.uniqueName()
-        let fd = try SystemCall.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        let temp = try writeTemporary(bytes, hint: path)
         do {
-            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }
+            try SystemCall.rename(temp, path)
         } catch {
-            _ = Glibc.close(fd)
             _ = Glibc.unlink(temp)
             throw error
         }
-        try SystemCall.close(fd, path: temp)
-        try SystemCall.rename(temp, path)
         syncAtCommit(file: path)
     }
 
@@ -133,7 +131,7 @@ public final class SpoolBatch {
             let target = spool.path(item.directory) + "/" + item.name
             if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
-                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
+                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
             } else {
                 switch try NoClobberRename.rename(item.temporaryPath, target) {
                 case .moved: published += 1
@@ -172,9 +170,12 @@ public final class SpoolBatch {
         _ = try SystemCall.check("syncfs", spool.temporaryDirectory) { syncfs(fd) }
     }
 
+    /// Writes `bytes` to a fresh temporary file (a recycled inode when the pool has one) and returns its path.
     private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
         let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
-        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        let fd = spool.spares.take(to: path)
+            ? try SystemCall.open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW)
+            : try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         do {
             try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
         } catch {
