@@ -28,7 +28,8 @@ import TestSupport
             for name in try f.base.jobs.scan(state) {
                 let bytes = try #require(try f.spool.read(name + ".json", in: "jobs/" + state.rawValue))
                 guard case .success(let doc) = f.base.jobs.decode(bytes, file: name) else { Issue.record("\(name) unreadable"); continue }
-                let expected = try f.base.jobs.encode(doc)
+                let expected = try Self.jsonEncoderBytes(doc)
+                #expect(try f.base.jobs.encode(doc) == expected, "DocumentArea.encode takes the fast path")
                 #expect(bytes == expected, "\(name)\n got      \(String(decoding: bytes, as: UTF8.self))\n expected \(String(decoding: expected, as: UTF8.self))")
                 checked += 1
             }
@@ -47,6 +48,7 @@ import TestSupport
                                      "A": JobOutputSpec(dataTier: "AOD", dataset: "/e", lfnBase: "/m", merged: false)])
         body.batchID = "123.0"
         body.site = "T2_A"
+        body.lastRunTime = 1234.5678
         var doc = JobDocument(body)
         try doc.transition(to: .created, actor: "x", reason: "r\n", at: 1_700_000_000.123456)
         let area = JobArea.make(try Spool(root: TestSupport.temporaryDirectory("writer"), durability: .none))
@@ -54,9 +56,36 @@ import TestSupport
         var writer = JobDocumentWriter()
         let written = writer.write(doc)
         let bytes = try #require(written)
-        #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: try area.encode(doc), as: UTF8.self))
+        #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: try Self.jsonEncoderBytes(doc), as: UTF8.self))
+        for time in [0.1, 1e-7, 1e21, 123456789.123, 1_763_820_000.987654, -0.5] {
+            doc.body.history.append(Transition(from: "created", to: "executing", time: time, actor: "y", reason: "t"))
+            #expect(writer.write(doc) == (try Self.jsonEncoderBytes(doc)), "time \(time)")
+        }
         doc.extra["comment"] = .string("operator note")
         let annotated = writer.write(doc)
         #expect(annotated == nil, "documents with operator keys go through JSONEncoder")
+        #expect(try area.encode(doc) == (try Self.jsonEncoderBytes(doc)))
+    }
+
+    @Test func fileDocumentsAreByteForByteJSONEncoderOutput() throws {
+        let files = [
+            SplitFile(lfn: "/store/a.root"),
+            SplitFile(lfn: "/store/slow \"q\" \\ é\u{1}.root", size: 1 << 40, events: 600, firstEvent: 7, lastEvent: 99, locations: ["T2_CH_CERN", "T1_X"],
+                      runs: [FileRun(run: 10, lumis: [3, 4]), FileRun(run: 11, lumis: [])], insertTime: 1_763_820_000.25, parents: ["/p1", "/p2"], merged: true),
+            SplitFile(lfn: "MCFakeFile-x", events: 1000, runs: [FileRun(run: 1, lumis: Array(1...10))], insertTime: 1e-7),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for file in files {
+            let expected = Array(try encoder.encode(file)) + [UInt8(ascii: "\n")]
+            #expect(String(decoding: try WMBSStore.encode(file), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        }
+    }
+
+    /// What JSONEncoder (sorted keys) writes for a document, with the final newline.
+    static func jsonEncoderBytes(_ doc: JobDocument) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(doc)) + [UInt8(ascii: "\n")]
     }
 }

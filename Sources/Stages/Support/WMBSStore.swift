@@ -181,6 +181,8 @@ public struct WMBSStore: Sendable {
 
     /// Encodes a document with sorted keys and a final newline.
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        // File documents are the most numerous: the fast writer makes the same bytes as JSONEncoder.
+        if let file = value as? SplitFile { return JobDocumentWriter.file(file) + [UInt8(ascii: "\n")] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]

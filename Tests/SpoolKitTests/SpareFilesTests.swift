@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SpoolKit
+
+/// Recycled inodes: what goes into `.spare/`, what comes out, and that no document is ever touched.
+@Suite struct SpareFilesTests {
+    func inode(_ path: String) throws -> UInt64 {
+        UInt64(try #require(try SystemCall.lstat(path)).st_ino)
+    }
+
+    @Test func aReplacementsOldContentIsReusedByTheNextPublish() throws {
+        let root = TestSupport.temporaryDirectory("spare-reuse")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["q"])
+        try spool.publish(Array("old content that is longer\n".utf8), as: "a.json", in: "q")
+        let oldInode = try inode(spool.path("q") + "/a.json")
+        try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("new\n".utf8)) }
+        #expect(try spool.read("a.json", in: "q") == Array("new\n".utf8))
+        let spares = try FileManager.default.contentsOfDirectory(atPath: root + "/.spare")
+        #expect(spares.count == 1, "the swapped-out content waits in .spare/")
+        #expect(try inode(root + "/.spare/" + spares[0]) == oldInode)
+
+        try spool.publish(Array("b\n".utf8), as: "b.json", in: "q")
+        #expect(try inode(spool.path("q") + "/b.json") == oldInode, "the next publish reuses the inode")
+        #expect(try spool.read("b.json", in: "q") == Array("b\n".utf8), "with only its own content (truncated first)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").isEmpty)
+        #expect(try spool.read("a.json", in: "q") == Array("new\n".utf8))
+    }
+
+    @Test func filesWithOtherNamesOrOddModesOrLargeSizesAreUnlinkedNotKept() throws {
+        let root = TestSupport.temporaryDirectory("spare-refuse")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        let pool = SpareFiles(directory: root + "/.spare-test", capacity: 10)
+        // A second name: truncating the spare later would empty the other name's content.
+        let linked = root + "/linked"
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: linked))
+        try SystemCall.link(linked, root + "/other-name")
+        pool.recycle(linked)
+        #expect(!FileManager.default.fileExists(atPath: linked))
+        #expect(try String(contentsOfFile: root + "/other-name", encoding: .utf8) == "keep me")
+        // Executable, large, directory-like: not kept.
+        let script = root + "/script.sh"
+        try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: script))
+        chmod(script, 0o755)
+        pool.recycle(script)
+        let large = root + "/large"
+        try Data(count: SpareFiles.largestSpare + 1).write(to: URL(fileURLWithPath: large))
+        chmod(large, 0o644)
+        pool.recycle(large)
+        #expect(!FileManager.default.fileExists(atPath: script) && !FileManager.default.fileExists(atPath: large))
+        #expect(pool.count == 0)
+        _ = spool
+    }
+
+    @Test func thePoolKeepsAtMostItsCapacity() throws {
+        let root = TestSupport.temporaryDirectory("spare-cap")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pool = SpareFiles(directory: root + "/.spare", capacity: 3)
+        for n in 0..<5 {
+            let path = root + "/f\(n)"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o644)
+            pool.recycle(path)
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+        #expect(pool.count == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 3)
+    }
+
+    @Test func concurrentTakersClaimEachSpareOnce() throws {
+        let root = TestSupport.temporaryDirectory("spare-race")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let seed = SpareFiles(directory: root + "/.spare", capacity: 2000)
+        for n in 0..<1000 {
+            let path = root + "/f\(n)"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o644)
+            seed.recycle(path)
+        }
+        // Four pools over one folder, as four processes would see it (each scans the folder itself).
+        let takers = (0..<4).map { _ in SpareFiles(directory: root + "/.spare", capacity: 2000) }
+        let results = UnsafeCounts(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            var taken = 0
+            while takers[worker].take(to: root + "/taken-\(worker)-\(taken)") { taken += 1 }
+            results.set(worker, taken)
+        }
+        #expect(results.total == 1000, "every spare was taken exactly once")
+        let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix("taken-") }
+        #expect(names.count == 1000)
+    }
+}
+
+/// Per-worker counts written by concurrent workers (each writes only its own slot).
+final class UnsafeCounts: @unchecked Sendable {
+    private let counts: UnsafeMutableBufferPointer<Int>
+    init(count: Int) { counts = .allocate(capacity: count); counts.initialize(repeating: 0) }
+    deinit { counts.deallocate() }
+    func set(_ index: Int, _ value: Int) { counts[index] = value }
+    var total: Int { counts.reduce(0, +) }
+}
