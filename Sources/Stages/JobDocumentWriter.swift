@@ -10,6 +10,16 @@ import WMCore
 struct JobDocumentWriter {
     private var fileCache: [String: [UInt8]] = [:]
 
+    /// A job document's bytes (sorted keys, final newline): the fast writer, or `JSONEncoder` for documents
+    /// with operator keys.
+    static func bytes(_ doc: JobDocument) throws -> [UInt8] {
+        var writer = JobDocumentWriter()
+        if let bytes = writer.write(doc) { return bytes }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(doc)) + [UInt8(ascii: "\n")]
+    }
+
     /// The document's bytes with a final newline, or nil when it must go through `JSONEncoder`.
     mutating func write(_ doc: JobDocument) -> [UInt8]? {
         guard doc.extra.isEmpty else { return nil }

@@ -106,8 +106,9 @@ public struct JobSubmitter: StageCycle {
                 let plugin = try plugins.plugin(for: site)
                 // Every job's work directory files are durable (one group commit) before any is submitted.
                 let files = SpoolBatch(spool: context.spool)
+                let runtime = try runtimeBytes(site: site, sites: configuration, context: context)
                 var submissions: [BatchSubmission] = []
-                for doc in docs { submissions.append(try prepare(doc, site: site, sites: configuration, context: context, files: files)) }
+                for doc in docs { submissions.append(try prepare(doc, site: site, runtime: runtime, context: context, files: files)) }
                 try files.commit()
                 let existing = try plugin.findSubmissions(submissions.map(\.key))
                 let fresh = submissions.filter { existing[$0.key] == nil }
@@ -131,22 +132,27 @@ public struct JobSubmitter: StageCycle {
         return outcomes
     }
 
-    /// Creates the job's work directory with `job.json` and describes its submission.
-    private func prepare(_ doc: JobDocument, site: String, sites: SiteConfiguration, context: StageContext,
-                         files: SpoolBatch) throws -> BatchSubmission {
-        let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
-        try SystemCall.makeDirectories(dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Where the wrapper finds its inputs and stages its outputs: every site's storage prefix by PNN.
+    /// The `runtime.json` every job at `site` gets: where the wrapper finds its inputs and stages its
+    /// outputs (every site's storage prefix by PNN).
+    private func runtimeBytes(site: String, sites: SiteConfiguration, context: StageContext) throws -> [UInt8] {
         var prefixes: [String: String] = [:]
         for s in sites.sites { prefixes[s.storageElement] = s.pfn(forLFN: "", spoolRoot: context.spool.root) }
         let chosen = sites.site(named: site)
         let runtime = JobRuntime(spool: context.spool.root, site: site, pnn: chosen?.storageElement,
                                  storagePrefix: chosen?.pfn(forLFN: "", spoolRoot: context.spool.root), inputPrefixes: prefixes)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(runtime))
+    }
+
+    /// Creates the job's work directory with `job.json` and `runtime.json` and describes its submission.
+    private func prepare(_ doc: JobDocument, site: String, runtime: [UInt8], context: StageContext,
+                         files: SpoolBatch) throws -> BatchSubmission {
+        let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
+        try SystemCall.makeDirectories(dir)
         do {
-            try files.writeFile(Array(try encoder.encode(runtime)), at: dir + "/runtime.json")
-            try files.writeFile(Array(try encoder.encode(doc)), at: dir + "/job.json")
+            try files.writeFile(runtime, at: dir + "/runtime.json")
+            try files.writeFile(try JobDocumentWriter.bytes(doc), at: dir + "/job.json")
         } catch let error as SystemCallError {
             throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir) (\(error))")
         }

@@ -168,10 +168,7 @@ public struct DocumentArea<Body: StatefulBody> {
     /// Encodes a document (sorted keys, so files diff well).
     public func encode(_ doc: Annotated<Body>) throws -> [UInt8] {
         // Job documents are written on every move of every job: the fast writer makes the same bytes.
-        if let job = doc as? JobDocument {
-            var writer = JobDocumentWriter()
-            if let bytes = writer.write(job) { return bytes }
-        }
+        if let job = doc as? JobDocument { return try JobDocumentWriter.bytes(job) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var bytes = Array(try encoder.encode(doc))
