@@ -31,7 +31,13 @@ struct JobFactory {
 
     /// Creates a job in the current group; Production jobs get `FirstRun = LastRun = 1`.
     mutating func newJob(files: [SplitFile] = [], failure: CreationFailure? = nil) {
-        var job = SplitJob(inputFiles: files, creationFailure: failure)
+        addJob(SplitJob(inputFiles: files, creationFailure: failure))
+    }
+
+    /// Adds a job the caller filled in (as `newJob` followed by edits of `currentJob` would, without
+    /// going through the groups for every field); Production jobs get `FirstRun = LastRun = 1`.
+    mutating func addJob(_ job: consuming SplitJob) {
+        var job = job
         if subscriptionType == .production {
             job.mask.firstRun = 1
             job.mask.lastRun = 1
@@ -39,6 +45,11 @@ struct JobFactory {
         groups[currentGroupIndex].jobs.append(job)
         currentJobPath = (currentGroupIndex, groups[currentGroupIndex].jobs.count - 1)
         jobCount += 1
+    }
+
+    /// Makes room for `count` more jobs in the current group (when the algorithm knows how many).
+    mutating func reserveJobs(_ count: Int) {
+        groups[currentGroupIndex].jobs.reserveCapacity(groups[currentGroupIndex].jobs.count + count)
     }
 
     /// The latest job, edited in place. Only valid once a job exists.

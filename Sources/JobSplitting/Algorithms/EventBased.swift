@@ -41,30 +41,35 @@ enum EventBased {
         let perf: PerformanceParameters
     }
 
-    private static func addCommon(_ events: Int, _ s: Settings, _ factory: inout JobFactory) {
-        factory.currentJob.addResourceEstimates(jobTime: Double(events) * s.perf.timePerEvent,
-                                                memory: s.perf.memoryRequirement,
-                                                disk: Double(events) * s.perf.sizePerEvent)
+    /// Adds the job (the factory's next) with its resource estimates for `events` events and, with
+    /// deterministic pile-up, the pile-up events to skip.
+    private static func add(_ job: consuming SplitJob, events: Int, _ s: Settings, _ factory: inout JobFactory) {
+        var job = job
+        job.addResourceEstimates(jobTime: Double(events) * s.perf.timePerEvent, memory: s.perf.memoryRequirement,
+                                 disk: Double(events) * s.perf.sizePerEvent)
         if s.deterministicPileup {
-            factory.currentJob.baggage["skipPileupEvents"] = .int((factory.jobCount - 1) * s.eventsPerJob)
+            job.baggage["skipPileupEvents"] = .int(factory.jobCount * s.eventsPerJob)
         }
+        factory.addJob(job)
     }
 
     /// Real input: jobs of `[cur, cur + min(epj, left) - 1]`; a 0-event file gets one job without `LastEvent`.
     private static func splitRealFile(_ file: SplitFile, _ s: Settings, _ factory: inout JobFactory) {
         var currentEvent = file.firstEvent
         var eventsLeft = file.events
+        let inputs = [file]
         if eventsLeft == 0 {
-            factory.newJob(files: [file])
-            factory.currentJob.mask.firstEvent = currentEvent
-            addCommon(0, s, &factory)
+            var job = SplitJob(inputFiles: inputs)
+            job.mask.firstEvent = currentEvent
+            add(job, events: 0, s, &factory)
         }
+        factory.reserveJobs((eventsLeft + s.eventsPerJob - 1) / s.eventsPerJob)
         while eventsLeft > 0 {
             let n = min(eventsLeft, s.eventsPerJob)
-            factory.newJob(files: [file])
-            factory.currentJob.mask.firstEvent = currentEvent
-            factory.currentJob.mask.lastEvent = currentEvent + n - 1
-            addCommon(n, s, &factory)
+            var job = SplitJob(inputFiles: inputs)
+            job.mask.firstEvent = currentEvent
+            job.mask.lastEvent = currentEvent + n - 1
+            add(job, events: n, s, &factory)
             eventsLeft -= s.eventsPerJob
             currentEvent += s.eventsPerJob
         }
@@ -81,9 +86,10 @@ enum EventBased {
         var currentLumi = firstLumi
         var lumisPerJob = (s.eventsPerJob + s.eventsPerLumi - 1) / s.eventsPerLumi
         let lheBaggage: [String: ParameterValue] = ["lheInputFiles": s.lheInput]
+        let inputs = [file]
+        factory.reserveJobs((eventsLeft + s.eventsPerJob - 1) / s.eventsPerJob)
         while eventsLeft > 0 {
-            factory.newJob(files: [file])
-            factory.currentJob.baggage = lheBaggage
+            var job = SplitJob(inputFiles: inputs, baggage: lheBaggage)
             if currentEvent + s.eventsPerJob - 1 > maxEventNumber && currentEvent + eventsLeft > maxEventNumber {
                 currentEvent = 1
             }
@@ -91,11 +97,11 @@ enum EventBased {
             if eventsLeft < s.eventsPerJob {
                 lumisPerJob = (eventsLeft + s.eventsPerLumi - 1) / s.eventsPerLumi
             }
-            factory.currentJob.mask.firstEvent = currentEvent
-            factory.currentJob.mask.lastEvent = currentEvent + n - 1
-            factory.currentJob.mask.firstLumi = currentLumi
-            factory.currentJob.mask.lastLumi = currentLumi + lumisPerJob - 1
-            addCommon(n, s, &factory)
+            job.mask.firstEvent = currentEvent
+            job.mask.lastEvent = currentEvent + n - 1
+            job.mask.firstLumi = currentLumi
+            job.mask.lastLumi = currentLumi + lumisPerJob - 1
+            add(job, events: n, s, &factory)
             eventsLeft -= s.eventsPerJob
             currentEvent += s.eventsPerJob
             currentLumi += lumisPerJob
