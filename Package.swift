@@ -75,3 +75,5 @@ for stage in ["wm-accountant", "wm-dbsupload", "wm-rucioinjector", "wm-jobarchiv
 package.targets.append(.executableTarget(name: "wm-bench-accountant", dependencies: ["Stages", "FrameworkJobReport", "SpoolKit", "WMCore"]))
 // The job creator stage program: subscriptions' available files → job documents.
 package.targets.append(.executableTarget(name: "wm-jobcreator", dependencies: ["Stages"]))
+// Job-document decoding benchmark (release build): documents/s through JSONDecoder and through JobDocumentReader.
+package.targets.append(.executableTarget(name: "wm-bench-json", dependencies: ["Stages", "SpoolKit", "WMCore", "JobSplitting"]))

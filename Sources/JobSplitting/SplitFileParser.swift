@@ -1,159 +1,52 @@
+import DynamicJSON
+
 /// A fast reader for file documents in the form `SplitFile` encodes (`lfn`, `size`, `events`,
 /// `first_event`, `last_event`, `locations`, `runs`, `insert_time`, `parents`, `merged`): the job creator
-/// reads one such document per available file.
+/// reads one such document per available file, and every job document holds a list of them.
 ///
-/// It accepts any JSON layout (whitespace, key order) but only these keys and value types; for
-/// anything else (an unknown key, a number out of range, malformed text) it returns nil and the
-/// caller falls back to `JSONDecoder`, which explains the problem.
+/// It accepts any JSON layout (whitespace, key order) but only these keys, each once, with these value
+/// types; for anything else (an unknown or repeated key, a null, a number out of range, malformed text)
+/// it returns nil and the caller falls back to `JSONDecoder`, which explains the problem. Values are
+/// read as `JSONDecoder` reads them (`JSONByteReader`).
 public enum SplitFileParser {
     /// Parses one file document, or nil when the fast path does not apply.
     public static func parse(_ bytes: [UInt8]) -> SplitFile? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer)
-            return reader.file()
+        JSONByteReader.read(bytes) { reader in
+            guard let file = file(&reader), reader.atEnd() else { return nil }
+            return file
         }
     }
 
-    private struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var i = 0
-
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-        mutating func file() -> SplitFile? {
-            var lfn: String?
-            var file = SplitFile(lfn: "")
-            guard consume(UInt8(ascii: "{")) else { return nil }
-            if !consume(UInt8(ascii: "}")) {
-                repeat {
-                    guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
-                    switch key {
-                    case "lfn": guard let v = string() else { return nil }; lfn = v
-                    case "size": guard let v = int() else { return nil }; file.size = v
-                    case "events": guard let v = int() else { return nil }; file.events = v
-                    case "first_event": guard let v = int() else { return nil }; file.firstEvent = v
-                    case "last_event": guard let v = int() else { return nil }; file.lastEvent = v
-                    case "insert_time": guard let v = double() else { return nil }; file.insertTime = v
-                    case "merged": guard let v = bool() else { return nil }; file.merged = v
-                    case "locations": guard let v = list({ $0.string() }) else { return nil }; file.locations = v
-                    case "parents": guard let v = list({ $0.string() }) else { return nil }; file.parents = v
-                    case "runs": guard let v = list({ $0.run() }) else { return nil }; file.runs = v
-                    default: return nil
-                    }
-                } while consume(UInt8(ascii: ","))
-                guard consume(UInt8(ascii: "}")) else { return nil }
+    /// Reads one file object at the reader's position, or nil when the fast path does not apply.
+    public static func file(_ reader: inout JSONByteReader) -> SplitFile? {
+        var lfn: String?
+        var size = 0, events = 0, firstEvent = 0, lastEvent = 0, insertTime = 0.0, merged = false
+        var locations: [String] = [], parents: [String] = [], runs: [FileRun] = []
+        var seen = SeenKeys()
+        let complete = reader.object { reader, key in
+            switch key {
+            case "lfn": return seen.first(0) && reader.string().map { lfn = $0 } != nil
+            case "size": return seen.first(1) && reader.int().map { size = $0 } != nil
+            case "events": return seen.first(2) && reader.int().map { events = $0 } != nil
+            case "first_event": return seen.first(3) && reader.int().map { firstEvent = $0 } != nil
+            case "last_event": return seen.first(4) && reader.int().map { lastEvent = $0 } != nil
+            case "insert_time": return seen.first(5) && reader.double().map { insertTime = $0 } != nil
+            case "merged": return seen.first(6) && reader.bool().map { merged = $0 } != nil
+            case "locations": return seen.first(7) && reader.list({ $0.string() }).map { locations = $0 } != nil
+            case "parents": return seen.first(8) && reader.list({ $0.string() }).map { parents = $0 } != nil
+            case "runs": return seen.first(9) && reader.list({ run(&$0) }).map { runs = $0 } != nil
+            default: return false
             }
-            skipSpace()
-            guard i == bytes.count, let lfn else { return nil }
-            file.lfn = lfn
-            return file
         }
+        guard complete, let lfn else { return nil }
+        return SplitFile(lfn: lfn, size: size, events: events, firstEvent: firstEvent, lastEvent: lastEvent, locations: locations,
+                         runs: runs, insertTime: insertTime, parents: parents, merged: merged)
+    }
 
-        /// `[run, [lumi, ...]]`.
-        mutating func run() -> FileRun? {
-            guard consume(UInt8(ascii: "[")), let run = int(), consume(UInt8(ascii: ",")),
-                  let lumis = list({ $0.int() }), consume(UInt8(ascii: "]")) else { return nil }
-            return FileRun(run: run, lumis: lumis)
-        }
-
-        mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
-            guard consume(UInt8(ascii: "[")) else { return nil }
-            var items: [T] = []
-            if consume(UInt8(ascii: "]")) { return items }
-            repeat {
-                guard let item = element(&self) else { return nil }
-                items.append(item)
-            } while consume(UInt8(ascii: ","))
-            return consume(UInt8(ascii: "]")) ? items : nil
-        }
-
-        mutating func skipSpace() {
-            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-        }
-
-        mutating func consume(_ byte: UInt8) -> Bool {
-            skipSpace()
-            guard i < bytes.count, bytes[i] == byte else { return false }
-            i += 1
-            return true
-        }
-
-        mutating func bool() -> Bool? {
-            skipSpace()
-            if match("true") { return true }
-            if match("false") { return false }
-            return nil
-        }
-
-        mutating func match(_ word: StaticString) -> Bool {
-            let n = word.utf8CodeUnitCount
-            guard i + n <= bytes.count else { return false }
-            for k in 0..<n where bytes[i + k] != word.utf8Start[k] { return false }
-            i += n
-            return true
-        }
-
-        /// An integer without fraction or exponent (anything else falls back).
-        mutating func int() -> Int? {
-            skipSpace()
-            var negative = false
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-            let start = i
-            var value = 0
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-                let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
-                if o1 || o2 { return nil }
-                value = a
-                i += 1
-            }
-            if i == start || i - start > 18 { return nil }
-            if i < bytes.count, bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") { return nil }
-            return negative ? -value : value
-        }
-
-        /// A number, through Swift's own `Double` parsing of the number's text.
-        mutating func double() -> Double? {
-            skipSpace()
-            let start = i
-            while i < bytes.count, Self.isNumberByte(bytes[i]) { i += 1 }
-            guard i > start else { return nil }
-            return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
-        }
-
-        static func isNumberByte(_ c: UInt8) -> Bool {
-            (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
-                || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-        }
-
-        /// A string; escapes other than `\"`, `\\`, `\/` fall back.
-        mutating func string() -> String? {
-            guard consume(UInt8(ascii: "\"")) else { return nil }
-            let start = i
-            var escaped = false
-            while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
-                if bytes[i] == UInt8(ascii: "\\") {
-                    escaped = true
-                    i += 1
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "\\") || bytes[i] == UInt8(ascii: "/") else { return nil }
-                } else if bytes[i] < 0x20 {
-                    return nil
-                }
-                i += 1
-            }
-            guard i < bytes.count else { return nil }
-            let raw = UnsafeBufferPointer(rebasing: bytes[start..<i])
-            i += 1
-            guard escaped else { return String(validating: raw, as: UTF8.self) }
-            var unescaped: [UInt8] = []
-            unescaped.reserveCapacity(raw.count)
-            var k = 0
-            while k < raw.count {
-                if raw[k] == UInt8(ascii: "\\") { k += 1 }
-                unescaped.append(raw[k])
-                k += 1
-            }
-            return String(validating: unescaped, as: UTF8.self)
-        }
+    /// `[run, [lumi, ...]]`.
+    private static func run(_ reader: inout JSONByteReader) -> FileRun? {
+        guard reader.expect(UInt8(ascii: "[")), let run = reader.int(), reader.expect(UInt8(ascii: ",")),
+              let lumis = reader.list({ $0.int() }), reader.expect(UInt8(ascii: "]")) else { return nil }
+        return FileRun(run: run, lumis: lumis)
     }
 }

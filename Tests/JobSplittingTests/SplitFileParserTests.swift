@@ -30,7 +30,9 @@ import TestSupport
     @Test func returnsNilForWhatItDoesNotHandle() {
         for text in [
             #"{"lfn": "/a", "colour": 1}"#,                  // unknown key
-            #"{"lfn": "/a\n"}"#,                              // escape the fast path leaves to JSONDecoder
+            #"{"lfn": "/a", "lfn": "/b"}"#,                   // repeated key (JSONDecoder keeps the first)
+            #"{"lfn": "/a", "size": null}"#,                  // null (JSONDecoder reads the default)
+            #"{"lfn": "/a", "insert_time": +1}"#,             // not a JSON number
             #"{"lfn": "/a", "size": 1.5}"#,                   // fractional integer
             #"{"lfn": "/a"} x"#,                              // trailing text
             #"{"size": 1}"#,                                   // no lfn
@@ -40,6 +42,8 @@ import TestSupport
         ] {
             #expect(SplitFileParser.parse(Array(text.utf8)) == nil, "\(text)")
         }
+        #expect(SplitFileParser.parse(Array(#"{"lfn": "/a\n\u00e9\ud83d\ude00", "size": 1.0e3}"#.utf8))
+                == SplitFile(lfn: "/a\né😀", size: 1000), "escapes and JSONDecoder's integer rules")
         #expect(SplitFileParser.parse(Array(#" { "runs" : [ [ 1 , [ 2 , 3 ] ] ] , "lfn" : "\/x" } "#.utf8))
                 == SplitFile(lfn: "/x", runs: [FileRun(run: 1, lumis: [2, 3])]))
     }

@@ -149,7 +149,18 @@ public struct DocumentArea<Body: StatefulBody> {
     }
 
     /// Decodes a document, checking its schema version; failures are explained in words.
+    ///
+    /// Job documents go through `JobDocumentReader` first; whatever it does not read with certainty
+    /// (and every other body) goes through `decodeWithJSONDecoder`, which explains failures.
     public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
+        if Body.self == JobBody.self, let doc = JobDocumentReader.read(bytes, schema: schemaVersion) as? Annotated<Body> {
+            return .success(doc)
+        }
+        return decodeWithJSONDecoder(bytes, file: file)
+    }
+
+    /// Decodes a document with `JSONDecoder` only (the fallback of `decode`, and its reference).
+    public func decodeWithJSONDecoder(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
         if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }
         do {
             // One parse: the schema is checked first, and the body decoded only when it matches.
