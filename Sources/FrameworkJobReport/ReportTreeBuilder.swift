@@ -50,6 +50,12 @@ struct ReportTreeBuilder: XMLEventConsumer {
         nodeStack.append(node)
     }
 
+    /// True when an element starting now would get a node (it is neither the root nor skipped).
+    var collectsAttributes: Bool {
+        let depth = openCount
+        return depth >= 1 && skipChildrenBelowDepth.map { depth < $0 } ?? true
+    }
+
     /// True when the innermost open element has a node (it is neither the root nor skipped).
     var collectsText: Bool {
         let depth = openCount - 1

@@ -79,6 +79,16 @@ enum XMLBytes {
         }
     }
 
+    /// XML's `NameStartChar` (or `NameChar` when not `first`) for an ASCII byte.
+    @inline(__always)
+    static func isASCIINameByte(_ byte: UInt8, first: Bool) -> Bool {
+        switch byte {
+        case 0x61...0x7A, 0x41...0x5A, 0x5F, 0x3A: return true  // a-z A-Z _ :
+        case 0x30...0x39, 0x2D, 0x2E: return !first  // 0-9 - .
+        default: return false
+        }
+    }
+
     /// XML's `NameStartChar`.
     static func isNameStart(_ scalar: UInt32) -> Bool {
         switch scalar {
@@ -128,6 +138,15 @@ struct LineCounter {
         var index = countedUpTo
         var line = linesBefore
         while index < position {
+            if index + 8 <= position, let base = bytes.baseAddress {
+                // Eight bytes at a time when they hold no CR: each LF ends a line.
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if Self.zeroByteMask(word ^ Self.carriageReturns) == 0 {
+                    line += Self.zeroByteMask(word ^ Self.lineFeeds).nonzeroBitCount
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             if byte == XMLBytes.lineFeed
                 || (byte == XMLBytes.carriageReturn && (index + 1 == bytes.count || bytes[index + 1] != XMLBytes.lineFeed)) {
@@ -138,6 +157,16 @@ struct LineCounter {
         countedUpTo = position
         linesBefore = line
         return line
+    }
+
+    private static let lineFeeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+    private static let carriageReturns: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+
+    /// 0x80 in each byte of `word` that is zero, 0 elsewhere (exact: no borrow between bytes).
+    @inline(__always)
+    private static func zeroByteMask(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ low7) | word | low7)
     }
 
     /// The 1-based column (in bytes) of `position` on its line.

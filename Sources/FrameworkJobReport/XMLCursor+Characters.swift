@@ -10,7 +10,8 @@ extension XMLCursor {
 
     /// Reads character data up to (not including) the context's terminator or the end of the document,
     /// decoding references and normalising line ends as XML requires; appends the result to `output`
-    /// when `collect` is true (otherwise only checks it).
+    /// when `collect` is true (otherwise only checks it). Inlined so each context gets its own loop.
+    @inline(__always)
     mutating func characters(_ context: CharacterContext, into output: inout [UInt8], collect: Bool) throws(ReportReadError) {
         let inAttribute: Bool
         let terminator: UInt8

@@ -104,25 +104,25 @@ struct XMLCursor {
     /// Reads an XML `Name` (`what` describes it in the error when there is none).
     mutating func name(_ what: String) throws(ReportReadError) -> Range<Int> {
         let start = position
-        while position < bytes.count {
-            let byte = bytes[position]
-            let scalar: UInt32
-            let length: Int
+        var index = position
+        while index < bytes.count {
+            let byte = bytes[index]
             if byte < 0x80 {
-                scalar = UInt32(byte); length = 1
+                guard XMLBytes.isASCIINameByte(byte, first: index == start) else { break }
+                index += 1
             } else {
-                let decoded = try character(at: position)
-                scalar = decoded.scalar; length = decoded.length
+                let decoded = try character(at: index)
+                let allowed = index == start ? XMLBytes.isNameStart(decoded.scalar) : XMLBytes.isNameCharacter(decoded.scalar)
+                guard allowed else { break }
+                index += decoded.length
             }
-            let allowed = position == start ? XMLBytes.isNameStart(scalar) : XMLBytes.isNameCharacter(scalar)
-            guard allowed else { break }
-            position += length
         }
-        guard position > start else {
+        guard index > start else {
             let found = isAtEnd ? "the end of the document" : "\(describeByte(at: start))"
             throw error("expected \(what), found \(found)", at: start)
         }
-        return start..<position
+        position = index
+        return start..<index
     }
 
     /// A short description of the byte at `index` for error messages.

@@ -7,6 +7,10 @@ protocol XMLEventConsumer {
     /// whitespace normalised as XML requires for attribute values).
     mutating func startElement(name: String, attributes: [String: String], line: Int) throws(ReportReadError)
 
+    /// Whether an element starting now (a child of the innermost open element, or the root) needs its
+    /// attributes; when false the scanner only checks them and reports none.
+    var collectsAttributes: Bool { get }
+
     /// Whether the innermost open element needs its text; when false the scanner only checks the text.
     var collectsText: Bool { get }
 
@@ -39,6 +43,8 @@ struct XMLScanner<Consumer: XMLEventConsumer> {
     private var text: [UInt8] = []
     /// One attribute value being decoded.
     private var attributeValue: [UInt8] = []
+    /// Where the names of the current start tag's attributes are (to refuse duplicates).
+    private var attributeNames: [Range<Int>] = []
 
     /// Reads the whole document in `bytes`, feeding `consumer`; returns the consumer after the last event.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, source: String, into consumer: Consumer) throws(ReportReadError) -> Consumer {
@@ -132,6 +138,8 @@ struct XMLScanner<Consumer: XMLEventConsumer> {
         cursor.position += 1
         let name = try cursor.name("an element name after <")
         var attributes: [String: String] = [:]
+        let collect = consumer.collectsAttributes
+        attributeNames.removeAll(keepingCapacity: true)
         while true {
             let spaced = cursor.skipWhitespace()
             guard let byte = cursor.peek() else {
@@ -153,39 +161,44 @@ struct XMLScanner<Consumer: XMLEventConsumer> {
                 throw cursor.error("expected whitespace, > or /> in the start tag <\(cursor.string(name))>, found \(cursor.describeByte(at: cursor.position))",
                                    at: cursor.position)
             }
-            let attributeStart = cursor.position
-            let (attributeName, value) = try scanAttribute(of: name)
-            guard attributes.updateValue(value, forKey: attributeName) == nil else {
-                throw cursor.error("duplicate attribute \(attributeName) in <\(cursor.string(name))>; expected each attribute once",
-                                   at: attributeStart)
+            let attributeName = try scanAttribute(of: name, collect: collect)
+            if attributeNames.contains(where: { cursor.bytes(in: $0, equalBytesIn: attributeName) }) {
+                throw cursor.error("duplicate attribute \(cursor.string(attributeName)) in <\(cursor.string(name))>; expected each attribute once",
+                                   at: attributeName.lowerBound)
+            }
+            attributeNames.append(attributeName)
+            if collect {
+                if attributes.isEmpty { attributes.reserveCapacity(8) }
+                attributes[cursor.string(attributeName)] = String(decoding: attributeValue, as: UTF8.self)
             }
         }
     }
 
-    /// Reads `name = "value"` (or single quotes) inside the start tag of `element`.
-    private mutating func scanAttribute(of element: Range<Int>) throws(ReportReadError) -> (String, String) {
-        let name = cursor.string(try cursor.name("an attribute name in <\(cursor.string(element))>"))
+    /// Reads `name = "value"` (or single quotes) inside the start tag of `element`; returns where the
+    /// name is, leaving the decoded value in `attributeValue` when `collect` is true.
+    private mutating func scanAttribute(of element: Range<Int>, collect: Bool) throws(ReportReadError) -> Range<Int> {
+        let nameRange = try cursor.name("an attribute name in <\(cursor.string(element))>")
         cursor.skipWhitespace()
         guard cursor.peek() == XMLBytes.equals else {
-            throw cursor.error("attribute \(name) in <\(cursor.string(element))> has no =; expected \(name)=\"value\"",
+            throw cursor.error("attribute \(cursor.string(nameRange)) in <\(cursor.string(element))> has no =; expected \(cursor.string(nameRange))=\"value\"",
                                at: cursor.position)
         }
         cursor.position += 1
         cursor.skipWhitespace()
         guard let quote = cursor.peek(), quote == XMLBytes.doubleQuote || quote == XMLBytes.singleQuote else {
-            throw cursor.error("attribute \(name) in <\(cursor.string(element))> has no quoted value; expected \(name)=\"value\"",
+            throw cursor.error("attribute \(cursor.string(nameRange)) in <\(cursor.string(element))> has no quoted value; expected \(cursor.string(nameRange))=\"value\"",
                                at: cursor.position)
         }
         let valueStart = cursor.position
         cursor.position += 1
         attributeValue.removeAll(keepingCapacity: true)
-        try cursor.characters(.attributeValue(quote: quote), into: &attributeValue, collect: true)
+        try cursor.characters(.attributeValue(quote: quote), into: &attributeValue, collect: collect)
         guard !cursor.isAtEnd else {
-            throw cursor.error("unterminated value of attribute \(name) in <\(cursor.string(element))>; expected a closing quote",
+            throw cursor.error("unterminated value of attribute \(cursor.string(nameRange)) in <\(cursor.string(element))>; expected a closing quote",
                                at: valueStart)
         }
         cursor.position += 1
-        return (name, String(decoding: attributeValue, as: UTF8.self))
+        return nameRange
     }
 
     /// At `</`: reads an end tag, checks it closes the innermost open element, and reports it.
