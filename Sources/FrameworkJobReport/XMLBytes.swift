@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Byte-level facts of XML 1.0 over UTF-8: the ASCII bytes the grammar uses, strict UTF-8 decoding of
 /// one character, the `Char`, `NameStartChar` and `NameChar` classes, and line counting.
 enum XMLBytes {
@@ -129,48 +135,44 @@ enum XMLBytes {
 /// Line numbers of byte positions, counted incrementally: asking for increasing positions costs one
 /// pass over the document in total. A line ends at LF, CRLF, or a lone CR (XML's line-end handling).
 struct LineCounter {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// Whether any CR occurs (if not, `memchr` for LF finds every line end).
+    private let hasCarriageReturn: Bool
     private var countedUpTo = 0
     private var linesBefore = 1
 
+    /// A counter for `bytes`.
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        hasCarriageReturn = bytes.baseAddress.map { memchr($0, Int32(XMLBytes.carriageReturn), bytes.count) != nil } ?? false
+    }
+
     /// The 1-based line holding the byte at `position`.
-    mutating func line(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    mutating func line(at position: Int) -> Int {
         if position < countedUpTo { countedUpTo = 0; linesBefore = 1 }
-        var index = countedUpTo
         var line = linesBefore
-        while index < position {
-            if index + 8 <= position, let base = bytes.baseAddress {
-                // Eight bytes at a time when they hold no CR: each LF ends a line.
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if Self.zeroByteMask(word ^ Self.carriageReturns) == 0 {
-                    line += Self.zeroByteMask(word ^ Self.lineFeeds).nonzeroBitCount
-                    index += 8
-                    continue
+        if let base = bytes.baseAddress, !hasCarriageReturn {
+            var index = countedUpTo
+            while index < position, let found = memchr(base + index, Int32(XMLBytes.lineFeed), position - index) {
+                line += 1
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+        } else {
+            for index in countedUpTo..<max(position, countedUpTo) {
+                let byte = bytes[index]
+                if byte == XMLBytes.lineFeed
+                    || (byte == XMLBytes.carriageReturn && (index + 1 == bytes.count || bytes[index + 1] != XMLBytes.lineFeed)) {
+                    line += 1
                 }
             }
-            let byte = bytes[index]
-            if byte == XMLBytes.lineFeed
-                || (byte == XMLBytes.carriageReturn && (index + 1 == bytes.count || bytes[index + 1] != XMLBytes.lineFeed)) {
-                line += 1
-            }
-            index += 1
         }
         countedUpTo = position
         linesBefore = line
         return line
     }
 
-    private static let lineFeeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-    private static let carriageReturns: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
-
-    /// 0x80 in each byte of `word` that is zero, 0 elsewhere (exact: no borrow between bytes).
-    @inline(__always)
-    private static func zeroByteMask(_ word: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        return ~(((word & low7) &+ low7) | word | low7)
-    }
-
     /// The 1-based column (in bytes) of `position` on its line.
-    static func column(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    func column(at position: Int) -> Int {
         var start = min(position, bytes.count)
         while start > 0, bytes[start - 1] != XMLBytes.lineFeed, bytes[start - 1] != XMLBytes.carriageReturn { start -= 1 }
         return position - start + 1

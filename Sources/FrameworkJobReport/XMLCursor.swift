@@ -9,11 +9,12 @@ struct XMLCursor {
     let source: String
     /// The next byte to read.
     var position = 0
-    private var lines = LineCounter()
+    private var lines: LineCounter
 
     init(bytes: UnsafeBufferPointer<UInt8>, source: String) {
         self.bytes = bytes
         self.source = source
+        self.lines = LineCounter(bytes: bytes)
     }
 
     // MARK: Looking
@@ -62,13 +63,13 @@ struct XMLCursor {
     // MARK: Errors and lines
 
     /// The 1-based line of a byte position.
-    mutating func line(at position: Int) -> Int { lines.line(at: position, in: bytes) }
+    mutating func line(at position: Int) -> Int { lines.line(at: position) }
 
     /// A malformed-XML error at `position`, naming its line and column; a position at the end of the
     /// document is reported on the line of its last byte (as libxml2 does).
     mutating func error(_ detail: String, at position: Int) -> ReportReadError {
         let position = min(position, max(bytes.count - 1, 0))
-        return .malformedXML(source: source, line: line(at: position), column: LineCounter.column(at: position, in: bytes),
+        return .malformedXML(source: source, line: line(at: position), column: lines.column(at: position),
                       detail: detail)
     }
 
@@ -101,8 +102,9 @@ struct XMLCursor {
 
     // MARK: Names
 
-    /// Reads an XML `Name` (`what` describes it in the error when there is none).
-    mutating func name(_ what: String) throws(ReportReadError) -> Range<Int> {
+    /// Reads an XML `Name`; `what` (and the element whose start tag it is in, if any) describes it in
+    /// the error when there is none.
+    mutating func name(_ what: StaticString, inStartTagOf element: Range<Int>? = nil) throws(ReportReadError) -> Range<Int> {
         let start = position
         var index = position
         while index < bytes.count {
@@ -119,7 +121,8 @@ struct XMLCursor {
         }
         guard index > start else {
             let found = isAtEnd ? "the end of the document" : "\(describeByte(at: start))"
-            throw error("expected \(what), found \(found)", at: start)
+            let place = element.map { " in <\(string($0))>" } ?? ""
+            throw error("expected \(what)\(place), found \(found)", at: start)
         }
         position = index
         return start..<index

@@ -177,7 +177,7 @@ struct XMLScanner<Consumer: XMLEventConsumer> {
     /// Reads `name = "value"` (or single quotes) inside the start tag of `element`; returns where the
     /// name is, leaving the decoded value in `attributeValue` when `collect` is true.
     private mutating func scanAttribute(of element: Range<Int>, collect: Bool) throws(ReportReadError) -> Range<Int> {
-        let nameRange = try cursor.name("an attribute name in <\(cursor.string(element))>")
+        let nameRange = try cursor.name("an attribute name", inStartTagOf: element)
         cursor.skipWhitespace()
         guard cursor.peek() == XMLBytes.equals else {
             throw cursor.error("attribute \(cursor.string(nameRange)) in <\(cursor.string(element))> has no =; expected \(cursor.string(nameRange))=\"value\"",

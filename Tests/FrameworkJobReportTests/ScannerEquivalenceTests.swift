@@ -44,7 +44,7 @@ import Testing
         let data = try Fixture.data(name)
         let end = try Self.endOfRoot(data)
         var random = SplitMix64(seed: UInt64(name.utf8.count) &* 0x9E37_79B9)
-        for _ in 0..<300 {
+        for _ in 0..<200 {
             let cut = Int(random.next() % UInt64(end))
             try Self.expectRefused(data.prefix(cut), cut: cut)
         }

@@ -42,6 +42,7 @@ import Testing
 
     static let cases: [Case] = [
         onLine3("mismatched tag", "<A><B>x</A></B>", mentions: "does not match <B>"),
+        Case("mismatched tag after CR and CRLF line ends", "<FrameworkJobReport>\r<A>\r\n<B></A>", line: 3, mentions: "opened at line 3"),
         Case("unclosed tag", head + "<A>\n<B>text</B>", line: 4, mentions: "expected well-formed content and </A>"),
         Case("unclosed root", "<FrameworkJobReport>\n<A/>\n", line: 2, mentions: "</FrameworkJobReport>"),
         Case("text after root", head + "</FrameworkJobReport>\n\ntrailing", line: 5, mentions: "text after the root element"),
