@@ -31,6 +31,24 @@ enum XMLBytes {
         byte == space || byte == lineFeed || byte == tab || byte == carriageReturn
     }
 
+    /// Whether eight bytes are all printable ASCII (0x20…0x7F) with none of `<`, `&`, `]` or
+    /// `terminator`: character data that needs no look at each byte.
+    @inline(__always)
+    static func isPlainASCII(_ word: UInt64, terminator: UInt8) -> Bool {
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        guard word & highBits == 0, (word &- 0x2020_2020_2020_2020) & ~word & highBits == 0 else { return false }
+        return !hasByte(word, lessThan) && !hasByte(word, ampersand) && !hasByte(word, closingBracket)
+            && !hasByte(word, terminator)
+    }
+
+    /// Whether any byte of `word` equals `byte`.
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let diff = word ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+        return ~(((diff & low7) &+ low7) | diff | low7) != 0  // 0x80 in each byte of `diff` that is zero
+    }
+
     /// One decoded character: its scalar value and how many bytes it took.
     struct DecodedCharacter {
         /// The Unicode scalar value.

@@ -23,6 +23,11 @@ extension XMLCursor {
         var index = position
         var runStart = index
         while index < end {
+            if index + 8 <= end, let base = bytes.baseAddress,
+               XMLBytes.isPlainASCII(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), terminator: terminator) {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
             if byte == terminator { break }
             if byte >= 0x20 && byte < 0x80 {

@@ -56,6 +56,21 @@ import Testing
         #expect(report.parameters["GeneratorInfo"] == "g")
     }
 
+    /// The scanner skips plain ASCII eight bytes at a time: what needs a look is seen at every alignment.
+    @Test func specialCharactersAreSeenAtEveryAlignment() throws {
+        for offset in 0..<17 {
+            let pad = String(repeating: "x", count: offset)
+            let report = try Self.read(Self.report(generatorInfo: "\(pad)&amp;é\(pad)\n\(pad)z"))
+            #expect(report.parameters["GeneratorInfo"] == "\(pad)&é\(pad)\n\(pad)z")
+            for bad in ["\u{0}", "\u{1}", "]]>", "&bad;", "\u{FFFF}"] {
+                let data = Self.report(generatorInfo: pad + bad + pad)
+                #expect(throws: ReportReadError.self, "\(offset) \(bad.debugDescription)") { try FrameworkJobReportReader().read(data: data) }
+            }
+            let attribute = Data("<FrameworkJobReport><SkippedFile Lfn=\"\(pad)<\(pad)\"/></FrameworkJobReport>".utf8)
+            #expect(throws: ReportReadError.self) { try FrameworkJobReportReader().read(data: attribute) }
+        }
+    }
+
     /// XML normalises line ends before parsing, CDATA included; FoundationXML's `XMLParser` on Linux
     /// kept the CR in CDATA, so this case is checked against the specification rather than the oracle.
     @Test func crlfInsideCDATAIsNormalised() throws {
