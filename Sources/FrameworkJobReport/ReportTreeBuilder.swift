@@ -73,26 +73,7 @@ struct ReportTreeBuilder: XMLEventConsumer {
             skipChildrenBelowDepth = nil
         }
         guard let node = nodeStack.popLast() else { return }
-        node.text = Self.stripped(text)
+        node.text = Trimming.trimmed(text, .whitespacesAndNewlines)
         if depth == 1 { try assembler.add(topLevel: node) }
     }
-
-    /// `text` without leading and trailing whitespace and newlines (Foundation's definition, as
-    /// WMCore's `strip()`), skipping Foundation when the ends are plain ASCII.
-    static func stripped(_ text: String) -> String {
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        var end = utf8.endIndex
-        while start < end, isASCIIWhitespace(utf8[start]) { start = utf8.index(after: start) }
-        while end > start, isASCIIWhitespace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
-        guard start < end else { return "" }
-        let trimmed = String(Substring(utf8[start..<end]))
-        guard utf8[start] < 0x80, utf8[utf8.index(before: end)] < 0x80 else {
-            return trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return trimmed
-    }
-
-    /// Tab, LF, vertical tab, form feed, CR and space: the ASCII members of `.whitespacesAndNewlines`.
-    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 }
