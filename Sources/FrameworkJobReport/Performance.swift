@@ -47,7 +47,7 @@ public enum MetricValue: Equatable, Sendable {
 
     /// Casts a raw value with WMCore's `castMetricValue` rules.
     public static func cast(_ raw: String) -> MetricValue {
-        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = Trimming.trimmed(raw, .whitespacesAndNewlines)
         if value == "false" { return .bool(false) }
         if value == "true" { return .bool(true) }
         if isWMCoreFloat(value), let number = Double(value) { return .double(number) }

@@ -84,7 +84,7 @@ struct ReportAssembler {
                 var lumis: [(lumi: Int, events: Int?)] = []
                 for lumi in run.children {
                     guard let lumiText = lumi.attributes["ID"] else { continue }
-                    let events = lumi.attributes["NEvents"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    let events = lumi.attributes["NEvents"].flatMap { Int(Trimming.trimmed($0, .whitespaces)) }
                     lumis.append((try integer(lumiText, field: "LumiSection ID", line: lumi.line), events))
                 }
                 map.setRun(runNumber, lumis: lumis)
@@ -193,7 +193,7 @@ struct ReportAssembler {
     }
 
     private func integer(_ text: String, field: String, line: Int?) throws(ReportReadError) -> Int {
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = Int(Trimming.trimmed(text, .whitespaces)) else {
             throw .invalidValue(source: source, line: line, field: field, value: text, expected: "an integer")
         }
         return value

@@ -43,7 +43,7 @@ enum StorageStatistics {
             let selected = protocolName(of: metric.name, restStartsWithOneOf: protocolStatistics) != nil
                 || storageFileStatistics.contains(where: { metric.name.hasPrefix($0) })
             guard selected else { continue }
-            let text = metric.value.trimmingCharacters(in: .whitespaces)
+            let text = Trimming.trimmed(metric.value, .whitespaces)
             guard let number = Double(text) else { throw NonNumericValue(name: metric.name, value: metric.value) }
             if values.updateValue(number, forKey: metric.name) == nil { order.append(metric.name) }
         }

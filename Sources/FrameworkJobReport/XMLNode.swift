@@ -1,4 +1,4 @@
-/// A minimal element tree for one top-level child of `FrameworkJobReport`, built by the SAX reader.
+/// A minimal element tree for one top-level child of `FrameworkJobReport`, built by `ReportTreeBuilder`.
 ///
 /// Like WMCore's `ParseXMLFile.Node`: `text` is the character data after the element's last child
 /// start/end event, stripped; whitespace between elements never becomes a node.
@@ -7,7 +7,7 @@ final class ElementNode {
     let name: String
     /// Attributes.
     let attributes: [String: String]
-    /// Line where the element starts (as libxml2 reports it), if known.
+    /// Line of the element's `<`, if known.
     let line: Int?
     /// Stripped text (set when the element ends).
     var text = ""
