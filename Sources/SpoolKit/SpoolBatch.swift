@@ -173,11 +173,16 @@ public final class SpoolBatch {
     /// Writes `bytes` to a fresh temporary file (a recycled inode when the pool has one) and returns its path.
     private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
         let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
-        let fd = spool.spares.take(to: path)
-            ? try SystemCall.open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW)
+        // A recycled inode is overwritten from the start and then cut to the new length: truncating it to
+        // zero first (O_TRUNC) would make ext4 start writing it back at close (its "replace by truncate"
+        // heuristic), one I/O per file instead of one sync for the batch.
+        let recycled = spool.spares.take(to: path)
+        let fd = recycled
+            ? try SystemCall.open(path, O_WRONLY | O_NOFOLLOW)
             : try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         do {
             try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
+            if recycled { _ = try SystemCall.check("ftruncate", path) { ftruncate(fd, off_t(bytes.count)) } }
         } catch {
             _ = Glibc.close(fd)
             throw error

@@ -89,6 +89,7 @@ struct AccountingPlanner {
     private var subscriptions: [String: Subscription?] = [:]
     private var filesets: [String: Fileset?] = [:]
     private var mergeBases: [String: String?] = [:]
+    private var runtimes: [[UInt8]: JobWorkDirectory.Runtime?] = [:]
 
     init(spool: Spool, now: Double) {
         self.spool = spool
@@ -121,7 +122,7 @@ struct AccountingPlanner {
         } catch {
             return fail(plan, .badReport(error))
         }
-        let runtime = work.runtime()
+        let runtime = work.runtime(decoded: &runtimes)
         plan.runTime = report.wrapper.startTime.flatMap { start in report.wrapper.stopTime.map { $0 - start } }
         fillRecord(&plan.record, report: report, job: job, runtime: runtime, runTime: plan.runTime)
         let storage = StorageResolver(spool: spool, runtime: runtime)

@@ -34,8 +34,17 @@ public struct JobWorkDirectory {
 
     /// Reads `runtime.json`; nil when it is absent or unreadable.
     public func runtime() -> Runtime? {
+        var known: [[UInt8]: Runtime?] = [:]
+        return runtime(decoded: &known)
+    }
+
+    /// `runtime()`, decoding each distinct file content once (every job at a site has the same one).
+    func runtime(decoded known: inout [[UInt8]: Runtime?]) -> Runtime? {
         guard let bytes = try? SystemCall.readFile(path + "/runtime.json") else { return nil }
-        return try? JSONDecoder().decode(Runtime.self, from: Data(bytes))
+        if let runtime = known[bytes] { return runtime }
+        let runtime = try? JSONDecoder().decode(Runtime.self, from: Data(bytes))
+        known[bytes] = runtime
+        return runtime
     }
 }
 
