@@ -3,15 +3,20 @@ import JobSplitting
 import WMCore
 
 /// Writes job documents as JSON fast: the same bytes `DocumentArea.encode` (JSONEncoder, sorted
-/// keys) produces, without the encoder's generic machinery — the job creator writes tens of thousands
-/// of documents per cycle. An input file's bytes are made once and reused in every job that reads it.
-///
-/// Documents with operator keys (`extra`) are left to `JSONEncoder` (`nil` from `write`).
+/// keys) produces, without the encoder's generic machinery — every stage writes every job it moves, and
+/// the job creator tens of thousands per cycle. An input file's bytes are made once and reused in every
+/// job that reads it. Operator keys (`extra`) are merged in among the body's keys in byte order.
 struct JobDocumentWriter {
     private var fileCache: [String: [UInt8]] = [:]
 
-    /// A job document's bytes (sorted keys, final newline): the fast writer, or `JSONEncoder` for documents
-    /// with operator keys.
+    /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
+    private static let bodyKeys: Set<String> = [
+        "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "inputFiles",
+        "lastRunTime", "mask", "name", "outputs", "possibleSites", "priority", "retryCount", "schema", "site", "state",
+        "subscription", "task", "taskType", "workflow",
+    ]
+
+    /// A job document's bytes (sorted keys, final newline): the fast writer, or `JSONEncoder` when it can't.
     static func bytes(_ doc: JobDocument) throws -> [UInt8] {
         var writer = JobDocumentWriter()
         if let bytes = writer.write(doc) { return bytes }
@@ -20,41 +25,81 @@ struct JobDocumentWriter {
         return Array(try encoder.encode(doc)) + [UInt8(ascii: "\n")]
     }
 
+    /// The top-level object's members: the body's keys in the order given, the operator keys merged in.
+    private struct Members {
+        let extra: [(key: String, value: JSONValue)]
+        var next = 0
+        var first = true
+
+        init(_ extra: [String: JSONValue]) {
+            self.extra = extra.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
+        }
+
+        /// Starts the member `name` (after any operator keys that sort before it).
+        mutating func key(_ name: StaticString, _ out: inout [UInt8]) {
+            let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            while next < extra.count && extra[next].key.utf8.lexicographicallyPrecedes(bytes) { writeExtra(&out) }
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(contentsOf: "\":".utf8)
+        }
+
+        /// Writes the remaining operator keys and closes the object.
+        mutating func finish(_ out: inout [UInt8]) {
+            while next < extra.count { writeExtra(&out) }
+            if first { out.append(UInt8(ascii: "{")) }
+            out.append(UInt8(ascii: "}"))
+        }
+
+        private mutating func writeExtra(_ out: inout [UInt8]) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            JobDocumentWriter.string(extra[next].key, &out)
+            out.append(UInt8(ascii: ":"))
+            JobDocumentWriter.value(extra[next].value, &out)
+            next += 1
+        }
+    }
+
     /// The document's bytes with a final newline, or nil when it must go through `JSONEncoder`.
     mutating func write(_ doc: JobDocument) -> [UInt8]? {
-        guard doc.extra.isEmpty else { return nil }
+        guard doc.extra.keys.allSatisfy({ !Self.bodyKeys.contains($0) }) else { return nil }
         let job = doc.body
         var out: [UInt8] = []
         out.reserveCapacity(1024)
+        var m = Members(doc.extra)
         // Keys in byte order, as JSONEncoder's sortedKeys writes them; nil optionals are left out.
-        Self.key("baggage", &out, first: true); Self.value(.object(job.baggage), &out)
-        if let batchID = job.batchID { Self.key("batchID", &out); Self.string(batchID, &out) }
-        Self.key("estimatedDisk", &out); Self.double(job.estimatedDisk, &out)
-        Self.key("estimatedMemory", &out); Self.double(job.estimatedMemory, &out)
-        Self.key("estimatedTime", &out); Self.double(job.estimatedTime, &out)
-        Self.key("exitCodes", &out); Self.list(job.exitCodes, &out) { Self.int($0, &$1) }
-        Self.key("history", &out); Self.list(job.history, &out) { Self.transition($0, &$1) }
-        Self.key("inputFiles", &out); out.append(UInt8(ascii: "["))
+        m.key("baggage", &out); Self.value(.object(job.baggage), &out)
+        if let batchID = job.batchID { m.key("batchID", &out); Self.string(batchID, &out) }
+        m.key("estimatedDisk", &out); Self.double(job.estimatedDisk, &out)
+        m.key("estimatedMemory", &out); Self.double(job.estimatedMemory, &out)
+        m.key("estimatedTime", &out); Self.double(job.estimatedTime, &out)
+        m.key("exitCodes", &out); Self.list(job.exitCodes, &out) { Self.int($0, &$1) }
+        m.key("history", &out); Self.list(job.history, &out) { Self.transition($0, &$1) }
+        m.key("inputFiles", &out); out.append(UInt8(ascii: "["))
         for (i, file) in job.inputFiles.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: fileBytes(file))
         }
         out.append(UInt8(ascii: "]"))
-        if let lastRunTime = job.lastRunTime { Self.key("lastRunTime", &out); Self.double(lastRunTime, &out) }
-        Self.key("mask", &out); Self.mask(job.mask, &out)
-        Self.key("name", &out); Self.string(job.name, &out)
-        Self.key("outputs", &out); Self.object(job.outputs, &out) { Self.output($0, &$1) }
-        Self.key("possibleSites", &out); Self.list(job.possibleSites, &out) { Self.string($0, &$1) }
-        Self.key("priority", &out); Self.int(job.priority, &out)
-        Self.key("retryCount", &out); Self.int(job.retryCount, &out)
-        Self.key("schema", &out); Self.int(job.schema, &out)
-        if let site = job.site { Self.key("site", &out); Self.string(site, &out) }
-        Self.key("state", &out); Self.string(job.state.rawValue, &out)
-        Self.key("subscription", &out); Self.string(job.subscription, &out)
-        Self.key("task", &out); Self.string(job.task, &out)
-        Self.key("taskType", &out); Self.string(job.taskType, &out)
-        Self.key("workflow", &out); Self.string(job.workflow, &out)
-        out.append(contentsOf: "}\n".utf8)
+        if let lastRunTime = job.lastRunTime { m.key("lastRunTime", &out); Self.double(lastRunTime, &out) }
+        m.key("mask", &out); Self.mask(job.mask, &out)
+        m.key("name", &out); Self.string(job.name, &out)
+        m.key("outputs", &out); Self.object(job.outputs, &out) { Self.output($0, &$1) }
+        m.key("possibleSites", &out); Self.list(job.possibleSites, &out) { Self.string($0, &$1) }
+        m.key("priority", &out); Self.int(job.priority, &out)
+        m.key("retryCount", &out); Self.int(job.retryCount, &out)
+        m.key("schema", &out); Self.int(job.schema, &out)
+        if let site = job.site { m.key("site", &out); Self.string(site, &out) }
+        m.key("state", &out); Self.string(job.state.rawValue, &out)
+        m.key("subscription", &out); Self.string(job.subscription, &out)
+        m.key("task", &out); Self.string(job.task, &out)
+        m.key("taskType", &out); Self.string(job.taskType, &out)
+        m.key("workflow", &out); Self.string(job.workflow, &out)
+        m.finish(&out)
+        out.append(UInt8(ascii: "\n"))
         return out
     }
 

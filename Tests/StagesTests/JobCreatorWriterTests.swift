@@ -61,10 +61,17 @@ import TestSupport
             doc.body.history.append(Transition(from: "created", to: "executing", time: time, actor: "y", reason: "t"))
             #expect(writer.write(doc) == (try Self.jsonEncoderBytes(doc)), "time \(time)")
         }
-        doc.extra["comment"] = .string("operator note")
-        let annotated = writer.write(doc)
-        #expect(annotated == nil, "documents with operator keys go through JSONEncoder")
+        // Operator keys sort in among the body's keys.
+        doc.extra = ["comment": .string("operator note"), "batchStatus": .string("Running"), "batchStatusTime": .double(1.25),
+                     "0first": .null, "Zeta": .array([.int(1)]), "_u": .bool(false), "zz": .object(["b": .int(2), "a": .int(1)]),
+                     "élan": .string("é"), "inputFilesX": .int(3)]
+        let written2 = writer.write(doc)
+        let annotated = try #require(written2)
+        #expect(String(decoding: annotated, as: UTF8.self) == String(decoding: try Self.jsonEncoderBytes(doc), as: UTF8.self))
         #expect(try area.encode(doc) == (try Self.jsonEncoderBytes(doc)))
+        // An operator key that repeats a body key is left to JSONEncoder.
+        doc.extra["site"] = .string("T2_B")
+        #expect(writer.write(doc) == nil)
     }
 
     @Test func fileDocumentsAreByteForByteJSONEncoderOutput() throws {
