@@ -15,7 +15,7 @@ import Synchronization
 /// Safety: a spare is never a document. It enters the pool by `rename` from a path that was about to be
 /// deleted, and leaves it by `rename` to a fresh temporary name (claim by rename: of two processes only
 /// one gets it), is truncated and written there, and is published like any temporary file. Only plain
-/// files with one link, mode 0644 and at most 64 KB are kept, at most `capacity` per process; the rest
+/// files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per process; the rest
 /// are unlinked as before. A crash leaves spares or temporary files, never a half-written document.
 public final class SpareFiles: Sendable {
     /// The pool's folder.
@@ -23,7 +23,7 @@ public final class SpareFiles: Sendable {
     /// Files this process keeps at most (beyond that, files are unlinked).
     public let capacity: Int
     /// Largest file kept, in bytes.
-    public static let largestSpare = 64 << 10
+    public static let largestSpare = 16 << 10
 
     private struct State {
         var names: [String] = []
@@ -37,7 +37,7 @@ public final class SpareFiles: Sendable {
     public static func pool(root: String) -> SpareFiles {
         pools.withLock { pools in
             if let pool = pools[root] { return pool }
-            let pool = SpareFiles(directory: root + "/.spare", capacity: 8192)
+            let pool = SpareFiles(directory: root + "/.spare", capacity: 32_768)
             pools[root] = pool
             return pool
         }
@@ -62,7 +62,7 @@ public final class SpareFiles: Sendable {
     }
 
     /// Puts the file at `path` into the pool instead of unlinking it; unlinks it when it is not a
-    /// candidate (not a plain 0644 file with one link and at most 64 KB) or the pool is full.
+    /// candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full.
     public func recycle(_ path: String) {
         if keep(path) { return }
         _ = Glibc.unlink(path)

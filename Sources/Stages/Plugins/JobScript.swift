@@ -5,7 +5,8 @@ import Foundation
 public enum JobScript {
     /// A value as one single-quoted shell word.
     public static func quote(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        guard value.utf8.contains(UInt8(ascii: "'")) else { return "'" + value + "'" }
+        return "'" + value.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// Checks what a script can't carry: NUL bytes, an empty command, environment names that are not identifiers.
