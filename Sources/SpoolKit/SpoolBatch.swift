@@ -19,6 +19,8 @@ public final class SpoolBatch {
         var name: String
         /// True for a replacement of an existing document's content (plain rename over it).
         var replaces: Bool
+        /// Further directories that get the same document as a hard link (one inode, several names).
+        var linkedIn: [String] = []
     }
 
     private var staged: [Staged] = []
@@ -60,6 +62,17 @@ public final class SpoolBatch {
     public func publish(_ bytes: [UInt8], as name: String, in directory: String) throws {
         let temp = try writeTemporary(bytes, hint: name)
         staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: false))
+    }
+
+    /// Stages the same new content as `name` in each of `directories` (never replacing a document):
+    /// one file, hard-linked into the other directories at commit, so N copies cost one inode.
+    ///
+    /// Documents published this way must never be edited in place (a replacement gives the replaced
+    /// name a new inode; the other names keep the old content, as separate documents would).
+    public func publish(_ bytes: [UInt8], as name: String, inEach directories: [String]) throws {
+        guard let first = directories.first else { return }
+        let temp = try writeTemporary(bytes, hint: name)
+        staged.append(Staged(temporaryPath: temp, directory: first, name: name, replaces: false, linkedIn: Array(directories.dropFirst())))
     }
 
     /// Stages a replacement of the content of an existing document (temporary file + atomic exchange).
@@ -133,6 +146,15 @@ public final class SpoolBatch {
                 // Only if the document is still there: a replacement never re-creates a moved document.
                 if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
             } else {
+                for directory in item.linkedIn {
+                    if try linkNoClobber(item.temporaryPath, spool.path(directory) + "/" + item.name) {
+                        published += 1
+                    } else {
+                        conflicts.append(try quarantineConflict(Staged(temporaryPath: item.temporaryPath, directory: directory,
+                                                                       name: item.name, replaces: false), keepSource: true))
+                    }
+                    touchedDirectories.insert(directory)
+                }
                 switch try NoClobberRename.rename(item.temporaryPath, target) {
                 case .moved: published += 1
                 case .targetExists: conflicts.append(try quarantineConflict(item))
@@ -191,11 +213,28 @@ public final class SpoolBatch {
         return path
     }
 
-    private func quarantineConflict(_ item: Staged) throws -> Conflict {
+    /// `link(2)`: true when made, false when the name is taken.
+    private func linkNoClobber(_ source: String, _ target: String) throws -> Bool {
+        while Glibc.link(source, target) != 0 {
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            if e == EEXIST { return false }
+            throw SystemCallError(call: "link", path: "\(source) → \(target)", errno: e)
+        }
+        return true
+    }
+
+    /// Keeps the content of a publish whose name was taken in `corrupt/` beside its directory, with a reason.
+    /// `keepSource`: the temporary file is still needed (linked there, not moved).
+    private func quarantineConflict(_ item: Staged, keepSource: Bool = false) throws -> Conflict {
         let corrupt = spool.corruptDirectory(for: item.directory)
         try SystemCall.makeDirectories(spool.path(corrupt))
         let name = item.name + ".conflict-" + Spool.uniqueName()
-        try SystemCall.rename(item.temporaryPath, spool.path(corrupt) + "/" + name)
+        if keepSource {
+            try SystemCall.link(item.temporaryPath, spool.path(corrupt) + "/" + name)
+        } else {
+            try SystemCall.rename(item.temporaryPath, spool.path(corrupt) + "/" + name)
+        }
         let reason = "\(item.directory)/\(item.name): a document of this name already exists; "
             + "the new content was kept here instead of overwriting it\n"
         let reasonTemp = try writeTemporary(Array(reason.utf8), hint: name)

@@ -70,6 +70,27 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 3)
     }
 
+    @Test func oneContentPublishedInSeveralDirectoriesIsOneInode() throws {
+        let root = TestSupport.temporaryDirectory("spare-links")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["a/available", "b/available", "c/available"])
+        try spool.publish(Array("old\n".utf8), as: "f.json", in: "c/available")
+        let report = try spool.inBatch { try $0.publish(Array("file\n".utf8), as: "f.json", inEach: ["a/available", "b/available", "c/available"]) }
+        #expect(report.published == 2)
+        #expect(report.conflicts.count == 1, "c already had a document of that name: kept aside, never overwritten")
+        #expect(try spool.read("f.json", in: "c/available") == Array("old\n".utf8))
+        #expect(try spool.read(try #require(report.conflicts.first?.quarantinedAs.split(separator: "/").last.map(String.init)), in: "c/corrupt")
+                == Array("file\n".utf8))
+        #expect(try inode(spool.path("a/available") + "/f.json") == (try inode(spool.path("b/available") + "/f.json")))
+        // Moving one name leaves the other; replacing one gives it its own inode (the other keeps its content).
+        try spool.ensureDirectories(["a/acquired"])
+        #expect(try spool.move("f.json", from: "a/available", to: "a/acquired") == .moved)
+        try spool.inBatch { try $0.replaceContent(of: "f.json", in: "b/available", with: Array("new\n".utf8)) }
+        #expect(try spool.read("f.json", in: "b/available") == Array("new\n".utf8))
+        #expect(try spool.read("f.json", in: "a/acquired") == Array("file\n".utf8))
+    }
+
     @Test func concurrentTakersClaimEachSpareOnce() throws {
         let root = TestSupport.temporaryDirectory("spare-race")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -129,7 +129,8 @@ public struct WMBSStore: Sendable {
         try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: workflowFolder(workflow) + "/filesets", with: try Self.encode(fileset))
     }
 
-    /// Adds files to a fileset: each consumer subscription gets the file in `available/`.
+    /// Adds files to a fileset: each consumer subscription gets the file in `available/` (one document
+    /// hard-linked into every consumer; file documents are only ever moved, never rewritten).
     ///
     /// Idempotent: a file a consumer already has (in any of its folders) is not added again.
     /// Returns how many (consumer, file) pairs were added.
@@ -139,14 +140,15 @@ public struct WMBSStore: Sendable {
             throw DocumentProblem("\(workflowFolder(workflow))/filesets: no fileset named '\(name)'")
         }
         var added = 0
-        for consumer in fileset.consumers {
-            for file in files {
-                let key = FileKey.of(file.lfn)
-                let known = Self.fileFolders.contains { SystemCall.exists(spool.path(fileFolder(workflow, consumer, $0)) + "/" + key + ".json") }
-                if known { continue }
-                try batch.publish(try Self.encode(file), as: key + ".json", in: fileFolder(workflow, consumer, "available"))
-                added += 1
+        for file in files {
+            let key = FileKey.of(file.lfn)
+            // One document for every consumer that does not have the file yet (hard links: one inode).
+            let missing = fileset.consumers.filter { consumer in
+                !Self.fileFolders.contains { SystemCall.exists(spool.path(fileFolder(workflow, consumer, $0)) + "/" + key + ".json") }
             }
+            guard !missing.isEmpty else { continue }
+            try batch.publish(try Self.encode(file), as: key + ".json", inEach: missing.map { fileFolder(workflow, $0, "available") })
+            added += missing.count
         }
         return added
     }
