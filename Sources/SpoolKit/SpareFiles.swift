@@ -68,6 +68,22 @@ public final class SpareFiles: Sendable {
         _ = Glibc.unlink(path)
     }
 
+    /// Creates up to `count` empty spares (an inode reserve made ahead of a busy period, as the pool of an
+    /// agent that has archived many jobs holds); stops at `capacity`. Returns how many it made.
+    @discardableResult
+    public func reserve(_ count: Int) throws -> Int {
+        try SystemCall.makeDirectories(directory)
+        var made = 0
+        while made < count && state.withLock({ $0.names.count < capacity }) {
+            let name = Spool.uniqueName()
+            let fd = try SystemCall.open(directory + "/" + name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+            try SystemCall.close(fd, path: directory + "/" + name)
+            state.withLock { $0.names.append(name) }
+            made += 1
+        }
+        return made
+    }
+
     /// Spares this process knows of.
     public var count: Int { state.withLock { $0.names.count } }
 

@@ -1,7 +1,12 @@
 // wm-bench-accountant: reports accounted per second by wm-accountant's cycle on N synthetic jobs, each with a
 // real framework job report (two outputs and a log tarball), on a fresh spool (durability full by default).
 //
-// Usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--json]
+// Usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]
+//
+// The spool starts with 6 spare inodes per job (`--spares`, at most 32,768), as the pool of an agent in steady
+// state holds them (the job archiver returns every finished job's work files to `.spare/`); `--spares 0`
+// measures a cold spool, where every new document allocates an inode (slow on ext4 without a journal for
+// minutes after mass deletions, e.g. right after another benchmark removed its spool).
 import Foundation
 import FrameworkJobReport
 import JobSplitting
@@ -15,6 +20,7 @@ struct Options {
     var durability = Durability.full
     var directory = NSTemporaryDirectory() + "wm-bench-accountant-\(getpid())"
     var json = false
+    var spares: Int?
 
     init(_ arguments: [String]) {
         var i = 0
@@ -30,7 +36,8 @@ struct Options {
             case "--durability": durability = Durability(rawValue: value()) ?? { fail("--durability is full or none") }()
             case "--dir": directory = value()
             case "--json": json = true
-            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--json]")
+            case "--spares": spares = Int(value()) ?? { fail("--spares takes a count") }()
+            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]")
             }
             i += 1
         }
@@ -107,6 +114,7 @@ for n in 0..<options.jobs {
     if batch.pendingCount >= 1000 { try batch.commit(); batch = SpoolBatch(spool: spool) }
 }
 try batch.commit()
+let spares = try spool.spares.reserve(options.spares ?? 6 * options.jobs)
 let setupSeconds = SystemCall.now() - setupStart
 
 var stageOptions = StageOptions(environment: [:])
@@ -136,10 +144,11 @@ let seconds = SystemCall.now() - start, cpu = cpuSeconds() - cpuStart
 let succeeded = try spool.scan("jobs/success").names.count
 let rate = Double(result.done) / seconds
 if options.json {
-    print(#"{"jobs": \#(options.jobs), "accounted": \#(result.done), "succeeded": \#(succeeded), "batch": \#(options.batch), "durability": "\#(options.durability.rawValue)", "seconds": \#(seconds), "reportsPerSecond": \#(Int(rate)), "cpuSeconds": \#(cpu), "reportsPerCPUSecond": \#(Int(Double(result.done) / cpu))}"#)
+    print(#"{"jobs": \#(options.jobs), "accounted": \#(result.done), "succeeded": \#(succeeded), "batch": \#(options.batch), "durability": "\#(options.durability.rawValue)", "seconds": \#(seconds), "reportsPerSecond": \#(Int(rate)), "cpuSeconds": \#(cpu), "reportsPerCPUSecond": \#(Int(Double(result.done) / cpu)), "sparesAtStart": \#(spares)}"#)
 } else {
     print("wm-bench-accountant: \(result.done) of \(options.jobs) reports accounted (\(succeeded) success) in \(String(format: "%.2f", seconds)) s "
-          + "= \(Int(rate)) reports/s (batch \(options.batch), durability \(options.durability.rawValue); setup \(String(format: "%.1f", setupSeconds)) s)")
+          + "= \(Int(rate)) reports/s (batch \(options.batch), durability \(options.durability.rawValue); setup \(String(format: "%.1f", setupSeconds)) s; "
+          + "\(spares) spare inodes at start)")
     print("CPU (user + system): \(String(format: "%.2f", cpu)) s = \(Int(Double(result.done) / cpu)) reports per CPU-second")
     print("phases (ms): " + ["loadMs", "planMs", "effectsMs", "moveMs"].map { "\($0.dropLast(2)) \(phases.milliseconds[$0] ?? 0)" }.joined(separator: ", "))
     print("reference: WMCore's JobAccountant manages about 10,000 jobs/hour (≈ 2.8/s); target ≥ 1,000/s")
