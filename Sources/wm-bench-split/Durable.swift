@@ -19,6 +19,7 @@ enum DurableRun {
             let root = parent + "/wm-bench-split-\(getpid())-\(UUID().uuidString.prefix(8))"
             roots.append(root)
             try populate(c, root: root)
+            sync()  // the setup's files reach the disk outside the timing (the cycle's syncfs would flush them)
             let spool = try Spool(root: root, durability: .full)
             var options = StageOptions(environment: [:])
             options.spoolPath = root
