@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["JobSplitting"], path: "Tests/TestSupport"),
         .testTarget(name: "SpoolKitTests", dependencies: ["SpoolKit", "TestSupport"]),
         .testTarget(name: "JobSplittingTests", dependencies: ["JobSplitting", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FrameworkJobReport
 
 /// The byte scanner reads every real report exactly as the former `XMLParser` path did, and refuses
@@ -43,7 +44,7 @@ import Testing
     func randomTruncationsAreRefused(name: String) throws {
         let data = try Fixture.data(name)
         let end = try Self.endOfRoot(data)
-        var random = SplitMix64(seed: UInt64(name.utf8.count) &* 0x9E37_79B9)
+        var random = SeededGenerator(seed: UInt64(name.utf8.count) &* 0x9E37_79B9)
         for _ in 0..<200 {
             let cut = Int(random.next() % UInt64(end))
             try Self.expectRefused(data.prefix(cut), cut: cut)
@@ -68,18 +69,5 @@ import Testing
             default: Issue.record("cut at \(cut): unexpected \(error)")
             }
         }
-    }
-}
-
-/// A small deterministic random source for reproducible cuts.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

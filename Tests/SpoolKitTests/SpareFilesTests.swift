@@ -5,6 +5,13 @@ import TestSupport
 
 /// Recycled inodes: what goes into `.spare/`, what comes out, and that no document is ever touched.
 @Suite struct SpareFilesTests {
+    /// A one-byte 0644 file at `path` (a spare candidate).
+    func smallFile(_ path: String) throws -> String {
+        try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o644)
+        return path
+    }
+
     func inode(_ path: String) throws -> UInt64 {
         UInt64(try #require(try SystemCall.lstat(path)).st_ino)
     }
@@ -60,9 +67,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: root) }
         let pool = SpareFiles(directory: root + "/.spare", capacity: 3)
         for n in 0..<5 {
-            let path = root + "/f\(n)"
-            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
-            chmod(path, 0o644)
+            let path = try smallFile(root + "/f\(n)")
             pool.recycle(path)
             #expect(!FileManager.default.fileExists(atPath: path))
         }
@@ -95,12 +100,7 @@ import TestSupport
         let root = TestSupport.temporaryDirectory("spare-race")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let seed = SpareFiles(directory: root + "/.spare", capacity: 2000)
-        for n in 0..<1000 {
-            let path = root + "/f\(n)"
-            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
-            chmod(path, 0o644)
-            seed.recycle(path)
-        }
+        for n in 0..<1000 { seed.recycle(try smallFile(root + "/f\(n)")) }
         // Four pools over one folder, as four processes would see it (each scans the folder itself).
         let takers = (0..<4).map { _ in SpareFiles(directory: root + "/.spare", capacity: 2000) }
         let results = UnsafeCounts(count: 4)
