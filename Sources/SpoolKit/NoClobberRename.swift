@@ -86,8 +86,8 @@ public enum NoClobberRename {
         return true
     }
 
-    /// The fallback: `link` (which never overwrites) then `unlink` of the source.
-    static func linkThenUnlink(_ from: String, _ to: String) throws -> Outcome {
+    /// A second name `to` for the file `from` (`link(2)`, which never overwrites).
+    public static func link(_ from: String, _ to: String) throws -> Outcome {
         while Glibc.link(from, to) != 0 {
             let e = Glibc.errno
             switch e {
@@ -97,6 +97,13 @@ public enum NoClobberRename {
             default: throw SystemCallError(call: "link", path: "\(from) → \(to)", errno: e)
             }
         }
+        return .moved
+    }
+
+    /// The fallback: `link` (which never overwrites) then `unlink` of the source.
+    static func linkThenUnlink(_ from: String, _ to: String) throws -> Outcome {
+        let linked = try link(from, to)
+        guard linked == .moved else { return linked }
         if Glibc.unlink(from) != 0 {
             let e = Glibc.errno
             if e != ENOENT { throw SystemCallError(call: "unlink", path: from, errno: e) }

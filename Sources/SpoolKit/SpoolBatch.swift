@@ -147,9 +147,10 @@ public final class SpoolBatch {
                 if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
             } else {
                 for directory in item.linkedIn {
-                    if try linkNoClobber(item.temporaryPath, spool.path(directory) + "/" + item.name) {
-                        published += 1
-                    } else {
+                    switch try NoClobberRename.link(item.temporaryPath, spool.path(directory) + "/" + item.name) {
+                    case .moved: published += 1
+                    case .sourceMissing: throw SystemCallError(call: "link", path: item.temporaryPath, errno: ENOENT)
+                    case .targetExists:
                         conflicts.append(try quarantineConflict(Staged(temporaryPath: item.temporaryPath, directory: directory,
                                                                        name: item.name, replaces: false), keepSource: true))
                     }
@@ -211,17 +212,6 @@ public final class SpoolBatch {
         }
         try SystemCall.close(fd, path: path)
         return path
-    }
-
-    /// `link(2)`: true when made, false when the name is taken.
-    private func linkNoClobber(_ source: String, _ target: String) throws -> Bool {
-        while Glibc.link(source, target) != 0 {
-            let e = Glibc.errno
-            if e == EINTR { continue }
-            if e == EEXIST { return false }
-            throw SystemCallError(call: "link", path: "\(source) → \(target)", errno: e)
-        }
-        return true
     }
 
     /// Keeps the content of a publish whose name was taken in `corrupt/` beside its directory, with a reason.
