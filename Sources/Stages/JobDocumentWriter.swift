@@ -20,9 +20,7 @@ struct JobDocumentWriter {
     static func bytes(_ doc: JobDocument) throws -> [UInt8] {
         var writer = JobDocumentWriter()
         if let bytes = writer.write(doc) { return bytes }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(doc)) + [UInt8(ascii: "\n")]
+        return try encodeDocument(doc)
     }
 
     /// The top-level object's members: the body's keys in the order given, the operator keys merged in.

@@ -180,11 +180,7 @@ public struct DocumentArea<Body: StatefulBody> {
     public func encode(_ doc: Annotated<Body>) throws -> [UInt8] {
         // Job documents are written on every move of every job: the fast writer makes the same bytes.
         if let job = doc as? JobDocument { return try JobDocumentWriter.bytes(job) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var bytes = Array(try encoder.encode(doc))
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        return try encodeDocument(doc)
     }
 
     private func quarantine(_ file: String, in dir: String, reason: String, log: Logger?) throws -> Loaded {

@@ -185,9 +185,7 @@ public struct WMBSStore: Sendable {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         // File documents are the most numerous: the fast writer makes the same bytes as JSONEncoder.
         if let file = value as? SplitFile { return JobDocumentWriter.file(file) + [UInt8(ascii: "\n")] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
+        return try encodeDocument(value)
     }
 
     /// A short stable key of a workflow name, used as the first part of its job names.
