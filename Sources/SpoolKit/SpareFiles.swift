@@ -3,8 +3,8 @@ import Glibc
 #endif
 import Synchronization
 
-/// Recycled inodes: small files the spool no longer needs (the old content a replacement swapped out,
-/// a finished job's work files) wait in `<root>/.spare/` to be written again instead of being unlinked.
+/// Recycled inodes: small files the spool no longer needs (a finished job's work files, reserved empty
+/// files) wait in `<root>/.spare/` to be written again instead of being unlinked.
 ///
 /// Why: creating a file costs an inode allocation, and on ext4 without a journal the allocator skips
 /// every inode freed in the last one to six minutes, looking each one up (`recently_deleted`). A
@@ -17,6 +17,8 @@ import Synchronization
 /// one gets it), is truncated and written there, and is published like any temporary file. Only plain
 /// files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per process; the rest
 /// are unlinked as before. A crash leaves spares or temporary files, never a half-written document.
+/// Only files no other process reads may be recycled: a replaced document's old content is not (a reader
+/// that opened it just before the swap would see a reused inode's new bytes).
 public final class SpareFiles: Sendable {
     /// The pool's folder.
     public let directory: String
