@@ -3,8 +3,9 @@ import Glibc
 #endif
 import Synchronization
 
-/// Recycled inodes: small files the spool no longer needs (a finished job's work files, reserved empty
-/// files) wait in `<root>/.spare/` to be written again instead of being unlinked.
+/// Recycled inodes: small files the spool no longer needs (a replaced document's old content, a finished
+/// job's work files, reserved empty files) wait in `<root>/.spare/` to be written again instead of being
+/// unlinked.
 ///
 /// Why: creating a file costs an inode allocation, and on ext4 without a journal the allocator skips
 /// every inode freed in the last one to six minutes, looking each one up (`recently_deleted`). A
@@ -12,24 +13,39 @@ import Synchronization
 /// throughput (measured: half of `wmagent bench`'s time). Reusing the inode of a file that would have
 /// been deleted takes both the free and the allocation away.
 ///
-/// Safety: a spare is never a document. It enters the pool by `rename` from a path that was about to be
-/// deleted, and leaves it by `rename` to a fresh temporary name (claim by rename: of two processes only
-/// one gets it), is truncated and written there, and is published like any temporary file. Only plain
-/// files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per process; the rest
-/// are unlinked as before. A crash leaves spares or temporary files, never a half-written document.
-/// Only files no other process reads may be recycled: a replaced document's old content is not (a reader
-/// that opened it just before the swap would see a reused inode's new bytes).
+/// Safety:
+/// - A spare is never a document. It enters the pool by `rename` from a path that was about to be
+///   deleted, and leaves it by `rename` to a fresh temporary name (claim by rename: of two processes only
+///   one gets it), is written there, and is published like any temporary file. A crash leaves spares or
+///   temporary files, never a half-written document.
+/// - A recycled file **ripens** for `ripeningDelay` seconds (10 by default) before it can be written
+///   again; its name in the pool is `<ripe-at-ms>-<unique>`, on the system-wide boot clock, so every
+///   process honours it. A reader that opened the file while it was still a document therefore sees its
+///   old bytes unless it reads for longer than that; `SystemCall.readFile` checks, and reads again when a
+///   read took that long and the file changed or left its path (a reused inode would change under a
+///   reader otherwise: seen once, a work-queue agent quarantining a good element it read torn).
+/// - Only plain files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per
+///   process; the rest are unlinked as before. Reserved empty files (never documents) are ripe at once.
 public final class SpareFiles: Sendable {
     /// The pool's folder.
     public let directory: String
     /// Files this process keeps at most (beyond that, files are unlinked).
     public let capacity: Int
+    /// Seconds a recycled file waits before it is written again.
+    public let ripeningDelay: Double
     /// Largest file kept, in bytes.
     public static let largestSpare = 16 << 10
+    /// The default `ripeningDelay`: far longer than any read of a document of at most 16 KB.
+    public static let defaultRipeningDelay = 10.0
 
     private struct State {
-        var names: [String] = []
+        /// Spares that may be written now.
+        var ripe: [String] = []
+        /// Spares still ripening, oldest first: (ripe at, name).
+        var ripening: [(at: Double, name: String)] = []
+        var ripeningStart = 0
         var lastScan: Double = -1
+        var count: Int { ripe.count + ripening.count - ripeningStart }
     }
     private let state = Mutex(State())
 
@@ -37,23 +53,29 @@ public final class SpareFiles: Sendable {
 
     /// The pool of the spool at `root` (one per root and process).
     public static func pool(root: String) -> SpareFiles {
+        pool(root: root, ripeningDelay: defaultRipeningDelay)
+    }
+
+    /// The pool of the spool at `root`, made with `ripeningDelay` if this process has none yet (tests).
+    static func pool(root: String, ripeningDelay: Double) -> SpareFiles {
         pools.withLock { pools in
             if let pool = pools[root] { return pool }
-            let pool = SpareFiles(directory: root + "/.spare", capacity: 32_768)
+            let pool = SpareFiles(directory: root + "/.spare", capacity: 65_536, ripeningDelay: ripeningDelay)
             pools[root] = pool
             return pool
         }
     }
 
-    init(directory: String, capacity: Int) {
+    init(directory: String, capacity: Int, ripeningDelay: Double = SpareFiles.defaultRipeningDelay) {
         self.directory = directory
         self.capacity = capacity
+        self.ripeningDelay = ripeningDelay
     }
 
-    /// Moves a spare to `path` (a fresh name in the spool's file system); false when the pool is empty.
+    /// Moves a ripe spare to `path` (a fresh name in the spool's file system); false when there is none.
     public func take(to path: String) -> Bool {
         for attempt in 0..<2 {
-            while let name = state.withLock({ $0.names.popLast() }) {
+            while let name = nextRipe() {
                 if Glibc.rename(directory + "/" + name, path) == 0 { return true }
                 if Glibc.errno != ENOENT { return false }
                 // Another process took it first.
@@ -63,61 +85,102 @@ public final class SpareFiles: Sendable {
         return false
     }
 
-    /// Puts the file at `path` into the pool instead of unlinking it; unlinks it when it is not a
-    /// candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full.
+    /// Puts the file at `path` into the pool (to ripen) instead of unlinking it; unlinks it when it is not
+    /// a candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full.
     public func recycle(_ path: String) {
         if keep(path) { return }
         _ = Glibc.unlink(path)
     }
 
-    /// Creates up to `count` empty spares (an inode reserve made ahead of a busy period, as the pool of an
-    /// agent that has archived many jobs holds); stops at `capacity`. Returns how many it made.
+    /// Creates up to `count` empty spares, ripe at once (an inode reserve made ahead of a busy period, as
+    /// the pool of an agent that has archived many jobs holds); stops at `capacity`. Returns how many it made.
     @discardableResult
     public func reserve(_ count: Int) throws -> Int {
         try SystemCall.makeDirectories(directory)
         var made = 0
-        while made < count && state.withLock({ $0.names.count < capacity }) {
-            let name = Spool.uniqueName()
+        while made < count && state.withLock({ $0.count < capacity }) {
+            let name = "0-" + Spool.uniqueName()
             let fd = try SystemCall.open(directory + "/" + name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
             try SystemCall.close(fd, path: directory + "/" + name)
-            state.withLock { $0.names.append(name) }
+            state.withLock { $0.ripe.append(name) }
             made += 1
         }
         return made
     }
 
-    /// Spares this process knows of.
-    public var count: Int { state.withLock { $0.names.count } }
+    /// Spares this process knows of (ripe or ripening).
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Seconds on the boot clock: monotonic and the same in every process of the machine.
+    static func clock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    private func nextRipe() -> String? {
+        let now = Self.clock()
+        return state.withLock { state in
+            if let name = state.ripe.popLast() { return name }
+            guard state.ripeningStart < state.ripening.count, state.ripening[state.ripeningStart].at <= now else { return nil }
+            let name = state.ripening[state.ripeningStart].name
+            state.ripeningStart += 1
+            if state.ripeningStart > 4096 && state.ripeningStart * 2 > state.ripening.count {
+                state.ripening.removeFirst(state.ripeningStart)
+                state.ripeningStart = 0
+            }
+            return name
+        }
+    }
 
     private func keep(_ path: String) -> Bool {
         var st = stat()
         guard Glibc.lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1,
               (st.st_mode & 0o7777) == 0o644, Int(st.st_size) <= Self.largestSpare else { return false }
-        guard state.withLock({ $0.names.count < capacity }) else { return false }
-        let name = Spool.uniqueName()
+        guard state.withLock({ $0.count < capacity }) else { return false }
+        let ripeAt = Self.clock() + ripeningDelay
+        let name = "\(Int64(ripeAt * 1000))-" + Spool.uniqueName()
         if Glibc.rename(path, directory + "/" + name) != 0 {
             guard Glibc.errno == ENOENT, Glibc.mkdir(directory, 0o755) == 0 || Glibc.errno == EEXIST,
                   Glibc.rename(path, directory + "/" + name) == 0 else { return false }
         }
-        state.withLock { $0.names.append(name) }
+        state.withLock { $0.ripening.append((ripeAt, name)) }
         return true
     }
 
-    /// Reads the folder again (at most twice a second): spares other processes left. True when it found any.
+    /// Reads the folder again (at most twice a second): the pool as every process left it. True when it
+    /// found a ripe spare.
     private func rescan() -> Bool {
-        let now = SystemCall.now()
+        let now = Self.clock()
         guard state.withLock({ state in
             guard now - state.lastScan > 0.5 else { return false }
             state.lastScan = now
             return true
         }) else { return false }
-        var found: [String] = []
+        var ripe: [String] = []
+        var ripening: [(at: Double, name: String)] = []
         try? SystemCall.forEachEntry(in: directory) { name, kind in
-            if kind == .file || kind == .unknown { found.append(name) }
-            return found.count < capacity
+            guard kind == .file || kind == .unknown else { return true }
+            let at = Self.ripeTime(of: name, now: now, delay: ripeningDelay)
+            if at <= now { ripe.append(name) } else { ripening.append((at, name)) }
+            return ripe.count + ripening.count < capacity
         }
-        guard !found.isEmpty else { return false }
-        state.withLock { $0.names.append(contentsOf: found) }
-        return true
+        ripening.sort { $0.at < $1.at }
+        let found = !ripe.isEmpty
+        state.withLock { state in
+            state.ripe = ripe
+            state.ripening = ripening
+            state.ripeningStart = 0
+        }
+        return found
+    }
+
+    /// When a spare named `<ripe-at-ms>-…` may be written. A name without that prefix, or with a time
+    /// further ahead than one delay (the boot clock restarted), ripens one delay from now.
+    static func ripeTime(of name: String, now: Double, delay: Double) -> Double {
+        guard let dash = name.utf8.firstIndex(of: UInt8(ascii: "-")),
+              let millis = Int64(Substring(name.utf8[..<dash])) else { return now + delay }
+        let at = Double(millis) / 1000
+        return at > now + delay ? now + delay : at
     }
 }

@@ -144,9 +144,13 @@ public final class SpoolBatch {
             let target = spool.path(item.directory) + "/" + item.name
             if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
-                // The old content is unlinked, not recycled: a reader may hold it open, and a reused inode
-                // would change under it (seen: a wm-workqueue agent quarantined a good element it read torn).
-                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target) { published += 1 } else { vanished.append(item.directory + "/" + item.name) }
+                // The old content ripens in the spare pool before its inode is written again, so a reader
+                // that opened it just before the exchange still reads it whole (see `SpareFiles`).
+                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) {
+                    published += 1
+                } else {
+                    vanished.append(item.directory + "/" + item.name)
+                }
             } else {
                 for directory in item.linkedIn {
                     switch try NoClobberRename.link(item.temporaryPath, spool.path(directory) + "/" + item.name) {

@@ -70,11 +70,43 @@ public enum SystemCall {
     }
 
     /// Reads a whole file into memory, refusing files larger than `limit` bytes.
+    ///
+    /// The bytes are one version of the file, even though a replaced document's inode may be written again
+    /// as another file once it has ripened in the spare pool (`SpareFiles`). A read finished within half
+    /// the ripening delay of its `open` is safe by construction; a slower one is checked (same inode still
+    /// at `path`, unchanged while read) and made again when the check fails, up to five times (then the
+    /// error is `EAGAIN`).
     public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
-        let fd = try open(path, O_RDONLY | O_NOFOLLOW)
-        defer { _ = Glibc.close(fd) }
-        var st = stat()
-        _ = try check("fstat", path) { fstat(fd, &st) }
+        try readFile(path, limit: limit, trustWindow: SpareFiles.defaultRipeningDelay / 2)
+    }
+
+    /// `readFile` with its safety window and a hook run once after the first `fstat` (tests).
+    static func readFile(_ path: String, limit: Int, trustWindow: Double, afterStatus: (() -> Void)? = nil) throws -> [UInt8] {
+        for attempt in 0..<5 {
+            let opened = SpareFiles.clock()
+            let fd = try open(path, O_RDONLY | O_NOFOLLOW)
+            defer { _ = Glibc.close(fd) }
+            var before = stat()
+            _ = try check("fstat", path) { fstat(fd, &before) }
+            // A status taken this soon after `open` describes the document that was at `path`: its inode
+            // can't have been retired and reused in between. Later, a reuse shows as a change of ctime.
+            guard SpareFiles.clock() - opened < trustWindow else { continue }
+            if attempt == 0 { afterStatus?() }
+            let bytes = try readOpenFile(fd, status: before, path: path, limit: limit)
+            if SpareFiles.clock() - opened < trustWindow { return bytes }
+            var after = stat(), current = stat()
+            _ = try check("fstat", path) { fstat(fd, &after) }
+            _ = try check("stat", path) { Glibc.lstat(path, &current) }
+            if current.st_ino == before.st_ino && current.st_dev == before.st_dev && after.st_size == before.st_size
+                && after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec == before.st_ctim.tv_nsec
+                && after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec {
+                return bytes
+            }
+        }
+        throw SystemCallError(call: "read", path: path, errno: EAGAIN)
+    }
+
+    private static func readOpenFile(_ fd: Int32, status st: stat, path: String, limit: Int) throws -> [UInt8] {
         if (st.st_mode & S_IFMT) != S_IFREG { throw SystemCallError(call: "read", path: path, errno: EISDIR) }
         if Int(st.st_size) > limit { throw SystemCallError(call: "read", path: path, errno: EFBIG) }
         var buffer = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)

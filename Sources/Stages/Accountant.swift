@@ -47,8 +47,12 @@ public struct JobAccounting {
     public var failure: AccountingFailure?
     /// Run time from the report's wrapper fields.
     public var runTime: Double?
-    /// LFNs to claim in the workflow's registry.
+    /// LFNs to claim in the workflow's registry (none this attempt claimed before).
     public var claims: [String] = []
+    /// Output LFNs whose claim is new in this batch: nothing of theirs can have been recorded yet (claims
+    /// are published before the files in the same commit), so their files are added without looking for
+    /// earlier copies. The outputs of a replayed batch are not in it and are looked for.
+    public var newOutputs: Set<String> = []
     /// Files to add to filesets: fileset name → files.
     public var filesetFiles: [(fileset: String, file: SplitFile)] = []
     /// Files for the DBS buffer.
@@ -90,6 +94,8 @@ struct AccountingPlanner {
     private var filesets: [String: Fileset?] = [:]
     private var mergeBases: [String: String?] = [:]
     private var runtimes: [[UInt8]: JobWorkDirectory.Runtime?] = [:]
+    /// The current job's output LFNs that the registry already gives to it (a replay).
+    private var claimedBefore: Set<String> = []
 
     init(spool: Spool, now: Double) {
         self.spool = spool
@@ -167,9 +173,11 @@ struct AccountingPlanner {
         for file in report.outputFiles where storage.location(of: file) == nil {
             return .missingLocation(report: source, lfn: file.lfn, pfn: file.pfn)
         }
+        claimedBefore = []
         for file in report.outputFiles {
             let holder = try claimedInBatch[file.lfn] ?? registry.owner(of: file.lfn, workflow: job.workflow)
             if let holder, holder != owner { return .duplicateOutput(report: source, lfn: file.lfn, owner: holder) }
+            if holder != nil && claimedInBatch[file.lfn] == nil { claimedBefore.insert(file.lfn) }
         }
         return nil
     }
@@ -192,9 +200,12 @@ struct AccountingPlanner {
         }
     }
 
-    private mutating func claim(_ lfn: String, owner: String, into plan: inout JobAccounting) {
+    /// Claims `lfn` for `owner`; true when the claim is new (not made by an earlier run of this batch).
+    private mutating func claim(_ lfn: String, owner: String, into plan: inout JobAccounting) -> Bool {
         claimedInBatch[lfn] = owner
+        guard !claimedBefore.contains(lfn) else { return false }
         plan.claims.append(lfn)
+        return true
     }
 
     /// Records each data output: unmerged → the output's unmerged filesets; merged (merge jobs, straight to
@@ -218,7 +229,7 @@ struct AccountingPlanner {
                 lfn = target
                 merged = true
             }
-            claim(file.lfn, owner: owner, into: &plan)
+            if claim(file.lfn, owner: owner, into: &plan) { plan.newOutputs.insert(lfn) }
             let runs = file.runs.runs.map { FileRun(run: $0, lumis: file.runs.lumis(inRun: $0)) }
             let wmbsFile = SplitFile(lfn: lfn, size: size, events: file.events, firstEvent: job.mask.firstEvent ?? 0,
                                      locations: [location], runs: runs, insertTime: now, parents: parents, merged: merged)

@@ -32,12 +32,14 @@ struct OutputRecorder {
                 _ = try batch.move(key + ".json", from: store.fileFolder(plan.workflow, plan.subscription, "acquired"),
                                    to: store.fileFolder(plan.workflow, plan.subscription, "failed"))
             }
-            for lfn in plan.claims where try registry.owner(of: lfn, workflow: plan.workflow) == nil {
+            // Staged before the files below, so a claim that is absent means its files are too.
+            for lfn in plan.claims {
                 try registry.claim(lfn, owner: plan.owner, workflow: plan.workflow, in: batch)
             }
             for file in plan.dbsFiles {
                 let name = FileKey.of(file.lfn) + ".json"
-                let known = AccountingAreas.dbsBufferFileFolders.contains { SystemCall.exists(spool.path($0) + "/" + name) }
+                let known = !plan.newOutputs.contains(file.lfn)
+                    && AccountingAreas.dbsBufferFileFolders.contains { SystemCall.exists(spool.path($0) + "/" + name) }
                 if !known { try batch.publish(try encodeDocument(file), as: name, in: AccountingAreas.dbsBufferFiles) }
             }
             if let acdc = plan.acdc {
@@ -48,13 +50,15 @@ struct OutputRecorder {
         try recordReports(plans, in: batch)
         // One fileset read per (workflow, fileset) for the whole batch.
         var byFileset: [String: (workflow: String, fileset: String, files: [SplitFile])] = [:]
+        var newFiles = Set<String>()
         for plan in plans {
+            newFiles.formUnion(plan.newOutputs)
             for (fileset, file) in plan.filesetFiles {
                 byFileset[plan.workflow + "\u{0}" + fileset, default: (plan.workflow, fileset, [])].files.append(file)
             }
         }
         for (_, entry) in byFileset.sorted(by: { $0.key < $1.key }) {
-            try store.add(entry.files, toFileset: entry.fileset, workflow: entry.workflow, in: batch)
+            try store.add(entry.files, toFileset: entry.fileset, workflow: entry.workflow, in: batch, new: newFiles)
         }
     }
 

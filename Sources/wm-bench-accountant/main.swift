@@ -3,10 +3,11 @@
 //
 // Usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]
 //
-// The spool starts with 6 spare inodes per job (`--spares`, at most 32,768), as the pool of an agent in steady
-// state holds them (the job archiver returns every finished job's work files to `.spare/`); `--spares 0`
-// measures a cold spool, where every new document allocates an inode (slow on ext4 without a journal for
-// minutes after mass deletions, e.g. right after another benchmark removed its spool).
+// The spool starts with 10 spare inodes per job (`--spares`, at most 65,536), the pool an agent holds after
+// running as many jobs: each job's life returns 10 inodes to `.spare/` (its replaced documents and, from the job
+// archiver, its work files; measured: `wmagent bench --jobs 4000 --keep` leaves 40,000). `--spares 0` measures
+// a cold spool, where every new document allocates an inode (slow on ext4 without a journal for minutes after
+// mass deletions, e.g. right after another benchmark removed its spool).
 import Foundation
 import FrameworkJobReport
 import JobSplitting
@@ -114,7 +115,7 @@ for n in 0..<options.jobs {
     if batch.pendingCount >= 1000 { try batch.commit(); batch = SpoolBatch(spool: spool) }
 }
 try batch.commit()
-let spares = try spool.spares.reserve(options.spares ?? 6 * options.jobs)
+let spares = try spool.spares.reserve(options.spares ?? 10 * options.jobs)
 let setupSeconds = SystemCall.now() - setupStart
 
 var stageOptions = StageOptions(environment: [:])

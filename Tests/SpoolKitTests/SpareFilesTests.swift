@@ -16,9 +16,10 @@ import TestSupport
         UInt64(try #require(try SystemCall.lstat(path)).st_ino)
     }
 
-    @Test func aDiscardedFileIsReusedByTheNextPublish() throws {
+    @Test func aDiscardedFileRipensThenIsReusedByAPublish() throws {
         let root = TestSupport.temporaryDirectory("spare-reuse")
         defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0.2)
         let spool = try Spool(root: root)
         try spool.ensureDirectories(["q", "work/job1"])
         let work = try smallFile(spool.path("work/job1") + "/exit-code")
@@ -27,8 +28,11 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: spool.path("work/job1")))
         let spares = try FileManager.default.contentsOfDirectory(atPath: root + "/.spare")
         #expect(spares.count == 1, "the discarded file waits in .spare/")
+        try spool.publish(Array("a\n".utf8), as: "a.json", in: "q")
+        #expect(try inode(spool.path("q") + "/a.json") != oldInode, "not before it has ripened")
+        usleep(250_000)
         try spool.publish(Array("b\n".utf8), as: "b.json", in: "q")
-        #expect(try inode(spool.path("q") + "/b.json") == oldInode, "the next publish reuses the inode")
+        #expect(try inode(spool.path("q") + "/b.json") == oldInode, "a publish after the delay reuses the inode")
         #expect(try spool.read("b.json", in: "q") == Array("b\n".utf8), "with only its own content")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").isEmpty)
     }
@@ -45,14 +49,42 @@ import TestSupport
         #expect(fd >= 0)
         defer { close(fd) }
         try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("{\"state\":\"new\"}\n".utf8)) }
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: root + "/.spare")) ?? []).isEmpty,
-                "a replaced document's inode is never recycled")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 1,
+                "the replaced content ripens in the pool")
         try spool.inBatch { batch in
             for n in 0..<20 { try batch.publish(Array("{\"other\":\(n)}\n".utf8), as: "o\(n).json", in: "q") }
         }
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         #expect(Array(buffer.prefix(max(n, 0))) == old, "the open reader still reads the old document")
+    }
+
+    /// The case ripening alone can't cover: a reader stalled past the delay while the inode it opened was
+    /// replaced, ripened and written again as another document.
+    @Test func aSlowReadOfAnInodeReusedMeanwhileIsMadeAgain() throws {
+        let root = TestSupport.temporaryDirectory("spare-slow-reader")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0.05)
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["q"])
+        let new = Array("{\"state\":\"new\"}\n".utf8), other = Array("{\"other\":\"document\"}\n".utf8)
+        func stall(_ n: Int) -> () -> Void {
+            return {
+                // While the reader holds the document open: replace it, let the old inode ripen, reuse it.
+                _ = try? spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: new) }
+                usleep(80_000)
+                _ = try? spool.publish(other, as: "other\(n).json", in: "q")
+            }
+        }
+        try spool.publish(Array("{\"state\":\"old\"}\n".utf8), as: "a.json", in: "q")
+        let unchecked = try SystemCall.readFile(spool.path("q") + "/a.json", limit: 1 << 16, trustWindow: 1000, afterStatus: stall(1))
+        #expect(unchecked == other, "without the check the stalled reader gets another document's bytes")
+
+        try spool.publish(Array("{\"state\":\"old\"}\n".utf8), as: "b.json", in: "q")
+        try FileManager.default.removeItem(atPath: spool.path("q") + "/a.json")
+        try FileManager.default.moveItem(atPath: spool.path("q") + "/b.json", toPath: spool.path("q") + "/a.json")
+        let checked = try SystemCall.readFile(spool.path("q") + "/a.json", limit: 1 << 16, trustWindow: 0.01, afterStatus: stall(2))
+        #expect(checked == new, "the check sees the inode changed and reads the document again")
     }
 
     @Test func filesWithOtherNamesOrOddModesOrLargeSizesAreUnlinkedNotKept() throws {
@@ -118,10 +150,10 @@ import TestSupport
     @Test func concurrentTakersClaimEachSpareOnce() throws {
         let root = TestSupport.temporaryDirectory("spare-race")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let seed = SpareFiles(directory: root + "/.spare", capacity: 2000)
+        let seed = SpareFiles(directory: root + "/.spare", capacity: 2000, ripeningDelay: 0)
         for n in 0..<1000 { seed.recycle(try smallFile(root + "/f\(n)")) }
         // Four pools over one folder, as four processes would see it (each scans the folder itself).
-        let takers = (0..<4).map { _ in SpareFiles(directory: root + "/.spare", capacity: 2000) }
+        let takers = (0..<4).map { _ in SpareFiles(directory: root + "/.spare", capacity: 2000, ripeningDelay: 0) }
         let results = UnsafeCounts(count: 4)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             var taken = 0

@@ -133,9 +133,11 @@ public struct WMBSStore: Sendable {
     /// hard-linked into every consumer; file documents are only ever moved, never rewritten).
     ///
     /// Idempotent: a file a consumer already has (in any of its folders) is not added again.
-    /// Returns how many (consumer, file) pairs were added.
+    /// Returns how many (consumer, file) pairs were added. `new`: LFNs known to be recorded nowhere yet
+    /// (their consumers' folders are not searched).
     @discardableResult
-    public func add(_ files: [SplitFile], toFileset name: String, workflow: String, in batch: SpoolBatch) throws -> Int {
+    public func add(_ files: [SplitFile], toFileset name: String, workflow: String, in batch: SpoolBatch,
+                    new: Set<String> = []) throws -> Int {
         guard let fileset = try fileset(workflow, name) else {
             throw DocumentProblem("\(workflowFolder(workflow))/filesets: no fileset named '\(name)'")
         }
@@ -143,7 +145,7 @@ public struct WMBSStore: Sendable {
         for file in files {
             let key = FileKey.of(file.lfn)
             // One document for every consumer that does not have the file yet (hard links: one inode).
-            let missing = fileset.consumers.filter { consumer in
+            let missing = new.contains(file.lfn) ? fileset.consumers : fileset.consumers.filter { consumer in
                 !Self.fileFolders.contains { SystemCall.exists(spool.path(fileFolder(workflow, consumer, $0)) + "/" + key + ".json") }
             }
             guard !missing.isEmpty else { continue }
