@@ -35,6 +35,8 @@ public final class StageLock {
             if e == EINTR { continue }
             let holder = (try? SystemCall.readFile(path, limit: 64)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             _ = Glibc.close(fd)
+            // The throw still runs `deinit` (the instance is fully initialized): it must not close again.
+            fd = -1
             if e == EWOULDBLOCK {
                 throw Failure.held(stage: stage, path: path, holder: holder.trimmingWhitespace())
             }

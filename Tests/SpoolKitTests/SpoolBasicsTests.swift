@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 import TestSupport
@@ -110,6 +111,30 @@ import TestSupport
         first.release()
         let again = try StageLock(spool: spool, stage: "wm-test")
         again.release()
+    }
+
+    /// A refused lock closes its descriptor once: closing it twice closed whatever another thread had
+    /// opened under the same number meanwhile (seen as "readdir: Bad file descriptor" in parallel tests).
+    @Test func aRefusedLockLeavesOtherThreadsDescriptorsAlone() throws {
+        let first = try StageLock(spool: spool, stage: "wm-busy")
+        defer { first.release() }
+        let probe = spool.root + "/probe"
+        _ = FileManager.default.createFile(atPath: probe, contents: Data("x".utf8))
+        let stop = Atomic<Bool>(false), lost = Atomic<Int>(0)
+        let reader = Thread {
+            while !stop.load(ordering: .relaxed) {
+                let fd = open(probe, O_RDONLY)
+                guard fd >= 0 else { continue }
+                var st = stat()
+                for _ in 0..<20 where fstat(fd, &st) != 0 { lost.add(1, ordering: .relaxed) }
+                if close(fd) != 0 { lost.add(1, ordering: .relaxed) }
+            }
+        }
+        reader.start()
+        for _ in 0..<3000 { _ = try? StageLock(spool: spool, stage: "wm-busy") }
+        stop.store(true, ordering: .relaxed)
+        while !reader.isFinished { usleep(1000) }
+        #expect(lost.load(ordering: .relaxed) == 0, "a descriptor of another thread was closed under it")
     }
 
     @Test func purgeRemovesOnlyOldTemporaryFiles() throws {
