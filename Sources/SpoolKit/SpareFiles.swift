@@ -37,6 +37,8 @@ public final class SpareFiles: Sendable {
     public static let largestSpare = 16 << 10
     /// The default `ripeningDelay`: far longer than any read of a document of at most 16 KB.
     public static let defaultRipeningDelay = 10.0
+    /// Whether the pool holds emptied directories (`.spare-dirs/`) instead of files.
+    public let holdsDirectories: Bool
 
     private struct State {
         /// Spares that may be written now.
@@ -50,6 +52,7 @@ public final class SpareFiles: Sendable {
     private let state = Mutex(State())
 
     private static let pools = Mutex<[String: SpareFiles]>([:])
+    private static let directoryPools = Mutex<[String: SpareFiles]>([:])
 
     /// The pool of the spool at `root` (one per root and process).
     public static func pool(root: String) -> SpareFiles {
@@ -66,10 +69,27 @@ public final class SpareFiles: Sendable {
         }
     }
 
-    init(directory: String, capacity: Int, ripeningDelay: Double = SpareFiles.defaultRipeningDelay) {
+    /// The pool of emptied directories of the spool at `root` (`.spare-dirs/`; one per root and process).
+    public static func directoryPool(root: String) -> SpareFiles {
+        directoryPool(root: root, ripeningDelay: defaultRipeningDelay)
+    }
+
+    /// The directory pool of the spool at `root`, made with `ripeningDelay` if this process has none yet (tests).
+    static func directoryPool(root: String, ripeningDelay: Double) -> SpareFiles {
+        directoryPools.withLock { pools in
+            if let pool = pools[root] { return pool }
+            let pool = SpareFiles(directory: root + "/.spare-dirs", capacity: 16_384, ripeningDelay: ripeningDelay,
+                                  holdsDirectories: true)
+            pools[root] = pool
+            return pool
+        }
+    }
+
+    init(directory: String, capacity: Int, ripeningDelay: Double = SpareFiles.defaultRipeningDelay, holdsDirectories: Bool = false) {
         self.directory = directory
         self.capacity = capacity
         self.ripeningDelay = ripeningDelay
+        self.holdsDirectories = holdsDirectories
     }
 
     /// Moves a ripe spare to `path` (a fresh name in the spool's file system); false when there is none.
@@ -86,10 +106,11 @@ public final class SpareFiles: Sendable {
     }
 
     /// Puts the file at `path` into the pool (to ripen) instead of unlinking it; unlinks it when it is not
-    /// a candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full.
+    /// a candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full. A pool of
+    /// directories takes an emptied 0755 directory instead, or removes it (`rmdir`).
     public func recycle(_ path: String) {
         if keep(path) { return }
-        _ = Glibc.unlink(path)
+        _ = holdsDirectories ? Glibc.rmdir(path) : Glibc.unlink(path)
     }
 
     /// Creates up to `count` empty spares, ripe at once (an inode reserve made ahead of a busy period, as
@@ -135,8 +156,13 @@ public final class SpareFiles: Sendable {
 
     private func keep(_ path: String) -> Bool {
         var st = stat()
-        guard Glibc.lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1,
-              (st.st_mode & 0o7777) == 0o644, Int(st.st_size) <= Self.largestSpare else { return false }
+        guard Glibc.lstat(path, &st) == 0 else { return false }
+        if holdsDirectories {
+            guard (st.st_mode & S_IFMT) == S_IFDIR, st.st_nlink == 2, (st.st_mode & 0o7777) == 0o755 else { return false }
+        } else {
+            guard (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1, (st.st_mode & 0o7777) == 0o644,
+                  Int(st.st_size) <= Self.largestSpare else { return false }
+        }
         guard state.withLock({ $0.count < capacity }) else { return false }
         let ripeAt = Self.clock() + ripeningDelay
         let name = "\(Int64(ripeAt * 1000))-" + Spool.uniqueName()
@@ -160,7 +186,7 @@ public final class SpareFiles: Sendable {
         var ripe: [String] = []
         var ripening: [(at: Double, name: String)] = []
         try? SystemCall.forEachEntry(in: directory) { name, kind in
-            guard kind == .file || kind == .unknown else { return true }
+            guard kind == (holdsDirectories ? .directory : .file) || kind == .unknown else { return true }
             let at = Self.ripeTime(of: name, now: now, delay: ripeningDelay)
             if at <= now { ripe.append(name) } else { ripening.append((at, name)) }
             return ripe.count + ripening.count < capacity

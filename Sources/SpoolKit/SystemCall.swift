@@ -177,7 +177,8 @@ public enum SystemCall {
 
     /// Removes `path` and, for a directory, everything under it (symbolic links are removed, never followed).
     /// A missing path is not an error. Files are removed by `removeFile` (`unlink` by default).
-    public static func removeTree(_ path: String, removeFile: (String) -> Void = { _ = Glibc.unlink($0) }) throws {
+    public static func removeTree(_ path: String, removeFile: (String) -> Void = { _ = Glibc.unlink($0) },
+                                  removeEmptyDirectory: (String) -> Void = { _ = Glibc.rmdir($0) }) throws {
         guard let st = try lstat(path) else { return }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             var names: [String] = []
@@ -185,8 +186,9 @@ public enum SystemCall {
                 names.append(name)
                 return true
             }
-            for name in names { try removeTree(path + "/" + name, removeFile: removeFile) }
-            if Glibc.rmdir(path) != 0 && Glibc.errno != ENOENT { throw SystemCallError(call: "rmdir", path: path, errno: Glibc.errno) }
+            for name in names { try removeTree(path + "/" + name, removeFile: removeFile, removeEmptyDirectory: removeEmptyDirectory) }
+            removeEmptyDirectory(path)
+            if SystemCall.exists(path) { throw SystemCallError(call: "rmdir", path: path, errno: ENOTEMPTY) }
         } else {
             removeFile(path)
         }

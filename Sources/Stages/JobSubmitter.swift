@@ -152,7 +152,7 @@ public struct JobSubmitter: StageCycle {
     private func prepare(_ doc: JobDocument, site: String, runtime: [UInt8], context: StageContext,
                          files: SpoolBatch) throws -> BatchSubmission {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
-        try SystemCall.makeDirectories(dir)
+        try context.spool.makeDirectory(dir)
         do {
             try files.writeFile(runtime, at: dir + "/runtime.json")
             try files.writeFile(try JobDocumentWriter.bytes(doc), at: dir + "/job.json")

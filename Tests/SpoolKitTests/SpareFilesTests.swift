@@ -37,6 +37,35 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").isEmpty)
     }
 
+    @Test func aDiscardedWorkDirectoryBecomesTheNextWorkDirectory() throws {
+        let root = TestSupport.temporaryDirectory("spare-dirs")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0)
+        _ = SpareFiles.directoryPool(root: root, ripeningDelay: 0.2)
+        let spool = try Spool(root: root)
+        try spool.makeDirectory(spool.path("work/wf/job1-0/scratch"))
+        _ = try smallFile(spool.path("work/wf/job1-0") + "/job.json")
+        _ = try smallFile(spool.path("work/wf/job1-0/scratch") + "/step.json")
+        let top = try inode(spool.path("work/wf/job1-0")), sub = try inode(spool.path("work/wf/job1-0/scratch"))
+        try spool.discardTree(spool.path("work/wf/job1-0"))
+        #expect(!FileManager.default.fileExists(atPath: spool.path("work/wf/job1-0")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare-dirs").count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 2)
+        try spool.makeDirectory(spool.path("work/wf/job2-0"))
+        #expect(![top, sub].contains(try inode(spool.path("work/wf/job2-0"))), "not before it has ripened")
+        usleep(250_000)
+        try spool.makeDirectory(spool.path("work/wf/job3-0"))
+        #expect([top, sub].contains(try inode(spool.path("work/wf/job3-0"))), "a ripe directory is reused")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path("work/wf/job3-0")).isEmpty)
+        // A spare that something wrote into while it was discarded is emptied away, never handed out full.
+        let left = try #require(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare-dirs").first)
+        _ = try smallFile(root + "/.spare-dirs/" + left + "/stray")
+        try spool.makeDirectory(spool.path("work/wf/job4-0"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path("work/wf/job4-0")).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare-dirs").isEmpty)
+        try spool.makeDirectory(spool.path("work/wf/job4-0"))
+    }
+
     @Test func aReaderOfAReplacedDocumentKeepsItsOldContent() throws {
         let root = TestSupport.temporaryDirectory("spare-reader")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -71,6 +71,22 @@ import WMCore
         #expect(abs(headline - result.endToEndJobsPerSecond) < 1e-9 * result.endToEndJobsPerSecond)
     }
 
+    @Test func aWarmedUpBenchTimesOnlyItsOwnJobs() throws {
+        var settings = AgentBenchmark.Settings()
+        settings.jobs = 20
+        settings.warmUpJobs = 30
+        settings.rawSeconds = 0.01
+        settings.directory = TestSupport.temporaryDirectory("bench-warm") + "/spool"
+        settings.keep = true
+        defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
+        let result = try AgentBenchmark(settings: settings).run()
+        #expect(result.archived == 20 && result.warmUpJobs == 30)
+        #expect(result.stages.map(\.jobs) == [20, 20, 20, 20, 0, 20])
+        // The timed jobs' work directories were the warm-up's, recycled: the pool holds 20 + 30 - 20.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: settings.directory + "/.spare-dirs").count == 30)
+        #expect(BenchReport.summary(result).contains("after 30 warm-up jobs"))
+    }
+
     @Test func benchRefusesAFolderThatExists() throws {
         var settings = AgentBenchmark.Settings()
         settings.directory = TestSupport.temporaryDirectory("bench-exists")

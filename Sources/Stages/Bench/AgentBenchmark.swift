@@ -24,6 +24,9 @@ public struct AgentBenchmark {
         public var keep = false
         /// Seconds spent measuring the raw durable file rate (at least 20 files are written).
         public var rawSeconds: Double = 2
+        /// Jobs pushed through first, untimed, on the same spool (another workflow): an agent in steady state,
+        /// whose archived jobs left recycled inodes and directories (`.spare/`, `.spare-dirs/`) for new ones.
+        public var warmUpJobs = 0
 
         /// The defaults.
         public init() {}
@@ -69,6 +72,8 @@ public struct AgentBenchmark {
         public var jobsPerRawDurableFile: Double
         /// Seconds spent building the spool (input files), not counted above.
         public var setupSeconds: Double
+        /// Jobs pushed through untimed before the measured ones (0: a fresh spool).
+        public var warmUpJobs: Int
     }
 
     /// Why a run is not a valid measurement.
@@ -94,7 +99,7 @@ public struct AgentBenchmark {
     public var onStage: (StageTiming) -> Void = { _ in }
 
     /// The workflow, subscription and site the bench uses.
-    static let workflow = "BenchWF", subscription = "Proc", site = "T2_CH_CERN"
+    static let workflow = "BenchWF", warmUpWorkflow = "BenchWarmUp", subscription = "Proc", site = "T2_CH_CERN"
 
     /// Makes a bench.
     public init(settings: Settings) {
@@ -108,18 +113,25 @@ public struct AgentBenchmark {
         defer { if !settings.keep { try? FileManager.default.removeItem(atPath: settings.directory) } }
         try AgentSpool.initialize(at: settings.directory)
         let spool = try Spool(root: settings.directory, durability: .full)
-        let setupStart = SystemCall.now()
-        try Self.configureSite(spool, slots: settings.jobs)
-        try Self.injectWorkflow(spool, files: settings.jobs)
-        let setupSeconds = SystemCall.now() - setupStart
-        let raw = try DurableFileRate.measure(in: spool, seconds: settings.rawSeconds)
-
         var options = StageOptions(environment: [:])
         options.spoolPath = spool.root
         options.batchSize = settings.batchSize
         let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }))
         let stages: [StageCycle] = [JobCreatorStage(), JobSubmitter(), JobTracker(), AccountantStage(), ErrorHandlerStage(),
                                     JobArchiverStage()]
+        try Self.configureSite(spool, slots: max(settings.jobs, settings.warmUpJobs))
+        if settings.warmUpJobs > 0 {
+            try Self.injectWorkflow(spool, name: Self.warmUpWorkflow, files: settings.warmUpJobs)
+            for stage in stages { _ = try Self.drain(stage, context: context) }
+            // What the warm-up recycled may be written again once it has ripened.
+            usleep(UInt32(SpareFiles.defaultRipeningDelay * 1_000_000) + 200_000)
+        }
+        let archivedBefore = try Self.archivedJobs(spool)
+        let setupStart = SystemCall.now()
+        try Self.injectWorkflow(spool, name: Self.workflow, files: settings.jobs)
+        let setupSeconds = SystemCall.now() - setupStart
+        let raw = try DurableFileRate.measure(in: spool, seconds: settings.rawSeconds)
+
         var timings: [StageTiming] = []
         let start = SystemCall.now()
         for stage in stages {
@@ -128,14 +140,15 @@ public struct AgentBenchmark {
             onStage(timing)
         }
         let seconds = SystemCall.now() - start
-        let archived = try Self.archivedJobs(spool)
+        let archived = try Self.archivedJobs(spool) - archivedBefore
         guard archived == settings.jobs else {
             throw Failure.jobsNotArchived(expected: settings.jobs, archived: archived, leftovers: try Self.leftovers(spool))
         }
         let rate = Double(settings.jobs) / seconds
         return Result(jobs: settings.jobs, archived: archived, batchSize: settings.batchSize, durability: spool.durability.rawValue,
                       seconds: seconds, endToEndJobsPerSecond: rate, stages: timings, peakMemoryMB: Self.peakMemoryMB(),
-                      rawDurableFilesPerSecond: raw, jobsPerRawDurableFile: raw > 0 ? rate / raw : 0, setupSeconds: setupSeconds)
+                      rawDurableFilesPerSecond: raw, jobsPerRawDurableFile: raw > 0 ? rate / raw : 0, setupSeconds: setupSeconds,
+                      warmUpJobs: settings.warmUpJobs)
     }
 
     /// Runs a stage's cycles until one moves nothing.
@@ -166,7 +179,7 @@ public struct AgentBenchmark {
 
     /// The workflow: one FileBased subscription (one file per job, no output module) over `files` input files
     /// at the site's storage element, injected and with its input fileset closed.
-    static func injectWorkflow(_ spool: Spool, files: Int) throws {
+    static func injectWorkflow(_ spool: Spool, name workflow: String, files: Int) throws {
         let store = WMBSStore(spool: spool)
         let input = workflow + "-Input"
         let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: "Processing",
@@ -175,7 +188,7 @@ public struct AgentBenchmark {
         var batch = SpoolBatch(spool: spool)
         let available = store.fileFolder(workflow, subscription, "available")
         for n in 0..<files {
-            let file = SplitFile(lfn: "/store/data/Bench/RAW/v1/000/\(n).root", size: 1 << 20, events: 100, locations: [site],
+            let file = SplitFile(lfn: "/store/data/\(workflow)/RAW/v1/000/\(n).root", size: 1 << 20, events: 100, locations: [site],
                                  runs: [FileRun(run: 1, lumis: [n + 1])])
             try batch.publish(try WMBSStore.encode(file), as: FileKey.of(file.lfn) + ".json", in: available)
             if batch.pendingCount >= 1000 {

@@ -18,6 +18,7 @@ extension AgentBenchmark.Settings {
             case "--dir":
                 guard let dir = rest.popFirst() else { throw CommandFailure(.usage, "wmagent bench: --dir takes a folder") }
                 settings.directory = dir
+            case "--warm-up": settings.warmUpJobs = try count(flag)
             case "--keep": settings.keep = true
             case "--json": json = true
             default: throw CommandFailure(.usage, "wmagent bench: unknown option '\(flag)'\n" + usage)
