@@ -24,6 +24,9 @@ public struct AgentBenchmark {
         public var keep = false
         /// Seconds spent measuring the raw durable file rate (at least 20 files are written).
         public var rawSeconds: Double = 2
+        /// Run the stages at the same time, each on its own thread (as WMAgent's components run), instead of
+        /// one after the other: the end-to-end rate of an agent whose stages overlap.
+        public var pipelined = false
         /// Jobs pushed through first, untimed, on the same spool (another workflow): an agent in steady state,
         /// whose archived jobs left recycled inodes and directories (`.spare/`, `.spare-dirs/`) for new ones.
         public var warmUpJobs = 0
@@ -74,6 +77,8 @@ public struct AgentBenchmark {
         public var setupSeconds: Double
         /// Jobs pushed through untimed before the measured ones (0: a fresh spool).
         public var warmUpJobs: Int
+        /// Whether the stages ran at the same time (then each stage's seconds overlap the others').
+        public var pipelined: Bool
     }
 
     /// Why a run is not a valid measurement.
@@ -134,10 +139,15 @@ public struct AgentBenchmark {
 
         var timings: [StageTiming] = []
         let start = SystemCall.now()
-        for stage in stages {
-            let timing = try Self.drain(stage, context: context)
-            timings.append(timing)
-            onStage(timing)
+        if settings.pipelined {
+            timings = try Self.drainTogether(stages, context: context)
+            timings.forEach(onStage)
+        } else {
+            for stage in stages {
+                let timing = try Self.drain(stage, context: context)
+                timings.append(timing)
+                onStage(timing)
+            }
         }
         let seconds = SystemCall.now() - start
         let archived = try Self.archivedJobs(spool) - archivedBefore
@@ -148,7 +158,7 @@ public struct AgentBenchmark {
         return Result(jobs: settings.jobs, archived: archived, batchSize: settings.batchSize, durability: spool.durability.rawValue,
                       seconds: seconds, endToEndJobsPerSecond: rate, stages: timings, peakMemoryMB: Self.peakMemoryMB(),
                       rawDurableFilesPerSecond: raw, jobsPerRawDurableFile: raw > 0 ? rate / raw : 0, setupSeconds: setupSeconds,
-                      warmUpJobs: settings.warmUpJobs)
+                      warmUpJobs: settings.warmUpJobs, pipelined: settings.pipelined)
     }
 
     /// Runs a stage's cycles until one moves nothing.
@@ -164,6 +174,48 @@ public struct AgentBenchmark {
         let seconds = SystemCall.now() - start
         return StageTiming(stage: stage.name, jobs: moved, cycles: cycles, seconds: seconds, cpuSeconds: cpuSeconds() - cpuStart,
                            jobsPerSecond: moved > 0 ? Double(moved) / seconds : 0)
+    }
+
+    /// Runs every stage on its own thread until the stages before it have finished and a cycle of its own
+    /// then moves nothing; a stage with nothing to do waits 5 ms before its next cycle. Each stage's CPU
+    /// time is its thread's.
+    static func drainTogether(_ stages: [StageCycle], context: StageContext) throws -> [StageTiming] {
+        let shared = PipelineProgress(count: stages.count)
+        let start = SystemCall.now()
+        let threads = stages.enumerated().map { index, stage in
+            let box = UncheckedStage(stage: stage)
+            return Thread {
+                let cpuStart = threadCPUSeconds()
+                var moved = 0, cycles = 0
+                do {
+                    while !shared.failed {
+                        let upstreamDone = shared.allFinished(before: index)
+                        let report = try box.stage.runCycle(context)
+                        cycles += 1
+                        moved += report.done
+                        if report.done == 0 && report.quarantined == 0 {
+                            if upstreamDone { break }
+                            usleep(5000)
+                        }
+                    }
+                } catch {
+                    shared.fail(error)
+                }
+                let seconds = SystemCall.now() - start
+                shared.finish(index, StageTiming(stage: box.stage.name, jobs: moved, cycles: cycles, seconds: seconds,
+                                                 cpuSeconds: threadCPUSeconds() - cpuStart,
+                                                 jobsPerSecond: moved > 0 ? Double(moved) / seconds : 0))
+            }
+        }
+        threads.forEach { $0.start() }
+        return try shared.waitForAll()
+    }
+
+    /// CPU seconds (user + system) of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD (not imported by Glibc)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// One site, `slots` wide everywhere, whose local plugin runs null payloads.
@@ -240,5 +292,44 @@ public struct AgentBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// A stage handed to its own thread (each stage is used by that thread alone).
+private struct UncheckedStage: @unchecked Sendable {
+    let stage: StageCycle
+}
+
+/// What the threads of a pipelined run share: which stages have finished, their timings, the first error.
+private final class PipelineProgress: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var timings: [AgentBenchmark.StageTiming?]
+    private var error: (any Error)?
+
+    init(count: Int) { timings = Array(repeating: nil, count: count) }
+
+    var failed: Bool { condition.withLock { error != nil } }
+
+    func allFinished(before index: Int) -> Bool {
+        condition.withLock { timings[..<index].allSatisfy { $0 != nil } }
+    }
+
+    func fail(_ error: any Error) {
+        condition.withLock { if self.error == nil { self.error = error } }
+    }
+
+    func finish(_ index: Int, _ timing: AgentBenchmark.StageTiming) {
+        condition.withLock {
+            timings[index] = timing
+            condition.broadcast()
+        }
+    }
+
+    func waitForAll() throws -> [AgentBenchmark.StageTiming] {
+        condition.lock()
+        defer { condition.unlock() }
+        while timings.contains(where: { $0 == nil }) { condition.wait() }
+        if let error { throw error }
+        return timings.compactMap { $0 }
     }
 }

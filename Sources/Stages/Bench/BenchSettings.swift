@@ -19,6 +19,7 @@ extension AgentBenchmark.Settings {
                 guard let dir = rest.popFirst() else { throw CommandFailure(.usage, "wmagent bench: --dir takes a folder") }
                 settings.directory = dir
             case "--warm-up": settings.warmUpJobs = try count(flag)
+            case "--pipelined": settings.pipelined = true
             case "--keep": settings.keep = true
             case "--json": json = true
             default: throw CommandFailure(.usage, "wmagent bench: unknown option '\(flag)'\n" + usage)
