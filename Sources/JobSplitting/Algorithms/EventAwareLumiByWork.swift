@@ -1,21 +1,26 @@
 /// WMCore `EventAwareLumiByWork`: walks lumi by lumi (files in LFN order) packing lumis until the job's events
 /// are as close as possible to `events_per_job`; every file holding a lumi is attached to its job.
+///
+/// Lumis are numbered per location (`LumiTable`) so the walk works on arrays rather than dictionaries.
 struct EventAwareLumiByWork {
-    private struct RunLumi: Hashable { let run: Int; let lumi: Int }
-
     private let eventsPerJob: Int
     private let perf: PerformanceParameters
     private let deterministicPileup: Bool
     private var factory: JobFactory
 
+    // The location being split: its files, lumi table and the LFN group of each file (equal LFNs, one group).
+    private var files: [SplitFile] = []
+    private var table = LumiTable([], isWanted: { _, _ in true })
+    private var lfnGroup: ContiguousArray<Int> = []
     // Job accumulators.
     private var eventsInJob = 0
-    private var jobLumis: [RunLumi] = []
-    private var jobFiles: [SplitFile] = []
-    private var jobFileLFNs: Set<String> = []
-    // Location accumulators.
-    private var lumisProcessed: Set<RunLumi> = []
-    private var filesByLumi: [RunLumi: [SplitFile]] = [:]
+    private var jobLumis: [Int] = []
+    private var jobFiles: [Int] = []
+    /// `jobStamp[group] == jobSerial`: a file of that LFN is already in the job.
+    private var jobStamp: ContiguousArray<Int> = []
+    private var jobSerial = 0
+    // Location accumulator.
+    private var lumisProcessed: ContiguousArray<Bool> = []
     // Deterministic pileup bookkeeping.
     private var maxLumis = 1
     private var maxEvents = 1
@@ -54,17 +59,18 @@ struct EventAwareLumiByWork {
         var stopTask = false
         for (locations, filesAtLocation) in groups {
             state.factory.newGroup(locations: locations)
-            state.eventsInJob = 0
-            state.jobLumis = []
-            state.clearJobFiles()
-            state.lumisProcessed = []
-            let (lumisByFile, eventsByLumi) = state.fileLumiMaps(filesAtLocation, isWanted)
+            let byLFN = state.startLocation(filesAtLocation, isWanted)
+            let lumiListOwner = state.lumiListOwners(byLFN)
+            var lastFileGroup: Int?  // the LFN group of `lastFile` once it is a file of this location
 
-            fileLoop: for f in sortedByLFN(filesAtLocation) {
-                guard let lumis = lumisByFile[f.lfn] else { continue }
-                for runLumi in lumis {
-                    if state.lumisProcessed.contains(runLumi) { continue }
-                    let eventsInLumi = eventsByLumi[runLumi] ?? 0
+            fileLoop: for position in byLFN {
+                guard let owner = lumiListOwner[state.lfnGroup[position]] else { continue }
+                let lfn = state.files[position].lfn
+                for k in state.table.fileLumiRange[owner] {
+                    let lumi = Int(state.table.fileLumis[k])
+                    if state.lumisProcessed[lumi] { continue }
+                    let eventsInLumi = state.table.events[lumi]
+                    let run = state.table.index.runs[lumi]
                     if totalEventLimit > 0 && totalEventLimit <= totalEvents {
                         stopTask = true
                         break fileLoop
@@ -74,25 +80,28 @@ struct EventAwareLumiByWork {
                     let timePerLumi = Double(eventsInLumi) * state.perf.timePerEvent
                     let eventsInJob = state.eventsInJob
                     if timePerLumi > jobTimeLimit {
-                        let reason = "File \(f.lfn) has a single lumi \(runLumi.lumi), in run \(runLumi.run) with too many "
+                        let reason = "File \(lfn) has a single lumi \(state.table.index.lumis[lumi]), in run \(run) with too many "
                             + "events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi, failReason: reason)
+                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
                     } else if abs(eventsInLumi + eventsInJob - eventsPerJob) >= abs(eventsInJob - eventsPerJob)
                                 && eventsInLumi > 0 && eventsInJob > 0 {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnRun && runLumi.run != lastRun && eventsInJob > 0 {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnFile && state.filesByLumi[runLumi]?.first?.lfn != lastFile && !state.jobLumis.isEmpty {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
+                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if splitOnRun && run != lastRun && eventsInJob > 0 {
+                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if splitOnFile && !state.jobLumis.isEmpty
+                                && state.isNewFile(state.table.firstFile(holding: lumi), lastFileGroup: lastFileGroup,
+                                                   lastFile: lastFile) {
+                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
                     } else {
-                        state.addJobFiles(state.filesByLumi[runLumi] ?? [])
-                        state.jobLumis.append(runLumi)
+                        state.addJobFiles(holding: lumi)
+                        state.jobLumis.append(lumi)
                         state.eventsInJob += eventsInLumi
                     }
-                    lastRun = runLumi.run
-                    lastFile = f.lfn
+                    lastRun = run
+                    lastFileGroup = state.lfnGroup[position]
                 }
             }
+            if let group = lastFileGroup { lastFile = state.files[byLFN.first { state.lfnGroup[$0] == group }!].lfn }
             if state.eventsInJob > 0 || !state.jobLumis.isEmpty || !state.jobFiles.isEmpty {
                 state.makeJob(failure: nil)
             }
@@ -101,53 +110,75 @@ struct EventAwareLumiByWork {
         return state.factory.outcome()
     }
 
-    /// Per file: its wanted lumis (sorted, distinct); per lumi: the files holding it and its estimated events
-    /// (`round(file events / file lumis)`, the last file wins).
-    private mutating func fileLumiMaps(_ files: [SplitFile], _ isWanted: (Int, Int) -> Bool)
-        -> (lumisByFile: [String: [RunLumi]], eventsByLumi: [RunLumi: Int]) {
-        var lumisByFile: [String: [RunLumi]] = [:]
-        var eventsByLumi: [RunLumi: Int] = [:]
-        filesByLumi = [:]
-        for f in files {
-            let lumisInFile = f.lumiCount
-            var wanted = Set<RunLumi>()
-            for run in f.runs { for lumi in run.lumis where isWanted(run.run, lumi) { wanted.insert(RunLumi(run: run.run, lumi: lumi)) } }
-            if wanted.isEmpty { continue }
-            lumisByFile[f.lfn] = wanted.sorted { ($0.run, $0.lumi) < ($1.run, $1.lumi) }
-            let events = Int((Double(f.events) / Double(lumisInFile)).rounded(.toNearestOrEven))
-            for run in f.runs {
-                for lumi in run.lumis where isWanted(run.run, lumi) {
-                    let key = RunLumi(run: run.run, lumi: lumi)
-                    filesByLumi[key, default: []].append(f)
-                    eventsByLumi[key] = events
-                }
-            }
+    /// Resets the accumulators for a new location and numbers its lumis; returns the file positions in LFN
+    /// order (stable) and sets `lfnGroup` (files with equal LFNs share a group, numbered in LFN order).
+    private mutating func startLocation(_ filesAtLocation: [SplitFile], _ isWanted: (Int, Int) -> Bool) -> [Int] {
+        files = filesAtLocation
+        table = LumiTable(files, isWanted: isWanted)
+        eventsInJob = 0
+        jobLumis.removeAll(keepingCapacity: true)
+        jobFiles.removeAll(keepingCapacity: true)
+        lumisProcessed = ContiguousArray(repeating: false, count: table.index.count)
+        let byLFN = sortedIndicesByLFN(files, Array(files.indices))
+        lfnGroup = ContiguousArray(repeating: 0, count: files.count)
+        var group = -1
+        for (i, position) in byLFN.enumerated() {
+            if i == 0 || files[position].lfn != files[byLFN[i - 1]].lfn { group += 1 }
+            lfnGroup[position] = group
         }
-        return (lumisByFile, eventsByLumi)
+        jobStamp = ContiguousArray(repeating: -1, count: group + 1)
+        jobSerial += 1
+        return byLFN
+    }
+
+    /// Per LFN group, the file whose lumi list the walk uses: WMCore keys the lists by LFN, so the last file
+    /// (location order) of that LFN with wanted lumis; `nil` when none has any.
+    private func lumiListOwners(_ byLFN: [Int]) -> [Int?] {
+        var owners = [Int?](repeating: nil, count: jobStamp.count)
+        for position in byLFN where !table.fileLumiRange[position].isEmpty {
+            let group = lfnGroup[position]
+            if owners[group].map({ $0 < position }) ?? true { owners[group] = position }
+        }
+        return owners
+    }
+
+    /// Whether `file` has another LFN than the file last walked (`lastFileGroup` in this location, else
+    /// `lastFile` from an earlier one).
+    private func isNewFile(_ file: Int, lastFileGroup: Int?, lastFile: String?) -> Bool {
+        if let group = lastFileGroup { return lfnGroup[file] != group }
+        return files[file].lfn != lastFile
     }
 
     private mutating func clearJobFiles() {
-        jobFiles = []
-        jobFileLFNs = []
+        jobFiles.removeAll(keepingCapacity: true)
+        jobSerial += 1
     }
 
-    private mutating func addJobFiles(_ files: [SplitFile]) {
-        for f in files where jobFileLFNs.insert(f.lfn).inserted { jobFiles.append(f) }
+    /// Adds every file holding `lumi` whose LFN is not in the job yet.
+    private mutating func addJobFiles(holding lumi: Int) {
+        table.forEachFile(holding: lumi) { file in
+            let group = lfnGroup[file]
+            if jobStamp[group] != jobSerial {
+                jobStamp[group] = jobSerial
+                jobFiles.append(file)
+            }
+        }
     }
 
-    /// Emits the accumulated job, then starts a new one with `runLumi`; with `failReason` that lumi also becomes
+    /// Emits the accumulated job, then starts a new one with `lumi`; with `failReason` that lumi also becomes
     /// a job failed at creation (99305) and the accumulators are emptied.
-    private mutating func stopAndMakeJob(_ runLumi: RunLumi, eventsInLumi: Int, failReason: String? = nil) {
+    private mutating func stopAndMakeJob(_ lumi: Int, eventsInLumi: Int, failReason: String? = nil) {
         if eventsInJob > 0 || failReason == nil { makeJob(failure: nil) }
         eventsInJob = eventsInLumi
-        jobLumis = [runLumi]
-        lumisProcessed.insert(runLumi)
+        jobLumis.removeAll(keepingCapacity: true)
+        jobLumis.append(lumi)
+        lumisProcessed[lumi] = true
         clearJobFiles()
-        addJobFiles(filesByLumi[runLumi] ?? [])
+        addJobFiles(holding: lumi)
         if let reason = failReason {
             makeJob(failure: CreationFailure(reason: reason))
             eventsInJob = 0
-            jobLumis = []
+            jobLumis.removeAll(keepingCapacity: true)
             clearJobFiles()
         }
     }
@@ -155,29 +186,41 @@ struct EventAwareLumiByWork {
     /// `makeNewJobByWork`: one job with the accumulated lumis (compacted into ranges) and files.
     private mutating func makeJob(failure: CreationFailure?) {
         maxLumis = max(maxLumis, jobLumis.count)
-        factory.newJob(failure: failure)
+        var job = SplitJob(inputFiles: jobFiles.map { files[$0] }, creationFailure: failure)
         let events = Double(eventsInJob)
-        factory.currentJob.addResourceEstimates(jobTime: events * perf.timePerEvent, memory: perf.memoryRequirement,
-                                                disk: events * perf.sizePerEvent)
-        for (run, ranges) in Self.compactRanges(jobLumis) {
-            for range in ranges { factory.currentJob.mask.addRunAndLumis(run: run, first: range.0, last: range.1) }
-        }
-        factory.currentJob.inputFiles = jobFiles
+        job.addResourceEstimates(jobTime: events * perf.timePerEvent, memory: perf.memoryRequirement,
+                                 disk: events * perf.sizePerEvent)
+        job.mask.runAndLumis = compactRanges()
         if deterministicPileup {
-            factory.currentJob.baggage["skipPileupEvents"] = .int((factory.jobCount - 1) * maxEvents * maxLumis)
+            job.baggage["skipPileupEvents"] = .int(factory.jobCount * maxEvents * maxLumis)
         }
+        factory.addJob(job)
     }
 
-    /// `LumiList(lumis=...).getCompactList()`: runs ascending, consecutive lumis merged into ranges.
-    private static func compactRanges(_ lumis: [RunLumi]) -> [(Int, [(Int, Int)])] {
-        var byRun: [Int: Set<Int>] = [:]
-        for rl in lumis { byRun[rl.run, default: []].insert(rl.lumi) }
-        return byRun.keys.sorted().map { run in
-            var ranges: [(Int, Int)] = []
-            for lumi in byRun[run]!.sorted() {
-                if let last = ranges.last, last.1 + 1 == lumi { ranges[ranges.count - 1].1 = lumi } else { ranges.append((lumi, lumi)) }
-            }
-            return (run, ranges)
+    /// `LumiList(lumis=...).getCompactList()` of the job's lumis: runs ascending, consecutive lumis merged.
+    private func compactRanges() -> [RunLumiRanges] {
+        let index = table.index
+        var lumis = jobLumis
+        var increasing = true
+        for i in lumis.indices.dropFirst() where !index.precedes(lumis[i - 1], lumis[i]) {
+            increasing = false
+            break
         }
+        if !increasing { lumis.sort { index.precedes($0, $1) } }
+        var result: [RunLumiRanges] = []
+        for id in lumis {
+            let run = index.runs[id], lumi = index.lumis[id]
+            if result.last?.run != run {
+                result.append(RunLumiRanges(run: run, ranges: [[lumi, lumi]]))
+                continue
+            }
+            let last = result[result.count - 1].ranges.count - 1
+            let end = result[result.count - 1].ranges[last][1]
+            if lumi == end { continue }  // the same lumi twice
+            if lumi == end + 1 { result[result.count - 1].ranges[last][1] = lumi } else {
+                result[result.count - 1].ranges.append([lumi, lumi])
+            }
+        }
+        return result
     }
 }
