@@ -21,10 +21,14 @@ struct RunLumiIndex {
     /// How many distinct pairs are numbered.
     var count: Int { runs.count }
 
+    /// Where the probe for `(run, lumi)` starts. Lumis come in long consecutive stretches, so blocks of 16
+    /// consecutive lumis hash to 16 neighbouring slots (one cache line) and only the blocks are scattered.
     @inline(__always)
     private func slot(run: Int, lumi: Int) -> Int {
-        let h = (UInt64(bitPattern: Int64(run)) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: Int64(lumi)) &* 0xC2B2_AE3D_27D4_EB4F)
-        return Int(truncatingIfNeeded: (h ^ (h >> 29)) & UInt64(mask))
+        let block = UInt64(bitPattern: Int64(lumi >> 4))
+        var h = (UInt64(bitPattern: Int64(run)) &* 0x9E37_79B9_7F4A_7C15) ^ (block &* 0xC2B2_AE3D_27D4_EB4F)
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: ((h << 4) | UInt64(lumi & 15)) & UInt64(mask))
     }
 
     /// The number of `(run, lumi)`, numbering it (0, 1, 2, ... in first-seen order) if it is new.
