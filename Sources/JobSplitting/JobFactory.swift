@@ -37,12 +37,11 @@ struct JobFactory {
     /// Adds a job the caller filled in (as `newJob` followed by edits of `currentJob` would, without
     /// going through the groups for every field); Production jobs get `FirstRun = LastRun = 1`.
     mutating func addJob(_ job: consuming SplitJob) {
-        var job = job
         if subscriptionType == .production {
             job.mask.firstRun = 1
             job.mask.lastRun = 1
         }
-        groups[currentGroupIndex].jobs.append(job)
+        groups[currentGroupIndex].jobs.append(consume job)
         currentJobPath = (currentGroupIndex, groups[currentGroupIndex].jobs.count - 1)
         jobCount += 1
     }

@@ -10,7 +10,7 @@ struct EventAwareLumiByWork {
 
     // The location being split: its files, lumi table and the LFN group of each file (equal LFNs, one group).
     private var files: [SplitFile] = []
-    private var table = LumiTable([], isWanted: { _, _ in true })
+    private var table = LumiTable([], isWanted: nil)
     private var lfnGroup: ContiguousArray<Int> = []
     // Job accumulators.
     private var eventsInJob = 0
@@ -43,7 +43,7 @@ struct EventAwareLumiByWork {
         }
         let goodRuns = try GoodRunList(parameters: parameters)
         let whitelist = Set(try parameters.intList("runWhitelist"))
-        let isWanted: (Int, Int) -> Bool = { run, lumi in
+        let isWanted: ((Int, Int) -> Bool)? = goodRuns.isEmpty && whitelist.isEmpty ? nil : { run, lumi in
             goodRuns.isGoodLumi(run: run, lumi: lumi) && (whitelist.isEmpty || whitelist.contains(run))
         }
         var state = EventAwareLumiByWork(eventsPerJob: eventsPerJob, perf: try parameters.performance(),
@@ -53,66 +53,81 @@ struct EventAwareLumiByWork {
             context.filesetClosed || entry.files.reduce(0) { $0 + $1.events } >= eventsPerJob
         }
 
+        state.walk(groups, isWanted, Rules(jobTimeLimit: jobTimeLimit, totalEventLimit: totalEventLimit,
+                                          splitOnFile: splitOnFile, splitOnRun: splitOnRun))
+        return state.factory.outcome()
+    }
+
+    /// When the walk stops a job or the whole task.
+    private struct Rules {
+        let jobTimeLimit: Double
+        let totalEventLimit: Int
+        let splitOnFile: Bool
+        let splitOnRun: Bool
+    }
+
+    /// The lumi walk over every location, files in LFN order.
+    private mutating func walk(_ groups: [(locations: [String], files: [SplitFile])], _ isWanted: ((Int, Int) -> Bool)?,
+                               _ rules: Rules) {
         var totalEvents = 0
         var lastRun: Int?
         var lastFile: String?
         var stopTask = false
         for (locations, filesAtLocation) in groups {
-            state.factory.newGroup(locations: locations)
-            let byLFN = state.startLocation(filesAtLocation, isWanted)
-            let lumiListOwner = state.lumiListOwners(byLFN)
+            factory.newGroup(locations: locations)
+            let byLFN = startLocation(filesAtLocation, isWanted)
+            let lumiListOwner = lumiListOwners(byLFN)
+            // The table and LFN groups stay fixed while the location is walked: local copies spare the accesses.
+            let table = self.table, lfnGroup = self.lfnGroup, events = table.events, runs = table.index.runs
             var lastFileGroup: Int?  // the LFN group of `lastFile` once it is a file of this location
 
             fileLoop: for position in byLFN {
-                guard let owner = lumiListOwner[state.lfnGroup[position]] else { continue }
-                let lfn = state.files[position].lfn
-                for k in state.table.fileLumiRange[owner] {
-                    let lumi = Int(state.table.fileLumis[k])
-                    if state.lumisProcessed[lumi] { continue }
-                    let eventsInLumi = state.table.events[lumi]
-                    let run = state.table.index.runs[lumi]
-                    if totalEventLimit > 0 && totalEventLimit <= totalEvents {
+                guard let owner = lumiListOwner[lfnGroup[position]] else { continue }
+                for k in table.fileLumiRange[owner] {
+                    let lumi = Int(table.fileLumis[k])
+                    if lumisProcessed[lumi] { continue }
+                    let eventsInLumi = events[lumi]
+                    let run = runs[lumi]
+                    if rules.totalEventLimit > 0 && rules.totalEventLimit <= totalEvents {
                         stopTask = true
                         break fileLoop
                     }
                     totalEvents += eventsInLumi
-                    state.maxEvents = max(state.maxEvents, eventsInLumi)
-                    let timePerLumi = Double(eventsInLumi) * state.perf.timePerEvent
-                    let eventsInJob = state.eventsInJob
-                    if timePerLumi > jobTimeLimit {
-                        let reason = "File \(lfn) has a single lumi \(state.table.index.lumis[lumi]), in run \(run) with too many "
-                            + "events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
-                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
+                    maxEvents = max(maxEvents, eventsInLumi)
+                    let timePerLumi = Double(eventsInLumi) * perf.timePerEvent
+                    let eventsInJob = self.eventsInJob
+                    if timePerLumi > rules.jobTimeLimit {
+                        let reason = "File \(files[position].lfn) has a single lumi \(table.index.lumis[lumi]), in run \(run) "
+                            + "with too many events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
                     } else if abs(eventsInLumi + eventsInJob - eventsPerJob) >= abs(eventsInJob - eventsPerJob)
                                 && eventsInLumi > 0 && eventsInJob > 0 {
-                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnRun && run != lastRun && eventsInJob > 0 {
-                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnFile && !state.jobLumis.isEmpty
-                                && state.isNewFile(state.table.firstFile(holding: lumi), lastFileGroup: lastFileGroup,
-                                                   lastFile: lastFile) {
-                        state.stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if rules.splitOnRun && run != lastRun && eventsInJob > 0 {
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if rules.splitOnFile && !jobLumis.isEmpty
+                                && isNewFile(table.firstFile(holding: lumi), lastFileGroup: lastFileGroup, lastFile: lastFile) {
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
                     } else {
-                        state.addJobFiles(holding: lumi)
-                        state.jobLumis.append(lumi)
-                        state.eventsInJob += eventsInLumi
+                        addJobFiles(holding: lumi)
+                        jobLumis.append(lumi)
+                        self.eventsInJob += eventsInLumi
                     }
                     lastRun = run
-                    lastFileGroup = state.lfnGroup[position]
+                    lastFileGroup = lfnGroup[position]
                 }
             }
-            if let group = lastFileGroup { lastFile = state.files[byLFN.first { state.lfnGroup[$0] == group }!].lfn }
-            if state.eventsInJob > 0 || !state.jobLumis.isEmpty || !state.jobFiles.isEmpty {
-                state.makeJob(failure: nil)
+            if let group = lastFileGroup { lastFile = files[byLFN.first { lfnGroup[$0] == group }!].lfn }
+            if self.eventsInJob > 0 || !jobLumis.isEmpty || !jobFiles.isEmpty {
+                makeJob(failure: nil)
             }
             if stopTask { break }
         }
-        return state.factory.outcome()
     }
 
     /// Resets the accumulators for a new location and numbers its lumis; returns the file positions in LFN
     /// order (stable) and sets `lfnGroup` (files with equal LFNs share a group, numbered in LFN order).
-    private mutating func startLocation(_ filesAtLocation: [SplitFile], _ isWanted: (Int, Int) -> Bool) -> [Int] {
+    private mutating func startLocation(_ filesAtLocation: [SplitFile], _ isWanted: ((Int, Int) -> Bool)?) -> [Int] {
         files = filesAtLocation
         table = LumiTable(files, isWanted: isWanted)
         eventsInJob = 0

@@ -83,12 +83,15 @@ struct LumiTable {
     private var occurrenceFile: ContiguousArray<Int32> = []
     private var nextOccurrence: ContiguousArray<Int32> = []
 
-    /// Numbers the lumis of `files` that `isWanted(run, lumi)` accepts.
-    init(_ files: [SplitFile], isWanted: (Int, Int) -> Bool) {
+    /// Numbers the lumis of `files` that `isWanted(run, lumi)` accepts (all of them when `isWanted` is `nil`).
+    init(_ files: [SplitFile], isWanted: ((Int, Int) -> Bool)?) {
         var total = 0
         for f in files { total += f.lumiCount }
         index = RunLumiIndex(expected: total)
         fileLumis.reserveCapacity(total)
+        events.reserveCapacity(total)
+        firstOccurrence.reserveCapacity(total)
+        lastOccurrence.reserveCapacity(total)
         occurrenceFile.reserveCapacity(total)
         nextOccurrence.reserveCapacity(total)
         fileLumiRange.reserveCapacity(files.count)
@@ -96,7 +99,7 @@ struct LumiTable {
             let start = fileLumis.count
             let fileEvents = averageEventsPerLumi(f)
             for run in f.runs {
-                for lumi in run.lumis where isWanted(run.run, lumi) {
+                for lumi in run.lumis where isWanted?(run.run, lumi) ?? true {
                     let id = index.number(run: run.run, lumi: lumi)
                     if id == events.count {
                         events.append(fileEvents)
