@@ -78,7 +78,7 @@ struct EventAwareLumiByWork {
             let byLFN = startLocation(filesAtLocation, isWanted)
             let lumiListOwner = lumiListOwners(byLFN)
             // The table and LFN groups stay fixed while the location is walked: local copies spare the accesses.
-            let table = self.table, lfnGroup = self.lfnGroup, events = table.events, runs = table.index.runs
+            let table = self.table, lfnGroup = self.lfnGroup, lumis = table.lumis, keys = table.index.keys
             var lastFileGroup: Int?  // the LFN group of `lastFile` once it is a file of this location
 
             fileLoop: for position in byLFN {
@@ -86,8 +86,8 @@ struct EventAwareLumiByWork {
                 for k in table.fileLumiRange[owner] {
                     let lumi = Int(table.fileLumis[k])
                     if lumisProcessed[lumi] { continue }
-                    let eventsInLumi = events[lumi]
-                    let run = runs[lumi]
+                    let eventsInLumi = lumis[lumi].events
+                    let run = keys[lumi].run
                     if rules.totalEventLimit > 0 && rules.totalEventLimit <= totalEvents {
                         stopTask = true
                         break fileLoop
@@ -97,7 +97,7 @@ struct EventAwareLumiByWork {
                     let timePerLumi = Double(eventsInLumi) * perf.timePerEvent
                     let eventsInJob = self.eventsInJob
                     if timePerLumi > rules.jobTimeLimit {
-                        let reason = "File \(files[position].lfn) has a single lumi \(table.index.lumis[lumi]), in run \(run) "
+                        let reason = "File \(files[position].lfn) has a single lumi \(keys[lumi].lumi), in run \(run) "
                             + "with too many events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
                         stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
                     } else if abs(eventsInLumi + eventsInJob - eventsPerJob) >= abs(eventsInJob - eventsPerJob)
@@ -201,41 +201,45 @@ struct EventAwareLumiByWork {
     /// `makeNewJobByWork`: one job with the accumulated lumis (compacted into ranges) and files.
     private mutating func makeJob(failure: CreationFailure?) {
         maxLumis = max(maxLumis, jobLumis.count)
-        var job = SplitJob(inputFiles: jobFiles.map { files[$0] }, creationFailure: failure)
         let events = Double(eventsInJob)
-        job.addResourceEstimates(jobTime: events * perf.timePerEvent, memory: perf.memoryRequirement,
-                                 disk: events * perf.sizePerEvent)
-        job.mask.runAndLumis = compactRanges()
-        if deterministicPileup {
-            job.baggage["skipPileupEvents"] = .int(factory.jobCount * maxEvents * maxLumis)
-        }
-        factory.addJob(job)
+        let baggage: [String: ParameterValue] =
+            deterministicPileup ? ["skipPileupEvents": .int(factory.jobCount * maxEvents * maxLumis)] : [:]
+        // A new job's resource estimates are what `addResourceEstimates` is given; the job is built in one
+        // expression so that it moves into the factory without a copy.
+        factory.addJob(SplitJob(inputFiles: jobFiles.map { files[$0] }, mask: JobMask(runAndLumis: compactRanges()),
+                                estimatedJobTime: events * perf.timePerEvent, estimatedDiskUsage: events * perf.sizePerEvent,
+                                estimatedMemoryUsage: perf.memoryRequirement, baggage: baggage, creationFailure: failure))
     }
 
     /// `LumiList(lumis=...).getCompactList()` of the job's lumis: runs ascending, consecutive lumis merged.
     private func compactRanges() -> [RunLumiRanges] {
-        let index = table.index
-        var lumis = jobLumis
-        var increasing = true
-        for i in lumis.indices.dropFirst() where !index.precedes(lumis[i - 1], lumis[i]) {
-            increasing = false
+        let keys = table.index.keys
+        var ids = jobLumis
+        guard !ids.isEmpty else { return [] }
+        for i in ids.indices.dropFirst() where !keys[ids[i - 1]].precedes(keys[ids[i]]) {
+            ids.sort { keys[$0].precedes(keys[$1]) }
             break
         }
-        if !increasing { lumis.sort { index.precedes($0, $1) } }
         var result: [RunLumiRanges] = []
-        for id in lumis {
-            let run = index.runs[id], lumi = index.lumis[id]
-            if result.last?.run != run {
-                result.append(RunLumiRanges(run: run, ranges: [[lumi, lumi]]))
+        var ranges: [[Int]] = []
+        var current = keys[ids[0]]
+        var first = current.lumi
+        for id in ids.dropFirst() {
+            let key = keys[id]
+            if key.run == current.run && key.lumi <= current.lumi + 1 {
+                current.lumi = key.lumi  // the next lumi (or the same one again)
                 continue
             }
-            let last = result[result.count - 1].ranges.count - 1
-            let end = result[result.count - 1].ranges[last][1]
-            if lumi == end { continue }  // the same lumi twice
-            if lumi == end + 1 { result[result.count - 1].ranges[last][1] = lumi } else {
-                result[result.count - 1].ranges.append([lumi, lumi])
+            ranges.append([first, current.lumi])
+            if key.run != current.run {
+                result.append(RunLumiRanges(run: current.run, ranges: ranges))
+                ranges = []
             }
+            current = key
+            first = key.lumi
         }
+        ranges.append([first, current.lumi])
+        result.append(RunLumiRanges(run: current.run, ranges: ranges))
         return result
     }
 }
