@@ -5,24 +5,26 @@ enum SimplePacking {
     static func sizeBased(_ files: [SplitFile], _ parameters: SplitParameters, _ context: SplitContext) throws -> SplitOutcome {
         let sizePerJob = try parameters.int("size_per_job", default: 1000)
         var factory = JobFactory(subscriptionType: context.subscriptionType)
+        // The job being filled is collected here and added when the next one starts (it is never empty then).
+        var jobFiles: [SplitFile] = []
+        func finishJob() {
+            factory.addJob(SplitJob(inputFiles: jobFiles))
+            jobFiles = []
+        }
         for (locations, fileList) in groupByLocation(files, trustSiteLists: context.trustSiteLists) {
             factory.newGroup(locations: locations)
-            factory.newJob()
             var currentSize = 0
             for f in fileList {
                 if f.size > sizePerJob {
-                    if currentSize > 0 { factory.newJob() }
-                    factory.currentJob.inputFiles.append(f)
-                    currentSize += f.size
-                } else {
-                    if currentSize + f.size > sizePerJob {
-                        factory.newJob()
-                        currentSize = 0
-                    }
-                    factory.currentJob.inputFiles.append(f)
-                    currentSize += f.size
+                    if currentSize > 0 { finishJob() }
+                } else if currentSize + f.size > sizePerJob {
+                    finishJob()
+                    currentSize = 0
                 }
+                jobFiles.append(f)
+                currentSize += f.size
             }
+            finishJob()
         }
         return factory.outcome()
     }
