@@ -75,7 +75,11 @@ struct JobFactory {
 ///
 /// With `trustSiteLists` every file goes to the single group `["AAA"]`.
 func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
-    groupIndicesByLocation(files, trustSiteLists: trustSiteLists).map { entry in (entry.locations, entry.indices.map { files[$0] }) }
+    let groups = groupIndicesByLocation(files, trustSiteLists: trustSiteLists)
+    // Usually every file is at the same place: share the caller's array rather than copy (and later release)
+    // every file, which touches each file's storage once more.
+    if groups.count == 1 { return [(groups[0].locations, files)] }
+    return groups.map { entry in (entry.locations, entry.indices.map { files[$0] }) }
 }
 
 /// `groupByLocation` as positions in `files`, so no file is copied.
