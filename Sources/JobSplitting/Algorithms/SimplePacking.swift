@@ -8,8 +8,10 @@ enum SimplePacking {
         // The job being filled is collected here and added when the next one starts (it is never empty then).
         var jobFiles: [SplitFile] = []
         func finishJob() {
+            let count = jobFiles.count
             factory.addJob(SplitJob(inputFiles: jobFiles))
             jobFiles = []
+            jobFiles.reserveCapacity(count)  // the next job likely holds as many files
         }
         for (locations, fileList) in groupByLocation(files, trustSiteLists: context.trustSiteLists) {
             factory.newGroup(locations: locations)
