@@ -36,6 +36,7 @@ struct JobFactory {
 
     /// Adds a job the caller filled in (as `newJob` followed by edits of `currentJob` would, without
     /// going through the groups for every field); Production jobs get `FirstRun = LastRun = 1`.
+    @inline(__always)  // inlined, the caller's freshly built job moves into the group instead of being copied
     mutating func addJob(_ job: consuming SplitJob) {
         if subscriptionType == .production {
             job.mask.firstRun = 1

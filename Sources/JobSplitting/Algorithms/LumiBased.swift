@@ -98,11 +98,15 @@ struct LumiWalk {
 
     /// Drops files without lumis, sorts runs and lumis, orders files by their lowest run (stable).
     static func prepare(_ files: [SplitFile]) -> [PreparedFile] {
-        let prepared = files.compactMap { original -> PreparedFile? in
-            guard original.lumiCount > 0 else { return nil }
+        var prepared: [PreparedFile] = []
+        prepared.reserveCapacity(files.count)
+        for original in files {
+            let lumiCount = original.lumiCount
+            guard lumiCount > 0 else { continue }
             var f = original
             if !f.runsAreSorted { f.runs = f.sortedRuns }
-            return PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(f), lumiCount: f.lumiCount)
+            prepared.append(PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(events: f.events, lumiCount: lumiCount),
+                                         lumiCount: lumiCount))
         }
         let precedes = { (a: Int, b: Int) -> Bool in
             let ra = prepared[a].file.runs[0], rb = prepared[b].file.runs[0]
