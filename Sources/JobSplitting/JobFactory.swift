@@ -76,16 +76,17 @@ struct JobFactory {
 ///
 /// With `trustSiteLists` every file goes to the single group `["AAA"]`.
 func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
-    let groups = groupIndicesByLocation(files, trustSiteLists: trustSiteLists)
     // Usually every file is at the same place: share the caller's array rather than copy (and later release)
     // every file, which touches each file's storage once more.
-    if groups.count == 1 { return [(groups[0].locations, files)] }
+    if !trustSiteLists && allShareFirstLocations(files) { return [(locationKey(files[0].locations), files)] }
+    let groups = groupIndicesByLocation(files, trustSiteLists: trustSiteLists)
     return groups.map { entry in (entry.locations, entry.indices.map { files[$0] }) }
 }
 
 /// `groupByLocation` as positions in `files`, so no file is copied.
 func groupIndicesByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], indices: [Int])] {
     if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], Array(files.indices))] }
+    if allShareFirstLocations(files) { return [(locationKey(files[0].locations), Array(files.indices))] }
     var order: [[String]] = []
     var indexByKey: [String: Int] = [:]
     var grouped: [[Int]] = []
@@ -113,6 +114,14 @@ func groupIndicesByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(loc
         lastLocations = raw
     }
     return zip(order, grouped).map { ($0, $1) }
+}
+
+/// Whether there are files and all list exactly the first file's locations (so they form one location group).
+func allShareFirstLocations(_ files: [SplitFile]) -> Bool {
+    guard let first = files.first else { return false }
+    let locations = first.locations
+    for f in files.dropFirst() where !f.hasLocations(locations) { return false }
+    return true
 }
 
 /// A location set as a sorted list of distinct PNNs (WMCore's `frozenset(locations)`).

@@ -107,6 +107,9 @@ public struct SplitFile: Codable, Hashable, Sendable {
                           locations: locations, runs: runs, insertTime: insertTime, parents: parents, merged: merged)
     }
 
+    /// Whether the file lists exactly `locations` (compared in place, without copying the file's list out).
+    func hasLocations(_ locations: [String]) -> Bool { storage.locations == locations }
+
     /// Field-by-field equality (two copies of one file are equal at once).
     public static func == (a: SplitFile, b: SplitFile) -> Bool {
         if a.storage === b.storage { return true }

@@ -7,28 +7,30 @@ enum SimplePacking {
         var factory = JobFactory(subscriptionType: context.subscriptionType)
         // The job being filled is collected here and added when the next one starts (it is never empty then).
         var jobFiles: [SplitFile] = []
-        func finishJob() {
-            let count = jobFiles.count
-            factory.addJob(SplitJob(inputFiles: jobFiles))
-            jobFiles = []
-            jobFiles.reserveCapacity(count)  // the next job likely holds as many files
-        }
         for (locations, fileList) in groupByLocation(files, trustSiteLists: context.trustSiteLists) {
             factory.newGroup(locations: locations)
             var currentSize = 0
             for f in fileList {
                 if f.size > sizePerJob {
-                    if currentSize > 0 { finishJob() }
+                    if currentSize > 0 { finishJob(&jobFiles, &factory) }
                 } else if currentSize + f.size > sizePerJob {
-                    finishJob()
+                    finishJob(&jobFiles, &factory)
                     currentSize = 0
                 }
                 jobFiles.append(f)
                 currentSize += f.size
             }
-            finishJob()
+            finishJob(&jobFiles, &factory)
         }
         return factory.outcome()
+    }
+
+    /// Adds a job of `files` and empties the list (sized for as many files again).
+    private static func finishJob(_ files: inout [SplitFile], _ factory: inout JobFactory) {
+        let count = files.count
+        factory.addJob(SplitJob(inputFiles: files))
+        files = []
+        files.reserveCapacity(count)
     }
 
     /// `RunBased`: files grouped by their lowest run (first-seen order), one group per run, jobs of
