@@ -12,6 +12,7 @@ struct EventAwareLumiByWork {
     private var files: [SplitFile] = []
     private var table = LumiTable([], isWanted: nil)
     private var lfnGroup: ContiguousArray<Int> = []
+    private var lfnGroupCount = 0
     // Job accumulators.
     private var eventsInJob = 0
     private var jobLumis: [Int] = []
@@ -79,7 +80,7 @@ struct EventAwareLumiByWork {
             let lumiListOwner = lumiListOwners(byLFN)
             // The table and LFN groups stay fixed while the location is walked: local copies spare the accesses.
             let table = self.table, lfnGroup = self.lfnGroup, lumis = table.lumis, keys = table.index.keys
-            var lastFileGroup: Int?  // the LFN group of `lastFile` once it is a file of this location
+            var lastFilePosition: Int?  // the file last walked, once it is a file of this location
 
             fileLoop: for position in byLFN {
                 guard let owner = lumiListOwner[lfnGroup[position]] else { continue }
@@ -106,7 +107,8 @@ struct EventAwareLumiByWork {
                     } else if rules.splitOnRun && run != lastRun && eventsInJob > 0 {
                         stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
                     } else if rules.splitOnFile && !jobLumis.isEmpty
-                                && isNewFile(table.firstFile(holding: lumi), lastFileGroup: lastFileGroup, lastFile: lastFile) {
+                                && isNewFile(table.firstFile(holding: lumi), lastFilePosition: lastFilePosition,
+                                             lastFile: lastFile) {
                         stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
                     } else {
                         addJobFiles(holding: lumi)
@@ -114,10 +116,10 @@ struct EventAwareLumiByWork {
                         self.eventsInJob += eventsInLumi
                     }
                     lastRun = run
-                    lastFileGroup = lfnGroup[position]
+                    lastFilePosition = position
                 }
             }
-            if let group = lastFileGroup { lastFile = files[byLFN.first { lfnGroup[$0] == group }!].lfn }
+            if let position = lastFilePosition { lastFile = files[position].lfn }
             if self.eventsInJob > 0 || !jobLumis.isEmpty || !jobFiles.isEmpty {
                 makeJob(failure: nil)
             }
@@ -141,7 +143,8 @@ struct EventAwareLumiByWork {
             if i == 0 || files[position].lfn != files[byLFN[i - 1]].lfn { group += 1 }
             lfnGroup[position] = group
         }
-        jobStamp = ContiguousArray(repeating: -1, count: group + 1)
+        lfnGroupCount = group + 1
+        jobStamp = ContiguousArray(repeating: -1, count: lfnGroupCount)
         jobSerial += 1
         return byLFN
     }
@@ -149,7 +152,7 @@ struct EventAwareLumiByWork {
     /// Per LFN group, the file whose lumi list the walk uses: WMCore keys the lists by LFN, so the last file
     /// (location order) of that LFN with wanted lumis; `nil` when none has any.
     private func lumiListOwners(_ byLFN: [Int]) -> [Int?] {
-        var owners = [Int?](repeating: nil, count: jobStamp.count)
+        var owners = [Int?](repeating: nil, count: lfnGroupCount)
         for position in byLFN where !table.fileLumiRange[position].isEmpty {
             let group = lfnGroup[position]
             if owners[group].map({ $0 < position }) ?? true { owners[group] = position }
@@ -157,13 +160,14 @@ struct EventAwareLumiByWork {
         return owners
     }
 
-    /// Whether `file` has another LFN than the file last walked (`lastFileGroup` in this location, else
+    /// Whether `file` has another LFN than the file last walked (`lastFilePosition` in this location, else
     /// `lastFile` from an earlier one).
-    private func isNewFile(_ file: Int, lastFileGroup: Int?, lastFile: String?) -> Bool {
-        if let group = lastFileGroup { return lfnGroup[file] != group }
+    private func isNewFile(_ file: Int, lastFilePosition: Int?, lastFile: String?) -> Bool {
+        if let last = lastFilePosition { return lfnGroup[file] != lfnGroup[last] }
         return files[file].lfn != lastFile
     }
 
+    /// Empties the job's file list.
     private mutating func clearJobFiles() {
         jobFiles.removeAll(keepingCapacity: true)
         jobSerial += 1

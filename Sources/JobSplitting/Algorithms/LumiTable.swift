@@ -75,14 +75,17 @@ struct LumiTable {
     struct Lumi {
         /// Estimated events.
         var events: Int
-        /// First and last entries of its list of files in `occurrences`.
+        /// First entry of its list of files in `occurrences`.
         var firstOccurrence: Int32
+        /// Last entry of that list (where the next file is linked).
         var lastOccurrence: Int32
     }
 
     /// One file holding a lumi, linked to the next file holding the same lumi.
     private struct Occurrence {
+        /// The file (position in the location's list).
         let file: Int32
+        /// The next occurrence of the same lumi, or -1.
         var next: Int32
     }
 
