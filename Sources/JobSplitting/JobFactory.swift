@@ -36,13 +36,13 @@ struct JobFactory {
 
     /// Adds a job the caller filled in (as `newJob` followed by edits of `currentJob` would, without
     /// going through the groups for every field); Production jobs get `FirstRun = LastRun = 1`.
+    @inline(__always)  // inlined, the caller's freshly built job moves into the group instead of being copied
     mutating func addJob(_ job: consuming SplitJob) {
-        var job = job
         if subscriptionType == .production {
             job.mask.firstRun = 1
             job.mask.lastRun = 1
         }
-        groups[currentGroupIndex].jobs.append(job)
+        groups[currentGroupIndex].jobs.append(consume job)
         currentJobPath = (currentGroupIndex, groups[currentGroupIndex].jobs.count - 1)
         jobCount += 1
     }
@@ -76,12 +76,17 @@ struct JobFactory {
 ///
 /// With `trustSiteLists` every file goes to the single group `["AAA"]`.
 func groupByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], files: [SplitFile])] {
-    groupIndicesByLocation(files, trustSiteLists: trustSiteLists).map { entry in (entry.locations, entry.indices.map { files[$0] }) }
+    // Usually every file is at the same place: share the caller's array rather than copy (and later release)
+    // every file, which touches each file's storage once more.
+    if !trustSiteLists && allShareFirstLocations(files) { return [(locationKey(files[0].locations), files)] }
+    let groups = groupIndicesByLocation(files, trustSiteLists: trustSiteLists)
+    return groups.map { entry in (entry.locations, entry.indices.map { files[$0] }) }
 }
 
 /// `groupByLocation` as positions in `files`, so no file is copied.
 func groupIndicesByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(locations: [String], indices: [Int])] {
     if trustSiteLists { return files.isEmpty ? [] : [(["AAA"], Array(files.indices))] }
+    if allShareFirstLocations(files) { return [(locationKey(files[0].locations), Array(files.indices))] }
     var order: [[String]] = []
     var indexByKey: [String: Int] = [:]
     var grouped: [[Int]] = []
@@ -109,6 +114,14 @@ func groupIndicesByLocation(_ files: [SplitFile], trustSiteLists: Bool) -> [(loc
         lastLocations = raw
     }
     return zip(order, grouped).map { ($0, $1) }
+}
+
+/// Whether there are files and all list exactly the first file's locations (so they form one location group).
+func allShareFirstLocations(_ files: [SplitFile]) -> Bool {
+    guard let first = files.first else { return false }
+    let locations = first.locations
+    for f in files.dropFirst() where !f.hasLocations(locations) { return false }
+    return true
 }
 
 /// A location set as a sorted list of distinct PNNs (WMCore's `frozenset(locations)`).

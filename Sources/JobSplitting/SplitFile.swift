@@ -6,17 +6,20 @@
 public struct SplitFile: Codable, Hashable, Sendable {
     /// The fields, shared between copies until one of them changes (copy on write): the algorithms
     /// copy files into groups, sorted lists and jobs, and one reference costs less than five.
+    ///
+    /// Storage is only written after `unique()` made it this value's own, through this value's exclusive
+    /// access: the runtime exclusivity checks on every field read (a thread-local access set) can be skipped.
     private final class Storage: @unchecked Sendable {
-        var lfn: String
-        var size: Int
-        var events: Int
-        var firstEvent: Int
-        var lastEvent: Int
-        var locations: [String]
-        var runs: [FileRun]
-        var insertTime: Double
-        var parents: [String]
-        var merged: Bool
+        @exclusivity(unchecked) var lfn: String
+        @exclusivity(unchecked) var size: Int
+        @exclusivity(unchecked) var events: Int
+        @exclusivity(unchecked) var firstEvent: Int
+        @exclusivity(unchecked) var lastEvent: Int
+        @exclusivity(unchecked) var locations: [String]
+        @exclusivity(unchecked) var runs: [FileRun]
+        @exclusivity(unchecked) var insertTime: Double
+        @exclusivity(unchecked) var parents: [String]
+        @exclusivity(unchecked) var merged: Bool
 
         init(lfn: String, size: Int, events: Int, firstEvent: Int, lastEvent: Int, locations: [String], runs: [FileRun],
              insertTime: Double, parents: [String], merged: Bool) {
@@ -103,6 +106,9 @@ public struct SplitFile: Codable, Hashable, Sendable {
         storage = Storage(lfn: lfn, size: size, events: events, firstEvent: firstEvent, lastEvent: lastEvent,
                           locations: locations, runs: runs, insertTime: insertTime, parents: parents, merged: merged)
     }
+
+    /// Whether the file lists exactly `locations` (compared in place, without copying the file's list out).
+    func hasLocations(_ locations: [String]) -> Bool { storage.locations == locations }
 
     /// Field-by-field equality (two copies of one file are equal at once).
     public static func == (a: SplitFile, b: SplitFile) -> Bool {

@@ -1,21 +1,27 @@
 /// WMCore `EventAwareLumiByWork`: walks lumi by lumi (files in LFN order) packing lumis until the job's events
 /// are as close as possible to `events_per_job`; every file holding a lumi is attached to its job.
+///
+/// Lumis are numbered per location (`LumiTable`) so the walk works on arrays rather than dictionaries.
 struct EventAwareLumiByWork {
-    private struct RunLumi: Hashable { let run: Int; let lumi: Int }
-
     private let eventsPerJob: Int
     private let perf: PerformanceParameters
     private let deterministicPileup: Bool
     private var factory: JobFactory
 
+    // The location being split: its files, lumi table and the LFN group of each file (equal LFNs, one group).
+    private var files: [SplitFile] = []
+    private var table = LumiTable([], isWanted: nil)
+    private var lfnGroup: ContiguousArray<Int> = []
+    private var lfnGroupCount = 0
     // Job accumulators.
     private var eventsInJob = 0
-    private var jobLumis: [RunLumi] = []
-    private var jobFiles: [SplitFile] = []
-    private var jobFileLFNs: Set<String> = []
-    // Location accumulators.
-    private var lumisProcessed: Set<RunLumi> = []
-    private var filesByLumi: [RunLumi: [SplitFile]] = [:]
+    private var jobLumis: [Int] = []
+    private var jobFiles: [Int] = []
+    /// `jobStamp[group] == jobSerial`: a file of that LFN is already in the job.
+    private var jobStamp: ContiguousArray<Int> = []
+    private var jobSerial = 0
+    // Location accumulator.
+    private var lumisProcessed: ContiguousArray<Bool> = []
     // Deterministic pileup bookkeeping.
     private var maxLumis = 1
     private var maxEvents = 1
@@ -38,7 +44,7 @@ struct EventAwareLumiByWork {
         }
         let goodRuns = try GoodRunList(parameters: parameters)
         let whitelist = Set(try parameters.intList("runWhitelist"))
-        let isWanted: (Int, Int) -> Bool = { run, lumi in
+        let isWanted: ((Int, Int) -> Bool)? = goodRuns.isEmpty && whitelist.isEmpty ? nil : { run, lumi in
             goodRuns.isGoodLumi(run: run, lumi: lumi) && (whitelist.isEmpty || whitelist.contains(run))
         }
         var state = EventAwareLumiByWork(eventsPerJob: eventsPerJob, perf: try parameters.performance(),
@@ -48,106 +54,150 @@ struct EventAwareLumiByWork {
             context.filesetClosed || entry.files.reduce(0) { $0 + $1.events } >= eventsPerJob
         }
 
+        state.walk(groups, isWanted, Rules(jobTimeLimit: jobTimeLimit, totalEventLimit: totalEventLimit,
+                                          splitOnFile: splitOnFile, splitOnRun: splitOnRun))
+        return state.factory.outcome()
+    }
+
+    /// When the walk stops a job or the whole task.
+    private struct Rules {
+        let jobTimeLimit: Double
+        let totalEventLimit: Int
+        let splitOnFile: Bool
+        let splitOnRun: Bool
+    }
+
+    /// The lumi walk over every location, files in LFN order.
+    private mutating func walk(_ groups: [(locations: [String], files: [SplitFile])], _ isWanted: ((Int, Int) -> Bool)?,
+                               _ rules: Rules) {
         var totalEvents = 0
         var lastRun: Int?
         var lastFile: String?
         var stopTask = false
         for (locations, filesAtLocation) in groups {
-            state.factory.newGroup(locations: locations)
-            state.eventsInJob = 0
-            state.jobLumis = []
-            state.clearJobFiles()
-            state.lumisProcessed = []
-            let (lumisByFile, eventsByLumi) = state.fileLumiMaps(filesAtLocation, isWanted)
+            factory.newGroup(locations: locations)
+            let byLFN = startLocation(filesAtLocation, isWanted)
+            let lumiListOwner = lumiListOwners(byLFN)
+            // The table and LFN groups stay fixed while the location is walked: local copies spare the accesses.
+            let table = self.table, lfnGroup = self.lfnGroup, lumis = table.lumis, keys = table.index.keys
+            var lastFilePosition: Int?  // the file last walked, once it is a file of this location
 
-            fileLoop: for f in sortedByLFN(filesAtLocation) {
-                guard let lumis = lumisByFile[f.lfn] else { continue }
-                for runLumi in lumis {
-                    if state.lumisProcessed.contains(runLumi) { continue }
-                    let eventsInLumi = eventsByLumi[runLumi] ?? 0
-                    if totalEventLimit > 0 && totalEventLimit <= totalEvents {
+            fileLoop: for position in byLFN {
+                guard let owner = lumiListOwner[lfnGroup[position]] else { continue }
+                for k in table.fileLumiRange[owner] {
+                    let lumi = Int(table.fileLumis[k])
+                    if lumisProcessed[lumi] { continue }
+                    let eventsInLumi = lumis[lumi].events
+                    let run = keys[lumi].run
+                    if rules.totalEventLimit > 0 && rules.totalEventLimit <= totalEvents {
                         stopTask = true
                         break fileLoop
                     }
                     totalEvents += eventsInLumi
-                    state.maxEvents = max(state.maxEvents, eventsInLumi)
-                    let timePerLumi = Double(eventsInLumi) * state.perf.timePerEvent
-                    let eventsInJob = state.eventsInJob
-                    if timePerLumi > jobTimeLimit {
-                        let reason = "File \(f.lfn) has a single lumi \(runLumi.lumi), in run \(runLumi.run) with too many "
-                            + "events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi, failReason: reason)
+                    maxEvents = max(maxEvents, eventsInLumi)
+                    let timePerLumi = Double(eventsInLumi) * perf.timePerEvent
+                    let eventsInJob = self.eventsInJob
+                    if timePerLumi > rules.jobTimeLimit {
+                        let reason = "File \(files[position].lfn) has a single lumi \(keys[lumi].lumi), in run \(run) "
+                            + "with too many events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
                     } else if abs(eventsInLumi + eventsInJob - eventsPerJob) >= abs(eventsInJob - eventsPerJob)
                                 && eventsInLumi > 0 && eventsInJob > 0 {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnRun && runLumi.run != lastRun && eventsInJob > 0 {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
-                    } else if splitOnFile && state.filesByLumi[runLumi]?.first?.lfn != lastFile && !state.jobLumis.isEmpty {
-                        state.stopAndMakeJob(runLumi, eventsInLumi: eventsInLumi)
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if rules.splitOnRun && run != lastRun && eventsInJob > 0 {
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
+                    } else if rules.splitOnFile && !jobLumis.isEmpty
+                                && isNewFile(table.firstFile(holding: lumi), lastFilePosition: lastFilePosition,
+                                             lastFile: lastFile) {
+                        stopAndMakeJob(lumi, eventsInLumi: eventsInLumi)
                     } else {
-                        state.addJobFiles(state.filesByLumi[runLumi] ?? [])
-                        state.jobLumis.append(runLumi)
-                        state.eventsInJob += eventsInLumi
+                        addJobFiles(holding: lumi)
+                        jobLumis.append(lumi)
+                        self.eventsInJob += eventsInLumi
                     }
-                    lastRun = runLumi.run
-                    lastFile = f.lfn
+                    lastRun = run
+                    lastFilePosition = position
                 }
             }
-            if state.eventsInJob > 0 || !state.jobLumis.isEmpty || !state.jobFiles.isEmpty {
-                state.makeJob(failure: nil)
+            if let position = lastFilePosition { lastFile = files[position].lfn }
+            if self.eventsInJob > 0 || !jobLumis.isEmpty || !jobFiles.isEmpty {
+                makeJob(failure: nil)
             }
             if stopTask { break }
         }
-        return state.factory.outcome()
     }
 
-    /// Per file: its wanted lumis (sorted, distinct); per lumi: the files holding it and its estimated events
-    /// (`round(file events / file lumis)`, the last file wins).
-    private mutating func fileLumiMaps(_ files: [SplitFile], _ isWanted: (Int, Int) -> Bool)
-        -> (lumisByFile: [String: [RunLumi]], eventsByLumi: [RunLumi: Int]) {
-        var lumisByFile: [String: [RunLumi]] = [:]
-        var eventsByLumi: [RunLumi: Int] = [:]
-        filesByLumi = [:]
-        for f in files {
-            let lumisInFile = f.lumiCount
-            var wanted = Set<RunLumi>()
-            for run in f.runs { for lumi in run.lumis where isWanted(run.run, lumi) { wanted.insert(RunLumi(run: run.run, lumi: lumi)) } }
-            if wanted.isEmpty { continue }
-            lumisByFile[f.lfn] = wanted.sorted { ($0.run, $0.lumi) < ($1.run, $1.lumi) }
-            let events = Int((Double(f.events) / Double(lumisInFile)).rounded(.toNearestOrEven))
-            for run in f.runs {
-                for lumi in run.lumis where isWanted(run.run, lumi) {
-                    let key = RunLumi(run: run.run, lumi: lumi)
-                    filesByLumi[key, default: []].append(f)
-                    eventsByLumi[key] = events
-                }
+    /// Resets the accumulators for a new location and numbers its lumis; returns the file positions in LFN
+    /// order (stable) and sets `lfnGroup` (files with equal LFNs share a group, numbered in LFN order).
+    private mutating func startLocation(_ filesAtLocation: [SplitFile], _ isWanted: ((Int, Int) -> Bool)?) -> [Int] {
+        files = filesAtLocation
+        table = LumiTable(files, isWanted: isWanted)
+        eventsInJob = 0
+        jobLumis.removeAll(keepingCapacity: true)
+        jobFiles.removeAll(keepingCapacity: true)
+        lumisProcessed = ContiguousArray(repeating: false, count: table.index.count)
+        let byLFN = sortedIndicesByLFN(files, Array(files.indices))
+        lfnGroup = ContiguousArray(repeating: 0, count: files.count)
+        var group = -1
+        for (i, position) in byLFN.enumerated() {
+            if i == 0 || files[position].lfn != files[byLFN[i - 1]].lfn { group += 1 }
+            lfnGroup[position] = group
+        }
+        lfnGroupCount = group + 1
+        jobStamp = ContiguousArray(repeating: -1, count: lfnGroupCount)
+        jobSerial += 1
+        return byLFN
+    }
+
+    /// Per LFN group, the file whose lumi list the walk uses: WMCore keys the lists by LFN, so the last file
+    /// (location order) of that LFN with wanted lumis; `nil` when none has any.
+    private func lumiListOwners(_ byLFN: [Int]) -> [Int?] {
+        var owners = [Int?](repeating: nil, count: lfnGroupCount)
+        for position in byLFN where !table.fileLumiRange[position].isEmpty {
+            let group = lfnGroup[position]
+            if owners[group].map({ $0 < position }) ?? true { owners[group] = position }
+        }
+        return owners
+    }
+
+    /// Whether `file` has another LFN than the file last walked (`lastFilePosition` in this location, else
+    /// `lastFile` from an earlier one).
+    private func isNewFile(_ file: Int, lastFilePosition: Int?, lastFile: String?) -> Bool {
+        if let last = lastFilePosition { return lfnGroup[file] != lfnGroup[last] }
+        return files[file].lfn != lastFile
+    }
+
+    /// Empties the job's file list.
+    private mutating func clearJobFiles() {
+        jobFiles.removeAll(keepingCapacity: true)
+        jobSerial += 1
+    }
+
+    /// Adds every file holding `lumi` whose LFN is not in the job yet.
+    private mutating func addJobFiles(holding lumi: Int) {
+        table.forEachFile(holding: lumi) { file in
+            let group = lfnGroup[file]
+            if jobStamp[group] != jobSerial {
+                jobStamp[group] = jobSerial
+                jobFiles.append(file)
             }
         }
-        return (lumisByFile, eventsByLumi)
     }
 
-    private mutating func clearJobFiles() {
-        jobFiles = []
-        jobFileLFNs = []
-    }
-
-    private mutating func addJobFiles(_ files: [SplitFile]) {
-        for f in files where jobFileLFNs.insert(f.lfn).inserted { jobFiles.append(f) }
-    }
-
-    /// Emits the accumulated job, then starts a new one with `runLumi`; with `failReason` that lumi also becomes
+    /// Emits the accumulated job, then starts a new one with `lumi`; with `failReason` that lumi also becomes
     /// a job failed at creation (99305) and the accumulators are emptied.
-    private mutating func stopAndMakeJob(_ runLumi: RunLumi, eventsInLumi: Int, failReason: String? = nil) {
+    private mutating func stopAndMakeJob(_ lumi: Int, eventsInLumi: Int, failReason: String? = nil) {
         if eventsInJob > 0 || failReason == nil { makeJob(failure: nil) }
         eventsInJob = eventsInLumi
-        jobLumis = [runLumi]
-        lumisProcessed.insert(runLumi)
+        jobLumis.removeAll(keepingCapacity: true)
+        jobLumis.append(lumi)
+        lumisProcessed[lumi] = true
         clearJobFiles()
-        addJobFiles(filesByLumi[runLumi] ?? [])
+        addJobFiles(holding: lumi)
         if let reason = failReason {
             makeJob(failure: CreationFailure(reason: reason))
             eventsInJob = 0
-            jobLumis = []
+            jobLumis.removeAll(keepingCapacity: true)
             clearJobFiles()
         }
     }
@@ -155,29 +205,45 @@ struct EventAwareLumiByWork {
     /// `makeNewJobByWork`: one job with the accumulated lumis (compacted into ranges) and files.
     private mutating func makeJob(failure: CreationFailure?) {
         maxLumis = max(maxLumis, jobLumis.count)
-        factory.newJob(failure: failure)
         let events = Double(eventsInJob)
-        factory.currentJob.addResourceEstimates(jobTime: events * perf.timePerEvent, memory: perf.memoryRequirement,
-                                                disk: events * perf.sizePerEvent)
-        for (run, ranges) in Self.compactRanges(jobLumis) {
-            for range in ranges { factory.currentJob.mask.addRunAndLumis(run: run, first: range.0, last: range.1) }
-        }
-        factory.currentJob.inputFiles = jobFiles
-        if deterministicPileup {
-            factory.currentJob.baggage["skipPileupEvents"] = .int((factory.jobCount - 1) * maxEvents * maxLumis)
-        }
+        let baggage: [String: ParameterValue] =
+            deterministicPileup ? ["skipPileupEvents": .int(factory.jobCount * maxEvents * maxLumis)] : [:]
+        // A new job's resource estimates are what `addResourceEstimates` is given; the job is built in one
+        // expression so that it moves into the factory without a copy.
+        factory.addJob(SplitJob(inputFiles: jobFiles.map { files[$0] }, mask: JobMask(runAndLumis: compactRanges()),
+                                estimatedJobTime: events * perf.timePerEvent, estimatedDiskUsage: events * perf.sizePerEvent,
+                                estimatedMemoryUsage: perf.memoryRequirement, baggage: baggage, creationFailure: failure))
     }
 
-    /// `LumiList(lumis=...).getCompactList()`: runs ascending, consecutive lumis merged into ranges.
-    private static func compactRanges(_ lumis: [RunLumi]) -> [(Int, [(Int, Int)])] {
-        var byRun: [Int: Set<Int>] = [:]
-        for rl in lumis { byRun[rl.run, default: []].insert(rl.lumi) }
-        return byRun.keys.sorted().map { run in
-            var ranges: [(Int, Int)] = []
-            for lumi in byRun[run]!.sorted() {
-                if let last = ranges.last, last.1 + 1 == lumi { ranges[ranges.count - 1].1 = lumi } else { ranges.append((lumi, lumi)) }
-            }
-            return (run, ranges)
+    /// `LumiList(lumis=...).getCompactList()` of the job's lumis: runs ascending, consecutive lumis merged.
+    private func compactRanges() -> [RunLumiRanges] {
+        let keys = table.index.keys
+        var ids = jobLumis
+        guard !ids.isEmpty else { return [] }
+        for i in ids.indices.dropFirst() where !keys[ids[i - 1]].precedes(keys[ids[i]]) {
+            ids.sort { keys[$0].precedes(keys[$1]) }
+            break
         }
+        var result: [RunLumiRanges] = []
+        var ranges: [[Int]] = []
+        var current = keys[ids[0]]
+        var first = current.lumi
+        for id in ids.dropFirst() {
+            let key = keys[id]
+            if key.run == current.run && key.lumi <= current.lumi + 1 {
+                current.lumi = key.lumi  // the next lumi (or the same one again)
+                continue
+            }
+            ranges.append([first, current.lumi])
+            if key.run != current.run {
+                result.append(RunLumiRanges(run: current.run, ranges: ranges))
+                ranges = []
+            }
+            current = key
+            first = key.lumi
+        }
+        ranges.append([first, current.lumi])
+        result.append(RunLumiRanges(run: current.run, ranges: ranges))
+        return result
     }
 }

@@ -44,13 +44,12 @@ enum EventBased {
     /// Adds the job (the factory's next) with its resource estimates for `events` events and, with
     /// deterministic pile-up, the pile-up events to skip.
     private static func add(_ job: consuming SplitJob, events: Int, _ s: Settings, _ factory: inout JobFactory) {
-        var job = job
         job.addResourceEstimates(jobTime: Double(events) * s.perf.timePerEvent, memory: s.perf.memoryRequirement,
                                  disk: Double(events) * s.perf.sizePerEvent)
         if s.deterministicPileup {
             job.baggage["skipPileupEvents"] = .int(factory.jobCount * s.eventsPerJob)
         }
-        factory.addJob(job)
+        factory.addJob(consume job)
     }
 
     /// Real input: jobs of `[cur, cur + min(epj, left) - 1]`; a 0-event file gets one job without `LastEvent`.

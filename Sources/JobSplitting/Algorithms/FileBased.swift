@@ -136,9 +136,13 @@ enum FileBased {
 
 /// `int(round(events / lumiCount))` with Python's round-half-to-even; 0 without lumis.
 func averageEventsPerLumi(_ f: SplitFile) -> Int {
-    let count = f.lumiCount
-    guard count > 0 else { return 0 }
-    return Int((Double(f.events) / Double(count)).rounded(.toNearestOrEven))
+    averageEventsPerLumi(events: f.events, lumiCount: f.lumiCount)
+}
+
+/// `averageEventsPerLumi` when the lumi count is known.
+func averageEventsPerLumi(events: Int, lumiCount: Int) -> Int {
+    guard lumiCount > 0 else { return 0 }
+    return Int((Double(events) / Double(lumiCount)).rounded(.toNearestOrEven))
 }
 
 /// A run of consecutive good lumis being collected into a job's mask (`firstLumi`/`lastLumi` in WMCore).

@@ -73,6 +73,8 @@ struct LumiWalk {
     var totalAvgEventCount = 0
     var currentJobAvgEventCount = 0
     var eventsPerLumiInDataset = 0
+    /// The LFN of the current job's last input file (the walk is the only one adding inputs while it runs).
+    var lastInputLFN: String?
 
     init(_ parameters: SplitParameters, _ context: SplitContext, policy: Policy) throws {
         self.policy = policy
@@ -96,19 +98,25 @@ struct LumiWalk {
 
     /// Drops files without lumis, sorts runs and lumis, orders files by their lowest run (stable).
     static func prepare(_ files: [SplitFile]) -> [PreparedFile] {
-        let prepared = files.compactMap { original -> PreparedFile? in
-            guard original.lumiCount > 0 else { return nil }
+        var prepared: [PreparedFile] = []
+        prepared.reserveCapacity(files.count)
+        for original in files {
+            let lumiCount = original.lumiCount
+            guard lumiCount > 0 else { continue }
             var f = original
             if !f.runsAreSorted { f.runs = f.sortedRuns }
-            return PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(f), lumiCount: f.lumiCount)
+            prepared.append(PreparedFile(file: f, avgEventsPerLumi: averageEventsPerLumi(events: f.events, lumiCount: lumiCount),
+                                         lumiCount: lumiCount))
         }
-        let order = prepared.indices.sorted { a, b in
+        let precedes = { (a: Int, b: Int) -> Bool in
             let ra = prepared[a].file.runs[0], rb = prepared[b].file.runs[0]
             if ra.run != rb.run { return ra.run < rb.run }
             if ra.lumis != rb.lumis { return ra.lumis.lexicographicallyPrecedes(rb.lumis) }
             return a < b
         }
-        return order.map { prepared[$0] }
+        // Files usually come in run order already: check before sorting.
+        if prepared.indices.dropFirst().allSatisfy({ precedes($0 - 1, $0) }) { return prepared }
+        return prepared.indices.sorted(by: precedes).map { prepared[$0] }
     }
 
     mutating func run(_ groups: [(locations: [String], files: [SplitFile])]) throws -> SplitOutcome {
@@ -130,6 +138,7 @@ struct LumiWalk {
         let avg = p.avgEventsPerLumi
         if deterministicPileup { eventsPerLumiInDataset = avg }
         var lumisInJobInFile = 0
+        var inputIsThisFile = false  // the current job's last input has this file's LFN
         var updateSplitOnJobStop = false
         var failNextJob = false
         let timePerLumi = Double(avg) * perf.timePerEvent
@@ -181,6 +190,7 @@ struct LumiWalk {
                             + "with too many events \(f.events) and it woud take \(Int(timePerLumi)) sec to run")
                     }
                     try startJob(failure: failure, file: f)
+                    inputIsThisFile = true
                     failNextJob = false
                     firstLumi = lumi
                     lumisInJob = 0
@@ -198,7 +208,13 @@ struct LumiWalk {
                 lastLumi = lumi
                 stopJob = false
                 lastRun = run.run
-                if factory.currentJob.inputFiles.last?.lfn != f.lfn { factory.currentJob.inputFiles.append(f) }
+                if !inputIsThisFile {
+                    if lastInputLFN != f.lfn {
+                        factory.currentJob.inputFiles.append(f)
+                        lastInputLFN = f.lfn
+                    }
+                    inputIsThisFile = true
+                }
 
                 switch policy {
                 case let .fixed(_, totalLumis):
@@ -230,17 +246,19 @@ struct LumiWalk {
     private mutating func startJob(failure: CreationFailure?, file: SplitFile) throws {
         // Only with lumi correction: reading `currentJob` copies the job.
         if checker.enabled, let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
-        factory.newJob(failure: failure)
-        if deterministicPileup {
-            let skip = (factory.jobCount - 1) * lumisPerJob * eventsPerLumiInDataset
-            factory.currentJob.baggage["skipPileupEvents"] = .int(skip)
-        }
-        factory.currentJob.addResourceEstimates(memory: perf.memoryRequirement)
+        let baggage: [String: ParameterValue] =
+            deterministicPileup ? ["skipPileupEvents": .int(factory.jobCount * lumisPerJob * eventsPerLumiInDataset)] : [:]
+        var inputs: [SplitFile] = []
+        inputs.reserveCapacity(2)
+        inputs.append(file)
+        // A new job's memory estimate is what `addResourceEstimates(memory:)` is given; built in one expression,
+        // the job moves into the factory without a copy.
+        factory.addJob(SplitJob(inputFiles: inputs, estimatedMemoryUsage: perf.memoryRequirement, baggage: baggage,
+                                creationFailure: failure))
+        lastInputLFN = file.lfn
         if case let .eventAware(_, jobLimit, _, _, _) = policy, jobLimit > 0, factory.jobCount > jobLimit {
             throw SplittingError.jobLimitExceeded(limit: jobLimit)
         }
-        factory.currentJob.inputFiles.reserveCapacity(2)
-        factory.currentJob.inputFiles.append(file)
     }
 }
 

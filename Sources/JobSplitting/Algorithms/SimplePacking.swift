@@ -5,26 +5,32 @@ enum SimplePacking {
     static func sizeBased(_ files: [SplitFile], _ parameters: SplitParameters, _ context: SplitContext) throws -> SplitOutcome {
         let sizePerJob = try parameters.int("size_per_job", default: 1000)
         var factory = JobFactory(subscriptionType: context.subscriptionType)
+        // The job being filled is collected here and added when the next one starts (it is never empty then).
+        var jobFiles: [SplitFile] = []
         for (locations, fileList) in groupByLocation(files, trustSiteLists: context.trustSiteLists) {
             factory.newGroup(locations: locations)
-            factory.newJob()
             var currentSize = 0
             for f in fileList {
                 if f.size > sizePerJob {
-                    if currentSize > 0 { factory.newJob() }
-                    factory.currentJob.inputFiles.append(f)
-                    currentSize += f.size
-                } else {
-                    if currentSize + f.size > sizePerJob {
-                        factory.newJob()
-                        currentSize = 0
-                    }
-                    factory.currentJob.inputFiles.append(f)
-                    currentSize += f.size
+                    if currentSize > 0 { finishJob(&jobFiles, &factory) }
+                } else if currentSize + f.size > sizePerJob {
+                    finishJob(&jobFiles, &factory)
+                    currentSize = 0
                 }
+                jobFiles.append(f)
+                currentSize += f.size
             }
+            finishJob(&jobFiles, &factory)
         }
         return factory.outcome()
+    }
+
+    /// Adds a job of `files` and empties the list (sized for as many files again).
+    private static func finishJob(_ files: inout [SplitFile], _ factory: inout JobFactory) {
+        let count = files.count
+        factory.addJob(SplitJob(inputFiles: files))
+        files = []
+        files.reserveCapacity(count)
     }
 
     /// `RunBased`: files grouped by their lowest run (first-seen order), one group per run, jobs of
