@@ -10,6 +10,16 @@ public enum ScanOrder: Sendable {
     case key(@Sendable (String) -> String)
     /// By modification time, oldest first (one `lstat` per entry: use on small directories).
     case age
+    /// As the directory lists them, unsorted: for callers that want the set of names (or whether there is
+    /// any), not an order; with a limit, the first names listed.
+    case unordered
+}
+
+extension ScanOrder {
+    var isUnordered: Bool {
+        if case .unordered = self { return true }
+        return false
+    }
 }
 
 /// One entry a scan passed over, and why.
@@ -86,6 +96,7 @@ extension Spool {
     public func scan(_ directory: String, limit: Int = Int.max, order: ScanOrder = .name) throws -> ScanResult {
         let full = path(directory)
         var heap = BoundedHeap(limit: limit)
+        var unordered: [String] = []
         var ignored: [IgnoredEntry] = []
         var listed = 0
         do {
@@ -113,6 +124,9 @@ extension Spool {
                 }
                 let key: String
                 switch order {
+                case .unordered:
+                    unordered.append(name)
+                    return unordered.count < limit
                 case .name: key = name
                 case .key(let derive): key = derive(name)
                 case .age:
@@ -126,7 +140,7 @@ extension Spool {
         } catch let error as SystemCallError where error.errno == ENOENT && error.call == "opendir" {
             return ScanResult(names: [], ignored: [], entriesListed: 0)
         }
-        return ScanResult(names: heap.sorted(), ignored: ignored, entriesListed: listed)
+        return ScanResult(names: order.isUnordered ? unordered : heap.sorted(), ignored: ignored, entriesListed: listed)
     }
 }
 

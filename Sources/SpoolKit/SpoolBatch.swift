@@ -199,9 +199,25 @@ public final class SpoolBatch {
         _ = try SystemCall.check("syncfs", spool.temporaryDirectory) { syncfs(fd) }
     }
 
+    /// Writes a file that does not exist yet, in place: a recycled inode renamed to `path` (or a new file)
+    /// and written there, without a temporary name. Only for files nobody reads before this batch commits
+    /// (a work directory's files before its job is submitted); durable with the batch (`syncAtCommit`).
+    /// Where `path` exists (a replay), it is replaced atomically as `writeFile` does.
+    public func writeNewFile(_ bytes: [UInt8], at path: String) throws {
+        if SystemCall.exists(path) { return try writeFile(bytes, at: path) }
+        try write(bytes, at: path)
+        syncAtCommit(file: path)
+    }
+
     /// Writes `bytes` to a fresh temporary file (a recycled inode when the pool has one) and returns its path.
     private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
         let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        try write(bytes, at: path)
+        return path
+    }
+
+    /// Writes `bytes` at `path`, which does not exist: a recycled inode when the pool has one, else a new file.
+    private func write(_ bytes: [UInt8], at path: String) throws {
         // A recycled inode is overwritten from the start and then cut to the new length: truncating it to
         // zero first (O_TRUNC) would make ext4 start writing it back at close (its "replace by truncate"
         // heuristic), one I/O per file instead of one sync for the batch.
@@ -217,7 +233,6 @@ public final class SpoolBatch {
             throw error
         }
         try SystemCall.close(fd, path: path)
-        return path
     }
 
     /// Keeps the content of a publish whose name was taken in `corrupt/` beside its directory, with a reason.

@@ -146,7 +146,7 @@ struct FilesetCloser {
         var active = Set<String>()
         let jobs = JobArea.make(spool)
         for state in JobState.allCases where state != .cleanout {
-            for file in try spool.scan(jobs.folder(state)).names {
+            for file in try spool.scan(jobs.folder(state), order: .unordered).names {
                 let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
                 if let dash = name.lastIndex(of: "-") { active.insert(String(name[..<dash])) }
             }
@@ -157,7 +157,7 @@ struct FilesetCloser {
     /// True when a subscription has no available or acquired file and no job outside cleanout.
     func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
         if activeSubscriptions.contains(WMBSStore.workflowKey(workflow) + "-" + subscription) { return false }
-        return try ["available", "acquired"].allSatisfy { try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1).names.isEmpty }
+        return try ["available", "acquired"].allSatisfy { try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1, order: .unordered).names.isEmpty }
     }
 
     /// Closes every fileset that may close, cascading to children; returns how many closed.

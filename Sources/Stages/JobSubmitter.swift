@@ -154,8 +154,9 @@ public struct JobSubmitter: StageCycle {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
         try context.spool.makeDirectory(dir)
         do {
-            try files.writeFile(runtime, at: dir + "/runtime.json")
-            try files.writeFile(try JobDocumentWriter.bytes(doc), at: dir + "/job.json")
+            // Nobody reads them before the submission is registered (a replay finds them and replaces them).
+            try files.writeNewFile(runtime, at: dir + "/runtime.json")
+            try files.writeNewFile(try JobDocumentWriter.bytes(doc), at: dir + "/job.json")
         } catch let error as SystemCallError {
             throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir) (\(error))")
         }

@@ -66,6 +66,28 @@ import TestSupport
         try spool.makeDirectory(spool.path("work/wf/job4-0"))
     }
 
+    @Test func aNewFileIsWrittenInPlaceAndAnExistingOneReplacedWhole() throws {
+        let root = TestSupport.temporaryDirectory("spare-new-file")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0)
+        let spool = try Spool(root: root)
+        try spool.makeDirectory(spool.path("work/job1"))
+        let spare = try inode(try smallFile(root + "/old"))
+        spool.spares.recycle(root + "/old")
+        let dir = spool.path("work/job1")
+        try spool.inBatch { try $0.writeNewFile(Array("first\n".utf8), at: dir + "/job.json") }
+        #expect(try inode(dir + "/job.json") == spare, "a spare renamed straight to its place")
+        #expect(try String(contentsOfFile: dir + "/job.json", encoding: .utf8) == "first\n")
+        // A replay finds the file: it is replaced atomically, so a reader holding the old one keeps it whole.
+        let fd = open(dir + "/job.json", O_RDONLY)
+        defer { close(fd) }
+        try spool.inBatch { try $0.writeNewFile(Array("second, longer\n".utf8), at: dir + "/job.json") }
+        #expect(try String(contentsOfFile: dir + "/job.json", encoding: .utf8) == "second, longer\n")
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        #expect(Array(buffer.prefix(max(n, 0))) == Array("first\n".utf8))
+    }
+
     @Test func aReaderOfAReplacedDocumentKeepsItsOldContent() throws {
         let root = TestSupport.temporaryDirectory("spare-reader")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -87,6 +87,10 @@ import TestSupport
         #expect(result.ignored.first { $0.name == "adir" }?.problem == .directory)
         let byKey = try spool.scan("q/new", limit: 2, order: .key { name in name == "e.json" ? "0" : name })
         #expect(byKey.names == ["e.json", "a.json"])
+        let unordered = try spool.scan("q/new", order: .unordered)
+        #expect(Set(unordered.names) == ["a.json", "b.json", "c.json", "d.json", "e.json"] && unordered.names.count == 5)
+        #expect(Set(unordered.ignored.map(\.name)) == Set(result.ignored.map(\.name)))
+        #expect(try spool.scan("q/new", limit: 1, order: .unordered).names.count == 1)
         #expect(try spool.scan("does/not/exist").names.isEmpty)
     }
 

@@ -134,8 +134,9 @@ public final class LocalBatchPlugin: BatchPlugin {
         let script = try JobScript.render(submission, recordExitCode: true)
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
-        try batch.writeFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
-        try batch.writeFile(Array("key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), at: dir + "/local-submission")
+        // Nobody reads them before the job is in `pending/`, which this batch publishes after them.
+        try batch.writeNewFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
+        try batch.writeNewFile(Array("key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), at: dir + "/local-submission")
         try batch.publish(Array(dir.utf8), as: submission.key, in: folder(.pending))
     }
 
@@ -154,8 +155,14 @@ public final class LocalBatchPlugin: BatchPlugin {
             guard free > 0, let dir = workDirectory(of: key, in: .pending) else { continue }
             if nullPayload {
                 guard try batch.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
+                // The report in place (read only once the job is in `finished/`); the exit code, whose presence
+                // means "ended", appears whole and after it.
                 for (name, bytes) in try LocalNullPayload.files(key: key, site: site, now: SystemCall.now()) {
-                    try batch.writeFile(bytes, at: dir + "/" + name)
+                    if name == LocalNullPayload.exitCodeFile {
+                        try batch.writeFile(bytes, at: dir + "/" + name)
+                    } else {
+                        try batch.writeNewFile(bytes, at: dir + "/" + name)
+                    }
                 }
             } else {
                 // The move is durable before the process exists: a job is never started twice.

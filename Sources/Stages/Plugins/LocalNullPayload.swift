@@ -6,7 +6,11 @@ import WMCore
 /// CMSSW-format framework job report, `Report.<retry>.xml`, for a step that succeeded with no input
 /// read and no output module (the jobs a benchmark runs have none).
 enum LocalNullPayload {
-    /// The files to write, by name, for the submission `key` (`<job>-<retry>`) run at `site`.
+    /// The file whose presence says the job ended (written last).
+    static let exitCodeFile = "exit-code"
+
+    /// The files to write, by name and in order (the exit code last), for the submission `key`
+    /// (`<job>-<retry>`) run at `site`.
     static func files(key: String, site: String, now: Double) throws -> [(name: String, bytes: [UInt8])] {
         guard let dash = key.lastIndex(of: "-"), let retry = Int(key[key.index(after: dash)...]) else {
             throw BatchPluginError.invalidSubmission(key: key, field: "key", expected: "<job>-<retry> with a numeric retry count")
@@ -14,6 +18,6 @@ enum LocalNullPayload {
         var report = FrameworkJobReport()
         report.wrapper = WrapperInfo(stepStatus: 0, siteName: site, startTime: now, stopTime: now)
         report.performanceSummaries = [PerformanceSummary(metric: "Timing", metrics: [NamedMetric(name: "TotalJobTime", value: "0")])]
-        return [("Report.\(retry).xml", Array(try report.xmlData())), ("exit-code", Array("0\n".utf8))]
+        return [("Report.\(retry).xml", Array(try report.xmlData())), (exitCodeFile, Array("0\n".utf8))]
     }
 }
