@@ -14,13 +14,15 @@ let usage = """
       wmagent init [DIR]                       make DIR a self-contained spool (never overwrites)
       wmagent run [--once|--watch] [options]   run every stage in pipeline order until the spool is quiet
                                                (--once, the default) or forever (--watch)
-      wmagent bench [--jobs N] [--batch B] [--warm-up N] [--dir DIR] [--keep] [--raw-seconds S] [--json]
+      wmagent bench [--jobs N] [--batch B] [--pipelined] [--warm-up N] [--dir DIR] [--keep] [--raw-seconds S] [--json]
                                                push N null-payload jobs (default 100000) through create →
                                                submit → track → account → error handling → archive on a
                                                fresh spool (durability full); print jobs/s per stage and end
                                                to end, peak memory and the disk's raw durable file rate;
-                                               --warm-up N first pushes N jobs untimed (steady state: the
-                                               spare pools hold what archived jobs left)
+                                               --pipelined runs the stages at the same time, each on its own
+                                               thread (as WMAgent's components run); --warm-up N first
+                                               pushes N jobs untimed (steady state: the spare pools hold
+                                               what archived jobs left)
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
                    --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900)
 

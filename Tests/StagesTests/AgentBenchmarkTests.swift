@@ -71,6 +71,22 @@ import WMCore
         #expect(abs(headline - result.endToEndJobsPerSecond) < 1e-9 * result.endToEndJobsPerSecond)
     }
 
+    @Test func aPipelinedBenchRunsTheStagesTogetherAndLosesNoJob() throws {
+        var settings = AgentBenchmark.Settings()
+        settings.jobs = 80
+        settings.batchSize = 10
+        settings.rawSeconds = 0.01
+        settings.pipelined = true
+        settings.directory = TestSupport.temporaryDirectory("bench-pipelined") + "/spool"
+        defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
+        let result = try AgentBenchmark(settings: settings).run()
+        #expect(result.archived == 80 && result.pipelined)
+        #expect(result.stages.map(\.jobs) == [80, 80, 80, 80, 0, 80])
+        // Each stage ends after the ones before it (it waits for them before its last, empty cycle).
+        #expect(zip(result.stages, result.stages.dropFirst()).allSatisfy { $0.seconds <= $1.seconds })
+        #expect(abs(result.seconds - result.stages.last!.seconds) < 0.5)
+    }
+
     @Test func aWarmedUpBenchTimesOnlyItsOwnJobs() throws {
         var settings = AgentBenchmark.Settings()
         settings.jobs = 20
