@@ -177,9 +177,10 @@ public struct AgentBenchmark {
     }
 
     /// Runs every stage on its own thread until the stages before it have finished and a cycle of its own
-    /// then moves nothing; a stage with nothing to do waits 5 ms before its next cycle. Each stage's CPU
-    /// time is its thread's.
+    /// then moves nothing; while the stages before it run, a stage that found less than a quarter of a batch
+    /// waits 10–20 ms before its next cycle. Each stage's CPU time is its thread's.
     static func drainTogether(_ stages: [StageCycle], context: StageContext) throws -> [StageTiming] {
+        let batchSize = context.options.batchSize
         let shared = PipelineProgress(count: stages.count)
         let start = SystemCall.now()
         let threads = stages.enumerated().map { index, stage in
@@ -193,10 +194,10 @@ public struct AgentBenchmark {
                         let report = try box.stage.runCycle(context)
                         cycles += 1
                         moved += report.done
-                        if report.done == 0 && report.quarantined == 0 {
-                            if upstreamDone { break }
-                            usleep(5000)
-                        }
+                        if report.done == 0 && report.quarantined == 0 && upstreamDone { break }
+                        // While the stages before it still feed it, a stage that found little to do lets its input
+                        // gather: a group commit costs about the same for 5 documents as for 500.
+                        if !upstreamDone && report.done < batchSize / 4 { usleep(report.done == 0 ? 20_000 : 10_000) }
                     }
                 } catch {
                     shared.fail(error)
