@@ -52,12 +52,18 @@ import WMCore
         #expect(throws: SiteConfigurationError.self) { try validate(#"{"plugin": "local", "payload": "nothing"}"#) }
     }
 
-    @Test func benchPushesEveryJobThroughTheStagesToTheArchive() throws {
+    /// A small bench in its own temporary folder (`<folder>/spool`).
+    func smallBench(_ label: String, jobs: Int, batch: Int = 500) -> AgentBenchmark.Settings {
         var settings = AgentBenchmark.Settings()
-        settings.jobs = 60
-        settings.batchSize = 25
+        settings.jobs = jobs
+        settings.batchSize = batch
         settings.rawSeconds = 0.01
-        settings.directory = TestSupport.temporaryDirectory("bench") + "/spool"
+        settings.directory = TestSupport.temporaryDirectory(label) + "/spool"
+        return settings
+    }
+
+    @Test func benchPushesEveryJobThroughTheStagesToTheArchive() throws {
+        let settings = smallBench("bench", jobs: 60, batch: 25)
         defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
         let result = try AgentBenchmark(settings: settings).run()
         #expect(result.archived == 60)
@@ -72,12 +78,8 @@ import WMCore
     }
 
     @Test func aPipelinedBenchRunsTheStagesTogetherAndLosesNoJob() throws {
-        var settings = AgentBenchmark.Settings()
-        settings.jobs = 80
-        settings.batchSize = 10
-        settings.rawSeconds = 0.01
+        var settings = smallBench("bench-pipelined", jobs: 80, batch: 10)
         settings.pipelined = true
-        settings.directory = TestSupport.temporaryDirectory("bench-pipelined") + "/spool"
         defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
         let result = try AgentBenchmark(settings: settings).run()
         #expect(result.archived == 80 && result.pipelined)
@@ -88,11 +90,8 @@ import WMCore
     }
 
     @Test func aWarmedUpBenchTimesOnlyItsOwnJobs() throws {
-        var settings = AgentBenchmark.Settings()
-        settings.jobs = 20
+        var settings = smallBench("bench-warm", jobs: 20)
         settings.warmUpJobs = 30
-        settings.rawSeconds = 0.01
-        settings.directory = TestSupport.temporaryDirectory("bench-warm") + "/spool"
         settings.keep = true
         defer { try? FileManager.default.removeItem(atPath: (settings.directory as NSString).deletingLastPathComponent) }
         let result = try AgentBenchmark(settings: settings).run()
