@@ -25,6 +25,7 @@ public final class SpoolBatch {
 
     private var staged: [Staged] = []
     private var externalFiles: [String] = []
+    private var sharedTemporaries: [String] = []
     private var touchedDirectories: Set<String> = []
     private var committed = false
 
@@ -173,6 +174,8 @@ public final class SpoolBatch {
         }
         staged.removeAll()
         externalFiles.removeAll()
+        for path in sharedTemporaries { _ = Glibc.unlink(path) }
+        sharedTemporaries.removeAll()
         var synced = 0
         if spool.durability == .full {
             for directory in touchedDirectories.sorted() {
@@ -197,6 +200,31 @@ public final class SpoolBatch {
         let fd = try SystemCall.open(spool.temporaryDirectory, O_RDONLY | O_DIRECTORY)
         defer { _ = Glibc.close(fd) }
         _ = try SystemCall.check("syncfs", spool.temporaryDirectory) { syncfs(fd) }
+    }
+
+    /// One content to be given several names outside the spool's documents (`link(_:at:)`).
+    public struct SharedFile {
+        let temporaryPath: String
+        let bytes: [UInt8]
+    }
+
+    /// Writes `bytes` once (in `.tmp/`, durable with the batch) for `link(_:at:)` to name in several places:
+    /// e.g. the `runtime.json` every job of a site gets. The temporary name is removed at commit.
+    public func sharedFile(_ bytes: [UInt8]) throws -> SharedFile {
+        let path = try writeTemporary(bytes, hint: "shared")
+        sharedTemporaries.append(path)
+        syncAtCommit(file: path)
+        return SharedFile(temporaryPath: path, bytes: bytes)
+    }
+
+    /// Gives `shared` the name `path` (a hard link: no new inode, nothing written). Only for files that are
+    /// never written in place (every writer here replaces by rename, so one name's new content leaves the
+    /// others alone). Where `path` exists (a replay), it is replaced atomically as `writeFile` does.
+    public func link(_ shared: SharedFile, at path: String) throws {
+        if Glibc.link(shared.temporaryPath, path) == 0 { return }
+        let e = Glibc.errno
+        guard e == EEXIST else { throw SystemCallError(call: "link", path: "\(shared.temporaryPath) → \(path)", errno: e) }
+        try writeFile(shared.bytes, at: path)
     }
 
     /// Writes a file that does not exist yet, in place: a recycled inode renamed to `path` (or a new file)

@@ -109,7 +109,8 @@ public struct JobSubmitter: StageCycle {
                 let plugin = try plugins.plugin(for: site)
                 // Every job's work directory files are durable (one group commit) before any is submitted.
                 let files = SpoolBatch(spool: context.spool)
-                let runtime = try runtimeBytes(site: site, sites: configuration, context: context)
+                // One runtime.json per site, hard-linked into every job's work directory.
+                let runtime = try files.sharedFile(try runtimeBytes(site: site, sites: configuration, context: context))
                 var submissions: [BatchSubmission] = []
                 for doc in docs { submissions.append(try prepare(doc, site: site, runtime: runtime, context: context, files: files)) }
                 try files.commit()
@@ -149,13 +150,13 @@ public struct JobSubmitter: StageCycle {
     }
 
     /// Creates the job's work directory with `job.json` and `runtime.json` and describes its submission.
-    private func prepare(_ doc: JobDocument, site: String, runtime: [UInt8], context: StageContext,
+    private func prepare(_ doc: JobDocument, site: String, runtime: SpoolBatch.SharedFile, context: StageContext,
                          files: SpoolBatch) throws -> BatchSubmission {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
         try context.spool.makeDirectory(dir)
         do {
             // Nobody reads them before the submission is registered (a replay finds them and replaces them).
-            try files.writeNewFile(runtime, at: dir + "/runtime.json")
+            try files.link(runtime, at: dir + "/runtime.json")
             try files.writeNewFile(try JobDocumentWriter.bytes(doc), at: dir + "/job.json")
         } catch let error as SystemCallError {
             throw BatchPluginError.invalidSubmission(key: doc.submissionKey, field: "workDirectory", expected: "a writable directory at \(dir) (\(error))")

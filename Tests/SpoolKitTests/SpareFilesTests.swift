@@ -88,6 +88,27 @@ import TestSupport
         #expect(Array(buffer.prefix(max(n, 0))) == Array("first\n".utf8))
     }
 
+    @Test func aSharedFileIsOneInodeUnderEveryName() throws {
+        let root = TestSupport.temporaryDirectory("shared-file")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["work/a", "work/b", "work/c"])
+        _ = try smallFile(spool.path("work/b") + "/runtime.json")  // a replay finds it
+        try spool.inBatch { batch in
+            let shared = try batch.sharedFile(Array("{\"site\":\"T2\"}\n".utf8))
+            try batch.link(shared, at: spool.path("work/a") + "/runtime.json")
+            try batch.link(shared, at: spool.path("work/b") + "/runtime.json")
+            try batch.link(shared, at: spool.path("work/c") + "/runtime.json")
+        }
+        #expect(try inode(spool.path("work/a") + "/runtime.json") == (try inode(spool.path("work/c") + "/runtime.json")))
+        for job in ["a", "b", "c"] {
+            #expect(try String(contentsOfFile: spool.path("work/\(job)") + "/runtime.json", encoding: .utf8) == "{\"site\":\"T2\"}\n")
+        }
+        #expect(try #require(try SystemCall.lstat(spool.path("work/a") + "/runtime.json")).st_nlink == 2,
+                "a and c share it; b's existing file was replaced by its own copy; the temporary name is gone")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).isEmpty)
+    }
+
     @Test func aReaderOfAReplacedDocumentKeepsItsOldContent() throws {
         let root = TestSupport.temporaryDirectory("spare-reader")
         defer { try? FileManager.default.removeItem(atPath: root) }

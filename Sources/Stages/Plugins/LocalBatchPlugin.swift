@@ -8,11 +8,10 @@ import SpoolKit
 /// at a time, with every fact on disk so an agent restarted after `kill -9` still knows each job's fate.
 ///
 /// Records live in `<spool>/batch/local/<site>/`: a job is a file named by its idempotency key (also
-/// its batch id) holding its work directory, and the folder is its state: `pending/` → `running/` →
-/// `finished/`. The entry is published before anything runs and moved to `running/` before the process
+/// its batch id) holding its work directory on its first line (then `site=` and `time=` of the
+/// submission), and the folder is its state: `pending/` → `running/` → `finished/`. The entry is published before anything runs and moved to `running/` before the process
 /// is spawned, so a crash can lose a start (noticed after `startGrace` seconds) but never start twice.
-/// In the work directory: `local-wrapper.sh` (the generated script), `local-submission` (the
-/// idempotency record), `local-process` (pid and start time), `exit-code` (written by the wrapper),
+/// In the work directory: `local-wrapper.sh` (the generated script), `local-process` (pid and start time), `exit-code` (written by the wrapper),
 /// `local-outcome` (why it ended without an exit code), `stdout`, `stderr`.
 /// Every process start is appended to `started.log` (one key per line) for audits.
 ///
@@ -53,7 +52,9 @@ public final class LocalBatchPlugin: BatchPlugin {
     }
 
     private func workDirectory(of key: String, in f: Folder) -> String? {
-        (try? spool.read(key, in: folder(f))).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        (try? spool.read(key, in: folder(f))).flatMap { $0 }.map { bytes in
+            String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        }
     }
 
     // MARK: BatchPlugin
@@ -134,10 +135,9 @@ public final class LocalBatchPlugin: BatchPlugin {
         let script = try JobScript.render(submission, recordExitCode: true)
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
-        // Nobody reads them before the job is in `pending/`, which this batch publishes after them.
+        // Nobody reads it before the job is in `pending/`, which this batch publishes after it.
         try batch.writeNewFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
-        try batch.writeNewFile(Array("key=\(submission.key)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), at: dir + "/local-submission")
-        try batch.publish(Array(dir.utf8), as: submission.key, in: folder(.pending))
+        try batch.publish(Array("\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), as: submission.key, in: folder(.pending))
     }
 
     /// Moves finished jobs out of `running/`, then starts pending jobs while slots are free (null payloads
