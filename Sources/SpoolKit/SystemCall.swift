@@ -176,7 +176,9 @@ public enum SystemCall {
     }
 
     /// Removes `path` and, for a directory, everything under it (symbolic links are removed, never followed).
-    /// A missing path is not an error. Files are removed by `removeFile` (`unlink` by default).
+    /// A missing path is not an error. Files are removed by `removeFile` (`unlink` by default), emptied
+    /// directories by `removeEmptyDirectory` (`rmdir` by default); a directory still there afterwards is
+    /// an error (`ENOTEMPTY`).
     public static func removeTree(_ path: String, removeFile: (String) -> Void = { _ = Glibc.unlink($0) },
                                   removeEmptyDirectory: (String) -> Void = { _ = Glibc.rmdir($0) }) throws {
         guard let st = try lstat(path) else { return }
