@@ -51,8 +51,8 @@ public final class SpareFiles: Sendable {
     }
     private let state = Mutex(State())
 
+    /// Every pool of this process, by folder.
     private static let pools = Mutex<[String: SpareFiles]>([:])
-    private static let directoryPools = Mutex<[String: SpareFiles]>([:])
 
     /// The pool of the spool at `root` (one per root and process).
     public static func pool(root: String) -> SpareFiles {
@@ -61,12 +61,7 @@ public final class SpareFiles: Sendable {
 
     /// The pool of the spool at `root`, made with `ripeningDelay` if this process has none yet (tests).
     static func pool(root: String, ripeningDelay: Double) -> SpareFiles {
-        pools.withLock { pools in
-            if let pool = pools[root] { return pool }
-            let pool = SpareFiles(directory: root + "/.spare", capacity: 65_536, ripeningDelay: ripeningDelay)
-            pools[root] = pool
-            return pool
-        }
+        shared(root + "/.spare") { SpareFiles(directory: $0, capacity: 65_536, ripeningDelay: ripeningDelay) }
     }
 
     /// The pool of emptied directories of the spool at `root` (`.spare-dirs/`; one per root and process).
@@ -76,11 +71,15 @@ public final class SpareFiles: Sendable {
 
     /// The directory pool of the spool at `root`, made with `ripeningDelay` if this process has none yet (tests).
     static func directoryPool(root: String, ripeningDelay: Double) -> SpareFiles {
-        directoryPools.withLock { pools in
-            if let pool = pools[root] { return pool }
-            let pool = SpareFiles(directory: root + "/.spare-dirs", capacity: 16_384, ripeningDelay: ripeningDelay,
-                                  holdsDirectories: true)
-            pools[root] = pool
+        shared(root + "/.spare-dirs") { SpareFiles(directory: $0, capacity: 16_384, ripeningDelay: ripeningDelay, holdsDirectories: true) }
+    }
+
+    /// The process's pool for `directory`, made by `make` the first time.
+    private static func shared(_ directory: String, make: (String) -> SpareFiles) -> SpareFiles {
+        pools.withLock { pools in
+            if let pool = pools[directory] { return pool }
+            let pool = make(directory)
+            pools[directory] = pool
             return pool
         }
     }

@@ -9,10 +9,11 @@ import SpoolKit
 ///
 /// Records live in `<spool>/batch/local/<site>/`: a job is a file named by its idempotency key (also
 /// its batch id) holding its work directory on its first line (then `site=` and `time=` of the
-/// submission), and the folder is its state: `pending/` → `running/` → `finished/`. The entry is published before anything runs and moved to `running/` before the process
-/// is spawned, so a crash can lose a start (noticed after `startGrace` seconds) but never start twice.
-/// In the work directory: `local-wrapper.sh` (the generated script), `local-process` (pid and start time), `exit-code` (written by the wrapper),
-/// `local-outcome` (why it ended without an exit code), `stdout`, `stderr`.
+/// submission), and the folder is its state: `pending/` → `running/` → `finished/`. The entry is
+/// published before anything runs and moved to `running/` before the process is spawned, so a crash
+/// can lose a start (noticed after `startGrace` seconds) but never start twice. In the work directory:
+/// `local-wrapper.sh` (the generated script), `local-process` (pid and start time), `exit-code`
+/// (written by the wrapper), `local-outcome` (why it ended without an exit code), `stdout`, `stderr`.
 /// Every process start is appended to `started.log` (one key per line) for audits.
 ///
 /// With `nullPayload` no process is started: a job that gets a slot is moved to `running/`, given its
@@ -50,6 +51,9 @@ public final class LocalBatchPlugin: BatchPlugin {
     private func locate(_ key: String) -> Folder? {
         Folder.allCases.first { SystemCall.exists(spool.path(folder($0)) + "/" + key) }
     }
+
+    /// The file whose presence says a job ended: its exit code (the wrapper writes it by rename).
+    static let exitCodeFile = "exit-code"
 
     private func workDirectory(of key: String, in f: Folder) -> String? {
         (try? spool.read(key, in: folder(f))).flatMap { $0 }.map { bytes in
@@ -157,13 +161,9 @@ public final class LocalBatchPlugin: BatchPlugin {
                 guard try batch.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
                 // The report in place (read only once the job is in `finished/`); the exit code, whose presence
                 // means "ended", appears whole and after it.
-                for (name, bytes) in try LocalNullPayload.files(key: key, site: site, now: SystemCall.now()) {
-                    if name == LocalNullPayload.exitCodeFile {
-                        try batch.writeFile(bytes, at: dir + "/" + name)
-                    } else {
-                        try batch.writeNewFile(bytes, at: dir + "/" + name)
-                    }
-                }
+                let report = try LocalNullPayload.report(key: key, site: site, now: SystemCall.now())
+                try batch.writeNewFile(report.bytes, at: dir + "/" + report.name)
+                try batch.writeFile(LocalNullPayload.exitCode, at: dir + "/" + Self.exitCodeFile)
             } else {
                 // The move is durable before the process exists: a job is never started twice.
                 guard try spool.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
@@ -198,10 +198,10 @@ public final class LocalBatchPlugin: BatchPlugin {
     /// True when the job in `running/` has ended (an exit code, a dead process, or a start that never happened).
     private func hasEnded(_ key: String) throws -> Bool {
         guard let dir = workDirectory(of: key, in: .running) else { return true }
-        if SystemCall.exists(dir + "/exit-code") { return true }
+        if SystemCall.exists(dir + "/" + Self.exitCodeFile) { return true }
         if let process = readProcess(dir) {
             if process.isAlive { return false }
-            if !SystemCall.exists(dir + "/exit-code") {
+            if !SystemCall.exists(dir + "/" + Self.exitCodeFile) {
                 try writeFile(dir + "/local-outcome", "process \(process.pid) ended without writing an exit code (killed from outside, or lost)\n")
             }
             return true
@@ -214,7 +214,7 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     private func finishedStatus(_ key: String) -> BatchStatus {
         guard let dir = workDirectory(of: key, in: .finished) else { return .unknown }
-        if let text = readText(dir + "/exit-code"), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let text = readText(dir + "/" + Self.exitCodeFile), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             return .complete(exitCode: code)
         }
         let outcome = readText(dir + "/local-outcome")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "ended without an exit code"

@@ -2,22 +2,21 @@ import Foundation
 import FrameworkJobReport
 import WMCore
 
-/// What a null payload leaves in its work directory: the wrapper's `exit-code` (0) and a minimal
-/// CMSSW-format framework job report, `Report.<retry>.xml`, for a step that succeeded with no input
-/// read and no output module (the jobs a benchmark runs have none).
+/// What a null payload leaves in its work directory: a minimal CMSSW-format framework job report,
+/// `Report.<retry>.xml`, for a step that succeeded with no input read and no output module (the jobs a
+/// benchmark runs have none), and the wrapper's exit code, 0.
 enum LocalNullPayload {
-    /// The file whose presence says the job ended (written last).
-    static let exitCodeFile = "exit-code"
+    /// The content of the exit-code file.
+    static let exitCode = Array("0\n".utf8)
 
-    /// The files to write, by name and in order (the exit code last), for the submission `key`
-    /// (`<job>-<retry>`) run at `site`.
-    static func files(key: String, site: String, now: Double) throws -> [(name: String, bytes: [UInt8])] {
+    /// The report's file name and content for the submission `key` (`<job>-<retry>`) run at `site`.
+    static func report(key: String, site: String, now: Double) throws -> (name: String, bytes: [UInt8]) {
         guard let dash = key.lastIndex(of: "-"), let retry = Int(key[key.index(after: dash)...]) else {
             throw BatchPluginError.invalidSubmission(key: key, field: "key", expected: "<job>-<retry> with a numeric retry count")
         }
         var report = FrameworkJobReport()
         report.wrapper = WrapperInfo(stepStatus: 0, siteName: site, startTime: now, stopTime: now)
         report.performanceSummaries = [PerformanceSummary(metric: "Timing", metrics: [NamedMetric(name: "TotalJobTime", value: "0")])]
-        return [("Report.\(retry).xml", Array(try report.xmlData())), (exitCodeFile, Array("0\n".utf8))]
+        return ("Report.\(retry).xml", Array(try report.xmlData()))
     }
 }
