@@ -152,7 +152,7 @@ func sortedIndicesByLFN(_ files: [SplitFile], _ indices: [Int]) -> [Int] {
 
 /// Byte-wise (code point) order of two strings, comparing contiguous UTF-8 storage with `memcmp`.
 @inline(__always)
-func utf8Precedes(_ a: String, _ b: String) -> Bool {
+public func utf8Precedes(_ a: String, _ b: String) -> Bool {
     let fast = a.utf8.withContiguousStorageIfAvailable { x in
         b.utf8.withContiguousStorageIfAvailable { y -> Bool in
             let n = min(x.count, y.count)

@@ -28,17 +28,23 @@ struct EncodedJobGroup {
     /// The jobs, encoded.
     var jobs: [Job]
 
-    /// Encodes `documents` (fast writer, JSONEncoder for documents with operator keys).
-    init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs documents: [JobDocument],
-         area: DocumentArea<JobBody>) throws {
+    /// A group of jobs already encoded.
+    init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs: [Job]) {
         self.name = name
         self.subscription = subscription
         self.fileKeys = fileKeys
         self.failedFileKeys = failedFileKeys
+        self.jobs = jobs
+    }
+
+    /// Encodes `documents` (fast writer, JSONEncoder for documents with operator keys).
+    init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs documents: [JobDocument],
+         area: DocumentArea<JobBody>) throws {
         var writer = JobDocumentWriter()
-        jobs = try documents.map { doc in
+        let jobs = try documents.map { doc in
             Job(name: doc.name, state: doc.state, bytes: try writer.write(doc) ?? area.encode(doc))
         }
+        self.init(name: name, subscription: subscription, fileKeys: fileKeys, failedFileKeys: failedFileKeys, jobs: jobs)
     }
 
     /// The record's JSON text (sorted keys, final newline).

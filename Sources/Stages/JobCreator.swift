@@ -45,26 +45,33 @@ public struct JobCreatorStage: StageCycle {
         let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
-        let keyOf = Dictionary(available.map { ($0.file.lfn, $0.key) }, uniquingKeysWith: { a, _ in a })
-        var counter = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
-        let first = counter
-        var made: [JobDocument] = []
-        var consumed: Set<String> = []
-        for group in outcome.groups {
-            for split in group.jobs {
-                let job = try makeJob(split, number: counter, locations: group.locations, workflow: workflow, subscription: sub, now: now)
-                made.append(job)
-                counter += 1
-                for file in split.inputFiles { if let key = keyOf[file.lfn] { consumed.insert(key) } }
-            }
+        // Which available files the jobs read (by index, listed in the available files' LFN order).
+        var indexOf: [String: Int] = [:]
+        indexOf.reserveCapacity(available.count)
+        for (i, entry) in available.enumerated() where indexOf[entry.file.lfn] == nil { indexOf[entry.file.lfn] = i }
+        let splits = outcome.groups.flatMap { group in group.jobs.map { (split: $0, locations: group.locations) } }
+        var read = [Bool](repeating: false, count: available.count)
+        for (split, _) in splits {
+            for file in split.inputFiles { if let i = indexOf[file.lfn] { read[i] = true } }
         }
-        let failedKeys = outcome.failedFiles.compactMap { keyOf[$0] }
+        let consumed = available.indices.filter { read[$0] }.map { available[$0].key }
+        let failedKeys = outcome.failedFiles.compactMap { indexOf[$0].map { available[$0].key } }
         if context.options.dryRun {
-            context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(made.count)])
+            context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(splits.count)])
             return 0
         }
-        let group = try EncodedJobGroup(name: "g\(pad(first))-\(pad(counter - 1))", subscription: sub.name,
-                                        fileKeys: consumed.sorted(), failedFileKeys: failedKeys.sorted(), jobs: made, area: jobs)
+        // Every job's number is known up front, so jobs are made and encoded on every core.
+        let first = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
+        let made = try concurrentSlices(splits.count, serialBelow: 512) { range in
+            var writer = JobDocumentWriter()
+            return try range.map { i in
+                let job = try makeJob(splits[i].split, number: first + i, locations: splits[i].locations, workflow: workflow,
+                                      subscription: sub, now: now)
+                return EncodedJobGroup.Job(name: job.name, state: job.state, bytes: try writer.write(job) ?? jobs.encode(job))
+            }
+        }
+        let group = EncodedJobGroup(name: "g\(pad(first))-\(pad(first + made.count - 1))", subscription: sub.name,
+                                    fileKeys: consumed, failedFileKeys: failedKeys, jobs: made)
         let encoded = SystemCall.now()
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
@@ -90,8 +97,9 @@ public struct JobCreatorStage: StageCycle {
     /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run).
     public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let available = try store.files(workflow, sub.name, in: "available")
-            .sorted { $0.file.lfn.utf8.lexicographicallyPrecedes($1.file.lfn.utf8) }
+        let scanned = try store.files(workflow, sub.name, in: "available")
+        let lfns = scanned.map(\.file.lfn)
+        let available = lfns.indices.sorted { utf8Precedes(lfns[$0], lfns[$1]) }.map { scanned[$0] }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -4,10 +4,12 @@ import WMCore
 
 /// Writes job documents as JSON fast: the same bytes `DocumentArea.encode` (JSONEncoder, sorted
 /// keys) produces, without the encoder's generic machinery — every stage writes every job it moves, and
-/// the job creator tens of thousands per cycle. An input file's bytes are made once and reused in every
-/// job that reads it. Operator keys (`extra`) are merged in among the body's keys in byte order.
+/// the job creator tens of thousands per cycle. An input file's bytes are reused by the next job when it
+/// reads the same file. Operator keys (`extra`) are merged in among the body's keys in byte order.
 struct JobDocumentWriter {
-    private var fileCache: [String: [UInt8]] = [:]
+    /// The last input file written and its bytes: jobs that share a file (event or lumi splitting) come
+    /// one after another, and a dictionary of every file cost more than it saved when each file is read once.
+    private var lastFile: (lfn: String, bytes: [UInt8])?
 
     /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
     private static let bodyKeys: Set<String> = [
@@ -102,11 +104,9 @@ struct JobDocumentWriter {
     }
 
     private mutating func fileBytes(_ file: SplitFile) -> [UInt8] {
-        if let cached = fileCache[file.lfn], cached.count > 0 {
-            return cached
-        }
+        if let last = lastFile, last.lfn == file.lfn { return last.bytes }
         let out = Self.file(file)
-        fileCache[file.lfn] = out
+        lastFile = (file.lfn, out)
         return out
     }
 

@@ -69,27 +69,23 @@ public struct WMBSStore: Sendable {
         return try spool.scan(folder).names.compactMap { try readJSON(Fileset.self, $0, in: folder) }
     }
 
-    /// The files of a subscription in one state, with their keys, in key order.
+    /// The files of a subscription in one state, with their keys: in no particular order, or (with a
+    /// `limit`) the first `limit` in key order.
     ///
     /// Large folders are read and decoded on every core (one slice each); a file another process took
     /// meanwhile is left out.
     public func files(_ workflow: String, _ subscription: String, in state: String, limit: Int = Int.max) throws -> [(key: String, file: SplitFile)] {
         let folder = fileFolder(workflow, subscription, state)
-        let names = try spool.scan(folder, limit: limit).names
-        let slices = names.count < 2048 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let results = UnsafeSlots<Result<[(key: String, file: SplitFile)], Error>>(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let range = (names.count * slice / slices)..<(names.count * (slice + 1) / slices)
-            results[slice] = Result {
-                let decoder = JSONDecoder()
-                return try names[range].compactMap { name in
-                    guard let bytes = try spool.read(name, in: folder) else { return nil }
-                    let file = try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: folder + "/" + name, decoder: decoder)
-                    return (String(name.dropLast(5)), file)
-                }
+        // Callers order the files themselves (by LFN): without a limit the names need no sorting.
+        let names = try spool.scan(folder, limit: limit, order: limit == Int.max ? .unordered : .name).names
+        return try concurrentSlices(names.count, serialBelow: 2048) { range in
+            let decoder = JSONDecoder()
+            return try names[range].compactMap { name in
+                guard let bytes = try spool.read(name, in: folder) else { return nil }
+                let file = try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: folder + "/" + name, decoder: decoder)
+                return (String(name.dropLast(5)), file)
             }
         }
-        return try results.values.flatMap { try $0!.get() }
     }
 
     /// File keys of a subscription in one state (names only; no document is read).
@@ -194,22 +190,4 @@ public struct WMBSStore: Sendable {
     public static func workflowKey(_ workflow: String) -> String {
         String(FileKey.of(workflow).dropFirst().prefix(8))
     }
-}
-
-/// Result slots that concurrent workers fill, one slot per worker (each writes only its own).
-final class UnsafeSlots<Value>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Value?>
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil)
-    }
-    deinit {
-        _ = storage.deinitialize()
-        storage.deallocate()
-    }
-    subscript(index: Int) -> Value? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [Value?] { Array(storage) }
 }
