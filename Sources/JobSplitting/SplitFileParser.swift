@@ -17,6 +17,14 @@ public enum SplitFileParser {
         }
     }
 
+    /// Parses a JSON list of file documents (a WMBS file bundle), or nil when the fast path does not apply.
+    public static func parseList(_ bytes: [UInt8]) -> [SplitFile]? {
+        JSONByteReader.read(bytes) { reader in
+            guard let files = reader.list({ file(&$0) }), reader.atEnd() else { return nil }
+            return files
+        }
+    }
+
     /// Reads one file object at the reader's position, or nil when the fast path does not apply.
     public static func file(_ reader: inout JSONByteReader) -> SplitFile? {
         var lfn: String?

@@ -19,8 +19,10 @@ public final class SpoolBatch {
         var name: String
         /// True for a replacement of an existing document's content (plain rename over it).
         var replaces: Bool
-        /// Further directories that get the same document as a hard link (one inode, several names).
-        var linkedIn: [String] = []
+        /// Further names (directory and name) the same document gets as hard links (one inode, several names).
+        var linkedAs: [(directory: String, name: String)] = []
+        /// True for a removal of the document (no new content).
+        var discards = false
     }
 
     private var staged: [Staged] = []
@@ -73,7 +75,15 @@ public final class SpoolBatch {
     public func publish(_ bytes: [UInt8], as name: String, inEach directories: [String]) throws {
         guard let first = directories.first else { return }
         let temp = try writeTemporary(bytes, hint: name)
-        staged.append(Staged(temporaryPath: temp, directory: first, name: name, replaces: false, linkedIn: Array(directories.dropFirst())))
+        staged.append(Staged(temporaryPath: temp, directory: first, name: name, replaces: false,
+                             linkedAs: directories.dropFirst().map { ($0, name) }))
+    }
+
+    /// Stages new content to appear as `name` in `directory` and, as hard links to the same inode, under
+    /// each of `links` (directory, name) — made first at commit. The same rules as `publish(_:as:inEach:)`.
+    public func publish(_ bytes: [UInt8], as name: String, in directory: String, alsoAs links: [(directory: String, name: String)]) throws {
+        let temp = try writeTemporary(bytes, hint: name)
+        staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: false, linkedAs: links))
     }
 
     /// Stages a replacement of the content of an existing document (temporary file + atomic exchange).
@@ -84,9 +94,17 @@ public final class SpoolBatch {
         staged.append(Staged(temporaryPath: temp, directory: directory, name: name, replaces: true))
     }
 
-    /// Moves a document by `rename(2)` now; never replaces anything. Losing a race is `.sourceMissing`.
-    public func move(_ name: String, from source: String, to target: String) throws -> NoClobberRename.Outcome {
-        let outcome = try NoClobberRename.rename(spool.path(source) + "/" + name, spool.path(target) + "/" + name)
+    /// Stages the removal of a document at commit, after the content staged before it is in place (so a
+    /// document whose content moved into another is removed only once that one is visible). Its inode is
+    /// recycled when nothing else links it. A document already gone is not an error.
+    public func discard(_ name: String, in directory: String) {
+        staged.append(Staged(temporaryPath: "", directory: directory, name: name, replaces: false, discards: true))
+    }
+
+    /// Moves a document by `rename(2)` now (under a new name when `newName` is given); never replaces
+    /// anything. Losing a race is `.sourceMissing`.
+    public func move(_ name: String, from source: String, to target: String, as newName: String? = nil) throws -> NoClobberRename.Outcome {
+        let outcome = try NoClobberRename.rename(spool.path(source) + "/" + name, spool.path(target) + "/" + (newName ?? name))
         if outcome == .moved {
             touchedDirectories.insert(source)
             touchedDirectories.insert(target)
@@ -143,7 +161,9 @@ public final class SpoolBatch {
         var published = 0
         for item in staged {
             let target = spool.path(item.directory) + "/" + item.name
-            if item.replaces {
+            if item.discards {
+                if SystemCall.exists(target) { spool.spares.recycle(target) }
+            } else if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
                 // The old content ripens in the spare pool before its inode is written again, so a reader
                 // that opened it just before the exchange still reads it whole (see `SpareFiles`).
@@ -153,15 +173,15 @@ public final class SpoolBatch {
                     vanished.append(item.directory + "/" + item.name)
                 }
             } else {
-                for directory in item.linkedIn {
-                    switch try NoClobberRename.link(item.temporaryPath, spool.path(directory) + "/" + item.name) {
+                for link in item.linkedAs {
+                    switch try NoClobberRename.link(item.temporaryPath, spool.path(link.directory) + "/" + link.name) {
                     case .moved: published += 1
                     case .sourceMissing: throw SystemCallError(call: "link", path: item.temporaryPath, errno: ENOENT)
                     case .targetExists:
-                        conflicts.append(try quarantineConflict(Staged(temporaryPath: item.temporaryPath, directory: directory,
-                                                                       name: item.name, replaces: false), keepSource: true))
+                        conflicts.append(try quarantineConflict(Staged(temporaryPath: item.temporaryPath, directory: link.directory,
+                                                                       name: link.name, replaces: false), keepSource: true))
                     }
-                    touchedDirectories.insert(directory)
+                    touchedDirectories.insert(link.directory)
                 }
                 switch try NoClobberRename.rename(item.temporaryPath, target) {
                 case .moved: published += 1
@@ -188,7 +208,7 @@ public final class SpoolBatch {
     }
 
     private func syncStagedFiles() throws {
-        let paths = staged.map(\.temporaryPath) + externalFiles
+        let paths = staged.filter { !$0.discards }.map(\.temporaryPath) + externalFiles
         guard paths.count > 1, let syncfs = SystemCall.syncfs else {
             for path in paths {
                 let fd = try SystemCall.open(path, O_RDONLY)

@@ -15,13 +15,23 @@ struct EncodedJobGroup {
         var state: JobState
         /// The document, ending in a newline.
         var bytes: [UInt8]
+        /// The keys of its input files, in its order.
+        var inputKeys: [String]
+
+        /// Encodes a job document (fast writer; JSONEncoder for documents with operator keys).
+        init(_ doc: JobDocument, writer: inout JobDocumentWriter, area: DocumentArea<JobBody>) throws {
+            name = doc.name
+            state = doc.state
+            bytes = try writer.write(doc) ?? area.encode(doc)
+            inputKeys = doc.inputFiles.map { FileKey.of($0.lfn) }
+        }
     }
 
     /// The group's name.
     var name: String
     /// The subscription.
     var subscription: String
-    /// Keys of the files moved to `acquired/`.
+    /// Keys of the files moved to `acquired/` (each into the document of the first job that reads it).
     var fileKeys: [String]
     /// Keys of the files moved to `failed/`.
     var failedFileKeys: [String]
@@ -41,9 +51,7 @@ struct EncodedJobGroup {
     init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs documents: [JobDocument],
          area: DocumentArea<JobBody>) throws {
         var writer = JobDocumentWriter()
-        let jobs = try documents.map { doc in
-            Job(name: doc.name, state: doc.state, bytes: try writer.write(doc) ?? area.encode(doc))
-        }
+        let jobs = try documents.map { try Job($0, writer: &writer, area: area) }
         self.init(name: name, subscription: subscription, fileKeys: fileKeys, failedFileKeys: failedFileKeys, jobs: jobs)
     }
 

@@ -6,7 +6,8 @@ import WMCore
 ///
 /// For each job: its work directories (every attempt, `work/<wf>/<job>-<n>/`) are tarred into
 /// `archive/logs/<wf[0]>/<wf>/JobCluster_<n/1000>/Job_<job>.tar.gz`, and its input files move in its
-/// subscription from `acquired/` to `completed/` (success) or `failed/`; all of that is durable before the job
+/// subscription from `acquired/` to `completed/` (success: the job's own document, `j<number>.json`) or to
+/// `failed/` (every input file, from `acquired/` or `completed/`); all of that is durable before the job
 /// moves to cleanout. Cleaned-out job documents then go to `archive/jobs/<Y>/<M>/<D>/` and their work
 /// directories are removed. Last, filesets close per §9: parent closed, nothing available or acquired in the
 /// producing subscriptions, and no producing job outside cleanout (a scan of job names suffices: they start
@@ -111,13 +112,14 @@ struct JobCleanout {
         }
         let store = WMBSStore(spool: spool)
         let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
-        for file in job.inputFiles {
-            let name = FileKey.of(file.lfn) + ".json"
-            if job.state == .success {
-                _ = try batch.move(name, from: folder("acquired"), to: folder("completed"))
-            } else if try batch.move(name, from: folder("acquired"), to: folder("failed")) != .moved {
-                _ = try batch.move(name, from: folder("completed"), to: folder("failed"))
-            }
+        // The files the job acquired first are in its own document; files it shared with an earlier job
+        // move with that job's document, except that a failure takes them to failed/ wherever they are.
+        let own = WMBSStore.jobBundleName(job.name)
+        if job.state == .success {
+            _ = try batch.move(own, from: folder("acquired"), to: folder("completed"))
+        } else {
+            try store.fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription,
+                           as: own, hint: own)
         }
     }
 

@@ -7,9 +7,9 @@ import WMCore
 /// writes job documents to `jobs/created/` (or `jobs/createfailed/` with 71101 when no site can run a
 /// job, 99305 when a lumi is too long), moving the consumed files to `acquired/`.
 ///
-/// Crash safety: a job-group record with every job is published first (the intent), then the files
-/// move, then the jobs are published under fixed names, then the record is marked done (and slimmed
-/// to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
+/// Crash safety: a job-group record with every job is published first (the intent), then in one group
+/// commit the jobs are published under fixed names (with their acquired documents) and the files move,
+/// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
 /// created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
     /// The stage's name (lock, health record, actor of its transitions).
@@ -67,7 +67,7 @@ public struct JobCreatorStage: StageCycle {
             return try range.map { i in
                 let job = try makeJob(splits[i].split, number: first + i, locations: splits[i].locations, workflow: workflow,
                                       subscription: sub, now: now)
-                return EncodedJobGroup.Job(name: job.name, state: job.state, bytes: try writer.write(job) ?? jobs.encode(job))
+                return try EncodedJobGroup.Job(job, writer: &writer, area: jobs)
             }
         }
         let group = EncodedJobGroup(name: "g\(pad(first))-\(pad(first + made.count - 1))", subscription: sub.name,
@@ -76,7 +76,10 @@ public struct JobCreatorStage: StageCycle {
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
         let recorded = SystemCall.now()
-        try execute(group, store: store, jobs: jobs, workflow: workflow, replay: false)
+        var byDocument: [String: [SplitFile]] = [:]
+        for entry in available { byDocument[entry.document, default: []].append(entry.file) }
+        try execute(group, store: store, jobs: jobs, workflow: workflow,
+                    available: byDocument.map { WMBSFileDocument(name: $0.key, files: $0.value) })
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count),
@@ -87,8 +90,9 @@ public struct JobCreatorStage: StageCycle {
 
     /// What splitting a subscription's available files gives now, before anything is written.
     public struct Plan {
-        /// The subscription's available files (key and file), in the order the algorithm saw them.
-        public var available: [(key: String, file: SplitFile)]
+        /// The subscription's available files (key, file and the document holding it), in the order the
+        /// algorithm saw them.
+        public var available: [(key: String, file: SplitFile, document: String)]
         /// The algorithm's jobs and failed files.
         public var outcome: SplitOutcome
     }
@@ -124,38 +128,63 @@ public struct JobCreatorStage: StageCycle {
             guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
             let group = try EncodedJobGroup(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
                                             failedFileKeys: record.failedFileKeys, jobs: record.jobs, area: jobs)
-            try execute(group, store: store, jobs: jobs, workflow: workflow, replay: true)
+            try execute(group, store: store, jobs: jobs, workflow: workflow, available: nil)
             context.log.info("replayed job group", ["subscription": subscription, "group": record.name])
             replayed += record.jobs.count
         }
         return replayed
     }
 
-    /// Moves the group's files and publishes its jobs; on replay, skips what was already done.
-    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, replay: Bool) throws {
+    /// Moves the group's files and publishes its jobs; on replay (`available` nil: the documents are read
+    /// again, a crash may have moved some), skips what was already done.
+    ///
+    /// Each consumed file goes into the `acquired/` document of the first job that reads it
+    /// (`WMBSStore.jobBundleName`: the job document itself, hard-linked, when the job owns all its files),
+    /// files that failed at creation into `failed/g<group>.json`; every new document is in place before the
+    /// sources lose the files.
+    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String,
+                 available: [WMBSFileDocument]?) throws {
         let spool = store.spool
-        let available = store.fileFolder(workflow, record.subscription, "available")
+        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
+        let replay = available == nil
+        let sources = try available ?? store.documents(workflow, record.subscription, in: "available")
+        let consumed = Set(record.fileKeys)
+        var owned = Set<String>()
+        var moves: [WMBSStore.FileMove] = []
+        // Jobs whose acquired document is their own job document (they own every file they read).
+        var linked = Set<String>()
+        for job in record.jobs {
+            let keys = job.inputKeys.filter { consumed.contains($0) && owned.insert($0).inserted }
+            guard !keys.isEmpty else { continue }
+            let whole = keys.count == job.inputKeys.count
+            if whole { linked.insert(job.name) }
+            moves.append(.init(target: WMBSStore.jobBundleName(job.name), in: folder("acquired"), keys: keys, provided: whole))
+        }
+        if !record.failedFileKeys.isEmpty {
+            moves.append(.init(target: record.name + ".json", in: folder("failed"), keys: record.failedFileKeys))
+        }
+        let made = { (name: String) in ["acquired", "completed", "failed"].contains { SystemCall.exists(spool.path(folder($0)) + "/" + name) } }
         try spool.inBatch { batch in
-            for key in record.fileKeys {
-                _ = try batch.move(key + ".json", from: available, to: store.fileFolder(workflow, record.subscription, "acquired"))
-            }
-            for key in record.failedFileKeys {
-                _ = try batch.move(key + ".json", from: available, to: store.fileFolder(workflow, record.subscription, "failed"))
-            }
+            // At commit: the jobs (with their acquired documents) first, then the other acquired documents,
+            // then the sources lose their files. A replay finds the acquired documents and only finishes the rest.
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
-                try batch.publish(job.bytes, as: file, in: jobs.folder(job.state))
+                let bundle = WMBSStore.jobBundleName(job.name)
+                let links = linked.contains(job.name) && !(replay && made(bundle)) ? [(folder("acquired"), bundle)] : []
+                try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
+            try store.relocate(moves, from: sources.map { (folder("available"), $0) }, workflow: workflow,
+                               subscription: record.subscription, in: batch, mayExist: replay)
         }
         let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
         let file = record.name + ".json"
         _ = try spool.move(file, from: groups + "/pending", to: groups + "/done")
         // The jobs now live in jobs/: the done record keeps its name (job numbering) and file keys, not
         // a second copy of every job. A crash before this leaves the full record in done/, which is harmless.
-        let slim = JobGroupRecord(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
-                                  failedFileKeys: record.failedFileKeys, jobs: [])
-        try spool.inBatch { try $0.replaceContent(of: file, in: groups + "/done", with: try WMBSStore.encode(slim)) }
+        var slim = record
+        slim.jobs = []
+        try spool.inBatch { try $0.replaceContent(of: file, in: groups + "/done", with: slim.recordBytes()) }
     }
 
     /// The next job number of a subscription: one past the highest in its job-group names.

@@ -4,8 +4,8 @@ import SpoolKit
 import WMCore
 
 /// Writes what the accountant decided for a batch of jobs, idempotently: LFN markers, fileset files, DBS
-/// buffer files, ACDC records and accounting records are published only when absent; storage moves and
-/// failed-input moves are renames that a replay finds already done.
+/// buffer files, ACDC records and accounting records are published only when absent; storage moves are
+/// renames that a replay finds already done, and failed inputs are found wherever they are.
 struct OutputRecorder {
     let spool: Spool
     let store: WMBSStore
@@ -28,10 +28,9 @@ struct OutputRecorder {
         try spool.ensureDirectories(folders.sorted())
         for plan in plans {
             try moveOnStorage(plan.storageMoves)
-            for key in plan.failedInputKeys {
-                _ = try batch.move(key + ".json", from: store.fileFolder(plan.workflow, plan.subscription, "acquired"),
-                                   to: store.fileFolder(plan.workflow, plan.subscription, "failed"))
-            }
+            // Skipped inputs leave the job's acquired document for failed/s<job>-<retry>.json (a commit of their own).
+            try store.fail(Set(plan.failedInputKeys), workflow: plan.workflow, subscription: plan.subscription,
+                           as: "s" + plan.owner + ".json", hint: WMBSStore.jobBundleName(plan.job))
             // Staged before the files below, so a claim that is absent means its files are too.
             for lfn in plan.claims {
                 try registry.claim(lfn, owner: plan.owner, workflow: plan.workflow, in: batch)

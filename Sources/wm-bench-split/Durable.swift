@@ -53,7 +53,7 @@ enum DurableRun {
         var start = 0
         while start < c.files.count {
             let chunk = Array(c.files[start..<min(c.files.count, start + 5000)])
-            try spool.inBatch { batch in try store.add(chunk, toFileset: fileset, workflow: workflow, in: batch) }
+            try spool.inBatch { batch in try store.add(chunk, toFileset: fileset, workflow: workflow, in: batch, new: Set(chunk.map(\.lfn))) }
             start += chunk.count
         }
     }

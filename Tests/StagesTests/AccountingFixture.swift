@@ -92,9 +92,9 @@ struct AccountingFixture {
         try job.transition(to: .created, actor: "t", reason: "", at: clock.now)
         try job.transition(to: .executing, actor: "t", reason: "", at: clock.now)
         try job.transition(to: .complete, actor: "t", reason: "", at: clock.now)
-        for key in [input] + skippedInputs {
-            try spool.publish(try WMBSStore.encode(key), as: FileKey.of(key.lfn) + ".json", in: store.fileFolder(workflow, subscription, "acquired"))
-        }
+        // As the job creator leaves them: the job's input files in its own acquired document.
+        try spool.publish(WMBSStore.encodeFiles([input] + skippedInputs), as: WMBSStore.jobBundleName(name),
+                          in: store.fileFolder(workflow, subscription, "acquired"))
         let work = JobWorkDirectory(spool: spool, workflow: workflow, job: name, retry: retry)
         try SystemCall.makeDirectories(work.path)
         let runtimeText = runtime ?? #"{"pnn": "\#(pnn)", "site": "T2_CH_CERN"}"#

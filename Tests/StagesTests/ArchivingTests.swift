@@ -9,13 +9,13 @@ import TestSupport
 @Suite struct ArchivingTests {
     typealias F = AccountingFixture
 
-    /// Moves every available file of a subscription to completed, as its jobs would.
+    /// Moves every available file document of a subscription to completed, as its jobs would.
     func complete(_ f: F, _ subscription: String) throws {
         let store = WMBSStore(spool: f.spool)
+        let available = store.fileFolder(f.workflow, subscription, "available")
         try f.spool.inBatch { batch in
-            for key in try store.fileKeys(f.workflow, subscription, in: "available") {
-                _ = try batch.move(key + ".json", from: store.fileFolder(f.workflow, subscription, "available"),
-                                   to: store.fileFolder(f.workflow, subscription, "completed"))
+            for name in try f.spool.scan(available).names {
+                _ = try batch.move(name, from: available, to: store.fileFolder(f.workflow, subscription, "completed"))
             }
         }
     }

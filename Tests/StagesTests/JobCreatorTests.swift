@@ -191,15 +191,19 @@ import TestSupport
                                   failedFileKeys: slim.failedFileKeys, jobs: try f.jobs(in: .created))
         try FileManager.default.removeItem(atPath: f.spool.path(groups + "/done/" + record))
         try f.spool.publish(try WMBSStore.encode(full), as: record, in: groups + "/pending")
-        for key in try f.fileKeys("Proc", "acquired").sorted().prefix(3) {
-            #expect(try f.spool.move(key + ".json", from: f.store.fileFolder(f.workflow, "Proc", "acquired"),
-                                     to: f.store.fileFolder(f.workflow, "Proc", "available")) == .moved)
+        // The commit got as far as the first three jobs' acquired documents: the input bundle is still whole.
+        let acquired = f.store.fileFolder(f.workflow, "Proc", "acquired")
+        #expect(try f.spool.scan(acquired).names == before.map(WMBSStore.jobBundleName))
+        for name in before.suffix(2) {
+            try FileManager.default.removeItem(atPath: f.spool.path(acquired + "/" + WMBSStore.jobBundleName(name)))
+            try FileManager.default.removeItem(atPath: f.spool.path("jobs/created/\(name).json"))
         }
-        for name in before.suffix(2) { try FileManager.default.removeItem(atPath: f.spool.path("jobs/created/\(name).json")) }
+        try f.spool.publish(WMBSStore.encodeFiles(WMBSFixture.files(10)), as: "b-input.json", in: f.store.fileFolder(f.workflow, "Proc", "available"))
 
         try f.runCycle()
         #expect(try f.jobs(in: .created).map(\.name) == before, "the same jobs, none twice, none new")
         #expect(try f.fileKeys("Proc", "available").isEmpty && f.fileKeys("Proc", "acquired").count == 10)
+        #expect(try f.store.documents(f.workflow, "Proc", in: "acquired").map(\.files.count) == [2, 2, 2, 2, 2], "each file once")
         #expect(try f.spool.scan(groups + "/pending").names.isEmpty)
         #expect(try f.spool.scan(groups + "/done").names == [record])
         #expect(try f.spool.scan("jobs/corrupt").names.isEmpty, "no publish conflicts")

@@ -238,18 +238,16 @@ public struct AgentBenchmark {
         let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: "Processing",
                                inputFileset: input, algorithm: "FileBased", parameters: ["files_per_job": .int(1)])
         try spool.inBatch { try store.create(workflow: workflow, subscriptions: [sub], filesets: [Fileset(name: input, open: false, consumers: [subscription])], in: $0) }
-        var batch = SpoolBatch(spool: spool)
-        let available = store.fileFolder(workflow, subscription, "available")
-        for n in 0..<files {
-            let file = SplitFile(lfn: "/store/data/\(workflow)/RAW/v1/000/\(n).root", size: 1 << 20, events: 100, locations: [site],
-                                 runs: [FileRun(run: 1, lumis: [n + 1])])
-            try batch.publish(try WMBSStore.encode(file), as: FileKey.of(file.lfn) + ".json", in: available)
-            if batch.pendingCount >= 1000 {
-                try batch.commit()
-                batch = SpoolBatch(spool: spool)
+        // As the local work queue injects an element's files: one bundle per batch of files.
+        var start = 0
+        while start < files {
+            let chunk = (start..<min(files, start + 5000)).map { n in
+                SplitFile(lfn: "/store/data/\(workflow)/RAW/v1/000/\(n).root", size: 1 << 20, events: 100, locations: [site],
+                          runs: [FileRun(run: 1, lumis: [n + 1])])
             }
+            try spool.inBatch { try store.add(chunk, toFileset: input, workflow: workflow, in: $0, new: Set(chunk.map(\.lfn))) }
+            start += chunk.count
         }
-        try batch.commit()
         try store.markInjected(workflow)
     }
 

@@ -5,7 +5,8 @@ import WMCore
 
 /// WMBS on the spool: `wmbs/<workflow>/` holds the workflow's subscriptions (one folder each, with
 /// `subscription.json` and the file folders `available/`, `acquired/`, `completed/`, `failed/`, plus
-/// `jobgroups/pending|done/`) and `filesets/<key>.json`. File documents are named by `FileKey.of(lfn)`.
+/// `jobgroups/pending|done/`) and `filesets/<key>.json`. The file folders hold file documents and bundles
+/// (`WMBSFiles.swift`).
 public struct WMBSStore: Sendable {
     /// The spool.
     public let spool: Spool
@@ -69,30 +70,6 @@ public struct WMBSStore: Sendable {
         return try spool.scan(folder).names.compactMap { try readJSON(Fileset.self, $0, in: folder) }
     }
 
-    /// The files of a subscription in one state, with their keys: in no particular order, or (with a
-    /// `limit`) the first `limit` in key order.
-    ///
-    /// Large folders are read and decoded on every core (one slice each); a file another process took
-    /// meanwhile is left out.
-    public func files(_ workflow: String, _ subscription: String, in state: String, limit: Int = Int.max) throws -> [(key: String, file: SplitFile)] {
-        let folder = fileFolder(workflow, subscription, state)
-        // Callers order the files themselves (by LFN): without a limit the names need no sorting.
-        let names = try spool.scan(folder, limit: limit, order: limit == Int.max ? .unordered : .name).names
-        return try concurrentSlices(names.count, serialBelow: 2048) { range in
-            let decoder = JSONDecoder()
-            return try names[range].compactMap { name in
-                guard let bytes = try spool.read(name, in: folder) else { return nil }
-                let file = try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: folder + "/" + name, decoder: decoder)
-                return (String(name.dropLast(5)), file)
-            }
-        }
-    }
-
-    /// File keys of a subscription in one state (names only; no document is read).
-    public func fileKeys(_ workflow: String, _ subscription: String, in state: String) throws -> Set<String> {
-        Set(try spool.scan(fileFolder(workflow, subscription, state)).names.map { String($0.dropLast(5)) })
-    }
-
     /// Creates a workflow's subscriptions and filesets (those that do not exist yet), in one batch.
     public func create(workflow: String, subscriptions: [Subscription], filesets: [Fileset], in batch: SpoolBatch) throws {
         for sub in subscriptions {
@@ -123,32 +100,6 @@ public struct WMBSStore: Sendable {
     /// Rewrites a fileset document (e.g. to close it).
     public func save(_ fileset: Fileset, workflow: String, in batch: SpoolBatch) throws {
         try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: workflowFolder(workflow) + "/filesets", with: try Self.encode(fileset))
-    }
-
-    /// Adds files to a fileset: each consumer subscription gets the file in `available/` (one document
-    /// hard-linked into every consumer; file documents are only ever moved, never rewritten).
-    ///
-    /// Idempotent: a file a consumer already has (in any of its folders) is not added again.
-    /// Returns how many (consumer, file) pairs were added. `new`: LFNs known to be recorded nowhere yet
-    /// (their consumers' folders are not searched).
-    @discardableResult
-    public func add(_ files: [SplitFile], toFileset name: String, workflow: String, in batch: SpoolBatch,
-                    new: Set<String> = []) throws -> Int {
-        guard let fileset = try fileset(workflow, name) else {
-            throw DocumentProblem("\(workflowFolder(workflow))/filesets: no fileset named '\(name)'")
-        }
-        var added = 0
-        for file in files {
-            let key = FileKey.of(file.lfn)
-            // One document for every consumer that does not have the file yet (hard links: one inode).
-            let missing = new.contains(file.lfn) ? fileset.consumers : fileset.consumers.filter { consumer in
-                !Self.fileFolders.contains { SystemCall.exists(spool.path(fileFolder(workflow, consumer, $0)) + "/" + key + ".json") }
-            }
-            guard !missing.isEmpty else { continue }
-            try batch.publish(try Self.encode(file), as: key + ".json", inEach: missing.map { fileFolder(workflow, $0, "available") })
-            added += missing.count
-        }
-        return added
     }
 
     /// Records that every element of the workflow is injected (WMCore's "workflow injected" flag):

@@ -1,0 +1,251 @@
+import Foundation
+import JobSplitting
+import SpoolKit
+import WMCore
+
+/// One document of a subscription's file folder (`available/`, `acquired/`, `completed/`, `failed/`).
+///
+/// A document holds one file (a JSON object; a file added on its own is named `FileKey.of(lfn)`, `f…`)
+/// or a bundle of files (a JSON list, one file per line). Bundles are named by what made them:
+/// `b<hash>.json` — the files one `add` gave a consumer; `j<job number>.json` — the files a job acquired
+/// (in `acquired/`, then `completed/` or `failed/` with the job): when the job reads only files it was the
+/// first to acquire, this is its job document as created, hard-linked (its `inputFiles`; no second file
+/// written); otherwise a bundle of those files; `g<group>.json` — a job group's files
+/// that failed at creation; `s<job>-<retry>.json` — the inputs an attempt reported skipped.
+///
+/// Every file of a subscription is in exactly one document of exactly one folder. A file moves by its
+/// document being renamed (when all of it moves) or by a new document holding it being published before
+/// the old one is rewritten without it, in one group commit; a replay after a crash between the two
+/// finds the new document and only rewrites the old one.
+public struct WMBSFileDocument: Sendable {
+    /// The document's file name.
+    public var name: String
+    /// Its files.
+    public var files: [SplitFile]
+
+    /// The files' keys (`FileKey.of(lfn)`).
+    public var keys: [String] { files.map { FileKey.of($0.lfn) } }
+}
+
+extension WMBSStore {
+    /// The document holding the files a job acquired: `j<job number>.json` (the number ends the job's name).
+    public static func jobBundleName(_ jobName: String) -> String {
+        "j" + (jobName.split(separator: "-").last.map(String.init) ?? jobName) + ".json"
+    }
+
+    /// The documents of a subscription's folder, in no particular order. Many documents are read and
+    /// decoded on every core; a document another process took meanwhile is left out.
+    public func documents(_ workflow: String, _ subscription: String, in state: String) throws -> [WMBSFileDocument] {
+        let folder = fileFolder(workflow, subscription, state)
+        let names = try spool.scan(folder, order: .unordered).names
+        // Bundles hold thousands of files each: even two documents are worth two cores.
+        return try concurrentSlices(names.count, serialBelow: 2) { range in
+            let decoder = JSONDecoder()
+            return try names[range].compactMap { try document($0, in: folder, decoder: decoder) }
+        }
+    }
+
+    /// One document of a file folder, or nil when it does not exist.
+    public func document(_ name: String, in folder: String, decoder: JSONDecoder = JSONDecoder()) throws -> WMBSFileDocument? {
+        guard let bytes = try spool.read(name, in: folder) else { return nil }
+        let path = folder + "/" + name
+        if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "[") {
+            let files = try SplitFileParser.parseList(bytes) ?? decode([SplitFile].self, bytes, file: path, decoder: decoder)
+            return WMBSFileDocument(name: name, files: files)
+        }
+        if let file = SplitFileParser.parse(bytes) { return WMBSFileDocument(name: name, files: [file]) }
+        // A job's acquired document may be its job document as created (a hard link): its input files.
+        if let job = JobDocumentReader.read(bytes) { return WMBSFileDocument(name: name, files: job.inputFiles) }
+        if bytes.count > 14 && Self.mentionsInputFiles(bytes) {
+            return WMBSFileDocument(name: name, files: try decode(JobDocument.self, bytes, file: path, decoder: decoder).inputFiles)
+        }
+        return WMBSFileDocument(name: name, files: [try decode(SplitFile.self, bytes, file: path, decoder: decoder)])
+    }
+
+    /// True when the text has the key `"inputFiles"` (a job document, not a file).
+    private static func mentionsInputFiles(_ bytes: [UInt8]) -> Bool {
+        let key = Array("\"inputFiles\"".utf8)
+        return bytes.indices.dropLast(key.count - 1).contains { i in bytes[i] == key[0] && bytes[i..<(i + key.count)].elementsEqual(key) }
+    }
+
+    /// The files of a subscription in one state, with their keys and the document holding each, in no
+    /// particular order.
+    public func files(_ workflow: String, _ subscription: String, in state: String) throws -> [(key: String, file: SplitFile, document: String)] {
+        try documents(workflow, subscription, in: state).flatMap { doc in
+            doc.files.map { (FileKey.of($0.lfn), $0, doc.name) }
+        }
+    }
+
+    /// File keys of a subscription in one state. A single file's document name is its key; bundles are read.
+    public func fileKeys(_ workflow: String, _ subscription: String, in state: String) throws -> Set<String> {
+        let folder = fileFolder(workflow, subscription, state)
+        var keys = Set<String>()
+        for name in try spool.scan(folder, order: .unordered).names {
+            if name.hasPrefix("f") {
+                keys.insert(String(name.dropLast(5)))
+            } else if let doc = try document(name, in: folder) {
+                keys.formUnion(doc.keys)
+            }
+        }
+        return keys
+    }
+
+    /// Adds files to a fileset: each consumer subscription gets them in `available/`, as one bundle per
+    /// call (one document hard-linked into every consumer that lacks the same files), or as a single file's
+    /// document when there is one.
+    ///
+    /// Idempotent: a file a consumer already has (in any of its folders) is not added again. Returns how
+    /// many (consumer, file) pairs were added. `new`: LFNs known to be recorded nowhere yet (their
+    /// consumers' folders are not searched).
+    @discardableResult
+    public func add(_ files: [SplitFile], toFileset name: String, workflow: String, in batch: SpoolBatch,
+                    new: Set<String> = []) throws -> Int {
+        guard let fileset = try fileset(workflow, name) else {
+            throw DocumentProblem("\(workflowFolder(workflow))/filesets: no fileset named '\(name)'")
+        }
+        var known: [String: Set<String>] = [:]
+        func has(_ consumer: String, _ key: String) throws -> Bool {
+            if known[consumer] == nil {
+                known[consumer] = try Self.fileFolders.reduce(into: Set<String>()) { $0.formUnion(try fileKeys(workflow, consumer, in: $1)) }
+            }
+            return known[consumer]!.contains(key)
+        }
+        // Files grouped by the consumers that lack them (usually all of them: one group).
+        var groups: [[String]: [SplitFile]] = [:]
+        var order: [[String]] = []
+        var seen = Set<String>()
+        for file in files {
+            let key = FileKey.of(file.lfn)
+            guard seen.insert(key).inserted else { continue }
+            let missing = new.contains(file.lfn) ? fileset.consumers : try fileset.consumers.filter { try !has($0, key) }
+            guard !missing.isEmpty else { continue }
+            if groups[missing] == nil { order.append(missing) }
+            groups[missing, default: []].append(file)
+        }
+        var added = 0
+        for consumers in order {
+            let group = groups[consumers]!
+            let name = group.count == 1 ? FileKey.of(group[0].lfn) + ".json"
+                                        : "b" + FileKey.of(group.map(\.lfn).joined(separator: "\n")).dropFirst() + ".json"
+            try batch.publish(Self.encodeFiles(group), as: name, inEach: consumers.map { fileFolder(workflow, $0, "available") })
+            added += group.count * consumers.count
+        }
+        return added
+    }
+
+    /// One move of `relocate`: the files with these keys go into a new document `target` in `folder`.
+    public struct FileMove {
+        /// The new document's name.
+        public var target: String
+        /// Its spool-relative folder.
+        public var folder: String
+        /// The keys of its files.
+        public var keys: [String]
+        /// True when the caller makes the target itself (e.g. a job document hard-linked under that name,
+        /// staged before the relocation): the files only leave their sources.
+        public var provided: Bool
+
+        /// Makes a move.
+        public init(target: String, in folder: String, keys: [String], provided: Bool = false) {
+            self.target = target
+            self.folder = folder
+            self.keys = keys
+            self.provided = provided
+        }
+    }
+
+    /// Moves files of a subscription from the documents holding them (`sources`, as just read, with their
+    /// folders) into new documents, staged in `batch`: a source whose files all go to one
+    /// target is renamed to it at once; otherwise each target is published (unless a target of that name
+    /// is already in `acquired/`, `completed/` or `failed/`: an earlier attempt made it; `mayExist` false
+    /// skips that look when the targets are new names) and then every
+    /// touched source is rewritten without the files that left it, or discarded when none stays — in that
+    /// order at commit. Keys found in no source are skipped (they moved already).
+    ///
+    /// Every source a batch rewrites must be read after the batch's previous commit (one relocation per
+    /// batch and source), or a rewrite could bring back files an earlier rewrite removed.
+    public func relocate(_ moves: [FileMove], from sources: [(folder: String, document: WMBSFileDocument)],
+                         workflow: String, subscription: String, in batch: SpoolBatch, mayExist: Bool = true) throws {
+        var located: [String: (source: Int, file: SplitFile)] = [:]
+        for (index, source) in sources.enumerated() {
+            for file in source.document.files { located[FileKey.of(file.lfn)] = (index, file) }
+        }
+        var leaving = [Set<String>](repeating: [], count: sources.count)
+        var targets: [(name: String, folder: String, files: [SplitFile], taken: [Int: Int], provided: Bool)] = []
+        for move in moves {
+            var files: [SplitFile] = []
+            var taken: [Int: Int] = [:]
+            for key in move.keys {
+                guard let (source, file) = located.removeValue(forKey: key) else { continue }
+                files.append(file)
+                taken[source, default: 0] += 1
+                leaving[source].insert(key)
+            }
+            if !files.isEmpty { targets.append((move.target, move.folder, files, taken, move.provided)) }
+        }
+        var renamed = Set<Int>()
+        for target in targets where !target.provided {
+            // A whole document moving as it is, into one target: one rename.
+            if target.taken.count == 1, let (source, count) = target.taken.first, count == sources[source].document.files.count {
+                let document = sources[source]
+                switch try batch.move(document.document.name, from: document.folder, to: target.folder, as: target.name) {
+                case .moved, .sourceMissing:
+                    renamed.insert(source)
+                    continue
+                case .targetExists:
+                    break
+                }
+            }
+            let made = mayExist && ["acquired", "completed", "failed"].contains {
+                SystemCall.exists(spool.path(fileFolder(workflow, subscription, $0)) + "/" + target.name)
+            }
+            if !made { try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder) }
+        }
+        for (index, source) in sources.enumerated() where !leaving[index].isEmpty && !renamed.contains(index) {
+            let staying = source.document.files.filter { !leaving[index].contains(FileKey.of($0.lfn)) }
+            if staying.isEmpty {
+                batch.discard(source.document.name, in: source.folder)
+            } else {
+                try batch.replaceContent(of: source.document.name, in: source.folder, with: Self.encodeFiles(staying))
+            }
+        }
+    }
+
+    /// Moves files (by key) of a subscription out of `acquired/` and `completed/` into one new document in
+    /// `failed/` (WMCore's failed files: a failure wins over a completion), in a batch of its own. Looks in
+    /// `hint` (a document of `acquired/`, e.g. the job's own) first and reads the other documents only for
+    /// the keys it lacks.
+    public func fail(_ keys: Set<String>, workflow: String, subscription: String, as target: String, hint: String?) throws {
+        guard !keys.isEmpty else { return }
+        var sources: [(folder: String, document: WMBSFileDocument)] = []
+        let acquired = fileFolder(workflow, subscription, "acquired")
+        if let hint, let own = try document(hint, in: acquired) { sources.append((acquired, own)) }
+        var missing = keys.subtracting(sources.flatMap { $0.document.keys })
+        for state in ["acquired", "completed"] where !missing.isEmpty {
+            let folder = fileFolder(workflow, subscription, state)
+            for document in try documents(workflow, subscription, in: state) where document.name != hint || state != "acquired" {
+                let holds = document.keys.filter { missing.contains($0) }
+                guard !holds.isEmpty else { continue }
+                sources.append((folder, document))
+                missing.subtract(holds)
+            }
+        }
+        try spool.inBatch { batch in
+            try relocate([FileMove(target: target, in: fileFolder(workflow, subscription, "failed"), keys: keys.sorted())], from: sources,
+                         workflow: workflow, subscription: subscription, in: batch)
+        }
+    }
+
+    /// A document holding `files`: a single file's object, or a list with one file per line.
+    static func encodeFiles(_ files: [SplitFile]) -> [UInt8] {
+        if files.count == 1 { return JobDocumentWriter.file(files[0]) + [UInt8(ascii: "\n")] }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(files.count * 200)
+        for (i, file) in files.enumerated() {
+            out.append(contentsOf: i == 0 ? [UInt8(ascii: "\n")] : [UInt8(ascii: ","), UInt8(ascii: "\n")])
+            out.append(contentsOf: JobDocumentWriter.file(file))
+        }
+        out.append(contentsOf: [UInt8(ascii: "\n"), UInt8(ascii: "]"), UInt8(ascii: "\n")])
+        return out
+    }
+}
