@@ -13,10 +13,7 @@ import WMCore
 /// a new ctime), so a changed or moved document is always read again. The stamp is taken before the read,
 /// so a document replaced in between is read again next time, never served stale.
 public final class DocumentCache<Body: StatefulBody> {
-    private struct Stamp: Equatable {
-        var device: UInt64, inode: UInt64, size: Int64
-        var modified: Int64, changed: Int64
-    }
+    private typealias Stamp = FileStamp
     private var entries: [String: (stamp: Stamp, document: Annotated<Body>)] = [:]
 
     /// At most this many documents are kept; past it the cache is emptied and refilled.
@@ -32,10 +29,7 @@ public final class DocumentCache<Body: StatefulBody> {
 
     /// The stamp of the file at `path`, or nil when it is gone.
     func stamp(_ path: String) throws -> Any? {
-        guard let st = try SystemCall.lstat(path) else { return nil }
-        return Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                     modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                     changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+        try FileStamp.of(path)
     }
 
     /// The document read from `path` when it had this stamp, if any.
@@ -57,5 +51,20 @@ public final class DocumentCache<Body: StatefulBody> {
         for path in entries.keys where path.hasPrefix(prefix) && !present.contains(String(path.dropFirst(prefix.count))) {
             entries[path] = nil
         }
+    }
+}
+
+/// A file's identity and change stamps (device, inode, size, modification and change times): every rewrite
+/// in the spool replaces a file (a new inode, a new ctime), so an unchanged stamp means unchanged content.
+struct FileStamp: Equatable {
+    var device: UInt64, inode: UInt64, size: Int64
+    var modified: Int64, changed: Int64
+
+    /// The stamp of the file at `path` (`lstat`), or nil when it is gone.
+    static func of(_ path: String) throws -> FileStamp? {
+        guard let st = try SystemCall.lstat(path) else { return nil }
+        return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                         modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                         changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JobSplitting
 import SpoolKit
+import Synchronization
 import WMCore
 
 /// One document of a subscription's file folder (`available/`, `acquired/`, `completed/`, `failed/`).
@@ -76,15 +77,24 @@ extension WMBSStore {
         }
     }
 
-    /// File keys of a subscription in one state. A single file's document name is its key; bundles are read.
+    /// File keys of a subscription in one state. A single file's document name is its key; bundles are read
+    /// (once per process while unchanged: `BundleKeys`).
     public func fileKeys(_ workflow: String, _ subscription: String, in state: String) throws -> Set<String> {
         let folder = fileFolder(workflow, subscription, state)
         var keys = Set<String>()
         for name in try spool.scan(folder, order: .unordered).names {
             if name.hasPrefix("f") {
                 keys.insert(String(name.dropLast(5)))
+                continue
+            }
+            let path = spool.path(folder) + "/" + name
+            guard let stamp = try FileStamp.of(path) else { continue }
+            if let known = BundleKeys.shared.keys(at: path, stamp: stamp) {
+                keys.formUnion(known)
             } else if let doc = try document(name, in: folder) {
-                keys.formUnion(doc.keys)
+                let read = doc.keys
+                BundleKeys.shared.keep(read, at: path, stamp: stamp)
+                keys.formUnion(read)
             }
         }
         return keys
@@ -247,5 +257,27 @@ extension WMBSStore {
         }
         out.append(contentsOf: [UInt8(ascii: "\n"), UInt8(ascii: "]"), UInt8(ascii: "\n")])
         return out
+    }
+}
+
+/// The keys of bundle documents read in this process, by path, kept while the file's stamp is unchanged: the
+/// sibling subscriptions' `completed/` and `failed/` (cleanup splitting) and a consumer's folders (an
+/// injection looking for files it already has) are read again and again.
+final class BundleKeys: Sendable {
+    static let shared = BundleKeys()
+    private let entries = Mutex<[String: (stamp: FileStamp, keys: [String])]>([:])
+    private let capacity = 200_000
+
+    /// The keys read from `path` when it had `stamp`, if any.
+    func keys(at path: String, stamp: FileStamp) -> [String]? {
+        entries.withLock { entries in entries[path].flatMap { $0.stamp == stamp ? $0.keys : nil } }
+    }
+
+    /// Keeps the keys read from `path`, whose file had `stamp` before the read.
+    func keep(_ keys: [String], at path: String, stamp: FileStamp) {
+        entries.withLock { entries in
+            if entries.count >= capacity && entries[path] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[path] = (stamp, keys)
+        }
     }
 }
