@@ -15,15 +15,15 @@ struct EncodedJobGroup {
         var state: JobState
         /// The document, ending in a newline.
         var bytes: [UInt8]
-        /// The keys of its input files, in its order.
+        /// The keys of its input files, in its order (worked out for a replayed group only).
         var inputKeys: [String]
 
         /// Encodes a job document (fast writer; JSONEncoder for documents with operator keys).
-        init(_ doc: JobDocument, writer: inout JobDocumentWriter, area: DocumentArea<JobBody>) throws {
+        init(_ doc: JobDocument, writer: inout JobDocumentWriter, area: DocumentArea<JobBody>, withKeys: Bool = false) throws {
             name = doc.name
             state = doc.state
             bytes = try writer.write(doc) ?? area.encode(doc)
-            inputKeys = doc.inputFiles.map { FileKey.of($0.lfn) }
+            inputKeys = withKeys ? doc.inputFiles.map { FileKey.of($0.lfn) } : []
         }
     }
 
@@ -51,7 +51,7 @@ struct EncodedJobGroup {
     init(name: String, subscription: String, fileKeys: [String], failedFileKeys: [String], jobs documents: [JobDocument],
          area: DocumentArea<JobBody>) throws {
         var writer = JobDocumentWriter()
-        let jobs = try documents.map { try Job($0, writer: &writer, area: area) }
+        let jobs = try documents.map { try Job($0, writer: &writer, area: area, withKeys: true) }
         self.init(name: name, subscription: subscription, fileKeys: fileKeys, failedFileKeys: failedFileKeys, jobs: jobs)
     }
 

@@ -50,12 +50,21 @@ public struct JobCreatorStage: StageCycle {
         indexOf.reserveCapacity(available.count)
         for (i, entry) in available.enumerated() where indexOf[entry.file.lfn] == nil { indexOf[entry.file.lfn] = i }
         let splits = outcome.groups.flatMap { group in group.jobs.map { (split: $0, locations: group.locations) } }
-        var read = [Bool](repeating: false, count: available.count)
-        for (split, _) in splits {
-            for file in split.inputFiles { if let i = indexOf[file.lfn] { read[i] = true } }
+        // Each file read goes with the first job that reads it; a job that owns all its files is "whole".
+        var owner = [Int](repeating: -1, count: available.count)
+        var whole = [Bool](repeating: true, count: splits.count)
+        for (j, (split, _)) in splits.enumerated() {
+            for file in split.inputFiles {
+                guard let i = indexOf[file.lfn] else {
+                    whole[j] = false
+                    continue
+                }
+                if owner[i] == -1 { owner[i] = j } else if owner[i] != j { whole[j] = false }
+            }
         }
-        let consumed = available.indices.filter { read[$0] }.map { available[$0].key }
-        let failedKeys = outcome.failedFiles.compactMap { indexOf[$0].map { available[$0].key } }
+        let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
+        let failedIndices = outcome.failedFiles.compactMap { indexOf[$0] }.filter { owner[$0] == -1 }
+        let failedKeys = failedIndices.map { available[$0].key }
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(splits.count)])
             return 0
@@ -76,10 +85,9 @@ public struct JobCreatorStage: StageCycle {
         let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
         let recorded = SystemCall.now()
-        var byDocument: [String: [SplitFile]] = [:]
-        for entry in available { byDocument[entry.document, default: []].append(entry.file) }
-        try execute(group, store: store, jobs: jobs, workflow: workflow,
-                    available: byDocument.map { WMBSFileDocument(name: $0.key, files: $0.value) })
+        let work = fileWork(group, store: store, workflow: workflow, available: available, owner: owner, whole: whole,
+                            failed: failedIndices)
+        try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count),
@@ -128,30 +136,74 @@ public struct JobCreatorStage: StageCycle {
             guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
             let group = try EncodedJobGroup(name: record.name, subscription: record.subscription, fileKeys: record.fileKeys,
                                             failedFileKeys: record.failedFileKeys, jobs: record.jobs, area: jobs)
-            try execute(group, store: store, jobs: jobs, workflow: workflow, available: nil)
+            try execute(group, store: store, jobs: jobs, workflow: workflow, files: nil)
             context.log.info("replayed job group", ["subscription": subscription, "group": record.name])
             replayed += record.jobs.count
         }
         return replayed
     }
 
-    /// Moves the group's files and publishes its jobs; on replay (`available` nil: the documents are read
-    /// again, a crash may have moved some), skips what was already done.
-    ///
-    /// Each consumed file goes into the `acquired/` document of the first job that reads it
-    /// (`WMBSStore.jobBundleName`: the job document itself, hard-linked, when the job owns all its files),
-    /// files that failed at creation into `failed/g<group>.json`; every new document is in place before the
-    /// sources lose the files.
-    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String,
-                 available: [WMBSFileDocument]?) throws {
-        let spool = store.spool
+    /// What happens to a job group's files: which jobs' own documents are their job documents (`linked`), and
+    /// the relocation of the rest out of the available documents (`sources`).
+    struct FileWork {
+        var linked: Set<String>
+        var relocation: WMBSStore.Relocation
+        var sources: [(folder: String, name: String)]
+    }
+
+    /// The file work of a new group, from the plan's indices (no file key is hashed): `owner` gives the job
+    /// (index) that acquires each available file, -1 for none; `whole` the jobs that own all they read;
+    /// `failed` the files that failed at creation.
+    func fileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String,
+                  available: [(key: String, file: SplitFile, document: String)], owner: [Int], whole: [Bool], failed: [Int]) -> FileWork {
         let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
-        let replay = available == nil
-        let sources = try available ?? store.documents(workflow, record.subscription, in: "available")
+        var sourceOf: [String: Int] = [:]
+        var sources: [(folder: String, name: String)] = []
+        var members: [[Int]] = []
+        for (i, entry) in available.enumerated() {
+            if let s = sourceOf[entry.document] {
+                members[s].append(i)
+            } else {
+                sourceOf[entry.document] = sources.count
+                sources.append((folder("available"), entry.document))
+                members.append([i])
+            }
+        }
+        var leaving = [Bool](repeating: false, count: available.count)
+        var owned = [[Int]](repeating: [], count: record.jobs.count)
+        for i in available.indices where owner[i] >= 0 {
+            owned[owner[i]].append(i)
+            leaving[i] = true
+        }
+        var relocation = WMBSStore.Relocation()
+        func target(_ name: String, in folder: String, _ indices: [Int]) {
+            let source = sourceOf[available[indices[0]].document]!
+            let isWhole = indices.count == members[source].count && indices.allSatisfy { sourceOf[available[$0].document] == source }
+            relocation.targets.append(.init(name: name, folder: folder, files: indices.map { available[$0].file },
+                                            wholeSource: isWhole ? source : nil))
+        }
+        var linked = Set<String>()
+        for (j, job) in record.jobs.enumerated() where !owned[j].isEmpty {
+            if whole[j] { linked.insert(job.name) } else { target(WMBSStore.jobBundleName(job.name), in: folder("acquired"), owned[j]) }
+        }
+        if !failed.isEmpty {
+            failed.forEach { leaving[$0] = true }
+            target(record.name + ".json", in: folder("failed"), failed)
+        }
+        for (s, indices) in members.enumerated() where indices.contains(where: { leaving[$0] }) {
+            relocation.rewrites.append((s, indices.filter { !leaving[$0] }.map { available[$0].file }))
+        }
+        return FileWork(linked: linked, relocation: relocation, sources: sources)
+    }
+
+    /// The file work of a group found pending (a crash stopped it): from its file keys and the available
+    /// documents as they are now (some of its files may have moved already).
+    func replayFileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String) throws -> FileWork {
+        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
+        let documents = try store.documents(workflow, record.subscription, in: "available")
         let consumed = Set(record.fileKeys)
         var owned = Set<String>()
         var moves: [WMBSStore.FileMove] = []
-        // Jobs whose acquired document is their own job document (they own every file they read).
         var linked = Set<String>()
         for job in record.jobs {
             let keys = job.inputKeys.filter { consumed.contains($0) && owned.insert($0).inserted }
@@ -163,19 +215,34 @@ public struct JobCreatorStage: StageCycle {
         if !record.failedFileKeys.isEmpty {
             moves.append(.init(target: record.name + ".json", in: folder("failed"), keys: record.failedFileKeys))
         }
+        return FileWork(linked: linked, relocation: WMBSStore.plan(moves, from: documents),
+                        sources: documents.map { (folder("available"), $0.name) })
+    }
+
+    /// Publishes the group's jobs and moves its files (`files` nil on a replay: worked out again from the
+    /// record and the documents as they are), skipping on replay what was already done.
+    ///
+    /// Each consumed file goes into the `acquired/` document of the first job that reads it
+    /// (`WMBSStore.jobBundleName`: the job document itself, hard-linked, when the job owns all its files),
+    /// files that failed at creation into `failed/g<group>.json`. At commit the jobs (with their linked
+    /// documents) come first, then the other new documents, then the sources lose the files.
+    func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String,
+                 files: FileWork?) throws {
+        let spool = store.spool
+        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
+        let replay = files == nil
+        let work = try files ?? replayFileWork(record, store: store, workflow: workflow)
         let made = { (name: String) in ["acquired", "completed", "failed"].contains { SystemCall.exists(spool.path(folder($0)) + "/" + name) } }
         try spool.inBatch { batch in
-            // At commit: the jobs (with their acquired documents) first, then the other acquired documents,
-            // then the sources lose their files. A replay finds the acquired documents and only finishes the rest.
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
                 let bundle = WMBSStore.jobBundleName(job.name)
-                let links = linked.contains(job.name) && !(replay && made(bundle)) ? [(folder("acquired"), bundle)] : []
+                let links = work.linked.contains(job.name) && !(replay && made(bundle)) ? [(folder("acquired"), bundle)] : []
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
-            try store.relocate(moves, from: sources.map { (folder("available"), $0) }, workflow: workflow,
-                               subscription: record.subscription, in: batch, mayExist: replay)
+            try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,
+                            in: batch, mayExist: replay)
         }
         let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
         let file = record.name + ".json"

@@ -20,12 +20,18 @@ import WMCore
 /// finds the new document and only rewrites the old one.
 public struct WMBSFileDocument: Sendable {
     /// The document's file name.
-    public var name: String
+    public let name: String
     /// Its files.
-    public var files: [SplitFile]
+    public let files: [SplitFile]
+    /// The files' keys (`FileKey.of(lfn)`), in the same order (worked out once, by the reader's thread).
+    public let keys: [String]
 
-    /// The files' keys (`FileKey.of(lfn)`).
-    public var keys: [String] { files.map { FileKey.of($0.lfn) } }
+    /// A document holding `files`.
+    public init(name: String, files: [SplitFile]) {
+        self.name = name
+        self.files = files
+        keys = files.map { FileKey.of($0.lfn) }
+    }
 }
 
 extension WMBSStore {
@@ -73,7 +79,7 @@ extension WMBSStore {
     /// particular order.
     public func files(_ workflow: String, _ subscription: String, in state: String) throws -> [(key: String, file: SplitFile, document: String)] {
         try documents(workflow, subscription, in: state).flatMap { doc in
-            doc.files.map { (FileKey.of($0.lfn), $0, doc.name) }
+            zip(doc.keys, doc.files).map { ($0, $1, doc.name) }
         }
     }
 
@@ -176,29 +182,71 @@ extension WMBSStore {
     /// batch and source), or a rewrite could bring back files an earlier rewrite removed.
     public func relocate(_ moves: [FileMove], from sources: [(folder: String, document: WMBSFileDocument)],
                          workflow: String, subscription: String, in batch: SpoolBatch, mayExist: Bool = true) throws {
-        var located: [String: (source: Int, file: SplitFile)] = [:]
+        try apply(Self.plan(moves, from: sources.map(\.document)), sources: sources.map { ($0.folder, $0.document.name) },
+                  workflow: workflow, subscription: subscription, in: batch, mayExist: mayExist)
+    }
+
+    /// The relocation `moves` make of files found (by key) in `sources`; keys found nowhere are skipped.
+    static func plan(_ moves: [FileMove], from sources: [WMBSFileDocument]) -> Relocation {
+        var located: [String: (source: Int, position: Int)] = [:]
         for (index, source) in sources.enumerated() {
-            for file in source.document.files { located[FileKey.of(file.lfn)] = (index, file) }
+            for (position, file) in source.files.enumerated() { located[FileKey.of(file.lfn)] = (index, position) }
         }
-        var leaving = [Set<String>](repeating: [], count: sources.count)
-        var targets: [(name: String, folder: String, files: [SplitFile], taken: [Int: Int], provided: Bool)] = []
+        var leaving = sources.map { [Bool](repeating: false, count: $0.files.count) }
+        var relocation = Relocation()
         for move in moves {
             var files: [SplitFile] = []
             var taken: [Int: Int] = [:]
             for key in move.keys {
-                guard let (source, file) = located.removeValue(forKey: key) else { continue }
-                files.append(file)
+                guard let (source, position) = located.removeValue(forKey: key) else { continue }
+                files.append(sources[source].files[position])
                 taken[source, default: 0] += 1
-                leaving[source].insert(key)
+                leaving[source][position] = true
             }
-            if !files.isEmpty { targets.append((move.target, move.folder, files, taken, move.provided)) }
+            guard !files.isEmpty, !move.provided else { continue }
+            let whole = taken.count == 1 ? taken.first.flatMap { $0.value == sources[$0.key].files.count ? $0.key : nil } : nil
+            relocation.targets.append(.init(name: move.target, folder: move.folder, files: files, wholeSource: whole))
         }
+        for (index, source) in sources.enumerated() where leaving[index].contains(true) {
+            relocation.rewrites.append((index, zip(source.files, leaving[index]).filter { !$0.1 }.map(\.0)))
+        }
+        return relocation
+    }
+
+    /// What a relocation makes: new documents, and what stays in each source it touches.
+    public struct Relocation {
+        /// A new document.
+        public struct Target {
+            /// Makes a target.
+            public init(name: String, folder: String, files: [SplitFile], wholeSource: Int?) {
+                self.name = name
+                self.folder = folder
+                self.files = files
+                self.wholeSource = wholeSource
+            }
+            /// Its name and folder.
+            public var name: String, folder: String
+            /// Its files.
+            public var files: [SplitFile]
+            /// The source (an index into the sources) to rename into it, when the target is all of that document.
+            public var wholeSource: Int?
+        }
+        /// The new documents.
+        public var targets: [Target] = []
+        /// Each touched source (an index into the sources) with the files that stay in it (none: it goes).
+        public var rewrites: [(source: Int, staying: [SplitFile])] = []
+        /// An empty relocation.
+        public init() {}
+    }
+
+    /// Stages a relocation planned over `sources` (folder and document name), as `relocate` describes.
+    func apply(_ relocation: Relocation, sources: [(folder: String, name: String)], workflow: String, subscription: String,
+               in batch: SpoolBatch, mayExist: Bool) throws {
         var renamed = Set<Int>()
-        for target in targets where !target.provided {
+        for target in relocation.targets {
             // A whole document moving as it is, into one target: one rename.
-            if target.taken.count == 1, let (source, count) = target.taken.first, count == sources[source].document.files.count {
-                let document = sources[source]
-                switch try batch.move(document.document.name, from: document.folder, to: target.folder, as: target.name) {
+            if let source = target.wholeSource {
+                switch try batch.move(sources[source].name, from: sources[source].folder, to: target.folder, as: target.name) {
                 case .moved, .sourceMissing:
                     renamed.insert(source)
                     continue
@@ -211,12 +259,11 @@ extension WMBSStore {
             }
             if !made { try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder) }
         }
-        for (index, source) in sources.enumerated() where !leaving[index].isEmpty && !renamed.contains(index) {
-            let staying = source.document.files.filter { !leaving[index].contains(FileKey.of($0.lfn)) }
+        for (source, staying) in relocation.rewrites where !renamed.contains(source) {
             if staying.isEmpty {
-                batch.discard(source.document.name, in: source.folder)
+                batch.discard(sources[source].name, in: sources[source].folder)
             } else {
-                try batch.replaceContent(of: source.document.name, in: source.folder, with: Self.encodeFiles(staying))
+                try batch.replaceContent(of: sources[source].name, in: sources[source].folder, with: Self.encodeFiles(staying))
             }
         }
     }
