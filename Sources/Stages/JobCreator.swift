@@ -9,8 +9,8 @@ import WMCore
 ///
 /// Crash safety: a job-group record with every job is published first (the intent), then in one group
 /// commit the jobs are published under fixed names (with their acquired documents) and the files move,
-/// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes exactly the missing steps, so no job is
-/// created twice and none is lost.
+/// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes
+/// exactly the missing steps, so no job is created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
     /// The stage's name (lock, health record, actor of its transitions).
     public let name = "wm-jobcreator"
@@ -232,13 +232,13 @@ public struct JobCreatorStage: StageCycle {
         let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
         let replay = files == nil
         let work = try files ?? replayFileWork(record, store: store, workflow: workflow)
-        let made = { (name: String) in ["acquired", "completed", "failed"].contains { SystemCall.exists(spool.path(folder($0)) + "/" + name) } }
         try spool.inBatch { batch in
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
                 let bundle = WMBSStore.jobBundleName(job.name)
-                let links = work.linked.contains(job.name) && !(replay && made(bundle)) ? [(folder("acquired"), bundle)] : []
+                let links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
+                    ? [(folder("acquired"), bundle)] : []
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
             try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,

@@ -239,6 +239,11 @@ extension WMBSStore {
         public init() {}
     }
 
+    /// True when a document of this name is in `acquired/`, `completed/` or `failed/` (where moved files go).
+    func hasMovedDocument(_ name: String, _ workflow: String, _ subscription: String) -> Bool {
+        ["acquired", "completed", "failed"].contains { SystemCall.exists(spool.path(fileFolder(workflow, subscription, $0)) + "/" + name) }
+    }
+
     /// Stages a relocation planned over `sources` (folder and document name), as `relocate` describes.
     func apply(_ relocation: Relocation, sources: [(folder: String, name: String)], workflow: String, subscription: String,
                in batch: SpoolBatch, mayExist: Bool) throws {
@@ -254,10 +259,7 @@ extension WMBSStore {
                     break
                 }
             }
-            let made = mayExist && ["acquired", "completed", "failed"].contains {
-                SystemCall.exists(spool.path(fileFolder(workflow, subscription, $0)) + "/" + target.name)
-            }
-            if !made { try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder) }
+            if !(mayExist && hasMovedDocument(target.name, workflow, subscription)) { try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder) }
         }
         for (source, staying) in relocation.rewrites where !renamed.contains(source) {
             if staying.isEmpty {
