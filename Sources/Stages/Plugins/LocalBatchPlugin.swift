@@ -18,7 +18,8 @@ import SpoolKit
 ///
 /// With `nullPayload` no process is started: a job that gets a slot is moved to `running/`, given its
 /// `exit-code` (0) and a minimal success report (`LocalNullPayload`), and moved to `finished/`, all in
-/// group commits — the same records, without the fork that would cap a benchmark of the agent.
+/// group commits — the same records, without the fork that would cap a benchmark of the agent (and
+/// without `local-wrapper.sh`, which nothing would run).
 /// Submissions, starts and retirements are group-committed: one sync per batch, not per job.
 public final class LocalBatchPlugin: BatchPlugin {
     /// The spool holding the records.
@@ -136,11 +137,13 @@ public final class LocalBatchPlugin: BatchPlugin {
             throw BatchPluginError.invalidSubmission(key: submission.key, field: "key", expected: "a safe file name (letters, digits, . _ - + = @ ,)")
         }
         if locate(submission.key) != nil { return }
-        let script = try JobScript.render(submission, recordExitCode: true)
+        // A null payload gets the same refusals, though no script is written for it.
+        let script = nullPayload ? nil : try JobScript.render(submission, recordExitCode: true)
+        if nullPayload { try JobScript.validate(submission) }
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
         // Nobody reads it before the job is in `pending/`, which this batch publishes after it.
-        try batch.writeNewFile(Array(script.utf8), at: dir + "/local-wrapper.sh")
+        if let script { try batch.writeNewFile(Array(script.utf8), at: dir + "/local-wrapper.sh") }
         try batch.publish(Array("\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), as: submission.key, in: folder(.pending))
     }
 
