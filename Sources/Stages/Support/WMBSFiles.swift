@@ -171,12 +171,12 @@ extension WMBSStore {
     }
 
     /// Moves files of a subscription from the documents holding them (`sources`, as just read, with their
-    /// folders) into new documents, staged in `batch`: a source whose files all go to one
-    /// target is renamed to it at once; otherwise each target is published (unless a target of that name
-    /// is already in `acquired/`, `completed/` or `failed/`: an earlier attempt made it; `mayExist` false
-    /// skips that look when the targets are new names) and then every
-    /// touched source is rewritten without the files that left it, or discarded when none stays — in that
-    /// order at commit. Keys found in no source are skipped (they moved already).
+    /// folders) into new documents, staged in `batch`. A source whose files all go to one target is renamed
+    /// to it at once. Otherwise each target is published — unless a target of that name is already in
+    /// `acquired/`, `completed/` or `failed/` (an earlier attempt made it; `mayExist` false skips that look
+    /// when the targets are new names) — and then every touched source is rewritten without the files that
+    /// left it, or discarded when none stays, in that order at commit. Keys found in no source are skipped
+    /// (they moved already).
     ///
     /// Every source a batch rewrites must be read after the batch's previous commit (one relocation per
     /// batch and source), or a rewrite could bring back files an earlier rewrite removed.
@@ -190,7 +190,7 @@ extension WMBSStore {
     static func plan(_ moves: [FileMove], from sources: [WMBSFileDocument]) -> Relocation {
         var located: [String: (source: Int, position: Int)] = [:]
         for (index, source) in sources.enumerated() {
-            for (position, file) in source.files.enumerated() { located[FileKey.of(file.lfn)] = (index, position) }
+            for (position, key) in source.keys.enumerated() { located[key] = (index, position) }
         }
         var leaving = sources.map { [Bool](repeating: false, count: $0.files.count) }
         var relocation = Relocation()
@@ -259,7 +259,8 @@ extension WMBSStore {
                     break
                 }
             }
-            if !(mayExist && hasMovedDocument(target.name, workflow, subscription)) { try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder) }
+            if mayExist && hasMovedDocument(target.name, workflow, subscription) { continue }
+            try batch.publish(Self.encodeFiles(target.files), as: target.name, in: target.folder)
         }
         for (source, staying) in relocation.rewrites where !renamed.contains(source) {
             if staying.isEmpty {
@@ -314,19 +315,15 @@ extension WMBSStore {
 /// injection looking for files it already has) are read again and again.
 final class BundleKeys: Sendable {
     static let shared = BundleKeys()
-    private let entries = Mutex<[String: (stamp: FileStamp, keys: [String])]>([:])
-    private let capacity = 200_000
+    private let entries = Mutex(StampedEntries<[String]>(capacity: 200_000))
 
     /// The keys read from `path` when it had `stamp`, if any.
     func keys(at path: String, stamp: FileStamp) -> [String]? {
-        entries.withLock { entries in entries[path].flatMap { $0.stamp == stamp ? $0.keys : nil } }
+        entries.withLock { $0.value(at: path, stamp: stamp) }
     }
 
     /// Keeps the keys read from `path`, whose file had `stamp` before the read.
     func keep(_ keys: [String], at path: String, stamp: FileStamp) {
-        entries.withLock { entries in
-            if entries.count >= capacity && entries[path] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[path] = (stamp, keys)
-        }
+        entries.withLock { $0.keep(keys, at: path, stamp: stamp) }
     }
 }
