@@ -32,6 +32,11 @@ import WMCore
         #expect(report.wrapper.siteName == "T2_CH_CERN")
         #expect(report.outputFiles.isEmpty)
         #expect(!SystemCall.exists(submissions[1].workDirectory + "/stdout"))  // no process ran
+        // The exit code is in the entry (no exit-code file), and no entry ever went through running/.
+        #expect(submissions.allSatisfy { !SystemCall.exists($0.workDirectory + "/exit-code") })
+        let entry = try SystemCall.readFile(root + "/batch/local/T2_CH_CERN/finished/job-c-1")
+        #expect(String(decoding: entry, as: UTF8.self).hasSuffix("\nexit=0\n"))
+        #expect(try spool.scan("batch/local/T2_CH_CERN/running").names.isEmpty)
         let started = try SystemCall.readFile(root + "/batch/local/T2_CH_CERN/started.log")
         #expect(String(decoding: started, as: UTF8.self).split(separator: "\n").sorted() == submissions.map { Substring($0.key) })
         // Submitting again finds the earlier records: nothing runs twice.

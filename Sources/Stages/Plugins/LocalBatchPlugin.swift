@@ -16,10 +16,11 @@ import SpoolKit
 /// (written by the wrapper), `local-outcome` (why it ended without an exit code), `stdout`, `stderr`.
 /// Every process start is appended to `started.log` (one key per line) for audits.
 ///
-/// With `nullPayload` no process is started: a job that gets a slot is moved to `running/`, given its
-/// `exit-code` (0) and a minimal success report (`LocalNullPayload`), and moved to `finished/`, all in
-/// group commits — the same records, without the fork that would cap a benchmark of the agent (and
-/// without `local-wrapper.sh`, which nothing would run).
+/// With `nullPayload` no process is started: a job that gets a slot at submission is given a minimal
+/// success report (`LocalNullPayload`) and its entry is published straight into `finished/`, with its exit
+/// code (0) as an `exit=0` line; one that waited in `pending/` gets the same when `schedule()` finds it a
+/// slot. Nothing the tracker and the accountant read is missing, but there is no fork (which would cap a
+/// benchmark of the agent), no `local-wrapper.sh` (nothing would run it) and no `exit-code` file.
 /// Submissions, starts and retirements are group-committed: one sync per batch, not per job.
 public final class LocalBatchPlugin: BatchPlugin {
     /// The spool holding the records.
@@ -56,20 +57,46 @@ public final class LocalBatchPlugin: BatchPlugin {
     /// The file whose presence says a job ended: its exit code (the wrapper writes it by rename).
     static let exitCodeFile = "exit-code"
 
-    private func workDirectory(of key: String, in f: Folder) -> String? {
-        (try? spool.read(key, in: folder(f))).flatMap { $0 }.map { bytes in
-            String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    /// A job's entry: its work directory on the first line, then `name=value` lines (`site`, `time`, and for
+    /// a finished null payload `exit`).
+    private struct Entry {
+        let workDirectory: String
+        let fields: [Substring: Substring]
+
+        init(_ bytes: [UInt8]) {
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            workDirectory = String(lines.first ?? "")
+            var fields: [Substring: Substring] = [:]
+            for line in lines.dropFirst() {
+                if let equals = line.firstIndex(of: "=") { fields[line[..<equals]] = line[line.index(after: equals)...] }
+            }
+            self.fields = fields
         }
+    }
+
+    private func entry(_ key: String, in f: Folder) -> Entry? {
+        (try? spool.read(key, in: folder(f))).flatMap { $0 }.map(Entry.init)
+    }
+
+    private func workDirectory(of key: String, in f: Folder) -> String? {
+        entry(key, in: f)?.workDirectory
     }
 
     // MARK: BatchPlugin
 
     public func submit(_ submissions: [BatchSubmission]) -> [Result<String, BatchPluginError>] {
+        // A null payload that gets a slot ends as it starts: its entry goes straight to `finished/`. The slots
+        // it took count as this call's scheduling round, as if `schedule()` had run them.
+        var free = nullPayload ? slots - ((try? spool.scan(folder(.running)).names.count) ?? slots) : 0
         let results: [Result<String, BatchPluginError>] = withLock {
             let batch = SpoolBatch(spool: spool)
+            var finishedNow: [String] = []
             let registered = submissions.map { submission -> Result<String, BatchPluginError> in
                 do {
-                    try register(submission, in: batch)
+                    if try register(submission, in: batch, finishNow: free > 0) {
+                        finishedNow.append(submission.key)
+                        free -= 1
+                    }
                     return .success(submission.key)
                 } catch let error as BatchPluginError {
                     return .failure(error)
@@ -79,6 +106,7 @@ public final class LocalBatchPlugin: BatchPlugin {
             }
             do {
                 try batch.commit()
+                appendStartLog(finishedNow)
                 return registered
             } catch {
                 // Whatever became visible before the failure counts as submitted (it will run); the rest failed.
@@ -88,7 +116,7 @@ public final class LocalBatchPlugin: BatchPlugin {
                 }
             }
         }
-        try? withLock { try schedule() }
+        if !nullPayload || free > 0 { try? withLock { try schedule() } }
         return results
     }
 
@@ -132,41 +160,62 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     /// Writes the job's wrapper script and submission record and stages its `pending/` entry in `batch`
     /// (the side files are synced with the batch, before the entry becomes visible).
-    private func register(_ submission: BatchSubmission, in batch: SpoolBatch) throws {
+    ///
+    /// A null payload with `finishNow` (it has a slot) is run here instead: its report and exit code are
+    /// staged and its entry goes straight to `finished/`, as `schedule()` would have left it three moves later.
+    /// True when the job was run so (it belongs in `started.log` once the batch is committed).
+    private func register(_ submission: BatchSubmission, in batch: SpoolBatch, finishNow: Bool) throws -> Bool {
         guard Spool.isSafeName(submission.key) else {
             throw BatchPluginError.invalidSubmission(key: submission.key, field: "key", expected: "a safe file name (letters, digits, . _ - + = @ ,)")
         }
-        if locate(submission.key) != nil { return }
+        if locate(submission.key) != nil { return false }
         // A null payload gets the same refusals, though no script is written for it.
         let script = nullPayload ? nil : try JobScript.render(submission, recordExitCode: true)
         if nullPayload { try JobScript.validate(submission) }
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
+        let entry = "\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\n"
+        if nullPayload && finishNow {
+            // Nobody reads the report before the entry is in `finished/`, which this batch publishes after it.
+            try writeNullPayloadReport(key: submission.key, in: dir, batch: batch)
+            try batch.publish(Array((entry + Self.nullPayloadExit).utf8), as: submission.key, in: folder(.finished))
+            return true
+        }
         // Nobody reads it before the job is in `pending/`, which this batch publishes after it.
         if let script { try batch.writeNewFile(Array(script.utf8), at: dir + "/local-wrapper.sh") }
-        try batch.publish(Array("\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\n".utf8), as: submission.key, in: folder(.pending))
+        try batch.publish(Array(entry.utf8), as: submission.key, in: folder(.pending))
+        return false
+    }
+
+    /// The line a null payload's entry ends with in `finished/`: its exit code, kept in the entry instead of
+    /// an `exit-code` file (one file less to write, read and archive per job).
+    static let nullPayloadExit = "exit=0\n"
+
+    /// Stages a null payload's success report in `dir`, written in place: nobody reads it before its entry
+    /// is in `finished/`, which the batch publishes after it.
+    private func writeNullPayloadReport(key: String, in dir: String, batch: SpoolBatch) throws {
+        let report = try LocalNullPayload.report(key: key, site: site, now: SystemCall.now())
+        try batch.writeNewFile(report.bytes, at: dir + "/" + report.name)
     }
 
     /// Moves finished jobs out of `running/`, then starts pending jobs while slots are free (null payloads
-    /// finish at once and are retired in the same call).
+    /// finish as they start: straight to `finished/`).
     private func schedule() throws {
         children.removeAll { LocalProcess.reapIfExited($0) }
-        var running = try retireEnded()
-        var free = slots - running
+        var free = slots - (try retireEnded())
         guard free > 0 else { return }
         // Null payloads all start at once, so their order does not matter: skip the per-entry lstat of `.age`.
         let pending = try spool.scan(folder(.pending), limit: free, order: nullPayload ? .name : .age).names
         let batch = SpoolBatch(spool: spool)
         var started: [String] = []
         for key in pending {
-            guard free > 0, let dir = workDirectory(of: key, in: .pending) else { continue }
+            guard free > 0, let entryBytes = try spool.read(key, in: folder(.pending)) else { continue }
+            let dir = Entry(entryBytes).workDirectory
             if nullPayload {
-                guard try batch.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
-                // The report in place (read only once the job is in `finished/`); the exit code, whose presence
-                // means "ended", appears whole and after it.
-                let report = try LocalNullPayload.report(key: key, site: site, now: SystemCall.now())
-                try batch.writeNewFile(report.bytes, at: dir + "/" + report.name)
-                try batch.writeFile(LocalNullPayload.exitCode, at: dir + "/" + Self.exitCodeFile)
+                // Straight to `finished/`, its exit code added to the entry.
+                try writeNullPayloadReport(key: key, in: dir, batch: batch)
+                guard try batch.moveReplacingContent(key, from: folder(.pending), to: folder(.finished),
+                                                     with: entryBytes + Array(Self.nullPayloadExit.utf8)) == .moved else { continue }
             } else {
                 // The move is durable before the process exists: a job is never started twice.
                 guard try spool.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }
@@ -179,8 +228,6 @@ public final class LocalBatchPlugin: BatchPlugin {
         }
         try batch.commit()
         appendStartLog(started)
-        running += started.count
-        if nullPayload && !started.isEmpty { _ = try retireEnded() }
     }
 
     /// Moves every job of `running/` that has ended to `finished/` in one group commit; returns how many still run.
@@ -216,7 +263,9 @@ public final class LocalBatchPlugin: BatchPlugin {
     }
 
     private func finishedStatus(_ key: String) -> BatchStatus {
-        guard let dir = workDirectory(of: key, in: .finished) else { return .unknown }
+        guard let entry = entry(key, in: .finished) else { return .unknown }
+        if let recorded = entry.fields["exit"], let code = Int32(recorded) { return .complete(exitCode: code) }
+        let dir = entry.workDirectory
         if let text = readText(dir + "/" + Self.exitCodeFile), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             return .complete(exitCode: code)
         }
