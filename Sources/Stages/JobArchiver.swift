@@ -134,32 +134,40 @@ struct JobCleanout {
 }
 
 /// WMBS fileset closing (§9), and the test of a finished subscription the task archiver shares.
-struct FilesetCloser {
+final class FilesetCloser {
     let spool: Spool
     let log: Logger
     let store: WMBSStore
-    /// `<workflowKey>-<subscription>` of every job not in cleanout.
-    let activeSubscriptions: Set<String>
+    /// `<workflowKey>-<subscription>` of every job not in cleanout, listed on first use (one listing of every
+    /// job folder: a cycle with no open fileset to look at makes none).
+    private var active: Set<String>?
 
-    init(spool: Spool, log: Logger) throws {
+    init(spool: Spool, log: Logger) {
         self.spool = spool
         self.log = log
         store = WMBSStore(spool: spool)
-        var active = Set<String>()
+    }
+
+    private func activeSubscriptions() throws -> Set<String> {
+        if let active { return active }
+        var found = Set<String>()
         let jobs = JobArea.make(spool)
         for state in JobState.allCases where state != .cleanout {
             for file in try spool.scan(jobs.folder(state), order: .unordered).names {
                 let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
-                if let dash = name.lastIndex(of: "-") { active.insert(String(name[..<dash])) }
+                if let dash = name.lastIndex(of: "-") { found.insert(String(name[..<dash])) }
             }
         }
-        activeSubscriptions = active
+        active = found
+        return found
     }
 
     /// True when a subscription has no available or acquired file and no job outside cleanout.
     func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
-        if activeSubscriptions.contains(WMBSStore.workflowKey(workflow) + "-" + subscription) { return false }
-        return try ["available", "acquired"].allSatisfy { try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1, order: .unordered).names.isEmpty }
+        // The files first: while a subscription's jobs run it has acquired files, and no job folder is listed.
+        guard try ["available", "acquired"].allSatisfy({ try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1, order: .unordered).names.isEmpty })
+        else { return false }
+        return try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription)
     }
 
     /// Closes every fileset that may close, cascading to children; returns how many closed.

@@ -20,7 +20,7 @@ public struct TaskArchiverStage: StageCycle {
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let store = WMBSStore(spool: context.spool)
-        let closer = try FilesetCloser(spool: context.spool, log: context.log)
+        let closer = FilesetCloser(spool: context.spool, log: context.log)
         var report = CycleReport()
         for workflow in try store.workflows() {
             if StopSignal.isRequested { break }
