@@ -144,10 +144,39 @@ func sortedIndicesByLFN(_ files: [SplitFile], _ indices: [Int]) -> [Int] {
         break
     }
     if alreadySorted { return indices }
-    var keys = indices.map { files[$0].lfn }
-    for i in keys.indices { keys[i].makeContiguousUTF8() }
-    let order = keys.indices.sorted { utf8Precedes(keys[$0], keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
-    return order.map { indices[$0] }
+    return utf8SortedIndices(indices.map { files[$0].lfn }).map { indices[$0] }
+}
+
+/// The positions of `strings` in byte-wise (code point) order, equal strings by position (a stable sort).
+///
+/// The strings' UTF-8 is copied once into one buffer, so a comparison is a `memcmp` with no reference
+/// counting (sorting 100,000 LFNs as `String`s spent most of its time retaining and releasing them).
+public func utf8SortedIndices(_ strings: [String]) -> [Int] {
+    var offsets = [Int]()
+    offsets.reserveCapacity(strings.count + 1)
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(strings.reduce(0) { $0 + $1.utf8.count })
+    offsets.append(0)
+    for string in strings {
+        bytes.append(contentsOf: string.utf8)
+        offsets.append(bytes.count)
+    }
+    var order = Array(strings.indices)
+    bytes.withUnsafeBufferPointer { buffer in
+        offsets.withUnsafeBufferPointer { offsets in
+            let base = buffer.baseAddress
+            order.sort { a, b in
+                let lengthA = offsets[a + 1] - offsets[a], lengthB = offsets[b + 1] - offsets[b]
+                let common = min(lengthA, lengthB)
+                if common > 0, let base {
+                    let c = memcmp(base + offsets[a], base + offsets[b], common)
+                    if c != 0 { return c < 0 }
+                }
+                return lengthA != lengthB ? lengthA < lengthB : a < b
+            }
+        }
+    }
+    return order
 }
 
 /// Byte-wise (code point) order of two strings, comparing contiguous UTF-8 storage with `memcmp`.

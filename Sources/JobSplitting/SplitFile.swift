@@ -48,6 +48,10 @@ public struct SplitFile: Codable, Hashable, Sendable {
         return storage
     }
 
+    /// The same for a file value and its unmodified copies (they share their storage), different once a copy
+    /// is changed: lets a caller find which of its files a job reads without hashing LFNs.
+    public var sharedStorageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     /// The logical file name, unique in the system.
     public var lfn: String {
         get { storage.lfn }

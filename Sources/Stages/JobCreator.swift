@@ -45,17 +45,27 @@ public struct JobCreatorStage: StageCycle {
         let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
-        // Which available files the jobs read (by index, listed in the available files' LFN order).
-        var indexOf: [String: Int] = [:]
+        // Which available files the jobs read (by index, listed in the available files' LFN order): a job's
+        // file is usually an unchanged copy of an available one, found by its storage; else by its LFN.
+        var indexOf: [ObjectIdentifier: Int] = [:]
         indexOf.reserveCapacity(available.count)
-        for (i, entry) in available.enumerated() where indexOf[entry.file.lfn] == nil { indexOf[entry.file.lfn] = i }
+        for (i, entry) in available.enumerated() { indexOf[entry.file.sharedStorageIdentity] = i }
+        var indexOfLFN: [String: Int]?
+        func index(of lfn: String) -> Int? {
+            if indexOfLFN == nil {
+                var byLFN: [String: Int] = [:]
+                for (i, entry) in available.enumerated() where byLFN[entry.file.lfn] == nil { byLFN[entry.file.lfn] = i }
+                indexOfLFN = byLFN
+            }
+            return indexOfLFN?[lfn]
+        }
         let splits = outcome.groups.flatMap { group in group.jobs.map { (split: $0, locations: group.locations) } }
         // Each file read goes with the first job that reads it; a job that owns all its files is "whole".
         var owner = [Int](repeating: -1, count: available.count)
         var whole = [Bool](repeating: true, count: splits.count)
         for (j, (split, _)) in splits.enumerated() {
             for file in split.inputFiles {
-                guard let i = indexOf[file.lfn] else {
+                guard let i = indexOf[file.sharedStorageIdentity] ?? index(of: file.lfn) else {
                     whole[j] = false
                     continue
                 }
@@ -63,7 +73,7 @@ public struct JobCreatorStage: StageCycle {
             }
         }
         let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
-        let failedIndices = outcome.failedFiles.compactMap { indexOf[$0] }.filter { owner[$0] == -1 }
+        let failedIndices = outcome.failedFiles.compactMap { index(of: $0) }.filter { owner[$0] == -1 }
         let failedKeys = failedIndices.map { available[$0].key }
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(splits.count)])
@@ -110,8 +120,7 @@ public struct JobCreatorStage: StageCycle {
     public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
         let scanned = try store.files(workflow, sub.name, in: "available")
-        let lfns = scanned.map(\.file.lfn)
-        let available = lfns.indices.sorted { utf8Precedes(lfns[$0], lfns[$1]) }.map { scanned[$0] }
+        let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -161,7 +170,10 @@ public struct JobCreatorStage: StageCycle {
         var sources: [(folder: String, name: String)] = []
         var members: [[Int]] = []
         for (i, entry) in available.enumerated() {
-            if let s = sourceOf[entry.document] {
+            // Neighbours in LFN order often come from one bundle: compare with the last document before hashing.
+            if let last = sources.last, last.name == entry.document {
+                members[sources.count - 1].append(i)
+            } else if let s = sourceOf[entry.document] {
                 members[s].append(i)
             } else {
                 sourceOf[entry.document] = sources.count

@@ -24,10 +24,12 @@ func option(_ flag: String, in arguments: ArraySlice<String>) -> String? {
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.contains("--help") {
     print("""
-        usage: wm-bench-split [--json] [--repeats N] [--only CASE-PREFIX] [--durable|--split-only] [--durable-repeats N] [--spool-dir DIR]
+        usage: wm-bench-split [--json] [--repeats N] [--only CASE-PREFIX] [--durable|--split-only] [--durable-repeats N] [--spool-dir DIR] [--keep]
           (build with -c release)
           split:   the splitting call alone, jobs/s next to WMCore's (data/splitting/README.md)
           durable: the real JobCreatorStage on a temporary spool under DIR (durability full), job documents included
+          --keep:  leave the durable runs' spools under DIR (removing them frees some 150,000 inodes per case, and on
+                   ext4 without a journal every file created in the next minutes is slower: delete them later)
         """)
     exit(0)
 }
@@ -45,7 +47,7 @@ do {
     var results: [BenchResult] = []
     if runSplit { results += try selected.map { try measure($0, repeats: repeats) } }
     var roots: [String] = []
-    defer { for root in roots { try? FileManager.default.removeItem(atPath: root) } }
+    defer { if !arguments.contains("--keep") { for root in roots { try? FileManager.default.removeItem(atPath: root) } } }
     if runDurable {
         results += try selected.filter(\.durable).map {
             try DurableRun.measure($0, repeats: durableRepeats, under: spoolParent, roots: &roots, verbose: arguments.contains("-v"))
