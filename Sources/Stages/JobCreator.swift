@@ -39,7 +39,9 @@ public struct JobCreatorStage: StageCycle {
                     context: StageContext) throws -> Int {
         let now = context.now()
         let started = SystemCall.now()
-        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now) else { return 0 }
+        // An unreadable file document goes to `corrupt/` with its reason; the other files are split.
+        let quarantine = context.options.dryRun ? nil : context.log
+        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine) else { return 0 }
         let planned = SystemCall.now()
         let available = plan.available
         let outcome = plan.outcome
@@ -116,10 +118,12 @@ public struct JobCreatorStage: StageCycle {
     }
 
     /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
-    /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run).
-    public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double) throws -> Plan? {
+    /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run). An unreadable file
+    /// document is an error naming it, or with `quarantine` moved to `corrupt/` with that reason and left out.
+    public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double,
+                            quarantine: Logger? = nil) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let scanned = try store.files(workflow, sub.name, in: "available")
+        let scanned = try store.files(workflow, sub.name, in: "available", quarantine: quarantine)
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {

@@ -147,4 +147,25 @@ import TestSupport
             "\(error)".contains("b-bad.json") && "\(error)".contains("size")
         }
     }
+
+    @Test func theJobCreatorQuarantinesADocumentThatIsNotAFileAndSplitsTheRest() throws {
+        let f = try WMBSFixture("wf-bad-cycle")
+        let sub = WMBSFixture.subscription("Proc", algorithm: .fileBased, parameters: ["files_per_job": 2])
+        try f.subscribe(sub)
+        let files = WMBSFixture.files(4)
+        try f.add(files, to: sub.inputFileset)
+        let available = f.store.fileFolder(f.workflow, "Proc", "available")
+        let bad = Array("[{\"lfn\": \"/store/x.root\", \"size\": \"big\"}]\n".utf8)
+        try f.spool.publish(bad, as: "b-bad.json", in: available)
+        #expect(try f.runCycle().done == 2)
+        // The good files are in jobs; the bad document is kept, whole, beside its folder with a reason naming it and the field.
+        #expect(try f.fileKeys("Proc", "acquired") == Set(files.map { FileKey.of($0.lfn) }))
+        #expect(try f.spool.scan(available).names.isEmpty)
+        let corrupt = f.spool.corruptDirectory(for: available)
+        #expect(try f.spool.read("b-bad.json", in: corrupt) == bad)
+        let reason = String(decoding: try #require(try f.spool.read("b-bad.json.reason", in: corrupt)), as: UTF8.self)
+        #expect(reason.contains("b-bad.json") && reason.contains("size"))
+        // A second cycle has nothing left to do and does not stop.
+        #expect(try f.runCycle().done == 0)
+    }
 }

@@ -42,14 +42,32 @@ extension WMBSStore {
 
     /// The documents of a subscription's folder, in no particular order. Many documents are read and
     /// decoded on every core; a document another process took meanwhile is left out.
-    public func documents(_ workflow: String, _ subscription: String, in state: String) throws -> [WMBSFileDocument] {
+    ///
+    /// A document that cannot be read as files stops the call with an error naming the file and the field,
+    /// unless `quarantine` is given: then it is moved to the folder's `corrupt/` with that reason (logged
+    /// there), and the other documents are returned.
+    public func documents(_ workflow: String, _ subscription: String, in state: String,
+                          quarantine log: Logger? = nil) throws -> [WMBSFileDocument] {
         let folder = fileFolder(workflow, subscription, state)
         let names = try spool.scan(folder, order: .unordered).names
         // Bundles hold thousands of files each: even two documents are worth two cores.
-        return try concurrentSlices(names.count, serialBelow: 2) { range in
+        let read = try concurrentSlices(names.count, serialBelow: 2) { range in
             let decoder = JSONDecoder()
-            return try names[range].compactMap { try document($0, in: folder, decoder: decoder) }
+            return names[range].map { name in Result { try document(name, in: folder, decoder: decoder) }.map { (name, $0) } }
         }
+        var documents: [WMBSFileDocument] = []
+        documents.reserveCapacity(read.count)
+        for (index, result) in read.enumerated() {
+            switch result {
+            case .success((_, let doc)): if let doc { documents.append(doc) }
+            case .failure(let error):
+                guard let log else { throw error }
+                let name = names[index]
+                log.warning("quarantined", ["file": folder + "/" + name, "reason": "\(error)"])
+                try spool.quarantine(name, in: folder, reason: "\(error)")
+            }
+        }
+        return documents
     }
 
     /// One document of a file folder, or nil when it does not exist.
@@ -77,8 +95,9 @@ extension WMBSStore {
 
     /// The files of a subscription in one state, with their keys and the document holding each, in no
     /// particular order.
-    public func files(_ workflow: String, _ subscription: String, in state: String) throws -> [(key: String, file: SplitFile, document: String)] {
-        try documents(workflow, subscription, in: state).flatMap { doc in
+    public func files(_ workflow: String, _ subscription: String, in state: String,
+                      quarantine log: Logger? = nil) throws -> [(key: String, file: SplitFile, document: String)] {
+        try documents(workflow, subscription, in: state, quarantine: log).flatMap { doc in
             zip(doc.keys, doc.files).map { ($0, $1, doc.name) }
         }
     }
