@@ -125,11 +125,16 @@ public final class LocalBatchPlugin: BatchPlugin {
             try schedule()
             var result: [String: BatchStatus] = [:]
             for id in ids {
-                switch locate(id) {
-                case .pending: result[id] = .pending
-                case .running: result[id] = .running
-                case .finished: result[id] = finishedStatus(id)
-                case nil: result[id] = .unknown
+                // Entries move only under the lock held here. A finished entry is read at once (it is needed
+                // anyway); the other folders are only looked at.
+                if let ended = entry(id, in: .finished) {
+                    result[id] = finishedStatus(ended)
+                } else if SystemCall.exists(spool.path(folder(.running)) + "/" + id) {
+                    result[id] = .running
+                } else if SystemCall.exists(spool.path(folder(.pending)) + "/" + id) {
+                    result[id] = .pending
+                } else {
+                    result[id] = .unknown
                 }
             }
             return result
@@ -262,8 +267,7 @@ public final class LocalBatchPlugin: BatchPlugin {
         return true
     }
 
-    private func finishedStatus(_ key: String) -> BatchStatus {
-        guard let entry = entry(key, in: .finished) else { return .unknown }
+    private func finishedStatus(_ entry: Entry) -> BatchStatus {
         if let recorded = entry.fields["exit"], let code = Int32(recorded) { return .complete(exitCode: code) }
         let dir = entry.workDirectory
         if let text = readText(dir + "/" + Self.exitCodeFile), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
