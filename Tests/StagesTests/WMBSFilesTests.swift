@@ -82,13 +82,18 @@ import TestSupport
         #expect(try copies(f, "Proc").count == 5 && copies(f, "Proc").values.allSatisfy { $0 == 1 })
     }
 
-    @Test func aRelocationReplayedAfterItsNewDocumentWasPublishedOnlyRewritesTheSource() throws {
-        let f = try WMBSFixture("wf-relocate")
+    /// A workflow whose subscription `Proc` (FileBased, 2 files per job) has four available files.
+    func procWithFourFiles(_ workflow: String) throws -> (f: WMBSFixture, files: [SplitFile], available: String) {
+        let f = try WMBSFixture(workflow)
         let sub = WMBSFixture.subscription("Proc", algorithm: .fileBased, parameters: ["files_per_job": 2])
         try f.subscribe(sub)
         let files = WMBSFixture.files(4)
         try f.add(files, to: sub.inputFileset)
-        let available = f.store.fileFolder(f.workflow, "Proc", "available")
+        return (f, files, f.store.fileFolder(f.workflow, "Proc", "available"))
+    }
+
+    @Test func aRelocationReplayedAfterItsNewDocumentWasPublishedOnlyRewritesTheSource() throws {
+        let (f, files, available) = try procWithFourFiles("wf-relocate")
         let acquired = f.store.fileFolder(f.workflow, "Proc", "acquired")
         let source = try #require(try f.store.documents(f.workflow, "Proc", in: "available").first)
         let keys = files.prefix(2).map { FileKey.of($0.lfn) }
@@ -149,12 +154,7 @@ import TestSupport
     }
 
     @Test func theJobCreatorQuarantinesADocumentThatIsNotAFileAndSplitsTheRest() throws {
-        let f = try WMBSFixture("wf-bad-cycle")
-        let sub = WMBSFixture.subscription("Proc", algorithm: .fileBased, parameters: ["files_per_job": 2])
-        try f.subscribe(sub)
-        let files = WMBSFixture.files(4)
-        try f.add(files, to: sub.inputFileset)
-        let available = f.store.fileFolder(f.workflow, "Proc", "available")
+        let (f, files, available) = try procWithFourFiles("wf-bad-cycle")
         let bad = Array("[{\"lfn\": \"/store/x.root\", \"size\": \"big\"}]\n".utf8)
         try f.spool.publish(bad, as: "b-bad.json", in: available)
         #expect(try f.runCycle().done == 2)
