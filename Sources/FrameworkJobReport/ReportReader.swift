@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Reads CMSSW framework job report XML into a `FrameworkJobReport` in one pass over the bytes
@@ -19,10 +22,11 @@ public struct FrameworkJobReportReader: Sendable {
     /// Reads the report at `url`; the path names the report in error messages.
     public func read(contentsOf url: URL) throws(ReportReadError) -> FrameworkJobReport {
         let source = url.path
-        guard FileManager.default.fileExists(atPath: source) else { throw .missingFile(source: source) }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: source))?[.size] as? Int, size > sizeLimit {
-            throw .documentTooLarge(source: source, size: size, limit: sizeLimit)
-        }
+        // A plain stat: `FileManager.attributesOfItem` also looks up the owner's user and group names (reading
+        // /etc/passwd and /etc/group, and asking nscd) for every report the accountant reads.
+        var status = stat()
+        guard stat(source, &status) == 0 else { throw .missingFile(source: source) }
+        if Int(status.st_size) > sizeLimit { throw .documentTooLarge(source: source, size: Int(status.st_size), limit: sizeLimit) }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .unreadableFile(source: source, reason: String(describing: error))
