@@ -87,8 +87,9 @@ public final class LocalBatchPlugin: BatchPlugin {
     public func submit(_ submissions: [BatchSubmission]) -> [Result<String, BatchPluginError>] {
         // A null payload that gets a slot ends as it starts: its entry goes straight to `finished/`. The slots
         // it took count as this call's scheduling round, as if `schedule()` had run them.
-        var free = nullPayload ? slots - ((try? spool.scan(folder(.running)).names.count) ?? slots) : 0
+        var free = 0
         let results: [Result<String, BatchPluginError>] = withLock {
+            if nullPayload { free = slots - ((try? spool.scan(folder(.running)).names.count) ?? slots) }
             let batch = SpoolBatch(spool: spool)
             var finishedNow: [String] = []
             let registered = submissions.map { submission -> Result<String, BatchPluginError> in
@@ -166,8 +167,8 @@ public final class LocalBatchPlugin: BatchPlugin {
     /// Writes the job's wrapper script and submission record and stages its `pending/` entry in `batch`
     /// (the side files are synced with the batch, before the entry becomes visible).
     ///
-    /// A null payload with `finishNow` (it has a slot) is run here instead: its report and exit code are
-    /// staged and its entry goes straight to `finished/`, as `schedule()` would have left it three moves later.
+    /// A null payload with `finishNow` (it has a slot) is run here instead: its report is staged and its entry,
+    /// ending in its exit code, goes straight to `finished/`, where `schedule()` would have moved it later.
     /// True when the job was run so (it belongs in `started.log` once the batch is committed).
     private func register(_ submission: BatchSubmission, in batch: SpoolBatch, finishNow: Bool) throws -> Bool {
         guard Spool.isSafeName(submission.key) else {
@@ -183,7 +184,7 @@ public final class LocalBatchPlugin: BatchPlugin {
         if nullPayload && finishNow {
             // Nobody reads the report before the entry is in `finished/`, which this batch publishes after it.
             try writeNullPayloadReport(key: submission.key, in: dir, batch: batch)
-            try batch.publish(Array((entry + Self.nullPayloadExit).utf8), as: submission.key, in: folder(.finished))
+            try batch.publish(Array((entry + LocalNullPayload.exitLine).utf8), as: submission.key, in: folder(.finished))
             return true
         }
         // Nobody reads it before the job is in `pending/`, which this batch publishes after it.
@@ -191,10 +192,6 @@ public final class LocalBatchPlugin: BatchPlugin {
         try batch.publish(Array(entry.utf8), as: submission.key, in: folder(.pending))
         return false
     }
-
-    /// The line a null payload's entry ends with in `finished/`: its exit code, kept in the entry instead of
-    /// an `exit-code` file (one file less to write, read and archive per job).
-    static let nullPayloadExit = "exit=0\n"
 
     /// Stages a null payload's success report in `dir`, written in place: nobody reads it before its entry
     /// is in `finished/`, which the batch publishes after it.
@@ -220,7 +217,7 @@ public final class LocalBatchPlugin: BatchPlugin {
                 // Straight to `finished/`, its exit code added to the entry.
                 try writeNullPayloadReport(key: key, in: dir, batch: batch)
                 guard try batch.moveReplacingContent(key, from: folder(.pending), to: folder(.finished),
-                                                     with: entryBytes + Array(Self.nullPayloadExit.utf8)) == .moved else { continue }
+                                                     with: entryBytes + Array(LocalNullPayload.exitLine.utf8)) == .moved else { continue }
             } else {
                 // The move is durable before the process exists: a job is never started twice.
                 guard try spool.move(key, from: folder(.pending), to: folder(.running)) == .moved else { continue }

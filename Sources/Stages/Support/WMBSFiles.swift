@@ -53,13 +53,13 @@ extension WMBSStore {
         // Bundles hold thousands of files each: even two documents are worth two cores.
         let read = try concurrentSlices(names.count, serialBelow: 2) { range in
             let decoder = JSONDecoder()
-            return names[range].map { name in Result { try document(name, in: folder, decoder: decoder) }.map { (name, $0) } }
+            return names[range].map { name in Result { try document(name, in: folder, decoder: decoder) } }
         }
         var documents: [WMBSFileDocument] = []
         documents.reserveCapacity(read.count)
         for (index, result) in read.enumerated() {
             switch result {
-            case .success((_, let doc)): if let doc { documents.append(doc) }
+            case .success(let doc): if let doc { documents.append(doc) }
             case .failure(let error):
                 guard let log else { throw error }
                 let name = names[index]
