@@ -34,17 +34,27 @@ extension Spool {
         return outcome == .moved ? corrupt + "/" + target : nil
     }
 
-    /// Removes temporary files in `.tmp/` older than `age` seconds (crash leftovers). Returns how many.
+    /// Clears crash leftovers from `.tmp/`: the temporary files of processes no longer running, untouched for
+    /// a minute (interrupted writes and private spares, never documents), become spares; other temporary
+    /// files are removed once older than `age` seconds. The temporary files of running processes are left
+    /// alone (writes in progress, private spares). Returns how many it cleared.
     @discardableResult
     public func purgeTemporaryFiles(olderThan age: Double = 86_400, now: Double = SystemCall.now()) throws -> Int {
         var removed = 0
         let dir = temporaryDirectory
         var names: [String] = []
-        try SystemCall.forEachEntry(in: dir) { name, _ in names.append(name); return true }
+        var liveness: [pid_t: Bool] = [:]
+        try SystemCall.forEachEntry(in: dir) { name, _ in
+            if !Spool.temporaryFileIsInUse(name, liveness: &liveness) { names.append(name) }
+            return true
+        }
         for name in names {
             guard let st = try SystemCall.lstat(dir + "/" + name), (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-            if now - mtime > age {
+            let idle = now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+            if Spool.temporaryFileOwner(name) != nil && idle > 60 {
+                spares.recycle(dir + "/" + name)
+                removed += 1
+            } else if idle > age {
                 try? SystemCall.unlink(dir + "/" + name)
                 removed += 1
             }
@@ -52,12 +62,13 @@ extension Spool {
         return removed
     }
 
-    /// Temporary files in `.tmp/` with their ages in seconds (for `fsck`).
+    /// Temporary files in `.tmp/` with their ages in seconds (for `fsck`), except those of running processes.
     public func temporaryFiles(now: Double = SystemCall.now()) throws -> [(name: String, age: Double)] {
         var result: [(name: String, age: Double)] = []
         let dir = temporaryDirectory
+        var liveness: [pid_t: Bool] = [:]
         try SystemCall.forEachEntry(in: dir) { name, _ in
-            if let st = try SystemCall.lstat(dir + "/" + name) {
+            if !Spool.temporaryFileIsInUse(name, liveness: &liveness), let st = try SystemCall.lstat(dir + "/" + name) {
                 result.append((name, now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)))
             }
             return true

@@ -26,6 +26,16 @@ import Synchronization
 ///   reader otherwise: seen once, a work-queue agent quarantining a good element it read torn).
 /// - Only plain files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per
 ///   process; the rest are unlinked as before. Reserved empty files (never documents) are ripe at once.
+///
+/// Private spares: a spool's pool first keeps up to `privateCapacity` spares for this process alone, as
+/// temporary files in `.tmp/` (named `<time>.<usec>.<pid>.<n>.part`, as the batch's own temporaries are).
+/// A replaced document's old content is already there (the exchange left it at its temporary name), so it
+/// becomes a spare without a rename, and a ripe private spare is written again in place as the next
+/// temporary file, without a rename either: a content replacement costs the exchange alone instead of three
+/// renames. Nobody else claims a private spare (`Spool.purgeTemporaryFiles` and `fsck` leave the temporary
+/// files of live processes alone); at exit they go to `.spare/` for every process (`releasePrivateSpares`,
+/// run by `atexit`). A process killed first leaves them as temporary files of a dead process, which
+/// `purgeTemporaryFiles` removes.
 public final class SpareFiles: Sendable {
     /// The pool's folder.
     public let directory: String
@@ -39,6 +49,10 @@ public final class SpareFiles: Sendable {
     public static let defaultRipeningDelay = 10.0
     /// Whether the pool holds emptied directories (`.spare-dirs/`) instead of files.
     public let holdsDirectories: Bool
+    /// The folder of this process's private spares (the spool's `.tmp/`), or nil for a pool without them.
+    public let privateDirectory: String?
+    /// Private spares this process keeps at most (beyond that, spares go to `directory`).
+    public let privateCapacity: Int
 
     private struct State {
         /// Spares that may be written now.
@@ -48,6 +62,12 @@ public final class SpareFiles: Sendable {
         var ripeningStart = 0
         var lastScan: Double = -1
         var count: Int { ripe.count + ripening.count - ripeningStart }
+        /// Private spares (paths in `privateDirectory`), oldest first: (ripe at, path).
+        var privates: [(at: Double, path: String)] = []
+        var privatesStart = 0
+        var privateCount: Int { privates.count - privatesStart }
+        /// Set once the private spares were released (at exit): later spares go to the shared folder.
+        var released = false
     }
     private let state = Mutex(State())
 
@@ -61,7 +81,10 @@ public final class SpareFiles: Sendable {
 
     /// The pool of the spool at `root`, made with `ripeningDelay` if this process has none yet (tests).
     static func pool(root: String, ripeningDelay: Double) -> SpareFiles {
-        shared(root + "/.spare") { SpareFiles(directory: $0, capacity: 65_536, ripeningDelay: ripeningDelay) }
+        shared(root + "/.spare") {
+            SpareFiles(directory: $0, capacity: 65_536, ripeningDelay: ripeningDelay,
+                       privateDirectory: root + "/.tmp", privateCapacity: 65_536)
+        }
     }
 
     /// The pool of emptied directories of the spool at `root` (`.spare-dirs/`; one per root and process).
@@ -80,19 +103,73 @@ public final class SpareFiles: Sendable {
             if let pool = pools[directory] { return pool }
             let pool = make(directory)
             pools[directory] = pool
+            if pool.privateDirectory != nil && !releaseAtExitInstalled {
+                releaseAtExitInstalled = true
+                atexit { SpareFiles.releaseEveryPrivateSpare() }
+            }
             return pool
         }
     }
 
-    init(directory: String, capacity: Int, ripeningDelay: Double = SpareFiles.defaultRipeningDelay, holdsDirectories: Bool = false) {
+    nonisolated(unsafe) private static var releaseAtExitInstalled = false
+
+    /// Releases the private spares of every pool of this process (run at exit).
+    public static func releaseEveryPrivateSpare() {
+        for pool in pools.withLock({ Array($0.values) }) { pool.releasePrivateSpares() }
+    }
+
+    init(directory: String, capacity: Int, ripeningDelay: Double = SpareFiles.defaultRipeningDelay, holdsDirectories: Bool = false,
+         privateDirectory: String? = nil, privateCapacity: Int = 0) {
         self.directory = directory
         self.capacity = capacity
         self.ripeningDelay = ripeningDelay
         self.holdsDirectories = holdsDirectories
+        self.privateDirectory = privateDirectory
+        self.privateCapacity = privateDirectory == nil ? 0 : privateCapacity
+    }
+
+    /// A ripe private spare, removed from the pool: a temporary file of this process to be written in place
+    /// (it may have been removed meanwhile: open it with `O_CREAT`). Nil when none is ripe.
+    public func takePrivate() -> String? {
+        guard privateCapacity > 0 else { return nil }
+        let now = Self.clock()
+        return state.withLock { state in
+            guard state.privatesStart < state.privates.count, state.privates[state.privatesStart].at <= now else { return nil }
+            let path = state.privates[state.privatesStart].path
+            state.privatesStart += 1
+            if state.privatesStart > 4096 && state.privatesStart * 2 > state.privates.count {
+                state.privates.removeFirst(state.privatesStart)
+                state.privatesStart = 0
+            }
+            return path
+        }
+    }
+
+    /// Moves every private spare to the shared folder (ripening as it would have), so other processes can
+    /// take it, or unlinks it when that folder is full (`capacity`); later spares go there directly.
+    /// Returns how many moved.
+    @discardableResult
+    public func releasePrivateSpares() -> Int {
+        let privates = state.withLock { state in
+            state.released = true
+            let taken = Array(state.privates[state.privatesStart...])
+            state.privates = []
+            state.privatesStart = 0
+            return taken
+        }
+        var moved = 0
+        for spare in privates {
+            if moveIntoSharedFolder(spare.path, ripeAt: spare.at) { moved += 1 } else { _ = Glibc.unlink(spare.path) }
+        }
+        return moved
     }
 
     /// Moves a ripe spare to `path` (a fresh name in the spool's file system); false when there is none.
     public func take(to path: String) -> Bool {
+        while let spare = takePrivate() {
+            if Glibc.rename(spare, path) == 0 { return true }
+            // Removed meanwhile (a purge by an older program): try the next one.
+        }
         for attempt in 0..<2 {
             while let name = nextRipe() {
                 if Glibc.rename(directory + "/" + name, path) == 0 { return true }
@@ -128,8 +205,11 @@ public final class SpareFiles: Sendable {
         return made
     }
 
-    /// Spares this process knows of (ripe or ripening).
-    public var count: Int { state.withLock { $0.count } }
+    /// Spares this process knows of (ripe or ripening, shared or private).
+    public var count: Int { state.withLock { $0.count + $0.privateCount } }
+
+    /// Private spares this process holds (ripe or ripening).
+    public var privateCount: Int { state.withLock { $0.privateCount } }
 
     /// Seconds on the boot clock: monotonic and the same in every process of the machine.
     static func clock() -> Double {
@@ -162,8 +242,29 @@ public final class SpareFiles: Sendable {
             guard (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1, (st.st_mode & 0o7777) == 0o644,
                   Int(st.st_size) <= Self.largestSpare else { return false }
         }
-        guard state.withLock({ $0.count < capacity }) else { return false }
         let ripeAt = Self.clock() + ripeningDelay
+        if let privateDirectory, keepPrivately(path, in: privateDirectory, ripeAt: ripeAt) { return true }
+        return moveIntoSharedFolder(path, ripeAt: ripeAt)
+    }
+
+    /// Keeps `path` as a private spare: where it is when it is already a temporary file of this process
+    /// (a replaced content left by the exchange), else renamed into `privateDirectory`. False when the
+    /// private pool is full or released.
+    private func keepPrivately(_ path: String, in privateDirectory: String, ripeAt: Double) -> Bool {
+        guard state.withLock({ !$0.released && $0.privateCount < privateCapacity }) else { return false }
+        var kept = path
+        let prefix = privateDirectory + "/"
+        if !(path.hasPrefix(prefix) && Spool.temporaryFileOwner(String(decoding: path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)) == getpid()) {
+            kept = prefix + Spool.uniqueName() + ".part"
+            guard Glibc.rename(path, kept) == 0 else { return false }
+        }
+        state.withLock { $0.privates.append((ripeAt, kept)) }
+        return true
+    }
+
+    /// Renames `path` into the shared folder as a spare ripe at `ripeAt`; false when the pool is full.
+    private func moveIntoSharedFolder(_ path: String, ripeAt: Double) -> Bool {
+        guard state.withLock({ $0.count < capacity }) else { return false }
         let name = "\(Int64(ripeAt * 1000))-" + Spool.uniqueName()
         if Glibc.rename(path, directory + "/" + name) != 0 {
             guard Glibc.errno == ENOENT, Glibc.mkdir(directory, 0o755) == 0 || Glibc.errno == EEXIST,

@@ -128,6 +128,26 @@ public struct Spool: Sendable {
         let n = UniqueCounter.next()
         return "\(ts.tv_sec).\(ts.tv_nsec / 1000).\(getpid()).\(n)"
     }
+
+    /// The process that made a name of `uniqueName()`'s form (`<sec>.<usec>.<pid>.<n>…`), or nil for
+    /// another name.
+    public static func temporaryFileOwner(_ name: String) -> pid_t? {
+        var fields = name.utf8.split(separator: UInt8(ascii: "."), maxSplits: 4, omittingEmptySubsequences: false).makeIterator()
+        guard let seconds = fields.next(), !seconds.isEmpty, seconds.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              fields.next() != nil, let pid = fields.next(), let owner = pid_t(Substring(pid)), owner > 0,
+              fields.next() != nil else { return nil }
+        return owner
+    }
+
+    /// True when the temporary file `name` belongs to a running process (this one included): the file may
+    /// be a write in progress or that process's private spare (`SpareFiles`), so nobody else removes it.
+    static func temporaryFileIsInUse(_ name: String, liveness: inout [pid_t: Bool]) -> Bool {
+        guard let owner = temporaryFileOwner(name) else { return false }
+        if let known = liveness[owner] { return known }
+        let alive = owner == getpid() || Glibc.kill(owner, 0) == 0 || Glibc.errno == EPERM
+        liveness[owner] = alive
+        return alive
+    }
 }
 
 /// The outcome of a publish.

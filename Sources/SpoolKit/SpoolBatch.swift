@@ -257,8 +257,13 @@ public final class SpoolBatch {
         syncAtCommit(file: path)
     }
 
-    /// Writes `bytes` to a fresh temporary file (a recycled inode when the pool has one) and returns its path.
+    /// Writes `bytes` to a fresh temporary file and returns its path: a ripe private spare written where it
+    /// is (no rename), else a recycled inode when the pool has one, else a new file.
     private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
+        if let spare = spool.spares.takePrivate() {
+            try write(bytes, at: spare, recycled: true)
+            return spare
+        }
         let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
         try write(bytes, at: path)
         return path
@@ -266,12 +271,17 @@ public final class SpoolBatch {
 
     /// Writes `bytes` at `path`, which does not exist: a recycled inode when the pool has one, else a new file.
     private func write(_ bytes: [UInt8], at path: String) throws {
+        try write(bytes, at: path, recycled: spool.spares.take(to: path))
+    }
+
+    /// Writes `bytes` at `path`: over the recycled file there, or as a new file.
+    private func write(_ bytes: [UInt8], at path: String, recycled: Bool) throws {
         // A recycled inode is overwritten from the start and then cut to the new length: truncating it to
         // zero first (O_TRUNC) would make ext4 start writing it back at close (its "replace by truncate"
-        // heuristic), one I/O per file instead of one sync for the batch.
-        let recycled = spool.spares.take(to: path)
+        // heuristic), one I/O per file instead of one sync for the batch. (O_CREAT without O_EXCL: a private
+        // spare is a temporary name of this process only, made again should something have removed it.)
         let fd = recycled
-            ? try SystemCall.open(path, O_WRONLY | O_NOFOLLOW)
+            ? try SystemCall.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o644)
             : try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         do {
             try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }

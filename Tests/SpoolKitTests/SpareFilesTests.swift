@@ -26,15 +26,15 @@ import TestSupport
         let oldInode = try inode(work)
         try spool.discardTree(spool.path("work/job1"))
         #expect(!FileManager.default.fileExists(atPath: spool.path("work/job1")))
-        let spares = try FileManager.default.contentsOfDirectory(atPath: root + "/.spare")
-        #expect(spares.count == 1, "the discarded file waits in .spare/")
+        let spares = try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory)
+        #expect(spares.count == 1 && spool.spares.privateCount == 1, "the discarded file waits in .tmp/, a private spare")
         try spool.publish(Array("a\n".utf8), as: "a.json", in: "q")
         #expect(try inode(spool.path("q") + "/a.json") != oldInode, "not before it has ripened")
         usleep(250_000)
         try spool.publish(Array("b\n".utf8), as: "b.json", in: "q")
         #expect(try inode(spool.path("q") + "/b.json") == oldInode, "a publish after the delay reuses the inode")
         #expect(try spool.read("b.json", in: "q") == Array("b\n".utf8), "with only its own content")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).isEmpty)
     }
 
     @Test func aDiscardedWorkDirectoryBecomesTheNextWorkDirectory() throws {
@@ -50,7 +50,7 @@ import TestSupport
         try spool.discardTree(spool.path("work/wf/job1-0"))
         #expect(!FileManager.default.fileExists(atPath: spool.path("work/wf/job1-0")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare-dirs").count == 2)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).count == 2, "the files: private spares")
         try spool.makeDirectory(spool.path("work/wf/job2-0"))
         #expect(![top, sub].contains(try inode(spool.path("work/wf/job2-0"))), "not before it has ripened")
         usleep(250_000)
@@ -121,8 +121,8 @@ import TestSupport
         #expect(fd >= 0)
         defer { close(fd) }
         try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("{\"state\":\"new\"}\n".utf8)) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 1,
-                "the replaced content ripens in the pool")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).count == 1,
+                "the replaced content ripens where the exchange left it")
         try spool.inBatch { batch in
             for n in 0..<20 { try batch.publish(Array("{\"other\":\(n)}\n".utf8), as: "o\(n).json", in: "q") }
         }
@@ -157,6 +157,88 @@ import TestSupport
         try FileManager.default.moveItem(atPath: spool.path("q") + "/b.json", toPath: spool.path("q") + "/a.json")
         let checked = try SystemCall.readFile(spool.path("q") + "/a.json", limit: 1 << 16, trustWindow: 0.01, afterStatus: stall(2))
         #expect(checked == new, "the check sees the inode changed and reads the document again")
+    }
+
+    /// The saving private spares exist for: a document replaced again and again keeps two inodes turning
+    /// over at one temporary name, with no rename but the exchange.
+    @Test func aReplacedContentIsWrittenAgainWhereTheExchangeLeftIt() throws {
+        let root = TestSupport.temporaryDirectory("spare-in-place")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0)
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["q"])
+        try spool.publish(Array("v0\n".utf8), as: "a.json", in: "q")
+        let first = try inode(spool.path("q") + "/a.json")
+        try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("v1\n".utf8)) }
+        let temporaries = try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory)
+        #expect(temporaries.count == 1)
+        #expect(try inode(spool.temporaryDirectory + "/" + temporaries[0]) == first, "the old content stays at the temporary name the exchange gave it")
+        let second = try inode(spool.path("q") + "/a.json")
+        for version in 2..<6 {
+            try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("version \(version)\n".utf8)) }
+            #expect(try spool.read("a.json", in: "q") == Array("version \(version)\n".utf8))
+            #expect(try inode(spool.path("q") + "/a.json") == (version % 2 == 0 ? first : second), "the two inodes take turns")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory) == temporaries, "at one name")
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/.spare"), "nothing went through the shared folder")
+        // A private spare something removed meanwhile is made again.
+        try FileManager.default.removeItem(atPath: spool.temporaryDirectory + "/" + temporaries[0])
+        try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("after removal\n".utf8)) }
+        #expect(try spool.read("a.json", in: "q") == Array("after removal\n".utf8))
+    }
+
+    @Test func privateSparesGoToTheSharedFolderWhenReleasedForOtherProcesses() throws {
+        let root = TestSupport.temporaryDirectory("spare-release")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = SpareFiles.pool(root: root, ripeningDelay: 0)
+        let spool = try Spool(root: root)
+        try spool.ensureDirectories(["q"])
+        try spool.publish(Array("v0\n".utf8), as: "a.json", in: "q")
+        try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("v1\n".utf8)) }
+        _ = try smallFile(root + "/discarded")
+        spool.spares.recycle(root + "/discarded")
+        #expect(spool.spares.privateCount == 2)
+        #expect(spool.spares.releasePrivateSpares() == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 2)
+        // Another process (its own view of the folder) takes them; spares recycled later go there directly.
+        let other = SpareFiles(directory: root + "/.spare", capacity: 10, ripeningDelay: 0)
+        #expect(other.take(to: root + "/taken-1") && other.take(to: root + "/taken-2"))
+        spool.spares.recycle(try smallFile(root + "/later"))
+        #expect(spool.spares.privateCount == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 1)
+    }
+
+    @Test func releasedSparesBeyondTheSharedCapacityAreUnlinkedNotLeftBehind() throws {
+        let root = TestSupport.temporaryDirectory("spare-release-cap")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try SystemCall.makeDirectories(root + "/.tmp")
+        let pool = SpareFiles(directory: root + "/.spare", capacity: 1, ripeningDelay: 0,
+                              privateDirectory: root + "/.tmp", privateCapacity: 3)
+        for n in 0..<4 { pool.recycle(try smallFile(root + "/f\(n)")) }
+        #expect(pool.privateCount == 3 && pool.count == 4, "three private, the fourth shared")
+        #expect(pool.releasePrivateSpares() == 0, "the shared folder is full")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").isEmpty, "no temporary file is left behind")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.spare").count == 1)
+    }
+
+    @Test func purgeAndFsckLeaveTheTemporaryFilesOfRunningProcessesAlone() throws {
+        let root = TestSupport.temporaryDirectory("spare-purge")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root)
+        let mine = Spool.uniqueName() + ".part", dead = "1700000000.1.999999999.1.part", other = "interrupted.part"
+        #expect(Spool.temporaryFileOwner(mine) == getpid() && Spool.temporaryFileOwner(dead) == 999_999_999)
+        #expect(Spool.temporaryFileOwner(other) == nil && Spool.temporaryFileOwner("1.2.part") == nil)
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        for name in [mine, dead, other] {
+            _ = try smallFile(spool.temporaryDirectory + "/" + name)
+            #expect(utimensat(AT_FDCWD, spool.temporaryDirectory + "/" + name, &times, 0) == 0)
+        }
+        #expect(Set(try spool.temporaryFiles().map(\.name)) == [dead, other], "a live process's file is in use")
+        #expect(try spool.purgeTemporaryFiles() == 2)
+        #expect(try spool.temporaryFiles().isEmpty)
+        #expect(spool.spares.privateCount == 1, "the dead process's file became a spare of this one; the other was removed")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.temporaryDirectory).contains(mine))
     }
 
     @Test func filesWithOtherNamesOrOddModesOrLargeSizesAreUnlinkedNotKept() throws {
