@@ -1,7 +1,7 @@
 import Foundation
 import FrameworkJobReport
 import SpoolKit
-import Stages
+@testable import Stages
 import TestSupport
 import Testing
 import WMCore
@@ -113,6 +113,22 @@ import WMCore
         defer { try? FileManager.default.removeItem(atPath: settings.directory) }
         #expect(throws: AgentBenchmark.Failure.self) { try AgentBenchmark(settings: settings).run() }
         #expect(SystemCall.isDirectory(settings.directory))  // never removed: it was not the bench's
+    }
+
+    @Test func crc32MatchesTheStandardCheckValueAtEveryLength() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+        // Eight bytes at a time must agree with one byte at a time, whatever the tail.
+        func bytewise(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let data = (0..<67).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        for length in 0...data.count { #expect(CRC32.checksum(Array(data.prefix(length))) == bytewise(Array(data.prefix(length)))) }
     }
 
     @Test func tarGzipIsReadByTarAndGunzip() throws {
