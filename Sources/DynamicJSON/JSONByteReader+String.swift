@@ -27,20 +27,27 @@ extension JSONByteReader {
     }
 
     /// The rest of a string that has escapes: its text so far starts at `start`; `position` is on a backslash.
+    /// Runs of plain bytes between escapes are copied whole (job documents escape every `/` of a path).
     private mutating func escapedString(from start: Int) -> String? {
-        var text: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        var text: [UInt8] = []
+        text.reserveCapacity(position - start + 64)
+        var run = start
         while position < bytes.count {
             let byte = bytes[position]
-            position += 1
             switch byte {
             case UInt8(ascii: "\""):
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<position]))
+                position += 1
                 return text.withUnsafeBufferPointer { utf8String($0, at: start) }
             case UInt8(ascii: "\\"):
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<position]))
+                position += 1
                 guard appendEscape(to: &text) else { return nil }
+                run = position
             case 0..<0x20:
-                return fail(.controlCharacter(at: position - 1))
+                return fail(.controlCharacter(at: position))
             default:
-                text.append(byte)
+                position += 1
             }
         }
         return fail(.unexpectedEnd(expected: "the end of the string"))
