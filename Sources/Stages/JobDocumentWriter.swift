@@ -256,3 +256,48 @@ struct JobDocumentWriter {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+extension JobDocumentWriter {
+    /// An accounting record's bytes (a JSON-lines line): the same bytes as `encodeDocument`, written directly
+    /// — the accountant writes one per job it accounts.
+    static func accountingRecord(_ record: AccountingRecord) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        key("errors", &out, first: true)
+        list(record.errors, &out) { error, out in
+            out.append(contentsOf: "{\"details\":".utf8); string(error.details, &out)
+            out.append(contentsOf: ",\"exitCode\":".utf8); int(error.exitCode, &out)
+            out.append(contentsOf: ",\"type\":".utf8); string(error.type, &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        key("events", &out); int(record.events, &out)
+        key("exitCode", &out); int(record.exitCode, &out)
+        key("inputs", &out); list(record.inputs, &out) { string($0, &$1) }
+        key("job", &out); string(record.job, &out)
+        if let jobTime = record.jobTime { key("jobTime", &out); double(jobTime, &out) }
+        if let logArchive = record.logArchive { key("logArchive", &out); string(logArchive, &out) }
+        key("outcome", &out); string(record.outcome, &out)
+        key("outputs", &out)
+        list(record.outputs, &out) { output, out in
+            out.append(UInt8(ascii: "{"))
+            if let dataset = output.dataset { out.append(contentsOf: "\"dataset\":".utf8); string(dataset, &out); out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: "\"events\":".utf8); int(output.events, &out)
+            out.append(contentsOf: ",\"lfn\":".utf8); string(output.lfn, &out)
+            out.append(contentsOf: ",\"merged\":".utf8); out.append(contentsOf: (output.merged ? "true" : "false").utf8)
+            out.append(contentsOf: ",\"module\":".utf8); string(output.module, &out)
+            out.append(contentsOf: ",\"size\":".utf8); int(output.size, &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        if let peakRSS = record.peakRSS { key("peakRSS", &out); double(peakRSS, &out) }
+        key("retry", &out); int(record.retry, &out)
+        key("runs", &out); list(record.runs, &out) { int($0, &$1) }
+        key("schema", &out); int(record.schema, &out)
+        if let site = record.site { key("site", &out); string(site, &out) }
+        key("step", &out); string(record.step, &out)
+        key("task", &out); string(record.task, &out)
+        key("taskType", &out); string(record.taskType, &out)
+        key("workflow", &out); string(record.workflow, &out)
+        out.append(contentsOf: "}\n".utf8)
+        return out
+    }
+}

@@ -67,7 +67,7 @@ struct OutputRecorder {
     private func recordReports(_ plans: [JobAccounting], in batch: SpoolBatch) throws {
         for (workflow, list) in Dictionary(grouping: plans, by: \.workflow) {
             var lines: [UInt8] = []
-            for plan in list { lines += try encodeDocument(plan.record) }
+            for plan in list { lines += JobDocumentWriter.accountingRecord(plan.record) }
             try publishIfAbsent(lines, as: "\(list[0].owner)+\(list.count).jsonl", in: AccountingAreas.reports(workflow), batch)
         }
     }

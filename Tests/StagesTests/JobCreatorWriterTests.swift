@@ -95,4 +95,28 @@ import TestSupport
         encoder.outputFormatting = [.sortedKeys]
         return Array(try encoder.encode(doc)) + [UInt8(ascii: "\n")]
     }
+
+    @Test func accountingRecordsAreByteForByteJSONEncoderOutput() throws {
+        var random = SeededGenerator(seed: 77)
+        let texts = ["", "plain", "/store/unmerged/a/b.root", "quote \" back \\ tab\t nl\n é 😀 \u{01}"]
+        for n in 0..<200 {
+            func text() -> String { texts.randomElement(using: &random)! + String(n) }
+            func maybe<T>(_ value: T) -> T? { Bool.random(using: &random) ? value : nil }
+            let errors = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                AccountingRecord.ErrorEntry(type: text(), exitCode: Int.random(in: -5...99999, using: &random), details: text())
+            }
+            let outputs = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                AccountingRecord.Output(module: text(), lfn: text(), dataset: maybe(text()), size: Int.random(in: 0...Int(1e12), using: &random),
+                                        events: Int.random(in: 0...100000, using: &random), merged: Bool.random(using: &random))
+            }
+            let record = AccountingRecord(
+                job: text(), retry: Int.random(in: 0...5, using: &random), workflow: text(), task: text(), taskType: text(),
+                outcome: Bool.random(using: &random) ? "success" : "jobfailed", exitCode: Int.random(in: 0...99999, using: &random),
+                step: text(), errors: errors, site: maybe(text()), jobTime: maybe(Double.random(in: 0...1e6, using: &random)),
+                peakRSS: maybe([1024.0, 0.1, 1e20, 3].randomElement(using: &random)!), events: Int.random(in: 0...1000, using: &random),
+                inputs: (0..<Int.random(in: 0...3, using: &random)).map { _ in text() }, runs: [1, Int.random(in: 2...400000, using: &random)],
+                outputs: outputs, logArchive: maybe(text()))
+            #expect(JobDocumentWriter.accountingRecord(record) == (try encodeDocument(record)))
+        }
+    }
 }
