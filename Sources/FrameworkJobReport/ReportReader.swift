@@ -21,17 +21,37 @@ public struct FrameworkJobReportReader: Sendable {
 
     /// Reads the report at `url`; the path names the report in error messages.
     public func read(contentsOf url: URL) throws(ReportReadError) -> FrameworkJobReport {
-        let source = url.path
-        // A plain stat: `FileManager.attributesOfItem` also looks up the owner's user and group names (reading
-        // /etc/passwd and /etc/group, and asking nscd) for every report the accountant reads.
-        var status = stat()
-        guard stat(source, &status) == 0 else { throw .missingFile(source: source) }
-        if Int(status.st_size) > sizeLimit { throw .documentTooLarge(source: source, size: Int(status.st_size), limit: sizeLimit) }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .unreadableFile(source: source, reason: String(describing: error))
+        try read(contentsOfFile: url.path)
+    }
+
+    /// Reads the report at `path` (named so in error messages): one open, its size checked before reading.
+    ///
+    /// A plain `fstat`: `FileManager.attributesOfItem` also looks up the owner's user and group names (reading
+    /// /etc/passwd and /etc/group, and asking nscd) for every report the accountant reads.
+    public func read(contentsOfFile path: String) throws(ReportReadError) -> FrameworkJobReport {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .missingFile(source: path) }
+            throw .unreadableFile(source: path, reason: String(cString: strerror(code)))
         }
-        return try read(data: data, source: source)
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .unreadableFile(source: path, reason: String(cString: strerror(errno))) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadableFile(source: path, reason: "not a regular file") }
+        let size = Int(status.st_size)
+        if size > sizeLimit { throw .documentTooLarge(source: path, size: size, limit: sizeLimit) }
+        var data = Data(count: size)
+        var filled = 0
+        var failure: Int32 = 0
+        data.withUnsafeMutableBytes { raw in
+            while filled < size {
+                let n = Glibc.read(fd, raw.baseAddress! + filled, size - filled)
+                if n > 0 { filled += n } else if n == 0 { break } else if errno != EINTR { failure = errno; break }
+            }
+        }
+        if failure != 0 { throw .unreadableFile(source: path, reason: String(cString: strerror(failure))) }
+        return try read(data: data.prefix(filled), source: path)
     }
 
     /// Reads a report held in memory; `source` names it in error messages.

@@ -124,7 +124,7 @@ struct AccountingPlanner {
                                  record: Self.emptyRecord(job))
         let report: FrameworkJobReport
         do {
-            report = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: work.reportPath))
+            report = try FrameworkJobReportReader().read(contentsOfFile: work.reportPath)
         } catch {
             return fail(plan, .badReport(error))
         }
