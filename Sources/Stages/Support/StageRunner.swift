@@ -118,10 +118,13 @@ public enum StageRunner {
         guard let data = try? JSONEncoder().encode(health) else { return }
         let dir = context.spool.path(StageHealth.folder)
         try? SystemCall.makeDirectories(dir)
+        // Written in place under its temporary name (`FileManager.createFile` writes atomically, through a
+        // `.dat.nosync…` file of its own that a kill leaves behind in `.tmp/`).
         let temp = context.spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
-        if FileManager.default.createFile(atPath: temp, contents: data) {
-            try? SystemCall.rename(temp, healthPath(stage: stage, spool: context.spool))
-        }
+        guard let fd = try? SystemCall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) else { return }
+        let written = (try? data.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }) != nil
+        _ = Glibc.close(fd)
+        if !written || (try? SystemCall.rename(temp, healthPath(stage: stage, spool: context.spool))) == nil { _ = Glibc.unlink(temp) }
     }
 
     private static func sleepInterruptibly(_ seconds: Double) {
