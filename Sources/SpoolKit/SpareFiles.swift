@@ -57,15 +57,13 @@ public final class SpareFiles: Sendable {
     private struct State {
         /// Spares that may be written now.
         var ripe: [String] = []
-        /// Spares still ripening, oldest first: (ripe at, name).
-        var ripening: [(at: Double, name: String)] = []
-        var ripeningStart = 0
+        /// Spares still ripening (names in `directory`).
+        var ripening = RipeningQueue()
         var lastScan: Double = -1
-        var count: Int { ripe.count + ripening.count - ripeningStart }
-        /// Private spares (paths in `privateDirectory`), oldest first: (ripe at, path).
-        var privates: [(at: Double, path: String)] = []
-        var privatesStart = 0
-        var privateCount: Int { privates.count - privatesStart }
+        var count: Int { ripe.count + ripening.count }
+        /// Private spares (paths in `privateDirectory`).
+        var privates = RipeningQueue()
+        var privateCount: Int { privates.count }
         /// Set once the private spares were released (at exit): later spares go to the shared folder.
         var released = false
     }
@@ -133,16 +131,7 @@ public final class SpareFiles: Sendable {
     public func takePrivate() -> String? {
         guard privateCapacity > 0 else { return nil }
         let now = Self.clock()
-        return state.withLock { state in
-            guard state.privatesStart < state.privates.count, state.privates[state.privatesStart].at <= now else { return nil }
-            let path = state.privates[state.privatesStart].path
-            state.privatesStart += 1
-            if state.privatesStart > 4096 && state.privatesStart * 2 > state.privates.count {
-                state.privates.removeFirst(state.privatesStart)
-                state.privatesStart = 0
-            }
-            return path
-        }
+        return state.withLock { $0.privates.popRipe(now: now) }
     }
 
     /// Moves every private spare to the shared folder (ripening as it would have), so other processes can
@@ -152,14 +141,11 @@ public final class SpareFiles: Sendable {
     public func releasePrivateSpares() -> Int {
         let privates = state.withLock { state in
             state.released = true
-            let taken = Array(state.privates[state.privatesStart...])
-            state.privates = []
-            state.privatesStart = 0
-            return taken
+            return state.privates.removeAll()
         }
         var moved = 0
         for spare in privates {
-            if moveIntoSharedFolder(spare.path, ripeAt: spare.at) { moved += 1 } else { _ = Glibc.unlink(spare.path) }
+            if moveIntoSharedFolder(spare.name, ripeAt: spare.at) { moved += 1 } else { _ = Glibc.unlink(spare.name) }
         }
         return moved
     }
@@ -222,14 +208,7 @@ public final class SpareFiles: Sendable {
         let now = Self.clock()
         return state.withLock { state in
             if let name = state.ripe.popLast() { return name }
-            guard state.ripeningStart < state.ripening.count, state.ripening[state.ripeningStart].at <= now else { return nil }
-            let name = state.ripening[state.ripeningStart].name
-            state.ripeningStart += 1
-            if state.ripeningStart > 4096 && state.ripeningStart * 2 > state.ripening.count {
-                state.ripening.removeFirst(state.ripeningStart)
-                state.ripeningStart = 0
-            }
-            return name
+            return state.ripening.popRipe(now: now)
         }
     }
 
@@ -295,8 +274,7 @@ public final class SpareFiles: Sendable {
         let found = !ripe.isEmpty
         state.withLock { state in
             state.ripe = ripe
-            state.ripening = ripening
-            state.ripeningStart = 0
+            state.ripening = RipeningQueue(ripening)
         }
         return found
     }
@@ -308,5 +286,38 @@ public final class SpareFiles: Sendable {
               let millis = Int64(Substring(name.utf8[..<dash])) else { return now + delay }
         let at = Double(millis) / 1000
         return at > now + delay ? now + delay : at
+    }
+}
+
+/// Spares waiting to ripen, oldest first: (ripe at, name or path). Taken from the front by index, the
+/// array compacted now and then.
+struct RipeningQueue {
+    private var items: [(at: Double, name: String)]
+    private var start = 0
+
+    init(_ items: [(at: Double, name: String)] = []) { self.items = items }
+
+    /// Spares waiting.
+    var count: Int { items.count - start }
+
+    /// Adds a spare ripe at `at` (no earlier than those already waiting).
+    mutating func append(_ item: (at: Double, name: String)) { items.append(item) }
+
+    /// The oldest spare if it is ripe at `now`, removed; nil otherwise.
+    mutating func popRipe(now: Double) -> String? {
+        guard start < items.count, items[start].at <= now else { return nil }
+        let name = items[start].name
+        start += 1
+        if start > 4096 && start * 2 > items.count {
+            items.removeFirst(start)
+            start = 0
+        }
+        return name
+    }
+
+    /// Every spare waiting, removed.
+    mutating func removeAll() -> [(at: Double, name: String)] {
+        defer { items = []; start = 0 }
+        return Array(items[start...])
     }
 }
