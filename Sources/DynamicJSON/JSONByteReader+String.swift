@@ -22,6 +22,11 @@ extension JSONByteReader {
     }
 
     private mutating func utf8String(_ raw: UnsafeBufferPointer<UInt8>, at offset: Int) -> String? {
+        // ASCII, nearly every string of a spool document, needs no validation (`String(validating:)` is
+        // generic and was most of the time spent reading job documents).
+        var high: UInt8 = 0
+        for byte in raw { high |= byte }
+        if high < 0x80 { return String(decoding: raw, as: UTF8.self) }
         if let text = String(validating: raw, as: UTF8.self) { return text }
         return fail(.invalidUTF8(at: offset))
     }
