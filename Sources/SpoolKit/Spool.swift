@@ -26,10 +26,10 @@ public struct Spool: Sendable {
     public var temporaryDirectory: String { root + "/.tmp" }
 
     /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
-    public var spares: SpareFiles { SpareFiles.pool(root: root) }
+    public let spares: SpareFiles
 
     /// The spool's pool of recycled directories (`.spare-dirs/`), shared like `spares`.
-    public var spareDirectories: SpareFiles { SpareFiles.directoryPool(root: root) }
+    public let spareDirectories: SpareFiles
 
     /// Removes `path` and everything under it (links are removed, never followed), recycling small
     /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them.
@@ -66,6 +66,8 @@ public struct Spool: Sendable {
         }
         self.root = r
         self.durability = durability
+        spares = SpareFiles.pool(root: r)
+        spareDirectories = SpareFiles.directoryPool(root: r)
         try SystemCall.makeDirectories(temporaryDirectory)
     }
 
