@@ -19,16 +19,22 @@ public enum ReportWriteError: Error, Equatable, Sendable, CustomStringConvertibl
 /// XML escaping for the writer.
 enum XMLText {
     /// Escapes element text: `&`, `<`, `>` and CR (which a parser would turn into LF).
-    static func escapeText(_ value: String, field: String) throws(ReportWriteError) -> String {
-        try escape(value, field: field, inAttribute: false)
+    static func escapeText(_ value: String, field: @autoclosure () -> String) throws(ReportWriteError) -> String {
+        try escape(value, field: field(), inAttribute: false)
     }
 
     /// Escapes an attribute value: also quotes and the whitespace a parser would normalise to spaces.
-    static func escapeAttribute(_ value: String, field: String) throws(ReportWriteError) -> String {
-        try escape(value, field: field, inAttribute: true)
+    static func escapeAttribute(_ value: String, field: @autoclosure () -> String) throws(ReportWriteError) -> String {
+        try escape(value, field: field(), inAttribute: true)
     }
 
-    private static func escape(_ value: String, field: String, inAttribute: Bool) throws(ReportWriteError) -> String {
+    private static func escape(_ value: String, field: @autoclosure () -> String, inAttribute: Bool) throws(ReportWriteError) -> String {
+        // Most values (numbers, names, paths) need nothing: no control character, markup character, quote,
+        // or 0xEF lead byte (U+FFFE and U+FFFF start with it; any other such character takes the long way).
+        if value.utf8.allSatisfy({ byte in
+            byte >= 0x20 && byte != UInt8(ascii: "&") && byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">")
+                && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'") && byte != 0xEF
+        }) { return value }
         var output = ""
         output.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {
@@ -44,7 +50,7 @@ enum XMLText {
             default:
                 let code = scalar.value
                 if (code < 0x20 && code != 0x09 && code != 0x0A) || code == 0xFFFE || code == 0xFFFF {
-                    throw .unrepresentableCharacter(field: field, scalar: code)
+                    throw .unrepresentableCharacter(field: field(), scalar: code)
                 }
                 output.unicodeScalars.append(scalar)
             }

@@ -85,6 +85,11 @@ import Testing
         #expect(throws: ReportWriteError.unrepresentableCharacter(field: "FrameworkError", scalar: 7)) {
             _ = try report.xmlData()
         }
+        var nonCharacter = FrameworkJobReport()
+        nonCharacter.wrapper = WrapperInfo(stepStatus: 0, siteName: "T2_\u{FFFE}")
+        #expect(throws: ReportWriteError.unrepresentableCharacter(field: "WMWrapper SiteName", scalar: 0xFFFE)) {
+            _ = try nonCharacter.xmlData()
+        }
         for name in ["File", "has space", "1abc", "xmlThing", ""] {
             var withParameter = FrameworkJobReport()
             withParameter.parameters[name] = "x"
