@@ -29,11 +29,11 @@ let package = Package(
 
         // Stage programs (thin: each runs its stage from the Stages library).
         .executableTarget(name: "wm-reqmgr", dependencies: ["Stages"]),
-        .executableTarget(name: "wm-workqueue", dependencies: ["Stages"]),
+        .executableTarget(name: "wm-workqueue", dependencies: ["Stages", "WMCore"]),
         .executableTarget(name: "wm-errorhandler", dependencies: ["Stages"]),
         .executableTarget(name: "wm-retrymanager", dependencies: ["Stages"]),
         // One command for the whole agent: init, run.
-        .executableTarget(name: "wmagent", dependencies: ["Stages"]),
+        .executableTarget(name: "wmagent", dependencies: ["Stages", "SpoolKit", "WMCore"]),
         // The operator's tool.
         .executableTarget(name: "wmctl", dependencies: ["Stages"]),
         // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
