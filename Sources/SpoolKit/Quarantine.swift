@@ -41,21 +41,13 @@ extension Spool {
     @discardableResult
     public func purgeTemporaryFiles(olderThan age: Double = 86_400, now: Double = SystemCall.now()) throws -> Int {
         var removed = 0
-        let dir = temporaryDirectory
-        var names: [String] = []
-        var liveness: [pid_t: Bool] = [:]
-        try SystemCall.forEachEntry(in: dir) { name, _ in
-            if !Spool.temporaryFileIsInUse(name, liveness: &liveness) { names.append(name) }
-            return true
-        }
-        for name in names {
-            guard let st = try SystemCall.lstat(dir + "/" + name), (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            let idle = now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-            if Spool.temporaryFileOwner(name) != nil && idle > 60 {
-                spares.recycle(dir + "/" + name)
+        for file in try temporaryFilesNotInUse(now: now) where file.isRegular {
+            let path = temporaryDirectory + "/" + file.name
+            if file.ownerKnown && file.age > 60 {
+                spares.recycle(path)
                 removed += 1
-            } else if idle > age {
-                try? SystemCall.unlink(dir + "/" + name)
+            } else if file.age > age {
+                try? SystemCall.unlink(path)
                 removed += 1
             }
         }
@@ -64,12 +56,24 @@ extension Spool {
 
     /// Temporary files in `.tmp/` with their ages in seconds (for `fsck`), except those of running processes.
     public func temporaryFiles(now: Double = SystemCall.now()) throws -> [(name: String, age: Double)] {
-        var result: [(name: String, age: Double)] = []
+        try temporaryFilesNotInUse(now: now).map { ($0.name, $0.age) }
+    }
+
+    /// The entries of `.tmp/` no running process owns (see `Spool.temporaryFileOwner`), with their ages
+    /// (since their last change) and whether their name says which process made them.
+    private func temporaryFilesNotInUse(now: Double) throws -> [(name: String, age: Double, isRegular: Bool, ownerKnown: Bool)] {
+        var result: [(name: String, age: Double, isRegular: Bool, ownerKnown: Bool)] = []
+        var alive: [pid_t: Bool] = [:]
         let dir = temporaryDirectory
-        var liveness: [pid_t: Bool] = [:]
         try SystemCall.forEachEntry(in: dir) { name, _ in
-            if !Spool.temporaryFileIsInUse(name, liveness: &liveness), let st = try SystemCall.lstat(dir + "/" + name) {
-                result.append((name, now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)))
+            let owner = Spool.temporaryFileOwner(name)
+            if let owner {
+                if alive[owner] == nil { alive[owner] = owner == getpid() || Glibc.kill(owner, 0) == 0 || Glibc.errno == EPERM }
+                if alive[owner] == true { return true }
+            }
+            if let st = try SystemCall.lstat(dir + "/" + name) {
+                result.append((name, now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9),
+                               (st.st_mode & S_IFMT) == S_IFREG, owner != nil))
             }
             return true
         }

@@ -141,15 +141,6 @@ public struct Spool: Sendable {
         return owner
     }
 
-    /// True when the temporary file `name` belongs to a running process (this one included): the file may
-    /// be a write in progress or that process's private spare (`SpareFiles`), so nobody else removes it.
-    static func temporaryFileIsInUse(_ name: String, liveness: inout [pid_t: Bool]) -> Bool {
-        guard let owner = temporaryFileOwner(name) else { return false }
-        if let known = liveness[owner] { return known }
-        let alive = owner == getpid() || Glibc.kill(owner, 0) == 0 || Glibc.errno == EPERM
-        liveness[owner] = alive
-        return alive
-    }
 }
 
 /// The outcome of a publish.
