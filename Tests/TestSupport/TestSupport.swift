@@ -3,10 +3,37 @@ import Foundation
 /// Helpers shared by the test targets: temporary spools and the built executables.
 public enum TestSupport {
     /// A fresh temporary directory, unique to the caller.
+    ///
+    /// Kept after the run for a post-mortem; at exit the run removes those left by finished runs more than
+    /// an hour ago (`sweepOldDirectories`), so they do not pile up in the temporary folder.
     public static func temporaryDirectory(_ label: String = "test") -> String {
+        _ = sweepAtExit
         let path = NSTemporaryDirectory() + "wmspool-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// Registers `sweepOldDirectories` to run at exit (once per process). At exit, not at start: removing
+    /// many files slows file creation on this disk for minutes (ext4 without a journal).
+    private static let sweepAtExit: Void = { atexit { TestSupport.sweepOldDirectories() } }()
+
+    /// Removes the `wmspool-*` directories of test runs that have ended (their process is gone) and that
+    /// were last changed more than `age` seconds ago. Returns how many it removed.
+    @discardableResult
+    public static func sweepOldDirectories(in folder: String = NSTemporaryDirectory(), olderThan age: Double = 3600) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix("wmspool-") {
+            // wmspool-<label>-<pid>-<8 hex>: the pid is the second field from the end.
+            let fields = name.split(separator: "-")
+            guard fields.count >= 4, let pid = Int32(fields[fields.count - 2]),
+                  pid != getpid(), kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            let path = (folder.hasSuffix("/") ? folder : folder + "/") + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > age else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// The folder holding the built products (the test runner sits beside the executables).
