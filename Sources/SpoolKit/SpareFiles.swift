@@ -35,7 +35,7 @@ import Synchronization
 /// renames. Nobody else claims a private spare (`Spool.purgeTemporaryFiles` and `fsck` leave the temporary
 /// files of live processes alone); at exit they go to `.spare/` for every process (`releasePrivateSpares`,
 /// run by `atexit`). A process killed first leaves them as temporary files of a dead process, which
-/// `purgeTemporaryFiles` removes.
+/// `purgeTemporaryFiles` takes in as spares once they have been idle a minute.
 public final class SpareFiles: Sendable {
     /// The pool's folder.
     public let directory: String

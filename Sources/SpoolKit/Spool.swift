@@ -140,7 +140,6 @@ public struct Spool: Sendable {
               fields.next() != nil else { return nil }
         return owner
     }
-
 }
 
 /// The outcome of a publish.
