@@ -2,6 +2,11 @@ import Foundation
 
 /// The one entry point of the splitting package.
 public enum JobSplitter {
+    /// The EventBased parameter of a resubmission (`{lfn: [[first, last], ...]}`): the skip-event ranges of each
+    /// real input file the failed jobs left to do. EventBased replays exactly these ranges of the file, as
+    /// WMCore's EventBased replays its ACDC entries (`createACDCJobs`), instead of the whole file.
+    public static let acdcEventRangesParameter = "acdc_event_ranges"
+
     /// Splits `files` (the subscription's available files, in the order WMCore would see them) into jobs.
     ///
     /// Files that end up in no job and are not in `failedFiles` stay available for a later call.

@@ -140,7 +140,7 @@ struct AccountingPlanner {
         }
         try recordLogArchives(logFiles, job: job, storage: storage, owner: owner, into: &plan)
         try recordOutputs(report, job: job, subscription: sub, storage: storage, owner: owner, into: &plan)
-        recordSkipped(report, job: job, subscription: sub, into: &plan)
+        try recordSkipped(report, job: job, subscription: sub, into: &plan)
         return plan
     }
 
@@ -254,12 +254,12 @@ struct AccountingPlanner {
 
     /// Skipped inputs are failed in the subscription and written to ACDC (not for LogCollect or Cleanup).
     private func recordSkipped(_ report: FrameworkJobReport, job: JobBody, subscription sub: Subscription,
-                               into plan: inout JobAccounting) {
+                               into plan: inout JobAccounting) throws {
         let skipped = Set(report.skippedFiles.compactMap(\.lfn))
         let inputs = job.inputFiles.filter { skipped.contains($0.lfn) }
         guard !inputs.isEmpty, !["LogCollect", "Cleanup"].contains(job.taskType) else { return }
         plan.failedInputKeys = inputs.map { FileKey.of($0.lfn) }
-        plan.acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub.algorithm, files: inputs.map { ACDCFile(unmasked: $0) })
+        plan.acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub.algorithm, files: try inputs.map { ACDCFile(unmasked: $0, catalogLumis: try CatalogStore(spool: spool).lumis(of: $0.lfn)) })
     }
 
     private static func emptyRecord(_ job: JobBody) -> AccountingRecord {

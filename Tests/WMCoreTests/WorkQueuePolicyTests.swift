@@ -107,6 +107,32 @@ import JobSplitting
         }
     }
 
+    @Test func acdcEntriesAreMergedPerInputFile() throws {
+        // Three failed jobs read one file (lumis 3-4 and 7-8 with per-lumi counts; then one entry without counts),
+        // two an EventBased file (ranges 150-299, 300-449 and 750-899), two the MC fake file.
+        let lumis = { (range: ClosedRange<Int>) in range.map { LumiSection(run: 1, lumi: $0, events: 100) } }
+        let files = [
+            ACDCFile(lfn: "/store/a.root", events: 200, locations: ["T2_CH_CERN"], lumis: lumis(3...4)),
+            ACDCFile(lfn: "/store/b.root", events: 150, locations: ["T2_CH_CERN"], lumis: lumis(2...3), mask: JobMask(firstEvent: 150, lastEvent: 299)),
+            ACDCFile(lfn: "/store/a.root", events: 200, locations: ["T1_US_FNAL"], lumis: lumis(7...8)),
+            ACDCFile(lfn: "/store/b.root", events: 150, locations: ["T2_CH_CERN"], lumis: lumis(4...5), mask: JobMask(firstEvent: 750, lastEvent: 899)),
+            ACDCFile(lfn: "/store/b.root", events: 150, locations: ["T2_CH_CERN"], lumis: lumis(4...5), mask: JobMask(firstEvent: 300, lastEvent: 449)),
+            ACDCFile(lfn: "MCFakeFile-wf-Gen", events: 200, lumis: lumis(3...4), mask: JobMask(firstEvent: 201, lastEvent: 400)),
+            ACDCFile(lfn: "MCFakeFile-wf-Gen", events: 200, lumis: lumis(7...8), mask: JobMask(firstEvent: 601, lastEvent: 800)),
+            ACDCFile(lfn: "/store/c.root", events: 300, lumis: [LumiSection(run: 2, lumi: 1), LumiSection(run: 2, lumi: 2), LumiSection(run: 2, lumi: 3)]),
+            ACDCFile(lfn: "/store/c.root", events: 100, lumis: [LumiSection(run: 2, lumi: 2)]),
+        ]
+        let merged = ACDCRecord(workflow: "wf", task: "/wf/Proc", splittingAlgorithm: "LumiBased", files: files).inputFiles
+        #expect(merged.map(\.lfn) == ["/store/a.root", "/store/b.root", "MCFakeFile-wf-Gen-acdc-201", "MCFakeFile-wf-Gen-acdc-601", "/store/c.root"])
+        #expect(merged[0].lumis == lumis(3...4) + lumis(7...8) && merged[0].events == 400 && merged[0].eventRanges.isEmpty)
+        #expect(merged[0].locations == ["T1_US_FNAL", "T2_CH_CERN"])
+        #expect(merged[1].eventRanges == [150...449, 750...899] && merged[1].events == 450)
+        #expect(merged[2].eventRanges == [201...400] && merged[2].events == 200 && merged[2].isGenerator)
+        // Without per-lumi counts: an entry covering every lumi gives the events (never the sum of overlapping entries).
+        #expect(merged[4].lumis.count == 3 && merged[4].events == 300)
+        #expect(ACDCInputFile.united([5...9, 1...2, 3...4, 20...20]) == [1...9, 20...20])
+    }
+
     @Test func resubmittedGenerationGoesBackToTheSiteWhitelist() throws {
         // The MC fake file has no storage location: WMCore's fake file carries the element's sites instead.
         let fake = ACDCFile(lfn: "MCFakeFile-wf-Gen", events: 200, lumis: [LumiSection(run: 1, lumi: 3), LumiSection(run: 1, lumi: 4)],

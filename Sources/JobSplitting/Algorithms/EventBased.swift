@@ -15,6 +15,7 @@ enum EventBased {
         let perf = try parameters.performance()
         let settings = Settings(eventsPerJob: eventsPerJob, eventsPerLumi: eventsPerLumi, lheInput: lheInput,
                                 deterministicPileup: deterministicPileup, perf: perf)
+        let acdcRanges = try acdcEventRanges(parameters)
 
         var factory = JobFactory(subscriptionType: context.subscriptionType)
         for (locations, group) in groupByLocation(files, trustSiteLists: context.trustSiteLists) {
@@ -25,12 +26,38 @@ enum EventBased {
                 file.runs = []  // WMCore clears the file's runs once it has read them
                 if file.lfn.hasPrefix("MCFakeFile") {
                     try splitFakeFile(file, runs: runs, settings, &factory)
+                } else if let ranges = acdcRanges[file.lfn] {
+                    for range in ranges {
+                        var part = file
+                        part.firstEvent = range.lowerBound
+                        part.events = range.count
+                        splitRealFile(part, settings, &factory)
+                    }
                 } else {
                     splitRealFile(file, settings, &factory)
                 }
             }
         }
         return factory.outcome()
+    }
+
+    /// The resubmission's event ranges per LFN (`JobSplitter.acdcEventRangesParameter`), empty when absent.
+    static func acdcEventRanges(_ parameters: SplitParameters) throws -> [String: [ClosedRange<Int>]] {
+        let name = JobSplitter.acdcEventRangesParameter
+        guard let value = parameters[name], value != .null else { return [:] }
+        guard let object = value.objectValue else {
+            throw SplittingError.invalidParameter(name: name, expected: "an object of LFN → [[first, last], ...]", found: value.typeName)
+        }
+        return try object.mapValues { item in
+            try (item.arrayValue ?? [.null]).map { pair in
+                guard let bounds = pair.arrayValue?.compactMap(\.intValue), bounds.count == 2, bounds[0] >= 0, bounds[0] <= bounds[1],
+                      bounds[1] < Int.max else {
+                    throw SplittingError.invalidParameter(name: name, expected: "ranges [first, last] with 0 ≤ first ≤ last",
+                                                          found: pair.typeName)
+                }
+                return bounds[0]...bounds[1]
+            }
+        }
     }
 
     private struct Settings {

@@ -82,6 +82,22 @@ public struct CatalogStore: CatalogLookup {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init)
     }
 
+    /// The catalog's file called `lfn` (with its per-lumi event counts), or nil when the catalog does not hold it.
+    public func file(lfn: String) throws -> CatalogFile? {
+        guard let block = try blockHolding(lfn: lfn) else { return nil }
+        let dataset = String(block.split(separator: "#", maxSplits: 1).first ?? "")
+        let folder = blockFolder(dataset)
+        guard let bytes = try spool.read(FileKey.of(block) + ".json", in: folder) else { return nil }
+        let bulk = try decodeDocument(BulkBlock.self, bytes, file: folder + "/" + FileKey.of(block) + ".json")
+        return try CatalogBlock(bulk: bulk).files.first { $0.lfn == lfn }
+    }
+
+    /// The lumis of the catalog's file `lfn` with their event counts (empty when the catalog does not hold it:
+    /// an unmerged file, or the MC fake file).
+    public func lumis(of lfn: String) throws -> [LumiSection] {
+        lfn.hasPrefix("/") ? try file(lfn: lfn)?.lumis ?? [] : []
+    }
+
     /// Every dataset record, sorted by name.
     public func datasetRecords() throws -> [DatasetRecord] {
         let folder = spool.path(Self.area + "/datasets")

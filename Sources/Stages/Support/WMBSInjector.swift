@@ -100,8 +100,21 @@ public struct WMBSInjector {
             }
         }
         let files = try inputFiles(for: top, element: element, topFileset: topFileset, catalog: catalog, acdc: acdc, now: now)
+        if let acdc, let index = subscriptions.firstIndex(where: { $0.name == topSubscription }),
+           let ranges = Self.acdcEventRanges(ResubmitBlockPolicy.chunk(of: acdc, input: element.inputs.keys.first { $0.hasPrefix("acdc:") })) {
+            subscriptions[index].parameters[JobSplitter.acdcEventRangesParameter] = ranges
+        }
         return Plan(subscriptions: subscriptions, filesets: filesets.values.sorted { $0.name < $1.name },
                     topFileset: topFileset, inputFiles: files)
+    }
+
+    /// The event ranges a resubmission replays per real input file (`{lfn: [[first, last], ...]}`), for EventBased.
+    static func acdcEventRanges(_ files: ArraySlice<ACDCInputFile>) -> JSONValue? {
+        var ranges: [String: JSONValue] = [:]
+        for file in files where !file.isGenerator && !file.eventRanges.isEmpty {
+            ranges[file.lfn] = .array(file.eventRanges.map { .array([.int($0.lowerBound), .int($0.upperBound)]) })
+        }
+        return ranges.isEmpty ? nil : .object(ranges)
     }
 
     static func reads(_ task: WorkloadTask, _ path: String, _ module: String) -> Bool {
@@ -159,17 +172,15 @@ public struct WMBSInjector {
             }
         case .acdc:
             guard let acdc else { throw DocumentProblem("element \(element.name): no ACDC record for a resubmission") }
-            // The element covers one chunk of the record: its input key ends with the chunk's first index.
-            let offset = element.inputs.keys.first { $0.hasPrefix("acdc:") }.flatMap { Int($0.split(separator: ":").last ?? "") } ?? 0
-            let size = ResubmitBlockPolicy.singleChunkAlgorithms.contains(acdc.splittingAlgorithm) ? acdc.files.count : ResubmitBlockPolicy.chunkSize
-            let chunk = acdc.files[min(offset, acdc.files.count)..<min(offset + size, acdc.files.count)]
-            return chunk.map { file in
+            // The element covers one chunk of the record's files, merged per LFN: one WMBS file each.
+            return ResubmitBlockPolicy.chunk(of: acdc, input: element.inputs.keys.first { $0.hasPrefix("acdc:") }).map { file in
                 var runs: [Int: [Int]] = [:]
                 for lumi in file.lumis { runs[lumi.run, default: []].append(lumi.lumi) }
-                let isMC = file.lfn.hasPrefix("MCFakeFile")
-                return SplitFile(lfn: isMC ? "\(file.lfn)-acdc-\(file.mask?.firstEvent ?? 0)" : file.lfn, events: file.events,
-                                 firstEvent: isMC ? file.mask?.firstEvent ?? 1 : 0, lastEvent: isMC ? file.mask?.lastEvent ?? 0 : 0,
-                                 locations: file.locations, runs: runs.keys.sorted().map { FileRun(run: $0, lumis: runs[$0]!.sorted()) },
+                let range = file.eventRanges.first
+                return SplitFile(lfn: file.lfn, events: file.events,
+                                 firstEvent: file.isGenerator ? range?.lowerBound ?? 1 : range?.lowerBound ?? 0,
+                                 lastEvent: file.isGenerator ? range?.upperBound ?? 0 : 0,
+                                 locations: file.locations, runs: runs.keys.sorted().map { FileRun(run: $0, lumis: runs[$0]!) },
                                  insertTime: now, parents: file.parents, merged: true)
             }
         case .taskOutput:

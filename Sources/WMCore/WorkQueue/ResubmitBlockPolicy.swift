@@ -70,8 +70,9 @@ public enum ResubmitBlockPolicy {
         guard !rejectedAlgorithms.contains(record.splittingAlgorithm) else {
             throw .unsupportedACDCAlgorithm(task: record.task, algorithm: record.splittingAlgorithm)
         }
-        let size = singleChunkAlgorithms.contains(record.splittingAlgorithm) ? max(1, record.files.count) : chunkSize
-        let chunks = stride(from: 0, to: record.files.count, by: size).map { Array(record.files[$0..<min($0 + size, record.files.count)]) }
+        let files = record.inputFiles
+        let size = filesPerElement(record, files: files.count)
+        let chunks = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
         let slice = SliceType.of(task.splitting)
         let acdc = ACDCReference(server: server, database: database, collection: record.workflow, fileset: record.task)
         return chunks.enumerated().map { index, files in
@@ -87,12 +88,26 @@ public enum ResubmitBlockPolicy {
         }
     }
 
+    /// Files per element for `record`: all of them for the single-chunk algorithms, else `chunkSize`.
+    public static func filesPerElement(_ record: ACDCRecord, files: Int) -> Int {
+        singleChunkAlgorithms.contains(record.splittingAlgorithm) ? max(1, files) : chunkSize
+    }
+
+    /// The merged input files of the element whose input key is `input` (`acdc:<workflow>:<task>:<first index>`).
+    public static func chunk(of record: ACDCRecord, input: String?) -> ArraySlice<ACDCInputFile> {
+        let files = record.inputFiles
+        let offset = input.flatMap { Int($0.split(separator: ":").last ?? "") } ?? 0
+        let size = filesPerElement(record, files: files.count)
+        let first = min(max(offset, 0), files.count)
+        return files[first..<min(first + size, files.count)]
+    }
+
     /// The sites a chunk may run at: its files' locations as sites. The MC fake file has no storage location;
     /// WMCore gives it the element's sites (WMBSHelper's common location), so a generation chunk goes back to
     /// the site whitelist less the blacklist instead of `NoInitialSite`, where no agent could ever pull it.
-    static func sites(of files: [ACDCFile], context: ElementContext) -> [String] {
+    static func sites(of files: [ACDCInputFile], context: ElementContext) -> [String] {
         let locations = Set(files.flatMap(\.locations))
-        if locations.isEmpty && !files.isEmpty && files.allSatisfy({ OutputRules.isMCFakeFile($0.lfn) }) {
+        if locations.isEmpty && !files.isEmpty && files.allSatisfy(\.isGenerator) {
             let blacklist = Set(context.siteBlacklist)
             let sites = context.siteWhitelist.filter { !blacklist.contains($0) }
             if !sites.isEmpty { return sites.sorted() }
