@@ -69,7 +69,9 @@ extension ACDCFile {
     ///   else the file's events shared evenly over its lumis (WorkQueue's estimate).
     public init(job: JobBody, file: SplitFile, catalogLumis: [LumiSection] = []) {
         let mask = job.mask
-        let all = ACDCFile(unmasked: file, catalogLumis: catalogLumis).lumis
+        // EventBased clears a real file's runs as WMCore does: the catalog's lumis of the file stand in for them.
+        let listed = ACDCFile(unmasked: file, catalogLumis: catalogLumis).lumis
+        let all = listed.isEmpty && !file.lfn.hasPrefix("MCFakeFile") ? catalogLumis : listed
         var lumis = all
         var events = file.events
         if file.lfn.hasPrefix("MCFakeFile") {

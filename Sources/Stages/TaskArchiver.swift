@@ -6,7 +6,10 @@ import WMCore
 /// available or acquired, no job outside cleanout) — WMCore's TaskArchiver with the workload summary.
 ///
 /// For each such workflow: the summary (output datasets, errors per task/step/exit code with example logs,
-/// performance histograms, retries) is written to `archive/summaries/<workflow>.json` and `.txt`; the DBS
+/// performance histograms, retries, and the account of the request's outputs) is written to
+/// `archive/summaries/<workflow>.json` and `.txt`; the account itself (expected, output, ACDC, missing,
+/// duplicated per output dataset) to `archive/accounts/<workflow>.json`, after work missing from the outputs
+/// entirely without an ACDC record has been recorded in ACDC (`RequestAccounting`); the DBS
 /// buffer learns the workflow completed (`dbsbuffer/completed/<workflow>`, so its open blocks close); the
 /// request moves on to `completed` (`reqmgr/<status>/`); and, once all that is durable, `wmbs/<workflow>/`
 /// is removed.
@@ -54,9 +57,25 @@ public struct TaskArchiverStage: StageCycle {
         let spool = context.spool
         let now = context.now()
         let records = try AccountingRecords.read(spool: spool, workflow: workflow)
-        let summary = WorkflowSummary(workflow: workflow, records: records, now: now)
-        try spool.ensureDirectories([Self.summaries, AccountingAreas.dbsBufferCompleted])
+        var summary = WorkflowSummary(workflow: workflow, records: records, now: now)
+        // The account needs the request's workload (what was expected); a workflow without one closes unaccounted, loudly.
+        let accounting = RequestAccounting(spool: spool)
+        var account: RequestAccount?
+        if try ElementStore(spool: spool).workload(workflow) != nil {
+            account = try accounting.close(workflow, now: now)
+        } else {
+            context.log.warning("no workload: the request's account cannot be computed", ["workflow": workflow])
+        }
+        summary.account = account
+        if let account, account.verdict != .complete {
+            context.log.warning("request incomplete", ["workflow": workflow, "account": account.verdict.rawValue,
+                                                      "see": "wmctl request account \(workflow)"])
+        }
+        try spool.ensureDirectories([Self.summaries, AccountingAreas.dbsBufferCompleted, RequestAccounting.area])
         try spool.inBatch { batch in
+            if let account, !SystemCall.exists(spool.path(RequestAccounting.area) + "/" + workflow + ".json") {
+                try batch.publish(try RequestAccounting.encoded(account), as: workflow + ".json", in: RequestAccounting.area)
+            }
             if !SystemCall.exists(spool.path(Self.summaries) + "/" + workflow + ".json") {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

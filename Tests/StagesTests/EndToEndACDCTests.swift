@@ -88,13 +88,78 @@ import TestSupport
             #expect(recorded.count == Set(recorded).count, "\(label): no lumi recorded twice")
         }
 
+        // The account: incomplete, every missing lumi in ACDC, nothing doubled; announcing is refused until it is complete.
+        let account = try agent.account(of: name)
+        #expect(account.verdict == .incomplete, "\(label): \(account.text)")
+        let recordEntry = try #require(account.datasets.first { $0.dataset == Self.output })
+        #expect(recordEntry.acdcEvents == missing.count && recordEntry.missingLumis.isEmpty && recordEntry.duplicatedLumis.isEmpty, "\(account.text)")
+        try agent.wmctlOK(["request", "close-out", name])
+        #expect(agent.wmctl(["request", "announce", name]).code == 65)
+
         // One resubmission restores exactly the gap.
         let resubmission = try agent.wmctlOK(["request", "resubmit", name, "--assign"]).trimmingCharacters(in: .whitespacesAndNewlines)
         try agent.setConfiguration()
         try agent.runUntilQuiet()
         #expect(agent.status(of: resubmission) == "completed")
         #expect(try agent.events(in: Self.output).sorted() == Self.allEvents, "\(label): every input event in the output exactly once")
+        let after = try agent.account(of: name), ofResubmission = try agent.account(of: resubmission)
+        #expect(after.verdict == .complete, "\(label): \(after.text)")
+        #expect(ofResubmission.verdict == .complete, "\(label): \(ofResubmission.text)")
+        try agent.wmctlOK(["request", "announce", name])
         agent.expectClean()
+    }
+
+    /// A job document removed by hand before it ran: the request closes with its lumis missing and no ACDC
+    /// record; the task archiver's account finds the gap, records it in ACDC and marks the request incomplete
+    /// (show, summary, status alert, announce refused); one resubmission completes it.
+    @Test func workMissingWithoutARecordIsRecordedWhenTheRequestCloses() throws {
+        let agent = try EndToEndAgent("acdc-vanished")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 2000, perJob: 200, perLumi: 100))
+        for stage in agent.stages() where !(stage is JobSubmitter) {
+            _ = try stage.runCycle(agent.context)
+            if stage is JobCreatorStage { break }
+        }
+        let created = try agent.spool.scan("jobs/created").names.sorted()
+        try #require(created.count == 10)
+        try FileManager.default.removeItem(atPath: agent.spool.path("jobs/created/" + created[3]))
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "completed")
+
+        let datasets = EndToEndFailureTests.datasets
+        let account = try agent.account(of: name)
+        #expect(account.verdict == .incomplete, "\(account.text)")
+        #expect(account.recordedAtClose.count == 1, "one job's two lumis: \(account.recordedAtClose)")
+        #expect(Set(account.datasets.map(\.dataset)) == datasets)
+        for dataset in account.datasets {
+            #expect(dataset.acdcEvents == 200 && dataset.acdcLumis == account.recordedAtClose && dataset.missingLumis.isEmpty, "\(account.text)")
+            #expect(dataset.outputEvents == 1800 && dataset.duplicatedLumis.isEmpty)
+        }
+        let show = try agent.wmctlOK(["request", "show", name])
+        #expect(show.contains("INCOMPLETE"), "\(show)")
+        let showJSON = try agent.wmctlOK(["request", "show", name, "--json"])
+        #expect(showJSON.contains(#""accountVerdict":"incomplete""#), "\(showJSON)")
+        #expect(try agent.summary(of: name).account?.verdict == .incomplete)
+        let text = try #require(try agent.spool.read(name + ".txt", in: TaskArchiverStage.summaries))
+        #expect(String(decoding: text, as: UTF8.self).contains("Account: INCOMPLETE"))
+        #expect(try agent.wmctlOK(["status"]).contains("ALERT request \(name)"))
+        try agent.wmctlOK(["request", "close-out", name])
+        let refused = agent.wmctl(["request", "announce", name])
+        #expect(refused.code == 65 && refused.out.stderr.contains("200 events a dataset recorded in ACDC"), "\(refused.out.stderr)")
+        let accountText = try agent.wmctlOK(["request", "account", name])
+        #expect(accountText.contains("INCOMPLETE"), "\(accountText)")
+
+        let resubmission = try agent.wmctlOK(["request", "resubmit", name, "--assign"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: resubmission) == "completed")
+        let expected = EndToEndAgent.monteCarloEvents(1...2000, perLumi: 100)
+        for dataset in datasets {
+            #expect(try agent.events(in: dataset).sorted() == expected, "\(dataset): every event exactly once")
+        }
+        let after = try agent.account(of: name)
+        #expect(after.verdict == .complete, "\(after.text)")
+        #expect(!(try agent.wmctlOK(["status"]).contains("ALERT")))
+        try agent.wmctlOK(["request", "announce", name])
     }
 
     @Test func lumiBased() throws {

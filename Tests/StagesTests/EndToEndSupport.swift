@@ -129,6 +129,12 @@ struct EndToEndAgent {
         return jobs
     }
 
+    /// The account of a request as `wmctl request account NAME --json` prints it.
+    func account(of request: String) throws -> RequestAccount {
+        let (_, out) = wmctl(["request", "account", request, "--json"])
+        return try JSONDecoder().decode(RequestAccount.self, from: Data(out.stdout.utf8))
+    }
+
     /// The workflow summary the task archiver wrote.
     func summary(of workflow: String) throws -> WorkflowSummary {
         let bytes = try #require(try spool.read(workflow + ".json", in: TaskArchiverStage.summaries), "no summary for \(workflow)")

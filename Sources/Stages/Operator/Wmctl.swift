@@ -150,12 +150,14 @@ public struct Wmctl {
         let counts = try inspector.counts()
         let health = readHealth(inspector.spool)
         let now = SystemCall.now()
+        let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [
                 "areas": counts,
                 "stages": health.map { ["stage": $0.stage, "lastCycle": $0.lastCycle, "lastProgress": $0.lastProgress,
                                         "itemsDone": $0.itemsDone, "backlog": $0.backlog, "stuck": isStuck($0)] },
+                "alerts": unfinished.map { ["request": $0.request, "account": $0.verdict.rawValue, "problem": RequestVerbs.accountProblems($0)] },
             ]
             output.line(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
             return
@@ -168,6 +170,10 @@ public struct Wmctl {
         for h in health {
             output.line("stage \(h.stage): last cycle \(Int(now - h.lastCycle)) s ago, done \(h.itemsDone), backlog \(h.backlog)"
                         + (isStuck(h) ? "  STUCK: backlog and no progress for \(Int(now - h.lastProgress)) s" : ""))
+        }
+        for account in unfinished {
+            output.line("ALERT request \(account.request): completed \(account.verdict.rawValue.uppercased()): \(RequestVerbs.accountProblems(account))"
+                        + " (wmctl request account \(account.request))")
         }
     }
 

@@ -8,6 +8,7 @@ enum RequestVerbs {
         usage: wmctl request submit FILE [--set Key=Value]... [--assign]
                wmctl request ls [--status S] [--json]
                wmctl request show NAME [--json]
+               wmctl request account NAME [--json]   (expected, output, ACDC, missing, duplicated per output dataset)
                wmctl request approve|reject|abort|force-complete|close-out|announce NAME
                wmctl request assign NAME --set Team=T --set SiteWhitelist=T2_CH_CERN ... [--set Key=Value]...
                wmctl request priority NAME N
@@ -44,6 +45,31 @@ enum RequestVerbs {
         var submission: [String: JSONValue] = ["createRequest": .object(create)]
         if assign, let assignment = source.assignment { submission["assignRequest"] = .object(assignment.values) }
         return try manager.submit(Data(JSONValue.object(submission).serialized.utf8), assign: assign, actor: "operator", now: now)
+    }
+
+    /// The account of a request as the spool stands now (the one kept at close when its workload is gone).
+    static func accountNow(_ request: String, spool: Spool, now: Double) throws -> RequestAccount {
+        let accounting = RequestAccounting(spool: spool)
+        guard try ElementStore(spool: spool).workload(request) != nil else {
+            guard let stored = try accounting.stored(request) else {
+                throw CommandFailure(.noInput, "wmctl: request '\(request)' has no account yet (it was never staged)")
+            }
+            return stored
+        }
+        return try accounting.account(of: request, now: now)
+    }
+
+    /// What keeps an account from being complete, in a few words.
+    static func accountProblems(_ account: RequestAccount) -> String {
+        var parts: [String] = []
+        // Per dataset: the worst of the request's output datasets (a lost GEN-SIM lumi is missing from each tier below it too).
+        let missing = account.datasets.map(\.missingEvents).max() ?? 0
+        let acdc = account.datasets.map(\.acdcEvents).max() ?? 0
+        let doubled = account.datasets.map(\.duplicatedEvents).max() ?? 0
+        if account.datasets.contains(where: { !$0.missingLumis.isEmpty }) { parts.append("up to \(missing) events a dataset missing without an ACDC record") }
+        if account.datasets.contains(where: { !$0.acdcLumis.isEmpty }) { parts.append("up to \(acdc) events a dataset recorded in ACDC, to resubmit") }
+        if account.datasets.contains(where: { !$0.duplicatedLumis.isEmpty }) { parts.append("up to \(doubled) events a dataset duplicated") }
+        return parts.joined(separator: "; ")
     }
 
     /// `wmctl acdc ls [WORKFLOW] [--json]`: what failed for good and is still to do.
@@ -121,14 +147,35 @@ enum RequestVerbs {
                 object["status"] = .string(doc.state.rawValue)
                 object["elements"] = .array(elements.map { .object(["id": .string($0.name), "status": .string($0.state.rawValue),
                                                                     "jobs": .int($0.jobs), "task": .string($0.taskName)]) })
+                let account = try RequestAccounting(spool: spool).stored(doc.name)
+                if let account {
+                    object["account"] = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(account))
+                    object["accountVerdict"] = .string(account.verdict.rawValue)
+                }
                 if json {
                     output.line(JSONValue.object(object).serialized)
                 } else {
                     output.line("\(doc.name)  \(doc.state.rawValue)  priority=\(doc.priority) effective=\(doc.effectivePriority)  type=\(doc.requestType.rawValue)")
+                    if let account, account.verdict != .complete {
+                        output.line("INCOMPLETE: account \(account.verdict.rawValue) when the request closed: \(Self.accountProblems(account))"
+                                    + " (wmctl request account \(doc.name))")
+                    } else if account != nil {
+                        output.line("account: complete (every expected lumi and event in every output once)")
+                    }
                     for e in elements { output.line("  element \(e.name)  \(e.state.rawValue)  jobs=\(e.jobs)  \(e.taskName)") }
                     output.line("history:")
                     for t in doc.history { output.line("  \(Logger.timestamp(t.time))  \(t.from) → \(t.to)  by \(t.actor): \(t.reason)") }
                 }
+            case "account":
+                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
+                _ = try manager.load(rest[0], now: now)
+                let account = try accountNow(rest[0], spool: spool, now: now)
+                if json {
+                    output.line(try Wmctl.jsonString(account))
+                } else {
+                    output.line(String(account.text.dropLast()))
+                }
+                return account.verdict == .inconsistent ? ExitCode.dataError.rawValue : 0
             case "assign":
                 guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.assign(rest[0], settings: try settings(sets), actor: "operator", now: now)
@@ -145,6 +192,13 @@ enum RequestVerbs {
                 guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let target: RequestStatus = ["approve": .assignmentApproved, "reject": .rejected, "abort": .aborted,
                                              "force-complete": .forceComplete, "close-out": .closedOut, "announce": .announced][verb]!
+                if target == .announced {
+                    let account = try accountNow(rest[0], spool: spool, now: now)
+                    guard account.verdict == .complete else {
+                        throw CommandFailure(.dataError, "wmctl: request '\(rest[0])' is not announced: its account is \(account.verdict.rawValue)"
+                                             + " (\(Self.accountProblems(account))); see wmctl request account \(rest[0])")
+                    }
+                }
                 let doc = try manager.update(rest[0], now: now) { try $0.transition(to: target, actor: "operator", reason: "wmctl request \(verb)", at: now) }
                 output.line("\(doc.name): \(doc.state.rawValue)")
             default:

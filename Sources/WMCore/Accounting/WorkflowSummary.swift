@@ -95,6 +95,8 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
     public var retryData: [String: [String: Int]]
     /// Log tarballs of the workflow's jobs.
     public var logArchives: Int
+    /// The account of the request's outputs when it closed (expected, output, ACDC, missing, duplicated).
+    public var account: RequestAccount?
 
     /// Builds the summary from every accounted attempt of the workflow.
     public init(workflow: String, records: [AccountingRecord], now: Double) {
@@ -169,6 +171,12 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
     /// The summary as readable text.
     public var text: String {
         var lines = ["Workflow summary: \(workflow)", ""]
+        if let account {
+            lines.append(account.verdict == .complete ? "Account: complete (every expected lumi and event in every output once)"
+                                                      : "Account: \(account.verdict.rawValue.uppercased()) (wmctl request account \(workflow))")
+            lines.append(contentsOf: account.text.split(separator: "\n").dropFirst().map(String.init))
+            lines.append("")
+        }
         lines.append("Jobs: " + jobs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         lines.append("")
         lines.append("Output datasets:")
