@@ -63,13 +63,15 @@ public enum ResubmitBlockPolicy {
 
     /// The elements resubmitting `record` for `task`.
     ///
-    /// - Throws: `StartPolicyError.unsupportedACDCAlgorithm` for rejected algorithms.
+    /// - Throws: `StartPolicyError.unsupportedACDCAlgorithm` for rejected algorithms, `.emptyACDC` for a record
+    ///   with no file (no element would be made).
     public static func elements(for task: WorkloadTask, record: ACDCRecord, context: ElementContext,
                                 server: String = "https://cmsweb.cern.ch/couchdb",
                                 database: String = "acdcserver") throws(StartPolicyError) -> [ElementBody] {
         guard !rejectedAlgorithms.contains(record.splittingAlgorithm) else {
             throw .unsupportedACDCAlgorithm(task: record.task, algorithm: record.splittingAlgorithm)
         }
+        guard !record.files.isEmpty else { throw .emptyACDC(task: record.task, workflow: record.workflow) }
         let size = singleChunkAlgorithms.contains(record.splittingAlgorithm) ? max(1, record.files.count) : chunkSize
         let chunks = stride(from: 0, to: record.files.count, by: size).map { Array(record.files[$0..<min($0 + size, record.files.count)]) }
         let slice = SliceType.of(task.splitting)
