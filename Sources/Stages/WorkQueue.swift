@@ -75,10 +75,21 @@ public struct GlobalWorkQueueStage: StageCycle {
             original = try store.workload(originalName)
             acdc = try ACDCStore(spool: context.spool).merged(workflow: originalName, task: request.arguments.string("InitialTaskPath") ?? "")
         }
-        let workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
+        let workload: Workload
+        var elements: [ElementBody]
+        do {
+            workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
                                                  configCache: manager.configCache, original: original)
-        let elementContext = ElementContext(request: request.body, at: now)
-        var elements = try WorkQueueSplitter.elements(workload: workload, context: elementContext, catalog: manager.catalog, acdc: acdc)
+            elements = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(request: request.body, at: now),
+                                                      catalog: manager.catalog, acdc: acdc)
+        } catch let noWork as StartPolicyError {
+            try fail(&request, reason: noWork.description, store: store, context: context)
+            return true
+        } catch let rejected as RequestRejected {
+            let problems = rejected.problems.map(\.description).joined(separator: "; ")
+            try fail(&request, reason: "the workload cannot be built: \(problems)", store: store, context: context)
+            return true
+        }
         elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
         if request.state == .assigned { try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now) }
         try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
@@ -100,6 +111,38 @@ public struct GlobalWorkQueueStage: StageCycle {
         }
         context.log.info("request staged", ["request": request.name, "elements": String(elements.count)])
         return true
+    }
+
+    /// A request the queue can make no work of (WorkQueue's `WorkQueueNoWorkError` and `WorkQueueWMSpecError`) goes to
+    /// `failed` the way ReqMgr2 takes it there: the global queue splits only staged requests, so staging → staged →
+    /// failed, the reason recorded in the move to failed. Elements a crashed earlier run published for it are
+    /// withdrawn, so nothing of the request is left in the queue.
+    private func fail(_ request: inout Annotated<RequestBody>, reason: String, store: ElementStore, context: StageContext) throws {
+        let now = context.now()
+        if !context.options.dryRun {
+            let left = try store.elements(ofRequest: request.name).map { ($0, $0.state) }
+            try store.spool.inBatch { batch in try withdraw(left, reason: "request failed", store: store, now: now, in: batch) }
+        }
+        if request.state == .assigned { try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now) }
+        try request.transition(to: .staged, actor: name, reason: "no work-queue element can be made", at: now)
+        try request.transition(to: .failed, actor: name, reason: reason, at: now)
+        request.body.summarize(elements: [])
+        context.log.warning("request failed", ["request": request.name, "reason": reason])
+    }
+
+    /// Cancels elements of a request that leaves: unacquired ones at once, acquired and running ones through
+    /// their agents (CancelRequested: the agents kill the jobs).
+    func withdraw(_ elements: [(doc: ElementDocument, status: ElementStatus)], reason: String, store: ElementStore,
+                  now: Double, in batch: SpoolBatch) throws {
+        for (element, current) in elements {
+            var e = element
+            if current == .available || current == .negotiating {
+                try e.transition(to: .canceled, actor: name, reason: reason, at: now)
+            } else if current == .acquired || current == .running {
+                try e.transition(to: .cancelRequested, actor: name, reason: reason + ": agents kill its jobs", at: now)
+            } else { continue }
+            _ = try store.save(e, from: current, in: batch)
+        }
     }
 
     /// Requests follow their elements: staged → acquired → running-open → running-closed → completed,
@@ -147,17 +190,7 @@ public struct GlobalWorkQueueStage: StageCycle {
     func cancelOrRelease(request: String, status: RequestStatus, elements: [(doc: ElementDocument, status: ElementStatus)],
                          manager: RequestManager, store: ElementStore, now: Double) throws {
         try store.spool.inBatch { batch in
-            for (element, current) in elements {
-                var e = element
-                if status == .aborted {
-                    if current == .available || current == .negotiating {
-                        try e.transition(to: .canceled, actor: name, reason: "request aborted", at: now)
-                    } else if current == .acquired || current == .running {
-                        try e.transition(to: .cancelRequested, actor: name, reason: "request aborted: agents kill its jobs", at: now)
-                    } else { continue }
-                    _ = try store.save(e, from: current, in: batch)
-                }
-            }
+            if status == .aborted { try withdraw(elements, reason: "request aborted", store: store, now: now, in: batch) }
             guard status != .aborted, let sample = elements.first(where: { $0.doc.validationSample }) else { return }
             let threshold = (try? manager.load(request, now: now))?.arguments.validationSample?.failureThreshold ?? 0.1
             let decision = ValidationSample.decide(sample: sample.doc.body, failureThreshold: threshold)

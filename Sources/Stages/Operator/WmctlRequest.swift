@@ -124,18 +124,20 @@ enum RequestVerbs {
                 let request = try manager.submit(data, overrides: try settings(sets), assign: flags.contains("assign"), actor: "operator", now: now)
                 output.line(request.name)
             case "ls":
-                var rows: [(String, String, Int)] = []
+                var rows: [RequestBody] = []
                 for status in RequestStatus.allCases where options["status"] == nil || options["status"] == status.rawValue {
                     for name in try manager.area.scan(status) {
-                        if case .document(let doc) = try manager.area.load(name, in: status, now: now) {
-                            rows.append((doc.name, doc.state.rawValue, doc.priority))
-                        }
+                        if case .document(let doc) = try manager.area.load(name, in: status, now: now) { rows.append(doc.body) }
                     }
                 }
                 if json {
-                    output.line(try Wmctl.jsonString(rows.map { ["name": JSONValue.string($0.0), "status": .string($0.1), "priority": .int($0.2)] }))
+                    output.line(try Wmctl.jsonString(rows.map { row in
+                        var object: [String: JSONValue] = ["name": .string(row.name), "status": .string(row.state.rawValue), "priority": .int(row.priority)]
+                        object["reason"] = row.failureReason.map(JSONValue.string)
+                        return object
+                    }))
                 } else {
-                    for row in rows { output.line("\(row.0)  \(row.1)  priority=\(row.2)") }
+                    for row in rows { output.line("\(row.name)  \(row.state.rawValue)  priority=\(row.priority)" + (row.failureReason.map { "  reason: " + $0 } ?? "")) }
                 }
             case "show":
                 guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
@@ -145,6 +147,7 @@ enum RequestVerbs {
                 if elements.isEmpty { elements = try ElementStore(spool: spool).archivedElements(ofRequest: doc.name) }
                 var object = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(doc)).objectValue ?? [:]
                 object["status"] = .string(doc.state.rawValue)
+                object["reason"] = doc.failureReason.map(JSONValue.string)
                 object["elements"] = .array(elements.map { .object(["id": .string($0.name), "status": .string($0.state.rawValue),
                                                                     "jobs": .int($0.jobs), "task": .string($0.taskName)]) })
                 let account = try RequestAccounting(spool: spool).stored(doc.name)
@@ -156,6 +159,7 @@ enum RequestVerbs {
                     output.line(JSONValue.object(object).serialized)
                 } else {
                     output.line("\(doc.name)  \(doc.state.rawValue)  priority=\(doc.priority) effective=\(doc.effectivePriority)  type=\(doc.requestType.rawValue)")
+                    if let reason = doc.failureReason { output.line("reason: \(reason)") }
                     if let account, account.verdict != .complete {
                         output.line("INCOMPLETE: account \(account.verdict.rawValue) when the request closed: \(Self.accountProblems(account))"
                                     + " (wmctl request account \(doc.name))")

@@ -165,18 +165,20 @@ public struct BulkFile: Codable, Hashable, Sendable {
     public var md5: String
     /// Runs and lumis.
     public var fileLumiList: [BulkFileLumi]
+    /// DBS's `is_file_valid`: 0 for an invalidated file; absent (nil) for a valid one, as DBS takes it.
+    public var isFileValid: Int?
 
     enum CodingKeys: String, CodingKey {
         case fileType = "file_type", logicalFileName = "logical_file_name", fileSize = "file_size"
         case eventCount = "event_count", lastModifiedBy = "last_modified_by"
         case lastModificationDate = "last_modification_date", autoCrossSection = "auto_cross_section"
-        case checkSum = "check_sum", adler32, md5, fileLumiList = "file_lumi_list"
+        case checkSum = "check_sum", adler32, md5, fileLumiList = "file_lumi_list", isFileValid = "is_file_valid"
     }
 
     /// Makes a file entry.
     public init(fileType: String = "EDM", logicalFileName: String, fileSize: Int, eventCount: Int,
                 lastModifiedBy: String, lastModificationDate: Int, autoCrossSection: Double = 0.0,
-                checkSum: String, adler32: String, md5: String, fileLumiList: [BulkFileLumi]) {
+                checkSum: String, adler32: String, md5: String, fileLumiList: [BulkFileLumi], isFileValid: Int? = nil) {
         self.fileType = fileType
         self.logicalFileName = logicalFileName
         self.fileSize = fileSize
@@ -188,6 +190,7 @@ public struct BulkFile: Codable, Hashable, Sendable {
         self.adler32 = adler32
         self.md5 = md5
         self.fileLumiList = fileLumiList
+        self.isFileValid = isFileValid
     }
 }
 

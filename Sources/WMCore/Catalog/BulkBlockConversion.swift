@@ -79,7 +79,8 @@ extension BulkBlock {
             BulkFile(logicalFileName: file.lfn, fileSize: file.size, eventCount: file.events,
                      lastModifiedBy: context.createdBy, lastModificationDate: context.creationDate,
                      checkSum: file.cksum, adler32: file.adler32, md5: file.md5,
-                     fileLumiList: file.lumis.map { BulkFileLumi(lumiSectionNum: $0.lumi, runNum: $0.run, eventCount: $0.events) })
+                     fileLumiList: file.lumis.map { BulkFileLumi(lumiSectionNum: $0.lumi, runNum: $0.run, eventCount: $0.events) },
+                     isFileValid: file.isValid ? nil : 0)
         }
         let parentage = context.parentDatasets.isEmpty
             ? block.files.flatMap { file in file.parents.map { BulkFileParent(parentLogicalFileName: $0, logicalFileName: file.lfn) } }
@@ -117,7 +118,8 @@ extension CatalogBlock {
             CatalogFile(lfn: file.logicalFileName, size: file.fileSize, events: file.eventCount,
                         adler32: file.adler32, cksum: file.checkSum, md5: file.md5,
                         lumis: file.fileLumiList.map { LumiSection(run: $0.runNum, lumi: $0.lumiSectionNum, events: $0.eventCount) },
-                        parents: parents[file.logicalFileName, default: []].map(\.parentLogicalFileName))
+                        parents: parents[file.logicalFileName, default: []].map(\.parentLogicalFileName),
+                        isValid: (file.isFileValid ?? 1) != 0)
         }
         self.init(name: bulk.block.blockName,
                   locations: bulk.block.originSiteName.isEmpty ? [] : [bulk.block.originSiteName],

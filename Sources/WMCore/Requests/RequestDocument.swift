@@ -108,6 +108,12 @@ public struct RequestBody: StatefulBody, Hashable {
         effectivePriority = groupPriorities.effective(requestPriority: value, group: group)
     }
 
+    /// Why the request failed, while it is in `failed`: the reason of its last move there.
+    public var failureReason: String? {
+        guard state == .failed else { return nil }
+        return history.last { $0.to == RequestStatus.failed.rawValue }?.reason
+    }
+
     /// Refreshes the element summary from the request's elements.
     public mutating func summarize(elements statuses: [(status: ElementStatus, jobs: Int)]) {
         var counts: [String: Int] = [:]

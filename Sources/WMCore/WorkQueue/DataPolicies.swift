@@ -6,7 +6,7 @@ public enum BlockPolicy {
     /// - Throws: `StartPolicyError.unknownDataset` or `.noInputLeft`.
     public static func elements(for task: WorkloadTask, context: ElementContext,
                                 catalog: any CatalogLookup) throws(StartPolicyError) -> [ElementBody] {
-        let (_, blocks) = try selectedBlocks(task, catalog: catalog)
+        let (_, blocks) = try selectedBlocks(task, context: context, catalog: catalog)
         let slice = SliceType.of(task.splitting)
         let elements = blocks.map { block in
             context.element(task: task, policy: .block, inputs: [block.block.name: context.sites(for: block.block.locations)],
@@ -34,14 +34,20 @@ public enum BlockPolicy {
         type.count(files: block.fileCount, events: block.eventCount, lumis: block.lumiCount, runs: block.runs.count)
     }
 
-    /// The task's dataset and the blocks its selection keeps.
-    static func selectedBlocks(_ task: WorkloadTask, catalog: any CatalogLookup) throws(StartPolicyError)
+    /// The task's dataset and the blocks its selection keeps. Unless the site lists are trusted, at least one kept
+    /// block must have a replica somewhere: work no site holds could never be pulled.
+    ///
+    /// - Throws: `.noInputLeft` naming what emptied the selection.
+    static func selectedBlocks(_ task: WorkloadTask, context: ElementContext, catalog: any CatalogLookup) throws(StartPolicyError)
         -> (CatalogDataset, [SelectedBlock]) {
         guard case let .dataset(name, selection) = task.input else { throw .unknownDataset(task: task.path, dataset: "<none>") }
         guard let dataset = catalog.dataset(named: name) else { throw .unknownDataset(task: task.path, dataset: name) }
         let blocks = dataset.select(selection)
-        guard !blocks.isEmpty else { throw .noInputLeft(task: task.path, dataset: name) }
-        return (dataset, blocks)
+        let runnable = context.trustSitelists || blocks.contains { !$0.block.locations.isEmpty }
+        guard blocks.isEmpty || !runnable else { return (dataset, blocks) }
+        let why = dataset.emptySelection(selection, requireReplica: !context.trustSitelists)
+            ?? EmptySelection(emptiedBy: .noFile, blocks: dataset.blocks.map(\.name))
+        throw .noInputLeft(task: task.path, dataset: name, why: why)
     }
 }
 
@@ -53,7 +59,7 @@ public enum DatasetPolicy {
     /// - Throws: `StartPolicyError.unknownDataset` or `.noInputLeft`.
     public static func elements(for task: WorkloadTask, context: ElementContext,
                                 catalog: any CatalogLookup) throws(StartPolicyError) -> [ElementBody] {
-        let (dataset, blocks) = try BlockPolicy.selectedBlocks(task, catalog: catalog)
+        let (dataset, blocks) = try BlockPolicy.selectedBlocks(task, context: context, catalog: catalog)
         let runs = Set(blocks.flatMap(\.runs))
         let locations = Array(Set(blocks.flatMap(\.block.locations)))
         let element = context.element(task: task, policy: .dataset, inputs: [dataset.name: context.sites(for: locations)],

@@ -63,13 +63,15 @@ public enum ResubmitBlockPolicy {
 
     /// The elements resubmitting `record` for `task`.
     ///
-    /// - Throws: `StartPolicyError.unsupportedACDCAlgorithm` for rejected algorithms.
+    /// - Throws: `StartPolicyError.unsupportedACDCAlgorithm` for rejected algorithms, `.emptyACDC` for a record
+    ///   with no file (no element would be made).
     public static func elements(for task: WorkloadTask, record: ACDCRecord, context: ElementContext,
                                 server: String = "https://cmsweb.cern.ch/couchdb",
                                 database: String = "acdcserver") throws(StartPolicyError) -> [ElementBody] {
         guard !rejectedAlgorithms.contains(record.splittingAlgorithm) else {
             throw .unsupportedACDCAlgorithm(task: record.task, algorithm: record.splittingAlgorithm)
         }
+        guard !record.files.isEmpty else { throw .emptyACDC(task: record.task, workflow: record.workflow) }
         let files = record.inputFiles
         let size = filesPerElement(record, files: files.count)
         let chunks = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }

@@ -58,12 +58,13 @@ public enum SliceType: String, Codable, Sendable {
     public static func jobs(count: Int, size: Int) -> Int { max(1, (count + size - 1) / max(1, size)) }
 }
 
-/// Why a start policy could not split a task.
+/// Why a start policy could not split a task. Each is final for the request (WorkQueue's `WorkQueueNoWorkError`
+/// and `WorkQueueWMSpecError`): the global queue moves it to `failed` with this text as the reason.
 public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
     /// The input dataset is not in the catalog.
     case unknownDataset(task: String, dataset: String)
-    /// Nothing is left after the block/run lists and lumi mask.
-    case noInputLeft(task: String, dataset: String)
+    /// Nothing is left of the input dataset; `why` names the list or check that emptied it.
+    case noInputLeft(task: String, dataset: String, why: EmptySelection)
     /// A MonteCarlo element would exceed `MaxLumisPerElement`.
     case tooManyLumis(task: String, lumis: Int, maximum: Int)
     /// A generator task with no events to make.
@@ -72,18 +73,21 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
     case unsupportedACDCAlgorithm(task: String, algorithm: String)
     /// A Resubmission needs an ACDC record for its initial task.
     case missingACDC(task: String)
+    /// The ACDC record of a Resubmission holds no file: nothing to resubmit.
+    case emptyACDC(task: String, workflow: String)
 
     public var description: String {
         switch self {
         case let .unknownDataset(task, dataset): return "task \(task) field InputDataset '\(dataset)': not in the catalog"
-        case let .noInputLeft(task, dataset):
-            return "task \(task) field InputDataset '\(dataset)': no valid file left after block/run lists and LumiList"
+        case let .noInputLeft(task, dataset, why):
+            return "task \(task) input dataset \(dataset): no work: \(why)"
         case let .tooManyLumis(task, lumis, maximum):
             return "task \(task): element of \(lumis) lumis; expected at most MaxLumisPerElement = \(maximum)"
         case .noEvents(let task): return "task \(task) field RequestNumEvents: expected more than 0 events"
         case let .unsupportedACDCAlgorithm(task, algorithm):
             return "task \(task) splitting '\(algorithm)': ResubmitBlock rejects WMBSMergeBySize and SiblingProcessingBased"
-        case .missingACDC(let task): return "task \(task): expected an ACDC record to resubmit"
+        case .missingACDC(let task): return "task \(task): no work: no ACDC record to resubmit"
+        case let .emptyACDC(task, workflow): return "task \(task) input ACDC record of \(workflow): no work: the record holds no file"
         }
     }
 }
