@@ -140,7 +140,8 @@ struct ReportAssembler {
         return WrapperInfo(stepName: node.attributes["StepName"] ?? current.stepName,
                            stepStatus: try int("StepStatus") ?? current.stepStatus,
                            siteName: node.attributes["SiteName"], startTime: try seconds("StartTime"),
-                           stopTime: try seconds("StopTime"), wrapperExitCode: try int("ExitCode"))
+                           stopTime: try seconds("StopTime"), wrapperExitCode: try int("ExitCode"),
+                           jobName: node.attributes["JobName"], retry: try int("Retry"))
     }
 
     // MARK: Performance

@@ -155,6 +155,10 @@ public struct WrapperInfo: Equatable, Sendable {
     public var stopTime: Double?
     /// The wrapper's own exit code (as opposed to cmsRun's), if it set one.
     public var wrapperExitCode: Int?
+    /// The job the report belongs to (`JobName`), stamped by our wrapper; nil in a report it did not write.
+    public var jobName: String?
+    /// The attempt (the job's retry count, `Retry`) the report belongs to, stamped with `jobName`.
+    public var retry: Int?
 
     /// The step name WMCore uses for the first cmsRun step.
     public static let defaultStepName = "cmsRun1"
@@ -164,9 +168,16 @@ public struct WrapperInfo: Equatable, Sendable {
     /// Creates wrapper info.
     public init(stepName: String = WrapperInfo.defaultStepName, stepStatus: Int = WrapperInfo.initialStepStatus,
                 siteName: String? = nil, startTime: Double? = nil, stopTime: Double? = nil,
-                wrapperExitCode: Int? = nil) {
+                wrapperExitCode: Int? = nil, jobName: String? = nil, retry: Int? = nil) {
         self.stepName = stepName; self.stepStatus = stepStatus; self.siteName = siteName
         self.startTime = startTime; self.stopTime = stopTime; self.wrapperExitCode = wrapperExitCode
+        self.jobName = jobName; self.retry = retry
+    }
+
+    /// `<job>-<retry>` of the attempt the report is stamped with, nil when it carries no stamp.
+    public var attempt: String? {
+        guard let jobName, let retry else { return nil }
+        return "\(jobName)-\(retry)"
     }
 
     /// True when the step status counts as success (WMCore: status in {0, "0", success, Success}).

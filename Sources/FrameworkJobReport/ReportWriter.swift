@@ -165,7 +165,8 @@ struct XMLBuilder {
         try empty(ReportAssembler.wrapperElement, [
             "StepName": info.stepName, "StepStatus": String(info.stepStatus), "SiteName": info.siteName,
             "StartTime": info.startTime.map { String($0) }, "StopTime": info.stopTime.map { String($0) },
-            "ExitCode": info.wrapperExitCode.map { String($0) },
+            "ExitCode": info.wrapperExitCode.map { String($0) }, "JobName": info.jobName,
+            "Retry": info.retry.map { String($0) },
         ])
     }
 }

@@ -10,7 +10,9 @@ import WMCore
 /// A job succeeds when its step succeeded, its output modules match its outputs (LogCollect, Cleanup and Harvesting
 /// excepted; absent `MergedError*` modules allowed), every output has a storage location and no output LFN
 /// was recorded by another job. A missing report fails it with 99999, an empty one 99998, an unreadable one
-/// 99997, a contradicting one 99996; otherwise the report's exit code. Work goes in batches: every output of
+/// 99997, a contradicting one 99996, one that belongs to another job attempt (its `WMWrapper` stamp names
+/// another job or retry, or is missing, or an output holds a lumi outside the job's mask) 99995 — nothing of
+/// such a report is recorded, not even its log archive; otherwise the report's exit code. Work goes in batches: every output of
 /// a batch is recorded in one group commit, then the batch's jobs move in a second (effects first).
 public struct AccountantStage: StageCycle {
     public let name = "wm-accountant"
@@ -128,6 +130,7 @@ struct AccountingPlanner {
         } catch {
             return fail(plan, .badReport(error))
         }
+        if let foreign = Self.ownership(report, job: job, source: work.reportPath) { return fail(plan, foreign) }
         let runtime = work.runtime(decoded: &runtimes)
         plan.runTime = report.wrapper.startTime.flatMap { start in report.wrapper.stopTime.map { $0 - start } }
         fillRecord(&plan.record, report: report, job: job, runtime: runtime, runTime: plan.runTime)
@@ -142,6 +145,26 @@ struct AccountingPlanner {
         try recordOutputs(report, job: job, subscription: sub, storage: storage, owner: owner, into: &plan)
         try recordSkipped(report, job: job, subscription: sub, into: &plan)
         return plan
+    }
+
+    /// Why `report` is not the report of this job attempt, or nil when it is: the wrapper's stamp must name the
+    /// job and its retry, and every output's lumis must lie in the job's mask (when the mask names lumis), so
+    /// a report copied or swapped from another job never registers that job's lumis a second time.
+    static func ownership(_ report: FrameworkJobReport, job: JobBody, source: String) -> AccountingFailure? {
+        let expected = "\(job.name)-\(job.retryCount)"
+        guard report.wrapper.jobName == job.name, report.wrapper.retry == job.retryCount else {
+            return .foreignReport(report: source, expected: expected, found: report.wrapper.attempt)
+        }
+        let mask = job.mask
+        guard mask.inclusiveMask, !mask.runAndLumis.isEmpty || (mask.firstLumi != nil && mask.lastLumi != nil) else { return nil }
+        for file in report.outputFiles where file.moduleLabel != FilesetNaming.logArchiveModule {
+            for run in file.runs.runs {
+                for lumi in file.runs.lumis(inRun: run) where !mask.holds(run: run, lumi: lumi) {
+                    return .lumiOutsideMask(report: source, lfn: file.lfn, run: run, lumi: lumi)
+                }
+            }
+        }
+        return nil
     }
 
     private func fail(_ plan: JobAccounting, _ failure: AccountingFailure) -> JobAccounting {
@@ -342,5 +365,17 @@ struct StorageResolver {
         guard prefix.hasPrefix(storageRoot) else { return nil }
         let pnn = String(prefix.dropFirst(storageRoot.count))
         return !pnn.isEmpty && Spool.isSafeName(pnn) ? pnn : nil
+    }
+}
+
+extension JobMask {
+    /// True when the mask takes `lumi` of `run`: in one of its `runAndLumis` ranges, or else within its first and
+    /// last lumi (and run, when set). Only for masks that name lumis.
+    func holds(run: Int, lumi: Int) -> Bool {
+        if !runAndLumis.isEmpty {
+            return runAndLumis.contains { $0.run == run && $0.ranges.contains { $0.count == 2 && $0[0] <= lumi && lumi <= $0[1] } }
+        }
+        guard let first = firstLumi, let last = lastLumi, first <= lumi, lumi <= last else { return false }
+        return (firstRun.map { $0 <= run } ?? true) && ((lastRun ?? firstRun).map { run <= $0 } ?? true)
     }
 }

@@ -60,10 +60,18 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
     case missingLocation(report: String, lfn: String, pfn: String)
     /// An output LFN was already recorded by another job (99996).
     case duplicateOutput(report: String, lfn: String, owner: String)
+    /// The report is not this attempt's (99995): its wrapper stamp names another job or retry, or it has none
+    /// (our wrapper stamps every report it writes).
+    case foreignReport(report: String, expected: String, found: String?)
+    /// An output holds a lumi outside the job's mask (99995): the report describes work of another job.
+    case lumiOutsideMask(report: String, lfn: String, run: Int, lumi: Int)
 
     /// The exit code given to the job for a report that contradicts the job (module mismatch, missing
     /// location, duplicate output): 99996 of the reports range.
     public static let inconsistentReportCode = 99996
+    /// The exit code given to the job for a report that belongs to another job attempt (or carries no stamp
+    /// of our wrapper, or holds lumis outside the job's mask): 99995, the next free code of WMCore's bad-report range.
+    public static let foreignReportCode = 99995
 
     /// The job's exit code.
     public var exitCode: Int {
@@ -71,6 +79,7 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
         case .badReport(let error): return error.accountantExitCode
         case .stepFailed(let code, _): return code
         case .moduleMismatch, .missingLocation, .duplicateOutput: return Self.inconsistentReportCode
+        case .foreignReport, .lumiOutsideMask: return Self.foreignReportCode
         }
     }
 
@@ -82,6 +91,7 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
         case .moduleMismatch: return "OutputModuleMismatch"
         case .missingLocation: return "MissingLocation"
         case .duplicateOutput: return "DuplicateOutput"
+        case .foreignReport, .lumiOutsideMask: return "ForeignReport"
         }
     }
 
@@ -95,6 +105,12 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
             return "\(Self.inconsistentReportCode): \(report): output \(lfn) has no location (PFN '\(pfn)' is on no known storage node)"
         case let .duplicateOutput(report, lfn, owner):
             return "\(Self.inconsistentReportCode): \(report): output \(lfn) was already recorded by \(owner); refusing a duplicate"
+        case let .foreignReport(report, expected, found):
+            return "\(Self.foreignReportCode): \(report): " + (found.map { "the report belongs to job attempt \($0), not \(expected)" }
+                ?? "the report carries no job stamp of wm-runjob (WMWrapper JobName/Retry); expected \(expected)")
+                + "; nothing of it was recorded"
+        case let .lumiOutsideMask(report, lfn, run, lumi):
+            return "\(Self.foreignReportCode): \(report): output \(lfn) holds run \(run) lumi \(lumi), outside the job's mask; nothing of it was recorded"
         }
     }
 }

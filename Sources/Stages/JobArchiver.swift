@@ -121,6 +121,9 @@ struct JobCleanout {
             try store.fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription,
                            as: own, hint: own)
         }
+        // The job reached its end: its marker goes before it enters cleanout (a job in cleanout has none).
+        let marker = JobMarkers(spool: spool).marker(of: job)
+        batch.discard(marker.name, in: marker.directory)
     }
 
     /// The attempts' directories as a `.tar.gz` (members `<job>-<n>/<file>`), built in memory.
@@ -163,11 +166,25 @@ final class FilesetCloser {
     }
 
     /// True when a subscription has no available or acquired file and no job outside cleanout.
+    ///
+    /// A subscription with no job in any state folder whose jobs left markers (`JobMarkers`) has vanished jobs:
+    /// their work is recorded here (`VanishedJobs`), so the subscription finishes with an error and ACDC records
+    /// instead of completing silently short, or never finishing for the acquired files of a job that is gone.
     func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
-        // The files first: while a subscription's jobs run it has acquired files, and no job folder is listed.
-        guard try ["available", "acquired"].allSatisfy({ try spool.scan(store.fileFolder(workflow, subscription, $0), limit: 1, order: .unordered).names.isEmpty })
-        else { return false }
-        return try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription)
+        // The files first: while a subscription's jobs run it has available or acquired files, and no job folder
+        // is listed. An acquired document `j<n>.json` whose job is in a state folder is enough to know (a few stats).
+        let first = { (state: String) in try self.spool.scan(self.store.fileFolder(workflow, subscription, state), limit: 1, order: .unordered).names.first }
+        guard try first("available") == nil else { return false }
+        let acquired = try first("acquired")
+        if let acquired, let number = acquired.dropFirst().split(separator: ".").first,
+           JobMarkers(spool: spool).isInAStateFolder(WMBSStore.workflowKey(workflow) + "-" + subscription + "-" + number) {
+            return false
+        }
+        guard try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription) else { return false }
+        if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: SystemCall.now()).isEmpty {
+            return try first("acquired") == nil && first("available") == nil
+        }
+        return acquired == nil
     }
 
     /// Closes every fileset that may close, cascading to children; returns how many closed.

@@ -8,7 +8,8 @@ import WMCore
 /// job, 99305 when a lumi is too long), moving the consumed files to `acquired/`.
 ///
 /// Crash safety: a job-group record with every job is published first (the intent), then in one group
-/// commit the jobs are published under fixed names (with their acquired documents) and the files move,
+/// commit the jobs are published under fixed names (with their acquired documents and their markers,
+/// `JobMarkers`: hard links, no second file) and the files move,
 /// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes
 /// exactly the missing steps, so no job is created twice and none is lost.
 public struct JobCreatorStage: StageCycle {
@@ -248,13 +249,17 @@ public struct JobCreatorStage: StageCycle {
         let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
         let replay = files == nil
         let work = try files ?? replayFileWork(record, store: store, workflow: workflow)
+        let markers = JobMarkers(spool: spool).folder(workflow, record.subscription)
+        try spool.ensureDirectories([markers])
         try spool.inBatch { batch in
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
                 let bundle = WMBSStore.jobBundleName(job.name)
-                let links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
+                var links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
                     ? [(folder("acquired"), bundle)] : []
+                // The job's marker (`JobMarkers`): its document as created, one more name for the same inode.
+                if !(replay && SystemCall.exists(spool.path(markers) + "/" + file)) { links.append((markers, file)) }
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
             try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,

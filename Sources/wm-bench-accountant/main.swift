@@ -108,7 +108,7 @@ for n in 0..<options.jobs {
     let log = "/store/unmerged/logs/prod/2025/1/1/BenchWF/Proc/00000/0/\(name)-0-logArchive.tar.gz"
     report.outputFiles.append(OutputFile(moduleLabel: "logArchive", lfn: log, pfn: spool.path("storage/\(pnn)") + log, guid: "L",
                                          outputModuleClass: "LogArchive", events: 0, branchHash: "", size: 1000, adler32: "00000001", cksum: "1"))
-    report.wrapper = WrapperInfo(stepStatus: 0, siteName: pnn, startTime: 1000, stopTime: 4600)
+    report.wrapper = WrapperInfo(stepStatus: 0, siteName: pnn, startTime: 1000, stopTime: 4600, jobName: name, retry: 0)
     report.performanceSummaries = [PerformanceSummary(metric: "ApplicationMemory", metrics: [NamedMetric(name: "PeakValueRss", value: "1800.5")])]
     try report.xmlData().write(to: URL(fileURLWithPath: work.reportPath))
     try batch.publish(try jobs.encode(job), as: name + ".json", in: "jobs/complete")

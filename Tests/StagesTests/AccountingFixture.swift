@@ -125,7 +125,8 @@ struct AccountingFixture {
                                                  outputModuleClass: "LogArchive", events: 0, branchHash: "", size: 100,
                                                  adler32: "00000001", cksum: "1"))
             report.skippedFiles = skipped.map { FileReference(lfn: $0, pfn: nil) }
-            report.wrapper = WrapperInfo(stepStatus: 0, siteName: "T2_CH_CERN", startTime: 1000, stopTime: 1100)
+            report.wrapper = WrapperInfo(stepStatus: 0, siteName: "T2_CH_CERN", startTime: 1000, stopTime: 1100,
+                                         jobName: name, retry: retry)
             report.performanceSummaries = [PerformanceSummary(metric: "ApplicationMemory", metrics: [NamedMetric(name: "PeakValueRss", value: "512.5")]),
                                            PerformanceSummary(metric: "Timing", metrics: [NamedMetric(name: "TotalJobTime", value: "95.0")])]
             if let errorCode {

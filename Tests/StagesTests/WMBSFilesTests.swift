@@ -65,12 +65,13 @@ import TestSupport
         #expect(acquired == Dictionary(uniqueKeysWithValues: jobs.map { job in
             (WMBSStore.jobBundleName(job.name), Set(job.inputFiles.map { FileKey.of($0.lfn) }))
         }))
-        // A job that owns every file it reads has its job document, hard-linked, as its acquired document.
+        // A job that owns every file it reads has its job document, hard-linked, as its acquired document (and
+        // as its marker, `wmbs/<wf>/<sub>/jobs/<job>.json`: three names, one inode).
         var job = stat(), acquiredDocument = stat()
         #expect(lstat(f.spool.path("jobs/created/\(jobs[0].name).json"), &job) == 0)
         #expect(lstat(f.spool.path(f.store.fileFolder(f.workflow, "Proc", "acquired")) + "/" + WMBSStore.jobBundleName(jobs[0].name),
                       &acquiredDocument) == 0)
-        #expect(job.st_ino == acquiredDocument.st_ino && job.st_nlink == 2)
+        #expect(job.st_ino == acquiredDocument.st_ino && job.st_nlink == 3)
         let available = try layout(f, "Proc", "available")
         #expect(available.count == 1 && available.values.first?.count == 5 - taken, "the bundle keeps the files left")
         #expect(try copies(f, "Proc").count == 5 && copies(f, "Proc").values.allSatisfy { $0 == 1 })

@@ -23,7 +23,7 @@ public struct Wmctl {
         ("pending", "the number of jobs still in flight (not archived, not paused): 0 when no stage has a job to move"),
         ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
         ("show ID [--json]", "the document and its history, wherever it is"),
-        ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, no duplicates, no temp orphans"),
+        ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, one copy, no vanished job, reports of their own job, no temp orphans"),
         ("config add FILE [--id ID]", "store a task configuration in the config cache; prints its id"),
         ("request submit|ls|show|assign|approve|reject|abort|...", "ReqMgr2 verbs (wmctl request --help)"),
         ("acdc ls [WORKFLOW]", "ACDC records: the work failed jobs left to do (wmctl request resubmit NAME makes it a request)"),

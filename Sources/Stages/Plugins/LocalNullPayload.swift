@@ -16,7 +16,8 @@ enum LocalNullPayload {
             throw BatchPluginError.invalidSubmission(key: key, field: "key", expected: "<job>-<retry> with a numeric retry count")
         }
         var report = FrameworkJobReport()
-        report.wrapper = WrapperInfo(stepStatus: 0, siteName: site, startTime: now, stopTime: now)
+        report.wrapper = WrapperInfo(stepStatus: 0, siteName: site, startTime: now, stopTime: now,
+                                     jobName: String(key[..<dash]), retry: retry)
         report.performanceSummaries = [PerformanceSummary(metric: "Timing", metrics: [NamedMetric(name: "TotalJobTime", value: "0")])]
         return ("Report.\(retry).xml", Array(try report.xmlData()))
     }

@@ -50,7 +50,7 @@ public struct JobWrapper {
         var attempt = WrapperAttempt(workDirectory: workDirectory, start: start)
         do {
             let job = try loadJob()
-            attempt.retry = job.retryCount
+            attempt.stamp(job: job.name, retry: job.retryCount)
             let runtime = try JobRuntime.load(path: workDirectory + "/runtime.json")
             let planner = StepPlanner(workDirectory: workDirectory, runtime: runtime, now: start)
             attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)

@@ -30,6 +30,16 @@ struct WrapperAttempt {
         let suffix = workDirectory.split(separator: "-").last.map(String.init) ?? ""
         retry = Int(suffix) ?? 0
         report.wrapper.startTime = start.timeIntervalSince1970
+        // Until the job document is read, the attempt is the one the work directory is named after (`<job>-<retry>`).
+        let folder = workDirectory.split(separator: "/").last.map(String.init) ?? ""
+        if let dash = folder.lastIndex(of: "-") { stamp(job: String(folder[..<dash]), retry: retry) }
+    }
+
+    /// Stamps the report with the attempt it belongs to (`WMWrapper JobName`/`Retry`), which the accountant checks.
+    mutating func stamp(job: String, retry: Int) {
+        self.retry = retry
+        report.wrapper.jobName = job
+        report.wrapper.retry = retry
     }
 
     /// The step's working directory.

@@ -101,13 +101,20 @@ public struct DocumentArea<Body: StatefulBody> {
             return try quarantine(file, in: dir, reason: problem.description, log: log)
         case .success(var doc):
             if doc.name != name {
-                return try quarantine(file, in: dir, reason: "\(dir)/\(file): field 'name' is '\(doc.name)', expected '\(name)' (the file name)", log: log)
+                return try quarantine(file, in: dir, reason: "\(dir)/\(file): field 'name' is '\(doc.name)', expected '\(name)' (the file name); "
+                                      + "a copy under another name is never run: \(whereabouts(of: doc.name))", log: log)
             }
             if doc.state == state {
                 if let stamp { cache?.keep(doc, at: path, stamp: stamp) }
                 return .document(doc)
             }
             let recorded = doc.state
+            // A move not yet recorded, or a copy: one copy, always. Only this rare path looks at the other folders.
+            if let other = try otherCopy(of: file, besides: state, recorded: recorded) {
+                let why = "\(dir)/\(file): a second copy of '\(name)' (recorded state '\(recorded.rawValue)', found in '\(state.rawValue)/'); "
+                    + "the document is also in \(folder(other))/\(file), which stays; a document exists in one place only"
+                return try quarantine(file, in: dir, reason: why, log: log)
+            }
             guard recorded.canMove(to: state) else {
                 let why = "\(dir)/\(file): recorded state '\(recorded.rawValue)' but found in '\(state.rawValue)/'; "
                     + "the \(String(describing: Body.State.self)) table does not allow \(recorded.rawValue) → \(state.rawValue)"
@@ -120,6 +127,33 @@ public struct DocumentArea<Body: StatefulBody> {
             log?.info("recorded move", ["document": name, "from": recorded.rawValue, "to": state.rawValue, "actor": "operator"])
             return .document(doc)
         }
+    }
+
+    /// The state folder, other than `state`, that holds another copy of `file` (a different file), or nil.
+    ///
+    /// A second name for the same file in the folder of its `recorded` state is what a crash leaves between the
+    /// `link` and the `unlink` of a no-clobber rename on a file system without `RENAME_NOREPLACE`: that rename is
+    /// finished here (the old name removed), and the document is no copy.
+    func otherCopy(of file: String, besides state: Body.State, recorded: Body.State) throws -> Body.State? {
+        let here = try SystemCall.lstat(spool.path(folder(state)) + "/" + file)
+        for other in Body.State.allCases where other != state {
+            let path = spool.path(folder(other)) + "/" + file
+            guard let there = try SystemCall.lstat(path) else { continue }
+            if let here, other == recorded, here.st_ino == there.st_ino, here.st_dev == there.st_dev {
+                try? SystemCall.unlink(path)
+                continue
+            }
+            return other
+        }
+        return nil
+    }
+
+    /// Where the document `name` is, in words, for reasons: its state folders, or that no state folder holds it.
+    func whereabouts(of name: String) -> String {
+        let file = fileName(name)
+        let found = Body.State.allCases.filter { SystemCall.exists(spool.path(folder($0)) + "/" + file) }
+        return found.isEmpty ? "no state folder of \(area)/ holds \(file)"
+            : "the document of '\(name)' is " + found.map { folder($0) + "/" + file }.joined(separator: " and ")
     }
 
     /// Moves a changed document from the folder it was loaded in to the folder of its new state, one

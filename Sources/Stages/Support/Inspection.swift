@@ -1,10 +1,11 @@
 import Foundation
+import FrameworkJobReport
 import SpoolKit
 import WMCore
 
 /// One problem `fsck` found.
 public struct FsckFinding: Codable, Sendable, Equatable {
-    /// Kind: unreadable, state-mismatch, illegal-state, duplicate, orphan-temporary, quarantined.
+    /// Kind: not-a-document, unreadable, wrong-name, duplicate, state-mismatch, vanished-job, foreign-report, orphan-temporary.
     public var kind: String
     /// Spool-relative path(s).
     public var path: String
@@ -70,12 +71,15 @@ public struct SpoolInspector {
         return found
     }
 
-    /// Checks the whole spool: every document parseable, state matches folder, no duplicates, no
-    /// orphans in `.tmp/`. With `repair`, mismatches get the directory-is-the-state rule.
+    /// Checks the whole spool: every document parseable, named as its file, state matches folder, one copy of
+    /// each document, no job vanished, no report in `jobs/complete` that belongs to another job, no orphans in
+    /// `.tmp/`. With `repair`, mismatches get the directory-is-the-state rule, every extra copy is quarantined
+    /// (never recorded as a move) and a vanished job's work is failed into ACDC (`VanishedJobs`).
     public func fsck(repair: Bool, now: Double = SystemCall.now()) throws -> [FsckFinding] {
         var findings: [FsckFinding] = []
         for area in areas {
-            var seen: [String: String] = [:]
+            // Every readable document of the area, by the name its content gives, in table order of its folders.
+            var found: [String: [(dir: String, file: String, state: String, recorded: String)]] = [:]
             for state in area.states {
                 let dir = area.area + "/" + state
                 let scan = try spool.scan(dir)
@@ -99,18 +103,41 @@ public struct SpoolInspector {
                         }
                         findings.append(finding)
                     case .document(let name, let recorded, _):
-                        if let other = seen[name] {
-                            findings.append(FsckFinding(kind: "duplicate", path: path, detail: "'\(name)' is also in \(other)"))
-                        }
-                        seen[name] = dir
-                        if recorded != state {
-                            var finding = FsckFinding(kind: "state-mismatch", path: path,
-                                                      detail: "recorded state '\(recorded)' but found in '\(state)/'")
-                            if repair { finding.repair = try area.reconcile(spool, name, state) }
-                            findings.append(finding)
-                        }
+                        found[name, default: []].append((dir, file, state, recorded))
                     }
                 }
+            }
+            for (name, copies) in found.sorted(by: { $0.key < $1.key }) {
+                // The copy that stays: named as its file, recorded state equal to its folder when one is.
+                let named = copies.filter { $0.file == name + area.suffix }
+                let kept = named.first { $0.recorded == $0.state } ?? named.first
+                for copy in copies where copy.dir != kept?.dir || copy.file != kept?.file {
+                    let path = copy.dir + "/" + copy.file
+                    let elsewhere = copies.filter { $0.dir != copy.dir || $0.file != copy.file }.map { $0.dir + "/" + $0.file }
+                    let detail = copy.file != name + area.suffix
+                        ? "\(path): field 'name' is '\(name)', expected '\(copy.file.dropLast(area.suffix.count))' (the file name); "
+                            + (elsewhere.isEmpty ? "no other copy" : "the document of '\(name)' is " + elsewhere.joined(separator: " and "))
+                        : "\(path): a second copy of '\(name)' (recorded state '\(copy.recorded)'); the document is also in "
+                            + elsewhere.joined(separator: " and ") + "; a document exists in one place only"
+                    var finding = FsckFinding(kind: copy.file != name + area.suffix ? "wrong-name" : "duplicate", path: path, detail: detail)
+                    if repair {
+                        try spool.quarantine(copy.file, in: copy.dir, reason: detail)
+                        finding.repair = "quarantined"
+                    }
+                    findings.append(finding)
+                }
+                if let kept, kept.recorded != kept.state {
+                    var finding = FsckFinding(kind: "state-mismatch", path: kept.dir + "/" + kept.file,
+                                              detail: "recorded state '\(kept.recorded)' but found in '\(kept.state)/'")
+                    if repair { finding.repair = try area.reconcile(spool, name, kept.state) }
+                    findings.append(finding)
+                }
+            }
+            if area.area == "jobs" {
+                let inFolders = Set(found.compactMap { name, copies in copies.contains { $0.file == name + area.suffix } ? name : nil })
+                findings += try checkJobs(inFolders: inFolders, complete: found.compactMap { name, copies in
+                    copies.contains { $0.state == JobState.complete.rawValue && $0.file == name + area.suffix } ? name : nil
+                }, repair: repair, now: now)
             }
         }
         for temp in try spool.temporaryFiles(now: now) {
@@ -121,6 +148,45 @@ public struct SpoolInspector {
                 finding.repair = "removed"
             }
             findings.append(finding)
+        }
+        return findings
+    }
+}
+
+extension SpoolInspector {
+    /// The checks of the jobs area beyond its documents: every job marker (`JobMarkers`) has its job in a state
+    /// folder (else the job vanished), and every report waiting in `jobs/complete` belongs to its job attempt.
+    func checkJobs(inFolders: Set<String>, complete: [String], repair: Bool, now: Double) throws -> [FsckFinding] {
+        var findings: [FsckFinding] = []
+        let store = WMBSStore(spool: spool)
+        let markers = JobMarkers(spool: spool)
+        for workflow in try store.workflows() {
+            var records: [AccountingRecord]?
+            for sub in try store.subscriptions(of: workflow) {
+                for name in try markers.jobs(workflow, sub.name).sorted() where !inFolders.contains(name) && !markers.isInAStateFolder(name) {
+                    guard let job = try markers.job(name, workflow: workflow, subscription: sub.name) else { continue }
+                    var finding = FsckFinding(kind: "vanished-job", path: markers.folder(workflow, sub.name) + "/" + name + ".json",
+                                              detail: "job \(name) was created and never archived, but \(JobArea.make(spool).whereabouts(of: name)); "
+                                                + "its work (\(job.inputFiles.count) input file(s)) is unfinished")
+                    if repair {
+                        if records == nil { records = try AccountingRecords.read(spool: spool, workflow: workflow) }
+                        try VanishedJobs(spool: spool, log: nil).record(job.body, attempts: records!.filter { $0.job == name }, now: now)
+                        finding.repair = "work failed into ACDC (exit code \(VanishedJobs.exitCode)), marker removed"
+                    }
+                    findings.append(finding)
+                }
+            }
+        }
+        let jobs = JobArea.make(spool)
+        for name in complete.sorted() {
+            guard let bytes = try spool.read(jobs.fileName(name), in: jobs.folder(.complete)),
+                  case .success(let job) = jobs.decode(bytes, file: jobs.folder(.complete) + "/" + jobs.fileName(name)) else { continue }
+            let work = JobWorkDirectory(spool: spool, workflow: job.workflow, job: job.name, retry: job.retryCount)
+            guard let report = try? FrameworkJobReportReader().read(contentsOfFile: work.reportPath),
+                  let foreign = AccountingPlanner.ownership(report, job: job.body, source: work.relativePath + "/Report.\(job.retryCount).xml")
+            else { continue }
+            findings.append(FsckFinding(kind: "foreign-report", path: jobs.folder(.complete) + "/" + jobs.fileName(name),
+                                        detail: foreign.description + " (the accountant fails the attempt with \(foreign.exitCode))"))
         }
         return findings
     }

@@ -35,6 +35,9 @@ public enum AgentExitCode {
     public static let removedByBatchSystem = 99400
     /// The job failed in the batch system for another reason (lost, launch failure, node failure).
     public static let batchSystemFailure = 99401
+    /// The agent lost the job: its document vanished from the spool (removed by hand, or quarantined and never
+    /// brought back) before it reached a final state; its work is failed into ACDC (WMSpool's, not WMCore's).
+    public static let jobVanished = 99402
 
     /// The kill code for a job whose only site moved to `state` (changeSiteState).
     public static func siteStateKill(_ state: SiteState) -> Int {
