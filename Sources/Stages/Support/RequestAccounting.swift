@@ -52,8 +52,8 @@ public struct RequestAccounting {
         return result
     }
 
-    /// Computes the account and, for each top-level task, the ACDC record of the lumis missing from its outputs
-    /// entirely with no ACDC record (nil where there are none).
+    /// Computes the account and, for each top-level task, the ACDC record of the lumis missing from every one of
+    /// its outputs with no ACDC record (none where there are none).
     func compute(_ request: String, now: Double) throws -> (RequestAccount, [ACDCRecord]) {
         guard let workload = try ElementStore(spool: spool).workload(request) else {
             throw DocumentProblem("request \(request): no stored workload (\(ElementStore.workloads)/\(request).json): it was never staged")
@@ -64,6 +64,8 @@ public struct RequestAccounting {
         var datasets: [DatasetAccount] = []
         var missingRecords: [ACDCRecord] = []
         for expectation in try expectations(workload, request: body) {
+            // Lumis absent from every output of the task's subtree, with no ACDC record: redoing them from the top
+            // task doubles nothing. A lumi absent from some outputs only stays missing (inconsistent, loudly).
             var absentEverywhere: Set<LumiKey>?
             for task in workload.tasks where task.type != .merge && (task.path == expectation.task.path || task.path.hasPrefix(expectation.task.path + "/")) {
                 let acdc = Set(records.filter { task.path == $0.task || task.path.hasPrefix($0.task + "/") }
@@ -76,7 +78,7 @@ public struct RequestAccounting {
                     datasets.append(entry)
                     let present = Set(have.map(LumiKey.init))
                     let absent = Set(expectation.lumis.map(LumiKey.init)).subtracting(present).subtracting(acdc)
-                    absentEverywhere = absentEverywhere.map { $0.union(absent) } ?? absent
+                    absentEverywhere = absentEverywhere.map { $0.intersection(absent) } ?? absent
                 }
             }
             let lost = (absentEverywhere ?? []).sorted()
