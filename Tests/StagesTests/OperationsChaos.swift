@@ -19,6 +19,8 @@ final class ChaosDriver {
     private(set) var failures: [String] = []
     /// Kills per program, for the report.
     private(set) var killsByProgram: [String: Int] = [:]
+    /// Job documents deleted or copied by hand so far, for the report.
+    private(set) var handOperations: [String] = []
 
     init(spool: ProgramSpool, seed: UInt64) {
         self.spool = spool
@@ -29,9 +31,15 @@ final class ChaosDriver {
 
     /// Runs until `target` processes were killed, with at most `concurrency` alive at once, dooming
     /// each new process with probability `killShare`; then waits for the survivors to end by themselves.
-    func run(kills target: Int, concurrency: Int = 4, killShare: Double = 0.7, maxKillDelay: Double = 0.6) throws {
+    ///
+    /// With `handOperations` > 0, it also acts as a mistaken operator that many times at random moments:
+    /// deletes a job document from its state folder, copies one into another state folder, or copies one
+    /// under another name (issue 16).
+    func run(kills target: Int, concurrency: Int = 4, killShare: Double = 0.7, maxKillDelay: Double = 0.6,
+             handOperations handTarget: Int = 0) throws {
         while kills < target {
             reap()
+            if handOperations.count < handTarget && Int.random(in: 0..<40, using: &random) == 0 { handOperation() }
             while running.count < concurrency {
                 let doomed = Double.random(in: 0..<1, using: &random) < killShare
                 let delay = Double.random(in: 0...(Bool.random(using: &random) ? 0.05 : maxKillDelay), using: &random)
@@ -64,6 +72,30 @@ final class ChaosDriver {
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         running.append((process, command.prefix(2).joined(separator: " "), log, killAt))
+    }
+
+    /// Deletes or copies one job document (of `created`, `executing` or `complete`) as a mistaken operator would.
+    private func handOperation() {
+        let states = ["created", "executing", "complete"]
+        let state = states[Int.random(in: 0..<states.count, using: &random)]
+        let folder = spool.root + "/jobs/" + state
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        guard !names.isEmpty else { return }
+        let name = names[Int.random(in: 0..<names.count, using: &random)]
+        let source = folder + "/" + name
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0:
+            guard (try? FileManager.default.removeItem(atPath: source)) != nil else { return }
+            handOperations.append("deleted jobs/\(state)/\(name)")
+        case 1:
+            let other = states.filter { $0 != state }[Int.random(in: 0..<2, using: &random)]
+            guard (try? FileManager.default.copyItem(atPath: source, toPath: spool.root + "/jobs/\(other)/" + name)) != nil else { return }
+            handOperations.append("copied jobs/\(state)/\(name) to jobs/\(other)/")
+        default:
+            let copy = "copy-of-" + name
+            guard (try? FileManager.default.copyItem(atPath: source, toPath: folder + "/" + copy)) != nil else { return }
+            handOperations.append("copied jobs/\(state)/\(name) to jobs/\(state)/\(copy)")
+        }
     }
 
     /// SIGKILLs live processes whose moment has come, until `target` kills in all.

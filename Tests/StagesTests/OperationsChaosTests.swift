@@ -1,12 +1,15 @@
 import Foundation
 import TestSupport
 import Testing
+import WMCore
 
 /// Issue 8's chaos proof: SIGKILL stage processes at random while a production runs, then let the
 /// system finish; the request completes, fsck is clean, every event is in each output dataset once.
 ///
 /// CI size: 100 kills of a 1,000-event production. Longer runs: `scripts/chaos --kills N --events N`
-/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED, WM_CHAOS_CONCURRENCY; WM_CHAOS_FAULTS=0: jobs never fail).
+/// (WM_CHAOS_KILLS, WM_CHAOS_EVENTS, WM_CHAOS_SEED, WM_CHAOS_CONCURRENCY; WM_CHAOS_FAULTS=0: jobs never fail;
+/// WM_CHAOS_HAND: job documents deleted or copied by hand at random moments, default 3). Issue 16: the account is
+/// exact afterwards (nothing missing without an ACDC record, nothing doubled) and one resubmission completes it.
 @Suite struct OperationsChaosTests {
     static let environment = ProcessInfo.processInfo.environment
 
@@ -22,7 +25,8 @@ import Testing
         let name = try spool.submitExample(events: events)
         let driver = ChaosDriver(spool: spool, seed: seed)
         let began = Date()
-        try driver.run(kills: kills, concurrency: Int(Self.environment["WM_CHAOS_CONCURRENCY"] ?? "") ?? 4)
+        let hand = Int(Self.environment["WM_CHAOS_HAND"] ?? "") ?? 3
+        try driver.run(kills: kills, concurrency: Int(Self.environment["WM_CHAOS_CONCURRENCY"] ?? "") ?? 4, handOperations: hand)
         let chaosSeconds = Date().timeIntervalSince(began)
         #expect(driver.kills >= kills)
         #expect(driver.failures.isEmpty, "seed \(seed): \(driver.failures)")
@@ -36,6 +40,23 @@ import Testing
               + "finished in \(Int(Date().timeIntervalSince(began) - chaosSeconds)) s; spool \(spool.root)")
 
         #expect(spool.requestStatus(name) == "completed", "seed \(seed): \(spool.wmctl(["status"]).output.stdout)")
+        print("chaos: by hand: \(driver.handOperations)")
+
+        // The account is exact: nothing missing without an ACDC record, nothing doubled; what is in ACDC,
+        // one resubmission recovers.
+        let (accountStatus, accountOutput) = spool.wmctl(["request", "account", name, "--json"])
+        let account = try JSONDecoder().decode(RequestAccount.self, from: Data(accountOutput.stdout.utf8))
+        #expect(accountStatus == 0 && account.verdict != .inconsistent, "seed \(seed): \(account.text)")
+        print("chaos: account \(account.verdict.rawValue)")
+        if account.verdict == .incomplete {
+            let (status, output) = spool.wmctl(["request", "resubmit", name, "--assign"])
+            #expect(status == 0, "seed \(seed): resubmit: \(output.stderr)")
+            let again = try spool.run("wmagent", ["run", "--once", "--stall-timeout", "60"])
+            #expect(again.status == 0, "seed \(seed): \(again.stderr.suffix(1500))")
+            let (_, after) = spool.wmctl(["request", "account", name, "--json"])
+            let complete = try JSONDecoder().decode(RequestAccount.self, from: Data(after.stdout.utf8))
+            #expect(complete.verdict == .complete, "seed \(seed): after the resubmission: \(complete.text)")
+        }
         #expect(try spool.pendingJobs() == 0)
         let findings = try spool.fsckFindings()
         #expect(findings.isEmpty, "seed \(seed): \(findings)")
