@@ -39,6 +39,11 @@ public enum Lexicon {
     public static let prepID = #"[a-zA-Z0-9_\-]{0,100}"#
     /// Task and step names.
     public static let taskName = #"[a-zA-Z0-9_\-]{1,50}"#
+    /// The largest first event or first lumi number: CMSSW numbers events and lumis with unsigned 32 bits.
+    public static let maxEventNumber: Double = 4_294_967_295
+    /// The most events a request, job or lumi may ask for (10^12: far beyond any CMS request, and small enough
+    /// that no event arithmetic on it can overflow).
+    public static let maxRequestEvents: Double = 1e12
     /// User names (Requestor).
     public static let user = #"[a-zA-Z0-9_.\-]{1,60}"#
     /// Team names.
@@ -86,8 +91,8 @@ public enum RequestSpecs {
         ArgumentSpec("EventStreams", .integer, default: .int(0), .range(min: 0)),
         ArgumentSpec("TimePerEvent", .number, default: .int(12), .range(min: 1e-9)),
         ArgumentSpec("SizePerEvent", .number, default: .int(512), .range(min: 1e-9)),
-        ArgumentSpec("FirstEvent", .integer, default: .int(1), .range(min: 1)),
-        ArgumentSpec("FirstLumi", .integer, default: .int(1), .range(min: 1)),
+        ArgumentSpec("FirstEvent", .integer, default: .int(1), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
+        ArgumentSpec("FirstLumi", .integer, default: .int(1), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
         ArgumentSpec("SiteWhitelist", .stringList, default: .array([]), .siteNames),
         ArgumentSpec("SiteBlacklist", .stringList, default: .array([]), .siteNames),
         ArgumentSpec("TrustSitelists", .boolean, default: .bool(false)),
@@ -138,8 +143,8 @@ public enum RequestSpecs {
     /// Job-splitting arguments.
     public static let splitting: [ArgumentSpec] = [
         ArgumentSpec("SplittingAlgo", .string, .oneOf(Lexicon.splittingAlgorithms)),
-        ArgumentSpec("EventsPerJob", .integer, .range(min: 1)),
-        ArgumentSpec("EventsPerLumi", .integer, .range(min: 1)),
+        ArgumentSpec("EventsPerJob", .integer, .range(min: 1, maxInclusive: Lexicon.maxRequestEvents)),
+        ArgumentSpec("EventsPerLumi", .integer, .range(min: 1, maxInclusive: Lexicon.maxRequestEvents)),
         ArgumentSpec("LumisPerJob", .integer, .range(min: 1)),
         ArgumentSpec("FilesPerJob", .integer, .range(min: 1)),
     ]
@@ -158,7 +163,7 @@ public enum RequestSpecs {
             ArgumentSpec(chain.inputKey, .string, .pattern(Lexicon.taskName, "a task name")),
             ArgumentSpec("InputFromOutputModule", .string, .pattern(Lexicon.outputModule, "an output module label")),
             ArgumentSpec("PrimaryDataset", .string, .pattern(DatasetName.primaryPattern, "a primary dataset")),
-            ArgumentSpec("RequestNumEvents", .integer, .range(min: 1)),
+            ArgumentSpec("RequestNumEvents", .integer, .range(min: 1, maxInclusive: Lexicon.maxRequestEvents)),
             ArgumentSpec("KeepOutput", .boolean, default: .bool(true)),
             ArgumentSpec("TransientOutputModules", .stringList, default: .array([])),
             ArgumentSpec("FilterEfficiency", .number, default: .int(1), .range(min: 1e-9, maxInclusive: 1)),
