@@ -69,8 +69,7 @@ public struct RequestAccounting {
             var absentEverywhere: Set<LumiKey>?
             for task in workload.tasks where task.type != .merge && (task.path == expectation.task.path || task.path.hasPrefix(expectation.task.path + "/")) {
                 let acdc = Set(records.filter { task.path == $0.task || task.path.hasPrefix($0.task + "/") }
-                    .flatMap { ACDCRecord(workflow: $0.workflow, task: $0.task, splittingAlgorithm: $0.splittingAlgorithm, files: $0.files).inputFiles }
-                    .flatMap(\.lumis).map(LumiKey.init))
+                    .flatMap(\.inputFiles).flatMap(\.lumis).map(LumiKey.init))
                 for output in task.outputs where output.kept && !output.transient {
                     let have = outputs[output.dataset] ?? []
                     let entry = RequestAccount.account(dataset: output.dataset, task: task.path, expected: expectation.lumis, output: have,
