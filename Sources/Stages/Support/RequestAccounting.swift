@@ -196,21 +196,29 @@ public struct RequestAccounting {
     /// The lumis of a file (in file order, with their event counts) that skip-event `ranges` touch, each with the
     /// events of it the ranges cover (its count unknown when the file's per-lumi counts are).
     static func lumis(of ranges: [ClosedRange<Int>], in fileLumis: [LumiSection]) -> [LumiSection] {
-        guard fileLumis.allSatisfy({ $0.events != nil }) else { return fileLumis.map { LumiSection(run: $0.run, lumi: $0.lumi) } }
-        var start = 0
-        var result: [LumiSection] = []
-        for lumi in fileLumis {
-            let n = lumi.events ?? 0
-            defer { start += n }
-            guard n > 0 else { continue }
-            let span = start...(start + n - 1)
+        guard let spans = skipEventSpans(fileLumis) else { return fileLumis.map { LumiSection(run: $0.run, lumi: $0.lumi) } }
+        return fileLumis.compactMap { lumi in
+            guard let span = spans[LumiKey(lumi)] else { return nil }
             let covered = ranges.reduce(0) { total, range in
                 let low = max(range.lowerBound, span.lowerBound), high = min(range.upperBound, span.upperBound)
                 return total + (high >= low ? high - low + 1 : 0)
             }
-            if covered > 0 { result.append(LumiSection(run: lumi.run, lumi: lumi.lumi, events: covered)) }
+            return covered > 0 ? LumiSection(run: lumi.run, lumi: lumi.lumi, events: covered) : nil
         }
-        return result
+    }
+
+    /// The skip-event span of each lumi of a file whose events lie in lumi order (none for a lumi without
+    /// events); nil when a lumi's count is unknown.
+    static func skipEventSpans(_ fileLumis: [LumiSection]) -> [LumiKey: ClosedRange<Int>]? {
+        guard fileLumis.allSatisfy({ $0.events != nil }) else { return nil }
+        var spans: [LumiKey: ClosedRange<Int>] = [:]
+        var start = 0
+        for lumi in fileLumis {
+            let n = lumi.events ?? 0
+            if n > 0 { spans[LumiKey(lumi)] = start...(start + n - 1) }
+            start += n
+        }
+        return spans
     }
 
     /// A generation task: the lumis its jobs number, each lumi's events as one ACDC event range.
@@ -236,16 +244,7 @@ public struct RequestAccounting {
         var work: [LumiKey: [ACDCFile]] = [:]
         let byEvents = task.splitting.algorithm == "EventBased"
         for (file, kept, locations) in files {
-            let counted = file.lumis.allSatisfy { $0.events != nil }
-            var offsets: [LumiKey: ClosedRange<Int>] = [:]
-            if counted {
-                var start = 0
-                for lumi in file.lumis {
-                    let n = lumi.events ?? 0
-                    if n > 0 { offsets[LumiKey(lumi)] = start...(start + n - 1) }
-                    start += n
-                }
-            }
+            let offsets = Self.skipEventSpans(file.lumis) ?? [:]
             for lumi in kept {
                 lumis.append(lumi)
                 let key = LumiKey(lumi)
