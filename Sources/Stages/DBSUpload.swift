@@ -30,8 +30,8 @@ public struct DBSUploadStage: StageCycle {
         try context.spool.ensureDirectories(AccountingAreas.dbsBufferFileFolders + [AccountingAreas.dbsBufferCompleted])
         var report = CycleReport()
         report.done += try BlockAssigner(spool: context.spool, blocks: blocks, limits: limits, context: context).run()
-        report.add(try closeOpenBlocks(blocks, context: context))
-        report.add(try uploadPendingBlocks(blocks, context: context))
+        report.include(try closeOpenBlocks(blocks, context: context))
+        report.include(try uploadPendingBlocks(blocks, context: context))
         return report
     }
 

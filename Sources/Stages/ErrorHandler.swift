@@ -17,7 +17,7 @@ public struct ErrorHandlerStage: StageCycle {
         var report = CycleReport()
         for state in [JobState.createfailed, .submitfailed, .jobfailed] {
             let now = context.now()
-            report.add(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
+            report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
                 switch policy.decide(state: state, taskType: job.taskType, retryCount: job.retryCount,
                                      exitCode: job.exitCodes.last, runTime: job.lastRunTime) {
                 case .cooloff:
@@ -36,7 +36,7 @@ public struct ErrorHandlerStage: StageCycle {
         let acdc = ACDCStore(spool: context.spool)
         let wmbs = WMBSStore(spool: context.spool)
         let catalog = CatalogStore(spool: context.spool)
-        report.add(try pass.run(.retrydone, batchSize: context.options.batchSize, context: context) { job in
+        report.include(try pass.run(.retrydone, batchSize: context.options.batchSize, context: context) { job in
             // What the job still had to do goes to ACDC (not for LogCollect and Cleanup, as in WMCore).
             if !["LogCollect", "Cleanup"].contains(job.taskType) && !context.options.dryRun {
                 let algorithm = (try? wmbs.subscription(job.workflow, job.subscription))??.algorithm ?? "FileBased"

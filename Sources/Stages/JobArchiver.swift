@@ -24,13 +24,13 @@ public struct JobArchiverStage: StageCycle {
         var report = CycleReport()
         // One listing of each workflow's work folder per cycle, not one per job.
         let attempts = AttemptDirectories(spool: context.spool)
-        try archiveCleanedOut(jobs, attempts: attempts, context: context)
+        report.jobsFinished += try archiveCleanedOut(jobs, attempts: attempts, context: context)
         let pass = TransitionPass(area: jobs, actor: name)
         let now = context.now()
         // The workflow of each job this cycle moves to cleanout, so archiving them needs no second read.
         var movedWorkflows: [String: String] = [:]
         for state in [JobState.success, .exhausted, .killed] {
-            report.add(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
+            report.include(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
                 plan: { documents in
                     Dictionary(uniqueKeysWithValues: documents.map { doc in
                         (doc.name, Result { try JobCleanout(job: doc.body, spool: context.spool, attempts: attempts) })
@@ -42,7 +42,7 @@ public struct JobArchiverStage: StageCycle {
                     movedWorkflows[job.name] = job.workflow
                 }))
         }
-        try archiveCleanedOut(jobs, attempts: attempts, known: movedWorkflows, context: context)
+        report.jobsFinished += try archiveCleanedOut(jobs, attempts: attempts, known: movedWorkflows, context: context)
         report.done += try FilesetCloser(spool: context.spool, log: context.log).closeFilesets(dryRun: context.options.dryRun)
         return report
     }
@@ -50,10 +50,11 @@ public struct JobArchiverStage: StageCycle {
     /// Moves `jobs/cleanout/` documents to `archive/jobs/<Y>/<M>/<D>/` (today, UTC) and removes their work
     /// directories (their log tarball was made durable before they entered cleanout).
     /// `known` gives the workflow of jobs this cycle moved to cleanout itself (their documents are not read again).
+    /// Returns the number of jobs archived.
     func archiveCleanedOut(_ jobs: DocumentArea<JobBody>, attempts: AttemptDirectories, known: [String: String] = [:],
-                           context: StageContext) throws {
+                           context: StageContext) throws -> Int {
         let names = try jobs.scan(.cleanout, log: context.log)
-        guard !names.isEmpty, !context.options.dryRun else { return }
+        guard !names.isEmpty, !context.options.dryRun else { return 0 }
         let day = Self.dayFolder(context.now())
         try context.spool.ensureDirectories([day])
         var workflows: [String: String] = [:]
@@ -64,14 +65,18 @@ public struct JobArchiverStage: StageCycle {
                 workflows[name] = job.workflow
             }
         }
+        var archived = 0
         try context.spool.inBatch { batch in
-            for (name, _) in workflows { _ = try batch.move(jobs.fileName(name), from: jobs.folder(.cleanout), to: day) }
+            for (name, _) in workflows where try batch.move(jobs.fileName(name), from: jobs.folder(.cleanout), to: day) == .moved {
+                archived += 1
+            }
         }
         for (name, workflow) in workflows {
             for directory in try attempts.of(workflow: workflow, job: name) {
                 try? context.spool.discardTree(context.spool.path(directory))
             }
         }
+        return archived
     }
 
     /// `archive/jobs/<Y>/<M>/<D>` of a time (UTC).

@@ -26,7 +26,7 @@ public struct ReqMgrStage: StageCycle {
                                                          (.rejected, .rejectedArchived)]
         for (from, to) in archive {
             let now = context.now()
-            report.add(try pass.run(from, batchSize: context.options.batchSize, context: context) { request in
+            report.include(try pass.run(from, batchSize: context.options.batchSize, context: context) { request in
                 let since = request.history.last(where: { $0.to == from.rawValue })?.time ?? request.lastUpdate
                 guard now - since >= config.workQueue.archiveDelay else { return false }
                 try request.transition(to: to, actor: name, reason: "archived \(Int(config.workQueue.archiveDelay)) s after \(from.rawValue)", at: now)

@@ -17,7 +17,7 @@ public struct RetryManagerStage: StageCycle {
         var report = CycleReport()
         for state in [JobState.createcooloff, .submitcooloff, .jobcooloff] {
             let now = context.now()
-            report.add(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
+            report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
                 let entered = job.history.last(where: { $0.to == state.rawValue })?.time ?? now
                 let decision = config.retryManager.decide(
                     taskType: job.taskType, kind: state.failureKind ?? "job", retryCount: job.retryCount,

@@ -27,12 +27,11 @@ public struct TaskArchiverStage: StageCycle {
         var report = CycleReport()
         for workflow in try store.workflows() {
             if StopSignal.isRequested { break }
-            guard try isFinished(workflow, store: store, closer: closer) else {
-                report.backlog += 1
-                continue
-            }
+            // A workflow still running waits for the other stages: it is not this stage's backlog.
+            guard try isFinished(workflow, store: store, closer: closer) else { continue }
             if context.options.dryRun {
                 context.log.info("would close workflow", ["workflow": workflow])
+                report.backlog += 1
                 continue
             }
             try close(workflow, context: context)

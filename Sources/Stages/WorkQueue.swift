@@ -18,8 +18,8 @@ public struct GlobalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
-        report.add(try rollUp(manager: manager, store: store, context: context))
-        report.add(try archiveReported(manager: manager, store: store, context: context))
+        report.include(try rollUp(manager: manager, store: store, context: context))
+        report.include(try archiveReported(manager: manager, store: store, context: context))
         return report
     }
 
@@ -54,7 +54,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         let pass = TransitionPass(area: manager.area, actor: name)
         var report = CycleReport()
         for state in [RequestStatus.assigned, .staging] {
-            report.add(try pass.run(state, batchSize: context.options.batchSize, context: context) { request in
+            report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { request in
                 try stage(&request, manager: manager, store: store, context: context)
             })
         }

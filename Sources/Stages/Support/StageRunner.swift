@@ -9,6 +9,10 @@ public struct CycleReport: Sendable, Equatable {
     public var backlog: Int
     /// Documents quarantined.
     public var quarantined: Int
+    /// Jobs that left the pipeline for good (archived after cleanout): the live view's "jobs done".
+    public var jobsFinished = 0
+    /// Events in the merged outputs recorded for the catalog (every output dataset): the live view's events.
+    public var eventsRecorded = 0
 
     /// Makes a report.
     public init(done: Int = 0, backlog: Int = 0, quarantined: Int = 0) {
@@ -17,11 +21,22 @@ public struct CycleReport: Sendable, Equatable {
         self.quarantined = quarantined
     }
 
-    /// Adds another report's counts (backlog is taken from the later one).
+    /// Adds a later cycle's counts (backlog is taken from the later one).
     public mutating func add(_ other: CycleReport) {
         done += other.done
         quarantined += other.quarantined
+        jobsFinished += other.jobsFinished
+        eventsRecorded += other.eventsRecorded
         backlog = other.backlog
+    }
+
+    /// Adds the counts of another pass of the same cycle over a different input: the backlogs add up.
+    public mutating func include(_ other: CycleReport) {
+        done += other.done
+        quarantined += other.quarantined
+        jobsFinished += other.jobsFinished
+        eventsRecorded += other.eventsRecorded
+        backlog += other.backlog
     }
 }
 

@@ -34,18 +34,22 @@ public struct TransitionPass<Body: StatefulBody> {
     func run(_ names: ArraySlice<String>, in state: Body.State, batchSize: Int, context: StageContext,
              loaded: [String: Annotated<Body>] = [:], decide: (inout Annotated<Body>) throws -> Bool) throws -> CycleReport {
         var report = CycleReport()
+        var waiting = 0
         var start = names.startIndex
         while start < names.endIndex && !StopSignal.isRequested {
             let chunk = names[start..<min(names.endIndex, start + max(1, batchSize))]
             start += chunk.count
-            try runBatch(chunk, state: state, context: context, loaded: loaded, report: &report, decide: decide)
+            try runBatch(chunk, state: state, context: context, loaded: loaded, report: &report, waiting: &waiting, decide: decide)
         }
-        report.backlog = names.count - report.done - report.quarantined
+        // A document `decide` left where it is waits for something (its cool-off, a delay, the batch system):
+        // it is not backlog. Backlog is what should have moved and did not — `wmctl status` calls a stage
+        // STUCK on it.
+        report.backlog = names.count - report.done - report.quarantined - waiting
         return report
     }
 
     private func runBatch(_ names: ArraySlice<String>, state: Body.State, context: StageContext, loaded preloaded: [String: Annotated<Body>],
-                          report: inout CycleReport, decide: (inout Annotated<Body>) throws -> Bool) throws {
+                          report: inout CycleReport, waiting: inout Int, decide: (inout Annotated<Body>) throws -> Bool) throws {
         let batch = SpoolBatch(spool: area.spool)
         let from = area.folder(state)
         for name in names {
@@ -66,12 +70,13 @@ public struct TransitionPass<Body: StatefulBody> {
                 report.quarantined += 1
                 continue
             }
-            if doc.state == state && !rewrite { continue }
+            if doc.state == state && !rewrite { waiting += 1; continue }
             if context.options.dryRun {
                 context.log.info("would move", ["document": name, "from": state.rawValue, "to": doc.state.rawValue])
                 continue
             }
             if doc.state == state {
+                waiting += 1
                 try batch.replaceContent(of: area.fileName(name), in: from, with: try area.encode(doc))
             } else {
                 let outcome = try area.move(doc, original: original, from: state, batch: batch)
