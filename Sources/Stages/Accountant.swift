@@ -27,13 +27,19 @@ public struct AccountantStage: StageCycle {
         let pass = TransitionPass(area: jobs, actor: name)
         let recorder = OutputRecorder(spool: context.spool)
         let now = context.now()
-        return try pass.runEffectsFirst(.complete, batchSize: context.options.batchSize, context: context,
+        var events = 0
+        var report = try pass.runEffectsFirst(.complete, batchSize: context.options.batchSize, context: context,
             plan: { documents in
                 var planner = AccountingPlanner(spool: context.spool, now: now)
                 return planner.plan(documents)
             },
-            apply: { plans, batch in try recorder.record(plans, in: batch) },
+            apply: { plans, batch in
+                try recorder.record(plans, in: batch)
+                events += plans.reduce(0) { $0 + $1.dbsFiles.reduce(0) { $0 + $1.events } }
+            },
             decide: { job, plan in try plan.decide(&job, actor: name, at: now) })
+        report.eventsRecorded = events
+        return report
     }
 }
 

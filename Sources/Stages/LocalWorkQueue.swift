@@ -27,9 +27,9 @@ public struct LocalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
         var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
-        report.add(try pull(store: store, config: config, context: context))
-        report.add(try inject(store: store, config: config, context: context))
-        report.add(try cancel(store: store, context: context))
+        report.include(try pull(store: store, config: config, context: context))
+        report.include(try inject(store: store, config: config, context: context))
+        report.include(try cancel(store: store, context: context))
         return report
     }
 
@@ -49,8 +49,13 @@ public struct LocalWorkQueueStage: StageCycle {
 
     /// The agent's resources: every Normal site's pending slots, less the jobs already queued there.
     func resources(config: AgentConfiguration, context: StageContext) throws -> AgentResources {
-        let sites = try ExecutionLayout.siteConfiguration(spool: context.spool)
-        let created = try context.spool.scan(JobArea.make(context.spool).folder(.created)).names.count
+        try Self.resources(agent: agent, config: config, spool: context.spool)
+    }
+
+    /// The resources agent `agent` offers on `spool` as its sites stand now (what a pull matches against).
+    static func resources(agent: String, config: AgentConfiguration, spool: Spool) throws -> AgentResources {
+        let sites = try ExecutionLayout.siteConfiguration(spool: spool)
+        let created = try spool.scan(JobArea.make(spool).folder(.created)).names.count
         let normal = sites.sites.filter { $0.state == .normal }
         var agentSites: [String: AgentSite] = [:]
         for site in sites.sites {
@@ -184,7 +189,7 @@ public struct LocalWorkQueueStage: StageCycle {
             }
         }
         let pass = TransitionPass(area: store.area, actor: name)
-        report.add(try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
+        report.include(try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
             let owner = element.agent ?? ""
             guard silent(owner, since: element.history.last?.time ?? 0) else { return false }
             let lastSeen = health["wm-workqueue-local-\(owner)"] ?? element.history.last?.time ?? 0

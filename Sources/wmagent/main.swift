@@ -46,14 +46,16 @@ ProgramMain.run("wmagent") {
         let options = try StageOptions.parse(arguments, program: "wmagent run", summary: "run every stage", example: "wmagent run --once",
                                              extras: [.init("agent", help: "agent name (default: agentName in etc/agent.json)"),
                                                       .init("stall-timeout", help: "seconds without progress before --once gives up")])
-        let log = Logger(component: "wmagent", format: options.logFormat, verbose: options.verbose)
+        let view = LiveView(spool: try Spool(root: options.spoolPath))
+        let log = Logger(component: "wmagent", format: options.logFormat, verbose: options.verbose,
+                         sink: view.isTerminal ? { view.printAbove($0) } : nil)
+        view.log = log
         let spool = try Spool(root: options.spoolPath)
         try AgentSpool.initialize(at: spool.root)
         let context = StageContext(spool: spool, options: options, log: log)
         let config = try context.agentConfiguration()
         var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName),
                                  stallTimeout: Double(options.extra["stall-timeout"] ?? "") ?? 900)
-        let view = LiveView(spool: spool, log: log)
         runner.onPass = { view.show($0) }
         StopSignal.install { sig in log.info("stop requested; finishing the stage in hand", ["signal": String(sig)]) }
         let totals = try runner.run(context: context, watch: options.watch)

@@ -85,4 +85,23 @@ import Testing
         e.pileupData = ["pu": ["T2_CH_CERN"]]
         #expect(PullMatching.possibleSites(e, agentSites: []).isEmpty)
     }
+
+    /// Why an element can never be pulled follows the pull rules: team, site lists known to the agent, Normal sites.
+    @Test func blockerNamesWhatKeepsAnElementFromEveryAgent() {
+        let agent = AgentResources(agent: "a1", teams: ["production"],
+                                   sites: ["T2_CH_CERN": AgentSite(pendingSlots: 10), "T1_US_FNAL": AgentSite(state: .draining, pendingSlots: 10)])
+        #expect(PullMatching.blocker(Self.element("ok", priority: 1, created: 0), agent: agent) == nil)
+        #expect(PullMatching.blocker(Self.element("team", priority: 1, created: 0, team: "other"), agent: agent)?.contains("team 'other'") == true)
+        let unknown = PullMatching.blocker(Self.element("unknown", priority: 1, created: 0, whitelist: ["T2_XX_Nowhere"]), agent: agent)
+        #expect(unknown?.contains("SiteWhitelist names site(s) the agent does not know: T2_XX_Nowhere") == true, "\(unknown ?? "nil")")
+        let blacklisted = PullMatching.blocker(Self.element("black", priority: 1, created: 0, blacklist: ["T2_CH_CERN", "T1_US_FNAL"]), agent: agent)
+        #expect(blacklisted?.contains("SiteBlacklist T1_US_FNAL, T2_CH_CERN") == true, "\(blacklisted ?? "nil")")
+        let draining = PullMatching.blocker(Self.element("drain", priority: 1, created: 0, whitelist: ["T1_US_FNAL"]), agent: agent)
+        #expect(draining == "none of its sites is Normal: T1_US_FNAL Draining")
+        let elsewhere = PullMatching.blocker(Self.element("data", priority: 1, created: 0, inputs: ["/A/B/RAW#1": ["T2_DE_DESY"]]), agent: agent)
+        #expect(elsewhere?.contains("input at T2_DE_DESY") == true, "\(elsewhere ?? "nil")")
+        var held = Self.element("held", priority: 1, created: 0, team: "other")
+        held.heldForValidation = true
+        #expect(PullMatching.blocker(held, agent: agent) == nil, "held for a validation sample on purpose")
+    }
 }

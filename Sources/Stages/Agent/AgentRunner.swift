@@ -18,6 +18,10 @@ public struct AgentRunner {
         public var activeJobs: Int
         /// Seconds since the run began.
         public var elapsed: Double
+        /// Jobs archived since the run began.
+        public var jobsFinished = 0
+        /// Events in merged outputs recorded since the run began (every output dataset).
+        public var eventsRecorded = 0
     }
 
     /// In `--once` mode, give up when nothing moved for this many seconds while jobs are still active
@@ -55,6 +59,7 @@ public struct AgentRunner {
         for name in Set(stages.map(\.name)) { lastProgress[name] = StageRunner.progressBaseline(stage: name, context: context) }
         let start = context.now()
         var lastAnyProgress = start
+        var finished = CycleReport()
         while !StopSignal.isRequested {
             var passDone: [String: Int] = [:]
             for stage in stages {
@@ -72,13 +77,16 @@ public struct AgentRunner {
                     if report.done == 0 && report.quarantined == 0 { break }
                 }
                 passDone[stage.name] = stageTotal.done
+                finished.jobsFinished += stageTotal.jobsFinished
+                finished.eventsRecorded += stageTotal.eventsRecorded
                 totals[stage.name, default: 0] += stageTotal.done
                 if stageTotal.done > 0 { lastProgress[stage.name] = context.now() }
                 StageRunner.recordHealth(stage: stage.name, total: CycleReport(done: totals[stage.name] ?? 0, backlog: stageTotal.backlog),
                                          lastProgress: lastProgress[stage.name] ?? start, context: context)
             }
             let active = try Self.activeJobCount(context.spool)
-            onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start))
+            onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start,
+                                jobsFinished: finished.jobsFinished, eventsRecorded: finished.eventsRecorded))
             let idle = passDone.values.allSatisfy { $0 == 0 }
             if !idle { lastAnyProgress = context.now() }
             if idle && active == 0 && !watch { break }

@@ -151,13 +151,15 @@ public struct Wmctl {
         let health = readHealth(inspector.spool)
         let now = SystemCall.now()
         let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
+        let blocked = try inspector.blockedElements(now: now)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [
                 "areas": counts,
                 "stages": health.map { ["stage": $0.stage, "lastCycle": $0.lastCycle, "lastProgress": $0.lastProgress,
                                         "itemsDone": $0.itemsDone, "backlog": $0.backlog, "stuck": isStuck($0)] },
-                "alerts": unfinished.map { ["request": $0.request, "account": $0.verdict.rawValue, "problem": RequestVerbs.accountProblems($0)] },
+                "alerts": unfinished.map { ["request": $0.request, "account": $0.verdict.rawValue, "problem": RequestVerbs.accountProblems($0)] }
+                    + blocked.map { ["request": $0.request, "element": $0.element, "problem": "cannot progress: " + $0.reason] },
             ]
             output.line(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
             return
@@ -174,6 +176,9 @@ public struct Wmctl {
         for account in unfinished {
             output.line("ALERT request \(account.request): completed \(account.verdict.rawValue.uppercased()): \(RequestVerbs.accountProblems(account))"
                         + " (wmctl request account \(account.request))")
+        }
+        for b in blocked {
+            output.line("ALERT request \(b.request): cannot progress: element \(b.element): \(b.reason) (etc/sites.json, etc/agent.json)")
         }
     }
 

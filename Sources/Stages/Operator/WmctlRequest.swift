@@ -167,6 +167,9 @@ enum RequestVerbs {
                         output.line("account: complete (every expected lumi and event in every output once)")
                     }
                     for e in elements { output.line("  element \(e.name)  \(e.state.rawValue)  jobs=\(e.jobs)  \(e.taskName)") }
+                    for b in try SpoolInspector(spool: spool).blockedElements(now: now) where b.request == doc.name {
+                        output.line("BLOCKED: element \(b.element) cannot be pulled: \(b.reason)")
+                    }
                     output.line("history:")
                     for t in doc.history { output.line("  \(Logger.timestamp(t.time))  \(t.from) → \(t.to)  by \(t.actor): \(t.reason)") }
                 }

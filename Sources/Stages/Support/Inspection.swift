@@ -191,3 +191,28 @@ extension SpoolInspector {
         return findings
     }
 }
+
+/// An Available element no agent of this spool can take as things stand, and why.
+public struct BlockedElement: Sendable, Equatable {
+    /// The element's request.
+    public var request: String
+    /// The element id.
+    public var element: String
+    /// Why it cannot be pulled (`PullMatching.blocker`).
+    public var reason: String
+}
+
+extension SpoolInspector {
+    /// The Available elements the spool's agent (`etc/agent.json`) can never pull with the sites of
+    /// `etc/sites.json` as they stand: a site the agent does not know, no Normal site, another team.
+    /// Their requests would wait forever without a word; `wmctl status` and `wmctl request show` say why.
+    public func blockedElements(now: Double = SystemCall.now()) throws -> [BlockedElement] {
+        let config = try AgentConfiguration.load(path: spool.path("etc/agent.json"))
+        let resources = try LocalWorkQueueStage.resources(agent: config.agentName, config: config, spool: spool)
+        return try ElementStore(spool: spool).elements(in: [.available], now: now).compactMap { element in
+            PullMatching.blocker(element.body, agent: resources).map {
+                BlockedElement(request: element.body.requestName, element: element.name, reason: $0)
+            }
+        }.sorted { ($0.request, $0.element) < ($1.request, $1.element) }
+    }
+}

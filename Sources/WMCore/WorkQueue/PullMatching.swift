@@ -61,6 +61,40 @@ public enum PullMatching {
         return sites
     }
 
+    /// Why the agent can never take `element` as its sites stand now, in words; nil when it can once a site has
+    /// room (or the element waits on purpose: held for a validation sample, not Available).
+    ///
+    /// The same rules as `match`: the agent's team, the sites the element may run at (`possibleSites`, among the
+    /// sites the agent knows), and only Normal sites offering slots.
+    public static func blocker(_ element: ElementBody, agent: AgentResources) -> String? {
+        guard element.state == .available, !element.heldForValidation else { return nil }
+        if !agent.teams.isEmpty && !agent.teams.contains(element.teamName) {
+            return "team '\(element.teamName)' is not a team of agent \(agent.agent) (\(agent.teams.joined(separator: ", ")))"
+        }
+        let known = Set(agent.sites.keys)
+        let unknown = Set(element.siteWhitelist).subtracting(known).sorted()
+        let possible = possibleSites(element, agentSites: known).intersection(known)
+        if possible.isEmpty {
+            var why: [String] = []
+            if !unknown.isEmpty { why.append("SiteWhitelist names site(s) the agent does not know: \(unknown.joined(separator: ", "))") }
+            if !element.siteBlacklist.isEmpty { why.append("SiteBlacklist \(element.siteBlacklist.sorted().joined(separator: ", "))") }
+            if !element.trustSitelists && !element.noInputUpdate, !element.inputs.isEmpty {
+                let locations = Set(element.inputs.values.flatMap { $0 }).sorted()
+                why.append("input at " + (locations.isEmpty ? "no site" : locations.joined(separator: ", ")))
+            }
+            return "no site it may run at is known to the agent (known: \(known.sorted().joined(separator: ", ")))"
+                + (why.isEmpty ? "" : ": " + why.joined(separator: "; "))
+        }
+        let normal = possible.filter { agent.sites[$0]?.state == .normal }
+        if normal.isEmpty {
+            return "none of its sites is Normal: " + possible.sorted().map { "\($0) \(agent.sites[$0]!.state.rawValue)" }.joined(separator: ", ")
+        }
+        if normal.allSatisfy({ agent.sites[$0]!.pendingSlots <= 0 }) {
+            return "its Normal site(s) offer no pending slots: " + normal.sorted().joined(separator: ", ")
+        }
+        return nil
+    }
+
     /// The elements the agent may take, in queue order (priority with aging, then age).
     ///
     /// Nothing is handed out while any element is Negotiating. Only Available elements not held for a validation
