@@ -68,7 +68,11 @@ public enum JobVerbs {
         // Apply the filters (reading the documents only for ALL with filters).
         var selected: [(name: String, state: JobState, job: JobDocument)] = []
         for (name, state) in candidates {
-            guard case .document(let job) = try area.load(name, in: state, now: now) else { continue }
+            let loaded: JobDocument?
+            if parsed.dryRun { loaded = try area.peek(name, in: state) } else if case .document(let job) = try area.load(name, in: state, now: now) {
+                loaded = job
+            } else { loaded = nil }
+            guard let job = loaded else { continue }
             if let re = workflowPattern, re.firstMatch(in: job.workflow, range: NSRange(job.workflow.startIndex..., in: job.workflow)) == nil { continue }
             if let site = parsed.text("site"), job.site != site && !job.possibleSites.contains(site) { continue }
             if let type = parsed.text("task-type"), job.taskType != type { continue }

@@ -75,7 +75,7 @@ enum WmctlSite {
     static func jobsBoundTo(_ site: Site, spool: Spool) throws -> [String] {
         let area = JobArea.make(spool)
         return try area.scan(.executing).filter { name in
-            guard case .document(let doc) = try area.load(name, in: .executing) else { return false }
+            guard let doc = try area.peek(name, in: .executing) else { return false }
             return isBound(doc, to: site)
         }
     }
