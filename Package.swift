@@ -37,9 +37,9 @@ let package = Package(
         // The operator's tool.
         .executableTarget(name: "wmctl", dependencies: ["Stages"]),
         // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
-        .executableTarget(name: "spool-torture", dependencies: ["SpoolKit"]),
+        .executableTarget(name: "spool-torture", dependencies: ["SpoolKit", "Stages"]),
         // The substrate benchmark (release build).
-        .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit"]),
+        .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit", "Stages"]),
 
         // Helpers shared by the test targets (temporary spools, built executables, seeded randomness).
         .target(name: "TestSupport", dependencies: ["JobSplitting"], path: "Tests/TestSupport"),
@@ -50,9 +50,9 @@ let package = Package(
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
         // Benchmark: framework job reports parsed per second.
-        .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport"]),
+        .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport", "Stages"]),
         // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
-        .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles"]),
+        .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles", "Stages"]),
         // Submits created jobs to the sites' batch plugins (local processes or Slurm).
         .executableTarget(name: "wm-jobsubmitter", dependencies: ["Stages"]),
         // Polls the batch plugins for executing jobs; completes, fails and kills them.

@@ -11,22 +11,30 @@ import Glibc
 #endif
 import SpoolKit
 import Foundation
+import Stages
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("spool-torture: \(message)\n".utf8))
     exit(64)
 }
 
+/// The two modes' command lines.
+let specs: [String: CommandSpec] = [
+    "crash": CommandSpec("spool-torture crash", summary: "bring d0..d(N-1) through queue/new → cur → done, resuming what a killed run left",
+                         options: [CommandOption("spool", .text("DIR"), help: "the torture spool (made if missing: a SpoolKit test folder, not an agent spool)"),
+                                   CommandOption("count", .integer(1...10_000_000), help: "documents (default 1000)"),
+                                   CommandOption("batch", .integer(1...100_000), help: "documents per group commit (default 25)")]),
+    "claim": CommandSpec("spool-torture claim", summary: "claim documents from queue/new by rename, printing each one won",
+                         options: [CommandOption("spool", .text("DIR"), help: "the torture spool"),
+                                   CommandOption("worker", .text("W"), help: "this worker's name")]),
+]
 var args = Array(CommandLine.arguments.dropFirst())
 guard let mode = args.first else { fail("usage: spool-torture crash|claim --spool DIR ...") }
 args.removeFirst()
-var options: [String: String] = [:]
-var i = 0
-while i + 1 < args.count {
-    options[String(args[i].drop(while: { $0 == "-" }))] = args[i + 1]
-    i += 2
-}
-guard let root = options["spool"] else { fail("--spool DIR is required") }
+guard let spec = specs[mode] else { fail("unknown mode '\(mode)'") }
+let parsed: ParsedCommand
+do { parsed = try spec.parse(args) } catch let failure as CommandFailure { RuntimeCommandLine.exit(with: failure) }
+guard let root = parsed.text("spool") else { fail("--spool DIR is required") }
 let spool = try Spool(root: root)
 try spool.ensureDirectories(["queue/new", "queue/cur", "queue/done", "queue/claimed"])
 
@@ -46,8 +54,8 @@ func recordedState(_ name: String, in dir: String) -> String? {
 
 switch mode {
 case "crash":
-    let count = Int(options["count"] ?? "1000") ?? 1000
-    let batchSize = Int(options["batch"] ?? "25") ?? 25
+    let count = parsed.integer("count") ?? 1000
+    let batchSize = parsed.integer("batch") ?? 25
     func present(_ dir: String) -> Set<String> {
         Set(((try? spool.scan(dir).names) ?? []).map { String($0.dropLast(5)) })
     }
@@ -82,7 +90,7 @@ case "crash":
         }
     }
 case "claim":
-    guard let worker = options["worker"] else { fail("--worker W is required") }
+    guard let worker = parsed.text("worker") else { fail("--worker W is required") }
     var idle = 0
     while idle < 3 {
         let names = try spool.scan("queue/new", limit: 64).names

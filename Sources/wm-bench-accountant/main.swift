@@ -23,25 +23,25 @@ struct Options {
     var json = false
     var spares: Int?
 
+    /// The command line.
+    static let spec = CommandSpec(
+        "wm-bench-accountant", summary: "reports accounted per second by wm-accountant's cycle on synthetic jobs (run a release build)",
+        options: [CommandOption("jobs", .integer(1...10_000_000), help: "synthetic jobs (default 5000)"),
+                  CommandOption("batch", .integer(1...100_000), help: "documents per batch (default 500)"),
+                  CommandOption("durability", .choice(["full", "none"]), help: "spool durability (default full)"),
+                  CommandOption("dir", .text("PATH"), help: "where the spool is made (default: a temporary folder)"),
+                  CommandOption("spares", .integer(0...65_536), help: "spare inodes at start (default 10 per job)"),
+                  .flag("json", help: "print JSON")])
+
     init(_ arguments: [String]) {
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < arguments.count else { fail("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--jobs": jobs = Int(value()) ?? { fail("--jobs takes a count") }()
-            case "--batch": batch = Int(value()) ?? { fail("--batch takes a count") }()
-            case "--durability": durability = Durability(rawValue: value()) ?? { fail("--durability is full or none") }()
-            case "--dir": directory = value()
-            case "--json": json = true
-            case "--spares": spares = Int(value()) ?? { fail("--spares takes a count") }()
-            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]")
-            }
-            i += 1
-        }
+        let parsed: ParsedCommand
+        do { parsed = try Self.spec.parse(arguments) } catch let failure as CommandFailure { RuntimeCommandLine.exit(with: failure) } catch { fail("\(error)") }
+        jobs = parsed.integer("jobs") ?? jobs
+        batch = parsed.integer("batch") ?? batch
+        durability = parsed.text("durability").flatMap(Durability.init(rawValue:)) ?? durability
+        directory = parsed.text("dir") ?? directory
+        json = parsed.flag("json")
+        spares = parsed.integer("spares")
     }
 }
 

@@ -4,12 +4,17 @@
 // Example: swift build -c release && .build/release/wm-bench-events 500000 1024
 import EventFiles
 import Foundation
+import Stages
 
-let arguments = CommandLine.arguments.dropFirst()
-guard arguments.count <= 2, let events = UInt64(arguments.first ?? "200000"),
-      let payloadSize = Int(arguments.dropFirst().first ?? "1024") else {
-    FileHandle.standardError.write(Data("usage: wm-bench-events [EVENTS] [PAYLOAD_BYTES]\n".utf8))
-    exit(64)
+let spec = CommandSpec("wm-bench-events", arguments: "[EVENTS] [PAYLOAD_BYTES]",
+                       summary: "WMEV writer, reader and checksum throughput (defaults: 200000 events of 1024 bytes)", positional: 0...2)
+let positional: [String]
+do { positional = try spec.parse(Array(CommandLine.arguments.dropFirst())).positional } catch let failure as CommandFailure {
+    RuntimeCommandLine.exit(with: failure)
+}
+guard let events = UInt64(positional.first ?? "200000"), (1...1_000_000_000).contains(events),
+      let payloadSize = Int(positional.dropFirst().first ?? "1024"), (0...(1 << 20)).contains(payloadSize) else {
+    RuntimeCommandLine.exit(with: CommandFailure(.usage, "wm-bench-events: EVENTS is 1 to 10^9 and PAYLOAD_BYTES 0 to 1048576 (see --help)"))
 }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wm-bench-events-\(getpid())")

@@ -6,10 +6,17 @@
 // Each iteration reads the file from disk and parses it, as the accountant would. Build with -c release.
 import Foundation
 import FrameworkJobReport
+import Stages
 
-let arguments = CommandLine.arguments
-let path = arguments.count > 1 ? arguments[1] : "Tests/FrameworkJobReportTests/Fixtures/CMSSWProcessingReport.xml"
-let seconds = arguments.count > 2 ? (Double(arguments[2]) ?? 3) : 3
+let spec = CommandSpec("wm-bench-fjr", arguments: "[REPORT.xml] [SECONDS]", summary: "framework job reports parsed per second", positional: 0...2)
+let arguments: [String]
+do { arguments = try spec.parse(Array(CommandLine.arguments.dropFirst())).positional } catch let failure as CommandFailure {
+    RuntimeCommandLine.exit(with: failure)
+}
+let path = arguments.first ?? "Tests/FrameworkJobReportTests/Fixtures/CMSSWProcessingReport.xml"
+guard let seconds = Double(arguments.dropFirst().first ?? "3"), seconds.isFinite, (0.1...3600).contains(seconds) else {
+    RuntimeCommandLine.exit(with: CommandFailure(.usage, "wm-bench-fjr: SECONDS is a number from 0.1 to 3600"))
+}
 let url = URL(fileURLWithPath: path)
 let reader = FrameworkJobReportReader()
 

@@ -14,22 +14,19 @@ struct Options {
     var rounds = 3
     var json = false
 
+    /// The command line.
+    static let spec = CommandSpec(
+        "wm-bench-json", summary: "job documents decoded per second by JSONDecoder and by JobDocumentReader (run a release build)",
+        options: [CommandOption("jobs", .integer(1...10_000_000), help: "documents (default 20000)"),
+                  CommandOption("rounds", .integer(1...1000), help: "rounds; the best counts (default 3)"),
+                  .flag("json", help: "print JSON")])
+
     init(_ arguments: [String]) {
-        var i = 0
-        func count(_ name: String) -> Int {
-            i += 1
-            guard i < arguments.count, let value = Int(arguments[i]), value > 0 else { fail("\(name) takes a positive count") }
-            return value
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--jobs": jobs = count("--jobs")
-            case "--rounds": rounds = count("--rounds")
-            case "--json": json = true
-            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-json [--jobs N] [--rounds R] [--json]")
-            }
-            i += 1
-        }
+        let parsed: ParsedCommand
+        do { parsed = try Self.spec.parse(arguments) } catch let failure as CommandFailure { RuntimeCommandLine.exit(with: failure) } catch { fail("\(error)") }
+        jobs = parsed.integer("jobs") ?? jobs
+        rounds = parsed.integer("rounds") ?? rounds
+        json = parsed.flag("json")
     }
 }
 

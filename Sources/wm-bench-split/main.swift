@@ -1,5 +1,6 @@
 import Foundation
 import JobSplitting
+import Stages
 
 /// Times the splitting call alone (inputs built outside the timing).
 func measure(_ c: BenchCase, repeats: Int) throws -> BenchResult {
@@ -15,42 +16,41 @@ func measure(_ c: BenchCase, repeats: Int) throws -> BenchResult {
     return BenchResult(c, mode: "split", jobs: jobs, times: times)
 }
 
-/// The value after `flag`, if given.
-func option(_ flag: String, in arguments: ArraySlice<String>) -> String? {
-    guard let i = arguments.firstIndex(of: flag), arguments.index(after: i) < arguments.endIndex else { return nil }
-    return arguments[arguments.index(after: i)]
+/// The command line.
+let spec = CommandSpec(
+    "wm-bench-split", summary: "jobs/s of the splitting algorithms next to WMCore's, and of the real JobCreatorStage (build with -c release)",
+    options: [.flag("json", help: "print JSON"),
+              CommandOption("repeats", .integer(1...10_000), help: "repeats of the split-only measurement (default 5)"),
+              CommandOption("only", .text("CASE-PREFIX"), help: "only the cases whose name starts so"),
+              .flag("durable", help: "only the durable runs (the real JobCreatorStage on a temporary spool, durability full)"),
+              .flag("split-only", help: "only the splitting call"),
+              CommandOption("durable-repeats", .integer(1...1000), help: "repeats of the durable runs (default 1)"),
+              CommandOption("spool-dir", .text("DIR"), help: "where the durable runs' spools are made"),
+              .flag("keep", help: "leave the durable runs' spools under DIR (delete them later: removing frees some 150,000 inodes per case)"),
+              .flag("verbose", short: "v", help: "log the durable runs")])
+let parsed: ParsedCommand
+do { parsed = try spec.parse(Array(CommandLine.arguments.dropFirst())) } catch let failure as CommandFailure { RuntimeCommandLine.exit(with: failure) }
+if parsed.flag("durable") && parsed.flag("split-only") {
+    RuntimeCommandLine.exit(with: CommandFailure(.usage, "wm-bench-split: --durable and --split-only contradict each other"))
 }
-
-let arguments = CommandLine.arguments.dropFirst()
-if arguments.contains("--help") {
-    print("""
-        usage: wm-bench-split [--json] [--repeats N] [--only CASE-PREFIX] [--durable|--split-only] [--durable-repeats N] [--spool-dir DIR] [--keep]
-          (build with -c release)
-          split:   the splitting call alone, jobs/s next to WMCore's (data/splitting/README.md)
-          durable: the real JobCreatorStage on a temporary spool under DIR (durability full), job documents included
-          --keep:  leave the durable runs' spools under DIR (removing them frees some 150,000 inodes per case, and on
-                   ext4 without a journal every file created in the next minutes is slower: delete them later)
-        """)
-    exit(0)
-}
-let asJSON = arguments.contains("--json")
-let repeats = option("--repeats", in: arguments).flatMap(Int.init).map { max(1, $0) } ?? 5
-let durableRepeats = option("--durable-repeats", in: arguments).flatMap(Int.init).map { max(1, $0) } ?? 1
-let spoolParent = option("--spool-dir", in: arguments) ?? NSTemporaryDirectory()
-let runSplit = !arguments.contains("--durable")
-let runDurable = !arguments.contains("--split-only")
+let asJSON = parsed.flag("json")
+let repeats = parsed.integer("repeats") ?? 5
+let durableRepeats = parsed.integer("durable-repeats") ?? 1
+let spoolParent = parsed.text("spool-dir") ?? NSTemporaryDirectory()
+let runSplit = !parsed.flag("durable")
+let runDurable = !parsed.flag("split-only")
 
 var selected = cases()
-if let filter = option("--only", in: arguments) { selected = selected.filter { $0.name.hasPrefix(filter) } }
+if let filter = parsed.text("only") { selected = selected.filter { $0.name.hasPrefix(filter) } }
 
 do {
     var results: [BenchResult] = []
     if runSplit { results += try selected.map { try measure($0, repeats: repeats) } }
     var roots: [String] = []
-    defer { if !arguments.contains("--keep") { for root in roots { try? FileManager.default.removeItem(atPath: root) } } }
+    defer { if !parsed.flag("keep") { for root in roots { try? FileManager.default.removeItem(atPath: root) } } }
     if runDurable {
         results += try selected.filter(\.durable).map {
-            try DurableRun.measure($0, repeats: durableRepeats, under: spoolParent, roots: &roots, verbose: arguments.contains("-v"))
+            try DurableRun.measure($0, repeats: durableRepeats, under: spoolParent, roots: &roots, verbose: parsed.flag("verbose"))
         }
     }
     if asJSON {

@@ -11,20 +11,20 @@ import Glibc
 #endif
 import Foundation
 import SpoolKit
+import Stages
 
-var options: [String: String] = [:]
-var flags: Set<String> = []
-var argv = Array(CommandLine.arguments.dropFirst())
-while let arg = argv.first {
-    argv.removeFirst()
-    if arg == "--json" { flags.insert("json"); continue }
-    guard arg.hasPrefix("--"), let value = argv.first else { FileHandle.standardError.write(Data("usage: wm-bench-spool [--dir DIR] [--docs N] [--queue N] [--json]\n".utf8)); exit(64) }
-    argv.removeFirst()
-    options[String(arg.dropFirst(2))] = value
-}
-let base = options["dir"] ?? "/tmp/wm-bench-spool-\(getpid())"
-let docs = Int(options["docs"] ?? "5000") ?? 5000
-let queueSize = Int(options["queue"] ?? "1000000") ?? 1_000_000
+let spec = CommandSpec(
+    "wm-bench-spool", summary: "the substrate benchmark: durable publishes and moves per second, next to the raw rates (run a release build)",
+    options: [CommandOption("dir", .text("DIR"), help: "where to measure (default /tmp/wm-bench-spool-PID; removed first)"),
+              CommandOption("docs", .integer(1...10_000_000), help: "documents (default 5000)"),
+              CommandOption("queue", .integer(100...100_000_000), help: "queue size for the take-100 measurement (default 1000000)"),
+              .flag("json", help: "print JSON")])
+let parsed: ParsedCommand
+do { parsed = try spec.parse(Array(CommandLine.arguments.dropFirst())) } catch let failure as CommandFailure { RuntimeCommandLine.exit(with: failure) }
+let flags: Set<String> = parsed.flag("json") ? ["json"] : []
+let base = parsed.text("dir") ?? "/tmp/wm-bench-spool-\(getpid())"
+let docs = parsed.integer("docs") ?? 5000
+let queueSize = parsed.integer("queue") ?? 1_000_000
 let payload = Array(String(repeating: "{\"job\":\"x\"}", count: 120).utf8)  // ~1.3 kB, a small job document
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {

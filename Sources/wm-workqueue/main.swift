@@ -6,11 +6,14 @@ StageMain.run(program: "wm-workqueue",
               summary: "global queue: assigned requests → elements, element statuses → request statuses; "
                   + "'wm-workqueue local --agent NAME': pull elements into this agent's WMBS",
               example: "wm-workqueue --once && wm-workqueue local --agent agent1 --once",
-              extras: [.init("agent", help: "the agent whose local queue runs (with 'local'; default: agentName in etc/agent.json)")]) { options in
+              extras: [CommandOption("agent", .text("NAME"), help: "the agent whose local queue runs (with 'local'; default: agentName in etc/agent.json)")],
+              arguments: "[local]", positional: 0...1) { options in
     switch options.positional {
-    case []: return GlobalWorkQueueStage()
+    case []:
+        guard options.extra["agent"] == nil else { throw CommandFailure(.usage, "wm-workqueue: --agent belongs to 'wm-workqueue local'") }
+        return GlobalWorkQueueStage()
     case ["local"]:
-        let agent = try options.extra["agent"] ?? AgentConfiguration.load(path: options.configPath ?? options.spoolPath + "/etc/agent.json").agentName
+        let agent = try options.extra["agent"] ?? AgentConfiguration.load(path: ProgramInputs.configurationPath(explicit: options.configPath, spoolRoot: options.spoolPath)).agentName
         return LocalWorkQueueStage(agent: agent)
     default:
         throw CommandFailure(.usage, "wm-workqueue: unexpected arguments \(options.positional); use no argument (global) or 'local --agent NAME'")

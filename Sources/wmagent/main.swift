@@ -11,7 +11,8 @@ let usage = """
     wmagent — run the whole workload-management pipeline on one spool
 
     Usage:
-      wmagent init [DIR]                       make DIR a self-contained spool (never overwrites)
+      wmagent init [DIR]                       make DIR a self-contained spool (never overwrites); the only
+                                               program that makes a spool
       wmagent run [--once|--watch] [options]   run every stage in pipeline order until the spool is quiet
                                                (--once, the default) or forever (--watch)
       wmagent bench [--jobs N] [--batch B] [--pipelined] [--warm-up N] [--dir DIR] [--keep] [--raw-seconds S] [--json]
@@ -25,6 +26,8 @@ let usage = """
                                                what archived jobs left)
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
                    --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900)
+    'wmagent VERB --help' shows a verb's options. Exit codes: 0 ok, 64 usage, 65 bad data, 66 no spool or
+    configuration, 73 can't create, 75 try again.
 
     Example:
       wmagent init /tmp/spool && export WM_SPOOL=/tmp/spool
@@ -32,36 +35,44 @@ let usage = """
       swift build -c release && .build/release/wmagent bench --jobs 20000 --json
     """
 
+/// `wmagent init [DIR]`.
+let initSpec = CommandSpec("wmagent init", arguments: "[DIR]", summary: "make DIR (default $WM_SPOOL, else ./spool) a self-contained spool; never overwrites",
+                           positional: 0...1, dryRun: .refused, notes: ["Example:", "  wmagent init /tmp/spool"])
+
+/// `wmagent run`: the stage programs' options and two of its own; it has no dry run (the stages' moves feed each other).
+let runSpec = StageOptions.spec(program: "wmagent run", summary: "run every stage in pipeline order until the spool is quiet (or forever with --watch)",
+                                example: "wmagent run --once --spool /tmp/spool",
+                                extras: [CommandOption("agent", .text("NAME"), help: "agent name (default: agentName in the configuration)"),
+                                         CommandOption("stall-timeout", .number(1...1e7), help: "seconds without progress before --once gives up (default 900)")])
+
 var arguments = Array(CommandLine.arguments.dropFirst())
 ProgramMain.run("wmagent") {
     guard let verb = arguments.first else { throw CommandFailure(.usage, usage) }
     arguments.removeFirst()
     switch verb {
     case "init":
-        let path = arguments.first ?? ProcessInfo.processInfo.environment["WM_SPOOL"] ?? "spool"
+        let parsed = try initSpec.parse(arguments)
+        let path = parsed.positional.first ?? ProgramInputs.defaultSpoolPath(environment: ProcessInfo.processInfo.environment)
         let created = try AgentSpool.initialize(at: path)
         print("wmagent: spool ready at \(try Spool(root: path).root)" + (created.isEmpty ? " (nothing to add)" : ""))
         for item in created { print("  created \(item)") }
     case "run":
-        let options = try StageOptions.parse(arguments, program: "wmagent run", summary: "run every stage", example: "wmagent run --once",
-                                             extras: [.init("agent", help: "agent name (default: agentName in etc/agent.json)"),
-                                                      .init("stall-timeout", help: "seconds without progress before --once gives up")])
-        let view = LiveView(spool: try Spool(root: options.spoolPath))
+        let options = try StageOptions.parse(arguments, spec: runSpec)
+        let spool = try ProgramInputs.existingSpool(options.spoolPath, program: "wmagent run")
+        let view = LiveView(spool: spool)
         let log = Logger(component: "wmagent", format: options.logFormat, verbose: options.verbose,
                          sink: view.isTerminal ? { view.printAbove($0) } : nil)
         view.log = log
-        let spool = try Spool(root: options.spoolPath)
-        try AgentSpool.initialize(at: spool.root)
         let context = StageContext(spool: spool, options: options, log: log)
         let config = try context.agentConfiguration()
         var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName),
-                                 stallTimeout: Double(options.extra["stall-timeout"] ?? "") ?? 900)
+                                 stallTimeout: options.extra["stall-timeout"].flatMap { Double($0) } ?? 900)
         runner.onPass = { view.show($0) }
         StopSignal.install { sig in log.info("stop requested; finishing the stage in hand", ["signal": String(sig)]) }
         let totals = try runner.run(context: context, watch: options.watch)
         log.info("quiet", totals.filter { $0.value > 0 }.mapValues(String.init))
     case "bench":
-        let (settings, json) = try AgentBenchmark.Settings.parse(arguments, usage: usage)
+        let (settings, json) = try AgentBenchmark.Settings.parse(arguments)
         var bench = AgentBenchmark(settings: settings)
         if !json { bench.onStage = { print(BenchReport.line($0)) } }
         let result = try bench.run()
@@ -72,4 +83,3 @@ ProgramMain.run("wmagent") {
         throw CommandFailure(.usage, "wmagent: unknown verb '\(verb)'\n" + usage)
     }
 }
-

@@ -26,10 +26,9 @@ struct JobSpoolFixture {
         spool = try Spool(root: TestSupport.temporaryDirectory(label), durability: .none)
         jobs = JobArea.make(spool)
         try jobs.ensureFolders()
-        if let config {
-            try spool.ensureDirectories(["etc"])
-            _ = FileManager.default.createFile(atPath: spool.path("etc/agent.json"), contents: Data(config.utf8))
-        }
+        // Every spool has its configuration (an empty object keeps every default).
+        try spool.ensureDirectories(["etc"])
+        _ = FileManager.default.createFile(atPath: spool.path("etc/agent.json"), contents: Data((config ?? "{}").utf8))
     }
 
     var context: StageContext {

@@ -9,6 +9,14 @@ import TestSupport
 @Suite struct StageProgramTests {
     let program = TestSupport.executable("wm-errorhandler")
 
+    /// A spool with the default configuration (`{}`), as programs require.
+    static func spool(_ label: String) throws -> String {
+        let root = TestSupport.temporaryDirectory(label)
+        try Spool(root: root).ensureDirectories(["etc"])
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/etc/agent.json"))
+        return root
+    }
+
     @Test func helpUsageAndLockHeld() throws {
         let help = try TestSupport.run(program, ["--help"])
         #expect(help.status == 0)
@@ -19,7 +27,7 @@ import TestSupport
         let badValue = try TestSupport.run(program, ["--batch", "zero"])
         #expect(badValue.status == 64)
 
-        let root = TestSupport.temporaryDirectory("lock")
+        let root = try Self.spool("lock")
         let spool = try Spool(root: root)
         let lock = try StageLock(spool: spool, stage: "wm-errorhandler")
         let held = try TestSupport.run(program, ["--once", "--spool", root])
@@ -35,7 +43,7 @@ import TestSupport
     }
 
     @Test func sigtermFinishesTheCycleAndExitsCleanly() throws {
-        let root = TestSupport.temporaryDirectory("sigterm")
+        let root = try Self.spool("sigterm")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = ["--watch", "--interval", "0.2", "--spool", root]

@@ -71,6 +71,7 @@ import TestSupport
         #expect(badParams.code == ExitCode.dataError.rawValue && badParams.output.stderr.contains("--params"))
         let none = wmctl(["split"])
         #expect(none.code == ExitCode.usage.rawValue && none.output.stderr.contains("--subscription WORKFLOW/SUBSCRIPTION"))
+        _ = try Spool(root: dir)  // a spool (programs refuse a folder that is not one)
         let missing = wmctl(["--spool", dir, "split", "--subscription", "Req/Nope"])
         #expect(missing.code == ExitCode.noInput.rawValue && missing.output.stderr.contains("no subscription 'Nope'"))
     }

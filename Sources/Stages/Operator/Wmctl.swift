@@ -17,117 +17,57 @@ public struct Wmctl {
         func error(_ s: String) { stderr += s + "\n" }
     }
 
-    /// The verbs, with one line of help each.
-    public static let verbs: [(String, String)] = [
-        ("status [--json]", "document counts per area and state, and each stage's health (STUCK: a backlog and nothing moved for --stuck-after S, 600)"),
-        ("pending", "the number of jobs still in flight (not archived, not paused): 0 when no stage has a job to move"),
-        ("ls AREA/STATE [--json]", "document names in one folder, e.g. jobs/created"),
-        ("show ID [--json]", "the document and its history, wherever it is"),
-        ("fsck [--repair] [--json]", "check every document: parseable, state matches folder, one copy, no vanished job, reports of their own job, no temp orphans"),
-        ("config add FILE [--id ID]", "store a task configuration in the config cache; prints its id"),
-        ("request submit|ls|show|assign|approve|reject|abort|...", "ReqMgr2 verbs (wmctl request --help)"),
-        ("acdc ls [WORKFLOW]", "ACDC records: the work failed jobs left to do (wmctl request resubmit NAME makes it a request)"),
-        ("job pause|resume|fail|kill ID...|-|ALL", "operator moves on jobs; ALL takes --workflow RE --site S --task-type T --exit-code N; --dry-run"),
-        ("site ls|set-state|set-slots", "sites: list; set Normal/Draining/Down/Aborted (kills jobs bound to it); set slots"),
-        ("fjr FILE [--json]", "a framework job report, parsed (65 when it can't be read)"),
-        ("catalog datasets|blocks|files|lumis|events|import", "the catalog on disk (see 'wmctl catalog' for arguments)"),
-        ("split --algorithm A --files F | --subscription WF/SUB | --request WF",
-         "dry run of job splitting: the jobs that would be made (--type T, --params JSON|FILE, --open, --json)"),
-    ]
-
     /// Runs `wmctl` with `arguments` (without the program name); returns the exit code.
+    ///
+    /// `wmctl [--spool DIR] [--config FILE] VERB [SUBVERB] [arguments] [options]`: the verb's spec checks
+    /// everything after the verb words (`CommandSpec.parse`), so an option the verb does not take, a value
+    /// that does not parse or a wrong number of arguments exits 64 before anything is read or changed.
     public static func run(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-                           stdin: () -> String = { String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) },
+                           stdin: @escaping () -> String = { String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) },
                            output: Output) -> Int32 {
-        var args = arguments
-        var spoolPath = environment["WM_SPOOL"].flatMap { $0.isEmpty ? nil : $0 } ?? "spool"
-        var json = false
-        var flags: Set<String> = []
-        var options: [String: String] = [:]
-        var positional: [String] = []
-        let valued: Set<String> = Set(["workflow", "site", "task-type", "exit-code", "status", "task", "id", "stuck-after"]).union(SplitVerb.valuedOptions)
-        var sets: [String] = []
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--spool":
-                guard i + 1 < args.count else { output.error("wmctl: --spool needs a directory"); return ExitCode.usage.rawValue }
-                spoolPath = args[i + 1]
-                i += 1
-            case "--json": json = true
-            case "--set":
-                guard i + 1 < args.count else { output.error("wmctl: --set needs Key=Value"); return ExitCode.usage.rawValue }
-                sets.append(args[i + 1])
-                i += 1
-            case "-h", "--help", "help":
-                output.line(help())
-                return 0
-            default:
-                let name = String(args[i].dropFirst(2))
-                if args[i].hasPrefix("--") && valued.contains(name) {
-                    guard i + 1 < args.count else { output.error("wmctl: \(args[i]) needs a value"); return ExitCode.usage.rawValue }
-                    options[name] = args[i + 1]
-                    i += 1
-                } else if args[i].hasPrefix("--") { flags.insert(name) } else { positional.append(args[i]) }
-            }
-            i += 1
-        }
-        args = positional
-        guard let verb = args.first else {
-            output.error(help())
-            return ExitCode.usage.rawValue
-        }
         do {
-            if verb == "split" { return try SplitVerb.run(options: options, flags: flags, json: json, spoolPath: spoolPath, output: output) }
-            let spool = try Spool(root: spoolPath)
-            let inspector = SpoolInspector(spool: spool)
-            let rest = Array(args.dropFirst())
-            switch verb {
-            case "status":
-                guard let stuckAfter = Double(options["stuck-after"] ?? String(defaultStuckAfter)), stuckAfter >= 0 else {
-                    throw CommandFailure(.usage, "wmctl status: --stuck-after needs a number of seconds, got '\(options["stuck-after"] ?? "")'")
+            // Before the verb: only --spool and --config (handed on to the verb's spec) and --help.
+            var leading: [String] = []
+            var index = 0
+            while index < arguments.count, arguments[index].hasPrefix("-") {
+                let argument = arguments[index]
+                if ["-h", "--help"].contains(argument) { output.line(help()); return 0 }
+                let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+                guard ["--spool", "--config"].contains(name) else {
+                    throw CommandFailure(.usage, "wmctl: '\(argument)' before the verb; only --spool and --config may come first (see wmctl --help)")
                 }
-                try status(inspector, json: json, stuckAfter: stuckAfter, output: output)
-            case "pending": output.line(String(try AgentRunner.activeJobCount(spool)))
-            case "ls":
-                guard rest.count == 1 else { throw CommandFailure(.usage, "usage: wmctl ls AREA/STATE (e.g. jobs/created)") }
-                let names = try inspector.list(rest[0])
-                if json { output.line(try jsonString(names)) } else { names.forEach(output.line) }
-            case "show":
-                guard rest.count == 1 else { throw CommandFailure(.usage, "usage: wmctl show ID") }
-                try show(rest[0], inspector: inspector, json: json, output: output)
-            case "fsck":
-                let findings = try inspector.fsck(repair: flags.contains("repair"))
-                if json { output.line(try jsonString(findings)) } else {
-                    for f in findings {
-                        output.line("\(f.kind) \(f.path): \(f.detail)" + (f.repair.map { " [repair: \($0)]" } ?? ""))
-                    }
-                    output.line(findings.isEmpty ? "fsck: clean" : "fsck: \(findings.count) finding(s)")
-                }
-                let unrepaired = findings.filter { $0.repair == nil && $0.kind != "orphan-temporary" }
-                return unrepaired.isEmpty ? 0 : ExitCode.dataError.rawValue
-            case "acdc": return try RequestVerbs.acdc(rest, json: json, spool: spool, output: output)
-            case "config": return try RequestVerbs.config(rest, id: options["id"], spool: spool, output: output)
-            case "request": return try RequestVerbs.run(rest, sets: sets, options: options, flags: flags, json: json, spool: spool, output: output)
-            case "job":
-                guard rest.count >= 2, ["pause", "resume", "fail", "kill"].contains(rest[0]) else {
-                    throw CommandFailure(.usage, "usage: wmctl job pause|resume|fail|kill ID... | - | ALL [filters] [--dry-run]")
-                }
-                return try JobVerbs.run(rest[0], arguments: Array(rest.dropFirst()), options: options, flags: flags,
-                                        spool: spool, stdin: stdin, output: output)
-            case "site": try WmctlSite.run(rest, spool: spool, json: json, output: output)
-            case "fjr": return try FJRVerb.run(rest, json: json, output: output)
-            case "catalog": return try CatalogVerbs.run(rest, json: json, spool: spool, output: output)
-            default:
-                throw CommandFailure(.usage, "wmctl: unknown verb '\(verb)'\n" + help())
+                leading.append(argument)
+                if !argument.contains("=") && index + 1 < arguments.count { leading.append(arguments[index + 1]); index += 1 }
+                index += 1
             }
-            return 0
+            guard index < arguments.count else { throw CommandFailure(.usage, help()) }
+            var words = [arguments[index]]
+            index += 1
+            if words[0] == "help" { output.line(help()); return 0 }
+            if isGroup(words[0]) {
+                let next = index < arguments.count ? arguments[index] : nil
+                if next == "--help" || next == "-h" { output.line(groupHelp(words[0])); return 0 }
+                guard let next, !next.hasPrefix("-") else { throw CommandFailure(.usage, groupHelp(words[0])) }
+                words.append(next)
+                index += 1
+            }
+            guard let command = command(for: words) else {
+                throw CommandFailure(.usage, "wmctl: unknown verb '\(words.joined(separator: " "))'\n"
+                                     + (isGroup(words[0]) ? groupHelp(words[0]) : help()))
+            }
+            let parsed = try command.spec.parse(leading + arguments[index...])
+            let spoolPath = parsed.text("spool") ?? ProgramInputs.defaultSpoolPath(environment: environment)
+            return try command.run(WmctlInvocation(parsed: parsed, spoolPath: spoolPath, stdin: stdin, output: output))
         } catch let failure as CommandFailure {
+            if failure.code == .ok { output.line(failure.message); return 0 }
             output.error(failure.message)
             return failure.code.rawValue
         } catch let failure as SplitCommandError {
             output.error(failure.description)
             return failure.exitCode.rawValue
+        } catch let bad as ConfigurationError {
+            output.error("wmctl: \(bad)")
+            return (bad.missing ? ExitCode.noInput : ExitCode.dataError).rawValue
         } catch {
             output.error("wmctl: \(error)")
             return ExitCode.failure.rawValue
@@ -135,13 +75,17 @@ public struct Wmctl {
     }
 
     static func help() -> String {
-        var lines = ["wmctl — operator tool for the spool", "", "Usage: wmctl [--spool DIR] VERB [args] [--json]", ""]
-        for (verb, text) in verbs {
+        var lines = ["wmctl — operator tool for the spool", "",
+                     "Usage: wmctl [--spool DIR] [--config FILE] VERB [args] [options]   (wmctl VERB --help: one verb's options)", ""]
+        for command in commands {
+            let verb = (command.words.joined(separator: " ") + " " + command.spec.arguments).trimmingCharacters(in: .whitespaces)
             // A long verb gets its description on the next line instead of being cut.
-            lines.append(verb.count < 28 ? "  " + verb.padding(toLength: 28, withPad: " ", startingAt: 0) + text
-                                         : "  " + verb + "\n" + String(repeating: " ", count: 30) + text)
+            lines.append(verb.count < 34 ? "  " + verb.padding(toLength: 34, withPad: " ", startingAt: 0) + command.spec.summary
+                                         : "  " + verb + "\n" + String(repeating: " ", count: 36) + command.spec.summary)
         }
-        lines += ["", "The spool is --spool DIR, else $WM_SPOOL, else ./spool.", "",
+        lines += ["", "The spool is --spool DIR, else $WM_SPOOL, else ./spool; it must exist (wmagent init makes one).",
+                  "Verbs that change the spool take --dry-run where they have one (and refuse it, changing nothing, where not).",
+                  "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input (no spool, document or configuration), 75 try again.", "",
                   "Example:", "  WM_SPOOL=/data/spool wmctl ls jobs/jobpaused"]
         return lines.joined(separator: "\n")
     }

@@ -5,31 +5,28 @@ import WMCore
 
 /// `wmctl catalog datasets|blocks|files|lumis|events|import`: reads (and loads) the catalog on disk.
 enum CatalogVerbs {
-    static let usage = """
-        usage: wmctl catalog datasets [--json]
-               wmctl catalog blocks [DATASET] [--json]
-               wmctl catalog files DATASET|BLOCK [--json]
-               wmctl catalog lumis DATASET [--json]
-               wmctl catalog events DATASET
-               wmctl catalog import FILE
-        """
-
-    /// Runs a catalog verb; returns the exit code.
-    static func run(_ arguments: [String], json: Bool, spool: Spool, output: Wmctl.Output) throws -> Int32 {
-        let catalog = CatalogStore(spool: spool)
-        guard let verb = arguments.first else { throw CommandFailure(.usage, usage) }
-        let rest = Array(arguments.dropFirst())
-        switch (verb, rest.count) {
-        case ("datasets", 0): try datasets(catalog, json: json, output: output)
-        case ("blocks", 0...1): try blocks(catalog, dataset: rest.first, json: json, output: output)
-        case ("files", 1): try files(catalog, name: rest[0], json: json, output: output)
-        case ("lumis", 1): try lumis(catalog, dataset: rest[0], json: json, output: output)
-        case ("events", 1): try events(catalog, dataset: rest[0], spool: spool, output: output)
-        case ("import", 1): try importBlocks(catalog, file: rest[0], output: output)
-        default: throw CommandFailure(.usage, usage)
-        }
-        return 0
-    }
+    /// The catalog verbs.
+    static let commands: [WmctlCommand] = [
+        WmctlCommand("catalog datasets", "", "every dataset with its blocks, files and events", options: [WmctlCommand.json]) { inv in
+            try datasets(CatalogStore(spool: try inv.spool()), json: inv.json, output: inv.output); return 0
+        },
+        WmctlCommand("catalog blocks", "[DATASET]", "blocks (of one dataset)", options: [WmctlCommand.json], positional: 0...1) { inv in
+            try blocks(CatalogStore(spool: try inv.spool()), dataset: inv.arguments.first, json: inv.json, output: inv.output); return 0
+        },
+        WmctlCommand("catalog files", "DATASET|BLOCK", "files of a dataset or block", options: [WmctlCommand.json], positional: 1...1) { inv in
+            try files(CatalogStore(spool: try inv.spool()), name: inv.arguments[0], json: inv.json, output: inv.output); return 0
+        },
+        WmctlCommand("catalog lumis", "DATASET", "run → lumis of a dataset", options: [WmctlCommand.json], positional: 1...1) { inv in
+            try lumis(CatalogStore(spool: try inv.spool()), dataset: inv.arguments[0], json: inv.json, output: inv.output); return 0
+        },
+        WmctlCommand("catalog events", "DATASET", "every event of the dataset's files, read from storage", positional: 1...1) { inv in
+            let spool = try inv.spool()
+            try events(CatalogStore(spool: spool), dataset: inv.arguments[0], spool: spool, output: inv.output); return 0
+        },
+        WmctlCommand("catalog import", "FILE", "load an insertBulkBlock JSON file (one block or a list)", positional: 1...1, dryRun: .refused) { inv in
+            try importBlocks(CatalogStore(spool: try inv.spool()), file: inv.arguments[0], output: inv.output); return 0
+        },
+    ]
 
     static func dataset(_ catalog: CatalogStore, _ name: String) throws -> CatalogDataset {
         guard let dataset = catalog.dataset(named: name) else { throw CommandFailure(.noInput, CatalogError.unknownDataset(name).description) }

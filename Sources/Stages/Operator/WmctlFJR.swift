@@ -5,8 +5,8 @@ import FrameworkJobReport
 /// with the reason.
 enum FJRVerb {
     /// Runs the verb; returns the exit code.
-    static func run(_ arguments: [String], json: Bool, output: Wmctl.Output) throws -> Int32 {
-        guard arguments.count == 1 else { throw CommandFailure(.usage, "usage: wmctl fjr FILE [--json]") }
+    static func run(_ inv: WmctlInvocation) throws -> Int32 {
+        let arguments = inv.arguments, json = inv.json, output = inv.output
         let report: FrameworkJobReport
         do {
             report = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: arguments[0]))

@@ -21,18 +21,30 @@ public enum JobVerbs {
         }
     }
 
+    /// The filters `ALL` takes (`--exit-code` is range-checked: a code that does not parse is a usage error).
+    static let filters: [CommandOption] = [
+        CommandOption("workflow", .text("RE"), help: "ALL: jobs whose workflow matches the regular expression"),
+        CommandOption("site", .text("SITE"), help: "ALL: jobs at, or able to run at, the site"),
+        CommandOption("task-type", .text("TYPE"), help: "ALL: jobs of the task type (Processing, Merge, ...)"),
+        CommandOption("exit-code", .integer(0...999_999_999), help: "ALL: jobs whose last exit code is N"),
+    ]
+
     /// Runs a job verb; returns the exit code.
-    static func run(_ verb: String, arguments: [String], options: [String: String], flags: Set<String>,
-                    spool: Spool, stdin: () -> String, output: Wmctl.Output, now: Double = SystemCall.now()) throws -> Int32 {
+    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+        let parsed = inv.parsed, output = inv.output
+        let spool = try inv.spool()
         let area = JobArea.make(spool)
-        var ids = arguments
-        if ids == ["-"] { ids = stdin().split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var ids = inv.arguments
+        if ids == ["-"] { ids = inv.stdin().split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         let all = ids == ["ALL"]
         if ids.isEmpty { throw CommandFailure(.usage, "usage: wmctl job \(verb) ID... | - | ALL [--workflow RE] [--site S] [--task-type T] [--exit-code N] [--dry-run]") }
-        if !all && !(options.keys.filter { ["workflow", "site", "task-type", "exit-code"].contains($0) }).isEmpty {
+        if !all && filters.contains(where: { parsed.text($0.name) != nil }) {
             throw CommandFailure(.usage, "wmctl job \(verb): filters need ALL (e.g. wmctl job \(verb) ALL --workflow X)")
         }
-        let workflowPattern = try options["workflow"].map { try NSRegularExpression(pattern: $0) }
+        let workflowPattern: NSRegularExpression?
+        do { workflowPattern = try parsed.text("workflow").map { try NSRegularExpression(pattern: $0) } } catch {
+            throw CommandFailure(.usage, "wmctl job \(verb): --workflow '\(parsed.text("workflow") ?? "")' is not a regular expression: \(error)")
+        }
         // Candidates: (name, state) pairs in the states this verb acts on.
         var candidates: [(name: String, state: JobState)] = []
         let states = JobState.allCases.filter { target(verb: verb, from: $0) != nil }
@@ -56,16 +68,20 @@ public enum JobVerbs {
         // Apply the filters (reading the documents only for ALL with filters).
         var selected: [(name: String, state: JobState, job: JobDocument)] = []
         for (name, state) in candidates {
-            guard case .document(let job) = try area.load(name, in: state, now: now) else { continue }
+            let loaded: JobDocument?
+            if parsed.dryRun { loaded = try area.peek(name, in: state) } else if case .document(let job) = try area.load(name, in: state, now: now) {
+                loaded = job
+            } else { loaded = nil }
+            guard let job = loaded else { continue }
             if let re = workflowPattern, re.firstMatch(in: job.workflow, range: NSRange(job.workflow.startIndex..., in: job.workflow)) == nil { continue }
-            if let site = options["site"], job.site != site && !job.possibleSites.contains(site) { continue }
-            if let type = options["task-type"], job.taskType != type { continue }
-            if let code = options["exit-code"], job.exitCodes.last.map(String.init) != code { continue }
+            if let site = parsed.text("site"), job.site != site && !job.possibleSites.contains(site) { continue }
+            if let type = parsed.text("task-type"), job.taskType != type { continue }
+            if let code = parsed.integer("exit-code"), job.exitCodes.last != code { continue }
             selected.append((name, state, job))
         }
-        output.line("wmctl job \(verb): \(selected.count) job(s) will change" + (flags.contains("dry-run") ? " (dry run: nothing changed)" : "") + ":")
+        output.line("wmctl job \(verb): \(selected.count) job(s) will change" + (parsed.dryRun ? " (dry run: nothing changed)" : "") + ":")
         for s in selected { output.line("  \(s.name): \(s.state.rawValue) → \(target(verb: verb, from: s.state)!.rawValue)") }
-        if flags.contains("dry-run") || selected.isEmpty { return selected.isEmpty && !all ? ExitCode.noInput.rawValue : 0 }
+        if parsed.dryRun || selected.isEmpty { return selected.isEmpty && !all ? ExitCode.noInput.rawValue : 0 }
         var moved = 0
         if verb == "kill" {
             moved = try JobKiller(spool: spool).kill(selected, actor: "operator", reason: "wmctl job kill", now: now)

@@ -4,16 +4,42 @@ import WMCore
 
 /// `wmctl config add FILE` and `wmctl request ...`: the ReqMgr2 verbs for operators and scripts.
 enum RequestVerbs {
-    static let usage = """
-        usage: wmctl request submit FILE [--set Key=Value]... [--assign]
-               wmctl request ls [--status S] [--json]
-               wmctl request show NAME [--json]
-               wmctl request account NAME [--json]   (expected, output, ACDC, missing, duplicated per output dataset)
-               wmctl request approve|reject|abort|force-complete|close-out|announce NAME
-               wmctl request assign NAME --set Team=T --set SiteWhitelist=T2_CH_CERN ... [--set Key=Value]...
-               wmctl request priority NAME N
-               wmctl request resubmit NAME [--task TASKPATH] [--assign]   (a Resubmission from the ACDC records)
-        """
+    /// `--set Key=Value`, repeatable.
+    static let set = CommandOption("set", .text("Key=Value"), repeatable: true, help: "set a key wherever it appears (Task1.Key for one task)")
+
+    /// The moves an operator makes with one word, and the status each leads to.
+    static let moves: [(verb: String, target: RequestStatus, summary: String)] = [
+        ("approve", .assignmentApproved, "new → assignment-approved"),
+        ("reject", .rejected, "→ rejected"),
+        ("abort", .aborted, "→ aborted (its jobs are killed)"),
+        ("force-complete", .forceComplete, "→ force-complete"),
+        ("close-out", .closedOut, "completed → closed-out"),
+        ("announce", .announced, "closed-out → announced (refused until its account is complete)"),
+    ]
+
+    /// The request verbs.
+    static let commands: [WmctlCommand] = [
+        WmctlCommand("request submit", "FILE", "validate and store a request ({createRequest, assignRequest} JSON); prints its name",
+                     options: [set, .flag("assign", help: "assign it too (assignRequest, overridden by --set)")], positional: 1...1, dryRun: .refused) {
+            try run("submit", $0)
+        },
+        WmctlCommand("request ls", "", "requests with their status and priority",
+                     options: [CommandOption("status", .choice(RequestStatus.allCases.map(\.rawValue)), help: "only requests in this status"),
+                               WmctlCommand.json]) { try run("ls", $0) },
+        WmctlCommand("request show", "NAME", "a request, its elements and history", options: [WmctlCommand.json], positional: 1...1) { try run("show", $0) },
+        WmctlCommand("request account", "NAME", "expected, output, ACDC, missing and duplicated lumis and events per output dataset (65 when inconsistent)",
+                     options: [WmctlCommand.json], positional: 1...1) { try run("account", $0) },
+        WmctlCommand("request assign", "NAME", "assign an approved request: --set Team=T --set SiteWhitelist=T2_CH_CERN ...",
+                     options: [set], positional: 1...1, dryRun: .refused) { try run("assign", $0) },
+        WmctlCommand("request priority", "NAME N", "set a request's priority (0 to \(GroupPriorities.maximum))", positional: 2...2, dryRun: .refused) {
+            try run("priority", $0)
+        },
+        WmctlCommand("request resubmit", "NAME", "a Resubmission request from the ACDC records of NAME; prints its name",
+                     options: [CommandOption("task", .text("TASKPATH"), help: "the task whose records to resubmit (needed when several have some)"),
+                               .flag("assign", help: "assign it as the original was")], positional: 1...1, dryRun: .supported) { try run("resubmit", $0) },
+    ] + moves.map { move in
+        WmctlCommand("request " + move.verb, "NAME", move.summary, positional: 1...1, dryRun: .supported) { try run(move.verb, $0) }
+    }
 
     /// Parses `--set Key=Value` settings.
     static func settings(_ raw: [String]) throws -> [String: JSONValue] {
@@ -27,15 +53,22 @@ enum RequestVerbs {
         return result
     }
 
-    /// Makes a Resubmission request of `original` from its ACDC records (one task: `task`, or the only one).
-    static func resubmit(_ original: String, task: String?, assign: Bool, manager: RequestManager, now: Double) throws -> RequestDocument {
-        let source = try manager.load(original, now: now)
+    /// The task a Resubmission of `original` covers (`task`, or the only one with ACDC records) and its record count.
+    static func resubmissionTask(_ original: String, task: String?, manager: RequestManager, now: Double) throws -> (task: String, records: Int) {
+        _ = try manager.load(original, now: now)
         let records = try ACDCStore(spool: manager.spool).records(workflow: original)
         let tasks = Set(records.map(\.task)).sorted()
         guard !tasks.isEmpty else { throw CommandFailure(.noInput, "wmctl: request '\(original)' has no ACDC records (nothing failed for good)") }
         guard let initial = task ?? (tasks.count == 1 ? tasks[0] : nil) else {
             throw CommandFailure(.usage, "wmctl: '\(original)' has ACDC records for several tasks; pick one with --task: \(tasks.joined(separator: ", "))")
         }
+        return (initial, records.filter { $0.task == initial }.count)
+    }
+
+    /// Makes a Resubmission request of `original` from its ACDC records (one task: `task`, or the only one).
+    static func resubmit(_ original: String, task: String?, assign: Bool, manager: RequestManager, now: Double) throws -> RequestDocument {
+        let source = try manager.load(original, now: now)
+        let initial = try resubmissionTask(original, task: task, manager: manager, now: now).task
         var create: [String: JSONValue] = ["RequestType": "Resubmission", "OriginalRequestName": .string(original),
                                            "InitialTaskPath": .string(initial),
                                            "RequestString": .string("ACDC_" + (source.arguments.string("RequestString") ?? "request"))]
@@ -73,11 +106,11 @@ enum RequestVerbs {
     }
 
     /// `wmctl acdc ls [WORKFLOW] [--json]`: what failed for good and is still to do.
-    static func acdc(_ args: [String], json: Bool, spool: Spool, output: Wmctl.Output) throws -> Int32 {
-        guard args.first == "ls", args.count <= 2 else { throw CommandFailure(.usage, "usage: wmctl acdc ls [WORKFLOW] [--json]") }
+    static func acdc(_ inv: WmctlInvocation) throws -> Int32 {
+        let spool = try inv.spool(), json = inv.json, output = inv.output
         let store = ACDCStore(spool: spool)
         var workflows: [String] = []
-        if args.count == 2 { workflows = [args[1]] } else if SystemCall.isDirectory(spool.path(ACDCStore.area)) {
+        if let workflow = inv.arguments.first { workflows = [workflow] } else if SystemCall.isDirectory(spool.path(ACDCStore.area)) {
             try SystemCall.forEachEntry(in: spool.path(ACDCStore.area)) { name, kind in
                 if kind == .directory { workflows.append(name) }
                 return true
@@ -98,34 +131,33 @@ enum RequestVerbs {
         return 0
     }
 
-    static func config(_ args: [String], id: String?, spool: Spool, output: Wmctl.Output) throws -> Int32 {
-        guard args.count == 2, args[0] == "add" else { throw CommandFailure(.usage, "usage: wmctl config add FILE [--id ID]") }
-        guard let data = FileManager.default.contents(atPath: args[1]) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(args[1])'") }
+    static func config(_ inv: WmctlInvocation) throws -> Int32 {
+        let file = inv.arguments[0]
+        guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(file)'") }
         do {
-            output.line(try ConfigCacheStore(spool: spool).add(data, source: args[1], id: id))
+            inv.output.line(try ConfigCacheStore(spool: try inv.spool()).add(data, source: file, id: inv.parsed.text("id")))
         } catch let problem as DocumentProblem {
             throw CommandFailure(.dataError, "wmctl: \(problem)")
         }
         return 0
     }
 
-    static func run(_ args: [String], sets: [String], options: [String: String], flags: Set<String>, json: Bool,
-                    spool: Spool, output: Wmctl.Output, now: Double = SystemCall.now()) throws -> Int32 {
-        guard let verb = args.first else { throw CommandFailure(.usage, usage) }
-        let rest = Array(args.dropFirst())
-        let config = try AgentConfiguration.load(path: spool.path("etc/agent.json"))
-        let manager = Wiring.requestManager(spool, config: config)
-        try manager.ensureFolders()
+    /// Runs a request verb (its arguments already checked by its spec); returns the exit code.
+    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+        let rest = inv.arguments, json = inv.json, output = inv.output, parsed = inv.parsed
+        let sets = parsed.texts("set")
+        let spool = try inv.spool()
+        let manager = Wiring.requestManager(spool, config: try inv.configuration(spool))
+        if !parsed.dryRun { try manager.ensureFolders() }
         do {
             switch verb {
             case "submit":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 guard let data = FileManager.default.contents(atPath: rest[0]) else { throw CommandFailure(.noInput, "wmctl: cannot read '\(rest[0])'") }
-                let request = try manager.submit(data, overrides: try settings(sets), assign: flags.contains("assign"), actor: "operator", now: now)
+                let request = try manager.submit(data, overrides: try settings(sets), assign: parsed.flag("assign"), actor: "operator", now: now)
                 output.line(request.name)
             case "ls":
                 var rows: [RequestBody] = []
-                for status in RequestStatus.allCases where options["status"] == nil || options["status"] == status.rawValue {
+                for status in RequestStatus.allCases where parsed.text("status") == nil || parsed.text("status") == status.rawValue {
                     for name in try manager.area.scan(status) {
                         if case .document(let doc) = try manager.area.load(name, in: status, now: now) { rows.append(doc.body) }
                     }
@@ -140,7 +172,6 @@ enum RequestVerbs {
                     for row in rows { output.line("\(row.name)  \(row.state.rawValue)  priority=\(row.priority)" + (row.failureReason.map { "  reason: " + $0 } ?? "")) }
                 }
             case "show":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.load(rest[0], now: now)
                 // Elements still in the queue, else (a finished request) the ones archived for it.
                 var elements = try ElementStore(spool: spool).elements(ofRequest: doc.name)
@@ -174,7 +205,6 @@ enum RequestVerbs {
                     for t in doc.history { output.line("  \(Logger.timestamp(t.time))  \(t.from) → \(t.to)  by \(t.actor): \(t.reason)") }
                 }
             case "account":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 _ = try manager.load(rest[0], now: now)
                 let account = try accountNow(rest[0], spool: spool, now: now)
                 if json {
@@ -184,21 +214,25 @@ enum RequestVerbs {
                 }
                 return account.verdict == .inconsistent ? ExitCode.dataError.rawValue : 0
             case "assign":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
                 let doc = try manager.assign(rest[0], settings: try settings(sets), actor: "operator", now: now)
                 output.line("\(doc.name): \(doc.state.rawValue) (team \(doc.team))")
             case "resubmit":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
-                let request = try resubmit(rest[0], task: options["task"], assign: flags.contains("assign"), manager: manager, now: now)
+                if parsed.dryRun {
+                    let (task, records) = try resubmissionTask(rest[0], task: parsed.text("task"), manager: manager, now: now)
+                    output.line("wmctl request resubmit: would submit a Resubmission of \(rest[0]) for \(task) from \(records) ACDC record(s)"
+                                + (parsed.flag("assign") ? " and assign it" : "") + " (dry run: nothing changed)")
+                    return 0
+                }
+                let request = try resubmit(rest[0], task: parsed.text("task"), assign: parsed.flag("assign"), manager: manager, now: now)
                 output.line(request.name)
             case "priority":
-                guard rest.count == 2, let value = Int(rest[1]) else { throw CommandFailure(.usage, usage) }
+                guard let value = Int(rest[1]), (0...GroupPriorities.maximum).contains(value) else {
+                    throw CommandFailure(.usage, "wmctl request priority: N is a whole number from 0 to \(GroupPriorities.maximum), got '\(rest[1])'")
+                }
                 let doc = try manager.update(rest[0], now: now) { try $0.body.editPriority(value, groupPriorities: manager.groups, at: now) }
                 output.line("\(doc.name): priority \(doc.priority) (effective \(doc.effectivePriority))")
-            case "approve", "reject", "abort", "force-complete", "close-out", "announce":
-                guard rest.count == 1 else { throw CommandFailure(.usage, usage) }
-                let target: RequestStatus = ["approve": .assignmentApproved, "reject": .rejected, "abort": .aborted,
-                                             "force-complete": .forceComplete, "close-out": .closedOut, "announce": .announced][verb]!
+            case let verb where moves.contains { $0.verb == verb }:
+                let target = moves.first { $0.verb == verb }!.target
                 if target == .announced {
                     let account = try accountNow(rest[0], spool: spool, now: now)
                     guard account.verdict == .complete else {
@@ -206,10 +240,17 @@ enum RequestVerbs {
                                              + " (\(Self.accountProblems(account))); see wmctl request account \(rest[0])")
                     }
                 }
+                if parsed.dryRun {
+                    var doc = try manager.load(rest[0], now: now)
+                    let from = doc.state
+                    try doc.transition(to: target, actor: "operator", reason: "wmctl request \(verb)", at: now)
+                    output.line("\(doc.name): would move \(from.rawValue) → \(doc.state.rawValue) (dry run: nothing changed)")
+                    return 0
+                }
                 let doc = try manager.update(rest[0], now: now) { try $0.transition(to: target, actor: "operator", reason: "wmctl request \(verb)", at: now) }
                 output.line("\(doc.name): \(doc.state.rawValue)")
             default:
-                throw CommandFailure(.usage, usage)
+                throw CommandFailure(.usage, "wmctl: unknown request verb '\(verb)'")
             }
         } catch let rejected as RequestRejected {
             output.error("wmctl: request rejected (\(rejected.problems.count) problem(s)):")

@@ -4,46 +4,79 @@ import WMCore
 
 /// `wmctl site ls|set-state|set-slots`: the operator's view of ResourceControl.
 enum WmctlSite {
-    static let usage = "usage: wmctl site ls [--json] | site set-state SITE Normal|Draining|Down|Aborted | site set-slots SITE PENDING RUNNING [TASKTYPE]"
-
-    static func run(_ args: [String], spool: Spool, json: Bool, output: Wmctl.Output) throws {
-        var configuration = try ExecutionLayout.siteConfiguration(spool: spool)
-        func index(of name: String) throws -> Int {
-            guard let i = configuration.sites.firstIndex(where: { $0.name == name }) else {
-                throw CommandFailure(.noInput, "wmctl: " + SiteConfigurationError.unknownSite(name: name, known: configuration.sites.map(\.name)).description)
-            }
-            return i
+    /// The site named `name` in `configuration`, by index.
+    static func index(of name: String, in configuration: SiteConfiguration) throws -> Int {
+        guard let i = configuration.sites.firstIndex(where: { $0.name == name }) else {
+            throw CommandFailure(.noInput, "wmctl: " + SiteConfigurationError.unknownSite(name: name, known: configuration.sites.map(\.name)).description)
         }
-        switch args.first {
-        case "ls" where args.count == 1:
-            if json { output.line(try Wmctl.jsonString(configuration.sites)); return }
-            for site in configuration.sites {
-                output.line("\(site.name) \(site.state.rawValue) pending=\(site.slots.pendingSlots) running=\(site.slots.runningSlots) "
+        return i
+    }
+
+    /// `wmctl site ls [--json]`.
+    static func list(_ inv: WmctlInvocation) throws -> Int32 {
+        let configuration = try ExecutionLayout.siteConfiguration(spool: try inv.spool())
+        if inv.json { inv.output.line(try Wmctl.jsonString(configuration.sites)); return 0 }
+        for site in configuration.sites {
+            inv.output.line("\(site.name) \(site.state.rawValue) pending=\(site.slots.pendingSlots) running=\(site.slots.runningSlots) "
                             + "plugin=\(site.compute.plugin) pnn=\(site.storageElement)")
-            }
-        case "set-state" where args.count == 3:
-            let i = try index(of: args[1])
-            let state: SiteState
-            do { state = try SiteState(parsing: args[2]) } catch { throw CommandFailure(.usage, "wmctl: \(error)") }
-            configuration.sites[i].state = state
-            configuration.sites[i].stateTime = SystemCall.now()
-            try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
-            output.line("\(args[1]): \(state.rawValue)")
-            if state != .normal {
-                let killed = try killJobsBoundTo(configuration.sites[i], configuration: configuration, spool: spool)
-                output.line("killed \(killed) pending job(s) whose only site is \(args[1]) (code \(AgentExitCode.siteStateKill(state)))")
-            }
-        case "set-slots" where args.count == 4 || args.count == 5:
-            let i = try index(of: args[1])
-            guard let pending = Int(args[2]), let running = Int(args[3]), pending >= 0, running >= 0 else {
-                throw CommandFailure(.usage, "wmctl: PENDING and RUNNING are counts >= 0, got '\(args[2])' '\(args[3])'")
-            }
-            let limits = SlotLimits(pendingSlots: pending, runningSlots: running)
-            if args.count == 5 { configuration.sites[i].taskSlots[args[4]] = limits } else { configuration.sites[i].slots = limits }
-            try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
-            output.line("\(args[1])\(args.count == 5 ? " " + args[4] : ""): pending=\(pending) running=\(running)")
-        default:
-            throw CommandFailure(.usage, usage)
+        }
+        return 0
+    }
+
+    /// `wmctl site set-state SITE STATE [--dry-run]`.
+    static func setState(_ inv: WmctlInvocation) throws -> Int32 {
+        let spool = try inv.spool()
+        var configuration = try ExecutionLayout.siteConfiguration(spool: spool)
+        let name = inv.arguments[0]
+        let i = try index(of: name, in: configuration)
+        let state: SiteState
+        do { state = try SiteState(parsing: inv.arguments[1]) } catch { throw CommandFailure(.usage, "wmctl: \(error)") }
+        configuration.sites[i].state = state
+        configuration.sites[i].stateTime = SystemCall.now()
+        if inv.parsed.dryRun {
+            let bound = state == .normal ? 0 : try jobsBoundTo(configuration.sites[i], spool: spool).count
+            inv.output.line("\(name): would be \(state.rawValue)" + (state == .normal ? "" : "; would kill \(bound) pending job(s) whose only site it is")
+                            + " (dry run: nothing changed)")
+            return 0
+        }
+        try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
+        inv.output.line("\(name): \(state.rawValue)")
+        if state != .normal {
+            let killed = try killJobsBoundTo(configuration.sites[i], configuration: configuration, spool: spool)
+            inv.output.line("killed \(killed) pending job(s) whose only site is \(name) (code \(AgentExitCode.siteStateKill(state)))")
+        }
+        return 0
+    }
+
+    /// `wmctl site set-slots SITE PENDING RUNNING [TASKTYPE] [--dry-run]`.
+    static func setSlots(_ inv: WmctlInvocation) throws -> Int32 {
+        let spool = try inv.spool()
+        var configuration = try ExecutionLayout.siteConfiguration(spool: spool)
+        let args = inv.arguments
+        let i = try index(of: args[0], in: configuration)
+        guard let pending = Int(args[1]), let running = Int(args[2]), (0...1_000_000).contains(pending), (0...1_000_000).contains(running) else {
+            throw CommandFailure(.usage, "wmctl site set-slots: PENDING and RUNNING are counts from 0 to 1000000, got '\(args[1])' '\(args[2])'")
+        }
+        let limits = SlotLimits(pendingSlots: pending, runningSlots: running)
+        if args.count == 4 { configuration.sites[i].taskSlots[args[3]] = limits } else { configuration.sites[i].slots = limits }
+        let what = "\(args[0])\(args.count == 4 ? " " + args[3] : ""): pending=\(pending) running=\(running)"
+        if inv.parsed.dryRun { inv.output.line("would set " + what + " (dry run: nothing changed)"); return 0 }
+        try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
+        inv.output.line(what)
+        return 0
+    }
+
+    /// Whether a job is pending at `site` with no other possible site (what changeSiteState kills).
+    static func isBound(_ doc: JobDocument, to site: Site) -> Bool {
+        doc.site == site.name && doc.batchStatus == "Pending" && Set(doc.possibleSites) == [site.name] && doc.batchID != nil
+    }
+
+    /// The executing jobs bound to `site`, read without changing anything.
+    static func jobsBoundTo(_ site: Site, spool: Spool) throws -> [String] {
+        let area = JobArea.make(spool)
+        return try area.scan(.executing).filter { name in
+            guard let doc = try area.peek(name, in: .executing) else { return false }
+            return isBound(doc, to: site)
         }
     }
 
@@ -57,7 +90,7 @@ enum WmctlSite {
         let context = StageContext(spool: spool, options: options, log: Logger(component: "wmctl"))
         let code = AgentExitCode.siteStateKill(site.state)
         let report = try TransitionPass(area: area, actor: "operator").run(.executing, batchSize: 500, context: context) { doc in
-            guard doc.site == site.name, doc.batchStatus == "Pending", Set(doc.possibleSites) == [site.name], let id = doc.batchID else { return false }
+            guard isBound(doc, to: site), let id = doc.batchID else { return false }
             try plugins.plugin(for: site.name).kill([id])
             doc.exitCodes.append(code)
             try doc.transition(to: .jobfailed, actor: "operator", reason: "\(code): site \(site.name) set to \(site.state.rawValue), its only site", at: context.now())

@@ -16,23 +16,32 @@ import WMCore
 /// `--request`, `{"subscriptions": {"NAME": {"jobs": [...]}, ...}}`. Otherwise a table with one line per
 /// job and a total.
 public enum SplitVerb {
-    /// The options `wmctl split` takes a value for.
-    public static let valuedOptions: Set<String> = ["algorithm", "type", "params", "files", "subscription", "request"]
+    /// The options of `wmctl split`.
+    static let options: [CommandOption] = [
+        CommandOption("algorithm", .text("NAME"), help: "splitting algorithm (with --files)"),
+        CommandOption("type", .text("TYPE"), help: "subscription type (default Processing)"),
+        CommandOption("params", .text("JSON|FILE"), help: "splitting parameters: a JSON object or a file holding one"),
+        CommandOption("files", .text("FILE"), help: "a JSON list of file specs to split"),
+        .flag("open", help: "the fileset is still open"),
+        CommandOption("subscription", .text("WORKFLOW/SUBSCRIPTION"), help: "split a subscription's available files as the job creator would"),
+        CommandOption("request", .text("NAME"), help: "the same for every subscription of the workflow"),
+        WmctlCommand.json,
+    ]
 
     /// Runs `wmctl split`; returns the exit code.
-    static func run(options: [String: String], flags: Set<String>, json: Bool, spoolPath: String, output: Wmctl.Output,
-                    now: Double = SystemCall.now()) throws -> Int32 {
+    static func run(_ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+        let options = inv.parsed.values.compactMapValues(\.last), json = inv.json, output = inv.output
         if let target = options["subscription"] {
             let parts = target.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw SplitCommandError.badSubscriptionName(target) }
-            let store = WMBSStore(spool: try Spool(root: spoolPath))
+            let store = WMBSStore(spool: try inv.spool())
             guard let sub = try store.subscription(parts[0], parts[1]) else {
                 throw SplitCommandError.noSubscription(workflow: parts[0], subscription: parts[1], folder: store.subscriptionFolder(parts[0], parts[1]))
             }
             let outcome = try JobCreatorStage.plan(store: store, workflow: parts[0], subscription: sub, now: now)?.outcome ?? SplitOutcome()
             try print(outcome, json: json, output: output)
         } else if let request = options["request"] {
-            let store = WMBSStore(spool: try Spool(root: spoolPath))
+            let store = WMBSStore(spool: try inv.spool())
             let subscriptions = try store.subscriptions(of: request)
             guard !subscriptions.isEmpty else { throw SplitCommandError.noWorkflow(request, folder: store.workflowFolder(request)) }
             var outcomes: [(String, SplitOutcome)] = []
@@ -52,7 +61,7 @@ public enum SplitVerb {
                 output.line("request \(request): \(outcomes.reduce(0) { $0 + $1.1.jobs.count }) job(s) in \(outcomes.count) subscription(s)")
             }
         } else {
-            let outcome = try splitFiles(options: options, open: flags.contains("open"), now: now)
+            let outcome = try splitFiles(options: options, open: inv.parsed.flag("open"), now: now)
             try print(outcome, json: json, output: output)
         }
         return 0

@@ -82,6 +82,15 @@ public struct DocumentArea<Body: StatefulBody> {
         case quarantined(reason: String)
     }
 
+    /// Reads a document without repairing, reconciling or quarantining anything (for dry runs): nil when it
+    /// is gone, unreadable, named otherwise, or records another state than its folder.
+    public func peek(_ name: String, in state: Body.State) throws -> Annotated<Body>? {
+        let file = fileName(name)
+        guard let bytes = try spool.read(file, in: folder(state)), case .success(let doc) = decode(bytes, file: folder(state) + "/" + file),
+              doc.name == name, doc.state == state else { return nil }
+        return doc
+    }
+
     /// Reads a document from a state folder and applies the directory-is-the-state rule.
     ///
     /// When the recorded state differs from the folder, a move was not yet recorded (a crash between

@@ -4,8 +4,9 @@ import SpoolKit
 /// The options every stage program shares.
 ///
 /// `--spool DIR` (or `WM_SPOOL`), `--config FILE`, `--once` (default) or `--watch [--interval S]`,
-/// `--batch N`, `--dry-run`, `--log-format text|json`, `-v`, `--help`. Stage-specific options are
-/// declared by the stage and collected in `extra`.
+/// `--batch N`, `--log-format text|json`, `-v`, `--help`, and `--dry-run` where the program honours it.
+/// Stage-specific options are declared by the program (`CommandOption`s) and collected in `extra`;
+/// every value is checked by `CommandSpec.parse` before a stage runs.
 public struct StageOptions: Sendable {
     /// The spool root.
     public var spoolPath: String
@@ -23,100 +24,62 @@ public struct StageOptions: Sendable {
     public var logFormat: Logger.Format = .text
     /// Debug logging.
     public var verbose = false
-    /// Stage-specific options by name (without dashes); flags map to "true".
+    /// Stage-specific options by name (without dashes), already checked; flags map to "".
     public var extra: [String: String] = [:]
     /// Positional arguments.
     public var positional: [String] = []
 
     /// Options with the spool from `WM_SPOOL` or `./spool`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        spoolPath = environment["WM_SPOOL"].flatMap { $0.isEmpty ? nil : $0 } ?? "spool"
+        spoolPath = ProgramInputs.defaultSpoolPath(environment: environment)
     }
 
-    /// A stage-specific option a program accepts.
-    public struct Extra: Sendable {
-        /// Name without dashes, e.g. `agent`.
-        public var name: String
-        /// True when the option takes a value.
-        public var takesValue: Bool
-        /// One line of help.
-        public var help: String
-        /// Makes a declaration.
-        public init(_ name: String, takesValue: Bool = true, help: String) {
-            self.name = name
-            self.takesValue = takesValue
-            self.help = help
-        }
+    /// The options every stage program and `wmagent run` share.
+    public static let common: [CommandOption] = [
+        CommandOption("spool", .text("DIR"), help: "the spool (default: $WM_SPOOL, else ./spool); it must exist (wmagent init makes one)"),
+        CommandOption("config", .text("FILE"), help: "agent configuration (default: <spool>/etc/agent.json); missing or malformed is an error"),
+        .flag("once", help: "drain what is there, then exit (default)"),
+        .flag("watch", help: "keep running; --interval S between cycles"),
+        CommandOption("interval", .number(0.01...86_400), help: "seconds between cycles with --watch (default 5)"),
+        CommandOption("batch", .integer(1...100_000), help: "documents per batch / durable commit (default 500)"),
+        CommandOption("log-format", .choice(["text", "json"]), help: "log lines as key=value text (default) or json"),
+        .flag("verbose", short: "v", help: "debug logging"),
+    ]
+
+    /// The spec of a stage program: the common options, the stage's own, and whether it honours `--dry-run`.
+    public static func spec(program: String, summary: String, example: String, extras: [CommandOption] = [],
+                            arguments: String = "", positional: ClosedRange<Int> = 0...0, dryRun: CommandSpec.DryRun = .refused) -> CommandSpec {
+        CommandSpec(program, arguments: arguments, summary: summary, options: common + extras, positional: positional, dryRun: dryRun,
+                    notes: ["Exit codes: 0 ok, 64 usage, 65 bad data (e.g. a malformed configuration), 66 no spool or no configuration,",
+                            "73 can't create, 75 lock held (try again).", "", "Example:", "  " + example])
     }
 
-    /// Parses a command line (without the program name).
+    /// Options from a parsed command line (`--spool` falls back to `WM_SPOOL`, then `./spool`).
+    public init(_ parsed: ParsedCommand, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.init(environment: environment)
+        if let spool = parsed.text("spool") { spoolPath = spool }
+        configPath = parsed.text("config")
+        watch = parsed.flag("watch")
+        interval = parsed.number("interval") ?? interval
+        batchSize = parsed.integer("batch") ?? batchSize
+        dryRun = parsed.dryRun
+        logFormat = parsed.text("log-format").flatMap(Logger.Format.init(rawValue:)) ?? logFormat
+        verbose = parsed.flag("verbose")
+        let shared = Set(Self.common.map(\.name) + ["dry-run"])
+        for (name, values) in parsed.values where !shared.contains(name) { extra[name] = values.last ?? "" }
+        positional = parsed.positional
+    }
+
+    /// Parses a stage program's command line (without the program name) with its spec.
     ///
-    /// - Throws: `CommandFailure(.usage, …)` for unknown options or missing values; `.ok` with the help
-    ///   text for `--help`.
-    public static func parse(_ arguments: [String], program: String, summary: String, example: String,
-                             extras: [Extra] = [], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StageOptions {
-        var options = StageOptions(environment: environment)
-        var index = 0
-        func value(_ flag: String) throws -> String {
-            index += 1
-            guard index < arguments.count else { throw CommandFailure(.usage, "\(program): \(flag) needs a value (see --help)") }
-            return arguments[index]
+    /// - Throws: `CommandFailure(.usage, …)` for anything the spec refuses, or `--once` with `--watch`;
+    ///   `CommandFailure(.ok, help)` for `--help`.
+    public static func parse(_ arguments: [String], spec: CommandSpec,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StageOptions {
+        let parsed = try spec.parse(arguments)
+        if parsed.flag("once") && parsed.flag("watch") {
+            throw CommandFailure(.usage, "\(spec.command): --once and --watch contradict each other (see \(spec.command) --help)")
         }
-        while index < arguments.count {
-            let arg = arguments[index]
-            switch arg {
-            case "--spool": options.spoolPath = try value(arg)
-            case "--config": options.configPath = try value(arg)
-            case "--once": options.watch = false
-            case "--watch": options.watch = true
-            case "--interval":
-                let v = try value(arg)
-                guard let s = Double(v), s > 0 else { throw CommandFailure(.usage, "\(program): --interval takes seconds > 0, got '\(v)'") }
-                options.interval = s
-            case "--batch":
-                let v = try value(arg)
-                guard let n = Int(v), n > 0 else { throw CommandFailure(.usage, "\(program): --batch takes a count > 0, got '\(v)'") }
-                options.batchSize = n
-            case "--dry-run", "-n": options.dryRun = true
-            case "--log-format":
-                let v = try value(arg)
-                guard let f = Logger.Format(rawValue: v) else { throw CommandFailure(.usage, "\(program): --log-format is text or json, got '\(v)'") }
-                options.logFormat = f
-            case "-v", "--verbose": options.verbose = true
-            case "-h", "--help":
-                throw CommandFailure(.ok, help(program: program, summary: summary, example: example, extras: extras))
-            default:
-                if arg.hasPrefix("--"), let extra = extras.first(where: { "--" + $0.name == arg }) {
-                    options.extra[extra.name] = extra.takesValue ? try value(arg) : "true"
-                } else if arg.hasPrefix("-") && arg != "-" {
-                    throw CommandFailure(.usage, "\(program): unknown option '\(arg)' (see --help)")
-                } else {
-                    options.positional.append(arg)
-                }
-            }
-            index += 1
-        }
-        return options
-    }
-
-    /// The help text.
-    public static func help(program: String, summary: String, example: String, extras: [Extra]) -> String {
-        var lines = ["\(program) — \(summary)", "", "Usage: \(program) [options]", "", "Options:",
-                     "  --spool DIR          spool root (default: $WM_SPOOL, else ./spool)",
-                     "  --config FILE        configuration file (default: <spool>/etc/agent.json, else built-in)",
-                     "  --once               drain what is there, then exit (default)",
-                     "  --watch              keep running; --interval S between cycles (default 5)",
-                     "  --batch N            documents per batch / durable commit (default 500)",
-                     "  --dry-run            show what would change, change nothing",
-                     "  --log-format F       text (key=value, default) or json",
-                     "  -v                   debug logging",
-                     "  -h, --help           this text"]
-        for e in extras {
-            let flag = "--" + e.name + (e.takesValue ? " VALUE" : "")
-            lines.append("  " + flag.padding(toLength: max(21, flag.count + 1), withPad: " ", startingAt: 0) + e.help)
-        }
-        lines += ["", "Exit codes: 0 ok, 64 usage, 65 bad data, 73 can't create, 75 lock held (try again).",
-                  "", "Example:", "  " + example]
-        return lines.joined(separator: "\n")
+        return StageOptions(parsed, environment: environment)
     }
 }

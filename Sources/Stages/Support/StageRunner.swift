@@ -1,5 +1,6 @@
 import Foundation
 import SpoolKit
+import WMCore
 
 /// What one cycle of a stage did.
 public struct CycleReport: Sendable, Equatable {
@@ -89,10 +90,12 @@ public struct StageHealth: Codable, Sendable {
 
 /// Runs stage cycles: once (drain, the default) or forever (`--watch`), under the stage lock.
 public enum StageRunner {
-    /// Runs `stage` until its input is drained (once) or a stop is requested (watch).
+    /// Runs `stage` until its input is drained (once) or a stop is requested (watch). A dry run is one
+    /// cycle that changes nothing: no lock file, no purge of temporary files, no health record.
     ///
     /// - Throws: `StageLock.Failure` when another instance holds the lock.
     public static func run(_ stage: StageCycle, context: StageContext) throws -> CycleReport {
+        if context.options.dryRun { return try stage.runCycle(context) }
         let lock = try StageLock(spool: context.spool, stage: stage.name)
         defer { lock.release() }
         _ = try? context.spool.purgeTemporaryFiles()
@@ -153,13 +156,18 @@ public enum StageRunner {
 /// The `main` of every stage program: parse, open the spool, lock, run, map errors to exit codes.
 public enum StageMain {
     /// Runs a stage program and exits.
-    public static func run(program: String, summary: String, example: String, extras: [StageOptions.Extra] = [],
+    ///
+    /// `arguments`/`positional` describe the positional arguments the program takes (none by default);
+    /// `dryRun` says whether the stage honours `--dry-run`; stages that don't refuse it with 64.
+    public static func run(program: String, summary: String, example: String, extras: [CommandOption] = [],
+                           arguments: String = "", positional: ClosedRange<Int> = 0...0, dryRun: CommandSpec.DryRun = .refused,
                            makeStage: (StageOptions) throws -> StageCycle) -> Never {
         ProgramMain.run(program) {
-            let options = try StageOptions.parse(Array(CommandLine.arguments.dropFirst()), program: program, summary: summary,
-                                                 example: example, extras: extras)
+            let spec = StageOptions.spec(program: program, summary: summary, example: example, extras: extras,
+                                         arguments: arguments, positional: positional, dryRun: dryRun)
+            let options = try StageOptions.parse(Array(CommandLine.arguments.dropFirst()), spec: spec)
             let log = Logger(component: program, format: options.logFormat, verbose: options.verbose)
-            let spool = try Spool(root: options.spoolPath)
+            let spool = try ProgramInputs.existingSpool(options.spoolPath, program: program)
             let stage = try makeStage(options)
             StopSignal.install { sig in log.info("stop requested; finishing the item in hand", ["signal": String(sig)]) }
             let context = StageContext(spool: spool, options: options, log: log)
@@ -179,6 +187,8 @@ public enum ProgramMain {
         } catch let failure as CommandFailure {
             if failure.code == .ok { print(failure.message); exit(0) }
             fail(failure.message, failure.code)
+        } catch let bad as ConfigurationError {
+            fail("\(program): \(bad)", bad.missing ? .noInput : .dataError)
         } catch let held as StageLock.Failure {
             fail("\(program): \(held)", .tryAgain)
         } catch let stalled as AgentRunner.Stalled {

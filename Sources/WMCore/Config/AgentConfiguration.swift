@@ -1,7 +1,8 @@
 import Foundation
 
 /// The agent's configuration (`<spool>/etc/agent.json`, or `--config FILE`). Every key is optional:
-/// what is left out keeps the default, so a fresh spool works with no file at all.
+/// what is left out keeps the default; the file itself must exist (`wmagent init` writes it), and a key
+/// it does not know or a value out of range is refused (`init(validating:path:)`).
 public struct AgentConfiguration: Codable, Sendable {
     /// The agent's name (WMCore's agent number and queue name come from it).
     public var agentName: String
@@ -50,11 +51,17 @@ public struct AgentConfiguration: Codable, Sendable {
         jobBaggage = try c.decodeIfPresent([String: JSONValue].self, forKey: .jobBaggage) ?? d.jobBaggage
     }
 
-    /// Loads a configuration file; a missing file gives the defaults, a bad one an error naming the field.
-    public static func load(path: String) throws -> AgentConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else { return .standard }
+    /// Decodes the bytes of a configuration file strictly: malformed JSON, a key this version does not know,
+    /// a value of the wrong type or out of range (e.g. a negative retry limit) is a `ConfigurationError`
+    /// naming `path`, the key, what was found and what is allowed. Keys left out keep their defaults.
+    public init(validating bytes: [UInt8], path: String) throws {
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch {
+            throw ConfigurationError(path: path, field: "", expected: "a JSON object", found: "malformed JSON (\(error))")
+        }
+        try ConfigurationShape.agent.check(value, field: "", path: path)
         do {
-            return try JSONDecoder().decode(AgentConfiguration.self, from: data)
+            self = try JSONDecoder().decode(AgentConfiguration.self, from: Data(bytes))
         } catch let DecodingError.typeMismatch(type, context) {
             throw ConfigurationError(path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), expected: "\(type)")
         } catch let DecodingError.keyNotFound(key, context) {
@@ -99,9 +106,26 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     /// The file.
     public var path: String
-    /// The field (dotted path).
+    /// The field (dotted path); empty for the file as a whole.
     public var field: String
-    /// What was expected.
+    /// What is allowed.
     public var expected: String
-    public var description: String { "\(path): field '\(field.isEmpty ? "(top level)" : field)': expected \(expected)" }
+    /// What was found, when known.
+    public var found: String?
+    /// True when the file itself could not be read (missing, unreadable, not a regular file): exit 66
+    /// rather than 65.
+    public var missing: Bool
+
+    /// Makes an error.
+    public init(path: String, field: String, expected: String, found: String? = nil, missing: Bool = false) {
+        self.path = path
+        self.field = field
+        self.expected = expected
+        self.found = found
+        self.missing = missing
+    }
+
+    public var description: String {
+        "\(path): " + (field.isEmpty ? "" : "field '\(field)': ") + (found.map { "found \($0); " } ?? "") + "expected \(expected)"
+    }
 }
