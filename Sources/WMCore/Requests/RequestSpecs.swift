@@ -50,8 +50,6 @@ public enum Lexicon {
     public static let team = #"[a-zA-Z0-9_.\-]{1,60}"#
     /// Config-cache document ids.
     public static let configCacheID = #"[a-zA-Z0-9]{1,64}"#
-    /// LFN bases, `/store/...`.
-    public static let lfnBase = #"/store(/[a-zA-Z0-9_.\-]+)+"#
     /// Service URLs.
     public static let url = #"https?://\S+"#
     /// Output module labels.
@@ -111,8 +109,8 @@ public enum RequestSpecs {
         ArgumentSpec("SubRequestType", .string, default: .string("")),
         ArgumentSpec("OpenRunningTimeout", .integer, default: .int(0), .range(min: 0)),
         ArgumentSpec("Scenario", .string),
-        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
-        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("MergedLFNBase", .string, .lfnBase),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("RequiresGPU", .string, default: .string("forbidden"), .oneOf(["forbidden", "optional", "required"])),
         ArgumentSpec("GPUParams", .any),
         ArgumentSpec("MCPileup", .string, .dataset),
@@ -208,7 +206,7 @@ public enum RequestSpecs {
                         ArgumentSpec("DataTier", .string, default: .string("USER"), .pattern(DatasetName.tierPattern, "a data tier")),
                         ArgumentSpec("PhysicsGroup", .string, default: .string("NoGroup"), .nonEmpty),
                         ArgumentSpec("CmsPath", .string),
-                        ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .pattern(Lexicon.lfnBase, "an LFN base"))]
+                        ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .lfnBase)]
         }
         return merge(generic, specific)
     }
@@ -225,8 +223,8 @@ public enum RequestSpecs {
         ArgumentSpec("AcquisitionEra", .perTask(.string), .pattern(Lexicon.acquisitionEra, "an acquisition era")),
         ArgumentSpec("ProcessingString", .perTask(.string), .pattern(Lexicon.processingString, "a processing string")),
         ArgumentSpec("ProcessingVersion", .perTask(.integer), .range(min: 0)),
-        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
-        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("MergedLFNBase", .string, .lfnBase),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("Dashboard", .string, default: .string("production"), .oneOf(Lexicon.dashboards)),
         ArgumentSpec("GracePeriod", .integer, default: .int(300), .range(min: 0)),
         ArgumentSpec("SoftTimeout", .integer, default: .int(129600), .range(min: 0)),
