@@ -81,7 +81,8 @@ public struct GlobalWorkQueueStage: StageCycle {
             workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
                                                  configCache: manager.configCache, original: original)
             elements = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(request: request.body, at: now),
-                                                      catalog: manager.catalog, acdc: acdc)
+                                                      catalog: manager.catalog, acdc: acdc,
+                                                      monteCarlo: MonteCarloPolicy(maxJobsPerTask: manager.maxJobsPerTask))
         } catch let noWork as StartPolicyError {
             try fail(&request, reason: noWork.description, store: store, context: context)
             return true

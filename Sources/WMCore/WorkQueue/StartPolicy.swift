@@ -75,6 +75,9 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
     case missingACDC(task: String)
     /// The ACDC record of a Resubmission holds no file: nothing to resubmit.
     case emptyACDC(task: String, workflow: String)
+    /// The task would make more jobs than the agent's ceiling (`workQueue.maxJobsPerTask`); `field` and `value` name
+    /// what makes them (`RequestNumEvents` and the events at events per job, or `InputDataset`).
+    case tooManyJobs(task: String, field: String, value: String, jobs: Int, maximum: Int)
 
     public var description: String {
         switch self {
@@ -88,6 +91,8 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
             return "task \(task) splitting '\(algorithm)': ResubmitBlock rejects WMBSMergeBySize and SiblingProcessingBased"
         case .missingACDC(let task): return "task \(task): no work: no ACDC record to resubmit"
         case let .emptyACDC(task, workflow): return "task \(task) input ACDC record of \(workflow): no work: the record holds no file"
+        case let .tooManyJobs(task, field, value, jobs, maximum):
+            return "task \(task) field \(field) \(value): \(JobCeiling.expectation(jobs: jobs, maximum: maximum))"
         }
     }
 }
