@@ -313,7 +313,7 @@ struct AccountingPlanner {
         record.errors = report.errors.map { .init(type: $0.type, exitCode: $0.exitStatus, details: $0.details) }
         record.peakRSS = performance.memory["PeakValueRss"].flatMap { Double($0) }
         record.jobTime = performance.cpu["TotalJobTime"].flatMap { Double($0) } ?? runTime
-        let read = report.inputFiles.filter { $0.inputType == .primaryFiles }.reduce(0) { $0 + $1.events }
+        let read = SaturatingArithmetic.sum(report.inputFiles.lazy.filter { $0.inputType == .primaryFiles }.map(\.events))
         record.events = read > 0 ? read : report.outputFiles.map(\.events).max() ?? 0
     }
 

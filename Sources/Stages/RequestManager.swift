@@ -98,6 +98,10 @@ public struct RequestManager {
         } catch let .tooManyJobs(task, field, value, jobs, maximum) {
             throw RequestRejected(stage: "create", problems: [RequestProblem(
                 field: field, value: "\(value) in task \(task)", expected: JobCeiling.expectation(jobs: jobs, maximum: maximum))])
+        } catch let .lumiNumbersExhausted(task, firstLumi, lumis) {
+            throw RequestRejected(stage: "create", problems: [RequestProblem(
+                field: "EventsPerLumi", value: "\(lumis) lumis from FirstLumi \(firstLumi) in task \(task)",
+                expected: "lumis numbered at most 4294967295 (more events per lumi, fewer events or a lower FirstLumi)")])
         } catch {
             return
         }

@@ -29,13 +29,20 @@ import TestSupport
         #expect(try f.spool.scan("reqmgr/staged").names.count == 1)
     }
 
+    /// The example makes 2000 events at 100 per lumi: 20 lumis, so FirstLumi 4,294,967,276 is the last at which they
+    /// all have lumi numbers CMSSW can hold.
     @Test func theLargestAllowedNumbersStageWithoutATrap() throws {
         let f = try RequestFixture("poison-edge")
         let (code, out) = f.wmctl(["request", "submit", f.example, "--assign", "--set", "FirstEvent=4294967295",
-                                   "--set", "FirstLumi=4294967295"])
+                                   "--set", "FirstLumi=4294967276"])
         #expect(code == 0, "\(out.stderr)")
         _ = try GlobalWorkQueueStage().runCycle(f.context)
         #expect(try f.spool.scan("reqmgr/staged").names.count == 1)
+
+        // One lumi more and the last one would be 4,294,967,296: refused, naming EventsPerLumi.
+        let (past, pastOut) = f.wmctl(["request", "submit", f.example, "--assign", "--set", "FirstLumi=4294967277"])
+        #expect(past == 65 && pastOut.stderr.contains("EventsPerLumi") && pastOut.stderr.contains("20 lumis from FirstLumi 4294967277"),
+                "exit \(past): \(pastOut.stderr)")
     }
 
     /// The typo: RequestNumEvents 1e8 at EventsPerJob 200 would make 500,000 jobs, over the default ceiling of

@@ -1,3 +1,5 @@
+import JobSplitting
+
 /// The most jobs one top-level task of a request may make (issue 17: a typo of 1e8 events silently made 500,000 job
 /// documents). `wmctl request submit` and `wm-reqmgr` refuse such a request; the global queue refuses it again when it
 /// splits it (a request submitted before the ceiling was lowered, or an input that grew), so it never makes a job.
@@ -23,9 +25,6 @@ public enum JobCeiling {
 
     /// The jobs of `elements` summed without overflow (saturating at `Int.max`).
     public static func total(_ elements: [ElementBody]) -> Int {
-        elements.reduce(0) { sum, element in
-            let (next, overflow) = sum.addingReportingOverflow(max(0, element.jobs))
-            return overflow ? Int.max : next
-        }
+        SaturatingArithmetic.sum(elements.lazy.map { max(0, $0.jobs) })
     }
 }

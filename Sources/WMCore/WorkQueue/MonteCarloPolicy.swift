@@ -99,6 +99,10 @@ public struct MonteCarloPolicy: Hashable, Sendable {
             throw .tooManyJobs(task: task.path, field: "RequestNumEvents",
                                value: "(\(events) events at EventsPerJob \(perJob))", jobs: jobs, maximum: maximum)
         }
+        let lumis = Self.lumis(events: events, sliceSize: max(1, perJob), subSliceSize: max(1, min(perLumi, max(1, perJob))))
+        if firstLumi - 1 + lumis > Int(UInt32.max) {
+            throw .lumiNumbersExhausted(task: task.path, firstLumi: firstLumi, lumis: lumis)
+        }
         let slices = try slices(task: task.path, total: events, firstEvent: firstEvent, firstLumi: firstLumi,
                                 sliceSize: perJob, subSliceSize: perLumi, firstSliceEvents: context.validationSample?.events)
         let elements = slices.map { slice in

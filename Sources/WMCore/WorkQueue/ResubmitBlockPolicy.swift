@@ -79,7 +79,7 @@ public enum ResubmitBlockPolicy {
         let acdc = ACDCReference(server: server, database: database, collection: record.workflow, fileset: record.task)
         return chunks.enumerated().map { index, files in
             let lumis = files.reduce(0) { $0 + $1.lumis.count }
-            let events = files.reduce(0) { $0 + $1.events }
+            let events = SaturatingArithmetic.sum(files.lazy.map(\.events))
             let runs = Set(files.flatMap { $0.lumis.map(\.run) }).count
             let count = slice.type.count(files: files.count, events: events, lumis: lumis, runs: runs)
             let input = "acdc:\(record.workflow):\(record.task):\(index * size)"
