@@ -57,6 +57,12 @@ public enum Lexicon {
     public static let maxSizePerEvent: Double = 1e9
     /// The largest merge and block limits (files, events, bytes, seconds): 10^15.
     public static let maxLimit: Double = 1e15
+    /// Run and lumi numbers (CMSSW's unsigned 32 bits; 0 is none), as they enter from a catalog import or an ACDC record.
+    public static let runAndLumiNumbers: ClosedRange<Int> = 1...4_294_967_295
+    /// Event counts of a file or a lumi.
+    public static let eventCounts: ClosedRange<Int> = 0...1_000_000_000_000
+    /// File sizes in bytes.
+    public static let fileSizes: ClosedRange<Int> = 0...1_000_000_000_000_000
     /// User names (Requestor).
     public static let user = #"[a-zA-Z0-9_.\-]{1,60}"#
     /// Team names.
