@@ -18,9 +18,9 @@ public enum JobCeiling {
         return events / size + (events % size == 0 ? 0 : 1)
     }
 
-    /// What the ceiling allows, for error messages.
+    /// What the ceiling allows and what was found, for error messages.
     public static func expectation(jobs: Int, maximum: Int) -> String {
-        "makes \(jobs) jobs; expected at most \(maximum) jobs per task (workQueue.maxJobsPerTask in etc/agent.json)"
+        "at most \(maximum) jobs per task (workQueue.maxJobsPerTask in etc/agent.json), not \(jobs) jobs"
     }
 
     /// The jobs of `elements` summed without overflow (saturating at `Int.max`).

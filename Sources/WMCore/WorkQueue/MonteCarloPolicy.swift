@@ -97,7 +97,7 @@ public struct MonteCarloPolicy: Hashable, Sendable {
         let jobs = JobCeiling.generatorJobs(events: events, perJob: perJob)
         if let maximum = maxJobsPerTask, jobs > maximum {
             throw .tooManyJobs(task: task.path, field: "RequestNumEvents",
-                               value: "(\(events) events at EventsPerJob \(perJob))", jobs: jobs, maximum: maximum)
+                               value: "\(events) events at EventsPerJob \(perJob)", jobs: jobs, maximum: maximum)
         }
         let lumis = Self.lumis(events: events, sliceSize: max(1, perJob), subSliceSize: max(1, min(perLumi, max(1, perJob))))
         if firstLumi - 1 + lumis > Int(UInt32.max) {

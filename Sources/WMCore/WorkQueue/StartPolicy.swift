@@ -97,7 +97,7 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
             return "task \(task) field EventsPerLumi: \(lumis) lumis from FirstLumi \(firstLumi) run past lumi 4294967295; "
                 + "expected more events per lumi or fewer events"
         case let .tooManyJobs(task, field, value, jobs, maximum):
-            return "task \(task) field \(field) \(value): \(JobCeiling.expectation(jobs: jobs, maximum: maximum))"
+            return "task \(task) field \(field) \(value): expected \(JobCeiling.expectation(jobs: jobs, maximum: maximum))"
         }
     }
 }
