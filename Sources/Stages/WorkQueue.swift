@@ -93,7 +93,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         }
         elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
         if request.state == .assigned { try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now) }
-        try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
+        try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(JobCeiling.total(elements)) job(s)", at: now)
         request.body.summarize(elements: elements.map { ($0.state, $0.jobs) })
         // Elements and the workload are published before the request moves (the pass commits the move after).
         try context.spool.inBatch { batch in
