@@ -49,7 +49,7 @@ struct ReportAssembler {
             guid: try requiredText(node, "GUID"), catalog: try requiredText(node, "Catalog"),
             moduleLabel: try requiredText(node, "ModuleLabel"), inputType: inputType,
             inputSourceClass: try requiredText(node, "InputSourceClass"),
-            events: try requiredInt(node, "EventsRead"), runs: try runs(node))
+            events: try requiredInt(node, "EventsRead", in: ReportLimits.events), runs: try runs(node))
     }
 
     private func outputFile(_ node: ElementNode) throws(ReportReadError) -> OutputFile {
@@ -57,9 +57,9 @@ struct ReportAssembler {
             moduleLabel: try requiredText(node, "ModuleLabel"), lfn: try requiredText(node, "LFN"),
             pfn: try requiredText(node, "PFN"), guid: try requiredText(node, "GUID"),
             catalog: try requiredText(node, "Catalog"), outputModuleClass: try requiredText(node, "OutputModuleClass"),
-            events: try requiredInt(node, "TotalEvents"), branchHash: try requiredText(node, "BranchHash"),
+            events: try requiredInt(node, "TotalEvents", in: ReportLimits.events), branchHash: try requiredText(node, "BranchHash"),
             dataType: node.child("DataType")?.text, runs: try runs(node), inputs: try inputs(node),
-            size: try optionalInt(node, "Size"), adler32: node.child("Adler32")?.text, cksum: node.child("Cksum")?.text)
+            size: try optionalInt(node, "Size", in: ReportLimits.fileSize), adler32: node.child("Adler32")?.text, cksum: node.child("Cksum")?.text)
     }
 
     /// `Inputs/Input/{LFN,PFN}`: every child of `Inputs` is an input and needs both.
@@ -74,18 +74,23 @@ struct ReportAssembler {
     }
 
     /// `Runs/Run ID/LumiSection ID [NEvents]`; a Run without ID and a LumiSection without ID are skipped,
-    /// a non-integer NEvents becomes nil, a repeated Run ID replaces the earlier one.
+    /// a non-integer NEvents becomes nil (as in WMCore), a repeated Run ID replaces the earlier one. Run and lumi
+    /// numbers must lie in `ReportLimits.runOrLumi`, an integer NEvents in `ReportLimits.events`.
     private func runs(_ file: ElementNode) throws(ReportReadError) -> RunLumiMap {
         var map = RunLumiMap()
         for runs in file.children(named: "Runs") {
             for run in runs.children(named: "Run") {
                 guard let runText = run.attributes["ID"] else { continue }
-                let runNumber = try integer(runText, field: "Run ID", line: run.line)
+                let runNumber = try integer(runText, field: "Run ID", line: run.line, in: ReportLimits.runOrLumi)
                 var lumis: [(lumi: Int, events: Int?)] = []
                 for lumi in run.children {
                     guard let lumiText = lumi.attributes["ID"] else { continue }
-                    let events = lumi.attributes["NEvents"].flatMap { Int(Trimming.trimmed($0, .whitespaces)) }
-                    lumis.append((try integer(lumiText, field: "LumiSection ID", line: lumi.line), events))
+                    let lumiNumber = try integer(lumiText, field: "Run \(runNumber) LumiSection ID", line: lumi.line,
+                                                 in: ReportLimits.runOrLumi)
+                    let events = try lumi.attributes["NEvents"].flatMap { (text: String) throws(ReportReadError) in
+                        try eventCount(text, field: "Run \(runNumber) LumiSection \(lumiNumber) NEvents", line: lumi.line)
+                    }
+                    lumis.append((lumiNumber, events))
                 }
                 map.setRun(runNumber, lumis: lumis)
             }
@@ -119,14 +124,14 @@ struct ReportAssembler {
     /// A `SkippedEvent` without `Run` or `Event` is ignored, as in WMCore.
     private func skippedEvent(_ node: ElementNode) throws(ReportReadError) -> SkippedEvent? {
         guard let run = node.attributes["Run"], let event = node.attributes["Event"] else { return nil }
-        return SkippedEvent(run: try integer(run, field: "SkippedEvent Run", line: node.line),
-                            event: try integer(event, field: "SkippedEvent Event", line: node.line))
+        return SkippedEvent(run: try integer(run, field: "SkippedEvent Run", line: node.line, in: ReportLimits.runOrLumi),
+                            event: try integer(event, field: "SkippedEvent Event", line: node.line, in: ReportLimits.eventNumber))
     }
 
     private func wrapperInfo(_ node: ElementNode, current: WrapperInfo) throws(ReportReadError) -> WrapperInfo {
-        func int(_ name: String) throws(ReportReadError) -> Int? {
+        func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(ReportReadError) -> Int? {
             try node.attributes[name].map { (text: String) throws(ReportReadError) in
-                try integer(text, field: "\(Self.wrapperElement) \(name)", line: node.line)
+                try integer(text, field: "\(Self.wrapperElement) \(name)", line: node.line, in: range)
             }
         }
         func seconds(_ name: String) throws(ReportReadError) -> Double? {
@@ -141,7 +146,7 @@ struct ReportAssembler {
                            stepStatus: try int("StepStatus") ?? current.stepStatus,
                            siteName: node.attributes["SiteName"], startTime: try seconds("StartTime"),
                            stopTime: try seconds("StopTime"), wrapperExitCode: try int("ExitCode"),
-                           jobName: node.attributes["JobName"], retry: try int("Retry"))
+                           jobName: node.attributes["JobName"], retry: try int("Retry", in: ReportLimits.retry))
     }
 
     // MARK: Performance
@@ -158,6 +163,11 @@ struct ReportAssembler {
                 }
                 guard let value = metric.attributes["Value"] else {
                     throw .missingAttribute(source: source, line: metric.line, element: metric.name, attribute: "Value")
+                }
+                if let number = Double(Trimming.trimmed(value, .whitespaces)), !number.isFinite {
+                    throw .invalidValue(source: source, line: metric.line,
+                                        field: "PerformanceReport \(summaryNode.attributes["Metric"] ?? summaryNode.name) \(name)",
+                                        value: value, expected: "a finite number (or text)")
                 }
                 metrics.append(NamedMetric(name: name, value: value))
             }
@@ -183,20 +193,32 @@ struct ReportAssembler {
         return element.text
     }
 
-    private func requiredInt(_ node: ElementNode, _ child: String) throws(ReportReadError) -> Int {
+    private func requiredInt(_ node: ElementNode, _ child: String, in range: ClosedRange<Int>) throws(ReportReadError) -> Int {
         let text = try requiredText(node, child)
-        return try integer(text, field: "\(node.name)/\(child)", line: node.child(child)?.line)
+        return try integer(text, field: "\(node.name)/\(child)", line: node.child(child)?.line, in: range)
     }
 
-    private func optionalInt(_ node: ElementNode, _ child: String) throws(ReportReadError) -> Int? {
+    private func optionalInt(_ node: ElementNode, _ child: String, in range: ClosedRange<Int>) throws(ReportReadError) -> Int? {
         guard node.child(child) != nil else { return nil }
-        return try requiredInt(node, child)
+        return try requiredInt(node, child, in: range)
     }
 
-    private func integer(_ text: String, field: String, line: Int?) throws(ReportReadError) -> Int {
-        guard let value = Int(Trimming.trimmed(text, .whitespaces)) else {
-            throw .invalidValue(source: source, line: line, field: field, value: text, expected: "an integer")
+    /// The integer `text` holds, refused unless it lies in `range` (the whole `Int` range by default).
+    private func integer(_ text: String, field: String, line: Int?,
+                         in range: ClosedRange<Int> = Int.min...Int.max) throws(ReportReadError) -> Int {
+        let expected = range == Int.min...Int.max ? "an integer" : ReportLimits.describe(range)
+        guard let value = Int(Trimming.trimmed(text, .whitespaces)), range.contains(value) else {
+            throw .invalidValue(source: source, line: line, field: field, value: text, expected: expected)
         }
         return value
+    }
+
+    /// A lumi's `NEvents`: text that is not an integer is no count (WMCore's rule), but an integer — including one
+    /// too large for `Int` — must lie in `ReportLimits.events`.
+    private func eventCount(_ text: String, field: String, line: Int?) throws(ReportReadError) -> Int? {
+        let trimmed = Trimming.trimmed(text, .whitespaces)
+        let digits = trimmed.hasPrefix("-") ? trimmed.utf8.dropFirst() : trimmed.utf8[...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return try integer(text, field: field, line: line, in: ReportLimits.events)
     }
 }

@@ -28,22 +28,39 @@ public struct SplitParameters: Sendable, Hashable {
         set { values[name] = newValue }
     }
 
-    /// `int(kwargs.get(name, default))`.
+    /// The largest magnitude of a numeric parameter (10^15): counts, sizes, events and seconds all lie far below, and
+    /// sums and products of two of them stay inside `Int`.
+    public static let maxMagnitude = 1_000_000_000_000_000
+
+    /// `int(kwargs.get(name, default))`, refused beyond ±`maxMagnitude`.
     public func int(_ name: String, default defaultValue: Int) throws -> Int {
         guard let value = values[name] else { return defaultValue }
         guard let converted = value.coercedInt else {
             throw SplittingError.invalidParameter(name: name, expected: "an integer", found: value.typeName)
         }
+        guard (-Self.maxMagnitude...Self.maxMagnitude).contains(converted) else {
+            throw SplittingError.invalidParameter(name: name, expected: "an integer from -\(Self.maxMagnitude) to \(Self.maxMagnitude)",
+                                                  found: String(converted))
+        }
         return converted
     }
 
-    /// `float(kwargs.get(name, default))`.
+    /// `float(kwargs.get(name, default))`, refused when not finite or beyond ±`maxMagnitude`.
     public func double(_ name: String, default defaultValue: Double) throws -> Double {
         guard let value = values[name] else { return defaultValue }
         guard let converted = value.coercedDouble else {
             throw SplittingError.invalidParameter(name: name, expected: "a number", found: value.typeName)
         }
-        return converted
+        return try Self.bounded(converted, name: name)
+    }
+
+    /// `value` when finite and within ±`maxMagnitude`.
+    private static func bounded(_ value: Double, name: String) throws -> Double {
+        guard value.isFinite, abs(value) <= Double(maxMagnitude) else {
+            throw SplittingError.invalidParameter(name: name, expected: "a finite number from -\(maxMagnitude) to \(maxMagnitude)",
+                                                  found: String(value))
+        }
+        return value
     }
 
     /// `bool(kwargs.get(name, default))` (Python truthiness).
@@ -101,7 +118,7 @@ public struct SplitParameters: Sendable, Hashable {
             guard let d = v.coercedDouble else {
                 throw SplittingError.invalidParameter(name: "performance.\(key)", expected: "a number", found: v.typeName)
             }
-            return d
+            return try Self.bounded(d, name: "performance.\(key)")
         }
         return PerformanceParameters(timePerEvent: try read("timePerEvent"), sizePerEvent: try read("sizePerEvent"),
                                      memoryRequirement: try read("memoryRequirement"))

@@ -137,6 +137,7 @@ struct AccountingPlanner {
             return fail(plan, .badReport(error))
         }
         if let foreign = Self.ownership(report, job: job, source: work.reportPath) { return fail(plan, foreign) }
+        if let badLFN = Self.invalidLFN(in: report, source: work.reportPath) { return fail(plan, .badReport(badLFN)) }
         let runtime = work.runtime(decoded: &runtimes)
         plan.runTime = report.wrapper.startTime.flatMap { start in report.wrapper.stopTime.map { $0 - start } }
         fillRecord(&plan.record, report: report, job: job, runtime: runtime, runTime: plan.runTime)
@@ -173,6 +174,18 @@ struct AccountingPlanner {
         return nil
     }
 
+    /// The first output of `report` whose LFN is not a valid LFN (`LFNRule`), as a bad-report error naming the file,
+    /// the field and the LFN: nothing of such a report is recorded, so its LFN never reaches a merge or a cleanup.
+    static func invalidLFN(in report: FrameworkJobReport, source: String) -> ReportReadError? {
+        for file in report.outputFiles {
+            if let problem = LFNRule.problem(file.lfn) {
+                return .invalidValue(source: source, line: nil, field: "File/LFN (module \(file.moduleLabel))", value: file.lfn,
+                                     expected: "\(LFNRule.expectation); \(problem)")
+            }
+        }
+        return nil
+    }
+
     private func fail(_ plan: JobAccounting, _ failure: AccountingFailure) -> JobAccounting {
         var plan = plan
         plan.failure = failure
@@ -200,7 +213,7 @@ struct AccountingPlanner {
             if found != expected { return .moduleMismatch(report: source, expected: expected.sorted(), found: found.sorted()) }
         }
         for file in report.outputFiles where storage.location(of: file) == nil {
-            return .missingLocation(report: source, lfn: file.lfn, pfn: file.pfn)
+            return .missingLocation(report: source, lfn: file.lfn, pfn: file.pfn, expected: storage.expectedPFN(of: file.lfn))
         }
         claimedBefore = []
         for file in report.outputFiles {
@@ -306,7 +319,7 @@ struct AccountingPlanner {
         record.errors = report.errors.map { .init(type: $0.type, exitCode: $0.exitStatus, details: $0.details) }
         record.peakRSS = performance.memory["PeakValueRss"].flatMap { Double($0) }
         record.jobTime = performance.cpu["TotalJobTime"].flatMap { Double($0) } ?? runTime
-        let read = report.inputFiles.filter { $0.inputType == .primaryFiles }.reduce(0) { $0 + $1.events }
+        let read = SaturatingArithmetic.sum(report.inputFiles.lazy.filter { $0.inputType == .primaryFiles }.map(\.events))
         record.events = read > 0 ? read : report.outputFiles.map(\.events).max() ?? 0
     }
 
@@ -347,8 +360,9 @@ struct AccountingPlanner {
     }
 }
 
-/// Maps a report's PFNs to storage nodes: PFN = `<prefix of PNN>` + LFN, the prefix from `runtime.json`
-/// (`storagePrefix`, default `<spool>/storage/<pnn>`) or any `<spool>/storage/<PNN>`.
+/// Where a job's outputs are: on the storage node `runtime.json` names (`pnn`), at PFN = `<prefix of PNN>` + LFN, the
+/// prefix from `runtime.json` (`storagePrefix`, default `<spool>/storage/<pnn>`). The PFN is derived, never taken
+/// from the report: a report's PFN is only compared with the derived one.
 struct StorageResolver {
     let spool: Spool
     let runtime: JobWorkDirectory.Runtime?
@@ -362,15 +376,23 @@ struct StorageResolver {
     /// The PFN of an LFN on a PNN.
     func pfn(_ lfn: String, at pnn: String) -> String { prefix(of: pnn) + lfn }
 
-    /// The PNN holding a reported file, or nil when its PFN is on no known storage node.
+    /// The job's storage node: `runtime.json`'s `pnn`, when it is a safe name.
+    var pnn: String? {
+        guard let pnn = runtime?.pnn, !pnn.isEmpty, Spool.isSafeName(pnn) else { return nil }
+        return pnn
+    }
+
+    /// The PFN an output with `lfn` must have: the LFN on the job's storage node; nil without a node or a valid LFN.
+    func expectedPFN(of lfn: String) -> String? {
+        guard let pnn, LFNRule.isValid(lfn) else { return nil }
+        return pfn(lfn, at: pnn)
+    }
+
+    /// The PNN holding a reported file: the job's storage node, when the report's PFN is the one derived from its
+    /// LFN there; nil otherwise (the report contradicts where the job wrote).
     func location(of file: OutputFile) -> String? {
-        guard !file.lfn.isEmpty, file.pfn.hasSuffix(file.lfn) else { return nil }
-        let prefix = String(file.pfn.dropLast(file.lfn.count))
-        if let pnn = runtime?.pnn, !pnn.isEmpty, prefix == self.prefix(of: pnn) { return pnn }
-        let storageRoot = spool.path("storage") + "/"
-        guard prefix.hasPrefix(storageRoot) else { return nil }
-        let pnn = String(prefix.dropFirst(storageRoot.count))
-        return !pnn.isEmpty && Spool.isSafeName(pnn) ? pnn : nil
+        guard let pnn, let expected = expectedPFN(of: file.lfn), file.pfn == expected else { return nil }
+        return pnn
     }
 }
 

@@ -57,7 +57,7 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
     /// The report's output modules differ from the job's (99996).
     case moduleMismatch(report: String, expected: [String], found: [String])
     /// An output file has no storage location (99996).
-    case missingLocation(report: String, lfn: String, pfn: String)
+    case missingLocation(report: String, lfn: String, pfn: String, expected: String?)
     /// An output LFN was already recorded by another job (99996).
     case duplicateOutput(report: String, lfn: String, owner: String)
     /// The report is not this attempt's (99995): its wrapper stamp names another job or retry, or it has none
@@ -101,8 +101,9 @@ public enum AccountingFailure: Error, Equatable, CustomStringConvertible {
         case let .stepFailed(code, detail): return "\(code): step failed: \(detail)"
         case let .moduleMismatch(report, expected, found):
             return "\(Self.inconsistentReportCode): \(report): output modules \(found) do not match the job's outputs \(expected)"
-        case let .missingLocation(report, lfn, pfn):
-            return "\(Self.inconsistentReportCode): \(report): output \(lfn) has no location (PFN '\(pfn)' is on no known storage node)"
+        case let .missingLocation(report, lfn, pfn, expected):
+            return "\(Self.inconsistentReportCode): \(report): output \(lfn) has no location (PFN '\(pfn)' is "
+                + (expected.map { "not \($0), the LFN on the job's storage node)" } ?? "on no storage node: runtime.json names no pnn)")
         case let .duplicateOutput(report, lfn, owner):
             return "\(Self.inconsistentReportCode): \(report): output \(lfn) was already recorded by \(owner); refusing a duplicate"
         case let .foreignReport(report, expected, found):

@@ -13,6 +13,8 @@ public struct RequestManager {
     public let catalog: any CatalogLookup
     /// Requestor group priorities.
     public let groups: GroupPriorities
+    /// The most jobs one top-level task may make (`JobCeiling`); a request over it is refused at submission.
+    public let maxJobsPerTask: Int
     /// The requests area.
     public let area: DocumentArea<RequestBody>
 
@@ -22,11 +24,13 @@ public struct RequestManager {
     public static let originals = "reqmgr/originals"
 
     /// Makes a request manager.
-    public init(spool: Spool, configCache: any ConfigCacheLookup, catalog: any CatalogLookup, groups: GroupPriorities = GroupPriorities()) {
+    public init(spool: Spool, configCache: any ConfigCacheLookup, catalog: any CatalogLookup, groups: GroupPriorities = GroupPriorities(),
+                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask) {
         self.spool = spool
         self.configCache = configCache
         self.catalog = catalog
         self.groups = groups
+        self.maxJobsPerTask = maxJobsPerTask
         area = RequestManager.area(spool)
     }
 
@@ -71,12 +75,36 @@ public struct RequestManager {
         }
         let name = try fixedName ?? RequestNaming.checkedName(requestor: create.requestor, requestString: create.string("RequestString") ?? "request",
                                                               at: Date(timeIntervalSince1970: now))
+        try checkJobCeiling(name: name, create: create, assignment: assign ? assignment : nil, now: now)
         var request = RequestDocument(RequestBody(name: name, arguments: create, groupPriorities: groups, at: now))
         if assign, let assignment {
             try request.transition(to: .assignmentApproved, actor: actor, reason: "approved at submission", at: now)
             try request.body.assign(assignment, groupPriorities: groups, actor: actor, at: now)
         }
         return request
+    }
+
+    /// Refuses a request a task of which would make more jobs than `maxJobsPerTask`, naming the field that makes them
+    /// (e.g. `RequestNumEvents` 1e8 at EventsPerJob 200: 500,000 jobs). The work is estimated the way the global queue
+    /// will split it; a workload that cannot be built or split yet is left to the queue, which reports why (and
+    /// applies the same ceiling). Resubmissions are bounded by their original request.
+    private func checkJobCeiling(name: String, create: RequestArguments, assignment: RequestArguments?, now: Double) throws {
+        guard create.requestType != .resubmission,
+              let workload = try? WorkloadBuilder.build(name: name, request: create, assignment: assignment, configCache: configCache)
+        else { return }
+        do {
+            _ = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(requestName: name, priority: 0, creationTime: now),
+                                               catalog: catalog, monteCarlo: MonteCarloPolicy(maxJobsPerTask: maxJobsPerTask))
+        } catch let .tooManyJobs(task, field, value, jobs, maximum) {
+            throw RequestRejected(stage: "create", problems: [RequestProblem(
+                field: field, value: "\(value) in task \(task)", expected: JobCeiling.expectation(jobs: jobs, maximum: maximum))])
+        } catch let .lumiNumbersExhausted(task, firstLumi, lumis) {
+            throw RequestRejected(stage: "create", problems: [RequestProblem(
+                field: "EventsPerLumi", value: "\(lumis) lumis from FirstLumi \(firstLumi) in task \(task)",
+                expected: "lumis numbered at most 4294967295 (more events per lumi, fewer events or a lower FirstLumi)")])
+        } catch {
+            return
+        }
     }
 
     /// Where a request is now, or nil.

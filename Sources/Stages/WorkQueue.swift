@@ -81,7 +81,8 @@ public struct GlobalWorkQueueStage: StageCycle {
             workload = try WorkloadBuilder.build(name: request.name, request: request.arguments, assignment: request.assignment,
                                                  configCache: manager.configCache, original: original)
             elements = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(request: request.body, at: now),
-                                                      catalog: manager.catalog, acdc: acdc)
+                                                      catalog: manager.catalog, acdc: acdc,
+                                                      monteCarlo: MonteCarloPolicy(maxJobsPerTask: manager.maxJobsPerTask))
         } catch let noWork as StartPolicyError {
             try fail(&request, reason: noWork.description, store: store, context: context)
             return true
@@ -92,7 +93,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         }
         elements = ValidationSample.mark(elements, requested: request.arguments.validationSample != nil)
         if request.state == .assigned { try request.transition(to: .staging, actor: name, reason: "splitting into elements", at: now) }
-        try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(elements.reduce(0) { $0 + $1.jobs }) job(s)", at: now)
+        try request.transition(to: .staged, actor: name, reason: "\(elements.count) element(s), \(JobCeiling.total(elements)) job(s)", at: now)
         request.body.summarize(elements: elements.map { ($0.state, $0.jobs) })
         // Elements and the workload are published before the request moves (the pass commits the move after).
         try context.spool.inBatch { batch in

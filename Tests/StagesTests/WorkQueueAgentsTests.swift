@@ -16,7 +16,8 @@ import TestSupport
     }
 
     @Test func fourAgentProcessesAcquireEveryElementExactlyOnce() throws {
-        let f = try RequestFixture("agents")
+        // A million jobs: over the default job ceiling of 100,000 per task, so this agent raises it.
+        let f = try RequestFixture("agents", config: #"{"workQueue": {"maxJobsPerTask": 1000000}}"#)
         let name = try stagedRequest(f, events: 1_000_000)
         let store = ElementStore(spool: f.spool)
         #expect(try store.elements(ofRequest: name).count == 1000)

@@ -99,7 +99,7 @@ struct EventAwareLumiByWork {
                     let eventsInJob = self.eventsInJob
                     if timePerLumi > rules.jobTimeLimit {
                         let reason = "File \(files[position].lfn) has a single lumi \(keys[lumi].lumi), in run \(run) "
-                            + "with too many events \(eventsInLumi) and it would take \(Int(timePerLumi)) sec to run"
+                            + "with too many events \(eventsInLumi) and it would take \(SaturatingArithmetic.int(timePerLumi)) sec to run"
                         stopAndMakeJob(lumi, eventsInLumi: eventsInLumi, failReason: reason)
                     } else if abs(eventsInLumi + eventsInJob - eventsPerJob) >= abs(eventsInJob - eventsPerJob)
                                 && eventsInLumi > 0 && eventsInJob > 0 {
@@ -207,7 +207,8 @@ struct EventAwareLumiByWork {
         maxLumis = max(maxLumis, jobLumis.count)
         let events = Double(eventsInJob)
         let baggage: [String: ParameterValue] =
-            deterministicPileup ? ["skipPileupEvents": .int(factory.jobCount * maxEvents * maxLumis)] : [:]
+            deterministicPileup ? ["skipPileupEvents": .int(SaturatingArithmetic.multiply(
+                SaturatingArithmetic.multiply(factory.jobCount, maxEvents), maxLumis))] : [:]
         // A new job's resource estimates are what `addResourceEstimates` is given; the job is built in one
         // expression so that it moves into the factory without a copy.
         factory.addJob(SplitJob(inputFiles: jobFiles.map { files[$0] }, mask: JobMask(runAndLumis: compactRanges()),

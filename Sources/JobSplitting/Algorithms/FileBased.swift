@@ -173,7 +173,7 @@ extension SplitJob {
     /// Adds an inclusive lumi range to the mask and its estimated time and disk (`(last-first+1) * avg` events).
     mutating func addLumiRange(run: Int, first: Int, last: Int, avgEventsPerLumi: Int, _ perf: PerformanceParameters) {
         mask.addRunAndLumis(run: run, first: first, last: last)
-        let events = Double((last - first + 1) * avgEventsPerLumi)
+        let events = (Double(last) - Double(first) + 1) * Double(avgEventsPerLumi)
         addResourceEstimates(jobTime: events * perf.timePerEvent, disk: events * perf.sizePerEvent)
     }
 }

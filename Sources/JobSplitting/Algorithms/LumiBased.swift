@@ -187,7 +187,7 @@ struct LumiWalk {
                     var failure: CreationFailure?
                     if failNextJob {
                         failure = CreationFailure(reason: "File \(f.lfn) has a single lumi \(lumi), in run \(run.run) "
-                            + "with too many events \(f.events) and it woud take \(Int(timePerLumi)) sec to run")
+                            + "with too many events \(f.events) and it woud take \(SaturatingArithmetic.int(timePerLumi)) sec to run")
                     }
                     try startJob(failure: failure, file: f)
                     inputIsThisFile = true
@@ -247,7 +247,8 @@ struct LumiWalk {
         // Only with lumi correction: reading `currentJob` copies the job.
         if checker.enabled, let position = factory.currentJobPosition { checker.close(job: factory.currentJob, at: position) }
         let baggage: [String: ParameterValue] =
-            deterministicPileup ? ["skipPileupEvents": .int(factory.jobCount * lumisPerJob * eventsPerLumiInDataset)] : [:]
+            deterministicPileup ? ["skipPileupEvents": .int(SaturatingArithmetic.multiply(
+                SaturatingArithmetic.multiply(factory.jobCount, lumisPerJob), eventsPerLumiInDataset))] : [:]
         var inputs: [SplitFile] = []
         inputs.reserveCapacity(2)
         inputs.append(file)

@@ -66,7 +66,7 @@ public struct JobWrapper {
                 stderrPath: attempt.scratch + "/" + WrapperAttempt.stderrName, limits: limits)
             attempt.absorb(child)
             attempt.checkOutputs(mode: config.mode)
-            attempt.stageOut { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
+            attempt.stageOut(outputs: config.outputs) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
         } catch {
             attempt.wrapperFailed(error)
         }

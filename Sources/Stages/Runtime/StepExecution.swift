@@ -19,6 +19,7 @@ struct StepExecution {
     /// - Throws: `StepFailure` with the CMSSW code of the first error.
     func run() throws(StepFailure) -> FrameworkJobReport {
         let outputPaths = Set(config.outputs.map(localPath))
+        try checkInputsConfined()
         do {
             switch config.mode {
             case .generate: return report(try EventOperations.generate(try generateRequest()))
@@ -45,6 +46,17 @@ struct StepExecution {
             throw failure
         } catch {
             throw StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException", details: String(describing: error))
+        }
+    }
+
+    /// Refuses the step, before anything is read or deleted, when an input could lie outside the storage (an LFN with
+    /// a `..` component, a PFN that is not its storage prefix + LFN): 8001, which is not retried.
+    private func checkInputsConfined() throws(StepFailure) {
+        for (index, input) in config.inputs.enumerated() {
+            if let problem = input.confinementProblem {
+                throw StepFailure(code: RuntimeExitCodes.cmsException, type: "UnconfinedInput",
+                                  details: "step.inputs[\(index)]: \(problem); nothing of the step's inputs was read or deleted")
+            }
         }
     }
 

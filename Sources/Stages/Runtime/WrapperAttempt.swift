@@ -124,15 +124,25 @@ struct WrapperAttempt {
     }
 
     /// Stages every output out to `pfnOf(lfn)`, replacing the local PFN in the report; on the first
-    /// failure removes what was already staged and records 60307.
-    mutating func stageOut(pfnOf: (String) -> String) {
+    /// failure removes what was already staged and records 60307. Only the outputs the step planned are staged,
+    /// each from its planned local file in the scratch folder: the LFN and the local file come from `outputs`, never
+    /// from cmsRun's report (an output the step did not plan is 50115, a report that cannot be trusted).
+    mutating func stageOut(outputs: [StepOutput], pfnOf: (String) -> String) {
         guard report.errors.isEmpty else { return }
+        let planned = Dictionary(outputs.map { ($0.lfn, $0) }, uniquingKeysWith: { first, _ in first })
+        if let stranger = report.outputFiles.first(where: { planned[$0.lfn] == nil || LFNRule.confinementProblem($0.lfn) != nil }) {
+            addWrapperError(RuntimeExitCodes.unreadableReport, type: "BadFWJRXML",
+                            details: "cmsRun's report lists output \(stranger.moduleLabel) \(stranger.lfn), which is not an output "
+                                + "the step planned under its storage (\(outputs.map(\.lfn).sorted().joined(separator: ", "))); nothing was staged out")
+            return
+        }
         var staged: [String] = []
         for index in report.outputFiles.indices {
             let file = report.outputFiles[index]
             let destination = pfnOf(file.lfn)
+            let source = scratch + "/" + (planned[file.lfn]?.localFile ?? "")
             do {
-                try StageOut.copy(from: file.pfn, to: destination, expected: Self.checksums(of: file))
+                try StageOut.copy(from: source, to: destination, expected: Self.checksums(of: file))
             } catch {
                 StageOut.remove(staged)
                 addWrapperError(RuntimeExitCodes.stageOutFailure, type: "StageOutFailure",
@@ -141,7 +151,7 @@ struct WrapperAttempt {
             }
             staged.append(destination)
             report.outputFiles[index].pfn = destination
-            unlink(file.pfn)
+            unlink(source)
         }
     }
 
@@ -156,6 +166,9 @@ struct WrapperAttempt {
         let archive = workDirectory + "/" + Self.logArchiveName
         do {
             guard !names.isEmpty else { throw WrapperError(type: "LogArchive", details: "\(scratch): no log files to archive") }
+            if let problem = LFNRule.confinementProblem(logLFN) {
+                throw WrapperError(type: "LogArchive", details: "log archive LFN \(logLFN) could leave the storage: \(problem)")
+            }
             try LogArchiver.create(archiveName: Self.logArchiveName, in: workDirectory, from: "scratch", members: names)
             let checksums = try FileChecksums.compute(path: archive)
             let destination = planner.stageOutPFN(lfn: logLFN, job: job)

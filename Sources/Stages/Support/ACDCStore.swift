@@ -42,11 +42,16 @@ public struct ACDCStore {
         for folder in folders.sorted() {
             for file in try spool.scan(base + "/" + folder).names {
                 guard let bytes = try spool.read(file, in: base + "/" + folder) else { continue }
+                let record: ACDCRecord
                 do {
-                    result.append(try JSONDecoder().decode(ACDCRecord.self, from: Data(bytes)))
+                    record = try JSONDecoder().decode(ACDCRecord.self, from: Data(bytes))
                 } catch {
                     throw DocumentProblem(describeDecodingError(error, file: base + "/" + folder + "/" + file))
                 }
+                if let problem = record.files.lazy.compactMap(\.problem).first {
+                    throw DocumentProblem("\(base)/\(folder)/\(file): \(problem)")
+                }
+                result.append(record)
             }
         }
         return result

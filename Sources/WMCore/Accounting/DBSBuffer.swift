@@ -1,4 +1,5 @@
 import Foundation
+import JobSplitting
 
 /// The schema version of DBS-buffer documents (files and blocks).
 public let dbsBufferSchemaVersion = 1
@@ -161,8 +162,8 @@ public struct BlockBody: StatefulBody, Hashable {
     public mutating func add(_ file: DBSBufferFile) {
         if files.isEmpty { firstFileTime = file.insertTime }
         files.append(file.lfn)
-        size += file.size
-        events += file.events
+        size = SaturatingArithmetic.add(size, file.size)
+        events = SaturatingArithmetic.add(events, file.events)
         if !workflows.contains(file.workflow) { workflows.append(file.workflow) }
     }
 }
@@ -192,7 +193,8 @@ public struct BlockLimits: Codable, Hashable, Sendable {
     /// True when adding `file` to `block` would break a limit (a block with no file takes any file).
     public func wouldOverflow(_ block: BlockBody, adding file: DBSBufferFile) -> Bool {
         guard !block.files.isEmpty else { return false }
-        return block.files.count >= maxFiles || block.size + file.size > maxSize || block.events + file.events > maxEvents
+        return block.files.count >= maxFiles || SaturatingArithmetic.add(block.size, file.size) > maxSize
+            || SaturatingArithmetic.add(block.events, file.events) > maxEvents
     }
 
     /// True when the block is full: no further file may join.

@@ -1,4 +1,5 @@
 import Foundation
+import JobSplitting
 
 /// The workload summary the task archiver writes when a workflow is closed (WMCore's workload summary
 /// document): output datasets, errors per task/step/exit code with examples, performance histograms and retries.
@@ -112,8 +113,8 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
                 guard let dataset = file.dataset else { continue }
                 var totals = output[dataset] ?? DatasetTotals(nFiles: 0, size: 0, events: 0, tasks: [])
                 totals.nFiles += 1
-                totals.size += file.size
-                totals.events += file.events
+                totals.size = SaturatingArithmetic.add(totals.size, file.size)
+                totals.events = SaturatingArithmetic.add(totals.events, file.events)
                 if !totals.tasks.contains(record.task) { totals.tasks.append(record.task) }
                 output[dataset] = totals
             }

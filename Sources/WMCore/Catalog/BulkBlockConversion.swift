@@ -57,6 +57,8 @@ public enum BulkBlockError: Error, Equatable, CustomStringConvertible {
     case badDatasetName(String)
     /// `block.block_name` is not `<dataset.dataset>#<uuid>`.
     case blockNotInDataset(block: String, dataset: String)
+    /// A file's field is out of its range or not an LFN (`field` names it within the file, e.g. `file_lumi_list.run_num`).
+    case invalidFile(lfn: String, field: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum BulkBlockError: Error, Equatable, CustomStringConvertible {
             return "insertBulkBlock field dataset.dataset '\(name)': expected /<primary>/<processed>/<TIER>"
         case let .blockNotInDataset(block, dataset):
             return "insertBulkBlock field block.block_name '\(block)': expected '\(dataset)#<uuid>'"
+        case let .invalidFile(lfn, field, value, expected):
+            return "insertBulkBlock file '\(lfn)' field \(field) '\(value)': expected \(expected)"
         }
     }
 }
@@ -113,6 +117,13 @@ extension CatalogBlock {
         guard bulk.block.blockName.hasPrefix(bulk.dataset.dataset + "#") else {
             throw BulkBlockError.blockNotInDataset(block: bulk.block.blockName, dataset: bulk.dataset.dataset)
         }
+        for file in bulk.files { try Self.check(file) }
+        for parentage in bulk.fileParentList {
+            if let problem = LFNRule.problem(parentage.parentLogicalFileName) {
+                throw BulkBlockError.invalidFile(lfn: parentage.logicalFileName, field: "file_parent_list.parent_logical_file_name",
+                                                 value: parentage.parentLogicalFileName, expected: "\(LFNRule.expectation); \(problem)")
+            }
+        }
         let parents = Dictionary(grouping: bulk.fileParentList, by: \.logicalFileName)
         let files = bulk.files.map { file in
             CatalogFile(lfn: file.logicalFileName, size: file.fileSize, events: file.eventCount,
@@ -124,6 +135,28 @@ extension CatalogBlock {
         self.init(name: bulk.block.blockName,
                   locations: bulk.block.originSiteName.isEmpty ? [] : [bulk.block.originSiteName],
                   isOpen: bulk.block.openForWriting != 0, files: files)
+    }
+
+    /// A file's LFN must be an LFN, its size, events, runs and lumis within their ranges (sizes 0 to 10^15 bytes, events
+    /// 0 to 10^12, run and lumi numbers 1 to 4,294,967,295), so nothing read from the catalog can trap a sum or escape a path.
+    static func check(_ file: BulkFile) throws(BulkBlockError) {
+        let lfn = file.logicalFileName
+        if let problem = LFNRule.problem(lfn) {
+            throw .invalidFile(lfn: lfn, field: "logical_file_name", value: lfn, expected: "\(LFNRule.expectation); \(problem)")
+        }
+        func require(_ value: Int, in range: ClosedRange<Int>, _ field: String) throws(BulkBlockError) {
+            guard range.contains(value) else {
+                throw .invalidFile(lfn: lfn, field: field, value: String(value),
+                                   expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+        try require(file.fileSize, in: Lexicon.fileSizes, "file_size")
+        try require(file.eventCount, in: Lexicon.eventCounts, "event_count")
+        for lumi in file.fileLumiList {
+            try require(lumi.runNum, in: Lexicon.runAndLumiNumbers, "file_lumi_list.run_num")
+            try require(lumi.lumiSectionNum, in: Lexicon.runAndLumiNumbers, "file_lumi_list.lumi_section_num")
+            if let events = lumi.eventCount { try require(events, in: Lexicon.eventCounts, "file_lumi_list.event_count") }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JobSplitting
 
 /// A CMS lumi mask: run → inclusive lumi ranges, as in a request's `LumiList` `{"run": [[first, last], ...]}`.
 public struct LumiList: Hashable, Sendable {
@@ -140,7 +141,7 @@ public struct SelectedBlock: Hashable, Sendable {
     /// Number of kept files.
     public var fileCount: Int { files.count }
     /// Events in the kept lumis.
-    public var eventCount: Int { files.reduce(0) { $0 + $1.events } }
+    public var eventCount: Int { SaturatingArithmetic.sum(files.lazy.map(\.events)) }
     /// Number of distinct kept (run, lumi) pairs.
     public var lumiCount: Int { Set(files.flatMap { $0.lumis.map { [$0.run, $0.lumi] } }).count }
     /// Distinct kept runs, ascending.

@@ -1,4 +1,5 @@
 import Foundation
+import JobSplitting
 
 /// One lumi section of a file, with the events the file holds in it when known (DBS `event_count`).
 public struct LumiSection: Codable, Hashable, Sendable, Comparable {
@@ -86,9 +87,9 @@ public struct CatalogBlock: Codable, Hashable, Sendable {
     /// The dataset part of the block name (before `#`).
     public var dataset: String { String(name.split(separator: "#", maxSplits: 1).first ?? "") }
     /// Total size of the block's files in bytes.
-    public var size: Int { files.reduce(0) { $0 + $1.size } }
+    public var size: Int { SaturatingArithmetic.sum(files.lazy.map(\.size)) }
     /// Total events of the block's files.
-    public var events: Int { files.reduce(0) { $0 + $1.events } }
+    public var events: Int { SaturatingArithmetic.sum(files.lazy.map(\.events)) }
 }
 
 /// A dataset with its blocks, as the catalog knows it.

@@ -82,13 +82,18 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
     public var agentTimeout: Double
     /// Seconds an announced request waits before it is archived (normal-archived).
     public var archiveDelay: Double
+    /// The most jobs one top-level task of a request may make (`JobCeiling`, default 100,000; 1 to 10^9): a request
+    /// over it is refused at submission, and by the global queue.
+    public var maxJobsPerTask: Int
 
     /// Makes settings.
-    public init(agingWeight: Double = 0.01, queueDepth: Double = 0.5, agentTimeout: Double = 3600, archiveDelay: Double = 86_400) {
+    public init(agingWeight: Double = 0.01, queueDepth: Double = 0.5, agentTimeout: Double = 3600, archiveDelay: Double = 86_400,
+                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask) {
         self.agingWeight = agingWeight
         self.queueDepth = queueDepth
         self.agentTimeout = agentTimeout
         self.archiveDelay = archiveDelay
+        self.maxJobsPerTask = maxJobsPerTask
     }
 
     /// Decodes settings; missing keys keep their defaults.
@@ -99,6 +104,11 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
         queueDepth = try c.decodeIfPresent(Double.self, forKey: .queueDepth) ?? d.queueDepth
         agentTimeout = try c.decodeIfPresent(Double.self, forKey: .agentTimeout) ?? d.agentTimeout
         archiveDelay = try c.decodeIfPresent(Double.self, forKey: .archiveDelay) ?? d.archiveDelay
+        maxJobsPerTask = try c.decodeIfPresent(Int.self, forKey: .maxJobsPerTask) ?? d.maxJobsPerTask
+        guard JobCeiling.allowed.contains(maxJobsPerTask) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxJobsPerTask, in: c, debugDescription:
+                "an integer from \(JobCeiling.allowed.lowerBound) to \(JobCeiling.allowed.upperBound), found \(maxJobsPerTask)")
+        }
     }
 }
 

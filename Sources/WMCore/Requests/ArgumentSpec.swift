@@ -54,6 +54,8 @@ public enum ArgumentCheck: Hashable, Sendable {
     case siteNames
     /// Every string is a dataset path `/<primary>/<processed>/<TIER>`.
     case dataset
+    /// Every string is an LFN base (`LFNRule.baseProblem`): `/store/...`, no `.` or `..` component, no `//`.
+    case lfnBase
 }
 
 /// One argument of a request type: name, kind, whether mandatory, default, checks.
@@ -199,6 +201,11 @@ public struct ArgumentSpec: Hashable, Sendable {
         case .siteNames:
             if let bad = leaves.first(where: { ($0.stringValue).map { !WholeMatch.test($0, SiteName.pattern) } ?? false }) {
                 return RequestProblem(field: field, found: bad, expected: "a site name matching \(SiteName.pattern)")
+            }
+        case .lfnBase:
+            if let bad = leaves.first(where: { ($0.stringValue).map { LFNRule.baseProblem($0) != nil } ?? false }),
+               let problem = bad.stringValue.flatMap(LFNRule.baseProblem) {
+                return RequestProblem(field: field, found: bad, expected: "\(LFNRule.baseExpectation); \(problem)")
             }
         case .dataset:
             if let bad = leaves.first(where: { ($0.stringValue).map { DatasetName($0) == nil } ?? false }) {

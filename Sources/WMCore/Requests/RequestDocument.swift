@@ -1,3 +1,5 @@
+import JobSplitting
+
 /// The schema version of request documents this code reads and writes.
 public let requestSchemaVersion = 1
 
@@ -118,7 +120,7 @@ public struct RequestBody: StatefulBody, Hashable {
     public mutating func summarize(elements statuses: [(status: ElementStatus, jobs: Int)]) {
         var counts: [String: Int] = [:]
         for entry in statuses { counts[entry.status.rawValue, default: 0] += 1 }
-        elements = ElementsSummary(byStatus: counts, jobs: statuses.reduce(0) { $0 + $1.jobs })
+        elements = ElementsSummary(byStatus: counts, jobs: SaturatingArithmetic.sum(statuses.lazy.map(\.jobs)))
     }
 }
 

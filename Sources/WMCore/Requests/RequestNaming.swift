@@ -1,4 +1,5 @@
 import Foundation
+import JobSplitting
 
 /// ReqMgr2 request names: `<Requestor>_<RequestString>_<yymmdd>_<HHMMSS>_<4 digits>`.
 public enum RequestNaming {
@@ -51,6 +52,6 @@ public struct GroupPriorities: Codable, Hashable, Sendable {
 
     /// The effective priority of a request of `group` with priority `requestPriority`.
     public func effective(requestPriority: Int, group: String) -> Int {
-        max(0, min(requestPriority + (groups[group] ?? 0), Self.maximum))
+        max(0, min(SaturatingArithmetic.add(requestPriority, groups[group] ?? 0), Self.maximum))
     }
 }

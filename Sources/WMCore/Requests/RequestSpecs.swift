@@ -44,14 +44,31 @@ public enum Lexicon {
     /// The most events a request, job or lumi may ask for (10^12: far beyond any CMS request, and small enough
     /// that no event arithmetic on it can overflow).
     public static let maxRequestEvents: Double = 1e12
+    /// The most of a per-job count (`LumisPerJob`, `FilesPerJob`) and the largest run number in a run list.
+    public static let maxCount: Double = 4_294_967_295
+    /// The largest memory a job may ask for, in MB (10 TB), and the most cores or event streams.
+    public static let maxMemoryMB: Double = 10_000_000
+    /// The most cores (`Multicore`) or event streams a job may ask for.
+    public static let maxCores: Double = 1024
+    /// The longest time per event, in seconds (a day), and the largest size per event, in bytes (1 GB): so
+    /// estimates (time or size per event × events per job) stay far inside every integer conversion.
+    public static let maxTimePerEvent: Double = 86_400
+    /// The largest size per event, in bytes.
+    public static let maxSizePerEvent: Double = 1e9
+    /// The largest merge and block limits (files, events, bytes, seconds): 10^15.
+    public static let maxLimit: Double = 1e15
+    /// Run and lumi numbers (CMSSW's unsigned 32 bits; 0 is none), as they enter from a catalog import or an ACDC record.
+    public static let runAndLumiNumbers: ClosedRange<Int> = 1...4_294_967_295
+    /// Event counts of a file or a lumi.
+    public static let eventCounts: ClosedRange<Int> = 0...1_000_000_000_000
+    /// File sizes in bytes.
+    public static let fileSizes: ClosedRange<Int> = 0...1_000_000_000_000_000
     /// User names (Requestor).
     public static let user = #"[a-zA-Z0-9_.\-]{1,60}"#
     /// Team names.
     public static let team = #"[a-zA-Z0-9_.\-]{1,60}"#
     /// Config-cache document ids.
     public static let configCacheID = #"[a-zA-Z0-9]{1,64}"#
-    /// LFN bases, `/store/...`.
-    public static let lfnBase = #"/store(/[a-zA-Z0-9_.\-]+)+"#
     /// Service URLs.
     public static let url = #"https?://\S+"#
     /// Output module labels.
@@ -83,14 +100,14 @@ public enum RequestSpecs {
         ArgumentSpec("GlobalTag", .string, .pattern(Lexicon.globalTag, "a global tag")),
         ArgumentSpec("AcquisitionEra", .string, .pattern(Lexicon.acquisitionEra, "an acquisition era")),
         ArgumentSpec("ProcessingString", .string, .pattern(Lexicon.processingString, "a processing string")),
-        ArgumentSpec("ProcessingVersion", .integer, default: .int(1), .range(min: 0)),
+        ArgumentSpec("ProcessingVersion", .integer, default: .int(1), .range(min: 0, maxInclusive: Lexicon.maxCount)),
         ArgumentSpec("PrepID", .string, .pattern(Lexicon.prepID, "a PrepID")),
         ArgumentSpec("RequestPriority", .integer, default: .int(8000), .range(min: 0, maxExclusive: 1_000_000)),
-        ArgumentSpec("Memory", .number, default: .int(2300), .range(min: 1)),
-        ArgumentSpec("Multicore", .integer, default: .int(1), .range(min: 1)),
-        ArgumentSpec("EventStreams", .integer, default: .int(0), .range(min: 0)),
-        ArgumentSpec("TimePerEvent", .number, default: .int(12), .range(min: 1e-9)),
-        ArgumentSpec("SizePerEvent", .number, default: .int(512), .range(min: 1e-9)),
+        ArgumentSpec("Memory", .number, default: .int(2300), .range(min: 1, maxInclusive: Lexicon.maxMemoryMB)),
+        ArgumentSpec("Multicore", .integer, default: .int(1), .range(min: 1, maxInclusive: Lexicon.maxCores)),
+        ArgumentSpec("EventStreams", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxCores)),
+        ArgumentSpec("TimePerEvent", .number, default: .int(12), .range(min: 1e-9, maxInclusive: Lexicon.maxTimePerEvent)),
+        ArgumentSpec("SizePerEvent", .number, default: .int(512), .range(min: 1e-9, maxInclusive: Lexicon.maxSizePerEvent)),
         ArgumentSpec("FirstEvent", .integer, default: .int(1), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
         ArgumentSpec("FirstLumi", .integer, default: .int(1), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
         ArgumentSpec("SiteWhitelist", .stringList, default: .array([]), .siteNames),
@@ -109,32 +126,32 @@ public enum RequestSpecs {
         ArgumentSpec("EnableHarvesting", .boolean, default: .bool(false)),
         ArgumentSpec("IncludeParents", .boolean, default: .bool(false)),
         ArgumentSpec("SubRequestType", .string, default: .string("")),
-        ArgumentSpec("OpenRunningTimeout", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("OpenRunningTimeout", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("Scenario", .string),
-        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
-        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("MergedLFNBase", .string, .lfnBase),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("RequiresGPU", .string, default: .string("forbidden"), .oneOf(["forbidden", "optional", "required"])),
         ArgumentSpec("GPUParams", .any),
         ArgumentSpec("MCPileup", .string, .dataset),
         ArgumentSpec("DataPileup", .string, .dataset),
         ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false)),
         ArgumentSpec("ValidationSample", .object),
-        ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0)),
+        ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("DQMUploadProxy", .string),
         ArgumentSpec("RobustMerge", .boolean, default: .bool(true)),
         ArgumentSpec("ValidStatus", .string, default: .string("PRODUCTION"), .oneOf(["PRODUCTION", "VALID"])),
-        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0)),
-        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1)),
-        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1)),
-        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1)),
+        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxEventNumber)),
+        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
     ]
 
     /// Input selection arguments (top level of ReReco/DQMHarvest/StoreResults, and chain items).
     public static let inputSelection: [ArgumentSpec] = [
         ArgumentSpec("InputDataset", .string, .dataset),
-        ArgumentSpec("RunWhitelist", .integerList, default: .array([]), .range(min: 1)),
-        ArgumentSpec("RunBlacklist", .integerList, default: .array([]), .range(min: 1)),
+        ArgumentSpec("RunWhitelist", .integerList, default: .array([]), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
+        ArgumentSpec("RunBlacklist", .integerList, default: .array([]), .range(min: 1, maxInclusive: Lexicon.maxEventNumber)),
         ArgumentSpec("BlockWhitelist", .stringList, default: .array([])),
         ArgumentSpec("BlockBlacklist", .stringList, default: .array([])),
         ArgumentSpec("LumiList", .lumiList),
@@ -145,8 +162,8 @@ public enum RequestSpecs {
         ArgumentSpec("SplittingAlgo", .string, .oneOf(Lexicon.splittingAlgorithms)),
         ArgumentSpec("EventsPerJob", .integer, .range(min: 1, maxInclusive: Lexicon.maxRequestEvents)),
         ArgumentSpec("EventsPerLumi", .integer, .range(min: 1, maxInclusive: Lexicon.maxRequestEvents)),
-        ArgumentSpec("LumisPerJob", .integer, .range(min: 1)),
-        ArgumentSpec("FilesPerJob", .integer, .range(min: 1)),
+        ArgumentSpec("LumisPerJob", .integer, .range(min: 1, maxInclusive: Lexicon.maxCount)),
+        ArgumentSpec("FilesPerJob", .integer, .range(min: 1, maxInclusive: Lexicon.maxCount)),
     ]
 
     /// Arguments of one `TaskN`/`StepN` dict; the ones shared with the top level inherit its value.
@@ -179,14 +196,14 @@ public enum RequestSpecs {
         switch type {
         case .taskChain, .stepChain:
             specific = inputSelection + splitting + [
-                ArgumentSpec(type.chain!.countKey, .integer, mandatory: true, .range(min: 1)), globalTagRequired]
+                ArgumentSpec(type.chain!.countKey, .integer, mandatory: true, .range(min: 1, maxInclusive: 1000)), globalTagRequired]
         case .reReco:
             specific = inputSelection + splitting + [
                         ArgumentSpec("InputDataset", .string, mandatory: true, .dataset),
                         ArgumentSpec("ConfigCacheID", .string, mandatory: true, .pattern(Lexicon.configCacheID, "a config-cache id")),
                         globalTagRequired,
                         ArgumentSpec("SplittingAlgo", .string, default: .string("EventAwareLumiBased"), .oneOf(Lexicon.splittingAlgorithms)),
-                        ArgumentSpec("LumisPerJob", .integer, default: .int(8), .range(min: 1)),
+                        ArgumentSpec("LumisPerJob", .integer, default: .int(8), .range(min: 1, maxInclusive: Lexicon.maxCount)),
                         ArgumentSpec("TransientOutputModules", .stringList, default: .array([]))]
         case .dqmHarvest:
             specific = inputSelection + [
@@ -208,7 +225,7 @@ public enum RequestSpecs {
                         ArgumentSpec("DataTier", .string, default: .string("USER"), .pattern(DatasetName.tierPattern, "a data tier")),
                         ArgumentSpec("PhysicsGroup", .string, default: .string("NoGroup"), .nonEmpty),
                         ArgumentSpec("CmsPath", .string),
-                        ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .pattern(Lexicon.lfnBase, "an LFN base"))]
+                        ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .lfnBase)]
         }
         return merge(generic, specific)
     }
@@ -224,12 +241,12 @@ public enum RequestSpecs {
         ArgumentSpec("SiteBlacklist", .stringList, default: .array([]), .siteNames),
         ArgumentSpec("AcquisitionEra", .perTask(.string), .pattern(Lexicon.acquisitionEra, "an acquisition era")),
         ArgumentSpec("ProcessingString", .perTask(.string), .pattern(Lexicon.processingString, "a processing string")),
-        ArgumentSpec("ProcessingVersion", .perTask(.integer), .range(min: 0)),
-        ArgumentSpec("MergedLFNBase", .string, .pattern(Lexicon.lfnBase, "an LFN base")),
-        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .pattern(Lexicon.lfnBase, "an LFN base")),
+        ArgumentSpec("ProcessingVersion", .perTask(.integer), .range(min: 0, maxInclusive: Lexicon.maxCount)),
+        ArgumentSpec("MergedLFNBase", .string, .lfnBase),
+        ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("Dashboard", .string, default: .string("production"), .oneOf(Lexicon.dashboards)),
-        ArgumentSpec("GracePeriod", .integer, default: .int(300), .range(min: 0)),
-        ArgumentSpec("SoftTimeout", .integer, default: .int(129600), .range(min: 0)),
+        ArgumentSpec("GracePeriod", .integer, default: .int(300), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("SoftTimeout", .integer, default: .int(129600), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("Override", .object, default: .object([:])),
         ArgumentSpec("TrustSitelists", .boolean, default: .bool(false)),
         ArgumentSpec("TrustPUSitelists", .boolean, default: .bool(false)),
@@ -238,18 +255,18 @@ public enum RequestSpecs {
         ArgumentSpec("NonCustodialSites", .stringList, default: .array([]), .siteNames),
         ArgumentSpec("SubscriptionPriority", .string, default: .string("Low"), .oneOf(["Low", "Normal", "High"])),
         ArgumentSpec("RequestPriority", .integer, .range(min: 0, maxExclusive: 1_000_000)),
-        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1)),
-        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1)),
-        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1)),
-        ArgumentSpec("BlockCloseMaxWaitTime", .integer, default: .int(66400), .range(min: 1)),
-        ArgumentSpec("BlockCloseMaxFiles", .integer, default: .int(500), .range(min: 1)),
-        ArgumentSpec("BlockCloseMaxEvents", .integer, default: .int(25_000_000), .range(min: 1)),
-        ArgumentSpec("BlockCloseMaxSize", .integer, default: .int(5_000_000_000_000), .range(min: 1)),
-        ArgumentSpec("Memory", .perTask(.number), .range(min: 1)),
-        ArgumentSpec("Multicore", .perTask(.integer), .range(min: 1)),
-        ArgumentSpec("EventStreams", .perTask(.integer), .range(min: 0)),
-        ArgumentSpec("MaxRSS", .integer, .range(min: 1)),
-        ArgumentSpec("MaxVSize", .integer, .range(min: 1)),
+        ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("BlockCloseMaxWaitTime", .integer, default: .int(66400), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("BlockCloseMaxFiles", .integer, default: .int(500), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("BlockCloseMaxEvents", .integer, default: .int(25_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("BlockCloseMaxSize", .integer, default: .int(5_000_000_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("Memory", .perTask(.number), .range(min: 1, maxInclusive: Lexicon.maxMemoryMB)),
+        ArgumentSpec("Multicore", .perTask(.integer), .range(min: 1, maxInclusive: Lexicon.maxCores)),
+        ArgumentSpec("EventStreams", .perTask(.integer), .range(min: 0, maxInclusive: Lexicon.maxCores)),
+        ArgumentSpec("MaxRSS", .integer, .range(min: 1, maxInclusive: Lexicon.maxLimit)),
+        ArgumentSpec("MaxVSize", .integer, .range(min: 1, maxInclusive: Lexicon.maxLimit)),
     ]
 
     /// `base` with the arguments of `overriding` replacing those of the same name.

@@ -57,8 +57,25 @@ public struct RequestValidator: Sendable {
         problems += Self.disjointProblems(args, prefix: "")
         problems += lookupProblems(type, args)
         problems += Self.validationSampleProblems(args)
+        problems += Self.generatedEventProblems(args)
         guard problems.isEmpty else { throw RequestRejected(stage: "create", problems: problems) }
         return args
+    }
+
+    /// A generator task makes RequestNumEvents / FilterEfficiency events; that too must stay within
+    /// `Lexicon.maxRequestEvents` (10^12 events at efficiency 10^-9 would be 10^21, past any integer).
+    static func generatedEventProblems(_ args: RequestArguments) -> [RequestProblem] {
+        let items = args.chainItems.isEmpty ? [(prefix: "", item: args)]
+            : args.chainItems.enumerated().map { (prefix: (args.requestType?.chain?.prefix ?? "Task") + "\($0.offset + 1).", item: $0.element) }
+        return items.compactMap { prefix, item in
+            guard let requested = item.inheriting("RequestNumEvents", from: args)?.doubleValue,
+                  requested <= Lexicon.maxRequestEvents,  // larger is refused by RequestNumEvents' own range
+                  let efficiency = item.inheriting("FilterEfficiency", from: args)?.doubleValue, efficiency > 0,
+                  requested / efficiency > Lexicon.maxRequestEvents else { return nil }
+            return RequestProblem(field: prefix + "FilterEfficiency", found: item.inheriting("FilterEfficiency", from: args),
+                                  expected: "an efficiency for which RequestNumEvents \(Int(requested)) / FilterEfficiency "
+                                    + "is at most 10^12 events to generate")
+        }
     }
 
     /// Validates assignment arguments for a (validated) request, as §11 "Validation at assign" says.

@@ -166,8 +166,11 @@ public struct WorkloadBuilder {
         }
         let requested = item.int("RequestNumEvents") ?? request.int("RequestNumEvents") ?? 0
         let efficiency = item.inheriting("FilterEfficiency", from: request)?.doubleValue ?? 1
+        // The validator keeps RequestNumEvents / FilterEfficiency within 10^12; `min` keeps the conversion from
+        // trapping on a workload built from arguments that were not validated.
+        let generated = min((Double(requested) / max(efficiency, 1e-9)).rounded(.up), Lexicon.maxRequestEvents)
         return .generator(primaryDataset: item.string("PrimaryDataset") ?? "Unknown",
-                          events: Int((Double(requested) / max(efficiency, 1e-9)).rounded(.up)),
+                          events: Int(generated),
                           firstEvent: item.inheriting("FirstEvent", from: request)?.intValue ?? 1,
                           firstLumi: item.inheriting("FirstLumi", from: request)?.intValue ?? 1)
     }

@@ -63,6 +63,21 @@ public struct StepInput: Codable, Hashable, Sendable {
         self.pfn = pfn
         self.guid = guid
     }
+
+    /// Why reading or deleting this input could touch a file outside the storage, or nil when it cannot: its LFN must
+    /// stay below a prefix (`LFNRule.confinementProblem`) and its PFN be a storage prefix without `.`, `..` or empty
+    /// components followed by the LFN. The runtime checks this at the point of every read and deletion, behind the
+    /// full LFN rule checked where an LFN enters (reports, requests, catalog imports, ACDC).
+    public var confinementProblem: String? {
+        if let problem = LFNRule.confinementProblem(lfn) { return "LFN '\(lfn)' could leave the storage: \(problem)" }
+        guard pfn.hasSuffix(lfn) else { return "PFN '\(pfn)' is not a storage prefix followed by its LFN \(lfn)" }
+        let prefix = pfn.dropLast(lfn.count)
+        let components = prefix.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        if !prefix.hasPrefix("/") || components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "PFN '\(pfn)': its storage prefix '\(prefix)' is not an absolute path without '.', '..' or '//'"
+        }
+        return nil
+    }
 }
 
 /// One output module of a step.

@@ -1,3 +1,5 @@
+import JobSplitting
+
 /// What a resubmission reads of one input file: everything the failed jobs of the original request left to
 /// do with it, merged into one entry.
 ///
@@ -91,11 +93,11 @@ extension ACDCRecord {
             }
             let events: Int
             if !united.isEmpty, united.allSatisfy({ $0.events != nil }) {
-                events = united.reduce(0) { $0 + ($1.events ?? 0) }
+                events = SaturatingArithmetic.sum(united.lazy.map { $0.events ?? 0 })
             } else if let whole = entries.first(where: { Set($0.lumis.map { LumiSection(run: $0.run, lumi: $0.lumi) }).count == united.count }) {
                 events = whole.events
             } else {
-                events = entries.reduce(0) { $0 + $1.events }
+                events = SaturatingArithmetic.sum(entries.lazy.map(\.events))
             }
             return ACDCInputFile(lfn: key, events: events, locations: locations, lumis: united, eventRanges: [], parents: parents)
         }

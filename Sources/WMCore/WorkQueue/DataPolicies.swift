@@ -1,3 +1,5 @@
+import JobSplitting
+
 /// WorkQueue's Block start policy: one element per catalog block left after the block and run lists and the
 /// lumi mask; jobs = `max(1, ceil(count / size))` for the slice type of the task's splitting.
 public enum BlockPolicy {
@@ -64,9 +66,9 @@ public enum DatasetPolicy {
         let locations = Array(Set(blocks.flatMap(\.block.locations)))
         let element = context.element(task: task, policy: .dataset, inputs: [dataset.name: context.sites(for: locations)],
                                       jobs: SliceType.jobs(count: runs.count, size: 1),
-                                      events: blocks.reduce(0) { $0 + $1.eventCount },
-                                      lumis: blocks.reduce(0) { $0 + $1.lumiCount },
-                                      files: blocks.reduce(0) { $0 + $1.fileCount })
+                                      events: SaturatingArithmetic.sum(blocks.lazy.map(\.eventCount)),
+                                      lumis: SaturatingArithmetic.sum(blocks.lazy.map(\.lumiCount)),
+                                      files: SaturatingArithmetic.sum(blocks.lazy.map(\.fileCount)))
         return ValidationSample.mark([element], requested: context.validationSample != nil)
     }
 }

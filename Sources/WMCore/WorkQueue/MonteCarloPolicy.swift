@@ -11,11 +11,14 @@ public struct MonteCarloPolicy: Hashable, Sendable {
     public var maxJobsPerElement: Int
     /// Most lumis in one element (WMCore's `MAX_LUMIS_PER_WQE`); nil for no limit.
     public var maxLumisPerElement: Int?
+    /// Most jobs of one task, all its elements together (`JobCeiling`); nil for no limit.
+    public var maxJobsPerTask: Int?
 
     /// Makes the policy with WorkQueue's defaults.
-    public init(maxJobsPerElement: Int = 1000, maxLumisPerElement: Int? = nil) {
+    public init(maxJobsPerElement: Int = 1000, maxLumisPerElement: Int? = nil, maxJobsPerTask: Int? = nil) {
         self.maxJobsPerElement = maxJobsPerElement
         self.maxLumisPerElement = maxLumisPerElement
+        self.maxJobsPerTask = maxJobsPerTask
     }
 
     /// One element's share of the events.
@@ -83,13 +86,23 @@ public struct MonteCarloPolicy: Hashable, Sendable {
 
     /// The elements of a generator task; with a validation sample, the first is the sample.
     ///
-    /// - Throws: `StartPolicyError.noEvents` for a task with no events, `.tooManyLumis` as `slices` does.
+    /// - Throws: `StartPolicyError.noEvents` for a task with no events, `.tooManyJobs` for one that would make more
+    ///   jobs than `maxJobsPerTask` (before any slice is made), `.tooManyLumis` as `slices` does.
     public func elements(for task: WorkloadTask, context: ElementContext) throws(StartPolicyError) -> [ElementBody] {
         guard case let .generator(_, events, firstEvent, firstLumi) = task.input, events > 0 else {
             throw .noEvents(task: task.path)
         }
         let perJob = task.splitting.int("events_per_job") ?? 1000
         let perLumi = task.splitting.int("events_per_lumi") ?? perJob
+        let jobs = JobCeiling.generatorJobs(events: events, perJob: perJob)
+        if let maximum = maxJobsPerTask, jobs > maximum {
+            throw .tooManyJobs(task: task.path, field: "RequestNumEvents",
+                               value: "\(events) events at EventsPerJob \(perJob)", jobs: jobs, maximum: maximum)
+        }
+        let lumis = Self.lumis(events: events, sliceSize: max(1, perJob), subSliceSize: max(1, min(perLumi, max(1, perJob))))
+        if firstLumi - 1 + lumis > Int(UInt32.max) {
+            throw .lumiNumbersExhausted(task: task.path, firstLumi: firstLumi, lumis: lumis)
+        }
         let slices = try slices(task: task.path, total: events, firstEvent: firstEvent, firstLumi: firstLumi,
                                 sliceSize: perJob, subSliceSize: perLumi, firstSliceEvents: context.validationSample?.events)
         let elements = slices.map { slice in

@@ -25,6 +25,32 @@ public struct ACDCFile: Codable, Hashable, Sendable {
         self.mask = mask
         self.parents = parents
     }
+
+    /// What is wrong with the entry as it is read back, or nil: its LFN must be an LFN (or a generator's
+    /// `MCFakeFile-...` of `[A-Za-z0-9._-]`), its parents LFNs, its events 0 to 10^12, its run and lumi numbers 1 to
+    /// 4,294,967,295 — an ACDC record is a document on disk, hostile until checked.
+    public var problem: String? {
+        if OutputRules.isMCFakeFile(lfn) {
+            if lfn.utf8.contains(where: { !($0 == 0x2d || $0 == 0x2e || $0 == 0x5f || (0x30...0x39).contains($0)
+                                            || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0)) }) {
+                return "field lfn '\(lfn)': expected MCFakeFile-... of [A-Za-z0-9._-]"
+            }
+        } else if let problem = LFNRule.problem(lfn) {
+            return "field lfn '\(lfn)': expected \(LFNRule.expectation); \(problem)"
+        }
+        if let parent = parents.first(where: { LFNRule.problem($0) != nil }) {
+            return "file \(lfn) field parents '\(parent)': expected \(LFNRule.expectation)"
+        }
+        guard Lexicon.eventCounts.contains(events) else {
+            return "file \(lfn) field events \(events): expected an integer from 0 to \(Lexicon.eventCounts.upperBound)"
+        }
+        if let bad = lumis.first(where: { !Lexicon.runAndLumiNumbers.contains($0.run) || !Lexicon.runAndLumiNumbers.contains($0.lumi)
+                                          || !($0.events.map(Lexicon.eventCounts.contains) ?? true) }) {
+            return "file \(lfn) field lumis: run \(bad.run) lumi \(bad.lumi) events \(bad.events.map(String.init) ?? "null"): "
+                + "expected run and lumi numbers from 1 to 4294967295 and events from 0 to \(Lexicon.eventCounts.upperBound)"
+        }
+        return nil
+    }
 }
 
 /// An ACDC record: the work a task of a request failed to do (written for exhausted jobs, skipped files and
@@ -79,7 +105,7 @@ public enum ResubmitBlockPolicy {
         let acdc = ACDCReference(server: server, database: database, collection: record.workflow, fileset: record.task)
         return chunks.enumerated().map { index, files in
             let lumis = files.reduce(0) { $0 + $1.lumis.count }
-            let events = files.reduce(0) { $0 + $1.events }
+            let events = SaturatingArithmetic.sum(files.lazy.map(\.events))
             let runs = Set(files.flatMap { $0.lumis.map(\.run) }).count
             let count = slice.type.count(files: files.count, events: events, lumis: lumis, runs: runs)
             let input = "acdc:\(record.workflow):\(record.task):\(index * size)"

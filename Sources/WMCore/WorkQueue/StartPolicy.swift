@@ -75,6 +75,11 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
     case missingACDC(task: String)
     /// The ACDC record of a Resubmission holds no file: nothing to resubmit.
     case emptyACDC(task: String, workflow: String)
+    /// The task would make more jobs than the agent's ceiling (`workQueue.maxJobsPerTask`); `field` and `value` name
+    /// what makes them (`RequestNumEvents` and the events at events per job, or `InputDataset`).
+    case tooManyJobs(task: String, field: String, value: String, jobs: Int, maximum: Int)
+    /// A generator task's lumis would run past the last lumi number CMSSW has (4,294,967,295).
+    case lumiNumbersExhausted(task: String, firstLumi: Int, lumis: Int)
 
     public var description: String {
         switch self {
@@ -88,6 +93,11 @@ public enum StartPolicyError: Error, Equatable, CustomStringConvertible {
             return "task \(task) splitting '\(algorithm)': ResubmitBlock rejects WMBSMergeBySize and SiblingProcessingBased"
         case .missingACDC(let task): return "task \(task): no work: no ACDC record to resubmit"
         case let .emptyACDC(task, workflow): return "task \(task) input ACDC record of \(workflow): no work: the record holds no file"
+        case let .lumiNumbersExhausted(task, firstLumi, lumis):
+            return "task \(task) field EventsPerLumi: \(lumis) lumis from FirstLumi \(firstLumi) run past lumi 4294967295; "
+                + "expected more events per lumi or fewer events"
+        case let .tooManyJobs(task, field, value, jobs, maximum):
+            return "task \(task) field \(field) \(value): expected \(JobCeiling.expectation(jobs: jobs, maximum: maximum))"
         }
     }
 }
