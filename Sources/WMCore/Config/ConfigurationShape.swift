@@ -55,6 +55,7 @@ public indirect enum ConfigurationShape: Sendable {
             "queueDepth": .number(0...1),
             "agentTimeout": seconds,
             "archiveDelay": seconds,
+            "maxJobsPerTask": .integer(JobCeiling.allowed),
         ]),
         "jobBaggage": .map(.any),
     ])
