@@ -25,34 +25,6 @@ public struct Spool: Sendable {
     /// The folder for temporary files, inside the spool so renames never cross file systems.
     public var temporaryDirectory: String { root + "/.tmp" }
 
-    /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
-    public let spares: SpareFiles
-
-    /// The spool's pool of recycled directories (`.spare-dirs/`), shared like `spares`.
-    public let spareDirectories: SpareFiles
-
-    /// Removes `path` and everything under it (links are removed, never followed), recycling small
-    /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them.
-    /// A missing path is not an error.
-    public func discardTree(_ path: String) throws {
-        try SystemCall.removeTree(path, removeFile: spares.recycle, removeEmptyDirectory: spareDirectories.recycle)
-    }
-
-    /// Makes the directory `path` (and its missing parents), as a ripe recycled directory when the pool has
-    /// one: a new work directory then costs a rename instead of an inode allocation. Nothing if it exists.
-    public func makeDirectory(_ path: String) throws {
-        if SystemCall.isDirectory(path) { return }
-        try SystemCall.makeDirectories(NSStringPath(path).deletingLastComponent)
-        while spareDirectories.take(to: path) {
-            // A recycled directory is empty unless something wrote into it while it was being discarded.
-            var empty = true
-            try SystemCall.forEachEntry(in: path) { _, _ in empty = false; return false }
-            if empty { return }
-            try SystemCall.removeTree(path)
-        }
-        try SystemCall.makeDirectories(path)
-    }
-
     /// Opens (and if needed creates) a spool at `root`.
     public init(root: String, durability: Durability = .full) throws {
         var r = root
@@ -66,8 +38,6 @@ public struct Spool: Sendable {
         }
         self.root = r
         self.durability = durability
-        spares = SpareFiles.pool(root: r)
-        spareDirectories = SpareFiles.directoryPool(root: r)
         try SystemCall.makeDirectories(temporaryDirectory)
     }
 
@@ -87,11 +57,37 @@ public struct Spool: Sendable {
         return parent.isEmpty ? "corrupt" : parent + "/corrupt"
     }
 
+    /// The largest document read from a queue, in bytes (16 MB): requests, elements, job documents, WMBS
+    /// file lists, records. Documents are small; a larger file is refused (`RefusedFile`), never loaded.
+    public static let documentSizeLimit = 16 << 20
+
+    /// The largest configuration file read (`etc/*.json`, config cache entries), in bytes (1 MB).
+    public static let configurationSizeLimit = 1 << 20
+
     /// Reads a document; nil when it is no longer there (another process moved it).
-    public func read(_ name: String, in directory: String, limit: Int = 64 << 20) throws -> [UInt8]? {
+    ///
+    /// Never blocks and follows no link (`SystemCall.readFile`): a FIFO, device, socket, directory or link
+    /// at that name, or a file larger than `limit`, throws `RefusedFile`.
+    public func read(_ name: String, in directory: String, limit: Int = Spool.documentSizeLimit) throws -> [UInt8]? {
         do {
             return try SystemCall.readFile(path(directory) + "/" + name, limit: limit)
         } catch let error as SystemCallError where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// Reads a document waiting in the queue `directory`; nil when it is no longer there, or when it is
+    /// no document (a FIFO, device, socket, directory or link, or larger than `limit`): that one is
+    /// quarantined at once with its reason (`quarantine`), out of the queue, and `quarantined` is told
+    /// the reason, so the caller carries on with the documents behind it.
+    public func readQueued(_ name: String, in directory: String, limit: Int = Spool.documentSizeLimit,
+                           quarantined: (String) -> Void = { _ in }) throws -> [UInt8]? {
+        do {
+            return try read(name, in: directory, limit: limit)
+        } catch let refused as RefusedFile {
+            let reason = refused.description(naming: directory + "/" + name)
+            try quarantine(name, in: directory, reason: reason)
+            quarantined(reason)
             return nil
         }
     }
