@@ -49,15 +49,18 @@ extension Spool {
     }
 
     /// Clears crash leftovers from `.tmp/`: the temporary files of processes no longer running, untouched for
-    /// a minute (interrupted writes, never documents), and other temporary files older than `age` seconds are
-    /// removed. The temporary files of running processes are left alone (writes in progress). Returns how
-    /// many it cleared.
+    /// a minute (interrupted writes and private spares, never documents), become spares; other temporary
+    /// files are removed once older than `age` seconds. The temporary files of running processes are left
+    /// alone (writes in progress, private spares). Returns how many it cleared.
     @discardableResult
     public func purgeTemporaryFiles(olderThan age: Double = 86_400, now: Double = SystemCall.now()) throws -> Int {
         var removed = 0
         for file in try temporaryFilesNotInUse(now: now) where file.isRegular {
             let path = temporaryDirectory + "/" + file.name
-            if (file.ownerKnown && file.age > 60) || file.age > age {
+            if file.ownerKnown && file.age > 60 {
+                spares.recycle(path)
+                removed += 1
+            } else if file.age > age {
                 try? SystemCall.unlink(path)
                 removed += 1
             }

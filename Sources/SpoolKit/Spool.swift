@@ -25,6 +25,34 @@ public struct Spool: Sendable {
     /// The folder for temporary files, inside the spool so renames never cross file systems.
     public var temporaryDirectory: String { root + "/.tmp" }
 
+    /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
+    public let spares: SpareFiles
+
+    /// The spool's pool of recycled directories (`.spare-dirs/`), shared like `spares`.
+    public let spareDirectories: SpareFiles
+
+    /// Removes `path` and everything under it (links are removed, never followed), recycling small
+    /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them.
+    /// A missing path is not an error.
+    public func discardTree(_ path: String) throws {
+        try SystemCall.removeTree(path, removeFile: spares.recycle, removeEmptyDirectory: spareDirectories.recycle)
+    }
+
+    /// Makes the directory `path` (and its missing parents), as a ripe recycled directory when the pool has
+    /// one: a new work directory then costs a rename instead of an inode allocation. Nothing if it exists.
+    public func makeDirectory(_ path: String) throws {
+        if SystemCall.isDirectory(path) { return }
+        try SystemCall.makeDirectories(NSStringPath(path).deletingLastComponent)
+        while spareDirectories.take(to: path) {
+            // A recycled directory is empty unless something wrote into it while it was being discarded.
+            var empty = true
+            try SystemCall.forEachEntry(in: path) { _, _ in empty = false; return false }
+            if empty { return }
+            try SystemCall.removeTree(path)
+        }
+        try SystemCall.makeDirectories(path)
+    }
+
     /// Opens (and if needed creates) a spool at `root`.
     public init(root: String, durability: Durability = .full) throws {
         var r = root
@@ -38,6 +66,8 @@ public struct Spool: Sendable {
         }
         self.root = r
         self.durability = durability
+        spares = SpareFiles.pool(root: r)
+        spareDirectories = SpareFiles.directoryPool(root: r)
         try SystemCall.makeDirectories(temporaryDirectory)
     }
 

@@ -95,8 +95,8 @@ public final class SpoolBatch {
     }
 
     /// Stages the removal of a document at commit, after the content staged before it is in place (so a
-    /// document whose content moved into another is removed only once that one is visible). A document
-    /// already gone is not an error.
+    /// document whose content moved into another is removed only once that one is visible). Its inode is
+    /// recycled when nothing else links it. A document already gone is not an error.
     public func discard(_ name: String, in directory: String) {
         staged.append(Staged(temporaryPath: "", directory: directory, name: name, replaces: false, discards: true))
     }
@@ -162,11 +162,12 @@ public final class SpoolBatch {
         for item in staged {
             let target = spool.path(item.directory) + "/" + item.name
             if item.discards {
-                _ = Glibc.unlink(target)
+                if SystemCall.exists(target) { spool.spares.recycle(target) }
             } else if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
-                // The old content is unlinked, never written again: a reader holding it keeps its bytes.
-                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target) {
+                // The old content ripens in the spare pool before its inode is written again, so a reader
+                // that opened it just before the exchange still reads it whole (see `SpareFiles`).
+                if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) {
                     published += 1
                 } else {
                     vanished.append(item.directory + "/" + item.name)
@@ -246,8 +247,8 @@ public final class SpoolBatch {
         try writeFile(shared.bytes, at: path)
     }
 
-    /// Writes a file that does not exist yet, in place: a new file created at `path` (`O_EXCL`) and written
-    /// there, without a temporary name. Only for files nobody reads before this batch commits
+    /// Writes a file that does not exist yet, in place: a recycled inode renamed to `path` (or a new file)
+    /// and written there, without a temporary name. Only for files nobody reads before this batch commits
     /// (a work directory's files before its job is submitted); durable with the batch (`syncAtCommit`).
     /// Where `path` exists (a replay), it is replaced atomically as `writeFile` does.
     public func writeNewFile(_ bytes: [UInt8], at path: String) throws {
@@ -256,20 +257,47 @@ public final class SpoolBatch {
         syncAtCommit(file: path)
     }
 
-    /// Writes `bytes` to a fresh temporary file in `.tmp/` and returns its path.
+    /// Writes `bytes` to a fresh temporary file and returns its path: a ripe private spare written where it
+    /// is (no rename), else a recycled inode when the pool has one, else a new file.
     private func writeTemporary(_ bytes: [UInt8], hint: String) throws -> String {
+        if let spare = spool.spares.takePrivate() {
+            try write(bytes, at: spare, recycled: true)
+            return spare
+        }
         let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
         try write(bytes, at: path)
         return path
     }
 
-    /// Writes `bytes` as a new file at `path`, which does not exist. Every file is new: no inode is ever
-    /// written again once it was visible under a document's name, so a reader holding a document open
-    /// reads the same bytes for as long as it holds it.
+    /// Writes `bytes` at `path`, which does not exist: a recycled inode when the pool has one, else a new file.
     private func write(_ bytes: [UInt8], at path: String) throws {
-        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        try write(bytes, at: path, recycled: spool.spares.take(to: path))
+    }
+
+    /// Writes `bytes` at `path`: over the recycled file there, or as a new file.
+    ///
+    /// A recycled inode is written again only when `SpareFiles.isOpenOnlyHere` proves that nobody else
+    /// has it open: a reader that opened it while it was a document (`less`, `jq`, a backup) and holds it
+    /// still reads that document's bytes, however long it holds it. Otherwise the inode is left to that
+    /// reader (unlinked here) and a new file is written instead.
+    private func write(_ bytes: [UInt8], at path: String, recycled: Bool) throws {
+        // A recycled inode is overwritten from the start and then cut to the new length: truncating it to
+        // zero first (O_TRUNC) would make ext4 start writing it back at close (its "replace by truncate"
+        // heuristic), one I/O per file instead of one sync for the batch. (O_CREAT without O_EXCL: a private
+        // spare is a temporary name of this process only, made again should something have removed it.)
+        var recycled = recycled
+        var fd = recycled
+            ? try SystemCall.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o644)
+            : try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        if recycled && !SpareFiles.isOpenOnlyHere(fd) {
+            _ = Glibc.close(fd)
+            _ = Glibc.unlink(path)
+            recycled = false
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        }
         do {
             try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
+            if recycled { _ = try SystemCall.check("ftruncate", path) { ftruncate(fd, off_t(bytes.count)) } }
         } catch {
             _ = Glibc.close(fd)
             throw error

@@ -69,7 +69,7 @@ public struct JobArchiverStage: StageCycle {
         }
         for (name, workflow) in workflows {
             for directory in try attempts.of(workflow: workflow, job: name) {
-                try? SystemCall.removeTree(context.spool.path(directory))
+                try? context.spool.discardTree(context.spool.path(directory))
             }
         }
     }

@@ -157,7 +157,7 @@ public struct JobSubmitter: StageCycle {
     private func prepare(_ doc: JobDocument, site: String, runtime: SpoolBatch.SharedFile, context: StageContext,
                          files: SpoolBatch) throws -> BatchSubmission {
         let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
-        try SystemCall.makeDirectories(dir)
+        try context.spool.makeDirectory(dir)
         do {
             // Nobody reads them before the submission is registered (a replay finds them and replaces them).
             try files.link(runtime, at: dir + "/runtime.json")

@@ -1,10 +1,13 @@
 // wm-bench-accountant: reports accounted per second by wm-accountant's cycle on N synthetic jobs, each with a
 // real framework job report (two outputs and a log tarball), on a fresh spool (durability full by default).
 //
-// Usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--json]
+// Usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]
 //
-// Every new document allocates an inode: on ext4 without a journal that is slow for minutes after mass
-// deletions (e.g. right after another benchmark removed its spool), so run it on a quiet disk.
+// The spool starts with 10 spare inodes per job (`--spares`, at most 65,536), the pool an agent holds after
+// running as many jobs: each job's life returns 10 inodes to `.spare/` (its replaced documents and, from the job
+// archiver, its work files; measured: `wmagent bench --jobs 4000 --keep` leaves 40,000). `--spares 0` measures
+// a cold spool, where every new document allocates an inode (slow on ext4 without a journal for minutes after
+// mass deletions, e.g. right after another benchmark removed its spool).
 import Foundation
 import FrameworkJobReport
 import JobSplitting
@@ -18,6 +21,7 @@ struct Options {
     var durability = Durability.full
     var directory = NSTemporaryDirectory() + "wm-bench-accountant-\(getpid())"
     var json = false
+    var spares: Int?
 
     init(_ arguments: [String]) {
         var i = 0
@@ -33,7 +37,8 @@ struct Options {
             case "--durability": durability = Durability(rawValue: value()) ?? { fail("--durability is full or none") }()
             case "--dir": directory = value()
             case "--json": json = true
-            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--json]")
+            case "--spares": spares = Int(value()) ?? { fail("--spares takes a count") }()
+            default: fail("unknown argument '\(arguments[i])'; usage: wm-bench-accountant [--jobs N] [--batch B] [--durability full|none] [--dir PATH] [--spares N] [--json]")
             }
             i += 1
         }
@@ -110,6 +115,7 @@ for n in 0..<options.jobs {
     if batch.pendingCount >= 1000 { try batch.commit(); batch = SpoolBatch(spool: spool) }
 }
 try batch.commit()
+let spares = try spool.spares.reserve(options.spares ?? 10 * options.jobs)
 let setupSeconds = SystemCall.now() - setupStart
 
 var stageOptions = StageOptions(environment: [:])
@@ -139,10 +145,11 @@ let seconds = SystemCall.now() - start, cpu = cpuSeconds() - cpuStart
 let succeeded = try spool.scan("jobs/success").names.count
 let rate = Double(result.done) / seconds
 if options.json {
-    print(#"{"jobs": \#(options.jobs), "accounted": \#(result.done), "succeeded": \#(succeeded), "batch": \#(options.batch), "durability": "\#(options.durability.rawValue)", "seconds": \#(seconds), "reportsPerSecond": \#(Int(rate)), "cpuSeconds": \#(cpu), "reportsPerCPUSecond": \#(Int(Double(result.done) / cpu))}"#)
+    print(#"{"jobs": \#(options.jobs), "accounted": \#(result.done), "succeeded": \#(succeeded), "batch": \#(options.batch), "durability": "\#(options.durability.rawValue)", "seconds": \#(seconds), "reportsPerSecond": \#(Int(rate)), "cpuSeconds": \#(cpu), "reportsPerCPUSecond": \#(Int(Double(result.done) / cpu)), "sparesAtStart": \#(spares)}"#)
 } else {
     print("wm-bench-accountant: \(result.done) of \(options.jobs) reports accounted (\(succeeded) success) in \(String(format: "%.2f", seconds)) s "
-          + "= \(Int(rate)) reports/s (batch \(options.batch), durability \(options.durability.rawValue); setup \(String(format: "%.1f", setupSeconds)) s)")
+          + "= \(Int(rate)) reports/s (batch \(options.batch), durability \(options.durability.rawValue); setup \(String(format: "%.1f", setupSeconds)) s; "
+          + "\(spares) spare inodes at start)")
     print("CPU (user + system): \(String(format: "%.2f", cpu)) s = \(Int(Double(result.done) / cpu)) reports per CPU-second")
     print("phases (ms): " + ["loadMs", "planMs", "effectsMs", "moveMs"].map { "\($0.dropLast(2)) \(phases.milliseconds[$0] ?? 0)" }.joined(separator: ", "))
     print("reference: WMCore's JobAccountant manages about 10,000 jobs/hour (≈ 2.8/s); target ≥ 1,000/s")

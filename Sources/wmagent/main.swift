@@ -21,8 +21,8 @@ let usage = """
                                                to end, peak memory and the disk's raw durable file rate;
                                                --pipelined runs the stages at the same time, each on its own
                                                thread (as WMAgent's components run); --warm-up N first
-                                               pushes N jobs untimed (steady state: a spool that has
-                                               created and removed many files)
+                                               pushes N jobs untimed (steady state: the spare pools hold
+                                               what archived jobs left)
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
                    --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900)
 

@@ -28,7 +28,7 @@ public struct AgentBenchmark {
         /// one after the other: the end-to-end rate of an agent whose stages overlap.
         public var pipelined = false
         /// Jobs pushed through first, untimed, on the same spool (another workflow): an agent in steady state,
-        /// whose spool has created, replaced and removed many files before.
+        /// whose archived jobs left recycled inodes and directories (`.spare/`, `.spare-dirs/`) for new ones.
         public var warmUpJobs = 0
 
         /// The defaults.
@@ -128,6 +128,8 @@ public struct AgentBenchmark {
         if settings.warmUpJobs > 0 {
             try Self.injectWorkflow(spool, name: Self.warmUpWorkflow, files: settings.warmUpJobs)
             for stage in stages { _ = try Self.drain(stage, context: context) }
+            // What the warm-up recycled may be written again once it has ripened.
+            usleep(UInt32(SpareFiles.defaultRipeningDelay * 1_000_000) + 200_000)
         }
         let archivedBefore = try Self.archivedJobs(spool)
         let setupStart = SystemCall.now()

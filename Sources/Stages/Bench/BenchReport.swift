@@ -13,7 +13,7 @@ public enum BenchReport {
         [String(format: "end to end: %d jobs in %.2f s = %.0f jobs/s (batch %d, durability %@)", r.jobs, r.seconds, r.endToEndJobsPerSecond,
                 r.batchSize, r.durability),
          String(format: "peak memory: %.0f MB; setup (input files) %.1f s", r.peakMemoryMB, r.setupSeconds)
-            + (r.warmUpJobs > 0 ? "; after \(r.warmUpJobs) warm-up jobs (steady state)" : "; fresh spool"),
+            + (r.warmUpJobs > 0 ? "; after \(r.warmUpJobs) warm-up jobs (steady-state spare pools)" : "; fresh spool (empty spare pools)"),
          String(format: "raw durable files (write + fsync + rename + fsync dir, one at a time): %.0f/s; jobs per raw durable file: %.2f",
                 r.rawDurableFilesPerSecond, r.jobsPerRawDurableFile)].joined(separator: "\n")
     }
