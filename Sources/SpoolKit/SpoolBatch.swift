@@ -165,8 +165,8 @@ public final class SpoolBatch {
                 if SystemCall.exists(target) { spool.spares.recycle(target) }
             } else if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
-                // The old content ripens in the spare pool before its inode is written again, so a reader
-                // that opened it just before the exchange still reads it whole (see `SpareFiles`).
+                // The old content goes to the spare pool; its inode is written again only once nobody holds
+                // it open, so a reader that opened it before the exchange keeps its bytes (see `SpareFiles`).
                 if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) {
                     published += 1
                 } else {
