@@ -25,11 +25,12 @@ public struct FrameworkJobReportReader: Sendable {
     }
 
     /// Reads the report at `path` (named so in error messages): one open, its size checked before reading.
+    /// The open never blocks and follows no link (a FIFO or a link is refused as not a regular file).
     ///
     /// A plain `fstat`: `FileManager.attributesOfItem` also looks up the owner's user and group names (reading
     /// /etc/passwd and /etc/group, and asking nscd) for every report the accountant reads.
     public func read(contentsOfFile path: String) throws(ReportReadError) -> FrameworkJobReport {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw .missingFile(source: path) }

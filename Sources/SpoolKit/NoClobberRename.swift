@@ -31,6 +31,13 @@ public enum NoClobberRename {
     /// With the `link` + `unlink` fallback a crash between the two calls leaves two names for one file
     /// (a duplicate, never a loss); `fsck` reports such pairs.
     public static func rename(_ from: String, _ to: String) throws -> Outcome {
+        try rename(Array(from.utf8CString), to)
+    }
+
+    /// `rename(_:_:)` of a source given as the exact bytes of its path (NUL-terminated): a name that is not
+    /// UTF-8 can't be spelled as a `String`.
+    public static func rename(_ from: [CChar], _ to: String) throws -> Outcome {
+        let shown = { "\(String(decoding: from.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) → \(to)" }
         if let renameat2 {
             while true {
                 if renameat2(atFDCWD, from, atFDCWD, to, renameNoReplace) == 0 { return .moved }
@@ -39,15 +46,21 @@ public enum NoClobberRename {
                 case EINTR: continue
                 case ENOENT:
                     // Either the source vanished (a lost race) or the target's directory is missing.
-                    if !SystemCall.exists(from) { return .sourceMissing }
-                    throw SystemCallError(call: "renameat2", path: "\(from) → \(to)", errno: e)
+                    if !exists(from) { return .sourceMissing }
+                    throw SystemCallError(call: "renameat2", path: shown(), errno: e)
                 case EEXIST: return .targetExists
-                case EINVAL, ENOSYS, ENOTSUP: return try linkThenUnlink(from, to)
-                default: throw SystemCallError(call: "renameat2", path: "\(from) → \(to)", errno: e)
+                case EINVAL, ENOSYS, ENOTSUP: return try linkThenUnlink(from, to, shown: shown)
+                default: throw SystemCallError(call: "renameat2", path: shown(), errno: e)
                 }
             }
         }
-        return try linkThenUnlink(from, to)
+        return try linkThenUnlink(from, to, shown: shown)
+    }
+
+    /// True when something exists at the path `bytes` (NUL-terminated), a dangling link included.
+    private static func exists(_ bytes: [CChar]) -> Bool {
+        var st = stat()
+        return Glibc.lstat(bytes, &st) == 0
     }
 
     private static let renameExchange: UInt32 = 2
@@ -88,25 +101,29 @@ public enum NoClobberRename {
 
     /// A second name `to` for the file `from` (`link(2)`, which never overwrites).
     public static func link(_ from: String, _ to: String) throws -> Outcome {
+        try link(Array(from.utf8CString), to, shown: { "\(from) → \(to)" })
+    }
+
+    private static func link(_ from: [CChar], _ to: String, shown: () -> String) throws -> Outcome {
         while Glibc.link(from, to) != 0 {
             let e = Glibc.errno
             switch e {
             case EINTR: continue
             case EEXIST: return .targetExists
-            case ENOENT where !SystemCall.exists(from): return .sourceMissing
-            default: throw SystemCallError(call: "link", path: "\(from) → \(to)", errno: e)
+            case ENOENT where !exists(from): return .sourceMissing
+            default: throw SystemCallError(call: "link", path: shown(), errno: e)
             }
         }
         return .moved
     }
 
     /// The fallback: `link` (which never overwrites) then `unlink` of the source.
-    static func linkThenUnlink(_ from: String, _ to: String) throws -> Outcome {
-        let linked = try link(from, to)
+    private static func linkThenUnlink(_ from: [CChar], _ to: String, shown: () -> String) throws -> Outcome {
+        let linked = try link(from, to, shown: shown)
         guard linked == .moved else { return linked }
         if Glibc.unlink(from) != 0 {
             let e = Glibc.errno
-            if e != ENOENT { throw SystemCallError(call: "unlink", path: from, errno: e) }
+            if e != ENOENT { throw SystemCallError(call: "unlink", path: shown(), errno: e) }
         }
         return .moved
     }

@@ -6,11 +6,23 @@ extension Spool {
     /// Moves a document (or a symlink, or a directory) that can't be processed into its area's
     /// `corrupt/` folder, with `<name>.reason` beside it. Nothing is deleted.
     ///
-    /// The reason file is published first, so a crash leaves at worst a reason without its document.
-    /// When `corrupt/` already holds that name, a unique suffix is added. Returns the spool-relative
-    /// path of the quarantined document, or nil when the document was already gone.
+    /// The reason file is published first, so a crash leaves at worst a reason without its document; when
+    /// the document turns out to be gone already, its reason is taken back. When `corrupt/` already holds
+    /// that name, a unique suffix is added. Returns the spool-relative path of the quarantined document, or
+    /// nil when the document was already gone.
     @discardableResult
     public func quarantine(_ name: String, in directory: String, reason: String) throws -> String? {
+        try quarantine(nameBytes: Array(name.utf8), shownAs: name, in: directory, reason: reason)
+    }
+
+    /// Quarantines an entry a scan passed over, with its explanation as the reason. The entry is renamed by
+    /// its exact bytes, so a name that is not UTF-8 leaves the queue too (once, not a new reason every scan).
+    @discardableResult
+    public func quarantine(_ entry: IgnoredEntry, in directory: String) throws -> String? {
+        try quarantine(nameBytes: entry.nameBytes, shownAs: entry.name, in: directory, reason: entry.explanation)
+    }
+
+    private func quarantine(nameBytes: [UInt8], shownAs name: String, in directory: String, reason: String) throws -> String? {
         let corrupt = corruptDirectory(for: directory)
         try SystemCall.makeDirectories(path(corrupt))
         var target = Spool.isSafeName(name) ? name : "unsafe-name." + Spool.uniqueName()
@@ -19,14 +31,16 @@ extension Spool {
         let batch = SpoolBatch(spool: self)
         try batch.publish(Array(text.utf8), as: target + ".reason", in: corrupt)
         try batch.commit()
-        var outcome = try NoClobberRename.rename(path(directory) + "/" + name, path(corrupt) + "/" + target)
+        let source = (Array(path(directory).utf8) + [UInt8(ascii: "/")] + nameBytes + [0]).map { CChar(bitPattern: $0) }
+        var outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
         if outcome == .targetExists {
             // Another quarantine of the same name raced us: keep both, under a unique name.
             let unique = target + "." + Spool.uniqueName()
             try SystemCall.rename(path(corrupt) + "/" + target + ".reason", path(corrupt) + "/" + unique + ".reason")
             target = unique
-            outcome = try NoClobberRename.rename(path(directory) + "/" + name, path(corrupt) + "/" + target)
+            outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
         }
+        if outcome == .sourceMissing { _ = Glibc.unlink(path(corrupt) + "/" + target + ".reason") }
         if durability == .full {
             try SystemCall.fsyncDirectory(path(directory))
             try SystemCall.fsyncDirectory(path(corrupt))

@@ -34,11 +34,31 @@ public struct IgnoredEntry: Sendable, Equatable {
         case special
         /// A name that is not a safe document name (it contains `..`, a control character, ...).
         case unsafeName
+        /// A hidden name (starting with a dot, like `..dots.json`): never a document.
+        case hiddenName
+        /// A name that is not valid UTF-8 (`name` shows its bad bytes as U+FFFD; `nameBytes` are the real ones).
+        case undecodableName
     }
-    /// The entry's name.
+    /// The entry's name (for an undecodable name, a readable stand-in that names no file).
     public var name: String
+    /// The entry's name exactly as the directory lists it: what renames and unlinks must use.
+    public var nameBytes: [UInt8]
     /// What was wrong.
     public var problem: Problem
+
+    /// An entry whose name is valid UTF-8.
+    public init(name: String, problem: Problem) {
+        self.name = name
+        self.nameBytes = Array(name.utf8)
+        self.problem = problem
+    }
+
+    /// An entry whose name is not valid UTF-8 (`.undecodableName`).
+    init(undecodable bytes: [UInt8]) {
+        self.name = String(decoding: bytes, as: UTF8.self)
+        self.nameBytes = bytes
+        self.problem = .undecodableName
+    }
 
     /// A sentence for logs and `.reason` files.
     public var explanation: String {
@@ -48,6 +68,12 @@ public struct IgnoredEntry: Sendable, Equatable {
         case .special: return "'\(name)' is a device, socket or FIFO; documents must be regular files"
         case .unsafeName:
             return "'\(name)' is not a safe document name; expected letters, digits and . _ - + = @ , only, no '..'"
+        case .hiddenName:
+            return "'\(name)' is a hidden name (it starts with a dot); documents are named with letters, digits and . _ - + = @ , "
+                + "and never start with a dot"
+        case .undecodableName:
+            let hex = nameBytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
+            return "'\(name)' (bytes \(hex)) is not valid UTF-8; documents are named with letters, digits and . _ - + = @ , only"
         }
     }
 }
@@ -56,7 +82,8 @@ public struct IgnoredEntry: Sendable, Equatable {
 public struct ScanResult: Sendable {
     /// Document names in order, at most the requested limit.
     public var names: [String]
-    /// Entries that are not documents (symlinks, directories, unsafe names); dot-names and `.part` are silently skipped.
+    /// Entries that are not documents (symlinks, directories, special files, hidden, unsafe or undecodable
+    /// names); names ending in `.part` (writes in progress) are skipped silently.
     public var ignored: [IgnoredEntry]
     /// How many directory entries were listed (names only; no document was opened).
     public var entriesListed: Int
@@ -88,9 +115,9 @@ extension Spool {
 
     /// Lists up to `limit` documents of `directory` in `order`, reading names only.
     ///
-    /// Dot-names (temporary or hidden files) and names ending in `.part` are skipped silently, as
-    /// Maildir readers do. Symlinks, directories, special files and unsafe names are returned in
-    /// `ignored` for the caller to quarantine or report. Keeps a bounded heap of `limit` entries, so a
+    /// Names ending in `.part` (writes in progress) are skipped silently, as Maildir readers do. Symlinks,
+    /// directories, special files, hidden (dot) names, unsafe names and names that are not UTF-8 are
+    /// returned in `ignored` for the caller to quarantine (`quarantine(_:in:)`) or report. Keeps a bounded heap of `limit` entries, so a
     /// directory of a million documents costs one pass over its names and no document reads.
     /// A missing directory is an empty queue.
     public func scan(_ directory: String, limit: Int = Int.max, order: ScanOrder = .name) throws -> ScanResult {
@@ -100,9 +127,13 @@ extension Spool {
         var ignored: [IgnoredEntry] = []
         var listed = 0
         do {
-            try SystemCall.forEachEntry(in: full) { name, kind in
+            try SystemCall.forEachRawEntry(in: full) { raw, kind in
                 listed += 1
-                if name.hasPrefix(".") || name.hasSuffix(".part") { return true }
+                guard let name = String(validatingCString: raw) else {
+                    ignored.append(IgnoredEntry(undecodable: Array(UnsafeRawBufferPointer(start: raw, count: strlen(raw)))))
+                    return true
+                }
+                if name.hasSuffix(".part") { return true }
                 var kind = kind
                 if kind == .unknown, let st = try SystemCall.lstat(full + "/" + name) {
                     switch st.st_mode & S_IFMT {
@@ -117,6 +148,10 @@ extension Spool {
                 case .symlink: ignored.append(IgnoredEntry(name: name, problem: .symlink)); return true
                 case .directory: ignored.append(IgnoredEntry(name: name, problem: .directory)); return true
                 case .other: ignored.append(IgnoredEntry(name: name, problem: .special)); return true
+                }
+                if name.hasPrefix(".") {
+                    ignored.append(IgnoredEntry(name: name, problem: .hiddenName))
+                    return true
                 }
                 guard Spool.isSafeName(name) else {
                     ignored.append(IgnoredEntry(name: name, problem: .unsafeName))

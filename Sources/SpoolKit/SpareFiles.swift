@@ -18,12 +18,13 @@ import Synchronization
 ///   deleted, and leaves it by `rename` to a fresh temporary name (claim by rename: of two processes only
 ///   one gets it), is written there, and is published like any temporary file. A crash leaves spares or
 ///   temporary files, never a half-written document.
-/// - A recycled file **ripens** for `ripeningDelay` seconds (10 by default) before it can be written
-///   again; its name in the pool is `<ripe-at-ms>-<unique>`, on the system-wide boot clock, so every
-///   process honours it. A reader that opened the file while it was still a document therefore sees its
-///   old bytes unless it reads for longer than that; `SystemCall.readFile` checks, and reads again when a
-///   read took that long and the file changed or left its path (a reused inode would change under a
-///   reader otherwise: seen once, a work-queue agent quarantining a good element it read torn).
+/// - Published bytes never change: a recycled file is written again only when `isOpenOnlyHere` proves,
+///   with a write lease, that no process holds it open (a `less`, `jq`, backup or transfer tool that
+///   opened it as a document keeps reading that document's bytes however long it holds it). When someone
+///   does hold it, the writer leaves the inode to that reader (unlinks its name) and writes a new file.
+/// - A recycled file also **ripens** for `ripeningDelay` seconds (10 by default) before it is taken again,
+///   so most readers have let go by then and the lease is rarely refused; its name in the pool is
+///   `<ripe-at-ms>-<unique>`, on the system-wide boot clock, so every process honours it.
 /// - Only plain files with one link, mode 0644 and at most 16 KB are kept, at most `capacity` per
 ///   process; the rest are unlinked as before. Reserved empty files (never documents) are ripe at once.
 ///
@@ -196,6 +197,21 @@ public final class SpareFiles: Sendable {
 
     /// Private spares this process holds (ripe or ripening).
     public var privateCount: Int { state.withLock { $0.privateCount } }
+
+    /// True when the file open as `fd` (for writing) is open nowhere else: no reader or writer of any process
+    /// holds it, mapped or not. Proven by a write lease, which Linux grants only to the sole opener of a file
+    /// (`fcntl(F_SETLEASE, F_WRLCK)` fails with `EAGAIN` otherwise), released at once. Should someone open
+    /// the file in that instant, the lease break is signalled with SIGURG (ignored unless handled) instead of
+    /// SIGIO (which would end the process). False too where leases are refused (another owner, disabled).
+    public static func isOpenOnlyHere(_ fd: Int32) -> Bool {
+        guard fcntl(fd, fileSetSignal, SIGURG) == 0 else { return false }
+        guard fcntl(fd, fileSetLease, Int32(F_WRLCK)) == 0 else { return false }
+        _ = fcntl(fd, fileSetLease, Int32(F_UNLCK))
+        return true
+    }
+
+    /// `F_SETSIG` and `F_SETLEASE` (Linux, `<fcntl.h>` with `_GNU_SOURCE`).
+    private static let fileSetSignal: Int32 = 10, fileSetLease: Int32 = 1024
 
     /// Seconds on the boot clock: monotonic and the same in every process of the machine.
     static func clock() -> Double {

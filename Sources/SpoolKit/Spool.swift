@@ -87,11 +87,37 @@ public struct Spool: Sendable {
         return parent.isEmpty ? "corrupt" : parent + "/corrupt"
     }
 
+    /// The largest document read from a queue, in bytes (16 MB): requests, elements, job documents, WMBS
+    /// file lists, records. Documents are small; a larger file is refused (`RefusedFile`), never loaded.
+    public static let documentSizeLimit = 16 << 20
+
+    /// The largest configuration file read (`etc/*.json`, config cache entries), in bytes (1 MB).
+    public static let configurationSizeLimit = 1 << 20
+
     /// Reads a document; nil when it is no longer there (another process moved it).
-    public func read(_ name: String, in directory: String, limit: Int = 64 << 20) throws -> [UInt8]? {
+    ///
+    /// Never blocks and follows no link (`SystemCall.readFile`): a FIFO, device, socket, directory or link
+    /// at that name, or a file larger than `limit`, throws `RefusedFile`.
+    public func read(_ name: String, in directory: String, limit: Int = Spool.documentSizeLimit) throws -> [UInt8]? {
         do {
             return try SystemCall.readFile(path(directory) + "/" + name, limit: limit)
         } catch let error as SystemCallError where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// Reads a document waiting in the queue `directory`; nil when it is no longer there, or when it is
+    /// no document (a FIFO, device, socket, directory or link, or larger than `limit`): that one is
+    /// quarantined at once with its reason (`quarantine`), out of the queue, and `quarantined` is told
+    /// the reason, so the caller carries on with the documents behind it.
+    public func readQueued(_ name: String, in directory: String, limit: Int = Spool.documentSizeLimit,
+                           quarantined: (String) -> Void = { _ in }) throws -> [UInt8]? {
+        do {
+            return try read(name, in: directory, limit: limit)
+        } catch let refused as RefusedFile {
+            let reason = refused.description(naming: directory + "/" + name)
+            try quarantine(name, in: directory, reason: reason)
+            quarantined(reason)
             return nil
         }
     }

@@ -165,8 +165,8 @@ public final class SpoolBatch {
                 if SystemCall.exists(target) { spool.spares.recycle(target) }
             } else if item.replaces {
                 // Only if the document is still there: a replacement never re-creates a moved document.
-                // The old content ripens in the spare pool before its inode is written again, so a reader
-                // that opened it just before the exchange still reads it whole (see `SpareFiles`).
+                // The old content goes to the spare pool; its inode is written again only once nobody holds
+                // it open, so a reader that opened it before the exchange keeps its bytes (see `SpareFiles`).
                 if try NoClobberRename.replaceIfPresent(item.temporaryPath, target, dispose: spool.spares.recycle) {
                     published += 1
                 } else {
@@ -275,14 +275,26 @@ public final class SpoolBatch {
     }
 
     /// Writes `bytes` at `path`: over the recycled file there, or as a new file.
+    ///
+    /// A recycled inode is written again only when `SpareFiles.isOpenOnlyHere` proves that nobody else
+    /// has it open: a reader that opened it while it was a document (`less`, `jq`, a backup) and holds it
+    /// still reads that document's bytes, however long it holds it. Otherwise the inode is left to that
+    /// reader (unlinked here) and a new file is written instead.
     private func write(_ bytes: [UInt8], at path: String, recycled: Bool) throws {
         // A recycled inode is overwritten from the start and then cut to the new length: truncating it to
         // zero first (O_TRUNC) would make ext4 start writing it back at close (its "replace by truncate"
         // heuristic), one I/O per file instead of one sync for the batch. (O_CREAT without O_EXCL: a private
         // spare is a temporary name of this process only, made again should something have removed it.)
-        let fd = recycled
+        var recycled = recycled
+        var fd = recycled
             ? try SystemCall.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o644)
             : try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        if recycled && !SpareFiles.isOpenOnlyHere(fd) {
+            _ = Glibc.close(fd)
+            _ = Glibc.unlink(path)
+            recycled = false
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        }
         do {
             try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
             if recycled { _ = try SystemCall.check("ftruncate", path) { ftruncate(fd, off_t(bytes.count)) } }

@@ -69,47 +69,31 @@ public enum SystemCall {
         }
     }
 
-    /// Reads a whole file into memory, refusing files larger than `limit` bytes.
+    /// Reads a whole regular file of at most `limit` bytes into memory, never blocking and following no link.
     ///
-    /// The bytes are one version of the file, even though a replaced document's inode may be written again
-    /// as another file once it has ripened in the spare pool (`SpareFiles`). A read finished within half
-    /// the ripening delay of its `open` is safe by construction; a slower one is checked (same inode still
-    /// at `path`, unchanged while read) and made again when the check fails, up to five times (then the
-    /// error is `EAGAIN`).
-    public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
-        try readFile(path, limit: limit, trustWindow: SpareFiles.defaultRipeningDelay / 2)
-    }
-
-    /// `readFile` with its safety window and a hook run once after the first `fstat` (tests).
-    static func readFile(_ path: String, limit: Int, trustWindow: Double, afterStatus: (() -> Void)? = nil) throws -> [UInt8] {
-        for attempt in 0..<5 {
-            let opened = SpareFiles.clock()
-            let fd = try open(path, O_RDONLY | O_NOFOLLOW)
-            defer { _ = Glibc.close(fd) }
-            var before = stat()
-            _ = try check("fstat", path) { fstat(fd, &before) }
-            // A status taken this soon after `open` describes the document that was at `path`: its inode
-            // can't have been retired and reused in between. Later, a reuse shows as a change of ctime.
-            guard SpareFiles.clock() - opened < trustWindow else { continue }
-            if attempt == 0 { afterStatus?() }
-            let bytes = try readOpenFile(fd, status: before, path: path, limit: limit)
-            if SpareFiles.clock() - opened < trustWindow { return bytes }
-            var after = stat(), current = stat()
-            _ = try check("fstat", path) { fstat(fd, &after) }
-            _ = try check("stat", path) { Glibc.lstat(path, &current) }
-            if current.st_ino == before.st_ino && current.st_dev == before.st_dev && after.st_size == before.st_size
-                && after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec == before.st_ctim.tv_nsec
-                && after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec {
-                return bytes
+    /// Opens with `O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC` (a FIFO opens at once instead of waiting for a
+    /// writer, a symbolic link is refused), then checks with `fstat` what was opened: anything but a
+    /// regular file, or a file larger than `limit`, is a `RefusedFile` naming the path, what was found and
+    /// what is allowed. Other failures are `SystemCallError`s (`ENOENT` when the file is gone).
+    public static func readFile(_ path: String, limit: Int = Spool.documentSizeLimit) throws -> [UInt8] {
+        let fd: Int32
+        do {
+            fd = try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch let error as SystemCallError where error.errno == ELOOP || error.errno == ENXIO || error.errno == ENODEV {
+            // ELOOP: the last component is a link (O_NOFOLLOW); ENXIO/ENODEV: a socket, or a device without a driver.
+            if let st = try? lstat(path), let kind = FileKind(mode: st.st_mode), kind != .regular {
+                throw RefusedFile(path: path, problem: .notRegular(kind), limit: limit)
             }
+            throw error
         }
-        throw SystemCallError(call: "read", path: path, errno: EAGAIN)
-    }
-
-    private static func readOpenFile(_ fd: Int32, status st: stat, path: String, limit: Int) throws -> [UInt8] {
-        if (st.st_mode & S_IFMT) != S_IFREG { throw SystemCallError(call: "read", path: path, errno: EISDIR) }
-        if Int(st.st_size) > limit { throw SystemCallError(call: "read", path: path, errno: EFBIG) }
-        var buffer = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        _ = try check("fstat", path) { fstat(fd, &st) }
+        let kind = FileKind(mode: st.st_mode) ?? .unknown
+        guard kind == .regular else { throw RefusedFile(path: path, problem: .notRegular(kind), limit: limit) }
+        let size = Int(st.st_size)
+        guard size <= limit else { throw RefusedFile(path: path, problem: .tooLarge(size: size), limit: limit) }
+        var buffer = [UInt8](repeating: 0, count: max(size, 0) + 1)
         var total = 0
         while true {
             if total == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: max(4096, buffer.count))) }
@@ -121,7 +105,8 @@ public enum SystemCall {
             }
             if n == 0 { break }
             total += n
-            if total > limit { throw SystemCallError(call: "read", path: path, errno: EFBIG) }
+            // The file grew while it was read.
+            if total > limit { throw RefusedFile(path: path, problem: .tooLarge(size: total), limit: limit) }
         }
         buffer.removeSubrange(total...)
         return buffer
@@ -209,8 +194,14 @@ public enum SystemCall {
 
     /// Names in a directory with their kinds, from `readdir` only (no `stat`, no `open`).
     ///
-    /// `visit` returns false to stop early. `.` and `..` are skipped.
+    /// `visit` returns false to stop early. `.` and `..` are skipped. A name that is not valid UTF-8 comes
+    /// with its bad bytes replaced (U+FFFD), so it names no file: `forEachRawEntry` gives the bytes.
     public static func forEachEntry(in directory: String, _ visit: (String, EntryKind) throws -> Bool) throws {
+        try forEachRawEntry(in: directory) { name, kind in try visit(String(cString: name), kind) }
+    }
+
+    /// `forEachEntry` with each name as `readdir` gives it: a NUL-terminated C string, valid during `visit`.
+    public static func forEachRawEntry(in directory: String, _ visit: (UnsafePointer<CChar>, EntryKind) throws -> Bool) throws {
         guard let dir = opendir(directory) else {
             throw SystemCallError(call: "opendir", path: directory, errno: Glibc.errno)
         }
@@ -222,10 +213,6 @@ public enum SystemCall {
                 if e != 0 { throw SystemCallError(call: "readdir", path: directory, errno: e) }
                 return
             }
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
             let kind: EntryKind
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_REG): kind = .file
@@ -234,7 +221,13 @@ public enum SystemCall {
             case Int32(DT_UNKNOWN): kind = .unknown
             default: kind = .other
             }
-            if try !visit(name, kind) { return }
+            let proceed = try withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                try pointer.withMemoryRebound(to: CChar.self, capacity: 256) { name -> Bool in
+                    if name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) { return true }  // . and ..
+                    return try visit(name, kind)
+                }
+            }
+            if !proceed { return }
         }
     }
 

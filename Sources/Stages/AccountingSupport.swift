@@ -40,7 +40,7 @@ public struct JobWorkDirectory {
 
     /// `runtime()`, decoding each distinct file content once (every job at a site has the same one).
     func runtime(decoded known: inout [[UInt8]: Runtime?]) -> Runtime? {
-        guard let bytes = try? SystemCall.readFile(path + "/runtime.json") else { return nil }
+        guard let bytes = try? SystemCall.readFile(path + "/runtime.json", limit: Spool.configurationSizeLimit) else { return nil }
         if let runtime = known[bytes] { return runtime }
         let runtime = try? JSONDecoder().decode(Runtime.self, from: Data(bytes))
         known[bytes] = runtime

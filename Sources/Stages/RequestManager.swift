@@ -163,13 +163,19 @@ public struct RequestManager {
         var report = CycleReport()
         try spool.ensureDirectories([Self.processing])
         let scan = try spool.scan(Self.incoming, limit: limit)
-        // Submissions may have any file name (spaces and all); only links, folders and devices are refused.
+        // Submissions may have any file name (spaces and all); links, folders, devices, hidden names and names
+        // that are not UTF-8 are refused, and so are files over `Spool.documentSizeLimit`.
         for entry in scan.ignored where entry.problem != .unsafeName {
-            try spool.quarantine(entry.name, in: Self.incoming, reason: entry.explanation)
+            log.warning("quarantined", ["file": Self.incoming + "/" + entry.name, "reason": entry.explanation])
+            try spool.quarantine(entry, in: Self.incoming)
             report.quarantined += 1
         }
         for file in scan.names + scan.ignored.filter({ $0.problem == .unsafeName }).map(\.name) {
-            guard let bytes = try spool.read(file, in: Self.incoming) else { continue }
+            let quarantine = { (reason: String) in
+                log.warning("quarantined", ["file": Self.incoming + "/" + file, "reason": reason])
+                report.quarantined += 1
+            }
+            guard let bytes = try spool.readQueued(file, in: Self.incoming, quarantined: quarantine) else { continue }
             let name = (try? RequestInput.parse(Data(bytes))).flatMap { input -> String? in
                 let requestor = input.create["Requestor"]?.stringValue ?? RequestArguments(input.create).requestor
                 let string = input.create["RequestString"]?.stringValue ?? "request"
@@ -182,7 +188,7 @@ public struct RequestManager {
         for claimed in try spool.scan(Self.processing).names where claimed.hasSuffix(".json") {
             let name = String(claimed.dropLast(5))
             let source = (try spool.read(claimed + ".source", in: Self.processing)).map { String(decoding: $0, as: UTF8.self) } ?? claimed
-            guard let bytes = try spool.read(claimed, in: Self.processing) else { continue }
+            guard let bytes = try spool.readQueued(claimed, in: Self.processing, quarantined: { _ in report.quarantined += 1 }) else { continue }
             do {
                 if locate(name) == nil {
                     let request = try accept(Data(bytes), assign: false, actor: actor, now: now, name: name)

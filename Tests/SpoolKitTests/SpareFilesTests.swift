@@ -131,32 +131,40 @@ import TestSupport
         #expect(Array(buffer.prefix(max(n, 0))) == old, "the open reader still reads the old document")
     }
 
-    /// The case ripening alone can't cover: a reader stalled past the delay while the inode it opened was
-    /// replaced, ripened and written again as another document.
-    @Test func aSlowReadOfAnInodeReusedMeanwhileIsMadeAgain() throws {
+    /// The case ripening alone can't cover: a reader holding a replaced document's inode past the delay.
+    /// The inode is never written again while it is open anywhere (`SpareFiles.isOpenOnlyHere`): the writer
+    /// leaves it to the reader and writes a new file.
+    @Test func anInodeHeldOpenPastTheDelayIsNeverWrittenAgain() throws {
         let root = TestSupport.temporaryDirectory("spare-slow-reader")
         defer { try? FileManager.default.removeItem(atPath: root) }
         _ = SpareFiles.pool(root: root, ripeningDelay: 0.05)
         let spool = try Spool(root: root)
         try spool.ensureDirectories(["q"])
-        let new = Array("{\"state\":\"new\"}\n".utf8), other = Array("{\"other\":\"document\"}\n".utf8)
-        func stall(_ n: Int) -> () -> Void {
-            return {
-                // While the reader holds the document open: replace it, let the old inode ripen, reuse it.
-                _ = try? spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: new) }
-                usleep(80_000)
-                _ = try? spool.publish(other, as: "other\(n).json", in: "q")
-            }
-        }
-        try spool.publish(Array("{\"state\":\"old\"}\n".utf8), as: "a.json", in: "q")
-        let unchecked = try SystemCall.readFile(spool.path("q") + "/a.json", limit: 1 << 16, trustWindow: 1000, afterStatus: stall(1))
-        #expect(unchecked == other, "without the check the stalled reader gets another document's bytes")
+        let old = Array("{\"state\":\"old\"}\n".utf8)
+        try spool.publish(old, as: "a.json", in: "q")
+        let fd = open(spool.path("q") + "/a.json", O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        try spool.inBatch { try $0.replaceContent(of: "a.json", in: "q", with: Array("{\"state\":\"new\"}\n".utf8)) }
+        usleep(100_000)  // ripe
+        for n in 0..<20 { try spool.publish(Array("{\"other\":\(n)}\n".utf8), as: "o\(n).json", in: "q") }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        #expect(Array(buffer.prefix(max(n, 0))) == old, "the reader still reads the document it opened")
+        #expect(try spool.read("a.json", in: "q") == Array("{\"state\":\"new\"}\n".utf8))
+    }
 
-        try spool.publish(Array("{\"state\":\"old\"}\n".utf8), as: "b.json", in: "q")
-        try FileManager.default.removeItem(atPath: spool.path("q") + "/a.json")
-        try FileManager.default.moveItem(atPath: spool.path("q") + "/b.json", toPath: spool.path("q") + "/a.json")
-        let checked = try SystemCall.readFile(spool.path("q") + "/a.json", limit: 1 << 16, trustWindow: 0.01, afterStatus: stall(2))
-        #expect(checked == new, "the check sees the inode changed and reads the document again")
+    @Test func aLeaseProvesAFileIsOpenNowhereElse() throws {
+        let root = TestSupport.temporaryDirectory("spare-lease")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/f"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        defer { close(fd) }
+        #expect(SpareFiles.isOpenOnlyHere(fd))
+        let reader = open(path, O_RDONLY)
+        #expect(!SpareFiles.isOpenOnlyHere(fd), "a reader holds it")
+        close(reader)
+        #expect(SpareFiles.isOpenOnlyHere(fd), "the reader let go")
     }
 
     /// The saving private spares exist for: a document replaced again and again keeps two inodes turning

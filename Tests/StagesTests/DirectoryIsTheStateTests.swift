@@ -88,8 +88,10 @@ import TestSupport
             #expect(corrupt.contains(name + ".reason"), "\(name) has a reason")
         }
         #expect(corrupt.contains { $0.hasPrefix("unsafe-name.") && !$0.hasSuffix(".reason") }, "a..b.json quarantined under a safe name")
-        #expect(FileManager.default.fileExists(atPath: dir + "/..sneaky.json"), "dot-names are ignored, not touched")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["..sneaky.json", "good.json"])
+        // Issue 17: a dot-name was ignored forever without a word; it is quarantined with its reason now.
+        #expect(!FileManager.default.fileExists(atPath: dir + "/..sneaky.json"), "dot-names are quarantined")
+        #expect(lines.text.contains("..sneaky.json") && lines.text.contains("hidden name"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["good.json"])
         #expect(lines.text.contains("link.json") && lines.text.contains("symbolic link"))
     }
 

@@ -50,9 +50,16 @@ public enum ExecutionLayout {
         return result.isEmpty ? "%" : result
     }
 
-    /// The site configuration: `<spool>/etc/sites.json` when present, else the built-in defaults.
+    /// The site configuration: `<spool>/etc/sites.json` when present, else the built-in defaults. Anything but
+    /// a regular file of at most `Spool.configurationSizeLimit` there is a data error (65) naming it.
     public static func siteConfiguration(spool: Spool) throws -> SiteConfiguration {
-        guard let bytes = try spool.read("sites.json", in: "etc") else { return SiteConfiguration.defaults() }
+        let read: [UInt8]?
+        do {
+            read = try spool.read("sites.json", in: "etc", limit: Spool.configurationSizeLimit)
+        } catch let refused as RefusedFile {
+            throw CommandFailure(.dataError, refused.description)
+        }
+        guard let bytes = read else { return SiteConfiguration.defaults() }
         return try SiteConfiguration.decode(bytes, file: spool.path(SiteConfiguration.spoolRelativePath))
     }
 

@@ -46,9 +46,23 @@ public struct ConfigCacheStore: ConfigCacheLookup {
         return id
     }
 
-    /// The configuration with this id, or nil.
+    /// The configuration with this id, or nil (none, or not readable: see `unreadableReason`).
     public func configuration(id: String) -> TaskConfiguration? {
-        guard Spool.isSafeName(id), let bytes = try? spool.read(id + ".json", in: Self.folder) else { return nil }
+        guard Spool.isSafeName(id), let bytes = try? spool.read(id + ".json", in: Self.folder, limit: Spool.configurationSizeLimit) else { return nil }
         return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))).flatMap(TaskConfiguration.init(json:))
+    }
+
+    /// Why the entry of `id` can't be read: a FIFO, device, socket, directory or link, or a file over
+    /// `Spool.configurationSizeLimit` (read without blocking: a FIFO never hangs a submission).
+    public func unreadableReason(id: String) -> String? {
+        guard Spool.isSafeName(id) else { return nil }
+        do {
+            _ = try spool.read(id + ".json", in: Self.folder, limit: Spool.configurationSizeLimit)
+            return nil
+        } catch let refused as RefusedFile {
+            return refused.description(naming: Self.folder + "/" + id + ".json")
+        } catch {
+            return "\(Self.folder)/\(id).json: \(error)"
+        }
     }
 }

@@ -50,7 +50,7 @@ public struct DocumentArea<Body: StatefulBody> {
         let result = try spool.scan(dir, limit: limit, order: order)
         for entry in result.ignored {
             log?.warning("quarantined", ["file": dir + "/" + entry.name, "reason": entry.explanation])
-            try spool.quarantine(entry.name, in: dir, reason: entry.explanation)
+            try spool.quarantine(entry, in: dir)
         }
         if let cache, limit == Int.max { cache.retain(in: spool.path(dir), only: Set(result.names)) }
         var names: [String] = []
@@ -96,7 +96,8 @@ public struct DocumentArea<Body: StatefulBody> {
     /// When the recorded state differs from the folder, a move was not yet recorded (a crash between
     /// rename and rewrite, or an operator's `mv`): if the table allows it the transition is recorded
     /// with actor `operator` and the document rewritten in place; otherwise it is quarantined with a
-    /// reason naming both states. Unreadable documents are quarantined too.
+    /// reason naming both states. Unreadable documents are quarantined too, and so is whatever is no
+    /// document at all (a FIFO, device, socket, directory or link, or a file over `Spool.documentSizeLimit`).
     public func load(_ name: String, in state: Body.State, now: Double = SystemCall.now(),
                      log: Logger? = nil) throws -> Loaded {
         let dir = folder(state)
@@ -104,7 +105,12 @@ public struct DocumentArea<Body: StatefulBody> {
         let path = spool.path(dir) + "/" + file
         let stamp = try cache?.stamp(path)
         if let stamp, let doc = cache?.document(at: path, stamp: stamp) { return .document(doc) }
-        guard let bytes = try spool.read(file, in: dir) else { return .gone }
+        var refused: String?
+        guard let bytes = try spool.readQueued(file, in: dir, quarantined: { refused = $0 }) else {
+            guard let refused else { return .gone }
+            log?.warning("quarantined", ["file": dir + "/" + file, "reason": refused])
+            return .quarantined(reason: refused)
+        }
         switch decode(bytes, file: dir + "/" + file) {
         case .failure(let problem):
             return try quarantine(file, in: dir, reason: problem.description, log: log)

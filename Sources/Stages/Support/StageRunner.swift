@@ -193,6 +193,8 @@ public enum ProgramMain {
             fail("\(program): \(held)", .tryAgain)
         } catch let stalled as AgentRunner.Stalled {
             fail("\(program): \(stalled)", .tryAgain)
+        } catch let refused as RefusedFile {
+            fail("\(program): \(refused)", .dataError)
         } catch let sys as SystemCallError {
             fail("\(program): \(sys)", sys.errno == ENOSPC || sys.errno == EACCES || sys.errno == EROFS ? .cantCreate : .failure)
         } catch {

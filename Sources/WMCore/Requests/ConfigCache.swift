@@ -37,6 +37,22 @@ public struct TaskConfiguration: Hashable, Sendable {
 public protocol ConfigCacheLookup: Sendable {
     /// The configuration stored under `id`, or nil if there is none.
     func configuration(id: String) -> TaskConfiguration?
+    /// Why the entry stored under `id` can't be read (e.g. "configcache/<id>.json is a FIFO ..."), or nil.
+    func unreadableReason(id: String) -> String?
+}
+
+extension ConfigCacheLookup {
+    /// Nil: a lookup without storage of its own has nothing unreadable.
+    public func unreadableReason(id: String) -> String? { nil }
+
+    /// The problem of a request field naming the config-cache id `id`, or nil when the cache holds it.
+    func lookupProblem(field: String, id: String) -> RequestProblem? {
+        guard configuration(id: id) == nil else { return nil }
+        if let why = unreadableReason(id: id) {
+            return RequestProblem(field: field, value: id, expected: "an id the config cache holds as a readable entry (\(why))")
+        }
+        return RequestProblem(field: field, value: id, expected: "an id the config cache holds")
+    }
 }
 
 /// A config cache held in memory.

@@ -33,7 +33,7 @@ extension RequestValidator {
             names.append(name)
             if let id = item.string("ConfigCacheID") {
                 if let config = configCache.configuration(id: id) { configs[name] = config } else {
-                    problems.append(RequestProblem(field: "\(key).ConfigCacheID", value: id, expected: "an id the config cache holds"))
+                    problems += [configCache.lookupProblem(field: "\(key).ConfigCacheID", id: id)].compactMap { $0 }
                 }
             }
             problems += inputProblems(item, key: key, index: n, chain: chain, earlier: Array(names.dropLast()), configs: configs)
@@ -80,14 +80,12 @@ extension RequestValidator {
     /// Config-cache ids and datasets the request names must exist; `IncludeParents` needs a parent dataset.
     func lookupProblems(_ type: RequestType, _ args: RequestArguments) -> [RequestProblem] {
         var problems: [RequestProblem] = []
-        if type == .reReco, let id = args.string("ConfigCacheID"), configCache.configuration(id: id) == nil {
-            problems.append(RequestProblem(field: "ConfigCacheID", value: id, expected: "an id the config cache holds"))
+        if type == .reReco, let id = args.string("ConfigCacheID"), let problem = configCache.lookupProblem(field: "ConfigCacheID", id: id) {
+            problems.append(problem)
         }
         if type == .dqmHarvest || args.bool("EnableHarvesting") == true {
             if let id = args.string("DQMConfigCacheID") {
-                if configCache.configuration(id: id) == nil {
-                    problems.append(RequestProblem(field: "DQMConfigCacheID", value: id, expected: "an id the config cache holds"))
-                }
+                if let problem = configCache.lookupProblem(field: "DQMConfigCacheID", id: id) { problems.append(problem) }
             } else if type != .dqmHarvest {
                 problems.append(RequestProblem(field: "DQMConfigCacheID", found: nil, expected: "a config-cache id when EnableHarvesting is true"))
             }
