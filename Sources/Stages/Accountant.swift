@@ -174,13 +174,20 @@ struct AccountingPlanner {
         return nil
     }
 
-    /// The first output of `report` whose LFN is not a valid LFN (`LFNRule`), as a bad-report error naming the file,
-    /// the field and the LFN: nothing of such a report is recorded, so its LFN never reaches a merge or a cleanup.
+    /// The first LFN of `report` that is not a valid LFN (`LFNRule`), as a bad-report error naming the file, the field
+    /// and the LFN: nothing of such a report is recorded, so its LFN never reaches a merge, a cleanup or the catalog.
+    /// Every output must have one; an input, an output's parent input, a skipped or a fallback file may have none
+    /// (CMSSW leaves the LFN of a file it opened by PFN empty), but one it names must be valid.
     static func invalidLFN(in report: FrameworkJobReport, source: String) -> ReportReadError? {
-        for file in report.outputFiles {
-            if let problem = LFNRule.problem(file.lfn) {
-                return .invalidValue(source: source, line: nil, field: "File/LFN (module \(file.moduleLabel))", value: file.lfn,
-                                     expected: "\(LFNRule.expectation); \(problem)")
+        var named: [(field: String, lfn: String)] = report.outputFiles.map { ("File/LFN (module \($0.moduleLabel))", $0.lfn) }
+        named += report.outputFiles.flatMap { file in file.inputs.compactMap(\.lfn).map { ("File/Inputs/Input/LFN (module \(file.moduleLabel))", $0) } }
+            .filter { !$0.1.isEmpty }
+        named += report.inputFiles.map { ("InputFile/LFN (module \($0.moduleLabel))", $0.lfn) }.filter { !$0.1.isEmpty }
+        named += (report.skippedFiles.map { ("SkippedFile Lfn", $0.lfn) } + report.fallbackFiles.map { ("FallbackAttempt Lfn", $0.lfn) })
+            .compactMap { field, lfn in lfn.flatMap { $0.isEmpty ? nil : (field, $0) } }
+        for (field, lfn) in named {
+            if let problem = LFNRule.problem(lfn) {
+                return .invalidValue(source: source, line: nil, field: field, value: lfn, expected: "\(LFNRule.expectation); \(problem)")
             }
         }
         return nil

@@ -298,11 +298,24 @@ import WMCore
         let catalog = try spool.catalogContent()
         for tag in ["FuzzA", "FuzzB"] {
             let datasets = catalog.datasets.filter { $0.name.contains("-\(tag)-") }
-            #expect(datasets.count == 3, "\(tag): \(catalog)")
+            #expect(datasets.count == 4, "\(tag): GEN-SIM, GEN-SIM-RAW, AODSIM, DQMIO: \(catalog)")
             #expect(CatalogContent(datasets: datasets).datasetsWithoutEveryEventOnce(count: eventsPerRequest).isEmpty, "\(tag): \(catalog)")
         }
         // The victim: each hostile report failed its attempt (never a success), and the retries delivered every event once.
+        // Every hostile report failed its attempt with a reason (never a success), as the archived job's history shows.
+        let area = JobArea.make(spool.spool)
+        let archived = (FileManager.default.enumerator(atPath: spool.root + "/archive/jobs")?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }
+        var histories: [String: [Transition]] = [:]
+        for path in archived {
+            let job = try area.decode(Array(try Data(contentsOf: URL(fileURLWithPath: spool.root + "/archive/jobs/" + path))), file: path).get()
+            histories[job.name] = job.history
+        }
+        for (job, label) in mutated {
+            let failure = histories[job]?.first { $0.from == "complete" && $0.to == "jobfailed" }
+            #expect(failure != nil, "\(job) with a hostile report (\(label)) was not failed: \(histories[job] ?? [])")
+        }
         let victimDatasets = catalog.datasets.filter { $0.name.contains("-FuzzVictim-") }
+        #expect(victimDatasets.count == 4, "victim: \(catalog)")
         #expect(CatalogContent(datasets: victimDatasets).datasetsWithoutEveryEventOnce(count: victimEvents).isEmpty, "victim: \(catalog)")
     }
 }
