@@ -66,11 +66,14 @@ public struct RefusedFile: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The description with `file` (e.g. a spool-relative path) in place of the path.
     public func description(naming file: String) -> String {
-        let found: String
+        "\(file) is \(foundPhrase); expected a regular file of at most \(limit) bytes"
+    }
+
+    /// What was found, e.g. "a FIFO (named pipe)" or "104857600 bytes, too large".
+    public var foundPhrase: String {
         switch problem {
-        case .notRegular(let kind): found = "is " + kind.phrase
-        case .tooLarge(let size): found = "is \(size) bytes, too large"
+        case .notRegular(let kind): kind.phrase
+        case .tooLarge(let size): "\(size) bytes, too large"
         }
-        return "\(file) \(found); expected a regular file of at most \(limit) bytes"
     }
 }

@@ -195,7 +195,7 @@ func runWithTimeout(_ program: String, _ arguments: [String], seconds: Double, e
         try FileManager.default.removeItem(atPath: spool.path("etc/agent.json"))
         #expect(mkfifo(spool.path("etc/agent.json"), 0o644) == 0)
         let fifo = try runWithTimeout("wm-errorhandler", ["--spool", spool.root], seconds: 30)
-        #expect(fifo.status == 66 && fifo.stderr.contains("not a regular file"), "\(fifo)")
+        #expect(fifo.status == 66 && fifo.stderr.contains("a FIFO (named pipe)"), "\(fifo)")
         // No agent.json at all: an error, not the defaults (wmctl's request verbs read it too).
         try FileManager.default.removeItem(atPath: spool.path("etc/agent.json"))
         let absent = try runWithTimeout("wmagent", ["run", "--once", "--spool", spool.root], seconds: 60)

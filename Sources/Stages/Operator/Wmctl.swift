@@ -68,6 +68,9 @@ public struct Wmctl {
         } catch let bad as ConfigurationError {
             output.error("wmctl: \(bad)")
             return (bad.missing ? ExitCode.noInput : ExitCode.dataError).rawValue
+        } catch let refused as RefusedFile {
+            output.error("wmctl: \(refused)")
+            return ExitCode.dataError.rawValue
         } catch {
             output.error("wmctl: \(error)")
             return ExitCode.failure.rawValue

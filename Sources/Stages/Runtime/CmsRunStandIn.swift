@@ -2,6 +2,7 @@ import EventFiles
 import Foundation
 import FrameworkJobReport
 import Glibc
+import SpoolKit
 import WMCore
 
 /// `wm-cmsrun`: the cmsRun stand-in. Reads a step configuration, applies the fault the plan decides
@@ -60,7 +61,7 @@ public struct CmsRunStandIn {
 
     private func loadConfig() throws(StepFailure) -> StepConfig {
         do {
-            return try JSONDecoder().decode(StepConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath)))
+            return try JSONDecoder().decode(StepConfig.self, from: Data(try SystemCall.readFile(configPath, limit: Spool.configurationSizeLimit)))
         } catch {
             throw StepFailure(code: RuntimeExitCodes.configurationReadError, type: "ConfigFileReadError",
                               details: "\(configPath): not a readable step configuration: \(error)")

@@ -1,6 +1,7 @@
 import Foundation
 import FrameworkJobReport
 import JobSplitting
+import SpoolKit
 import WMCore
 
 /// What one run of the job wrapper produced.
@@ -51,7 +52,7 @@ public struct JobWrapper {
         do {
             let job = try loadJob()
             attempt.stamp(job: job.name, retry: job.retryCount)
-            let runtime = try JobRuntime.load(path: workDirectory + "/runtime.json")
+            let runtime = try loadRuntime()
             let planner = StepPlanner(workDirectory: workDirectory, runtime: runtime, now: start)
             attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)
             defer { attempt.archiveLogs(logLFN: planner.logArchiveLFN(job), planner: planner, job: job) }
@@ -75,10 +76,25 @@ public struct JobWrapper {
 
     private func loadJob() throws(WrapperError) -> JobBody {
         do {
-            return try JSONDecoder().decode(JobBody.self, from: Data(contentsOf: URL(fileURLWithPath: jobPath)))
+            return try JSONDecoder().decode(JobBody.self, from: Data(try SystemCall.readFile(jobPath)))
         } catch {
             throw WrapperError(type: "BadJobDocument", details: "\(jobPath): not a readable job document: \(error)")
         }
+    }
+
+    /// The work directory's `runtime.json` (the submitter always writes one; a missing one gives the defaults),
+    /// read without blocking or following a link.
+    private func loadRuntime() throws -> JobRuntime {
+        let path = workDirectory + "/runtime.json"
+        let bytes: [UInt8]
+        do {
+            bytes = try SystemCall.readFile(path, limit: Spool.configurationSizeLimit)
+        } catch let missing as SystemCallError where missing.errno == ENOENT {
+            return JobRuntime()
+        } catch {
+            throw RuntimePlanError.unreadableRuntime(path: path, reason: "\(error)")
+        }
+        return try JobRuntime.decode(bytes, path: path)
     }
 }
 

@@ -1,9 +1,13 @@
 import Foundation
 import Glibc
+import SpoolKit
 
 /// Writes a POSIX ustar archive of regular files. Member names are given by the caller and stored
 /// as plain bytes (no shell, no option parsing), cut to 100 bytes.
 final class TarWriter {
+    /// The largest file archived (a log larger than this fails the archive rather than filling memory).
+    static let largestMember = 1 << 30
+
     private let path: String
     private let handle: FileHandle
 
@@ -21,7 +25,7 @@ final class TarWriter {
     /// Appends the file at `source` under the member name `name`.
     func add(file source: String, as name: String) throws {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: source)) } catch {
+        do { data = Data(try SystemCall.readFile(source, limit: Self.largestMember)) } catch {
             throw StepFailure(code: RuntimeExitCodes.fileReadError, type: "FileReadError", details: "\(source): cannot read: \(error)")
         }
         try write(header(name: name, size: data.count))

@@ -39,38 +39,21 @@ public enum ProgramInputs {
         explicit ?? spoolRoot + "/etc/agent.json"
     }
 
-    /// The largest configuration file read.
-    public static let configurationLimit = 1 << 20
-
     /// Reads a small regular file without following a link or blocking (a FIFO or device is refused, not
-    /// waited on).
+    /// waited on): SpoolKit's `SystemCall.readFile` with the configuration size limit.
     ///
     /// - Throws: `ConfigurationError` with `missing` set when the file is absent, unreadable, not a regular
     ///   file, or larger than `limit`.
-    public static func readSmallFile(_ path: String, limit: Int = configurationLimit) throws -> [UInt8] {
-        func unreadable(_ found: String) -> ConfigurationError {
-            ConfigurationError(path: path, field: "", expected: "a readable regular file of at most \(limit) bytes", found: found, missing: true)
+    public static func readSmallFile(_ path: String, limit: Int = Spool.configurationSizeLimit) throws -> [UInt8] {
+        do {
+            return try SystemCall.readFile(path, limit: limit)
+        } catch let refused as RefusedFile {
+            throw ConfigurationError(path: path, field: "", expected: "a readable regular file of at most \(limit) bytes",
+                                     found: refused.foundPhrase, missing: true)
+        } catch let failure as SystemCallError {
+            throw ConfigurationError(path: path, field: "", expected: "a readable regular file of at most \(limit) bytes",
+                                     found: String(cString: strerror(failure.errno)), missing: true)
         }
-        let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw unreadable(String(cString: strerror(errno))) }
-        defer { _ = Glibc.close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw unreadable(String(cString: strerror(errno))) }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw unreadable("not a regular file (mode \(String(status.st_mode & S_IFMT, radix: 8)))") }
-        guard Int(status.st_size) <= limit else { throw unreadable("\(status.st_size) bytes") }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
-        var total = 0
-        while total <= limit {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw unreadable(String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            total += n
-        }
-        guard total <= limit else { throw unreadable("more than \(limit) bytes") }
-        return Array(bytes[0..<total])
     }
 }
 

@@ -52,12 +52,11 @@ public struct JobRuntime: Codable, Hashable, Sendable {
         memoryLimitMB = try c.decodeIfPresent(Double.self, forKey: .memoryLimitMB)
     }
 
-    /// Reads `runtime.json`; a missing file gives the all-defaults runtime.
+    /// Decodes `runtime.json`'s bytes (read by the caller, from `path`).
     /// - Throws: `RuntimePlanError.unreadableRuntime` naming the file and the decoding problem.
-    public static func load(path: String) throws(RuntimePlanError) -> JobRuntime {
-        guard let data = FileManager.default.contents(atPath: path) else { return JobRuntime() }
+    public static func decode(_ bytes: [UInt8], path: String) throws(RuntimePlanError) -> JobRuntime {
         do {
-            return try JSONDecoder().decode(JobRuntime.self, from: data)
+            return try JSONDecoder().decode(JobRuntime.self, from: Data(bytes))
         } catch {
             throw .unreadableRuntime(path: path, reason: String(describing: error))
         }
