@@ -26,9 +26,10 @@ struct JobSpoolFixture {
         spool = try Spool(root: TestSupport.temporaryDirectory(label), durability: .none)
         jobs = JobArea.make(spool)
         try jobs.ensureFolders()
-        // Every spool has its configuration (an empty object keeps every default).
+        // Every spool has its configuration (an empty object keeps every default) and its sites (wmagent init's).
         try spool.ensureDirectories(["etc"])
         _ = FileManager.default.createFile(atPath: spool.path("etc/agent.json"), contents: Data((config ?? "{}").utf8))
+        _ = FileManager.default.createFile(atPath: spool.path("etc/sites.json"), contents: Data(SiteConfiguration.defaultJSON.utf8))
     }
 
     var context: StageContext {

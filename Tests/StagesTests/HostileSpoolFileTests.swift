@@ -72,7 +72,7 @@ import TestSupport
 
     @Test func aFIFOAsSitesJSONIsAClearErrorForTheSubmitter() throws {
         let f = try JobSpoolFixture("fifo-sites")
-        try f.spool.ensureDirectories(["etc"])
+        try FileManager.default.removeItem(atPath: f.spool.path("etc/sites.json"))
         #expect(mkfifo(f.spool.path("etc/sites.json"), 0o644) == 0)
         let run = try Self.runBounded("wm-jobsubmitter", spool: f.spool.root)
         #expect(!run.timedOut, "wm-jobsubmitter blocked on etc/sites.json")
@@ -158,5 +158,18 @@ import TestSupport
         #expect(reasons.count == 1, "\(reasons)")
         let text = (try? String(contentsOfFile: f.spool.path("reqmgr/corrupt/" + (reasons.first ?? "")), encoding: .utf8)) ?? ""
         #expect(text.contains("reqmgr/incoming/..dots.json") && text.contains("hidden name"), "\(text)")
+    }
+}
+
+extension HostileSpoolFileTests {
+    /// A spool without `etc/sites.json` is an error naming it (66), never the built-in sites silently.
+    @Test func aMissingSitesJSONIsAnErrorNotADefault() throws {
+        let f = try JobSpoolFixture("missing-sites")
+        try FileManager.default.removeItem(atPath: f.spool.path("etc/sites.json"))
+        let run = try Self.runBounded("wm-jobsubmitter", spool: f.spool.root)
+        #expect(run.status == 66, "\(run.stderr)")
+        #expect(run.stderr.contains("etc/sites.json is missing"), "\(run.stderr)")
+        let status = Wmctl.Output()
+        #expect(Wmctl.run(["--spool", f.spool.root, "site", "ls"], environment: [:], stdin: { "" }, output: status) == 66, "\(status.stderr)")
     }
 }

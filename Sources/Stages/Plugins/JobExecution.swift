@@ -50,8 +50,9 @@ public enum ExecutionLayout {
         return result.isEmpty ? "%" : result
     }
 
-    /// The site configuration: `<spool>/etc/sites.json` when present, else the built-in defaults. Anything but
-    /// a regular file of at most `Spool.configurationSizeLimit` there is a data error (65) naming it.
+    /// The site configuration: `<spool>/etc/sites.json` (`wmagent init` writes the default sites). Missing, it is
+    /// an error (66), never a silent default; anything but a regular file of at most `Spool.configurationSizeLimit`
+    /// there is a data error (65) naming it.
     public static func siteConfiguration(spool: Spool) throws -> SiteConfiguration {
         let read: [UInt8]?
         do {
@@ -59,7 +60,10 @@ public enum ExecutionLayout {
         } catch let refused as RefusedFile {
             throw CommandFailure(.dataError, refused.description)
         }
-        guard let bytes = read else { return SiteConfiguration.defaults() }
+        guard let bytes = read else {
+            throw CommandFailure(.noInput, "\(spool.path(SiteConfiguration.spoolRelativePath)) is missing: a spool's sites are its configuration,"
+                                 + " never a silent default ('wmagent init' writes the default sites; 'wmctl site ls' lists them)")
+        }
         return try SiteConfiguration.decode(bytes, file: spool.path(SiteConfiguration.spoolRelativePath))
     }
 
