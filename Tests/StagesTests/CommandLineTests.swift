@@ -25,21 +25,8 @@ func spoolSnapshot(_ root: String) -> [String: Data] {
 
 /// Runs a built program with a time limit; returns its status (nil when it had to be killed) and standard error.
 func runWithTimeout(_ program: String, _ arguments: [String], seconds: Double, environment: [String: String] = [:]) throws -> (status: Int32?, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestSupport.executable(program))
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let errorFile = TestSupport.temporaryDirectory("stderr") + "/stderr"
-    _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    let finished = !process.isRunning
-    if !finished { process.terminate(); kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    return (finished ? process.terminationStatus : nil, (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "")
+    let run = try TestSupport.runBounded(TestSupport.executable(program), arguments, environment: environment, seconds: seconds)
+    return (run.timedOut ? nil : run.status, run.stderr)
 }
 
 /// The strict command lines (issue 17): unknown options and bad values exit 64 and do nothing, `--dry-run`

@@ -174,33 +174,6 @@ import WMCore
         ]
     }
 
-    /// Runs a built program with a timeout; a run that outlives it is killed and reported as hung.
-    static func runBounded(_ program: String, _ arguments: [String], spool: String) throws -> (status: Int32, stderr: String, hung: Bool) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.executable(program))
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["WM_SPOOL": spool]) { $1 }
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
-        nonisolated(unsafe) var errData = Data()
-        let reader = DispatchGroup()
-        try process.run()
-        reader.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
-        let hung = done.wait(timeout: .now() + stageTimeout) == .timedOut
-        if hung {
-            kill(process.processIdentifier, SIGKILL)
-            done.wait()
-        }
-        reader.wait()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return (status, String(decoding: errData, as: UTF8.self), hung)
-    }
-
     /// Every `.reason` file under the spool (spool-relative paths).
     static func reasons(in root: String) -> [String] {
         (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".reason") }.sorted()
@@ -243,9 +216,10 @@ import WMCore
         var failures: [String] = []
         func round() throws {
             for line in OperationsPrograms.pipeline {
-                let result = try Self.runBounded(line[0], Array(line.dropFirst()) + ["--once"], spool: spool.root)
-                if result.hung || result.status >= 128 || (result.status != 0 && result.status != 75) {
-                    failures.append("\(line.joined(separator: " ")): exit \(result.status)\(result.hung ? " (hung, killed)" : ""): \(result.stderr.suffix(600))")
+                let result = try TestSupport.runBounded(TestSupport.executable(line[0]), Array(line.dropFirst()) + ["--once"],
+                                                        environment: ["WM_SPOOL": spool.root], seconds: Self.stageTimeout)
+                if result.timedOut || result.status >= 128 || (result.status != 0 && result.status != 75) {
+                    failures.append("\(line.joined(separator: " ")): \(String(result.description.suffix(600)))")
                 }
                 guard line[0] == "wm-jobtracker" else { continue }
                 let jobs = JobArea.make(spool.spool)

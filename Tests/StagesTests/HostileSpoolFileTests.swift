@@ -19,24 +19,8 @@ import TestSupport
 
     /// Runs a built program of the package with `WM_SPOOL=root`, killing it after `seconds`.
     static func runBounded(_ program: String, _ arguments: [String] = [], spool root: String, seconds: Double = 60) throws -> BoundedRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.executable(program))
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["WM_SPOOL": root]) { $1 }
-        let errPath = TestSupport.temporaryDirectory("bounded") + "/stderr"
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardError = errHandle
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try errHandle.close()
-        return BoundedRun(status: process.terminationStatus, stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "", timedOut: timedOut)
+        let run = try TestSupport.runBounded(TestSupport.executable(program), arguments, environment: ["WM_SPOOL": root], seconds: seconds)
+        return BoundedRun(status: run.status, stderr: run.stderr, timedOut: run.timedOut)
     }
 
     /// Makes an empty file of `size` bytes at `path` (sparse: no disk used).

@@ -98,6 +98,45 @@ public enum TestSupport {
     }
 }
 
+extension TestSupport {
+    /// The result of a run with a deadline.
+    public struct BoundedRunResult: Sendable, CustomStringConvertible {
+        /// Exit status (or 128 + signal; 128 + 9 when the deadline killed it).
+        public var status: Int32
+        /// Standard error.
+        public var stderr: String
+        /// True when the program outlived the deadline and was killed.
+        public var timedOut: Bool
+        public var description: String { "exit \(status)\(timedOut ? " (timed out, killed)" : ""): \(stderr)" }
+    }
+
+    /// Runs a program with standard input and output closed, killing it (SIGKILL) when it outlives `seconds`:
+    /// a program that hangs fails its test instead of hanging the suite. Standard error goes through a file, so
+    /// a killed program's children holding the pipe cannot block the reader.
+    public static func runBounded(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                                  seconds: Double) throws -> BoundedRunResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errorFile = temporaryDirectory("stderr") + "/stderr"
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
+        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        process.standardError = errorHandle
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let timedOut = process.isRunning
+        if timedOut { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try errorHandle.close()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return BoundedRunResult(status: status, stderr: (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "", timedOut: timedOut)
+    }
+}
+
 /// A small deterministic random generator (SplitMix64) for reproducible property and crash tests.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
