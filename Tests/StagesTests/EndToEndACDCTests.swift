@@ -96,6 +96,12 @@ import TestSupport
         try agent.wmctlOK(["request", "close-out", name])
         #expect(agent.wmctl(["request", "announce", name]).code == 65)
 
+        // A dry run says what it would submit and submits nothing (issue 17: it used to make the request).
+        let requestsBefore = try RequestStatus.allCases.flatMap { try agent.spool.scan("reqmgr/\($0.rawValue)").names }
+        let dry = try agent.wmctlOK(["request", "resubmit", name, "--assign", "--dry-run"])
+        #expect(dry.contains("would submit a Resubmission of \(name)") && dry.contains("dry run: nothing changed"), "\(dry)")
+        #expect(try RequestStatus.allCases.flatMap { try agent.spool.scan("reqmgr/\($0.rawValue)").names } == requestsBefore)
+
         // One resubmission restores exactly the gap.
         let resubmission = try agent.wmctlOK(["request", "resubmit", name, "--assign"]).trimmingCharacters(in: .whitespacesAndNewlines)
         try agent.setConfiguration()

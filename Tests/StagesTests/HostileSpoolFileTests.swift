@@ -156,4 +156,19 @@ extension HostileSpoolFileTests {
         let status = Wmctl.Output()
         #expect(Wmctl.run(["--spool", f.spool.root, "site", "ls"], environment: [:], stdin: { "" }, output: status) == 66, "\(status.stderr)")
     }
+
+    /// `wmctl request submit` of a request whose configuration is a FIFO in `configcache/`: refused at once (65),
+    /// naming the file, instead of waiting on the FIFO forever.
+    @Test func wmctlRequestSubmitWithAFIFOInTheConfigCacheIsRefusedAtOnce() throws {
+        let f = try Self.requestSpool("fifo-configcache-wmctl")
+        let cache = f.spool.path(ConfigCacheStore.folder)
+        for file in try FileManager.default.contentsOfDirectory(atPath: cache) where file.hasSuffix(".json") {
+            try FileManager.default.removeItem(atPath: cache + "/" + file)
+            #expect(mkfifo(cache + "/" + file, 0o644) == 0)
+        }
+        let run = try TestSupport.runBounded(TestSupport.executable("wmctl"), ["--spool", f.spool.root, "request", "submit", f.example, "--assign"],
+                                             seconds: 60)
+        #expect(!run.timedOut && run.status == 65, "\(run)")
+        #expect(run.stderr.contains("is a FIFO (named pipe)") && run.stderr.contains("configcache/"), "\(run.stderr)")
+    }
 }
