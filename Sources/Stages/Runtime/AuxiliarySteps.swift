@@ -79,16 +79,20 @@ struct LogCollectStep {
         }
         var report = FrameworkJobReport()
         let path = execution.localPath(output)
-        let tar = try TarWriter(path: path)
+        var tar = TarGzip(modificationTime: Date().timeIntervalSince1970)
         for (index, input) in execution.config.inputs.enumerated() {
             guard FileManager.default.fileExists(atPath: input.pfn) else {
                 report.skippedFiles.append(FileReference(lfn: input.lfn, pfn: input.pfn))
                 continue
             }
             let name = "\(index)-" + (input.lfn as NSString).lastPathComponent
-            try tar.add(file: input.pfn, as: name)
+            do { try tar.addFile(at: input.pfn, as: name) } catch {
+                throw StepFailure(code: RuntimeExitCodes.fileReadError, type: "FileReadError", details: "\(input.pfn): cannot read: \(error)")
+            }
         }
-        try tar.finish()
+        do { try TarGzip.write(tar.tarData(), to: path) } catch {
+            throw StepFailure(code: RuntimeExitCodes.fileWriteError, type: "FileWriteError", details: "\(path): cannot write the tar archive: \(error)")
+        }
         report.outputFiles = [execution.outputFile(output, events: 0, runs: RunLumiMap(),
                                                    checksums: try FileChecksums.compute(path: path))]
         return report

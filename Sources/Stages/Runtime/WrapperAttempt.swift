@@ -169,7 +169,10 @@ struct WrapperAttempt {
             if let problem = LFNRule.confinementProblem(logLFN) {
                 throw WrapperError(type: "LogArchive", details: "log archive LFN \(logLFN) could leave the storage: \(problem)")
             }
-            try LogArchiver.create(archiveName: Self.logArchiveName, in: workDirectory, from: "scratch", members: names)
+            var tar = TarGzip(modificationTime: Date().timeIntervalSince1970)
+            for name in names { try tar.addFile(at: scratch + "/" + name, as: name) }
+            _ = unlink(archive)  // an attempt run again in its work directory (a batch system's requeue) archives anew
+            try TarGzip.write(tar.gzipData(), to: archive)
             let checksums = try FileChecksums.compute(path: archive)
             let destination = planner.stageOutPFN(lfn: logLFN, job: job)
             try StageOut.copy(from: archive, to: destination, expected: checksums)

@@ -3,14 +3,19 @@ import Glibc
 #endif
 import SpoolKit
 
-/// A gzip-wrapped POSIX ustar archive built in memory, without a `tar` process (one fork per job capped
-/// the job archiver at a few dozen jobs per second).
+/// A POSIX ustar archive built in memory, without a `tar` process (one fork per job capped the job archiver at
+/// a few dozen jobs per second): the project's one tar writer — the job archiver's log tarballs, the wrapper's
+/// `logArchive.tar.gz` and LogCollect's tar of log archives.
 ///
-/// The gzip stream holds the tar in stored (uncompressed) deflate blocks: a valid `.tar.gz` that `tar -xzf`
-/// and `gunzip` read, built at memory speed. Members are regular files; directories are walked.
+/// `gzipData` wraps the tar in stored (uncompressed) deflate blocks: a valid `.tar.gz` that `tar -xzf` and
+/// `gunzip` read, built at memory speed; `tarData` is the plain tar. Members are regular files, read without
+/// blocking or following links; directories are walked.
 public struct TarGzip {
     private var tar: [UInt8] = []
     private let modificationTime: Int
+
+    /// The largest member read from disk (a larger log fails the archive rather than filling memory).
+    public static let largestMember = 1 << 30
 
     /// An empty archive whose members carry `modificationTime` (seconds since the epoch).
     public init(modificationTime: Double) {
@@ -29,9 +34,14 @@ public struct TarGzip {
             if kind == .directory || (kind == .unknown && SystemCall.isDirectory(path)) {
                 try addDirectory(path, as: prefix + "/" + name)
             } else if kind == .file || kind == .unknown {
-                addFile(try SystemCall.readFile(path, limit: 1 << 30), as: prefix + "/" + name)
+                try addFile(at: path, as: prefix + "/" + name)
             }
         }
+    }
+
+    /// Adds the regular file at `path` as member `name` (at most `largestMember` bytes).
+    public mutating func addFile(at path: String, as name: String) throws {
+        addFile(try SystemCall.readFile(path, limit: Self.largestMember), as: name)
     }
 
     /// Adds one regular file member.
@@ -41,9 +51,22 @@ public struct TarGzip {
         tar += [UInt8](repeating: 0, count: (512 - bytes.count % 512) % 512)
     }
 
+    /// The finished plain tar, with its two closing zero blocks.
+    public func tarData() -> [UInt8] {
+        tar + [UInt8](repeating: 0, count: 1024)
+    }
+
+    /// Writes `bytes` (`tarData()` or `gzipData()`) as the new file `path` (never over an existing one), synced.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC)
+        defer { _ = Glibc.close(fd) }
+        try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: path) }
+        try SystemCall.fsync(fd, path: path)
+    }
+
     /// The finished archive: the tar (with its two closing zero blocks) in a gzip stream.
     public func gzipData() -> [UInt8] {
-        let body = tar + [UInt8](repeating: 0, count: 1024)
+        let body = tarData()
         var out: [UInt8] = [0x1f, 0x8b, 8, 0] + Self.littleEndian(UInt32(truncatingIfNeeded: modificationTime)) + [0, 3]
         out.reserveCapacity(body.count + body.count / 65_535 * 5 + 32)
         var offset = 0
