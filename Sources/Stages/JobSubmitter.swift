@@ -10,7 +10,7 @@ import WMCore
 /// Crash safety: each job's work directory and `job.json` exist before it is submitted, and the
 /// plugin is asked `findSubmission(<name>-<retry>)` first, so a job submitted just before a crash is
 /// recorded, never submitted again.
-public struct JobSubmitter: StageCycle {
+public struct JobSubmitterStage: StageCycle {
     public let name = "wm-jobsubmitter"
     /// The job wrapper each payload runs (`<path> --job <workdir>/job.json`).
     public var runjobPath: String
@@ -25,7 +25,7 @@ public struct JobSubmitter: StageCycle {
     private let documents = DocumentCache<JobBody>()
 
     /// Makes a submitter.
-    public init(runjobPath: String = JobSubmitter.defaultRunjobPath(), jobsPerCycle: Int = 10_000,
+    public init(runjobPath: String = JobSubmitterStage.defaultRunjobPath(), jobsPerCycle: Int = 10_000,
                 pluginFactory: ((Site) throws -> BatchPlugin)? = nil) {
         self.runjobPath = runjobPath
         self.jobsPerCycle = jobsPerCycle

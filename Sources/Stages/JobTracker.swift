@@ -40,7 +40,7 @@ public struct BatchStateTimeouts: Sendable, Equatable {
 /// finished jobs to `complete/` — or to `jobfailed/` with 99303 when they left no
 /// `Report.<retry>.xml`, 99400 when the batch system removed them (scancel, a killed process) and
 /// 99401 for other batch failures.
-public struct JobTracker: StageCycle {
+public struct JobTrackerStage: StageCycle {
     public let name = "wm-jobtracker"
     /// Per-state timeouts.
     public var timeouts: BatchStateTimeouts

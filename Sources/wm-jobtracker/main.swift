@@ -10,5 +10,5 @@ StageMain.run(program: "wm-jobtracker",
     for (flag, path) in [("pending-timeout", \BatchStateTimeouts.pending), ("running-timeout", \.running), ("error-timeout", \.error)] {
         if let seconds = options.extra[flag].flatMap({ Double($0) }) { timeouts[keyPath: path] = seconds }
     }
-    return JobTracker(timeouts: timeouts)
+    return JobTrackerStage(timeouts: timeouts)
 }

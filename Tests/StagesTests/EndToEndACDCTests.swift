@@ -123,7 +123,7 @@ import TestSupport
         let agent = try EndToEndAgent("acdc-vanished")
         defer { agent.killLeftovers() }
         let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 2000, perJob: 200, perLumi: 100))
-        for stage in agent.stages() where !(stage is JobSubmitter) {
+        for stage in agent.stages() where !(stage is JobSubmitterStage) {
             _ = try stage.runCycle(agent.context)
             if stage is JobCreatorStage { break }
         }

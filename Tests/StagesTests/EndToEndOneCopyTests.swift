@@ -111,8 +111,8 @@ import TestSupport
         let jobs = JobArea.make(agent.spool)
         let deadline = Date().addingTimeInterval(90)
         while try jobs.scan(.complete).count < 10 && Date() < deadline {
-            _ = try JobSubmitter().runCycle(context)
-            _ = try JobTracker().runCycle(context)
+            _ = try JobSubmitterStage().runCycle(context)
+            _ = try JobTrackerStage().runCycle(context)
             Thread.sleep(forTimeInterval: 0.1)
         }
         let complete = try jobs.scan(.complete).sorted()

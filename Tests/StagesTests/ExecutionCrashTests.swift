@@ -89,8 +89,8 @@ import TestSupport
         let values = Self.hostile.map { $0.replacingOccurrences(of: "MARK", with: marker) }
         try fx.addJob("evil", sites: ["T2_CH_CERN"], task: "/wf/" + values.joined(), workflow: values[0] + "/../" + values[1])
         let runjob = try fx.writeRunjob("printf '%s' \"$WM_TASK\" > \"$dir/task.txt\"\necho '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
-        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
-        try fx.trackUntilDone("evil", tracker: JobTracker())
+        _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
+        try fx.trackUntilDone("evil", tracker: JobTrackerStage())
         let done = try fx.job("evil", .complete)
         let workDir = ExecutionLayout.workDirectory(spool: fx.spool, job: done.body)
         #expect(workDir.hasPrefix(fx.spool.path("work/")) && !workDir.contains("/../"))

@@ -59,7 +59,7 @@ struct ExecutionFixture {
     }
 
     /// Runs tracker cycles until `name` leaves `executing/` or `seconds` pass.
-    func trackUntilDone(_ name: String, tracker: JobTracker, seconds: Double = 20) throws {
+    func trackUntilDone(_ name: String, tracker: JobTrackerStage, seconds: Double = 20) throws {
         let end = SystemCall.now() + seconds
         while SystemCall.now() < end {
             _ = try tracker.runCycle(context())

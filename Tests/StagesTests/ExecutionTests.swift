@@ -21,11 +21,11 @@ import TestSupport
         let fx = try ExecutionFixture("e2e-local", sites: [ExecutionFixture.localSite("T2_CH_CERN")])
         try fx.addJob("job1", sites: ["T2_CH_CERN"])
         let runjob = try fx.writeRunjob("echo payload-ran > \"$dir/output.txt\"\necho '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
-        let report = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        let report = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         #expect(report.done == 1)
         let executing = try fx.job("job1", .executing)
         #expect(executing.batchID == "job1-0" && executing.site == "T2_CH_CERN" && executing.batchStatus == "Pending")
-        try fx.trackUntilDone("job1", tracker: JobTracker())
+        try fx.trackUntilDone("job1", tracker: JobTrackerStage())
         let done = try fx.job("job1", .complete)
         #expect(done.batchID == "job1-0")
         #expect(done.history.map(\.to) == ["created", "executing", "complete"])
@@ -39,7 +39,7 @@ import TestSupport
         try fx.addJob("noreport", sites: ["T2_CH_CERN"])
         try fx.addJob("victim", sites: ["T2_CH_CERN"])
         let runjob = try fx.writeRunjob("case \"$WM_JOB\" in victim) exec sleep 60;; esac\necho no report")
-        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         let victim = try fx.job("victim", .executing)
         let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: victim.body)
         var process: LocalProcess?
@@ -52,8 +52,8 @@ import TestSupport
         let victimProcess = try #require(process)
         #expect(victimProcess.isAlive)
         kill(-victimProcess.pid, SIGKILL)  // removed behind the system's back
-        try fx.trackUntilDone("noreport", tracker: JobTracker())
-        try fx.trackUntilDone("victim", tracker: JobTracker())
+        try fx.trackUntilDone("noreport", tracker: JobTrackerStage())
+        try fx.trackUntilDone("victim", tracker: JobTrackerStage())
         #expect(try fx.job("noreport", .jobfailed).exitCodes == [99303])
         #expect(try fx.job("noreport", .jobfailed).history.last?.reason.contains("stdout tail: no report") == true)
         let failed = try fx.job("victim", .jobfailed)
@@ -65,10 +65,10 @@ import TestSupport
         let fx = try ExecutionFixture("hung", sites: [ExecutionFixture.localSite("T2_CH_CERN")])
         try fx.addJob("hung", sites: ["T2_CH_CERN"])
         let runjob = try fx.writeRunjob("exec sleep 60")
-        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         var timeouts = BatchStateTimeouts()
         timeouts.running = 1
-        let tracker = JobTracker(timeouts: timeouts)
+        let tracker = JobTrackerStage(timeouts: timeouts)
         _ = try tracker.runCycle(fx.context())
         #expect(try fx.job("hung", .executing).batchStatus == "Running")
         let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: try fx.job("hung", .executing).body)
@@ -89,12 +89,12 @@ import TestSupport
         try fx.addJob("stuck", sites: ["T2_CH_CERN"])
         try fx.addJob("lost", sites: ["T2_CH_CERN"])
         let plugin = RecordingPlugin()
-        _ = try JobSubmitter(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
         plugin.statuses["fake-lost-0"] = .unknown
         var timeouts = BatchStateTimeouts()
         timeouts.pending = 0.2
         timeouts.error = 0.2
-        let tracker = JobTracker(timeouts: timeouts, pluginFactory: { _ in plugin })
+        let tracker = JobTrackerStage(timeouts: timeouts, pluginFactory: { _ in plugin })
         _ = try tracker.runCycle(fx.context())
         usleep(300_000)
         _ = try tracker.runCycle(fx.context())
@@ -107,13 +107,13 @@ import TestSupport
         let fx = try ExecutionFixture("thresholds", sites: [ExecutionFixture.localSite("T2_CH_CERN", pending: 2, running: 10)])
         for i in 0..<5 { try fx.addJob("j\(i)", sites: ["T2_CH_CERN"], priority: i) }
         let plugin = RecordingPlugin()
-        let submitter = JobSubmitter(runjobPath: "/bin/true", pluginFactory: { _ in plugin })
+        let submitter = JobSubmitterStage(runjobPath: "/bin/true", pluginFactory: { _ in plugin })
         _ = try submitter.runCycle(fx.context())
         #expect(try fx.names(.executing) == ["j3", "j4"], "the two highest priorities go first")
         _ = try submitter.runCycle(fx.context())
         #expect(try fx.names(.executing).count == 2, "still only 2 pending at the site")
         plugin.statuses["fake-j4-0"] = .running
-        _ = try JobTracker(pluginFactory: { _ in plugin }).runCycle(fx.context())
+        _ = try JobTrackerStage(pluginFactory: { _ in plugin }).runCycle(fx.context())
         _ = try submitter.runCycle(fx.context())
         #expect(try fx.names(.executing) == ["j2", "j3", "j4"], "a pending job started running, one more may wait")
         #expect(plugin.submitted.count == 3)
@@ -135,7 +135,7 @@ import TestSupport
         try fx.addJob("drainold", sites: ["T2_OLDDRAIN"])
         try fx.addJob("fallback", sites: ["T2_DOWN", "T2_DRAIN", "T2_OK"])
         let plugin = RecordingPlugin()
-        _ = try JobSubmitter(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
         #expect(try fx.names(.created) == ["drainwait"], "\(fx.log.text)")
         for name in ["down", "aborted", "unknown"] { #expect(try fx.job(name, .submitfailed).exitCodes == [71102]) }
         #expect(try fx.job("drainold", .submitfailed).exitCodes == [71103])
@@ -149,7 +149,7 @@ import TestSupport
         try fx.addJob("again", sites: ["T2_CH_CERN"])
         let plugin = RecordingPlugin()
         plugin.submitted = [BatchSubmission(key: "again-0", jobName: "again", workDirectory: "/x", arguments: ["/bin/true"])]
-        _ = try JobSubmitter(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: "/bin/true", pluginFactory: { _ in plugin }).runCycle(fx.context())
         #expect(plugin.submitted.count == 1)
         let doc = try fx.job("again", .executing)
         #expect(doc.batchID == "fake-again-0")
@@ -165,7 +165,7 @@ import TestSupport
         try fx.addJob("a2", sites: ["T2_A"])
         try fx.addJob("both", sites: ["T2_A", "T2_B"])
         let runjob = try fx.writeRunjob("exec sleep 30")
-        _ = try JobSubmitter(runjobPath: runjob).runCycle(fx.context())
+        _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         // a1 runs in the only local slot at T2_A; a2 and both wait there (Pending).
         let output = Wmctl.Output()
         #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-state", "T2_A", "down"], environment: [:], output: output) == 0, "\(output.stderr)")
@@ -177,7 +177,7 @@ import TestSupport
         #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-slots", "T2_B", "3", "4", "Merge"], environment: [:], output: Wmctl.Output()) == 0)
         #expect(try ExecutionLayout.siteConfiguration(spool: fx.spool).site(named: "T2_B")?.taskSlots["Merge"] == SlotLimits(pendingSlots: 3, runningSlots: 4))
         #expect(Wmctl.run(["--spool", fx.spool.root, "site", "set-state", "T2_B", "Sleepy"], environment: [:], output: Wmctl.Output()) == 64)
-        _ = try JobTracker().runCycle(fx.context())
+        _ = try JobTrackerStage().runCycle(fx.context())
         try LocalBatchPlugin(spool: fx.spool, site: "T2_A", slots: 1).kill(["a1-0", "both-0"])
     }
 }

@@ -75,7 +75,7 @@ import WMCore
     @Test func aRunningWorkflowIsNotTheTaskArchiversBacklog() throws {
         let agent = try EndToEndAgent("stuck-taskarchiver")
         _ = try agent.submit(try EndToEndRequests.monteCarlo(events: 200, perJob: 200, perLumi: 100, tasks: 1))
-        for stage in agent.stages() where !(stage is TaskArchiverStage) && !(stage is JobSubmitter) {
+        for stage in agent.stages() where !(stage is TaskArchiverStage) && !(stage is JobSubmitterStage) {
             _ = try stage.runCycle(agent.context)
         }
         let report = try TaskArchiverStage().runCycle(agent.context)

@@ -122,7 +122,7 @@ public struct AgentBenchmark {
         options.spoolPath = spool.root
         options.batchSize = settings.batchSize
         let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }))
-        let stages: [StageCycle] = [JobCreatorStage(), JobSubmitter(), JobTracker(), AccountantStage(), ErrorHandlerStage(),
+        let stages: [StageCycle] = [JobCreatorStage(), JobSubmitterStage(), JobTrackerStage(), AccountantStage(), ErrorHandlerStage(),
                                     JobArchiverStage()]
         try Self.configureSite(spool, slots: max(settings.jobs, settings.warmUpJobs))
         if settings.warmUpJobs > 0 {
