@@ -4,7 +4,7 @@ import WMCore
 
 /// A type-erased view of one document area, for the operator tools (`wmctl status|ls|show|fsck`).
 public struct AreaDescriptor {
-    /// Folder name, e.g. `jobs`.
+    /// Spool-relative folder of the state folders, e.g. `jobs` or `dbsbuffer/blocks` (it may hold a slash).
     public var area: String
     /// State folder names in table order.
     public var states: [String]
@@ -64,6 +64,7 @@ public enum SpoolLayout {
     public static var areas: [AreaDescriptor] {
         [AreaDescriptor.of(RequestBody.self, area: "reqmgr", schema: requestSchemaVersion),
          AreaDescriptor.of(ElementBody.self, area: "workqueue", schema: elementSchemaVersion),
-         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion)]
+         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion),
+         AreaDescriptor.of(BlockBody.self, area: DBSUploadStage.blocksFolder, schema: dbsBufferSchemaVersion)]
     }
 }
