@@ -55,6 +55,7 @@ import TestSupport
         #expect(shown.hasPrefix("dbsbuffer/blocks/Pending/\(pending).json\nrecorded state: Pending\nhistory:\n"))
         #expect(shown.contains("none → Open  by wm-dbsupload: new block") && shown.contains("Open → Pending  by wm-dbsupload: setup"))
         #expect(shown.contains("\"state\" : \"Pending\""))
+        #expect(shown.contains("\"blockName\" : \"/Demo/Era-v1/GEN-SIM#\(pending)\""), "slashes as written, not \\/")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(agent.wmctlOK(["show", closed, "--json"]).utf8)) as? [String: Any])
         #expect(json["state"] as? String == "Closed")
 
