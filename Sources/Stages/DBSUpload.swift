@@ -19,9 +19,12 @@ public struct DBSUploadStage: StageCycle {
     /// Makes the stage with WMCore's limits by default.
     public init(limits: BlockLimits = .wmcore) { self.limits = limits }
 
+    /// The folder of the block documents' state folders.
+    public static let blocksFolder = "dbsbuffer/blocks"
+
     /// The block documents area.
     public static func blockArea(_ spool: Spool) -> DocumentArea<BlockBody> {
-        DocumentArea<BlockBody>(spool: spool, area: "dbsbuffer/blocks", schemaVersion: dbsBufferSchemaVersion)
+        DocumentArea<BlockBody>(spool: spool, area: blocksFolder, schemaVersion: dbsBufferSchemaVersion)
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {

@@ -49,15 +49,25 @@ public struct SpoolInspector {
         return result
     }
 
-    /// Document names in `area/state`, sorted.
+    /// Document names in `area/state` (e.g. `jobs/created`, `dbsbuffer/blocks/Open`), sorted.
     public func list(_ path: String) throws -> [String] {
-        let parts = path.split(separator: "/").map(String.init)
-        guard parts.count == 2, let area = areas.first(where: { $0.area == parts[0] }),
-              area.states.contains(parts[1]) || parts[1] == "corrupt" else {
-            throw CommandFailure(.usage, "'\(path)' is not AREA/STATE; areas: \(areas.map(\.area).joined(separator: ", ")) (e.g. jobs/created)")
+        guard let (area, state) = folder(path) else {
+            throw CommandFailure(.usage, "'\(path)' is not AREA/STATE; areas: \(areas.map(\.area).joined(separator: ", ")) "
+                                 + "(e.g. jobs/created, \(DBSUploadStage.blocksFolder)/Open)")
         }
-        let result = try spool.scan(path)
+        let result = try spool.scan(area.area + "/" + state)
         return result.names.map { $0.hasSuffix(area.suffix) ? String($0.dropLast(area.suffix.count)) : $0 }
+    }
+
+    /// The area and state folder (one of its states or `corrupt`) that `AREA/STATE` names, or nil. The state is
+    /// the last component and the area everything before it, so an area may hold a slash (`dbsbuffer/blocks`);
+    /// empty components (`jobs/created/`) are ignored.
+    func folder(_ path: String) -> (area: AreaDescriptor, state: String)? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let state = parts.last, parts.count >= 2 else { return nil }
+        let name = parts.dropLast().joined(separator: "/")
+        guard let area = areas.first(where: { $0.area == name }), area.states.contains(state) || state == "corrupt" else { return nil }
+        return (area, state)
     }
 
     /// Where a document is: every (area, state) folder holding `name`.

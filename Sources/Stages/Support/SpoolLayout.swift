@@ -4,7 +4,7 @@ import WMCore
 
 /// A type-erased view of one document area, for the operator tools (`wmctl status|ls|show|fsck`).
 public struct AreaDescriptor {
-    /// Folder name, e.g. `jobs`.
+    /// Spool-relative folder of the state folders, e.g. `jobs` or `dbsbuffer/blocks` (it may hold a slash).
     public var area: String
     /// State folder names in table order.
     public var states: [String]
@@ -12,7 +12,7 @@ public struct AreaDescriptor {
     public var inspect: (_ spool: Spool, _ file: String, _ state: String) -> Inspection
     /// Applies the directory-is-the-state rule to one document (record or quarantine).
     public var reconcile: (_ spool: Spool, _ name: String, _ state: String) throws -> String
-    /// Renders a document as pretty JSON.
+    /// Renders a document as pretty JSON (slashes unescaped: datasets, block names and LFNs read as written).
     public var render: (_ spool: Spool, _ name: String, _ state: String) throws -> Data?
     /// The file-name suffix of documents.
     public var suffix: String
@@ -52,7 +52,7 @@ public struct AreaDescriptor {
                 let h = handle(spool)
                 guard let bytes = try spool.read(h.fileName(name), in: area + "/" + state) else { return nil }
                 let object = try JSONSerialization.jsonObject(with: Data(bytes))
-                return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             },
             suffix: ".json")
     }
@@ -64,6 +64,7 @@ public enum SpoolLayout {
     public static var areas: [AreaDescriptor] {
         [AreaDescriptor.of(RequestBody.self, area: "reqmgr", schema: requestSchemaVersion),
          AreaDescriptor.of(ElementBody.self, area: "workqueue", schema: elementSchemaVersion),
-         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion)]
+         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion),
+         AreaDescriptor.of(BlockBody.self, area: DBSUploadStage.blocksFolder, schema: dbsBufferSchemaVersion)]
     }
 }
