@@ -122,7 +122,7 @@ struct AccountingPlanner {
     }
 
     mutating func plan(_ job: JobBody) throws -> JobAccounting {
-        let work = JobWorkDirectory(spool: spool, workflow: job.workflow, job: job.name, retry: job.retryCount)
+        let work = JobWorkDirectory(spool: spool, job: job)
         let owner = "\(job.name)-\(job.retryCount)"
         guard let sub = try subscription(job.workflow, job.subscription) else {
             throw DocumentProblem("\(store.subscriptionFolder(job.workflow, job.subscription))/subscription.json: missing; "

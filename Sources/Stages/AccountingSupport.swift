@@ -4,6 +4,13 @@ import SpoolKit
 import WMCore
 
 /// A job attempt's work directory, `<spool>/work/<workflow>/<job>-<retry>/`, and what the runtime left in it.
+///
+/// The one definition of where an attempt runs: the submitter, the plugins (through the submission), the
+/// tracker, the accountant, the job archiver, fsck, `wmctl` and the job wrapper all derive the place from here.
+/// The workflow and the job name are each one path component: a name in the spool's safe set
+/// (`Spool.isSafeName`) stays as it is, any other is percent-encoded (`pathComponent`), so a name with `/`,
+/// `..`, a space or a leading dot can neither escape `work/` nor add a level (the wrapper finds the spool root
+/// by climbing `depth` levels).
 public struct JobWorkDirectory {
     /// Spool-relative path of the directory.
     public let relativePath: String
@@ -12,11 +19,75 @@ public struct JobWorkDirectory {
     /// The attempt's retry count.
     public let retry: Int
 
+    /// The spool folder holding every work directory.
+    public static let folder = "work"
+    /// How many levels a work directory lies below the spool root (`work`, workflow, attempt).
+    public static let depth = 3
+
     /// The directory of attempt `retry` of a job.
     public init(spool: Spool, workflow: String, job: String, retry: Int) {
-        relativePath = "work/\(workflow)/\(job)-\(retry)"
+        relativePath = Self.workflowFolder(workflow) + "/" + Self.folderName(job: job, retry: retry)
         path = spool.path(relativePath)
         self.retry = retry
+    }
+
+    /// The directory of the job's current attempt (its `retryCount`).
+    public init(spool: Spool, job: JobBody) {
+        self.init(spool: spool, workflow: job.workflow, job: job.name, retry: job.retryCount)
+    }
+
+    /// Spool-relative folder of a workflow's attempts: `work/<workflow>`.
+    public static func workflowFolder(_ workflow: String) -> String {
+        folder + "/" + pathComponent(workflow)
+    }
+
+    /// The folder name of an attempt: `<job>-<retry>`.
+    public static func folderName(job: String, retry: Int) -> String {
+        pathComponent(job) + "-\(retry)"
+    }
+
+    /// The job name (decoded) and retry of an attempt folder name `<job>-<retry>`; nil for any other name.
+    public static func attempt(folderName name: String) -> (job: String, retry: Int)? {
+        guard let dash = name.lastIndex(of: "-"), let retry = Int(name[name.index(after: dash)...]) else { return nil }
+        return (decodedComponent(String(name[..<dash])), retry)
+    }
+
+    /// The spool root of a work directory (`depth` levels up), for a `runtime.json` that names none.
+    public static func spoolRoot(ofWorkDirectory directory: String) -> String {
+        var url = URL(fileURLWithPath: directory)
+        for _ in 0..<depth { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// A name as one safe path component: safe names unchanged, otherwise every byte but letters, digits,
+    /// `_` and `-` as `%XX` (an encoded name always holds a `%`, which no safe name does, so none collide).
+    public static func pathComponent(_ name: String) -> String {
+        if Spool.isSafeName(name) { return name }
+        var result = ""
+        for byte in name.utf8 {
+            let keep = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            result += keep ? String(Character(Unicode.Scalar(byte))) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+        return result.isEmpty ? "%" : result
+    }
+
+    /// The inverse of `pathComponent` (a component without `%` is returned as it is).
+    public static func decodedComponent(_ component: String) -> String {
+        guard component.contains("%") else { return component }
+        if component == "%" { return "" }
+        var bytes: [UInt8] = []
+        var rest = Substring(component)
+        while let first = rest.first {
+            if first == "%", rest.count >= 3, let byte = UInt8(rest.dropFirst().prefix(2), radix: 16) {
+                bytes.append(byte)
+                rest = rest.dropFirst(3)
+            } else {
+                bytes.append(contentsOf: String(first).utf8)
+                rest = rest.dropFirst()
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `Report.<retry>.xml`.

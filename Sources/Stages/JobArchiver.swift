@@ -101,7 +101,9 @@ struct JobCleanout {
         self.spool = spool
         attempts = try index.of(workflow: job.workflow, job: job.name)
         let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
-        tarFolder = "archive/logs/\(job.workflow.prefix(1))/\(job.workflow)/JobCluster_\(number / 1000)"
+        // The workflow as one path component, encoded as its work folder is (`JobWorkDirectory.pathComponent`).
+        let workflow = JobWorkDirectory.pathComponent(job.workflow)
+        tarFolder = "archive/logs/\(workflow.prefix(1))/\(workflow)/JobCluster_\(number / 1000)"
         tarName = "Job_\(job.name).tar.gz"
     }
 
@@ -219,8 +221,8 @@ final class FilesetCloser {
     }
 }
 
-/// The work directories of job attempts (`work/<wf>/<job>-<n>`), from one listing of each workflow's work
-/// folder, made on first use and kept for the life of the value (one stage cycle).
+/// The work directories of job attempts (`JobWorkDirectory`: `work/<wf>/<job>-<n>`), from one listing of each
+/// workflow's work folder, made on first use and kept for the life of the value (one stage cycle).
 final class AttemptDirectories {
     let spool: Spool
     private var byWorkflow: [String: [String: [String]]] = [:]
@@ -235,13 +237,14 @@ final class AttemptDirectories {
         return byWorkflow[workflow]?[job] ?? []
     }
 
+    /// The attempts in a workflow's work folder, by job name (decoded).
     private func list(_ workflow: String) throws -> [String: [String]] {
-        let folder = "work/" + workflow
+        let folder = JobWorkDirectory.workflowFolder(workflow)
         guard SystemCall.isDirectory(spool.path(folder)) else { return [:] }
         var found: [String: [String]] = [:]
         try SystemCall.forEachEntry(in: spool.path(folder)) { name, _ in
-            if let dash = name.lastIndex(of: "-"), Int(name[name.index(after: dash)...]) != nil {
-                found[String(name[..<dash]), default: []].append(folder + "/" + name)
+            if let attempt = JobWorkDirectory.attempt(folderName: name) {
+                found[attempt.job, default: []].append(folder + "/" + name)
             }
             return true
         }

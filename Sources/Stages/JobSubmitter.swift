@@ -156,7 +156,7 @@ public struct JobSubmitterStage: StageCycle {
     /// Creates the job's work directory with `job.json` and `runtime.json` and describes its submission.
     private func prepare(_ doc: JobDocument, site: String, runtime: SpoolBatch.SharedFile, context: StageContext,
                          files: SpoolBatch) throws -> BatchSubmission {
-        let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
+        let dir = JobWorkDirectory(spool: context.spool, job: doc.body).path
         try context.spool.makeDirectory(dir)
         do {
             // Nobody reads them before the submission is registered (a replay finds them and replaces them).

@@ -93,7 +93,7 @@ public struct JobTrackerStage: StageCycle {
         case .pending, .running, .unknown:
             break
         case .complete(let exitCode):
-            let report = ExecutionLayout.reportPath(spool: context.spool, job: doc.body)
+            let report = JobWorkDirectory(spool: context.spool, job: doc.body).reportPath
             if SystemCall.exists(report) {
                 try doc.transition(to: .complete, actor: name, at: now, reason: "finished with exit code \(exitCode); report \(report)")
             } else {
@@ -133,7 +133,7 @@ public struct JobTrackerStage: StageCycle {
 
     /// The last lines of the payload's stdout and stderr, for the failure reason.
     private func logTails(_ doc: JobDocument, _ context: StageContext) -> String {
-        let dir = ExecutionLayout.workDirectory(spool: context.spool, job: doc.body)
+        let dir = JobWorkDirectory(spool: context.spool, job: doc.body).path
         var text = ""
         for file in ["stdout", "stderr"] {
             guard let bytes = try? SystemCall.readFile(dir + "/" + file, limit: 64 << 20), !bytes.isEmpty else { continue }

@@ -92,7 +92,7 @@ import TestSupport
         _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         try fx.trackUntilDone("evil", tracker: JobTrackerStage())
         let done = try fx.job("evil", .complete)
-        let workDir = ExecutionLayout.workDirectory(spool: fx.spool, job: done.body)
+        let workDir = JobWorkDirectory(spool: fx.spool, job: done.body).path
         #expect(workDir.hasPrefix(fx.spool.path("work/")) && !workDir.contains("/../"))
         #expect(try String(contentsOfFile: workDir + "/task.txt", encoding: .utf8) == "/wf/" + values.joined())
         #expect(!FileManager.default.fileExists(atPath: marker))

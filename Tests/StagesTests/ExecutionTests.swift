@@ -29,7 +29,7 @@ import TestSupport
         let done = try fx.job("job1", .complete)
         #expect(done.batchID == "job1-0")
         #expect(done.history.map(\.to) == ["created", "executing", "complete"])
-        let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: done.body)
+        let dir = JobWorkDirectory(spool: fx.spool, job: done.body).path
         #expect(try String(contentsOfFile: dir + "/output.txt", encoding: .utf8) == "payload-ran\n")
         #expect(FileManager.default.fileExists(atPath: dir + "/job.json"))
     }
@@ -41,7 +41,7 @@ import TestSupport
         let runjob = try fx.writeRunjob("case \"$WM_JOB\" in victim) exec sleep 60;; esac\necho no report")
         _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         let victim = try fx.job("victim", .executing)
-        let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: victim.body)
+        let dir = JobWorkDirectory(spool: fx.spool, job: victim.body).path
         var process: LocalProcess?
         for _ in 0..<50 where process == nil {
             if let text = try? String(contentsOfFile: dir + "/local-process", encoding: .utf8) {
@@ -71,7 +71,7 @@ import TestSupport
         let tracker = JobTrackerStage(timeouts: timeouts)
         _ = try tracker.runCycle(fx.context())
         #expect(try fx.job("hung", .executing).batchStatus == "Running")
-        let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: try fx.job("hung", .executing).body)
+        let dir = JobWorkDirectory(spool: fx.spool, job: try fx.job("hung", .executing).body).path
         let parts = try String(contentsOfFile: dir + "/local-process", encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" })
         let process = LocalProcess(pid: Int32(parts[0])!, startTime: UInt64(parts[1])!)
         usleep(1_300_000)

@@ -49,7 +49,7 @@ struct RuntimeFixture {
 
     /// Writes the work directory (`job.json`, `runtime.json`) and runs `wm-runjob` on it.
     func run(_ job: JobBody, runtime: JobRuntime? = nil, rawJob: String? = nil) throws -> Run {
-        let workDirectory = spool + "/work/" + job.workflow + "/" + job.name + "-\(job.retryCount)"
+        let workDirectory = spool + "/" + JobWorkDirectory.workflowFolder(job.workflow) + "/" + JobWorkDirectory.folderName(job: job.name, retry: job.retryCount)
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let jobData = try rawJob.map { Data($0.utf8) } ?? JSONEncoder().encode(job)
         try jobData.write(to: URL(fileURLWithPath: workDirectory + "/job.json"))

@@ -41,7 +41,7 @@ struct SlurmTests {
         try fx.trackUntilDone("slurmjob", tracker: JobTrackerStage(), seconds: 60)
         let done = try fx.job("slurmjob", .complete)
         #expect(done.batchID == id)
-        let dir = ExecutionLayout.workDirectory(spool: fx.spool, job: done.body)
+        let dir = JobWorkDirectory(spool: fx.spool, job: done.body).path
         #expect(try String(contentsOfFile: dir + "/output.txt", encoding: .utf8) == "payload-ran\n")
     }
 

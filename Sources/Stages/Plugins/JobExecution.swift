@@ -26,30 +26,8 @@ extension Annotated where Body == JobBody {
     }
 }
 
-/// Where jobs run and where their sites are configured.
+/// Where sites are configured (where jobs run is `JobWorkDirectory`).
 public enum ExecutionLayout {
-    /// The job's work directory: `<spool>/work/<workflow>/<name>-<retry>` (each part made path-safe).
-    public static func workDirectory(spool: Spool, job: JobBody) -> String {
-        spool.path("work/" + pathComponent(job.workflow) + "/" + pathComponent(job.submissionKey))
-    }
-
-    /// The framework job report the payload leaves: `Report.<retry>.xml` in the work directory.
-    public static func reportPath(spool: Spool, job: JobBody) -> String {
-        workDirectory(spool: spool, job: job) + "/Report.\(job.retryCount).xml"
-    }
-
-    /// A name as one safe path component: safe names unchanged, other bytes as `%XX`.
-    public static func pathComponent(_ name: String) -> String {
-        if Spool.isSafeName(name) { return name }
-        var result = ""
-        for byte in name.utf8 {
-            let keep = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            result += keep ? String(Character(Unicode.Scalar(byte))) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-        }
-        return result.isEmpty ? "%" : result
-    }
-
     /// The site configuration: `<spool>/etc/sites.json` (`wmagent init` writes the default sites). Missing, it is
     /// an error (66), never a silent default; anything but a regular file of at most `Spool.configurationSizeLimit`
     /// there is a data error (65) naming it.

@@ -27,12 +27,12 @@ struct WrapperAttempt {
     init(workDirectory: String, start: Date) {
         self.workDirectory = workDirectory
         self.start = start
-        let suffix = workDirectory.split(separator: "-").last.map(String.init) ?? ""
-        retry = Int(suffix) ?? 0
+        let folder = workDirectory.split(separator: "/").last.map(String.init) ?? ""
+        let named = JobWorkDirectory.attempt(folderName: folder)
+        retry = named?.retry ?? 0
         report.wrapper.startTime = start.timeIntervalSince1970
         // Until the job document is read, the attempt is the one the work directory is named after (`<job>-<retry>`).
-        let folder = workDirectory.split(separator: "/").last.map(String.init) ?? ""
-        if let dash = folder.lastIndex(of: "-") { stamp(job: String(folder[..<dash]), retry: retry) }
+        if let named { stamp(job: named.job, retry: named.retry) }
     }
 
     /// Stamps the report with the attempt it belongs to (`WMWrapper JobName`/`Retry`), which the accountant checks.

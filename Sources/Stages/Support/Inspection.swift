@@ -191,7 +191,7 @@ extension SpoolInspector {
         for name in complete.sorted() {
             guard let bytes = try spool.read(jobs.fileName(name), in: jobs.folder(.complete)),
                   case .success(let job) = jobs.decode(bytes, file: jobs.folder(.complete) + "/" + jobs.fileName(name)) else { continue }
-            let work = JobWorkDirectory(spool: spool, workflow: job.workflow, job: job.name, retry: job.retryCount)
+            let work = JobWorkDirectory(spool: spool, job: job.body)
             guard let report = try? FrameworkJobReportReader().read(contentsOfFile: work.reportPath),
                   let foreign = AccountingPlanner.ownership(report, job: job.body, source: work.relativePath + "/Report.\(job.retryCount).xml")
             else { continue }

@@ -4,8 +4,8 @@ import Foundation
 /// `job.json` in the job's work directory. Every key is optional; see the `resolved…` accessors for
 /// the defaults.
 public struct JobRuntime: Codable, Hashable, Sendable {
-    /// The spool root (absolute). Default: three levels above the work directory
-    /// (`<spool>/work/<workflow>/<job>-<retry>`).
+    /// The spool root (absolute); the submitter always writes it. Default: the one the caller derives from the
+    /// work directory (the wrapper asks Stages' `JobWorkDirectory.spoolRoot`, the one work-directory definition).
     public var spool: String?
     /// The processing site (PSN). Default: the job's `site`, else `defaultSite`.
     public var site: String?
@@ -62,13 +62,8 @@ public struct JobRuntime: Codable, Hashable, Sendable {
         }
     }
 
-    /// The spool root, given the job's work directory.
-    public func resolvedSpool(workDirectory: String) -> String {
-        if let spool { return spool }
-        var url = URL(fileURLWithPath: workDirectory)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }
+    /// The spool root: `spool`, else `defaultSpool`.
+    public func resolvedSpool(defaultSpool: String) -> String { spool ?? defaultSpool }
 
     /// The site the job runs at.
     public func resolvedSite(jobSite: String?) -> String { site ?? jobSite ?? Self.defaultSite }
@@ -77,20 +72,20 @@ public struct JobRuntime: Codable, Hashable, Sendable {
     public func resolvedPNN(jobSite: String?) -> String { pnn ?? resolvedSite(jobSite: jobSite) }
 
     /// The prefix of the local storage node.
-    public func resolvedStoragePrefix(workDirectory: String, jobSite: String?) -> String {
-        storagePrefix ?? Self.join(resolvedSpool(workDirectory: workDirectory), "storage", resolvedPNN(jobSite: jobSite))
+    public func resolvedStoragePrefix(defaultSpool: String, jobSite: String?) -> String {
+        storagePrefix ?? Self.join(resolvedSpool(defaultSpool: defaultSpool), "storage", resolvedPNN(jobSite: jobSite))
     }
 
     /// The prefix under which a file held at `locations` is read: the local node if it holds the
     /// file, else the first location with an `inputPrefixes` entry, else `<spool>/storage/<first
     /// location>`; the local node for a file with no location.
-    public func inputPrefix(locations: [String], workDirectory: String, jobSite: String?) -> String {
+    public func inputPrefix(locations: [String], defaultSpool: String, jobSite: String?) -> String {
         let local = resolvedPNN(jobSite: jobSite)
         if locations.isEmpty || locations.contains(local) {
-            return resolvedStoragePrefix(workDirectory: workDirectory, jobSite: jobSite)
+            return resolvedStoragePrefix(defaultSpool: defaultSpool, jobSite: jobSite)
         }
         if let known = locations.first(where: { inputPrefixes[$0] != nil }) { return inputPrefixes[known]! }
-        return Self.join(resolvedSpool(workDirectory: workDirectory), "storage", locations[0])
+        return Self.join(resolvedSpool(defaultSpool: defaultSpool), "storage", locations[0])
     }
 
     /// The wall-time limit in seconds: `wallTimeLimit`, else 3 × `estimatedTime` when positive, else none.

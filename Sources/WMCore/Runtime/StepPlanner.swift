@@ -4,8 +4,8 @@ import JobSplitting
 /// Plans a job's cmsRun step from its job document and runtime description: which mode, which
 /// input PFNs, which output LFNs. Pure apart from the GUID source and the clock it is given.
 public struct StepPlanner {
-    /// The job's work directory (`<spool>/work/<workflow>/<job>-<retry>`).
-    public var workDirectory: String
+    /// The spool root when the runtime names none (the wrapper derives it from the job's work directory).
+    public var defaultSpool: String
     /// The runtime description.
     public var runtime: JobRuntime
     /// The time used for date-stamped LFNs (log archive, LogCollect).
@@ -21,9 +21,9 @@ public struct StepPlanner {
     public static let logCollectLabel = "logArchives"
 
     /// Makes a planner.
-    public init(workDirectory: String, runtime: JobRuntime, now: Date = Date(),
+    public init(defaultSpool: String, runtime: JobRuntime, now: Date = Date(),
                 makeGUID: @escaping () -> String = { UUID().uuidString.uppercased() }) {
-        self.workDirectory = workDirectory
+        self.defaultSpool = defaultSpool
         self.runtime = runtime
         self.now = now
         self.makeGUID = makeGUID
@@ -72,14 +72,14 @@ public struct StepPlanner {
 
     /// The PFN an LFN is staged out to at the job's storage node.
     public func stageOutPFN(lfn: String, job: JobBody) -> String {
-        JobRuntime.pfn(prefix: runtime.resolvedStoragePrefix(workDirectory: workDirectory, jobSite: job.site), lfn: lfn)
+        JobRuntime.pfn(prefix: runtime.resolvedStoragePrefix(defaultSpool: defaultSpool, jobSite: job.site), lfn: lfn)
     }
 
     // MARK: Inputs and outputs
 
     private func inputs(of job: JobBody) -> [StepInput] {
         job.inputFiles.map { file in
-            let prefix = runtime.inputPrefix(locations: file.locations, workDirectory: workDirectory, jobSite: job.site)
+            let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, jobSite: job.site)
             let base = (file.lfn as NSString).lastPathComponent
             let guid = base.hasSuffix(".root") ? String(base.dropLast(5)) : base
             return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: guid)
