@@ -31,7 +31,7 @@ import TestSupport
         let fx = try ExecutionFixture("workdir-encoded", sites: [ExecutionFixture.localSite("T2_CH_CERN")])
         try fx.addJob("job1", sites: ["T2_CH_CERN"], workflow: Self.workflow)
         let runjob = try fx.writeRunjob("echo '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
-        #expect(try JobSubmitter(runjobPath: runjob).runCycle(fx.context()).done == 1)
+        #expect(try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context()).done == 1)
         let executing = try fx.job("job1", .executing)
         let work = JobWorkDirectory(spool: fx.spool, job: executing.body)
         #expect(work.relativePath == "work/\(Self.encodedWorkflow)/job1-0")
@@ -48,7 +48,7 @@ import TestSupport
         let attempt = WrapperAttempt(workDirectory: work.path, start: Date())
         #expect(attempt.report.wrapper.jobName == "job1" && attempt.retry == 0)
         // The tracker finds the report the payload left there and completes the job.
-        try fx.trackUntilDone("job1", tracker: JobTracker())
+        try fx.trackUntilDone("job1", tracker: JobTrackerStage())
         let done = try fx.job("job1", .complete)
         #expect(SystemCall.exists(JobWorkDirectory(spool: fx.spool, job: done.body).reportPath))
         // The accountant and fsck read JobWorkDirectory(spool:job:), the archiver lists the same folder.
