@@ -23,6 +23,15 @@ import TestSupport
         return BoundedRun(status: run.status, stderr: run.stderr, timedOut: run.timedOut)
     }
 
+    /// Turns every configuration in the spool's config cache (those the example names) into a FIFO.
+    static func replaceConfigurationsWithFIFOs(_ f: RequestFixture) throws {
+        let cache = f.spool.path(ConfigCacheStore.folder)
+        for file in try FileManager.default.contentsOfDirectory(atPath: cache) where file.hasSuffix(".json") {
+            try FileManager.default.removeItem(atPath: cache + "/" + file)
+            #expect(mkfifo(cache + "/" + file, 0o644) == 0)
+        }
+    }
+
     /// Makes an empty file of `size` bytes at `path` (sparse: no disk used).
     static func largeFile(_ path: String, size: Int = 100 << 20) throws {
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
@@ -67,12 +76,7 @@ import TestSupport
 
     @Test func aFIFOInTheConfigCacheRejectsTheRequestNamingTheFile() throws {
         let f = try Self.requestSpool("fifo-configcache")
-        let cache = f.spool.path(ConfigCacheStore.folder)
-        // Every configuration the example names becomes a FIFO.
-        for file in try FileManager.default.contentsOfDirectory(atPath: cache) where file.hasSuffix(".json") {
-            try FileManager.default.removeItem(atPath: cache + "/" + file)
-            #expect(mkfifo(cache + "/" + file, 0o644) == 0)
-        }
+        try Self.replaceConfigurationsWithFIFOs(f)
         try FileManager.default.copyItem(atPath: f.example, toPath: f.spool.path("reqmgr/incoming/mc.json"))
         try f.spool.publish(Array("{}".utf8), as: "behind.json", in: "reqmgr/incoming")
         let run = try Self.runBounded("wm-reqmgr", spool: f.spool.root)
@@ -161,11 +165,7 @@ extension HostileSpoolFileTests {
     /// naming the file, instead of waiting on the FIFO forever.
     @Test func wmctlRequestSubmitWithAFIFOInTheConfigCacheIsRefusedAtOnce() throws {
         let f = try Self.requestSpool("fifo-configcache-wmctl")
-        let cache = f.spool.path(ConfigCacheStore.folder)
-        for file in try FileManager.default.contentsOfDirectory(atPath: cache) where file.hasSuffix(".json") {
-            try FileManager.default.removeItem(atPath: cache + "/" + file)
-            #expect(mkfifo(cache + "/" + file, 0o644) == 0)
-        }
+        try Self.replaceConfigurationsWithFIFOs(f)
         let run = try TestSupport.runBounded(TestSupport.executable("wmctl"), ["--spool", f.spool.root, "request", "submit", f.example, "--assign"],
                                              seconds: 60)
         #expect(!run.timedOut && run.status == 65, "\(run)")
