@@ -42,10 +42,14 @@ public struct TaskArchiverStage: StageCycle {
 
     /// True when every subscription of the workflow has finished.
     func isFinished(_ workflow: String, store: WMBSStore, closer: FilesetCloser) throws -> Bool {
+        // Only an injected workflow can be finished (WMCore's TaskArchiver looks at injected workflows only):
+        // while the local queue is still injecting, subscriptions may exist before their filesets and files do.
+        guard store.isInjected(workflow) else { return false }
         let subscriptions = try store.subscriptions(of: workflow)
         guard !subscriptions.isEmpty else { return false }
         for sub in subscriptions {
-            if try store.fileset(workflow, sub.inputFileset)?.open ?? false { return false }
+            // A fileset not written yet is not a closed one.
+            guard let input = try store.fileset(workflow, sub.inputFileset), !input.open else { return false }
             if try !closer.isIdle(workflow, sub.name) { return false }
         }
         return true
