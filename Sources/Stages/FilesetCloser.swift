@@ -1,0 +1,85 @@
+import Foundation
+import SpoolKit
+import WMCore
+
+/// WMBS fileset closing (§9), and the test of a finished subscription the task archiver shares.
+final class FilesetCloser {
+    let spool: Spool
+    let log: Logger
+    let store: WMBSStore
+    /// `<workflowKey>-<subscription>` of every job not in cleanout, listed on first use (one listing of every
+    /// job folder: a cycle with no open fileset to look at makes none).
+    private var active: Set<String>?
+
+    init(spool: Spool, log: Logger) {
+        self.spool = spool
+        self.log = log
+        store = WMBSStore(spool: spool)
+    }
+
+    private func activeSubscriptions() throws -> Set<String> {
+        if let active { return active }
+        var found = Set<String>()
+        let jobs = JobArea.make(spool)
+        for state in JobState.allCases where state != .cleanout {
+            for file in try spool.scan(jobs.folder(state), order: .unordered).names {
+                let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+                if let dash = name.lastIndex(of: "-") { found.insert(String(name[..<dash])) }
+            }
+        }
+        active = found
+        return found
+    }
+
+    /// True when a subscription has no available or acquired file and no job outside cleanout.
+    ///
+    /// A subscription with no job in any state folder whose jobs left markers (`JobMarkers`) has vanished jobs:
+    /// their work is recorded here (`VanishedJobs`), so the subscription finishes with an error and ACDC records
+    /// instead of completing silently short, or never finishing for the acquired files of a job that is gone.
+    func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
+        // The files first: while a subscription's jobs run it has available or acquired files, and no job folder
+        // is listed. An acquired document `j<n>.json` whose job is in a state folder is enough to know (a few stats).
+        let first = { (state: String) in try self.spool.scan(self.store.fileFolder(workflow, subscription, state), limit: 1, order: .unordered).names.first }
+        guard try first("available") == nil else { return false }
+        // A pending job-group record: the job creator is publishing (or must replay) jobs whose files and markers
+        // may already be in place while the job documents are not yet in a state folder — not idle, not vanished.
+        let pendingGroups = store.subscriptionFolder(workflow, subscription) + "/jobgroups/pending"
+        guard try spool.scan(pendingGroups, limit: 1, order: .unordered).names.isEmpty else { return false }
+        let acquired = try first("acquired")
+        if let acquired, let number = acquired.dropFirst().split(separator: ".").first,
+           JobMarkers(spool: spool).isInAStateFolder(WMBSStore.workflowKey(workflow) + "-" + subscription + "-" + number) {
+            return false
+        }
+        guard try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription) else { return false }
+        if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: SystemCall.now()).isEmpty {
+            return try first("acquired") == nil && first("available") == nil
+        }
+        return acquired == nil
+    }
+
+    /// Closes every fileset that may close, cascading to children; returns how many closed.
+    func closeFilesets(dryRun: Bool) throws -> Int {
+        var closed = 0
+        // WMCore closes filesets only once the workflow is injected: every element's subscriptions exist,
+        // so no producer of a fileset can still appear.
+        for workflow in try store.workflows() where store.isInjected(workflow) {
+            var filesets = Dictionary(try store.filesets(of: workflow).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            var changed = true
+            while changed {
+                changed = false
+                for (name, fileset) in filesets.sorted(by: { $0.key < $1.key }) where fileset.open && !fileset.producers.isEmpty {
+                    if let parent = fileset.parent, filesets[parent]?.open ?? false { continue }
+                    guard try fileset.producers.allSatisfy({ try isIdle(workflow, $0) }) else { continue }
+                    var updated = fileset
+                    updated.open = false
+                    filesets[name] = updated
+                    changed = true
+                    closed += 1
+                    log.info("fileset closed", ["workflow": workflow, "fileset": name])
+                    if !dryRun { try spool.inBatch { try store.save(updated, workflow: workflow, in: $0) } }
+                }
+            }
+        }
+        return closed
+    }
+}
