@@ -104,11 +104,8 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
         queueDepth = try c.decodeIfPresent(Double.self, forKey: .queueDepth) ?? d.queueDepth
         agentTimeout = try c.decodeIfPresent(Double.self, forKey: .agentTimeout) ?? d.agentTimeout
         archiveDelay = try c.decodeIfPresent(Double.self, forKey: .archiveDelay) ?? d.archiveDelay
+        // Its range (`JobCeiling.allowed`) is checked with every other key's by `ConfigurationShape.agent`.
         maxJobsPerTask = try c.decodeIfPresent(Int.self, forKey: .maxJobsPerTask) ?? d.maxJobsPerTask
-        guard JobCeiling.allowed.contains(maxJobsPerTask) else {
-            throw DecodingError.dataCorruptedError(forKey: .maxJobsPerTask, in: c, debugDescription:
-                "an integer from \(JobCeiling.allowed.lowerBound) to \(JobCeiling.allowed.upperBound), found \(maxJobsPerTask)")
-        }
     }
 }
 
