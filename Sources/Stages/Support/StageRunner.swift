@@ -24,10 +24,7 @@ public struct CycleReport: Sendable, Equatable {
 
     /// Adds a later cycle's counts (backlog is taken from the later one).
     public mutating func add(_ other: CycleReport) {
-        done += other.done
-        quarantined += other.quarantined
-        jobsFinished += other.jobsFinished
-        eventsRecorded += other.eventsRecorded
+        include(other)
         backlog = other.backlog
     }
 
