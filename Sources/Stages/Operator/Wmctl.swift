@@ -93,12 +93,12 @@ public struct Wmctl {
         return lines.joined(separator: "\n")
     }
 
-    static func status(_ inspector: SpoolInspector, json: Bool, stuckAfter: Double, output: Output) throws {
+    static func status(_ inspector: SpoolInspector, config: AgentConfiguration, json: Bool, stuckAfter: Double, output: Output) throws {
         let counts = try inspector.counts()
         let health = readHealth(inspector.spool)
         let now = SystemCall.now()
         let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
-        let blocked = try inspector.blockedElements(now: now)
+        let blocked = try inspector.blockedElements(config: config, now: now)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [

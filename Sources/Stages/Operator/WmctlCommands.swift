@@ -59,7 +59,7 @@ extension Wmctl {
                      options: [WmctlCommand.json, CommandOption("stuck-after", .number(0...1e9),
                                                                 help: "seconds of backlog without progress that make a stage STUCK (default \(defaultStuckAfter))")]) { inv in
             let spool = try inv.spool()
-            try status(SpoolInspector(spool: spool), json: inv.json, stuckAfter: inv.parsed.number("stuck-after") ?? Double(defaultStuckAfter), output: inv.output)
+            try status(SpoolInspector(spool: spool), config: try inv.configuration(spool), json: inv.json, stuckAfter: inv.parsed.number("stuck-after") ?? Double(defaultStuckAfter), output: inv.output)
             return 0
         },
         WmctlCommand("pending", "", "the number of jobs still in flight (not archived, not paused)") { inv in

@@ -147,7 +147,8 @@ enum RequestVerbs {
         let rest = inv.arguments, json = inv.json, output = inv.output, parsed = inv.parsed
         let sets = parsed.texts("set")
         let spool = try inv.spool()
-        let manager = Wiring.requestManager(spool, config: try inv.configuration(spool))
+        let config = try inv.configuration(spool)
+        let manager = Wiring.requestManager(spool, config: config)
         if !parsed.dryRun { try manager.ensureFolders() }
         do {
             switch verb {
@@ -198,7 +199,7 @@ enum RequestVerbs {
                         output.line("account: complete (every expected lumi and event in every output once)")
                     }
                     for e in elements { output.line("  element \(e.name)  \(e.state.rawValue)  jobs=\(e.jobs)  \(e.taskName)") }
-                    for b in try SpoolInspector(spool: spool).blockedElements(now: now) where b.request == doc.name {
+                    for b in try SpoolInspector(spool: spool).blockedElements(config: config, now: now) where b.request == doc.name {
                         output.line("BLOCKED: element \(b.element) cannot be pulled: \(b.reason)")
                     }
                     output.line("history:")

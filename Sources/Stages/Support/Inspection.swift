@@ -213,11 +213,10 @@ public struct BlockedElement: Sendable, Equatable {
 }
 
 extension SpoolInspector {
-    /// The Available elements the spool's agent (`etc/agent.json`) can never pull with the sites of
+    /// The Available elements the agent configured by `config` can never pull with the sites of
     /// `etc/sites.json` as they stand: a site the agent does not know, no Normal site, another team.
     /// Their requests would wait forever without a word; `wmctl status` and `wmctl request show` say why.
-    public func blockedElements(now: Double = SystemCall.now()) throws -> [BlockedElement] {
-        let config = try AgentConfiguration.load(path: spool.path("etc/agent.json"))
+    public func blockedElements(config: AgentConfiguration, now: Double = SystemCall.now()) throws -> [BlockedElement] {
         let resources = try LocalWorkQueueStage.resources(agent: config.agentName, config: config, spool: spool)
         return try ElementStore(spool: spool).elements(in: [.available], now: now).compactMap { element in
             PullMatching.blocker(element.body, agent: resources).map {
