@@ -154,9 +154,12 @@ public struct LocalWorkQueueStage: StageCycle {
             injectedWorkflows.insert(workload.name)
             return true
         }
-        for workflow in injectedWorkflows.sorted() {
-            let pending = try store.elements(ofRequest: workflow).filter { [.available, .negotiating, .acquired].contains($0.state) }
-            if pending.isEmpty { try wmbs.markInjected(workflow) }
+        // Every workflow in WMBS whose elements are all injected gets the flag: those injected now, and one whose last
+        // element reached Running before a kill stopped this loop (its filesets could never close otherwise).
+        for workflow in try wmbs.workflows().sorted() where injectedWorkflows.contains(workflow) || !wmbs.isInjected(workflow) {
+            let elements = try store.elements(ofRequest: workflow)
+            let pending = elements.filter { [.available, .negotiating, .acquired].contains($0.state) }
+            if !elements.isEmpty && pending.isEmpty { try wmbs.markInjected(workflow) }
         }
         report.backlog = 0
         return report

@@ -30,3 +30,21 @@ import WMCore
         #expect(try ACDCStore(spool: agent.spool).records(workflow: name).isEmpty, "jobs being created are not vanished")
     }
 }
+
+/// A kill between an element's move to Running and the "workflow injected" flag must not stall the workflow.
+@Suite struct InjectionFlagTests {
+    @Test func aWorkflowWhoseElementsAreAllRunningIsFlaggedInjectedOnTheNextCycle() throws {
+        let agent = try EndToEndAgent("injected-flag")
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 200, perJob: 200, perLumi: 100, tasks: 1))
+        for stage in agent.stages().prefix(3) { _ = try stage.runCycle(agent.context) }  // reqmgr, global and local queue
+        let store = WMBSStore(spool: agent.spool)
+        try #require(store.isInjected(name))
+        // The state a kill leaves: the element Running, the flag never written.
+        try FileManager.default.removeItem(atPath: agent.spool.path("wmbs/\(name)/injected"))
+        _ = try LocalWorkQueueStage(agent: "agent1").runCycle(agent.context)
+        #expect(store.isInjected(name), "flagged from the elements' states, not only in the cycle that injected them")
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "completed")
+        #expect(try agent.account(of: name).verdict == .complete)
+    }
+}
