@@ -52,6 +52,10 @@ import Testing
     @Test func anACDCEntryIsChecked() {
         #expect(ACDCFile(lfn: "/store/data/a/B/RAW/v1/000/x.root", events: 10, lumis: [LumiSection(run: 1, lumi: 2, events: 10)]).problem == nil)
         #expect(ACDCFile(lfn: "MCFakeFile-wf-Task1", events: 10).problem == nil)
+        // A GEN-SIM output's parent is its generator's MC fake file (the chaos test's vanished merge job left one).
+        #expect(ACDCFile(lfn: "/store/unmerged/a/B/GEN-SIM/v1/00000/x.root", events: 10, parents: ["MCFakeFile-wf-GenSim-0a1b"]).problem == nil)
+        #expect(ACDCFile(lfn: "/store/unmerged/a/B/GEN-SIM/v1/00000/x.root", events: 10, parents: ["/store/../x"]).problem?
+            .contains("field parents '/store/../x'") == true)
         #expect(ACDCFile(lfn: "/store/unmerged/../../x.root", events: 10).problem?.contains("'..' component") == true)
         #expect(ACDCFile(lfn: "MCFakeFile/../x", events: 10).problem != nil)
         #expect(ACDCFile(lfn: "/store/data/x.root", events: -1).problem?.contains("field events -1") == true)

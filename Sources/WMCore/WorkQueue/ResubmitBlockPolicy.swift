@@ -30,16 +30,18 @@ public struct ACDCFile: Codable, Hashable, Sendable {
     /// `MCFakeFile-...` of `[A-Za-z0-9._-]`), its parents LFNs, its events 0 to 10^12, its run and lumi numbers 1 to
     /// 4,294,967,295 — an ACDC record is a document on disk, hostile until checked.
     public var problem: String? {
-        if OutputRules.isMCFakeFile(lfn) {
-            if lfn.utf8.contains(where: { !($0 == 0x2d || $0 == 0x2e || $0 == 0x5f || (0x30...0x39).contains($0)
-                                            || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0)) }) {
-                return "field lfn '\(lfn)': expected MCFakeFile-... of [A-Za-z0-9._-]"
+        // A file's name, or a parent's: an LFN, or the MC fake file of a generator task (a GEN-SIM output's parent).
+        func nameProblem(_ name: String) -> String? {
+            if OutputRules.isMCFakeFile(name) {
+                let allowed = !name.utf8.contains(where: { !($0 == 0x2d || $0 == 0x2e || $0 == 0x5f || (0x30...0x39).contains($0)
+                                                           || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0)) })
+                return allowed ? nil : "expected MCFakeFile-... of [A-Za-z0-9._-]"
             }
-        } else if let problem = LFNRule.problem(lfn) {
-            return "field lfn '\(lfn)': expected \(LFNRule.expectation); \(problem)"
+            return LFNRule.problem(name).map { "expected \(LFNRule.expectation); \($0)" }
         }
-        if let parent = parents.first(where: { LFNRule.problem($0) != nil }) {
-            return "file \(lfn) field parents '\(parent)': expected \(LFNRule.expectation)"
+        if let problem = nameProblem(lfn) { return "field lfn '\(lfn)': \(problem)" }
+        if let parent = parents.first(where: { nameProblem($0) != nil }) {
+            return "file \(lfn) field parents '\(parent)': \(nameProblem(parent)!)"
         }
         guard Lexicon.eventCounts.contains(events) else {
             return "file \(lfn) field events \(events): expected an integer from 0 to \(Lexicon.eventCounts.upperBound)"
