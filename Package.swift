@@ -1,7 +1,15 @@
 // swift-tools-version:6.0
 // A Swift re-creation of CMS's workload management system (ReqMgr → WorkQueue → WMAgent)
 // as a file-system-driven batch pipeline on spool directories. No package dependencies.
+//
+// The module graph (ARCHITECTURE.md explains it and the rules the ArchitectureTests enforce):
+//   SpoolKit ← SpoolLayout ← Stages ← Operator ← Agent ← Benchmarks
+//   domain (DynamicJSON, JobSplitting, FrameworkJobReport, EventFiles, WMCore) under SpoolLayout
+//   Commands (argument parsing, exit codes, logger) under everything that is a program
+//   BatchSystems (local, Slurm) under Stages;  WorkerRuntime (wm-runjob, wm-cmsrun) beside Stages, never linking it
 import PackageDescription
+
+let domain: [Target.Dependency] = ["DynamicJSON", "JobSplitting", "FrameworkJobReport", "EventFiles", "WMCore"]
 
 let package = Package(
     name: "WMSpool",
@@ -14,7 +22,7 @@ let package = Package(
     targets: [
         // A JSON value type with a deterministic serialisation, shared by the domain modules.
         .target(name: "DynamicJSON"),
-        // The substrate: durable publish, claim by rename, scan, quarantine, locks. Knows nothing of CMS.
+        // The substrate: durable publish, claim by rename, scan, quarantine, locks, tar.gz. Knows nothing of CMS.
         .target(name: "SpoolKit"),
         // Job-splitting algorithms, faithful to WMCore's JobSplitting package. Pure functions.
         .target(name: "JobSplitting", dependencies: ["DynamicJSON"]),
@@ -24,22 +32,23 @@ let package = Package(
         .target(name: "EventFiles"),
         // The domain: documents, state tables, requests, work-queue policies, retry rules, naming, config.
         .target(name: "WMCore", dependencies: ["JobSplitting", "DynamicJSON"]),
-        // One file per stage: each stage's logic as a function over a spool.
-        .target(name: "Stages", dependencies: ["SpoolKit", "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles"]),
-
-        // Stage programs (thin: each runs its stage from the Stages library).
-        .executableTarget(name: "wm-reqmgr", dependencies: ["Stages"]),
-        .executableTarget(name: "wm-workqueue", dependencies: ["Stages", "WMCore"]),
-        .executableTarget(name: "wm-errorhandler", dependencies: ["Stages"]),
-        .executableTarget(name: "wm-retrymanager", dependencies: ["Stages"]),
-        // One command for the whole agent: init, run.
-        .executableTarget(name: "wmagent", dependencies: ["Stages", "SpoolKit", "WMCore"]),
-        // The operator's tool.
-        .executableTarget(name: "wmctl", dependencies: ["Stages"]),
-        // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
-        .executableTarget(name: "spool-torture", dependencies: ["SpoolKit", "Stages"]),
-        // The substrate benchmark (release build).
-        .executableTarget(name: "wm-bench-spool", dependencies: ["SpoolKit", "Stages"]),
+        // What every program shares: the declarative argument parser, exit codes, the logger, stop signals.
+        .target(name: "Commands", dependencies: ["SpoolKit", "WMCore"]),
+        // The spool map in code: typed paths of every area, document areas and passes, the stores
+        // (WMBS, catalog, ACDC, elements, config cache, LFN registry), job documents, inspection.
+        .target(name: "SpoolLayout", dependencies: ["SpoolKit", "Commands"] + domain),
+        // The batch systems jobs run on: local processes and Slurm.
+        .target(name: "BatchSystems", dependencies: ["SpoolKit", "SpoolLayout", "Commands"] + domain),
+        // The worker side: the job wrapper (wm-runjob) and the cmsRun stand-in (wm-cmsrun). Never links the agent.
+        .target(name: "WorkerRuntime", dependencies: ["SpoolKit", "SpoolLayout", "Commands"] + domain),
+        // One file per stage program: each stage's logic as a function over a spool.
+        .target(name: "Stages", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems"] + domain),
+        // The operator's tool, wmctl: one type per verb.
+        .target(name: "Operator", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages"] + domain),
+        // The agent: init, the pipeline and its runner, the live view.
+        .target(name: "Agent", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Operator"] + domain),
+        // Benchmarks, linked by wmagent bench and the wm-bench-* programs only.
+        .target(name: "Benchmarks", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Agent"] + domain),
 
         // Helpers shared by the test targets (temporary spools, built executables, seeded randomness).
         .target(name: "TestSupport", dependencies: ["JobSplitting"], path: "Tests/TestSupport"),
@@ -48,32 +57,35 @@ let package = Package(
         .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "SpoolKit", "WMCore", "TestSupport"]),
-        // Benchmark: framework job reports parsed per second.
-        .executableTarget(name: "wm-bench-fjr", dependencies: ["FrameworkJobReport", "Stages"]),
-        // Throughput benchmark of the event-file writer, reader and checksums (run with -c release).
-        .executableTarget(name: "wm-bench-events", dependencies: ["EventFiles", "Stages"]),
-        // Submits created jobs to the sites' batch plugins (local processes or Slurm).
-        .executableTarget(name: "wm-jobsubmitter", dependencies: ["Stages"]),
-        // Polls the batch plugins for executing jobs; completes, fails and kills them.
-        .executableTarget(name: "wm-jobtracker", dependencies: ["Stages"]),
-        // The job wrapper (runs one job attempt in its work directory) and the cmsRun stand-in it runs.
-        .executableTarget(name: "wm-runjob", dependencies: ["Stages"]),
-        .executableTarget(name: "wm-cmsrun", dependencies: ["Stages"]),
+        .testTarget(name: "StagesTests", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "WorkerRuntime",
+                                                        "Stages", "Operator", "Agent", "Benchmarks", "WMCore", "TestSupport"]),
     ]
 )
 
-// Splitting benchmark (release build): jobs/s of the JobSplitting algorithms next to WMCore's figures.
-package.targets.append(.executableTarget(name: "wm-bench-split", dependencies: ["JobSplitting", "Stages", "SpoolKit", "WMCore"]))
-package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
-
-// From reports to datasets: accountant, DBS upload, Rucio injector, job and task archivers (issue 7).
-for stage in ["wm-accountant", "wm-dbsupload", "wm-rucioinjector", "wm-jobarchiver", "wm-taskarchiver"] {
-    package.targets.append(.executableTarget(name: stage, dependencies: ["Stages"]))
+/// Adds an executable target `name` in `Sources/<name>`.
+@MainActor func program(_ name: String, _ dependencies: [Target.Dependency]) {
+    package.targets.append(.executableTarget(name: name, dependencies: dependencies))
 }
-// Accountant benchmark (release build): reports accounted per second on synthetic jobs with real reports.
-package.targets.append(.executableTarget(name: "wm-bench-accountant", dependencies: ["Stages", "FrameworkJobReport", "SpoolKit", "WMCore"]))
-// The job creator stage program: subscriptions' available files → job documents.
-package.targets.append(.executableTarget(name: "wm-jobcreator", dependencies: ["Stages"]))
-// Job-document decoding benchmark (release build): documents/s through JSONDecoder and through JobDocumentReader.
-package.targets.append(.executableTarget(name: "wm-bench-json", dependencies: ["Stages", "SpoolKit", "WMCore", "JobSplitting"]))
+
+// The stage programs (thin: each runs its stage from the Stages library).
+for stage in ["wm-reqmgr", "wm-workqueue", "wm-jobcreator", "wm-jobsubmitter", "wm-jobtracker", "wm-accountant",
+              "wm-errorhandler", "wm-retrymanager", "wm-jobarchiver", "wm-taskarchiver", "wm-dbsupload", "wm-rucioinjector"] {
+    program(stage, ["Stages", "Commands", "SpoolLayout", "WMCore"])
+}
+// One command for the whole agent: init, run, bench.
+program("wmagent", ["Agent", "Benchmarks", "Stages", "Commands", "SpoolLayout", "SpoolKit", "WMCore"])
+// The operator's tool.
+program("wmctl", ["Operator", "Commands"])
+// The worker side: the job wrapper (runs one job attempt in its work directory) and the cmsRun stand-in it runs.
+program("wm-runjob", ["WorkerRuntime", "Commands"])
+program("wm-cmsrun", ["WorkerRuntime", "Commands"])
+// A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
+program("spool-torture", ["SpoolKit", "SpoolLayout", "Commands"])
+// Benchmarks (release build): the substrate, reports, event files, splitting, the accountant, job documents.
+program("wm-bench-spool", ["SpoolKit", "Benchmarks", "Commands"])
+program("wm-bench-fjr", ["FrameworkJobReport", "Benchmarks", "Commands"])
+program("wm-bench-events", ["EventFiles", "Benchmarks", "Commands"])
+program("wm-bench-split", ["JobSplitting", "Benchmarks", "Commands", "SpoolKit", "WMCore"])
+package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
+program("wm-bench-accountant", ["Benchmarks", "Stages", "SpoolLayout", "Commands", "FrameworkJobReport", "SpoolKit", "WMCore"])
+program("wm-bench-json", ["Benchmarks", "SpoolLayout", "Commands", "SpoolKit", "WMCore", "JobSplitting"])

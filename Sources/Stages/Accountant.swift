@@ -2,6 +2,7 @@ import Foundation
 import FrameworkJobReport
 import JobSplitting
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-accountant`: `jobs/complete` → `success` or `jobfailed` from each job's framework job report
@@ -21,7 +22,7 @@ public struct AccountantStage: StageCycle {
     public init() {}
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let jobs = JobArea.make(context.spool)
+        let jobs = Areas.jobs(context.spool)
         try jobs.ensureFolders()
         try context.spool.ensureDirectories(AccountingAreas.dbsBufferFileFolders)
         let pass = TransitionPass(area: jobs, actor: name)
@@ -91,7 +92,7 @@ public struct JobAccounting {
 }
 
 /// Reads the reports of a batch of jobs and decides each (reads only; `OutputRecorder` writes).
-struct AccountingPlanner {
+package struct AccountingPlanner {
     let spool: Spool
     let now: Double
     let store: WMBSStore
@@ -157,7 +158,7 @@ struct AccountingPlanner {
     /// Why `report` is not the report of this job attempt, or nil when it is: the wrapper's stamp must name the
     /// job and its retry, and every output's lumis must lie in the job's mask (when the mask names lumis), so
     /// a report copied or swapped from another job never registers that job's lumis a second time.
-    static func ownership(_ report: FrameworkJobReport, job: JobBody, source: String) -> AccountingFailure? {
+    package static func ownership(_ report: FrameworkJobReport, job: JobBody, source: String) -> AccountingFailure? {
         let expected = "\(job.name)-\(job.retryCount)"
         guard report.wrapper.jobName == job.name, report.wrapper.retry == job.retryCount else {
             return .foreignReport(report: source, expected: expected, found: report.wrapper.attempt)

@@ -1,5 +1,6 @@
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-dbsupload`: puts uploadable DBS-buffer files into blocks and uploads closed blocks to the catalog
@@ -19,12 +20,9 @@ public struct DBSUploadStage: StageCycle {
     /// Makes the stage with WMCore's limits by default.
     public init(limits: BlockLimits = .wmcore) { self.limits = limits }
 
-    /// The folder of the block documents' state folders.
-    public static let blocksFolder = "dbsbuffer/blocks"
-
     /// The block documents area.
     public static func blockArea(_ spool: Spool) -> DocumentArea<BlockBody> {
-        DocumentArea<BlockBody>(spool: spool, area: blocksFolder, schemaVersion: dbsBufferSchemaVersion)
+        Areas.blocks(spool)
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {

@@ -1,3 +1,4 @@
+import Commands
 import SpoolKit
 import WMCore
 

@@ -1,5 +1,7 @@
+import Commands
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// WMBS fileset closing (§9), and the test of a finished subscription the task archiver shares.
@@ -20,7 +22,7 @@ final class FilesetCloser {
     private func activeSubscriptions() throws -> Set<String> {
         if let active { return active }
         var found = Set<String>()
-        let jobs = JobArea.make(spool)
+        let jobs = Areas.jobs(spool)
         for state in JobState.allCases where state != .cleanout {
             for file in try spool.scan(jobs.folder(state), order: .unordered).names {
                 let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file

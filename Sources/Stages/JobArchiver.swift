@@ -1,5 +1,6 @@
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-jobarchiver`: success / exhausted / killed → cleanout (WMCore's JobArchiver).
@@ -19,7 +20,7 @@ public struct JobArchiverStage: StageCycle {
     public init() {}
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let jobs = JobArea.make(context.spool)
+        let jobs = Areas.jobs(context.spool)
         try jobs.ensureFolders()
         var report = CycleReport()
         // One listing of each workflow's work folder per cycle, not one per job.

@@ -1,6 +1,8 @@
+import Commands
 import Foundation
 import JobSplitting
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-jobcreator`: for each subscription with available files, runs its splitting algorithm and
@@ -22,7 +24,7 @@ public struct JobCreatorStage: StageCycle {
     /// Finishes half-done job groups, then splits every subscription's available files.
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let store = WMBSStore(spool: context.spool)
-        let jobs = JobArea.make(context.spool)
+        let jobs = Areas.jobs(context.spool)
         try jobs.ensureFolders()
         var report = CycleReport()
         for workflow in try store.workflows() {

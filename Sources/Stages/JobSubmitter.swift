@@ -1,5 +1,8 @@
+import BatchSystems
+import Commands
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-jobsubmitter`: takes `jobs/created/` in WMCore's order (priority descending, then name),
@@ -44,7 +47,7 @@ public struct JobSubmitterStage: StageCycle {
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: documents)
+        let area = Areas.jobs(context.spool, cache: documents)
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)

@@ -1,5 +1,7 @@
+import BatchSystems
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// How long a job may stay in one batch state before it is killed (WMCore StatusPoller `stateTimeouts`).
@@ -56,7 +58,7 @@ public struct JobTrackerStage: StageCycle {
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
-        let area = DocumentArea<JobBody>(spool: context.spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: documents)
+        let area = Areas.jobs(context.spool, cache: documents)
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)

@@ -1,6 +1,8 @@
+import BatchSystems
 import Foundation
 import JobSplitting
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-workqueue local --agent NAME`: the local queue inside an agent.
@@ -53,9 +55,9 @@ public struct LocalWorkQueueStage: StageCycle {
     }
 
     /// The resources agent `agent` offers on `spool` as its sites stand now (what a pull matches against).
-    static func resources(agent: String, config: AgentConfiguration, spool: Spool) throws -> AgentResources {
+    package static func resources(agent: String, config: AgentConfiguration, spool: Spool) throws -> AgentResources {
         let sites = try ExecutionLayout.siteConfiguration(spool: spool)
-        let created = try spool.scan(JobArea.make(spool).folder(.created)).names.count
+        let created = try spool.scan(Areas.jobs(spool).folder(.created)).names.count
         let normal = sites.sites.filter { $0.state == .normal }
         var agentSites: [String: AgentSite] = [:]
         for site in sites.sites {
@@ -169,7 +171,7 @@ public struct LocalWorkQueueStage: StageCycle {
     /// back to Available.
     func releaseStale(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
         let now = context.now()
-        let health = Dictionary(Wmctl.readHealth(context.spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
+        let health = Dictionary(StageHealth.readAll(context.spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
         func silent(_ owner: String, since fallback: Double) -> Bool {
             owner != agent && now - (health["wm-workqueue-local-\(owner)"] ?? fallback) > timeout
         }

@@ -1,6 +1,7 @@
 import Foundation
 import JobSplitting
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// Writes what the accountant decided for a batch of jobs, idempotently: LFN markers, fileset files, DBS

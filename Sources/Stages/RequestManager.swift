@@ -1,5 +1,7 @@
+import Commands
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// ReqMgr on the spool: requests are documents in `reqmgr/<status>/`; new submissions arrive in
@@ -35,9 +37,7 @@ public struct RequestManager {
     }
 
     /// The requests area of a spool.
-    public static func area(_ spool: Spool) -> DocumentArea<RequestBody> {
-        DocumentArea<RequestBody>(spool: spool, area: "reqmgr", schemaVersion: requestSchemaVersion)
-    }
+    public static func area(_ spool: Spool) -> DocumentArea<RequestBody> { Areas.requests(spool) }
 
     /// Creates the request folders.
     public func ensureFolders() throws {

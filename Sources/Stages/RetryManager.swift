@@ -1,4 +1,5 @@
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-retrymanager`: cool-off → created when the task type's retry algorithm says the job is due;
@@ -12,7 +13,7 @@ public struct RetryManagerStage: StageCycle {
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let config = try context.agentConfiguration()
-        let area = JobArea.make(context.spool)
+        let area = Areas.jobs(context.spool)
         let pass = TransitionPass(area: area, actor: name)
         var report = CycleReport()
         for state in [JobState.createcooloff, .submitcooloff, .jobcooloff] {
@@ -38,13 +39,5 @@ public struct RetryManagerStage: StageCycle {
             })
         }
         return report
-    }
-}
-
-/// The jobs area of a spool.
-public enum JobArea {
-    /// The `jobs/` area with its 18 state folders.
-    public static func make(_ spool: Spool) -> DocumentArea<JobBody> {
-        DocumentArea<JobBody>(spool: spool, area: "jobs", schemaVersion: jobSchemaVersion)
     }
 }

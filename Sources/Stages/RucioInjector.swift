@@ -1,5 +1,6 @@
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-rucioinjector`: for each block in the catalog (InDBS), announces its replicas — one document per block

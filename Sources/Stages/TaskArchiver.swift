@@ -1,5 +1,7 @@
+import Commands
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-taskarchiver`: closes workflows whose subscriptions have all finished (input fileset closed, nothing
@@ -124,7 +126,7 @@ public struct TaskArchiverStage: StageCycle {
 
     /// Moves the request document along the status table to `completed`, recording each step.
     func completeRequest(_ workflow: String, context: StageContext) throws {
-        let requests = DocumentArea<RequestBody>(spool: context.spool, area: "reqmgr", schemaVersion: requestSchemaVersion)
+        let requests = Areas.requests(context.spool)
         let file = requests.fileName(workflow)
         guard let status = RequestStatus.allCases.first(where: { SystemCall.exists(context.spool.path(requests.folder($0)) + "/" + file) }) else {
             context.log.warning("no request document", ["workflow": workflow, "expected": "reqmgr/<status>/\(file)"])

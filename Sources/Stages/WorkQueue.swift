@@ -1,5 +1,6 @@
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// `wm-workqueue` (global role): turns assigned requests into work-queue elements with the start

@@ -11,7 +11,8 @@ import Glibc
 #endif
 import SpoolKit
 import Foundation
-import Stages
+import Commands
+import SpoolLayout
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("spool-torture: \(message)\n".utf8))

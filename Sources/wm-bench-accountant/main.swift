@@ -12,6 +12,9 @@ import Foundation
 import FrameworkJobReport
 import JobSplitting
 import SpoolKit
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 import WMCore
 
@@ -81,7 +84,7 @@ try spool.inBatch { try store.create(workflow: workflow, subscriptions: subscrip
 
 // Synthetic jobs in jobs/complete, each with runtime.json and a real report (outputs listed, files not written:
 // the accountant reads reports, not payloads, except for straight-to-merge moves, which these files avoid).
-let jobs = JobArea.make(spool)
+let jobs = Areas.jobs(spool)
 try jobs.ensureFolders()
 let setupStart = SystemCall.now()
 var batch = SpoolBatch(spool: spool)

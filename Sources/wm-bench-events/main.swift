@@ -4,6 +4,9 @@
 // Example: swift build -c release && .build/release/wm-bench-events 500000 1024
 import EventFiles
 import Foundation
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 
 let spec = CommandSpec("wm-bench-events", arguments: "[EVENTS] [PAYLOAD_BYTES]",

@@ -6,6 +6,9 @@
 // Each iteration reads the file from disk and parses it, as the accountant would. Build with -c release.
 import Foundation
 import FrameworkJobReport
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 
 let spec = CommandSpec("wm-bench-fjr", arguments: "[REPORT.xml] [SECONDS]", summary: "framework job reports parsed per second", positional: 0...2)

@@ -6,6 +6,9 @@
 import Foundation
 import JobSplitting
 import SpoolKit
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 import WMCore
 
@@ -76,7 +79,7 @@ func bestTime(_ documents: [[UInt8]], rounds: Int, _ decode: ([UInt8]) -> Bool) 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let directory = NSTemporaryDirectory() + "wm-bench-json-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: directory) }
-let area = JobArea.make(try Spool(root: directory, durability: .none))
+let area = Areas.jobs(try Spool(root: directory, durability: .none))
 let documents = try (0..<options.jobs).map { try area.encode(makeJob($0)) }
 let totalBytes = documents.reduce(0) { $0 + $1.count }
 for bytes in documents.prefix(100) {

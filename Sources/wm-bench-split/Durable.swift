@@ -1,6 +1,9 @@
 import Foundation
 import JobSplitting
 import SpoolKit
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 import WMCore
 

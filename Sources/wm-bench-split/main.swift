@@ -1,5 +1,8 @@
 import Foundation
 import JobSplitting
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 
 /// Times the splitting call alone (inputs built outside the timing).

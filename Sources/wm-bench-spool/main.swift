@@ -11,6 +11,9 @@ import Glibc
 #endif
 import Foundation
 import SpoolKit
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 
 let spec = CommandSpec(

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
-import Stages
+import Commands
+import WorkerRuntime
 
 // wm-cmsrun --config step.json --report cmsrun-report.xml: the cmsRun stand-in.
 let usage = """

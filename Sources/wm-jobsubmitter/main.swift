@@ -1,3 +1,5 @@
+import Commands
+import SpoolLayout
 import Stages
 
 StageMain.run(program: "wm-jobsubmitter",

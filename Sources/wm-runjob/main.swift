@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
-import Stages
+import Commands
+import WorkerRuntime
 
 // wm-runjob --job <workdir>/job.json: runs one job attempt and leaves <workdir>/Report.<retry>.xml.
 let usage = """

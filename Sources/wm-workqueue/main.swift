@@ -1,4 +1,6 @@
 import Foundation
+import Commands
+import SpoolLayout
 import Stages
 import WMCore
 

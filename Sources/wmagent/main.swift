@@ -1,5 +1,9 @@
 import Foundation
 import SpoolKit
+import Agent
+import Benchmarks
+import Commands
+import SpoolLayout
 import Stages
 import WMCore
 

@@ -1,5 +1,6 @@
 import Foundation
-import Stages
+import Commands
+import Operator
 
 let output = Wmctl.Output()
 let code = Wmctl.run(Array(CommandLine.arguments.dropFirst()), output: output)

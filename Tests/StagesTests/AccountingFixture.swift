@@ -4,7 +4,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// A spool with one workflow's WMBS (a Processing task with output `RECOoutput`, its Merge, CleanupUnmerged and
@@ -27,7 +34,7 @@ struct AccountingFixture {
 
     init(_ label: String, durability: Durability = .none, minMergeSize: Int? = nil) throws {
         spool = try Spool(root: TestSupport.temporaryDirectory(label), durability: durability)
-        jobs = JobArea.make(spool)
+        jobs = Areas.jobs(spool)
         try jobs.ensureFolders()
         let unmergedSpec = JobOutputSpec(dataTier: "RECO", dataset: Self.dataset, lfnBase: Self.unmergedBase, merged: false)
         let mergedSpec = JobOutputSpec(dataTier: "RECO", dataset: Self.dataset, lfnBase: Self.mergedBase, merged: true)

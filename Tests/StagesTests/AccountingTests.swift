@@ -4,7 +4,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 @Suite struct AccountingTests {
@@ -123,7 +130,7 @@ import TestSupport
         let lfns = try f.completeJob("r1", outputs: [.init(size: 2000), .init(module: "RECOoutput", size: 10)],
                                      skipped: ["/store/data/Era/PD/RAW/v1/000/bad.root"])
         // Publish the effects (as the first commit does) without moving the job: a kill in between.
-        let jobs = JobArea.make(f.spool)
+        let jobs = Areas.jobs(f.spool)
         guard case .document(let doc) = try jobs.load("r1", in: .complete) else { Issue.record("no job"); return }
         var planner = AccountingPlanner(spool: f.spool, now: f.clock.now)
         let plan = try #require(try planner.plan([doc])["r1"]?.get())

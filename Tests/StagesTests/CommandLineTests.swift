@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// Every file under `root` (relative path → content; folders and links marked), to prove a command changed nothing.
@@ -50,7 +57,7 @@ func runWithTimeout(_ program: String, _ arguments: [String], seconds: Double, e
         var job = JobDocument(JobBody(name: name, workflow: workflow, task: "/\(workflow)/T", taskType: "Production", subscription: "s",
                                       inputFiles: [SplitFile(lfn: "MCFakeFile-\(workflow)", events: 10)]))
         try job.transition(to: .created, actor: "test", reason: "", at: 0)
-        try spool.publish(try JobArea.make(spool).encode(job), as: name + ".json", in: "jobs/created")
+        try spool.publish(try Areas.jobs(spool).encode(job), as: name + ".json", in: "jobs/created")
     }
 
     static func state(of name: String, in spool: Spool) -> JobState? {

@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// The directory-is-the-state rule and the quarantine of bad input, as every stage applies them.
@@ -13,7 +20,7 @@ import TestSupport
 
     init() throws {
         spool = try Spool(root: TestSupport.temporaryDirectory("dirstate"))
-        jobs = DocumentArea<JobBody>(spool: spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        jobs = Areas.jobs(spool)
         try jobs.ensureFolders()
     }
 

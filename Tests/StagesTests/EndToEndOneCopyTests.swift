@@ -2,7 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// Issue 16, results you can trust: a job document removed by hand is found and its work goes to ACDC; a job
@@ -20,7 +27,7 @@ import TestSupport
             _ = try LocalWorkQueueStage(agent: "agent1").runCycle(context)
             _ = try JobCreatorStage().runCycle(context)
         }
-        let jobs = try JobArea.make(agent.spool).scan(.created).sorted()
+        let jobs = try Areas.jobs(agent.spool).scan(.created).sorted()
         try #require(jobs.count == 10, "ten GEN-SIM jobs: \(jobs)")
         return (name, jobs)
     }
@@ -108,7 +115,7 @@ import TestSupport
         let (name, _) = try createdJobs(agent)
         // Run the jobs up to complete/, without accounting them.
         let context = agent.context
-        let jobs = JobArea.make(agent.spool)
+        let jobs = Areas.jobs(agent.spool)
         let deadline = Date().addingTimeInterval(90)
         while try jobs.scan(.complete).count < 10 && Date() < deadline {
             _ = try JobSubmitterStage().runCycle(context)
@@ -162,7 +169,7 @@ import TestSupport
         // An operator's `mv` of the single copy between allowed folders is still recorded as a move.
         let other = jobs[3]
         try FileManager.default.moveItem(atPath: agent.spool.path("jobs/created/\(other).json"), toPath: agent.spool.path("jobs/executing/\(other).json"))
-        guard case .document(let moved) = try JobArea.make(agent.spool).load(other, in: .executing) else {
+        guard case .document(let moved) = try Areas.jobs(agent.spool).load(other, in: .executing) else {
             Issue.record("created → executing by hand: not recorded")
             return
         }

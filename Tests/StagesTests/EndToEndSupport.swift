@@ -2,7 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// One event as `wmctl catalog events` lists it.
@@ -117,7 +124,7 @@ struct EndToEndAgent {
 
     /// Job documents archived after cleanout (`archive/jobs/<Y>/<M>/<D>/`), of one workflow.
     func archivedJobs(of workflow: String) throws -> [JobDocument] {
-        let area = JobArea.make(spool)
+        let area = Areas.jobs(spool)
         var jobs: [JobDocument] = []
         let base = spool.path("archive/jobs")
         guard let paths = FileManager.default.enumerator(atPath: base)?.allObjects as? [String] else { return [] }

@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// A temporary spool with sites, created jobs and a fake job wrapper, for the execution tests.
@@ -14,7 +21,7 @@ struct ExecutionFixture {
 
     init(_ label: String, sites: [Site]) throws {
         spool = try Spool(root: TestSupport.temporaryDirectory(label), durability: .none)
-        jobs = DocumentArea<JobBody>(spool: spool, area: "jobs", schemaVersion: jobSchemaVersion)
+        jobs = Areas.jobs(spool)
         try jobs.ensureFolders()
         try ExecutionLayout.saveSiteConfiguration(SiteConfiguration(sites: sites), spool: spool)
     }

@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// A settable clock for tests.
@@ -24,7 +31,7 @@ struct JobSpoolFixture {
 
     init(_ label: String, config: String? = nil) throws {
         spool = try Spool(root: TestSupport.temporaryDirectory(label), durability: .none)
-        jobs = JobArea.make(spool)
+        jobs = Areas.jobs(spool)
         try jobs.ensureFolders()
         // Every spool has its configuration (an empty object keeps every default) and its sites (wmagent init's).
         try spool.ensureDirectories(["etc"])

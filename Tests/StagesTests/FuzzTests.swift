@@ -1,6 +1,13 @@
 import Foundation
 import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 import TestSupport
 import Testing
 import WMCore
@@ -222,7 +229,7 @@ import WMCore
                     failures.append("\(line.joined(separator: " ")): \(String(result.description.suffix(600)))")
                 }
                 guard line[0] == "wm-jobtracker" else { continue }
-                let jobs = JobArea.make(spool.spool)
+                let jobs = Areas.jobs(spool.spool)
                 for job in try jobs.scan(.complete) where mutated[job] == nil {
                     guard case .document(let doc) = try jobs.load(job, in: .complete),
                           doc.body.workflow == victim, doc.body.retryCount == 0 else { continue }
@@ -277,7 +284,7 @@ import WMCore
         }
         // The victim: each hostile report failed its attempt (never a success), and the retries delivered every event once.
         // Every hostile report failed its attempt with a reason (never a success), as the archived job's history shows.
-        let area = JobArea.make(spool.spool)
+        let area = Areas.jobs(spool.spool)
         let archived = (FileManager.default.enumerator(atPath: spool.root + "/archive/jobs")?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }
         var histories: [String: [Transition]] = [:]
         for path in archived {

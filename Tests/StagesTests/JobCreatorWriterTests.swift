@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// The job creator's fast document writer must write exactly what JSONEncoder writes.
@@ -51,7 +58,7 @@ import TestSupport
         body.lastRunTime = 1234.5678
         var doc = JobDocument(body)
         try doc.transition(to: .created, actor: "x", reason: "r\n", at: 1_700_000_000.123456)
-        let area = JobArea.make(try Spool(root: TestSupport.temporaryDirectory("writer"), durability: .none))
+        let area = Areas.jobs(try Spool(root: TestSupport.temporaryDirectory("writer"), durability: .none))
         defer { try? FileManager.default.removeItem(atPath: area.spool.root) }
         var writer = JobDocumentWriter()
         let written = writer.write(doc)

@@ -3,7 +3,14 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// The hand-written job document reader gives exactly what JSONDecoder gives, and steps aside (nil) for
@@ -11,7 +18,7 @@ import TestSupport
 @Suite struct JobDocumentReaderTests {
     /// Runs `body` with a job area on a fresh temporary spool.
     static func withArea(_ label: String, _ body: (DocumentArea<JobBody>) throws -> Void) throws {
-        let area = JobArea.make(try Spool(root: TestSupport.temporaryDirectory(label), durability: .none))
+        let area = Areas.jobs(try Spool(root: TestSupport.temporaryDirectory(label), durability: .none))
         defer { try? FileManager.default.removeItem(atPath: area.spool.root) }
         try body(area)
     }

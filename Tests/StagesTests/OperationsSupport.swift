@@ -1,6 +1,13 @@
 import Foundation
 import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 import TestSupport
 import Testing
 import WMCore
@@ -68,7 +75,7 @@ struct ProgramSpool {
     }
 
     /// Jobs still in flight (what `wmctl pending` prints).
-    func pendingJobs() throws -> Int { try AgentRunner.activeJobCount(spool) }
+    func pendingJobs() throws -> Int { try Areas.activeJobCount(spool) }
 
     /// `wmctl fsck`'s findings other than orphaned temporary files (interrupted writes nothing refers to).
     func fsckFindings() throws -> [FsckFinding] {

@@ -2,7 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 
 /// Issue 17 (published documents are immutable): a reader holding documents open — a request, a work-queue
 /// element, a job document, a WMBS file document — reads the same bytes after a production ran past the

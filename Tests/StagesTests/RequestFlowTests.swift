@@ -2,7 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// A spool with the example configurations in its config cache.
@@ -55,7 +62,7 @@ struct RequestFixture {
         #expect(report.done == 10)
         let created = try f.spool.scan("jobs/created").names
         #expect(created.count == 10)
-        guard case .document(let job) = try JobArea.make(f.spool).load(String(created[0].dropLast(5)), in: .created) else {
+        guard case .document(let job) = try Areas.jobs(f.spool).load(String(created[0].dropLast(5)), in: .created) else {
             Issue.record("no job"); return
         }
         #expect(job.taskType == "Production")

@@ -4,7 +4,14 @@ import FrameworkJobReport
 import JobSplitting
 import Testing
 import TestSupport
+@testable import Agent
+@testable import BatchSystems
+@testable import Benchmarks
+@testable import Commands
+@testable import Operator
+@testable import SpoolLayout
 @testable import Stages
+@testable import WorkerRuntime
 @testable import WMCore
 
 /// Every exit code of the wrapper contract, each provoked for real through `wm-runjob`.

@@ -1,0 +1,102 @@
+import Commands
+import Foundation
+import SpoolKit
+import SpoolLayout
+import Stages
+import WMCore
+
+/// `wmagent run`: every stage in pipeline order in one process, until the spool is quiet (`--once`) or
+/// forever (`--watch`). Each stage keeps its own lock, so a cron-driven copy of a stage backs off.
+public struct AgentRunner {
+    /// The stages in order.
+    public let stages: [StageCycle]
+    /// Called after every pass with what the pass did (the live view).
+    public var onPass: ((PassSummary) -> Void)?
+
+    /// What one pass over the stages did.
+    public struct PassSummary: Sendable {
+        /// Documents moved on, per stage.
+        public var done: [String: Int]
+        /// Jobs still in flight (not yet archived).
+        public var activeJobs: Int
+        /// Seconds since the run began.
+        public var elapsed: Double
+        /// Jobs archived since the run began.
+        public var jobsFinished = 0
+        /// Events in merged outputs recorded since the run began (every output dataset).
+        public var eventsRecorded = 0
+    }
+
+    /// In `--once` mode, give up when nothing moved for this many seconds while jobs are still active
+    /// (a site is down, jobs wait for an operator): the run ends instead of waiting forever.
+    public var stallTimeout: Double
+
+    /// Makes a runner.
+    public init(stages: [StageCycle], stallTimeout: Double = 900) {
+        self.stages = stages
+        self.stallTimeout = stallTimeout
+    }
+
+    /// The run ended with work left that nothing can move.
+    public struct Stalled: ExitStatusError {
+        /// Work is left that may move later: try again (75).
+        public var exitCode: ExitCode { .tryAgain }
+        /// Jobs left.
+        public var activeJobs: Int
+        /// Seconds without progress.
+        public var seconds: Double
+        public var description: String {
+            "no progress for \(Int(seconds)) s with \(activeJobs) job(s) still active; see wmctl status"
+        }
+    }
+
+    /// Runs until quiet (once) or until a stop is requested (watch).
+    public func run(context: StageContext, watch: Bool) throws -> [String: Int] {
+        var locks: [StageLock] = []
+        defer { locks.forEach { $0.release() } }
+        for name in Set(stages.map(\.name)).sorted() { locks.append(try StageLock(spool: context.spool, stage: name)) }
+        _ = try? context.spool.purgeTemporaryFiles()
+        var totals: [String: Int] = [:]
+        var lastProgress: [String: Double] = [:]
+        for name in Set(stages.map(\.name)) { lastProgress[name] = StageRunner.progressBaseline(stage: name, context: context) }
+        let start = context.now()
+        var lastAnyProgress = start
+        var finished = CycleReport()
+        while !StopSignal.isRequested {
+            var passDone: [String: Int] = [:]
+            for stage in stages {
+                if StopSignal.isRequested { break }
+                var stageTotal = CycleReport()
+                for _ in 0..<50 {
+                    let report: CycleReport
+                    do {
+                        report = try stage.runCycle(context)
+                    } catch {
+                        context.log.error("stage failed", ["stage": stage.name, "error": "\(error)"])
+                        break
+                    }
+                    stageTotal.add(report)
+                    if report.done == 0 && report.quarantined == 0 { break }
+                }
+                passDone[stage.name] = stageTotal.done
+                finished.jobsFinished += stageTotal.jobsFinished
+                finished.eventsRecorded += stageTotal.eventsRecorded
+                totals[stage.name, default: 0] += stageTotal.done
+                if stageTotal.done > 0 { lastProgress[stage.name] = context.now() }
+                StageRunner.recordHealth(stage: stage.name, total: CycleReport(done: totals[stage.name] ?? 0, backlog: stageTotal.backlog),
+                                         lastProgress: lastProgress[stage.name] ?? start, context: context)
+            }
+            let active = try Areas.activeJobCount(context.spool)
+            onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start,
+                                jobsFinished: finished.jobsFinished, eventsRecorded: finished.eventsRecorded))
+            let idle = passDone.values.allSatisfy { $0 == 0 }
+            if !idle { lastAnyProgress = context.now() }
+            if idle && active == 0 && !watch { break }
+            if idle && !watch && context.now() - lastAnyProgress > stallTimeout {
+                throw Stalled(activeJobs: active, seconds: context.now() - lastAnyProgress)
+            }
+            if idle { usleep(watch ? useconds_t(context.options.interval * 1e6) : 200_000) }
+        }
+        return totals
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SpoolKit
+import SpoolLayout
+import Stages
+import WMCore
+
+/// `wmagent init DIR`: a self-contained spool for one machine — its folders, its configuration (the
+/// local plugin and the default sites) and the example task configurations in its config cache.
+public enum AgentSpool {
+    /// Makes (or completes) a spool at `path`; never overwrites anything. Returns what it created.
+    @discardableResult
+    public static func initialize(at path: String) throws -> [String] {
+        let spool = try Spool(root: path)
+        var created: [String] = []
+        let folders = ["etc", RequestManager.incoming, RequestManager.originals, ConfigCacheStore.folder, ElementStore.workloads,
+                       WMBSStore.area, ACDCStore.area, "work", "storage", "catalog", "archive"]
+        for folder in folders where !SystemCall.isDirectory(spool.path(folder)) {
+            try spool.ensureDirectories([folder])
+            created.append(folder + "/")
+        }
+        try RequestManager.area(spool).ensureFolders()
+        try ElementStore(spool: spool).ensureFolders()
+        try Areas.jobs(spool).ensureFolders()
+        let files: [(String, String)] = [("agent.json", EmbeddedDefaults.agentJSON), ("sites.json", SiteConfiguration.defaultJSON + "\n")]
+        for (name, text) in files where !SystemCall.exists(spool.path("etc") + "/" + name) {
+            try spool.publish(Array(text.utf8), as: name, in: "etc")
+            created.append("etc/" + name)
+        }
+        let cache = ConfigCacheStore(spool: spool)
+        for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
+            let id = try cache.add(Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8), source: name)
+            created.append("configcache/\(id).json (\(name))")
+        }
+        return created
+    }
+}
+
+/// The stages in pipeline order, as `wmagent run` drives them (the same stage code the CLIs run).
+public enum Pipeline {
+    /// Every stage of one agent, upstream first.
+    public static func stages(agent: String) -> [StageCycle] {
+        [ReqMgrStage(makeManager: { spool, config in Wiring.requestManager(spool, config: config) }),
+         GlobalWorkQueueStage(),
+         LocalWorkQueueStage(agent: agent),
+         JobCreatorStage(),
+         JobSubmitterStage(),
+         JobTrackerStage(),
+         AccountantStage(),
+         ErrorHandlerStage(),
+         RetryManagerStage(),
+         JobArchiverStage(),
+         DBSUploadStage(),
+         RucioInjectorStage(),
+         TaskArchiverStage(),
+         GlobalWorkQueueStage()]
+    }
+}

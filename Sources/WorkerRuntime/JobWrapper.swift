@@ -1,0 +1,110 @@
+import Foundation
+import FrameworkJobReport
+import JobSplitting
+import SpoolKit
+import SpoolLayout
+import WMCore
+
+/// What one run of the job wrapper produced.
+public struct JobWrapperOutcome: Sendable {
+    /// The job's exit code (0 on success): the first non-zero error of the report.
+    public var exitCode: Int
+    /// Where the report was written (`<workdir>/Report.<retry>.xml`), or `nil` if it could not be.
+    public var reportPath: String?
+    /// The report.
+    public var report: FrameworkJobReport
+}
+
+/// `wm-runjob`: runs one job attempt in its work directory the way WMCore's job wrapper does.
+///
+/// It plans the step from `job.json` and `runtime.json`, writes `scratch/step.json`, runs
+/// `wm-cmsrun` as a watched child (wall time, RSS), reads its report, applies WMCore's post-run
+/// checks, stages the outputs out to their PFNs, archives and stages out the logs, and always
+/// leaves `Report.<retry>.xml` with the first real cause of a failure plus the wrapper's code.
+public struct JobWrapper {
+    /// The job document (`<workdir>/job.json`); its folder is the work directory.
+    public var jobPath: String
+    /// The `wm-cmsrun` executable.
+    public var cmsRunExecutable: String
+    /// The clock (start time, dated LFNs).
+    public var now: () -> Date
+
+    /// The name of the cmsRun step in the report.
+    public static let stepName = WrapperInfo.defaultStepName
+    /// The cmsRun report inside the scratch folder.
+    public static let cmsRunReportName = "cmsrun-report.xml"
+
+    /// Makes a wrapper run.
+    public init(jobPath: String, cmsRunExecutable: String, now: @escaping () -> Date = Date.init) {
+        self.jobPath = jobPath
+        self.cmsRunExecutable = cmsRunExecutable
+        self.now = now
+    }
+
+    /// The work directory (absolute).
+    public var workDirectory: String {
+        URL(fileURLWithPath: jobPath).standardizedFileURL.deletingLastPathComponent().path
+    }
+
+    /// Runs the attempt; never throws: every failure ends up in the report.
+    public func run() -> JobWrapperOutcome {
+        let start = now()
+        var attempt = WrapperAttempt(workDirectory: workDirectory, start: start)
+        do {
+            let job = try loadJob()
+            attempt.stamp(job: job.name, retry: job.retryCount)
+            let runtime = try loadRuntime()
+            let planner = StepPlanner(defaultSpool: JobWorkDirectory.spoolRoot(ofWorkDirectory: workDirectory), runtime: runtime, now: start)
+            attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)
+            defer { attempt.archiveLogs(logLFN: planner.logArchiveLFN(job), planner: planner, job: job) }
+            let config = try planner.plan(job)
+            try attempt.writeStepConfig(config)
+            let limits = ChildLimits(wallTime: runtime.resolvedWallTimeLimit(estimatedTime: job.estimatedTime),
+                                     memoryMB: runtime.memoryLimitMB)
+            let child = try WatchedChild.run(
+                executable: cmsRunExecutable,
+                arguments: ["--config", "step.json", "--report", Self.cmsRunReportName],
+                directory: attempt.scratch, stdoutPath: attempt.scratch + "/" + WrapperAttempt.stdoutName,
+                stderrPath: attempt.scratch + "/" + WrapperAttempt.stderrName, limits: limits)
+            attempt.absorb(child)
+            attempt.checkOutputs(mode: config.mode)
+            attempt.stageOut(outputs: config.outputs) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
+        } catch {
+            attempt.wrapperFailed(error)
+        }
+        return attempt.finish(stopTime: now())
+    }
+
+    private func loadJob() throws(WrapperError) -> JobBody {
+        do {
+            return try JSONDecoder().decode(JobBody.self, from: Data(try SystemCall.readFile(jobPath)))
+        } catch {
+            throw WrapperError(type: "BadJobDocument", details: "\(jobPath): not a readable job document: \(error)")
+        }
+    }
+
+    /// The work directory's `runtime.json` (the submitter always writes one; a missing one gives the defaults),
+    /// read without blocking or following a link.
+    private func loadRuntime() throws -> JobRuntime {
+        let path = workDirectory + "/runtime.json"
+        let bytes: [UInt8]
+        do {
+            bytes = try SystemCall.readFile(path, limit: Spool.configurationSizeLimit)
+        } catch let missing as SystemCallError where missing.errno == ENOENT {
+            return JobRuntime()
+        } catch {
+            throw RuntimePlanError.unreadableRuntime(path: path, reason: "\(error)")
+        }
+        return try JobRuntime.decode(bytes, path: path)
+    }
+}
+
+/// An error of the wrapper itself (reported as 99109).
+struct WrapperError: Error, CustomStringConvertible {
+    /// The exception type.
+    var type: String
+    /// What went wrong, naming the file.
+    var details: String
+
+    var description: String { "\(type): \(details)" }
+}

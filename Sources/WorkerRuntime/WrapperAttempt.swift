@@ -1,0 +1,253 @@
+import EventFiles
+import Foundation
+import FrameworkJobReport
+import Glibc
+import SpoolKit
+import SpoolLayout
+import WMCore
+
+/// The state of one wrapper run: the report being built and the codes the wrapper itself added.
+struct WrapperAttempt {
+    /// The job's work directory.
+    let workDirectory: String
+    /// When the attempt started.
+    let start: Date
+    /// The attempt number (from the job, else from the directory name `<job>-<retry>`).
+    var retry: Int
+    /// The report being built.
+    var report = FrameworkJobReport()
+    /// The first code the wrapper (rather than cmsRun) added.
+    private var wrapperCode: Int?
+
+    /// The cmsRun step's standard output file (in the scratch folder).
+    static let stdoutName = "cmsRun1-stdout.log"
+    /// The cmsRun step's standard error file.
+    static let stderrName = "cmsRun1-stderr.log"
+    /// The log archive built in the work directory.
+    static let logArchiveName = "logArchive.tar.gz"
+
+    init(workDirectory: String, start: Date) {
+        self.workDirectory = workDirectory
+        self.start = start
+        let folder = workDirectory.split(separator: "/").last.map(String.init) ?? ""
+        let named = JobWorkDirectory.attempt(folderName: folder)
+        retry = named?.retry ?? 0
+        report.wrapper.startTime = start.timeIntervalSince1970
+        // Until the job document is read, the attempt is the one the work directory is named after (`<job>-<retry>`).
+        if let named { stamp(job: named.job, retry: named.retry) }
+    }
+
+    /// Stamps the report with the attempt it belongs to (`WMWrapper JobName`/`Retry`), which the accountant checks.
+    mutating func stamp(job: String, retry: Int) {
+        self.retry = retry
+        report.wrapper.jobName = job
+        report.wrapper.retry = retry
+    }
+
+    /// The step's working directory.
+    var scratch: String { workDirectory + "/scratch" }
+
+    /// Records an error the wrapper detected; the first one becomes the wrapper exit code.
+    mutating func addWrapperError(_ code: Int, type: String, details: String) {
+        if report.addError(FrameworkError(exitStatus: code, type: type, details: details)), wrapperCode == nil {
+            wrapperCode = code
+        }
+    }
+
+    /// Records an unexpected failure of the wrapper as 99109, naming what failed.
+    mutating func wrapperFailed(_ error: Error) {
+        let (type, details) = (error as? WrapperError).map { ($0.type, $0.details) }
+            ?? ("WrapperException", String(describing: error))
+        addWrapperError(RuntimeExitCodes.wrapperException, type: type, details: details)
+    }
+
+    /// Creates the scratch folder and writes the step configuration into it.
+    func writeStepConfig(_ config: StepConfig) throws {
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(config).write(to: URL(fileURLWithPath: scratch + "/step.json"))
+    }
+
+    // MARK: The cmsRun step
+
+    /// Takes in how the child ended: its report when it could write one, the limit it broke, or
+    /// the reason its report is unusable (first cause kept in the details), plus its performance.
+    mutating func absorb(_ child: ChildRun) {
+        switch child.ending {
+        case .wallTimeExceeded(let limit, let elapsed):
+            addWrapperError(RuntimeExitCodes.wallTimeLimit, type: "WallTimeExceeded",
+                            details: String(format: "cmsRun ran %.1f s, over the wall-time limit of %.1f s; its process group was killed", elapsed, limit))
+        case .memoryExceeded(let limit, let rss):
+            addWrapperError(RuntimeExitCodes.memoryLimit, type: "MemoryExceeded",
+                            details: String(format: "cmsRun resident memory %.0f MB exceeded the limit of %.0f MB; its process group was killed", rss, limit))
+        case .exited, .signaled:
+            let path = scratch + "/" + JobWrapper.cmsRunReportName
+            do {
+                var cmsRun = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: path))
+                cmsRun.wrapper = report.wrapper
+                report = cmsRun
+                if report.errors.isEmpty, child.ending != .exited(0) {
+                    report.addError(FrameworkError(exitStatus: Self.code(of: child.ending), type: "CmsRunFailed",
+                                                   details: "cmsRun \(Self.describe(child.ending)) but its report records no error"))
+                }
+            } catch {
+                addWrapperError(RuntimeExitCodes.unreadableReport, type: "BadFWJRXML",
+                                details: "cmsRun \(Self.describe(child.ending)); its report \(path) could not be read: \(error)")
+                if case .signaled(let signal) = child.ending {
+                    report.addError(FrameworkError(exitStatus: Int(signal), type: "CmsRunSignal",
+                                                   details: "cmsRun was killed by signal \(signal)"))
+                }
+            }
+        }
+        report.performanceSummaries = [
+            PerformanceSummary(metric: "Timing", metrics: [
+                NamedMetric(name: "TotalJobTime", value: String(format: "%.3f", child.wallSeconds)),
+                NamedMetric(name: "TotalJobCPU", value: String(format: "%.3f", child.cpuSeconds)),
+            ]),
+            PerformanceSummary(metric: "ApplicationMemory", metrics: [
+                NamedMetric(name: "PeakValueRss", value: String(format: "%.3f", child.peakRSSMB)),
+            ]),
+        ]
+    }
+
+    /// WMCore's post-run checks for a successful step: 60450, 60451, 70452 for cmsRun steps; a
+    /// LogCollect step must still have produced its tarball.
+    mutating func checkOutputs(mode: StepMode) {
+        guard report.errors.isEmpty else { return }
+        let before = report.errors.count
+        if mode.runsCMSSW {
+            report.applyPostRunChecks()
+        } else if mode.expectsOutput && report.outputFiles.isEmpty {
+            report.addError(FrameworkError(exitStatus: RuntimeExitCodes.noOutput, type: "NoOutput",
+                                           details: "Job did not produce any output file."))
+        }
+        if report.errors.count > before, wrapperCode == nil { wrapperCode = report.errors[before].exitStatus }
+    }
+
+    /// Stages every output out to `pfnOf(lfn)`, replacing the local PFN in the report; on the first
+    /// failure removes what was already staged and records 60307. Only the outputs the step planned are staged,
+    /// each from its planned local file in the scratch folder: the LFN and the local file come from `outputs`, never
+    /// from cmsRun's report (an output the step did not plan is 50115, a report that cannot be trusted).
+    mutating func stageOut(outputs: [StepOutput], pfnOf: (String) -> String) {
+        guard report.errors.isEmpty else { return }
+        let planned = Dictionary(outputs.map { ($0.lfn, $0) }, uniquingKeysWith: { first, _ in first })
+        if let stranger = report.outputFiles.first(where: { planned[$0.lfn] == nil || LFNRule.confinementProblem($0.lfn) != nil }) {
+            addWrapperError(RuntimeExitCodes.unreadableReport, type: "BadFWJRXML",
+                            details: "cmsRun's report lists output \(stranger.moduleLabel) \(stranger.lfn), which is not an output "
+                                + "the step planned under its storage (\(outputs.map(\.lfn).sorted().joined(separator: ", "))); nothing was staged out")
+            return
+        }
+        var staged: [String] = []
+        for index in report.outputFiles.indices {
+            let file = report.outputFiles[index]
+            let destination = pfnOf(file.lfn)
+            let source = scratch + "/" + (planned[file.lfn]?.localFile ?? "")
+            do {
+                try StageOut.copy(from: source, to: destination, expected: Self.checksums(of: file))
+            } catch {
+                StageOut.remove(staged)
+                addWrapperError(RuntimeExitCodes.stageOutFailure, type: "StageOutFailure",
+                                details: "\(file.moduleLabel) \(file.lfn): \(error)")
+                return
+            }
+            staged.append(destination)
+            report.outputFiles[index].pfn = destination
+            unlink(source)
+        }
+    }
+
+    // MARK: Logs and the final report
+
+    /// Tars the step's stdout, stderr, configuration and report, stages the archive out to `logLFN`
+    /// and records it as the `logArchive` output. A failure is noted but does not fail the job
+    /// (WMCore's success test ignores `logArch` steps).
+    mutating func archiveLogs(logLFN: String, planner: StepPlanner, job: JobBody) {
+        let names = ["step.json", Self.stdoutName, Self.stderrName, JobWrapper.cmsRunReportName]
+            .filter { FileManager.default.fileExists(atPath: scratch + "/" + $0) }
+        let archive = workDirectory + "/" + Self.logArchiveName
+        do {
+            guard !names.isEmpty else { throw WrapperError(type: "LogArchive", details: "\(scratch): no log files to archive") }
+            if let problem = LFNRule.confinementProblem(logLFN) {
+                throw WrapperError(type: "LogArchive", details: "log archive LFN \(logLFN) could leave the storage: \(problem)")
+            }
+            var tar = TarGzip(modificationTime: Date().timeIntervalSince1970)
+            for name in names { try tar.addFile(at: scratch + "/" + name, as: name) }
+            _ = unlink(archive)  // an attempt run again in its work directory (a batch system's requeue) archives anew
+            try TarGzip.write(tar.gzipData(), to: archive)
+            let checksums = try FileChecksums.compute(path: archive)
+            let destination = planner.stageOutPFN(lfn: logLFN, job: job)
+            try StageOut.copy(from: archive, to: destination, expected: checksums)
+            report.outputFiles.append(OutputFile(
+                moduleLabel: "logArchive", lfn: logLFN, pfn: destination, guid: UUID().uuidString.uppercased(),
+                outputModuleClass: "LogArchive", events: 0, branchHash: "", size: Int(checksums.size),
+                adler32: checksums.adler32Hex, cksum: String(checksums.cksum)))
+        } catch {
+            report.parameters["LogArchiveError"] = String(describing: error)
+            FileHandle.standardError.write(Data("wm-runjob: log archive: \(error)\n".utf8))
+        }
+    }
+
+    /// Sets the step status and wrapper fields and writes `Report.<retry>.xml` (temporary file then
+    /// rename). If the report cannot be serialised, a minimal one with 99109 is written instead.
+    mutating func finish(stopTime: Date) -> JobWrapperOutcome {
+        report.wrapper.stepName = JobWrapper.stepName
+        report.wrapper.stopTime = stopTime.timeIntervalSince1970
+        report.wrapper.stepStatus = report.exitCode
+        report.wrapper.wrapperExitCode = wrapperCode
+        let path = workDirectory + "/Report.\(retry).xml"
+        do {
+            try write(report, to: path)
+        } catch {
+            var minimal = FrameworkJobReport()
+            minimal.wrapper = report.wrapper
+            minimal.addError(FrameworkError(exitStatus: RuntimeExitCodes.wrapperException, type: "ReportWriteError",
+                                            details: "the job report could not be written: \(error)"))
+            minimal.wrapper.stepStatus = minimal.exitCode
+            minimal.wrapper.wrapperExitCode = RuntimeExitCodes.wrapperException
+            report = minimal
+            do { try write(report, to: path) } catch {
+                FileHandle.standardError.write(Data("wm-runjob: \(path): cannot write the report: \(error)\n".utf8))
+                return JobWrapperOutcome(exitCode: report.exitCode, reportPath: nil, report: report)
+            }
+        }
+        return JobWrapperOutcome(exitCode: report.exitCode, reportPath: path, report: report)
+    }
+
+    private func write(_ report: FrameworkJobReport, to path: String) throws {
+        let temporary = workDirectory + "/.Report.\(retry).xml.tmp"
+        try report.xmlData().write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            throw WrapperError(type: "ReportWriteError", details: "\(path): rename failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The size and checksums a report records for a file, if it has all three.
+    static func checksums(of file: OutputFile) -> FileChecksums? {
+        guard let size = file.size, let adler = file.adler32.flatMap({ UInt32($0, radix: 16) }),
+              let cksum = file.cksum.flatMap({ UInt32($0) }) else { return nil }
+        return FileChecksums(size: UInt64(size), adler32: adler, cksum: cksum)
+    }
+
+    /// The code of an ending that the report did not explain: the exit status or the signal number.
+    static func code(of ending: ChildEnding) -> Int {
+        switch ending {
+        case .exited(let status): return Int(status)
+        case .signaled(let signal): return Int(signal)
+        case .wallTimeExceeded: return RuntimeExitCodes.wallTimeLimit
+        case .memoryExceeded: return RuntimeExitCodes.memoryLimit
+        }
+    }
+
+    /// How the child ended, in words.
+    static func describe(_ ending: ChildEnding) -> String {
+        switch ending {
+        case .exited(let status): return "exited with status \(status)"
+        case .signaled(let signal): return "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+        case .wallTimeExceeded(let limit, _): return "exceeded the wall-time limit of \(limit) s"
+        case .memoryExceeded(let limit, _): return "exceeded the memory limit of \(limit) MB"
+        }
+    }
+}
