@@ -12,24 +12,23 @@ public enum AgentSpool {
     public static func initialize(at path: String) throws -> [String] {
         let spool = try Spool(root: path)
         var created: [String] = []
-        let folders = ["etc", RequestManager.incoming, RequestManager.originals, ConfigCacheStore.folder, ElementStore.workloads,
-                       WMBSStore.area, ACDCStore.area, "work", "storage", "catalog", "archive"]
-        for folder in folders where !SystemCall.isDirectory(spool.path(folder)) {
+        for folder in Layout.madeByInit where !SystemCall.isDirectory(spool.path(folder)) {
             try spool.ensureDirectories([folder])
             created.append(folder + "/")
         }
         try RequestManager.area(spool).ensureFolders()
         try ElementStore(spool: spool).ensureFolders()
         try Areas.jobs(spool).ensureFolders()
-        let files: [(String, String)] = [("agent.json", EmbeddedDefaults.agentJSON), ("sites.json", SiteConfiguration.defaultJSON + "\n")]
-        for (name, text) in files where !SystemCall.exists(spool.path("etc") + "/" + name) {
-            try spool.publish(Array(text.utf8), as: name, in: "etc")
-            created.append("etc/" + name)
+        let files: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
+                                         (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n")]
+        for (name, text) in files where !SystemCall.exists(spool.path(Layout.configuration) + "/" + name) {
+            try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
+            created.append(Layout.configuration + "/" + name)
         }
         let cache = ConfigCacheStore(spool: spool)
         for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
             let id = try cache.add(Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8), source: name)
-            created.append("configcache/\(id).json (\(name))")
+            created.append(Layout.configCache + "/\(id).json (\(name))")
         }
         return created
     }

@@ -2,6 +2,7 @@ import Commands
 import Foundation
 import Operator
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 /// What `wmagent run` shows: on a terminal, a live view redrawn in place at the bottom (jobs done of those
@@ -68,11 +69,11 @@ public final class LiveView: @unchecked Sendable {
             let perState = (counts[area] ?? [:]).filter { $0.value > 0 }
             return perState.isEmpty ? "-" : perState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        let jobs = counts["jobs"] ?? [:]
-        let inPipeline = jobs.filter { $0.key != "corrupt" }.values.reduce(0, +)
+        let jobs = counts[Layout.jobsRoot] ?? [:]
+        let inPipeline = jobs.filter { $0.key != Spool.corruptFolderName }.values.reduce(0, +)
         let done = pass.jobsFinished
         let total = done + inPipeline
-        let elements = counts["workqueue"] ?? [:]
+        let elements = counts[Layout.elements] ?? [:]
         let toSplit = (elements["Available"] ?? 0) + (elements["Acquired"] ?? 0) + (elements["Negotiating"] ?? 0)
         let rate = pass.elapsed > 0 ? Double(done) / pass.elapsed : 0
         let eta: String
@@ -86,9 +87,9 @@ public final class LiveView: @unchecked Sendable {
         let percent = total > 0 ? String(format: " (%.0f%%)", 100 * Double(done) / Double(total)) : ""
         return ["wmagent  \(String(format: "%.0f", pass.elapsed)) s   jobs done \(done) of \(total)\(percent)   "
                     + "\(String(format: "%.1f", rate)) jobs/s   ETA \(eta)   events merged \(pass.eventsRecorded)",
-                "requests: " + states("reqmgr"),
-                "elements: " + states("workqueue"),
-                "jobs:     " + states("jobs")]
+                "requests: " + states(Layout.requests),
+                "elements: " + states(Layout.elements),
+                "jobs:     " + states(Layout.jobsRoot)]
     }
 
     private func erase() -> String {

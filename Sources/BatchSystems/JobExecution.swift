@@ -1,6 +1,7 @@
 import Commands
 import Foundation
 import SpoolKit
+import SpoolLayout
 import WMCore
 
 extension Annotated where Body == JobBody {
@@ -35,25 +36,25 @@ public enum ExecutionLayout {
     public static func siteConfiguration(spool: Spool) throws -> SiteConfiguration {
         let read: [UInt8]?
         do {
-            read = try spool.read("sites.json", in: "etc", limit: Spool.configurationSizeLimit)
+            read = try spool.read(Layout.siteConfigurationFile, in: Layout.configuration, limit: Spool.configurationSizeLimit)
         } catch let refused as RefusedFile {
             throw CommandFailure(.dataError, refused.description)
         }
         guard let bytes = read else {
-            throw CommandFailure(.noInput, "\(spool.path(SiteConfiguration.spoolRelativePath)) is missing: a spool's sites are its configuration,"
+            throw CommandFailure(.noInput, "\(spool.path(Layout.siteConfiguration)) is missing: a spool's sites are its configuration,"
                                  + " never a silent default ('wmagent init' writes the default sites; 'wmctl site ls' lists them)")
         }
-        return try SiteConfiguration.decode(bytes, file: spool.path(SiteConfiguration.spoolRelativePath))
+        return try SiteConfiguration.decode(bytes, file: spool.path(Layout.siteConfiguration))
     }
 
     /// Saves the site configuration to `<spool>/etc/sites.json` (replacing it atomically).
     public static func saveSiteConfiguration(_ configuration: SiteConfiguration, spool: Spool) throws {
-        try spool.ensureDirectories(["etc"])
+        try spool.ensureDirectories([Layout.configuration])
         try spool.inBatch { batch in
-            if SystemCall.exists(spool.path(SiteConfiguration.spoolRelativePath)) {
-                try batch.replaceContent(of: "sites.json", in: "etc", with: try configuration.encoded())
+            if SystemCall.exists(spool.path(Layout.siteConfiguration)) {
+                try batch.replaceContent(of: Layout.siteConfigurationFile, in: Layout.configuration, with: try configuration.encoded())
             } else {
-                try batch.publish(try configuration.encoded(), as: "sites.json", in: "etc")
+                try batch.publish(try configuration.encoded(), as: Layout.siteConfigurationFile, in: Layout.configuration)
             }
         }
     }

@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import SpoolKit
+import SpoolLayout
 #endif
 
 /// The `local` batch system: payloads run as detached processes on this machine, at most `slots`
@@ -43,7 +44,7 @@ public final class LocalBatchPlugin: BatchPlugin {
         self.site = site
         self.slots = max(1, slots)
         self.nullPayload = nullPayload
-        registry = "batch/local/" + site
+        registry = Layout.localBatch(site: site)
         try spool.ensureDirectories([registry + "/pending", registry + "/running", registry + "/finished"])
     }
 

@@ -259,7 +259,7 @@ public struct AgentBenchmark {
     /// Job documents archived by the job archiver (`archive/jobs/<Y>/<M>/<D>/`).
     static func archivedJobs(_ spool: Spool) throws -> Int {
         var count = 0
-        try walkFiles(spool.path("archive/jobs")) { name in if name.hasSuffix(".json") { count += 1 } }
+        try walkFiles(spool.path(Layout.archivedJobsRoot)) { name in if name.hasSuffix(".json") { count += 1 } }
         return count
     }
 
@@ -269,10 +269,10 @@ public struct AgentBenchmark {
         var left: [String: Int] = [:]
         for state in JobState.allCases {
             let count = try spool.scan(jobs.folder(state)).names.count
-            if count > 0 { left["jobs/" + state.rawValue] = count }
+            if count > 0 { left[Layout.jobs(state)] = count }
         }
-        let corrupt = try spool.scan("jobs/corrupt").names.count
-        if corrupt > 0 { left["jobs/corrupt"] = corrupt }
+        let corrupt = try spool.scan(Layout.jobsCorrupt).names.count
+        if corrupt > 0 { left[Layout.jobsCorrupt] = corrupt }
         return left
     }
 

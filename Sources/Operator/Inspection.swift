@@ -36,7 +36,7 @@ public struct SpoolInspector {
         var result: [String: [String: Int]] = [:]
         for area in areas {
             var perState: [String: Int] = [:]
-            for state in area.states + ["corrupt"] {
+            for state in area.states + [Spool.corruptFolderName] {
                 var n = 0
                 let dir = spool.path(area.area + "/" + state)
                 if SystemCall.isDirectory(dir) {
@@ -56,7 +56,7 @@ public struct SpoolInspector {
     public func list(_ path: String) throws -> [String] {
         guard let (area, state) = folder(path) else {
             throw CommandFailure(.usage, "'\(path)' is not AREA/STATE; areas: \(areas.map(\.area).joined(separator: ", ")) "
-                                 + "(e.g. jobs/created, \(Areas.blocksFolder)/Open)")
+                                 + "(e.g. jobs/created, \(Layout.blocksRoot)/Open)")
         }
         let result = try spool.scan(area.area + "/" + state)
         return result.names.map { $0.hasSuffix(area.suffix) ? String($0.dropLast(area.suffix.count)) : $0 }
@@ -69,7 +69,7 @@ public struct SpoolInspector {
         let parts = path.split(separator: "/").map(String.init)
         guard let state = parts.last, parts.count >= 2 else { return nil }
         let name = parts.dropLast().joined(separator: "/")
-        guard let area = areas.first(where: { $0.area == name }), area.states.contains(state) || state == "corrupt" else { return nil }
+        guard let area = areas.first(where: { $0.area == name }), area.states.contains(state) || state == Spool.corruptFolderName else { return nil }
         return (area, state)
     }
 
@@ -146,7 +146,7 @@ public struct SpoolInspector {
                     findings.append(finding)
                 }
             }
-            if area.area == "jobs" {
+            if area.area == Layout.jobsRoot {
                 let inFolders = Set(found.compactMap { name, copies in copies.contains { $0.file == name + area.suffix } ? name : nil })
                 findings += try checkJobs(inFolders: inFolders, complete: found.compactMap { name, copies in
                     copies.contains { $0.state == JobState.complete.rawValue && $0.file == name + area.suffix } ? name : nil

@@ -116,7 +116,7 @@ public struct Wmctl {
         }
         for area in inspector.areas {
             let perState = counts[area.area] ?? [:]
-            let nonzero = (area.states + ["corrupt"]).filter { (perState[$0] ?? 0) > 0 }
+            let nonzero = (area.states + [Spool.corruptFolderName]).filter { (perState[$0] ?? 0) > 0 }
             output.line("\(area.area): " + (nonzero.isEmpty ? "empty" : nonzero.map { "\($0)=\(perState[$0]!)" }.joined(separator: " ")))
         }
         for h in health {

@@ -81,10 +81,13 @@ public struct Spool: Sendable {
         for relative in relatives { try SystemCall.makeDirectories(path(relative)) }
     }
 
+    /// The name of a quarantine folder: `corrupt/`, beside the folder whose bad documents it holds.
+    public static let corruptFolderName = "corrupt"
+
     /// The quarantine folder for a directory: `corrupt/` beside it (`jobs/created` → `jobs/corrupt`).
     public func corruptDirectory(for directory: String) -> String {
         let parent = NSStringPath(directory).deletingLastComponent
-        return parent.isEmpty ? "corrupt" : parent + "/corrupt"
+        return parent.isEmpty ? Self.corruptFolderName : parent + "/" + Self.corruptFolderName
     }
 
     /// The largest document read from a queue, in bytes (16 MB): requests, elements, job documents, WMBS

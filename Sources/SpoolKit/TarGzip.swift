@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import SpoolKit
 
 /// A POSIX ustar archive built in memory, without a `tar` process (one fork per job capped the job archiver at
 /// a few dozen jobs per second): the project's one tar writer — the job archiver's log tarballs, the wrapper's

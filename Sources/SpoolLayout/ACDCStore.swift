@@ -9,7 +9,7 @@ public struct ACDCStore {
     /// The spool.
     public let spool: Spool
     /// The area folder.
-    public static let area = "acdc"
+    public static let area = Layout.acdc
 
     /// Makes a store.
     public init(spool: Spool) { self.spool = spool }

@@ -20,7 +20,7 @@ public struct JobWorkDirectory {
     public let retry: Int
 
     /// The spool folder holding every work directory.
-    public static let folder = "work"
+    public static let folder = Layout.work
     /// How many levels a work directory lies below the spool root (`work`, workflow, attempt).
     public static let depth = 3
 
@@ -197,7 +197,7 @@ public struct LFNRegistry {
     public init(spool: Spool) { self.spool = spool }
 
     /// Spool-relative folder of a workflow's markers.
-    public func folder(_ workflow: String) -> String { WMBSStore.area + "/" + workflow + "/lfns" }
+    public func folder(_ workflow: String) -> String { Layout.wmbs(workflow).lfns }
 
     /// The attempt that recorded `lfn`, or nil when nobody did.
     public func owner(of lfn: String, workflow: String) throws -> String? {
@@ -215,18 +215,18 @@ public struct LFNRegistry {
 /// Where the accountant puts what it records (spool-relative folders).
 public enum AccountingAreas {
     /// NOTUPLOADED files not yet in a block.
-    public static let dbsBufferFiles = "dbsbuffer/files"
+    public static let dbsBufferFiles = Layout.dbsBufferFiles
     /// NOTUPLOADED files assigned to a block.
-    public static let dbsBufferAssigned = "dbsbuffer/assigned"
+    public static let dbsBufferAssigned = Layout.dbsBufferAssigned
     /// Files in the catalog.
-    public static let dbsBufferUploaded = "dbsbuffer/uploaded"
+    public static let dbsBufferUploaded = Layout.dbsBufferUploaded
     /// Markers of workflows the task archiver closed (`<workflow>`): their open blocks may close.
-    public static let dbsBufferCompleted = "dbsbuffer/completed"
+    public static let dbsBufferCompleted = Layout.dbsBufferCompleted
     /// Every folder a DBS buffer file can be in.
     public static let dbsBufferFileFolders = [dbsBufferFiles, dbsBufferAssigned, dbsBufferUploaded]
 
     /// Accounting records (one per job attempt) of a workflow.
-    public static func reports(_ workflow: String) -> String { WMBSStore.area + "/" + workflow + "/reports" }
+    public static func reports(_ workflow: String) -> String { Layout.wmbs(workflow).reports }
 }
 
 /// JSON with sorted keys and a final newline, as every spool document.

@@ -62,34 +62,31 @@ public struct AreaDescriptor {
 public enum Areas {
     /// `reqmgr/`: requests, one folder per ReqMgr2 status.
     public static func requests(_ spool: Spool) -> DocumentArea<RequestBody> {
-        DocumentArea<RequestBody>(spool: spool, area: "reqmgr", schemaVersion: requestSchemaVersion)
+        DocumentArea<RequestBody>(spool: spool, area: Layout.requests, schemaVersion: requestSchemaVersion)
     }
 
     /// `workqueue/`: work-queue elements, one folder per element status.
     public static func elements(_ spool: Spool) -> DocumentArea<ElementBody> {
-        DocumentArea<ElementBody>(spool: spool, area: "workqueue", schemaVersion: elementSchemaVersion)
+        DocumentArea<ElementBody>(spool: spool, area: Layout.elements, schemaVersion: elementSchemaVersion)
     }
 
     /// `jobs/`: job documents, one folder per job state (the 18 WMCore states); `cache` keeps decoded
     /// documents across a stage's cycles.
     public static func jobs(_ spool: Spool, cache: DocumentCache<JobBody>? = nil) -> DocumentArea<JobBody> {
-        DocumentArea<JobBody>(spool: spool, area: "jobs", schemaVersion: jobSchemaVersion, cache: cache)
+        DocumentArea<JobBody>(spool: spool, area: Layout.jobsRoot, schemaVersion: jobSchemaVersion, cache: cache)
     }
-
-    /// The folder of the block documents' state folders.
-    public static let blocksFolder = "dbsbuffer/blocks"
 
     /// `dbsbuffer/blocks/`: DBS blocks, one folder per block state.
     public static func blocks(_ spool: Spool) -> DocumentArea<BlockBody> {
-        DocumentArea<BlockBody>(spool: spool, area: blocksFolder, schemaVersion: dbsBufferSchemaVersion)
+        DocumentArea<BlockBody>(spool: spool, area: Layout.blocksRoot, schemaVersion: dbsBufferSchemaVersion)
     }
 
     /// Every document area, for the operator tools (`wmctl status|ls|show|fsck`).
     public static var all: [AreaDescriptor] {
-        [AreaDescriptor.of(RequestBody.self, area: "reqmgr", schema: requestSchemaVersion),
-         AreaDescriptor.of(ElementBody.self, area: "workqueue", schema: elementSchemaVersion),
-         AreaDescriptor.of(JobBody.self, area: "jobs", schema: jobSchemaVersion),
-         AreaDescriptor.of(BlockBody.self, area: blocksFolder, schema: dbsBufferSchemaVersion)]
+        [AreaDescriptor.of(RequestBody.self, area: Layout.requests, schema: requestSchemaVersion),
+         AreaDescriptor.of(ElementBody.self, area: Layout.elements, schema: elementSchemaVersion),
+         AreaDescriptor.of(JobBody.self, area: Layout.jobsRoot, schema: jobSchemaVersion),
+         AreaDescriptor.of(BlockBody.self, area: Layout.blocksRoot, schema: dbsBufferSchemaVersion)]
     }
 }
 

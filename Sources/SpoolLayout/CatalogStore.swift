@@ -13,7 +13,7 @@ public struct CatalogStore: CatalogLookup {
     /// The spool.
     public let spool: Spool
     /// The area folder.
-    public static let area = "catalog"
+    public static let area = Layout.catalog
 
     /// Makes a store over a spool.
     public init(spool: Spool) { self.spool = spool }

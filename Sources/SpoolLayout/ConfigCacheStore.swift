@@ -10,7 +10,7 @@ public struct ConfigCacheStore: ConfigCacheLookup {
     /// The spool.
     public let spool: Spool
     /// The folder.
-    public static let folder = "configcache"
+    public static let folder = Layout.configCache
 
     /// Makes a store.
     public init(spool: Spool) { self.spool = spool }

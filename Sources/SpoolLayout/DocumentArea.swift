@@ -33,7 +33,7 @@ public struct DocumentArea<Body: StatefulBody> {
 
     /// Creates every state folder and `corrupt/`.
     public func ensureFolders() throws {
-        try spool.ensureDirectories(Body.State.allCases.map { folder($0) } + [area + "/corrupt"])
+        try spool.ensureDirectories(Body.State.allCases.map { folder($0) } + [area + "/" + Spool.corruptFolderName])
     }
 
     /// The file name of a document.

@@ -10,7 +10,7 @@ public struct ElementStore {
     /// The elements area.
     public let area: DocumentArea<ElementBody>
     /// Folder of workloads.
-    public static let workloads = "workqueue/workloads"
+    public static let workloads = Layout.workloads
 
     /// Makes a store.
     public init(spool: Spool) {
@@ -37,13 +37,13 @@ public struct ElementStore {
 
     /// The elements of one request.
     public func elements(ofRequest request: String) throws -> [ElementDocument] {
-        guard SystemCall.isDirectory(spool.path("workqueue")) else { return [] }
+        guard SystemCall.isDirectory(spool.path(Layout.elements)) else { return [] }
         return try elements().filter { $0.requestName == request }
     }
 
     /// The elements of a finished request, from `archive/elements/<request>/`.
     public func archivedElements(ofRequest request: String) throws -> [ElementDocument] {
-        let folder = "archive/elements/" + request
+        let folder = Layout.archivedElements(request)
         return try spool.scan(folder).names.compactMap { file in
             guard let bytes = try spool.read(file, in: folder), case .success(let doc) = area.decode(bytes, file: folder + "/" + file) else { return nil }
             return doc

@@ -26,7 +26,7 @@ public struct JobMarkers {
 
     /// Spool-relative folder of a subscription's markers.
     public func folder(_ workflow: String, _ subscription: String) -> String {
-        store.subscriptionFolder(workflow, subscription) + "/jobs"
+        Layout.wmbs(workflow).subscription(subscription).jobMarkers
     }
 
     /// The marker of a job (folder and file name), the name `JobCreatorStage` links its document under.
@@ -108,7 +108,7 @@ public struct VanishedJobs {
         let own = WMBSStore.jobBundleName(job.name)
         let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
         let where_ = Areas.jobs(spool).whereabouts(of: job.name)
-            + (SystemCall.exists(spool.path("jobs/corrupt") + "/" + job.name + ".json") ? " (a copy is in jobs/corrupt/)" : "")
+            + (SystemCall.exists(spool.path(Layout.jobsCorrupt) + "/" + job.name + ".json") ? " (a copy is in jobs/corrupt/)" : "")
         if attempts.contains(where: { $0.outcome == JobState.success.rawValue }) {
             log?.warning("vanished job had succeeded", ["job": job.name, "detail": where_])
             try spool.inBatch { batch in _ = try batch.move(own, from: folder("acquired"), to: folder("completed")) }

@@ -37,7 +37,7 @@ public enum ProgramInputs {
     /// The agent configuration's file: `--config FILE` when given, else `<spool>/etc/agent.json`. The only
     /// place this choice is made.
     public static func configurationPath(explicit: String?, spoolRoot: String) -> String {
-        explicit ?? spoolRoot + "/etc/agent.json"
+        explicit ?? spoolRoot + "/" + Layout.agentConfiguration
     }
 
     /// Reads a small regular file without following a link or blocking (a FIFO or device is refused, not

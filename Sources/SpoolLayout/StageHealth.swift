@@ -18,7 +18,7 @@ public struct StageHealth: Codable, Sendable {
     public var backlog: Int
 
     /// Folder of health records.
-    public static let folder = ".status"
+    public static let folder = Layout.health
 
     /// Makes a record.
     public init(stage: String, pid: Int32, lastCycle: Double, lastProgress: Double, itemsDone: Int, backlog: Int) {

@@ -11,7 +11,7 @@ public struct WMBSStore: Sendable {
     /// The spool.
     public let spool: Spool
     /// The area folder.
-    public static let area = "wmbs"
+    public static let area = Layout.wmbsRoot
     /// The folders a subscription's files move through.
     public static let fileFolders = ["available", "acquired", "completed", "failed"]
 
@@ -19,12 +19,12 @@ public struct WMBSStore: Sendable {
     public init(spool: Spool) { self.spool = spool }
 
     /// Spool-relative folder of a workflow.
-    public func workflowFolder(_ workflow: String) -> String { Self.area + "/" + workflow }
+    public func workflowFolder(_ workflow: String) -> String { Layout.wmbs(workflow).root }
     /// Spool-relative folder of a subscription.
-    public func subscriptionFolder(_ workflow: String, _ subscription: String) -> String { workflowFolder(workflow) + "/" + subscription }
+    public func subscriptionFolder(_ workflow: String, _ subscription: String) -> String { Layout.wmbs(workflow).subscription(subscription).root }
     /// Spool-relative folder of a subscription's files in one state.
     public func fileFolder(_ workflow: String, _ subscription: String, _ state: String) -> String {
-        subscriptionFolder(workflow, subscription) + "/" + state
+        Layout.wmbs(workflow).subscription(subscription).files(state)
     }
 
     /// Workflows with WMBS state, sorted.
@@ -45,7 +45,7 @@ public struct WMBSStore: Sendable {
         let dir = spool.path(workflowFolder(workflow))
         var names: [String] = []
         try SystemCall.forEachEntry(in: dir) { name, kind in
-            if kind == .directory && name != "filesets" && Spool.isSafeName(name) { names.append(name) }
+            if kind == .directory && !Layout.workflowFoldersThatAreNotSubscriptions.contains(name) && Spool.isSafeName(name) { names.append(name) }
             return true
         }
         for name in names.sorted() {
@@ -56,17 +56,17 @@ public struct WMBSStore: Sendable {
 
     /// One subscription, or nil when it does not exist.
     public func subscription(_ workflow: String, _ name: String) throws -> Subscription? {
-        try readJSON(Subscription.self, "subscription.json", in: subscriptionFolder(workflow, name))
+        try readJSON(Subscription.self, Layout.SubscriptionFolders.documentName, in: subscriptionFolder(workflow, name))
     }
 
     /// A fileset, or nil when it does not exist.
     public func fileset(_ workflow: String, _ name: String) throws -> Fileset? {
-        try readJSON(Fileset.self, FileKey.of(name) + ".json", in: workflowFolder(workflow) + "/filesets")
+        try readJSON(Fileset.self, FileKey.of(name) + ".json", in: Layout.wmbs(workflow).filesets)
     }
 
     /// Every fileset of a workflow.
     public func filesets(of workflow: String) throws -> [Fileset] {
-        let folder = workflowFolder(workflow) + "/filesets"
+        let folder = Layout.wmbs(workflow).filesets
         return try spool.scan(folder).names.compactMap { try readJSON(Fileset.self, $0, in: folder) }
     }
 
@@ -74,12 +74,12 @@ public struct WMBSStore: Sendable {
     public func create(workflow: String, subscriptions: [Subscription], filesets: [Fileset], in batch: SpoolBatch) throws {
         for sub in subscriptions {
             let folder = subscriptionFolder(workflow, sub.name)
-            try spool.ensureDirectories(Self.fileFolders.map { folder + "/" + $0 } + [folder + "/jobgroups/pending", folder + "/jobgroups/done"])
-            if !SystemCall.exists(spool.path(folder) + "/subscription.json") {
-                try batch.publish(try Self.encode(sub), as: "subscription.json", in: folder)
+            try spool.ensureDirectories(Self.fileFolders.map { folder + "/" + $0 } + [Layout.SubscriptionFolders(root: folder).pendingJobGroups, Layout.SubscriptionFolders(root: folder).doneJobGroups])
+            if !SystemCall.exists(spool.path(folder) + "/" + Layout.SubscriptionFolders.documentName) {
+                try batch.publish(try Self.encode(sub), as: Layout.SubscriptionFolders.documentName, in: folder)
             }
         }
-        let fsFolder = workflowFolder(workflow) + "/filesets"
+        let fsFolder = Layout.wmbs(workflow).filesets
         try spool.ensureDirectories([fsFolder])
         for fs in filesets {
             guard var existing = try fileset(workflow, fs.name) else {
@@ -99,7 +99,7 @@ public struct WMBSStore: Sendable {
 
     /// Rewrites a fileset document (e.g. to close it).
     public func save(_ fileset: Fileset, workflow: String, in batch: SpoolBatch) throws {
-        try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: workflowFolder(workflow) + "/filesets", with: try Self.encode(fileset))
+        try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: Layout.wmbs(workflow).filesets, with: try Self.encode(fileset))
     }
 
     /// Records that every element of the workflow is injected (WMCore's "workflow injected" flag):
@@ -112,7 +112,7 @@ public struct WMBSStore: Sendable {
 
     /// True once every element of the workflow is injected.
     public func isInjected(_ workflow: String) -> Bool {
-        SystemCall.exists(spool.path(workflowFolder(workflow)) + "/injected")
+        SystemCall.exists(spool.path(Layout.wmbs(workflow).injectedMarker))
     }
 
     /// Reads and decodes a JSON document; nil when absent.

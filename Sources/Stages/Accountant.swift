@@ -378,7 +378,7 @@ struct StorageResolver {
     /// The storage prefix of a PNN.
     func prefix(of pnn: String) -> String {
         if let runtime, runtime.pnn == pnn, let prefix = runtime.storagePrefix, !prefix.isEmpty { return prefix }
-        return spool.path("storage/" + pnn)
+        return spool.path(Layout.storage(pnn))
     }
 
     /// The PFN of an LFN on a PNN.

@@ -45,7 +45,7 @@ final class FilesetCloser {
         guard try first("available") == nil else { return false }
         // A pending job-group record: the job creator is publishing (or must replay) jobs whose files and markers
         // may already be in place while the job documents are not yet in a state folder — not idle, not vanished.
-        let pendingGroups = store.subscriptionFolder(workflow, subscription) + "/jobgroups/pending"
+        let pendingGroups = Layout.wmbs(workflow).subscription(subscription).pendingJobGroups
         guard try spool.scan(pendingGroups, limit: 1, order: .unordered).names.isEmpty else { return false }
         let acquired = try first("acquired")
         if let acquired, let number = acquired.dropFirst().split(separator: ".").first,

@@ -85,7 +85,7 @@ public struct JobArchiverStage: StageCycle {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: time))
-        return "archive/jobs/\(parts.year!)/\(parts.month!)/\(parts.day!)"
+        return Layout.archivedJobs(year: parts.year!, month: parts.month!, day: parts.day!)
     }
 }
 

@@ -97,8 +97,8 @@ public struct JobCreatorStage: StageCycle {
         let group = EncodedJobGroup(name: "g\(pad(first))-\(pad(first + made.count - 1))", subscription: sub.name,
                                     fileKeys: consumed, failedFileKeys: failedKeys, jobs: made)
         let encoded = SystemCall.now()
-        let groups = store.subscriptionFolder(workflow, sub.name) + "/jobgroups"
-        try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups + "/pending")
+        let groups = Layout.wmbs(workflow).subscription(sub.name)
+        try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
         let recorded = SystemCall.now()
         let work = fileWork(group, store: store, workflow: workflow, available: available, owner: owner, whole: whole,
                             failed: failedIndices)
@@ -146,7 +146,7 @@ public struct JobCreatorStage: StageCycle {
     /// Finishes job groups a crash left half done.
     func replayPendingGroups(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription: String,
                              context: StageContext) throws -> Int {
-        let pending = store.subscriptionFolder(workflow, subscription) + "/jobgroups/pending"
+        let pending = Layout.wmbs(workflow).subscription(subscription).pendingJobGroups
         var replayed = 0
         for file in try context.spool.scan(pending).names {
             guard let record = try store.readJSON(JobGroupRecord.self, file, in: pending) else { continue }
@@ -267,22 +267,22 @@ public struct JobCreatorStage: StageCycle {
             try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,
                             in: batch, mayExist: replay)
         }
-        let groups = store.subscriptionFolder(workflow, record.subscription) + "/jobgroups"
+        let groups = Layout.wmbs(workflow).subscription(record.subscription)
         let file = record.name + ".json"
-        _ = try spool.move(file, from: groups + "/pending", to: groups + "/done")
+        _ = try spool.move(file, from: groups.pendingJobGroups, to: groups.doneJobGroups)
         // The jobs now live in jobs/: the done record keeps its name (job numbering) and file keys, not
         // a second copy of every job. A crash before this leaves the full record in done/, which is harmless.
         var slim = record
         slim.jobs = []
-        try spool.inBatch { try $0.replaceContent(of: file, in: groups + "/done", with: slim.recordBytes()) }
+        try spool.inBatch { try $0.replaceContent(of: file, in: groups.doneJobGroups, with: slim.recordBytes()) }
     }
 
     /// The next job number of a subscription: one past the highest in its job-group names.
     func nextJobNumber(store: WMBSStore, workflow: String, subscription: String) throws -> Int {
-        let groups = store.subscriptionFolder(workflow, subscription) + "/jobgroups"
+        let groups = Layout.wmbs(workflow).subscription(subscription)
         var highest = 0
-        for folder in ["pending", "done"] {
-            for name in try store.spool.scan(groups + "/" + folder).names {
+        for folder in [groups.pendingJobGroups, groups.doneJobGroups] {
+            for name in try store.spool.scan(folder).names {
                 // g000001-000010.json
                 if let dash = name.firstIndex(of: "-"), let last = Int(name[name.index(after: dash)...].prefix { $0.isNumber }) {
                     highest = max(highest, last)

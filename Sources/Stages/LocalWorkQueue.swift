@@ -70,7 +70,7 @@ public struct LocalWorkQueueStage: StageCycle {
 
     /// The agent's private claim folder: an element is renamed here (the claim: exactly one agent wins),
     /// its content updated, and only then moved to `Acquired/`, so no other agent ever sees it half-claimed.
-    static func claimFolder(_ agent: String) -> String { "workqueue/claims/" + agent }
+    static func claimFolder(_ agent: String) -> String { Layout.claims(of: agent) }
 
     /// Claims matching Available elements and records this agent on them.
     func pull(store: ElementStore, config: AgentConfiguration, context: StageContext) throws -> CycleReport {
@@ -177,7 +177,7 @@ public struct LocalWorkQueueStage: StageCycle {
         }
         var report = CycleReport()
         // Claim folders of silent agents: their elements go back to Available (recorded on the next scan).
-        let claimsRoot = context.spool.path("workqueue/claims")
+        let claimsRoot = context.spool.path(Layout.claims)
         if SystemCall.isDirectory(claimsRoot) {
             var owners: [String] = []
             try SystemCall.forEachEntry(in: claimsRoot) { name, kind in

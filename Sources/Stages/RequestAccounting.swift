@@ -12,7 +12,7 @@ public struct RequestAccounting {
     /// The spool.
     public let spool: Spool
     /// Where accounts are kept.
-    public static let area = "archive/accounts"
+    public static let area = Layout.accounts
     /// The ACDC record name of work the account found missing without a record.
     public static let recordName = "account"
 

@@ -21,9 +21,9 @@ public struct RequestManager {
     public let area: DocumentArea<RequestBody>
 
     /// Folder of submissions not yet read.
-    public static let incoming = "reqmgr/incoming"
+    public static let incoming = Layout.requestsIncoming
     /// Folder of the submissions as they came, kept beside the accepted documents.
-    public static let originals = "reqmgr/originals"
+    public static let originals = Layout.requestOriginals
 
     /// Makes a request manager.
     public init(spool: Spool, configCache: any ConfigCacheLookup, catalog: any CatalogLookup, groups: GroupPriorities = GroupPriorities(),
@@ -151,7 +151,7 @@ public struct RequestManager {
     }
 
     /// Folder of submissions being processed, named by the request name they will get.
-    public static let processing = "reqmgr/processing"
+    public static let processing = Layout.requestsProcessing
 
     /// Takes the submissions waiting in `reqmgr/incoming/` through validation.
     ///

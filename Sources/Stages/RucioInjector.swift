@@ -9,7 +9,7 @@ import WMCore
 public struct RucioInjectorStage: StageCycle {
     public let name = "wm-rucioinjector"
     /// The outbox the transfer system reads.
-    public static let outbox = "transfer/outbox"
+    public static let outbox = Layout.transferOutbox
 
     /// Makes the stage.
     public init() {}

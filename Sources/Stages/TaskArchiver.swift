@@ -18,7 +18,7 @@ import WMCore
 public struct TaskArchiverStage: StageCycle {
     public let name = "wm-taskarchiver"
     /// Where summaries go.
-    public static let summaries = "archive/summaries"
+    public static let summaries = Layout.summaries
 
     /// Makes the stage.
     public init() {}
@@ -129,7 +129,7 @@ public struct TaskArchiverStage: StageCycle {
         let requests = Areas.requests(context.spool)
         let file = requests.fileName(workflow)
         guard let status = RequestStatus.allCases.first(where: { SystemCall.exists(context.spool.path(requests.folder($0)) + "/" + file) }) else {
-            context.log.warning("no request document", ["workflow": workflow, "expected": "reqmgr/<status>/\(file)"])
+            context.log.warning("no request document", ["workflow": workflow, "expected": Layout.requests + "/<status>/\(file)"])
             return
         }
         guard case .document(let original) = try requests.load(workflow, in: status, now: context.now(), log: context.log) else { return }

@@ -40,7 +40,7 @@ public struct GlobalWorkQueueStage: StageCycle {
                 let status = statusOf[element.requestName] ?? manager.locate(element.requestName)
                 statusOf[element.requestName] = status
                 guard let status, Self.finishedStatuses.contains(status) else { continue }
-                let target = "archive/elements/" + element.requestName
+                let target = Layout.archivedElements(element.requestName)
                 try context.spool.ensureDirectories([target])
                 if try context.spool.move(store.area.fileName(name), from: folder, to: target) == .moved { report.done += 1 }
             }

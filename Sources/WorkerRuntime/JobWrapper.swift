@@ -54,7 +54,7 @@ public struct JobWrapper {
             let job = try loadJob()
             attempt.stamp(job: job.name, retry: job.retryCount)
             let runtime = try loadRuntime()
-            let planner = StepPlanner(defaultSpool: JobWorkDirectory.spoolRoot(ofWorkDirectory: workDirectory), runtime: runtime, now: start)
+            let planner = StepPlanner(defaultSpool: JobWorkDirectory.spoolRoot(ofWorkDirectory: workDirectory), storageFolder: Layout.storageRoot, runtime: runtime, now: start)
             attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)
             defer { attempt.archiveLogs(logLFN: planner.logArchiveLFN(job), planner: planner, job: job) }
             let config = try planner.plan(job)

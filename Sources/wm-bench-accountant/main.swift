@@ -104,17 +104,17 @@ for n in 0..<options.jobs {
     report.inputFiles = [InputFile(lfn: input.lfn, pfn: "file:/in", guid: "IN", events: 1000, runs: RunLumiMap(lumisByRun: [1: [n + 1]]))]
     for (module, tier) in modules.sorted(by: { $0.key < $1.key }) {
         let lfn = "/store/unmerged/Era/PD/\(tier)/Proc-v1/00000/\(UUID().uuidString).root"
-        report.outputFiles.append(OutputFile(moduleLabel: module, lfn: lfn, pfn: spool.path("storage/\(pnn)") + lfn, guid: "G", events: 1000,
+        report.outputFiles.append(OutputFile(moduleLabel: module, lfn: lfn, pfn: spool.path(Layout.storage(pnn)) + lfn, guid: "G", events: 1000,
                                              branchHash: "h", runs: RunLumiMap([1: [n + 1: 1000]]), inputs: [FileReference(lfn: input.lfn, pfn: nil)],
                                              size: 100_000_000, adler32: "0badcafe", cksum: "12345"))
     }
     let log = "/store/unmerged/logs/prod/2025/1/1/BenchWF/Proc/00000/0/\(name)-0-logArchive.tar.gz"
-    report.outputFiles.append(OutputFile(moduleLabel: "logArchive", lfn: log, pfn: spool.path("storage/\(pnn)") + log, guid: "L",
+    report.outputFiles.append(OutputFile(moduleLabel: "logArchive", lfn: log, pfn: spool.path(Layout.storage(pnn)) + log, guid: "L",
                                          outputModuleClass: "LogArchive", events: 0, branchHash: "", size: 1000, adler32: "00000001", cksum: "1"))
     report.wrapper = WrapperInfo(stepStatus: 0, siteName: pnn, startTime: 1000, stopTime: 4600, jobName: name, retry: 0)
     report.performanceSummaries = [PerformanceSummary(metric: "ApplicationMemory", metrics: [NamedMetric(name: "PeakValueRss", value: "1800.5")])]
     try report.xmlData().write(to: URL(fileURLWithPath: work.reportPath))
-    try batch.publish(try jobs.encode(job), as: name + ".json", in: "jobs/complete")
+    try batch.publish(try jobs.encode(job), as: name + ".json", in: Layout.jobs(.complete))
     if batch.pendingCount >= 1000 { try batch.commit(); batch = SpoolBatch(spool: spool) }
 }
 try batch.commit()
@@ -145,7 +145,7 @@ func cpuSeconds() -> Double {
 let start = SystemCall.now(), cpuStart = cpuSeconds()
 let result = try AccountantStage().runCycle(context)
 let seconds = SystemCall.now() - start, cpu = cpuSeconds() - cpuStart
-let succeeded = try spool.scan("jobs/success").names.count
+let succeeded = try spool.scan(Layout.jobs(.success)).names.count
 let rate = Double(result.done) / seconds
 if options.json {
     print(#"{"jobs": \#(options.jobs), "accounted": \#(result.done), "succeeded": \#(succeeded), "batch": \#(options.batch), "durability": "\#(options.durability.rawValue)", "seconds": \#(seconds), "reportsPerSecond": \#(Int(rate)), "cpuSeconds": \#(cpu), "reportsPerCPUSecond": \#(Int(Double(result.done) / cpu)), "sparesAtStart": \#(spares)}"#)

@@ -18,7 +18,7 @@ import TestSupport
 
     func planner(_ runtime: JobRuntime = JobRuntime()) -> StepPlanner {
         var counter = 0
-        return StepPlanner(defaultSpool: "/spool", runtime: runtime, now: Self.date) {
+        return StepPlanner(defaultSpool: "/spool", storageFolder: "storage", runtime: runtime, now: Self.date) {
             counter += 1
             return String(format: "GUID-%04d", counter)
         }
@@ -81,8 +81,8 @@ import TestSupport
         let config = try planner(runtime).plan(job("Processing", inputs: inputs))
         #expect(config.inputs.map(\.pfn) == ["/local/store/a/X.root", "/fnal/store/b/Y.root", "/s/storage/T2_DE_DESY/store/c/Z.root"])
         #expect(config.inputs.map(\.guid) == ["X", "Y", "Z"])
-        #expect(JobRuntime(spool: "/s", site: "T1_X").resolvedStoragePrefix(defaultSpool: "/w", jobSite: nil) == "/s/storage/T1_X")
-        #expect(JobRuntime().resolvedStoragePrefix(defaultSpool: "/sp", jobSite: "T3_Y") == "/sp/storage/T3_Y")
+        #expect(JobRuntime(spool: "/s", site: "T1_X").resolvedStoragePrefix(defaultSpool: "/w", storageFolder: "storage", jobSite: nil) == "/s/storage/T1_X")
+        #expect(JobRuntime().resolvedStoragePrefix(defaultSpool: "/sp", storageFolder: "storage", jobSite: "T3_Y") == "/sp/storage/T3_Y")
         #expect(JobRuntime().resolvedWallTimeLimit(estimatedTime: 100) == 300)
         #expect(JobRuntime(wallTimeLimit: 5).resolvedWallTimeLimit(estimatedTime: 100) == 5)
     }

@@ -71,21 +71,22 @@ public struct JobRuntime: Codable, Hashable, Sendable {
     /// The storage node outputs go to.
     public func resolvedPNN(jobSite: String?) -> String { pnn ?? resolvedSite(jobSite: jobSite) }
 
-    /// The prefix of the local storage node.
-    public func resolvedStoragePrefix(defaultSpool: String, jobSite: String?) -> String {
-        storagePrefix ?? Self.join(resolvedSpool(defaultSpool: defaultSpool), "storage", resolvedPNN(jobSite: jobSite))
+    /// The prefix of the local storage node: `storagePrefix`, else `<spool>/<storageFolder>/<PNN>`
+    /// (`storageFolder` is the spool map's, e.g. `storage`; the domain knows no folder names).
+    public func resolvedStoragePrefix(defaultSpool: String, storageFolder: String, jobSite: String?) -> String {
+        storagePrefix ?? Self.join(resolvedSpool(defaultSpool: defaultSpool), storageFolder, resolvedPNN(jobSite: jobSite))
     }
 
     /// The prefix under which a file held at `locations` is read: the local node if it holds the
-    /// file, else the first location with an `inputPrefixes` entry, else `<spool>/storage/<first
+    /// file, else the first location with an `inputPrefixes` entry, else `<spool>/<storageFolder>/<first
     /// location>`; the local node for a file with no location.
-    public func inputPrefix(locations: [String], defaultSpool: String, jobSite: String?) -> String {
+    public func inputPrefix(locations: [String], defaultSpool: String, storageFolder: String, jobSite: String?) -> String {
         let local = resolvedPNN(jobSite: jobSite)
         if locations.isEmpty || locations.contains(local) {
-            return resolvedStoragePrefix(defaultSpool: defaultSpool, jobSite: jobSite)
+            return resolvedStoragePrefix(defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: jobSite)
         }
         if let known = locations.first(where: { inputPrefixes[$0] != nil }) { return inputPrefixes[known]! }
-        return Self.join(resolvedSpool(defaultSpool: defaultSpool), "storage", locations[0])
+        return Self.join(resolvedSpool(defaultSpool: defaultSpool), storageFolder, locations[0])
     }
 
     /// The wall-time limit in seconds: `wallTimeLimit`, else 3 × `estimatedTime` when positive, else none.

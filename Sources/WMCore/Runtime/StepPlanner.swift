@@ -6,6 +6,8 @@ import JobSplitting
 public struct StepPlanner {
     /// The spool root when the runtime names none (the wrapper derives it from the job's work directory).
     public var defaultSpool: String
+    /// The spool's storage folder (`storage`: storage nodes are `<spool>/<storageFolder>/<PNN>`).
+    public var storageFolder: String
     /// The runtime description.
     public var runtime: JobRuntime
     /// The time used for date-stamped LFNs (log archive, LogCollect).
@@ -21,9 +23,10 @@ public struct StepPlanner {
     public static let logCollectLabel = "logArchives"
 
     /// Makes a planner.
-    public init(defaultSpool: String, runtime: JobRuntime, now: Date = Date(),
+    public init(defaultSpool: String, storageFolder: String, runtime: JobRuntime, now: Date = Date(),
                 makeGUID: @escaping () -> String = { UUID().uuidString.uppercased() }) {
         self.defaultSpool = defaultSpool
+        self.storageFolder = storageFolder
         self.runtime = runtime
         self.now = now
         self.makeGUID = makeGUID
@@ -72,14 +75,14 @@ public struct StepPlanner {
 
     /// The PFN an LFN is staged out to at the job's storage node.
     public func stageOutPFN(lfn: String, job: JobBody) -> String {
-        JobRuntime.pfn(prefix: runtime.resolvedStoragePrefix(defaultSpool: defaultSpool, jobSite: job.site), lfn: lfn)
+        JobRuntime.pfn(prefix: runtime.resolvedStoragePrefix(defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: job.site), lfn: lfn)
     }
 
     // MARK: Inputs and outputs
 
     private func inputs(of job: JobBody) -> [StepInput] {
         job.inputFiles.map { file in
-            let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, jobSite: job.site)
+            let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: job.site)
             let base = (file.lfn as NSString).lastPathComponent
             let guid = base.hasSuffix(".root") ? String(base.dropLast(5)) : base
             return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: guid)

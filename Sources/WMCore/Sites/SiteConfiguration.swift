@@ -12,8 +12,6 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
 
     /// The schema version this code reads and writes.
     public static let schemaVersion = 1
-    /// The configuration file's path inside a spool.
-    public static let spoolRelativePath = "etc/sites.json"
 
     /// Makes a configuration.
     public init(sites: [Site]) {

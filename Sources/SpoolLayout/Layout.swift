@@ -1,0 +1,153 @@
+import SpoolKit
+import WMCore
+
+/// The spool map of `spool/README.md` in code: every folder of the spool, spelled here and nowhere else
+/// (the substrate's own `.tmp/`, `.spare/`, `.spare-dirs/` and `.locks/` are SpoolKit's).
+///
+/// Paths are spool-relative strings, because the substrate's API takes folders as strings and knows nothing
+/// of CMS; what is typed is how a path is asked for: `Layout.jobs(.created)`,
+/// `Layout.wmbs(workflow).subscription(name).files(.available)`, `Layout.blocks(.open)`. State folders are
+/// named by their state's raw value (the directory is the state). `ArchitectureTests` fails when a folder
+/// name is spelled outside this module.
+public enum Layout {
+    // MARK: Health and configuration
+
+    /// `.status/`: each stage's health record (`<stage>.json`).
+    public static let health = ".status"
+    /// `etc/`: the spool's configuration.
+    public static let configuration = "etc"
+    /// The agent configuration's file name in `etc/`.
+    public static let agentConfigurationFile = "agent.json"
+    /// The site configuration's file name in `etc/`.
+    public static let siteConfigurationFile = "sites.json"
+    /// `etc/agent.json`.
+    public static let agentConfiguration = configuration + "/" + agentConfigurationFile
+    /// `etc/sites.json`.
+    public static let siteConfiguration = configuration + "/" + siteConfigurationFile
+
+    // MARK: Requests, config cache, work queue
+
+    /// `reqmgr/`: requests, one folder per ReqMgr2 status.
+    public static let requests = "reqmgr"
+    /// `reqmgr/incoming/`: new requests, any file name.
+    public static let requestsIncoming = requests + "/incoming"
+    /// `reqmgr/originals/`: each request as submitted.
+    public static let requestOriginals = requests + "/originals"
+    /// `reqmgr/processing/`: an incoming request while it is being read (claimed by rename).
+    public static let requestsProcessing = requests + "/processing"
+    /// `configcache/`: task configurations by id.
+    public static let configCache = "configcache"
+    /// `workqueue/`: work-queue elements, one folder per element status.
+    public static let elements = "workqueue"
+    /// `workqueue/workloads/`: each request's workload (the element's spec).
+    public static let workloads = elements + "/workloads"
+    /// `workqueue/claims/`: elements half-claimed by an agent.
+    public static let claims = elements + "/claims"
+    /// `workqueue/claims/<agent>/`.
+    public static func claims(of agent: String) -> String { claims + "/" + agent }
+
+    // MARK: WMBS
+
+    /// `wmbs/`: one folder per workflow.
+    public static let wmbsRoot = "wmbs"
+    /// The folders of one workflow in WMBS.
+    public static func wmbs(_ workflow: String) -> WorkflowFolders { WorkflowFolders(root: wmbsRoot + "/" + workflow) }
+    /// `wmbs/<workflow>/` folder names that are not subscriptions.
+    public static let workflowFoldersThatAreNotSubscriptions: Set<String> = [WorkflowFolders.filesetsName]
+
+    /// A workflow's folders: `wmbs/<workflow>/...`.
+    public struct WorkflowFolders: Sendable, Equatable {
+        /// `wmbs/<workflow>`.
+        public let root: String
+        static let filesetsName = "filesets"
+        /// `wmbs/<workflow>/filesets/`: filesets, open or closed.
+        public var filesets: String { root + "/" + Self.filesetsName }
+        /// `wmbs/<workflow>/lfns/`: the LFN registry.
+        public var lfns: String { root + "/lfns" }
+        /// `wmbs/<workflow>/reports/`: accounting records.
+        public var reports: String { root + "/reports" }
+        /// The marker file of a workflow whose work is all injected (`wmbs/<workflow>/injected`).
+        public var injectedMarker: String { root + "/injected" }
+        /// One subscription's folders.
+        public func subscription(_ name: String) -> SubscriptionFolders { SubscriptionFolders(root: root + "/" + name) }
+    }
+
+    /// A subscription's folders: `wmbs/<workflow>/<subscription>/...`.
+    public struct SubscriptionFolders: Sendable, Equatable {
+        /// `wmbs/<workflow>/<subscription>`.
+        public let root: String
+        /// The subscription document's file name.
+        public static let documentName = "subscription.json"
+        /// The folder of the subscription's files in `state` (`available`, `acquired`, `completed`, `failed`).
+        public func files(_ state: String) -> String { root + "/" + state }
+        /// `jobs/`: one marker per job not yet cleaned out.
+        public var jobMarkers: String { root + "/jobs" }
+        /// `jobgroups/`: job-creation intent records.
+        public var jobGroups: String { root + "/jobgroups" }
+        /// `jobgroups/pending/`: groups being published.
+        public var pendingJobGroups: String { jobGroups + "/pending" }
+        /// `jobgroups/done/`: groups published.
+        public var doneJobGroups: String { jobGroups + "/done" }
+    }
+
+    // MARK: Jobs and their work
+
+    /// `jobs/`: job documents, one folder per job state.
+    public static let jobsRoot = "jobs"
+    /// `jobs/<state>/`.
+    public static func jobs(_ state: JobState) -> String { jobsRoot + "/" + state.rawValue }
+    /// `jobs/corrupt/`.
+    public static let jobsCorrupt = jobsRoot + "/" + Spool.corruptFolderName
+    /// `work/`: job attempts' work directories (`work/<workflow>/<job>-<retry>/`; see `JobWorkDirectory`).
+    public static let work = "work"
+    /// `storage/`: the local sites' storage, files by LFN.
+    public static let storageRoot = "storage"
+    /// `storage/<PNN>`: a local site's storage (an LFN is appended as it is, starting with `/store`).
+    public static func storage(_ pnn: String) -> String { storageRoot + "/" + pnn }
+    /// `batch/local/<site>/`: the local batch system's records of a site.
+    public static func localBatch(site: String) -> String { "batch/local/" + site }
+
+    // MARK: ACDC, DBS buffer, transfers, catalog
+
+    /// `acdc/`: ACDC records by workflow and task.
+    public static let acdc = "acdc"
+    /// `dbsbuffer/files/`: merged outputs not yet in a block.
+    public static let dbsBufferFiles = "dbsbuffer/files"
+    /// `dbsbuffer/assigned/`: files in a block, not uploaded.
+    public static let dbsBufferAssigned = "dbsbuffer/assigned"
+    /// `dbsbuffer/uploaded/`: files in the catalog.
+    public static let dbsBufferUploaded = "dbsbuffer/uploaded"
+    /// `dbsbuffer/completed/`: workflows whose open blocks may close.
+    public static let dbsBufferCompleted = "dbsbuffer/completed"
+    /// `dbsbuffer/blocks/`: blocks, one folder per block state.
+    public static let blocksRoot = "dbsbuffer/blocks"
+    /// `dbsbuffer/blocks/<State>/`.
+    public static func blocks(_ state: BlockState) -> String { blocksRoot + "/" + state.rawValue }
+    /// `transfer/outbox/`: replica announcements for the transfer system.
+    public static let transferOutbox = "transfer/outbox"
+    /// `catalog/`: the local catalog (DBS stand-in).
+    public static let catalog = "catalog"
+
+    // MARK: Archive
+
+    /// `archive/`.
+    public static let archive = "archive"
+    /// `archive/summaries/`: workflow summaries.
+    public static let summaries = archive + "/summaries"
+    /// `archive/accounts/`: the accounts of closed requests.
+    public static let accounts = archive + "/accounts"
+    /// `archive/jobs/<Y>/<M>/<D>/`: job documents after cleanout.
+    public static func archivedJobs(year: Int, month: Int, day: Int) -> String { archive + "/jobs/\(year)/\(month)/\(day)" }
+    /// `archive/jobs/`: every archived job document, by day.
+    public static let archivedJobsRoot = archive + "/jobs"
+    /// `archive/logs/<w>/<workflow>/JobCluster_<n>/`: log tarballs of cleaned-out jobs (`workflowComponent` already encoded).
+    public static func logArchive(workflowComponent: String, cluster: Int) -> String {
+        archive + "/logs/\(workflowComponent.prefix(1))/\(workflowComponent)/JobCluster_\(cluster)"
+    }
+    /// `archive/elements/<request>/`: a finished request's elements.
+    public static func archivedElements(_ request: String) -> String { archive + "/elements/" + request }
+
+    /// The folders `wmagent init` makes (the areas make their state folders themselves).
+    public static let madeByInit = [configuration, requestsIncoming, requestOriginals, configCache, workloads,
+                                    wmbsRoot, acdc, work, storageRoot, catalog, archive]
+}
