@@ -12,7 +12,7 @@ public enum AgentSpool {
     public static func initialize(at path: String) throws -> [String] {
         let spool = try Spool(root: path)
         var created: [String] = []
-        for folder in Layout.madeByInit where !SystemCall.isDirectory(spool.path(folder)) {
+        for folder in Layout.madeByInit where !spool.isFolder(folder) {
             try spool.ensureDirectories([folder])
             created.append(folder + "/")
         }
@@ -21,7 +21,7 @@ public enum AgentSpool {
         try Areas.jobs(spool).ensureFolders()
         let files: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
                                          (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n")]
-        for (name, text) in files where !SystemCall.exists(spool.path(Layout.configuration) + "/" + name) {
+        for (name, text) in files where !spool.contains(name, in: Layout.configuration) {
             try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
             created.append(Layout.configuration + "/" + name)
         }

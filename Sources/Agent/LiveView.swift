@@ -52,7 +52,7 @@ public final class LiveView: @unchecked Sendable {
             }
             return
         }
-        let now = SystemCall.now()
+        let now = WallClock.now()
         guard force || now - lastDraw >= 0.5 else { return }
         lastDraw = now
         let counts = (try? SpoolInspector(spool: spool).counts()) ?? [:]

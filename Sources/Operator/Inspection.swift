@@ -38,10 +38,10 @@ public struct SpoolInspector {
             var perState: [String: Int] = [:]
             for state in area.states + [Spool.corruptFolderName] {
                 var n = 0
-                let dir = spool.path(area.area + "/" + state)
-                if SystemCall.isDirectory(dir) {
-                    try SystemCall.forEachEntry(in: dir) { name, _ in
-                        if !name.hasPrefix(".") && !name.hasSuffix(".part") && !DocumentArea<JobBody>.isSideFile(name) { n += 1 }
+                let folder = area.area + "/" + state
+                if spool.isFolder(folder) {
+                    try spool.forEachEntry(in: folder) { name, _ in
+                        if !name.hasPrefix(".") && !Spool.isWriteInProgress(name) && !DocumentArea<JobBody>.isSideFile(name) { n += 1 }
                         return true
                     }
                 }
@@ -77,7 +77,7 @@ public struct SpoolInspector {
     public func locate(_ name: String) -> [(area: AreaDescriptor, state: String)] {
         var found: [(area: AreaDescriptor, state: String)] = []
         for area in areas {
-            for state in area.states where SystemCall.exists(spool.path(area.area + "/" + state) + "/" + name + area.suffix) {
+            for state in area.states where spool.contains(name + area.suffix, in: area.area + "/" + state) {
                 found.append((area, state))
             }
         }
@@ -88,7 +88,7 @@ public struct SpoolInspector {
     /// each document, no job vanished, no report in `jobs/complete` that belongs to another job, no orphans in
     /// `.tmp/`. With `repair`, mismatches get the directory-is-the-state rule, every extra copy is quarantined
     /// (never recorded as a move) and a vanished job's work is failed into ACDC (`VanishedJobs`).
-    public func fsck(repair: Bool, now: Double = SystemCall.now()) throws -> [FsckFinding] {
+    public func fsck(repair: Bool, now: Double = WallClock.now()) throws -> [FsckFinding] {
         var findings: [FsckFinding] = []
         for area in areas {
             // Every readable document of the area, by the name its content gives, in table order of its folders.
@@ -154,10 +154,10 @@ public struct SpoolInspector {
             }
         }
         for temp in try spool.temporaryFiles(now: now) {
-            var finding = FsckFinding(kind: "orphan-temporary", path: ".tmp/" + temp.name,
+            var finding = FsckFinding(kind: "orphan-temporary", path: Spool.temporaryFolderName + "/" + temp.name,
                                       detail: "temporary file \(Int(temp.age)) s old (an interrupted write; nothing refers to it)")
             if repair && temp.age > 60 {
-                try? SystemCall.unlink(spool.temporaryDirectory + "/" + temp.name)
+                try? spool.removeTemporaryFile(temp.name)
                 finding.repair = "removed"
             }
             findings.append(finding)
@@ -219,7 +219,7 @@ extension SpoolInspector {
     /// The Available elements the agent configured by `config` can never pull with the sites of
     /// `etc/sites.json` as they stand: a site the agent does not know, no Normal site, another team.
     /// Their requests would wait forever without a word; `wmctl status` and `wmctl request show` say why.
-    public func blockedElements(config: AgentConfiguration, now: Double = SystemCall.now()) throws -> [BlockedElement] {
+    public func blockedElements(config: AgentConfiguration, now: Double = WallClock.now()) throws -> [BlockedElement] {
         let resources = try LocalWorkQueueStage.resources(agent: config.agentName, config: config, spool: spool)
         return try ElementStore(spool: spool).elements(in: [.available], now: now).compactMap { element in
             PullMatching.blocker(element.body, agent: resources).map {

@@ -99,7 +99,7 @@ public struct Wmctl {
     static func status(_ inspector: SpoolInspector, config: AgentConfiguration, json: Bool, stuckAfter: Double, output: Output) throws {
         let counts = try inspector.counts()
         let health = StageHealth.readAll(inspector.spool)
-        let now = SystemCall.now()
+        let now = WallClock.now()
         let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
         let blocked = try inspector.blockedElements(config: config, now: now)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }

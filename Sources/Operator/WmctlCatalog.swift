@@ -98,7 +98,7 @@ enum CatalogVerbs {
     static func events(_ catalog: CatalogStore, dataset name: String, spool: Spool, output: Wmctl.Output) throws {
         let entries = try dataset(catalog, name).blocks.flatMap { block in block.files.map { (file: $0, locations: block.locations) } }
         for entry in entries.sorted(by: { $0.file.lfn < $1.file.lfn }) {
-            guard let path = entry.locations.map({ spool.path(Layout.storage($0)) + entry.file.lfn }).first(where: SystemCall.exists) else {
+            guard let path = entry.locations.map({ spool.path(Layout.storage($0)) + entry.file.lfn }).first(where: Spool.fileExists) else {
                 throw CommandFailure(.noInput, "wmctl catalog events: \(entry.file.lfn) is at none of \(entry.locations) under \(spool.path(Layout.storageRoot))")
             }
             var text = ""

@@ -33,7 +33,7 @@ public enum JobVerbs {
     ]
 
     /// Runs a job verb; returns the exit code.
-    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = WallClock.now()) throws -> Int32 {
         let parsed = inv.parsed, output = inv.output
         let spool = try inv.spool()
         let area = Areas.jobs(spool)
@@ -57,7 +57,7 @@ public enum JobVerbs {
             }
         } else {
             for id in ids {
-                guard let state = JobState.allCases.first(where: { SystemCall.exists(spool.path(area.folder($0)) + "/" + id + ".json") }) else {
+                guard let state = JobState.allCases.first(where: { spool.contains(id + ".json", in: area.folder($0)) }) else {
                     output.error("wmctl: no job named '\(id)'")
                     continue
                 }

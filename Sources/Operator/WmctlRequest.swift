@@ -113,8 +113,8 @@ enum RequestVerbs {
         let spool = try inv.spool(), json = inv.json, output = inv.output
         let store = ACDCStore(spool: spool)
         var workflows: [String] = []
-        if let workflow = inv.arguments.first { workflows = [workflow] } else if SystemCall.isDirectory(spool.path(ACDCStore.area)) {
-            try SystemCall.forEachEntry(in: spool.path(ACDCStore.area)) { name, kind in
+        if let workflow = inv.arguments.first { workflows = [workflow] } else if spool.isFolder(ACDCStore.area) {
+            try spool.forEachEntry(in: ACDCStore.area) { name, kind in
                 if kind == .directory { workflows.append(name) }
                 return true
             }
@@ -146,7 +146,7 @@ enum RequestVerbs {
     }
 
     /// Runs a request verb (its arguments already checked by its spec); returns the exit code.
-    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+    static func run(_ verb: String, _ inv: WmctlInvocation, now: Double = WallClock.now()) throws -> Int32 {
         let rest = inv.arguments, json = inv.json, output = inv.output, parsed = inv.parsed
         let sets = parsed.texts("set")
         let spool = try inv.spool()

@@ -36,7 +36,7 @@ enum WmctlSite {
         let state: SiteState
         do { state = try SiteState(parsing: inv.arguments[1]) } catch { throw CommandFailure(.usage, "wmctl: \(error)") }
         configuration.sites[i].state = state
-        configuration.sites[i].stateTime = SystemCall.now()
+        configuration.sites[i].stateTime = WallClock.now()
         if inv.parsed.dryRun {
             let bound = state == .normal ? 0 : try jobsBoundTo(configuration.sites[i], spool: spool).count
             inv.output.line("\(name): would be \(state.rawValue)" + (state == .normal ? "" : "; would kill \(bound) pending job(s) whose only site it is")

@@ -32,7 +32,7 @@ public enum SplitVerb {
     ]
 
     /// Runs `wmctl split`; returns the exit code.
-    static func run(_ inv: WmctlInvocation, now: Double = SystemCall.now()) throws -> Int32 {
+    static func run(_ inv: WmctlInvocation, now: Double = WallClock.now()) throws -> Int32 {
         let options = inv.parsed.values.compactMapValues(\.last), json = inv.json, output = inv.output
         if let target = options["subscription"] {
             let parts = target.split(separator: "/", maxSplits: 1).map(String.init)

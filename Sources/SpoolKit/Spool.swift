@@ -23,7 +23,13 @@ public struct Spool: Sendable {
     public let durability: Durability
 
     /// The folder for temporary files, inside the spool so renames never cross file systems.
-    public var temporaryDirectory: String { root + "/.tmp" }
+    public var temporaryDirectory: String { root + "/" + Self.temporaryFolderName }
+
+    /// The name of the folder of files being written (`.tmp`): its presence marks a folder as a spool.
+    public static let temporaryFolderName = ".tmp"
+
+    /// True when `name` is a write in progress (`.part`), which readers skip, as Maildir readers do.
+    public static func isWriteInProgress(_ name: String) -> Bool { name.hasSuffix(".part") }
 
     /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
     public let spares: SpareFiles

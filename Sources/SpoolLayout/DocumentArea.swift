@@ -151,12 +151,11 @@ public struct DocumentArea<Body: StatefulBody> {
     /// `link` and the `unlink` of a no-clobber rename on a file system without `RENAME_NOREPLACE`: that rename is
     /// finished here (the old name removed), and the document is no copy.
     func otherCopy(of file: String, besides state: Body.State, recorded: Body.State) throws -> Body.State? {
-        let here = try SystemCall.lstat(spool.path(folder(state)) + "/" + file)
+        let here = try FileStamp.of(spool.path(folder(state)) + "/" + file)
         for other in Body.State.allCases where other != state {
-            let path = spool.path(folder(other)) + "/" + file
-            guard let there = try SystemCall.lstat(path) else { continue }
-            if let here, other == recorded, here.st_ino == there.st_ino, here.st_dev == there.st_dev {
-                try? SystemCall.unlink(path)
+            guard let there = try FileStamp.of(spool.path(folder(other)) + "/" + file) else { continue }
+            if let here, other == recorded, here.isSameFile(as: there) {
+                try? spool.removeFile(file, in: folder(other))
                 continue
             }
             return other

@@ -81,18 +81,3 @@ struct StampedEntries<Value> {
 }
 
 extension StampedEntries: Sendable where Value: Sendable {}
-
-/// A file's identity and change stamps (device, inode, size, modification and change times): every rewrite
-/// in the spool replaces a file (a new inode, a new ctime), so an unchanged stamp means unchanged content.
-struct FileStamp: Equatable, Sendable {
-    var device: UInt64, inode: UInt64, size: Int64
-    var modified: Int64, changed: Int64
-
-    /// The stamp of the file at `path` (`lstat`), or nil when it is gone.
-    static func of(_ path: String) throws -> FileStamp? {
-        guard let st = try SystemCall.lstat(path) else { return nil }
-        return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                         modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                         changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
-    }
-}

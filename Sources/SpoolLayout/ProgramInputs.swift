@@ -14,7 +14,7 @@ public enum ProgramInputs {
 
     /// What marks a folder as a spool: SpoolKit's staging folder, which every spool has from the moment
     /// `wmagent init` makes it (and which nothing else makes).
-    public static let spoolMark = ".tmp"
+    public static let spoolMark = Spool.temporaryFolderName
 
     /// Opens the existing spool at `path` for `program`.
     ///

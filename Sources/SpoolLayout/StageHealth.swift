@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import SpoolKit
 
 /// The health record a stage leaves after each cycle, read by `wmctl status`.
@@ -55,16 +54,9 @@ public struct StageHealth: Codable, Sendable {
         return result.sorted { $0.stage < $1.stage }
     }
 
-    /// Writes this record (best effort: health must never stop work). Written in place under its
-    /// temporary name, then renamed over the previous record (`FileManager.createFile` writes atomically,
-    /// through a `.dat.nosync…` file of its own that a kill leaves behind in `.tmp/`).
+    /// Writes this record (best effort: health must never stop work), replacing the previous one by a rename.
     public func record(in spool: Spool) {
         guard let data = try? JSONEncoder().encode(self) else { return }
-        try? SystemCall.makeDirectories(spool.path(Self.folder))
-        let temp = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
-        guard let fd = try? SystemCall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) else { return }
-        let written = (try? data.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }) != nil
-        _ = Glibc.close(fd)
-        if !written || (try? SystemCall.rename(temp, Self.path(stage: stage, spool: spool))) == nil { _ = Glibc.unlink(temp) }
+        spool.replaceBestEffort(stage + ".json", in: Self.folder, with: Array(data))
     }
 }

@@ -88,7 +88,7 @@ struct BlockUpload {
         for lfn in block.files {
             let name = FileKey.of(lfn) + ".json"
             guard let folder = [AccountingAreas.dbsBufferAssigned, AccountingAreas.dbsBufferUploaded, AccountingAreas.dbsBufferFiles]
-                .first(where: { SystemCall.exists(spool.path($0) + "/" + name) }),
+                .first(where: { spool.contains(name, in: $0) }),
                 let bytes = try spool.read(name, in: folder) else {
                 throw DocumentProblem("block \(block.blockName): file \(lfn) is in no DBS buffer folder; expected dbsbuffer/assigned/\(name)")
             }
@@ -166,7 +166,7 @@ struct BlockAssigner {
     private func hasUnuploadedParent(_ file: DBSBufferFile) -> Bool {
         file.parents.contains { parent in
             [AccountingAreas.dbsBufferFiles, AccountingAreas.dbsBufferAssigned].contains {
-                SystemCall.exists(spool.path($0) + "/" + FileKey.of(parent) + ".json")
+                spool.contains(FileKey.of(parent) + ".json", in: $0)
             }
         }
     }

@@ -26,7 +26,7 @@ extension TransitionPass {
         let all = try area.scan(state, log: context.log)
         var next = 0
         while next < all.count && !StopSignal.isRequested {
-            let started = SystemCall.now()
+            let started = WallClock.now()
             let names = all[next..<min(all.count, next + max(1, batchSize))]
             next += names.count
             var documents: [Annotated<Body>] = []
@@ -37,9 +37,9 @@ extension TransitionPass {
                 case .gone: continue
                 }
             }
-            let planned = SystemCall.now()
+            let planned = WallClock.now()
             let plans = try plan(documents)
-            let applied = SystemCall.now()
+            let applied = WallClock.now()
             if !context.options.dryRun {
                 let ready = documents.compactMap { doc -> Plan? in
                     if case .success(let p) = plans[doc.name] { return p }
@@ -47,14 +47,14 @@ extension TransitionPass {
                 }
                 try area.spool.inBatch { batch in try apply(ready, batch) }
             }
-            let effected = SystemCall.now()
+            let effected = WallClock.now()
             let moved = try run(names, in: state, batchSize: names.count, context: context,
                                 loaded: Dictionary(documents.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })) { doc in
                 guard let planned = plans[doc.name] else { return false }
                 try decide(&doc, try planned.get())
                 return true
             }
-            let finished = SystemCall.now()
+            let finished = WallClock.now()
             context.log.info("batch committed", ["stage": actor, "documents": String(documents.count), "moved": String(moved.done),
                                                  "loadMs": Self.milliseconds(planned - started), "planMs": Self.milliseconds(applied - planned),
                                                  "effectsMs": Self.milliseconds(effected - applied), "moveMs": Self.milliseconds(finished - effected)])

@@ -53,7 +53,7 @@ final class FilesetCloser {
             return false
         }
         guard try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription) else { return false }
-        if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: SystemCall.now()).isEmpty {
+        if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: WallClock.now()).isEmpty {
             return try first("acquired") == nil && first("available") == nil
         }
         return acquired == nil

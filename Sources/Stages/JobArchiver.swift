@@ -104,7 +104,7 @@ struct JobCleanout {
         let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
         // The workflow as one path component, encoded as its work folder is (`JobWorkDirectory.pathComponent`).
         let workflow = JobWorkDirectory.pathComponent(job.workflow)
-        tarFolder = "archive/logs/\(workflow.prefix(1))/\(workflow)/JobCluster_\(number / 1000)"
+        tarFolder = Layout.logArchive(workflowComponent: workflow, cluster: number / 1000)
         tarName = "Job_\(job.name).tar.gz"
     }
 
@@ -114,7 +114,7 @@ struct JobCleanout {
 
     /// Publishes the tarball (unless already there) and moves the input files.
     func apply(in batch: SpoolBatch) throws {
-        if !attempts.isEmpty && !SystemCall.exists(spool.path(tarFolder) + "/" + tarName) {
+        if !attempts.isEmpty && !spool.contains(tarName, in: tarFolder) {
             try spool.ensureDirectories([tarFolder])
             try batch.publish(try tarball(), as: tarName, in: tarFolder)
         }
@@ -136,7 +136,7 @@ struct JobCleanout {
 
     /// The attempts' directories as a `.tar.gz` (members `<job>-<n>/<file>`), built in memory.
     func tarball() throws -> [UInt8] {
-        var archive = TarGzip(modificationTime: SystemCall.now())
+        var archive = TarGzip(modificationTime: WallClock.now())
         for attempt in attempts {
             try archive.addDirectory(spool.path(attempt), as: String(attempt.split(separator: "/").last!))
         }
@@ -163,9 +163,9 @@ final class AttemptDirectories {
     /// The attempts in a workflow's work folder, by job name (decoded).
     private func list(_ workflow: String) throws -> [String: [String]] {
         let folder = JobWorkDirectory.workflowFolder(workflow)
-        guard SystemCall.isDirectory(spool.path(folder)) else { return [:] }
+        guard spool.isFolder(folder) else { return [:] }
         var found: [String: [String]] = [:]
-        try SystemCall.forEachEntry(in: spool.path(folder)) { name, _ in
+        try spool.forEachEntry(in: folder) { name, _ in
             if let attempt = JobWorkDirectory.attempt(folderName: name) {
                 found[attempt.job, default: []].append(folder + "/" + name)
             }

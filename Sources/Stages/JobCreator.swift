@@ -41,11 +41,11 @@ public struct JobCreatorStage: StageCycle {
     func createJobs(store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String, subscription sub: Subscription,
                     context: StageContext) throws -> Int {
         let now = context.now()
-        let started = SystemCall.now()
+        let started = WallClock.now()
         // An unreadable file document goes to `corrupt/` with its reason; the other files are split.
         let quarantine = context.options.dryRun ? nil : context.log
         guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine) else { return 0 }
-        let planned = SystemCall.now()
+        let planned = WallClock.now()
         let available = plan.available
         let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
@@ -96,10 +96,10 @@ public struct JobCreatorStage: StageCycle {
         }
         let group = EncodedJobGroup(name: "g\(pad(first))-\(pad(first + made.count - 1))", subscription: sub.name,
                                     fileKeys: consumed, failedFileKeys: failedKeys, jobs: made)
-        let encoded = SystemCall.now()
+        let encoded = WallClock.now()
         let groups = Layout.wmbs(workflow).subscription(sub.name)
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
-        let recorded = SystemCall.now()
+        let recorded = WallClock.now()
         let work = fileWork(group, store: store, workflow: workflow, available: available, owner: owner, whole: whole,
                             failed: failedIndices)
         try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
@@ -107,7 +107,7 @@ public struct JobCreatorStage: StageCycle {
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count),
                                           "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
-                                          "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, SystemCall.now())])
+                                          "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, WallClock.now())])
         return made.count
     }
 
@@ -256,12 +256,12 @@ public struct JobCreatorStage: StageCycle {
         try spool.inBatch { batch in
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
-                if replay && JobState.allCases.contains(where: { SystemCall.exists(spool.path(jobs.folder($0)) + "/" + file) }) { continue }
+                if replay && JobState.allCases.contains(where: { spool.contains(file, in: jobs.folder($0)) }) { continue }
                 let bundle = WMBSStore.jobBundleName(job.name)
                 var links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
                     ? [(folder("acquired"), bundle)] : []
                 // The job's marker (`JobMarkers`): its document as created, one more name for the same inode.
-                if !(replay && SystemCall.exists(spool.path(markers) + "/" + file)) { links.append((markers, file)) }
+                if !(replay && spool.contains(file, in: markers)) { links.append((markers, file)) }
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
             try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,

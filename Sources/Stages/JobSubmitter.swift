@@ -37,8 +37,7 @@ public struct JobSubmitterStage: StageCycle {
 
     /// `wm-runjob` next to the running executable.
     public static func defaultRunjobPath() -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("wm-runjob").path
+        RuntimeCommandLine.sibling("wm-runjob")
     }
 
     private enum Outcome {

@@ -96,7 +96,7 @@ public struct JobTrackerStage: StageCycle {
             break
         case .complete(let exitCode):
             let report = JobWorkDirectory(spool: context.spool, job: doc.body).reportPath
-            if SystemCall.exists(report) {
+            if Spool.fileExists(report) {
                 try doc.transition(to: .complete, actor: name, at: now, reason: "finished with exit code \(exitCode); report \(report)")
             } else {
                 try fail(&doc, code: AgentExitCode.noJobReport, at: now,
@@ -138,7 +138,7 @@ public struct JobTrackerStage: StageCycle {
         let dir = JobWorkDirectory(spool: context.spool, job: doc.body).path
         var text = ""
         for file in ["stdout", "stderr"] {
-            guard let bytes = try? SystemCall.readFile(dir + "/" + file, limit: 64 << 20), !bytes.isEmpty else { continue }
+            guard let bytes = Spool.readLog(dir + "/" + file, limit: 64 << 20), !bytes.isEmpty else { continue }
             let lines = String(decoding: bytes.suffix(2048), as: UTF8.self).split(whereSeparator: \.isNewline).suffix(5)
             text += "; \(file) tail: " + lines.joined(separator: " | ")
         }

@@ -177,18 +177,17 @@ public struct LocalWorkQueueStage: StageCycle {
         }
         var report = CycleReport()
         // Claim folders of silent agents: their elements go back to Available (recorded on the next scan).
-        let claimsRoot = context.spool.path(Layout.claims)
-        if SystemCall.isDirectory(claimsRoot) {
+        if context.spool.isFolder(Layout.claims) {
             var owners: [String] = []
-            try SystemCall.forEachEntry(in: claimsRoot) { name, kind in
+            try context.spool.forEachEntry(in: Layout.claims) { name, kind in
                 if kind == .directory { owners.append(name) }
                 return true
             }
             for owner in owners where silent(owner, since: 0) {
                 for file in try context.spool.scan(Self.claimFolder(owner)).names {
                     // Only claims older than the timeout: a busy agent's fresh claims are its own.
-                    guard let st = try SystemCall.lstat(context.spool.path(Self.claimFolder(owner)) + "/" + file),
-                          now - Double(st.st_mtim.tv_sec) > timeout else { continue }
+                    guard let modified = try context.spool.modificationTime(of: file, in: Self.claimFolder(owner)),
+                          now - modified.rounded(.down) > timeout else { continue }
                     if try context.spool.move(file, from: Self.claimFolder(owner), to: store.area.folder(.available)) == .moved { report.done += 1 }
                 }
             }

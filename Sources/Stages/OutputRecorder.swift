@@ -39,7 +39,7 @@ struct OutputRecorder {
             for file in plan.dbsFiles {
                 let name = FileKey.of(file.lfn) + ".json"
                 let known = !plan.newOutputs.contains(file.lfn)
-                    && AccountingAreas.dbsBufferFileFolders.contains { SystemCall.exists(spool.path($0) + "/" + name) }
+                    && AccountingAreas.dbsBufferFileFolders.contains { spool.contains(name, in: $0) }
                 if !known { try batch.publish(try encodeDocument(file), as: name, in: AccountingAreas.dbsBufferFiles) }
             }
             if let acdc = plan.acdc {
@@ -74,26 +74,17 @@ struct OutputRecorder {
     }
 
     private func publishIfAbsent(_ bytes: [UInt8], as name: String, in folder: String, _ batch: SpoolBatch) throws {
-        if !SystemCall.exists(spool.path(folder) + "/" + name) { try batch.publish(bytes, as: name, in: folder) }
+        if !spool.contains(name, in: folder) { try batch.publish(bytes, as: name, in: folder) }
     }
 
     /// Moves straight-to-merge files to their merged LFN on the same storage node; a replay finds the source
     /// gone and the target present. Durable when the spool is.
     private func moveOnStorage(_ moves: [(from: String, to: String)]) throws {
         for move in moves {
-            let targetDirectory = (move.to as NSString).deletingLastPathComponent
-            try SystemCall.makeDirectories(targetDirectory)
-            switch try NoClobberRename.rename(move.from, move.to) {
-            case .moved, .targetExists:
-                break
-            case .sourceMissing:
-                if !SystemCall.exists(move.to) {
-                    throw DocumentProblem("\(move.from): output file missing on storage; expected it (or \(move.to)) to exist")
-                }
-            }
-            if spool.durability == .full {
-                try SystemCall.fsyncDirectory(targetDirectory)
-                try SystemCall.fsyncDirectory((move.from as NSString).deletingLastPathComponent)
+            do {
+                try NoClobberRename.relocate(move.from, to: move.to, durable: spool.durability == .full)
+            } catch let missing as NoClobberRename.MissingFile {
+                throw DocumentProblem("\(missing.from): output file missing on storage; expected it (or \(missing.to)) to exist")
             }
         }
     }

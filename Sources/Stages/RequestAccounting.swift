@@ -42,7 +42,7 @@ public struct RequestAccounting {
     /// The closed requests whose account is not complete now: those kept as incomplete or inconsistent at close,
     /// computed again (a resubmission may have filled the gap since), by request name.
     public func unfinishedAccounts(now: Double) throws -> [RequestAccount] {
-        guard SystemCall.isDirectory(spool.path(Self.area)) else { return [] }
+        guard spool.isFolder(Self.area) else { return [] }
         var result: [RequestAccount] = []
         for name in try spool.scan(Self.area).names.sorted() where name.hasSuffix(".json") {
             let request = String(name.dropLast(5))
@@ -149,7 +149,7 @@ public struct RequestAccounting {
     /// The request document's body (for the element context of a generation request).
     func requestBody(_ request: String) throws -> RequestBody? {
         let area = RequestManager.area(spool)
-        guard let status = RequestStatus.allCases.first(where: { SystemCall.exists(spool.path(area.folder($0)) + "/" + area.fileName(request)) }),
+        guard let status = RequestStatus.allCases.first(where: { spool.contains(area.fileName(request), in: area.folder($0)) }),
               case .document(let doc) = try area.load(request, in: status) else { return nil }
         return doc.body
     }
@@ -263,7 +263,7 @@ public struct RequestAccounting {
     /// `onlyWorkflow` when given (a Resubmission accounts for what it wrote).
     func outputLumis(onlyWorkflow: String?) throws -> [String: [LumiSection]] {
         var result: [String: [LumiSection]] = [:]
-        for folder in AccountingAreas.dbsBufferFileFolders where SystemCall.isDirectory(spool.path(folder)) {
+        for folder in AccountingAreas.dbsBufferFileFolders where spool.isFolder(folder) {
             for name in try spool.scan(folder).names {
                 guard let bytes = try spool.read(name, in: folder) else { continue }
                 let file = try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name)

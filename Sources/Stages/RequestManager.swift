@@ -109,7 +109,7 @@ public struct RequestManager {
 
     /// Where a request is now, or nil.
     public func locate(_ name: String) -> RequestStatus? {
-        RequestStatus.allCases.first { SystemCall.exists(spool.path(area.folder($0)) + "/" + name + ".json") }
+        RequestStatus.allCases.first { spool.contains(name + ".json", in: area.folder($0)) }
     }
 
     /// Loads a request wherever it is.
@@ -200,14 +200,14 @@ public struct RequestManager {
             } catch let rejected as RequestRejected {
                 let reason = "\(Self.incoming)/\(source): rejected:\n" + rejected.problems.map { "  - \($0)" }.joined(separator: "\n")
                 var target = (Spool.isSafeName(source) ? source : name) + ".submission"
-                if SystemCall.exists(spool.path(area.folder(.rejected)) + "/" + target) { target = name + "." + target }
+                if spool.contains(target, in: area.folder(.rejected)) { target = name + "." + target }
                 try spool.publish(Array((reason + "\n").utf8), as: target + ".reason", in: area.folder(.rejected))
                 _ = try NoClobberRename.rename(spool.path(Self.processing) + "/" + claimed, spool.path(area.folder(.rejected)) + "/" + target)
-                try SystemCall.fsyncDirectory(spool.path(area.folder(.rejected)))
+                try spool.syncFolder(area.folder(.rejected))
                 log.warning("rejected request", ["file": source, "problems": String(rejected.problems.count)])
                 report.quarantined += 1
             }
-            try? SystemCall.unlink(spool.path(Self.processing) + "/" + claimed + ".source")
+            try? spool.removeFile(claimed + ".source", in: Self.processing)
         }
         return report
     }

@@ -53,7 +53,7 @@ public struct RucioInjectorStage: StageCycle {
                 return plans
             },
             apply: { plans, batch in
-                for plan in plans where !SystemCall.exists(context.spool.path(Self.outbox) + "/" + plan.name + ".json") {
+                for plan in plans where !context.spool.contains(plan.name + ".json", in: Self.outbox) {
                     try batch.publish(try encodeDocument(plan.document), as: plan.name + ".json", in: Self.outbox)
                 }
             },

@@ -52,7 +52,7 @@ public struct StageContext: @unchecked Sendable {
     public var now: @Sendable () -> Double
 
     /// Makes a context.
-    public init(spool: Spool, options: StageOptions, log: Logger, now: @escaping @Sendable () -> Double = { SystemCall.now() }) {
+    public init(spool: Spool, options: StageOptions, log: Logger, now: @escaping @Sendable () -> Double = { WallClock.now() }) {
         self.spool = spool
         self.options = options
         self.log = log
@@ -108,9 +108,9 @@ public enum StageRunner {
     }
 
     private static func sleepInterruptibly(_ seconds: Double) {
-        let end = SystemCall.now() + seconds
-        while !StopSignal.isRequested && SystemCall.now() < end {
-            usleep(useconds_t(min(0.2, max(0.0, end - SystemCall.now())) * 1e6))
+        let end = WallClock.now() + seconds
+        while !StopSignal.isRequested && WallClock.now() < end {
+            usleep(useconds_t(min(0.2, max(0.0, end - WallClock.now())) * 1e6))
         }
     }
 }

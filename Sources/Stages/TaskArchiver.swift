@@ -78,23 +78,23 @@ public struct TaskArchiverStage: StageCycle {
         }
         try spool.ensureDirectories([Self.summaries, AccountingAreas.dbsBufferCompleted, RequestAccounting.area])
         try spool.inBatch { batch in
-            if let account, !SystemCall.exists(spool.path(RequestAccounting.area) + "/" + workflow + ".json") {
+            if let account, !spool.contains(workflow + ".json", in: RequestAccounting.area) {
                 try batch.publish(try RequestAccounting.encoded(account), as: workflow + ".json", in: RequestAccounting.area)
             }
-            if !SystemCall.exists(spool.path(Self.summaries) + "/" + workflow + ".json") {
+            if !spool.contains(workflow + ".json", in: Self.summaries) {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
                 try batch.publish(Array(try encoder.encode(summary)) + [10], as: workflow + ".json", in: Self.summaries)
                 try batch.publish(Array(summary.text.utf8), as: workflow + ".txt", in: Self.summaries)
             }
-            if !SystemCall.exists(spool.path(AccountingAreas.dbsBufferCompleted) + "/" + workflow) {
+            if !spool.contains(workflow, in: AccountingAreas.dbsBufferCompleted) {
                 try batch.publish(Array("\(now)\n".utf8), as: workflow, in: AccountingAreas.dbsBufferCompleted)
             }
         }
         try markElementsDone(workflow, context: context)
         try completeRequest(workflow, context: context)
-        try FileManager.default.removeItem(atPath: spool.path(WMBSStore.area + "/" + workflow))
-        if spool.durability == .full { try SystemCall.fsyncDirectory(spool.path(WMBSStore.area)) }
+        try spool.removeFolder(Layout.wmbs(workflow).root)
+        if spool.durability == .full { try spool.syncFolder(WMBSStore.area) }
         context.log.info("workflow closed", ["workflow": workflow, "attempts": String(records.count),
                                              "summary": Self.summaries + "/" + workflow + ".json"])
     }
@@ -128,7 +128,7 @@ public struct TaskArchiverStage: StageCycle {
     func completeRequest(_ workflow: String, context: StageContext) throws {
         let requests = Areas.requests(context.spool)
         let file = requests.fileName(workflow)
-        guard let status = RequestStatus.allCases.first(where: { SystemCall.exists(context.spool.path(requests.folder($0)) + "/" + file) }) else {
+        guard let status = RequestStatus.allCases.first(where: { context.spool.contains(file, in: requests.folder($0)) }) else {
             context.log.warning("no request document", ["workflow": workflow, "expected": Layout.requests + "/<status>/\(file)"])
             return
         }

@@ -101,11 +101,11 @@ public struct GlobalWorkQueueStage: StageCycle {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let workloadFile = request.name + ".json"
-            if !SystemCall.exists(context.spool.path(ElementStore.workloads) + "/" + workloadFile) {
+            if !context.spool.contains(workloadFile, in: ElementStore.workloads) {
                 try batch.publish(Array(try encoder.encode(workload)), as: workloadFile, in: ElementStore.workloads)
             }
             for element in elements where !ElementStatus.allCases.contains(where: {
-                SystemCall.exists(context.spool.path(store.area.folder($0)) + "/" + store.area.fileName(element.name))
+                context.spool.contains(store.area.fileName(element.name), in: store.area.folder($0))
             }) {
                 try batch.publish(try store.area.encode(ElementDocument(element)), as: store.area.fileName(element.name),
                                   in: store.area.folder(element.state))

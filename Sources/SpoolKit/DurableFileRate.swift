@@ -1,7 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-import SpoolKit
-#endif
 
 /// The machine's raw durable file rate: small files made durable one at a time, the way a program that
 /// does not batch would — write, `fsync`, rename into a folder, `fsync` of the folder — per second.
