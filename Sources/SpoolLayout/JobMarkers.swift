@@ -119,7 +119,7 @@ public struct VanishedJobs {
             let sub = try store.subscription(job.workflow, job.subscription)
             try spool.ensureDirectories([AccountingAreas.reports(job.workflow)])
             try spool.inBatch { batch in
-                if !["LogCollect", "Cleanup"].contains(job.taskType) {
+                if job.knownTaskType?.keepsFailedWorkInACDC ?? true {
                     let acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub?.algorithm ?? "FileBased",
                                           files: job.inputFiles.map { ACDCFile(job: job, file: $0) })
                     try ACDCStore(spool: spool).add(acdc, name: job.name + "-vanished", in: batch)
