@@ -48,4 +48,10 @@ import Testing
             #expect(sent == goes, "a \(type) job at a Draining site")
         }
     }
+
+    @Test func batchStatesAreBossAirNames() {
+        #expect(BatchState.allCases.map(\.rawValue) == ["Pending", "Running", "Complete", "Error", "Timeout"])
+        #expect(BatchState.allCases.filter(\.occupiesSite) == [.pending, .running])
+        #expect(BatchState(rawValue: "running") == nil)
+    }
 }
