@@ -106,12 +106,12 @@ public struct VanishedJobs {
         let store = WMBSStore(spool: spool)
         let markers = JobMarkers(spool: spool)
         let own = WMBSStore.jobBundleName(job.name)
-        let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
+        let folder = { (state: FileState) in store.fileFolder(job.workflow, job.subscription, state) }
         let where_ = Areas.jobs(spool).whereabouts(of: job.name)
             + (SystemCall.exists(spool.path("jobs/corrupt") + "/" + job.name + ".json") ? " (a copy is in jobs/corrupt/)" : "")
         if attempts.contains(where: { $0.outcome == JobState.success.rawValue }) {
             log?.warning("vanished job had succeeded", ["job": job.name, "detail": where_])
-            try spool.inBatch { batch in _ = try batch.move(own, from: folder("acquired"), to: folder("completed")) }
+            try spool.inBatch { batch in _ = try batch.move(own, from: folder(.acquired), to: folder(.completed)) }
         } else {
             let retry = (attempts.map(\.retry).max() ?? -1) + 1
             let details = "job \(job.name) was created but its document vanished before it reached a final state (\(where_)); "

@@ -12,8 +12,6 @@ public struct WMBSStore: Sendable {
     public let spool: Spool
     /// The area folder.
     public static let area = "wmbs"
-    /// The folders a subscription's files move through.
-    public static let fileFolders = ["available", "acquired", "completed", "failed"]
 
     /// Makes a store over a spool.
     public init(spool: Spool) { self.spool = spool }
@@ -23,8 +21,8 @@ public struct WMBSStore: Sendable {
     /// Spool-relative folder of a subscription.
     public func subscriptionFolder(_ workflow: String, _ subscription: String) -> String { workflowFolder(workflow) + "/" + subscription }
     /// Spool-relative folder of a subscription's files in one state.
-    public func fileFolder(_ workflow: String, _ subscription: String, _ state: String) -> String {
-        subscriptionFolder(workflow, subscription) + "/" + state
+    public func fileFolder(_ workflow: String, _ subscription: String, _ state: FileState) -> String {
+        subscriptionFolder(workflow, subscription) + "/" + state.rawValue
     }
 
     /// Workflows with WMBS state, sorted.
@@ -74,7 +72,7 @@ public struct WMBSStore: Sendable {
     public func create(workflow: String, subscriptions: [Subscription], filesets: [Fileset], in batch: SpoolBatch) throws {
         for sub in subscriptions {
             let folder = subscriptionFolder(workflow, sub.name)
-            try spool.ensureDirectories(Self.fileFolders.map { folder + "/" + $0 } + [folder + "/jobgroups/pending", folder + "/jobgroups/done"])
+            try spool.ensureDirectories(FileState.allCases.map { folder + "/" + $0.rawValue } + [folder + "/jobgroups/pending", folder + "/jobgroups/done"])
             if !SystemCall.exists(spool.path(folder) + "/subscription.json") {
                 try batch.publish(try Self.encode(sub), as: "subscription.json", in: folder)
             }

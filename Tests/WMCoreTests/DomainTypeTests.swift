@@ -54,4 +54,9 @@ import Testing
         #expect(BatchState.allCases.filter(\.occupiesSite) == [.pending, .running])
         #expect(BatchState(rawValue: "running") == nil)
     }
+
+    @Test func fileStatesAreTheSubscriptionFolders() {
+        #expect(FileState.allCases.map(\.rawValue) == ["available", "acquired", "completed", "failed"])
+        #expect(FileState(rawValue: "Available") == nil)
+    }
 }
