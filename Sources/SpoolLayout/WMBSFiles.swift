@@ -38,7 +38,7 @@ public struct WMBSFileDocument: Sendable {
 extension WMBSStore {
     /// The document holding the files a job acquired: `j<job number>.json` (the number ends the job's name).
     public static func jobBundleName(_ jobName: String) -> String {
-        "j" + (jobName.split(separator: "-").last.map(String.init) ?? jobName) + ".json"
+        "j" + JobName.numberText(of: jobName) + ".json"
     }
 
     /// The documents of a subscription's folder, in no particular order. Many documents are read and

@@ -124,7 +124,7 @@ package struct AccountingPlanner {
 
     mutating func plan(_ job: JobBody) throws -> JobAccounting {
         let work = JobWorkDirectory(spool: spool, job: job)
-        let owner = "\(job.name)-\(job.retryCount)"
+        let owner = job.submissionKey
         guard let sub = try subscription(job.workflow, job.subscription) else {
             throw DocumentProblem("\(store.subscriptionFolder(job.workflow, job.subscription))/subscription.json: missing; "
                                   + "job \(job.name) names subscription '\(job.subscription)'")
@@ -159,7 +159,7 @@ package struct AccountingPlanner {
     /// job and its retry, and every output's lumis must lie in the job's mask (when the mask names lumis), so
     /// a report copied or swapped from another job never registers that job's lumis a second time.
     package static func ownership(_ report: FrameworkJobReport, job: JobBody, source: String) -> AccountingFailure? {
-        let expected = "\(job.name)-\(job.retryCount)"
+        let expected = job.submissionKey
         guard report.wrapper.jobName == job.name, report.wrapper.retry == job.retryCount else {
             return .foreignReport(report: source, expected: expected, found: report.wrapper.attempt)
         }

@@ -26,7 +26,7 @@ final class FilesetCloser {
         for state in JobState.allCases where state != .cleanout {
             for file in try spool.scan(jobs.folder(state), order: .unordered).names {
                 let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
-                if let dash = name.lastIndex(of: "-") { found.insert(String(name[..<dash])) }
+                if let prefix = JobName.subscriptionPrefix(of: name) { found.insert(String(prefix)) }
             }
         }
         active = found
@@ -48,11 +48,12 @@ final class FilesetCloser {
         let pendingGroups = store.subscriptionFolder(workflow, subscription) + "/jobgroups/pending"
         guard try spool.scan(pendingGroups, limit: 1, order: .unordered).names.isEmpty else { return false }
         let acquired = try first(.acquired)
+        let prefix = JobName.subscriptionPrefix(workflowKey: WMBSStore.workflowKey(workflow), subscription: subscription)
         if let acquired, let number = acquired.dropFirst().split(separator: ".").first,
-           JobMarkers(spool: spool).isInAStateFolder(WMBSStore.workflowKey(workflow) + "-" + subscription + "-" + number) {
+           JobMarkers(spool: spool).isInAStateFolder(prefix + "-" + number) {
             return false
         }
-        guard try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription) else { return false }
+        guard try !activeSubscriptions().contains(prefix) else { return false }
         if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: SystemCall.now()).isEmpty {
             return try first(.acquired) == nil && first(.available) == nil
         }

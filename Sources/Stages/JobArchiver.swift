@@ -101,7 +101,7 @@ struct JobCleanout {
         self.job = job
         self.spool = spool
         attempts = try index.of(workflow: job.workflow, job: job.name)
-        let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
+        let number = JobName.number(of: job.name) ?? 0
         // The workflow as one path component, encoded as its work folder is (`JobWorkDirectory.pathComponent`).
         let workflow = JobWorkDirectory.pathComponent(job.workflow)
         tarFolder = "archive/logs/\(workflow.prefix(1))/\(workflow)/JobCluster_\(number / 1000)"

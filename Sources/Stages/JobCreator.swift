@@ -316,7 +316,7 @@ public struct JobCreatorStage: StageCycle {
 
     func makeJob(_ split: SplitJob, number: Int, locations: [String], workflow: String, subscription sub: Subscription,
                  now: Double) throws -> JobDocument {
-        let name = "\(WMBSStore.workflowKey(workflow))-\(sub.name)-\(pad(number))"
+        let name = JobName.make(workflowKey: WMBSStore.workflowKey(workflow), subscription: sub.name, number: number)
         let sites = SiteMapping.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
                                              whitelist: sub.siteWhitelist, blacklist: sub.siteBlacklist,
                                              trustSiteLists: sub.trustSiteLists)
@@ -345,8 +345,5 @@ public struct JobCreatorStage: StageCycle {
         return job
     }
 
-    func pad(_ n: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, 6 - s.count)) + s
-    }
+    func pad(_ n: Int) -> String { JobName.paddedNumber(n) }
 }

@@ -60,3 +60,31 @@ import Testing
         #expect(FileState(rawValue: "Available") == nil)
     }
 }
+
+/// Job names and attempt keys.
+@Suite struct JobNameTests {
+    @Test func jobNamesAreMadeAndReadBack() {
+        let name = JobName.make(workflowKey: "0a1b2c3d", subscription: "GenSim-Merge", number: 42)
+        #expect(name == "0a1b2c3d-GenSim-Merge-000042")
+        #expect(JobName.numberText(of: name) == "000042" && JobName.number(of: name) == 42)
+        #expect(JobName.subscriptionPrefix(of: name) == "0a1b2c3d-GenSim-Merge")
+        #expect(JobName.subscriptionPrefix(workflowKey: "0a1b2c3d", subscription: "GenSim-Merge") == "0a1b2c3d-GenSim-Merge")
+        #expect(JobName.make(workflowKey: "k", subscription: "s", number: 1_234_567) == "k-s-1234567")
+    }
+
+    @Test func oddJobNamesReadAsWhatTheyAre() {
+        #expect(JobName.numberText(of: "job1") == "job1" && JobName.number(of: "job1") == nil)
+        #expect(JobName.subscriptionPrefix(of: "job1") == nil)
+        #expect(JobName.number(of: "a-b-x7") == nil)
+    }
+
+    @Test func attemptKeysRoundTrip() throws {
+        let key = AttemptKey(job: "0a1b2c3d-Proc-000003", retry: 2)
+        #expect(key.description == "0a1b2c3d-Proc-000003-2")
+        #expect(AttemptKey(parsing: key.description) == key)
+        #expect(AttemptKey(parsing: "job-0")?.job == "job" && AttemptKey(parsing: "job-0")?.retry == 0)
+        for bad in ["job", "job-", "job-x", "-"] { #expect(AttemptKey(parsing: bad) == nil, "\(bad)") }
+        let body = JobBody(name: "w-P-000001", workflow: "w", task: "/w/P", taskType: "Processing", subscription: "P", inputFiles: [])
+        #expect(body.submissionKey == "w-P-000001-0")
+    }
+}

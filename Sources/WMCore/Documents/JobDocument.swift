@@ -95,7 +95,7 @@ public struct JobBody: StatefulBody, Hashable {
     }
 
     /// The idempotency key of the current submission: job name plus retry count.
-    public var submissionKey: String { "\(name)-\(retryCount)" }
+    public var submissionKey: String { AttemptKey(job: name, retry: retryCount).description }
 }
 
 /// Where one output module of a job writes, and what it holds.
