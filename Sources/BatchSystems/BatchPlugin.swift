@@ -46,13 +46,13 @@ public enum BatchStatus: Sendable, Equatable {
     /// The batch system does not know the job.
     case unknown
 
-    /// BossAir's status name: Pending, Running, Complete or Error.
-    public var bossAirState: String {
+    /// BossAir's state: Pending, Running, Complete or Error.
+    public var bossAirState: BatchState {
         switch self {
-        case .pending: return "Pending"
-        case .running: return "Running"
-        case .complete: return "Complete"
-        case .failed, .unknown: return "Error"
+        case .pending: return .pending
+        case .running: return .running
+        case .complete: return .complete
+        case .failed, .unknown: return .error
         }
     }
 }

@@ -5,12 +5,15 @@ import SpoolLayout
 import WMCore
 
 extension Annotated where Body == JobBody {
-    /// The batch status last seen (BossAir names: Pending, Running, Complete, Error, Timeout); kept
-    /// as the document key `batchStatus`.
-    public var batchStatus: String? {
-        get { extra["batchStatus"]?.stringValue }
-        set { extra["batchStatus"] = newValue.map(JSONValue.string) }
+    /// The batch state last seen, kept by its BossAir name as the document key `batchStatus`; nil when none
+    /// was recorded or the stored name is not a batch state.
+    public var batchStatus: BatchState? {
+        get { extra["batchStatus"]?.stringValue.flatMap(BatchState.init(rawValue:)) }
+        set { extra["batchStatus"] = newValue.map { JSONValue.string($0.rawValue) } }
     }
+
+    /// True when the document records a batch status name, even one that is not a batch state.
+    public var hasBatchStatus: Bool { extra["batchStatus"]?.stringValue != nil }
 
     /// When the batch status last changed (seconds since the epoch); document key `batchStatusTime`.
     public var batchStatusTime: Double? {
@@ -18,10 +21,10 @@ extension Annotated where Body == JobBody {
         set { extra["batchStatusTime"] = newValue.map(JSONValue.double) }
     }
 
-    /// Records a new batch status and, when it changed, the time of the change. True when it changed.
+    /// Records a new batch state and, when it changed, the time of the change. True when it changed.
     @discardableResult
-    public mutating func recordBatchStatus(_ status: String, at time: Double) -> Bool {
-        guard batchStatus != status else { return false }
+    public mutating func recordBatchStatus(_ status: BatchState, at time: Double) -> Bool {
+        guard extra["batchStatus"]?.stringValue != status.rawValue else { return false }
         batchStatus = status
         batchStatusTime = time
         return true

@@ -12,13 +12,13 @@ enum LocalNullPayload {
 
     /// The report's file name and content for the submission `key` (`<job>-<retry>`) run at `site`.
     static func report(key: String, site: String, now: Double) throws -> (name: String, bytes: [UInt8]) {
-        guard let dash = key.lastIndex(of: "-"), let retry = Int(key[key.index(after: dash)...]) else {
+        guard let attempt = AttemptKey(parsing: key) else {
             throw BatchPluginError.invalidSubmission(key: key, field: "key", expected: "<job>-<retry> with a numeric retry count")
         }
         var report = FrameworkJobReport()
         report.wrapper = WrapperInfo(stepStatus: 0, siteName: site, startTime: now, stopTime: now,
-                                     jobName: String(key[..<dash]), retry: retry)
+                                     jobName: attempt.job, retry: attempt.retry)
         report.performanceSummaries = [PerformanceSummary(metric: "Timing", metrics: [NamedMetric(name: "TotalJobTime", value: "0")])]
-        return ("Report.\(retry).xml", Array(try report.xmlData()))
+        return ("Report.\(attempt.retry).xml", Array(try report.xmlData()))
     }
 }

@@ -240,7 +240,7 @@ public struct AgentBenchmark {
     static func injectWorkflow(_ spool: Spool, name workflow: String, files: Int) throws {
         let store = WMBSStore(spool: spool)
         let input = workflow + "-Input"
-        let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: "Processing",
+        let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: TaskType.processing.rawValue,
                                inputFileset: input, algorithm: "FileBased", parameters: ["files_per_job": .int(1)])
         try spool.inBatch { try store.create(workflow: workflow, subscriptions: [sub], filesets: [Fileset(name: input, open: false, consumers: [subscription])], in: $0) }
         // As the local work queue injects an element's files: one bundle per batch of files.

@@ -72,7 +72,7 @@ enum WmctlSite {
 
     /// Whether a job is pending at `site` with no other possible site (what changeSiteState kills).
     static func isBound(_ doc: JobDocument, to site: Site) -> Bool {
-        doc.site == site.name && doc.batchStatus == "Pending" && Set(doc.possibleSites) == [site.name] && doc.batchID != nil
+        doc.site == site.name && doc.batchStatus == .pending && Set(doc.possibleSites) == [site.name] && doc.batchID != nil
     }
 
     /// The executing jobs bound to `site`, read without changing anything.

@@ -43,13 +43,13 @@ public struct JobWorkDirectory {
 
     /// The folder name of an attempt: `<job>-<retry>`.
     public static func folderName(job: String, retry: Int) -> String {
-        pathComponent(job) + "-\(retry)"
+        AttemptKey(job: pathComponent(job), retry: retry).description
     }
 
     /// The job name (decoded) and retry of an attempt folder name `<job>-<retry>`; nil for any other name.
     public static func attempt(folderName name: String) -> (job: String, retry: Int)? {
-        guard let dash = name.lastIndex(of: "-"), let retry = Int(name[name.index(after: dash)...]) else { return nil }
-        return (decodedComponent(String(name[..<dash])), retry)
+        guard let attempt = AttemptKey(parsing: name) else { return nil }
+        return (decodedComponent(attempt.job), attempt.retry)
     }
 
     /// The spool root of a work directory (`depth` levels up), for a `runtime.json` that names none.
@@ -255,7 +255,7 @@ public enum AccountingRecords {
             guard let bytes = try spool.read(name, in: folder) else { continue }
             for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
                 let record = try decodeDocument(AccountingRecord.self, Array(line), file: folder + "/" + name)
-                byAttempt["\(record.job)-\(record.retry)"] = record
+                byAttempt[AttemptKey(job: record.job, retry: record.retry).description] = record
             }
         }
         return byAttempt.values.sorted { ($0.job, $0.retry) < ($1.job, $1.retry) }

@@ -106,12 +106,12 @@ public struct VanishedJobs {
         let store = WMBSStore(spool: spool)
         let markers = JobMarkers(spool: spool)
         let own = WMBSStore.jobBundleName(job.name)
-        let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
+        let folder = { (state: FileState) in store.fileFolder(job.workflow, job.subscription, state) }
         let where_ = Areas.jobs(spool).whereabouts(of: job.name)
             + (SystemCall.exists(spool.path(Layout.jobsCorrupt) + "/" + job.name + ".json") ? " (a copy is in jobs/corrupt/)" : "")
         if attempts.contains(where: { $0.outcome == JobState.success.rawValue }) {
             log?.warning("vanished job had succeeded", ["job": job.name, "detail": where_])
-            try spool.inBatch { batch in _ = try batch.move(own, from: folder("acquired"), to: folder("completed")) }
+            try spool.inBatch { batch in _ = try batch.move(own, from: folder(.acquired), to: folder(.completed)) }
         } else {
             let retry = (attempts.map(\.retry).max() ?? -1) + 1
             let details = "job \(job.name) was created but its document vanished before it reached a final state (\(where_)); "
@@ -119,7 +119,7 @@ public struct VanishedJobs {
             let sub = try store.subscription(job.workflow, job.subscription)
             try spool.ensureDirectories([AccountingAreas.reports(job.workflow)])
             try spool.inBatch { batch in
-                if !["LogCollect", "Cleanup"].contains(job.taskType) {
+                if job.knownTaskType?.keepsFailedWorkInACDC ?? true {
                     let acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub?.algorithm ?? "FileBased",
                                           files: job.inputFiles.map { ACDCFile(job: job, file: $0) })
                     try ACDCStore(spool: spool).add(acdc, name: job.name + "-vanished", in: batch)

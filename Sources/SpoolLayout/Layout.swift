@@ -79,7 +79,7 @@ public enum Layout {
         /// The subscription document's file name.
         public static let documentName = "subscription.json"
         /// The folder of the subscription's files in `state` (`available`, `acquired`, `completed`, `failed`).
-        public func files(_ state: String) -> String { root + "/" + state }
+        public func files(_ state: FileState) -> String { root + "/" + state.rawValue }
         /// `jobs/`: one marker per job not yet cleaned out.
         public var jobMarkers: String { root + "/jobs" }
         /// `jobgroups/`: job-creation intent records.

@@ -38,7 +38,7 @@ public struct WMBSFileDocument: Sendable {
 extension WMBSStore {
     /// The document holding the files a job acquired: `j<job number>.json` (the number ends the job's name).
     public static func jobBundleName(_ jobName: String) -> String {
-        "j" + (jobName.split(separator: "-").last.map(String.init) ?? jobName) + ".json"
+        "j" + JobName.numberText(of: jobName) + ".json"
     }
 
     /// The documents of a subscription's folder, in no particular order. Many documents are read and
@@ -47,7 +47,7 @@ extension WMBSStore {
     /// A document that cannot be read as files stops the call with an error naming the file and the field,
     /// unless `quarantine` is given: then it is moved to the folder's `corrupt/` with that reason (logged
     /// there), and the other documents are returned.
-    public func documents(_ workflow: String, _ subscription: String, in state: String,
+    public func documents(_ workflow: String, _ subscription: String, in state: FileState,
                           quarantine log: Logger? = nil) throws -> [WMBSFileDocument] {
         let folder = fileFolder(workflow, subscription, state)
         let names = try spool.scan(folder, order: .unordered).names
@@ -96,7 +96,7 @@ extension WMBSStore {
 
     /// The files of a subscription in one state, with their keys and the document holding each, in no
     /// particular order.
-    public func files(_ workflow: String, _ subscription: String, in state: String,
+    public func files(_ workflow: String, _ subscription: String, in state: FileState,
                       quarantine log: Logger? = nil) throws -> [(key: String, file: SplitFile, document: String)] {
         try documents(workflow, subscription, in: state, quarantine: log).flatMap { doc in
             zip(doc.keys, doc.files).map { ($0, $1, doc.name) }
@@ -105,7 +105,7 @@ extension WMBSStore {
 
     /// File keys of a subscription in one state. A single file's document name is its key; bundles are read
     /// (once per process while unchanged: `BundleKeys`).
-    public func fileKeys(_ workflow: String, _ subscription: String, in state: String) throws -> Set<String> {
+    public func fileKeys(_ workflow: String, _ subscription: String, in state: FileState) throws -> Set<String> {
         let folder = fileFolder(workflow, subscription, state)
         var keys = Set<String>()
         for name in try spool.scan(folder, order: .unordered).names {
@@ -142,7 +142,7 @@ extension WMBSStore {
         var known: [String: Set<String>] = [:]
         func has(_ consumer: String, _ key: String) throws -> Bool {
             if known[consumer] == nil {
-                known[consumer] = try Self.fileFolders.reduce(into: Set<String>()) { $0.formUnion(try fileKeys(workflow, consumer, in: $1)) }
+                known[consumer] = try FileState.allCases.reduce(into: Set<String>()) { $0.formUnion(try fileKeys(workflow, consumer, in: $1)) }
             }
             return known[consumer]!.contains(key)
         }
@@ -163,7 +163,7 @@ extension WMBSStore {
             let group = groups[consumers]!
             let name = group.count == 1 ? FileKey.of(group[0].lfn) + ".json"
                                         : "b" + FileKey.of(group.map(\.lfn).joined(separator: "\n")).dropFirst() + ".json"
-            try batch.publish(Self.encodeFiles(group), as: name, inEach: consumers.map { fileFolder(workflow, $0, "available") })
+            try batch.publish(Self.encodeFiles(group), as: name, inEach: consumers.map { fileFolder(workflow, $0, .available) })
             added += group.count * consumers.count
         }
         return added
@@ -261,7 +261,7 @@ extension WMBSStore {
 
     /// True when a document of this name is in `acquired/`, `completed/` or `failed/` (where moved files go).
     package func hasMovedDocument(_ name: String, _ workflow: String, _ subscription: String) -> Bool {
-        ["acquired", "completed", "failed"].contains { SystemCall.exists(spool.path(fileFolder(workflow, subscription, $0)) + "/" + name) }
+        [FileState.acquired, .completed, .failed].contains { SystemCall.exists(spool.path(fileFolder(workflow, subscription, $0)) + "/" + name) }
     }
 
     /// Stages a relocation planned over `sources` (folder and document name), as `relocate` describes.
@@ -298,12 +298,12 @@ extension WMBSStore {
     public func fail(_ keys: Set<String>, workflow: String, subscription: String, as target: String, hint: String?) throws {
         guard !keys.isEmpty else { return }
         var sources: [(folder: String, document: WMBSFileDocument)] = []
-        let acquired = fileFolder(workflow, subscription, "acquired")
+        let acquired = fileFolder(workflow, subscription, .acquired)
         if let hint, let own = try document(hint, in: acquired) { sources.append((acquired, own)) }
         var missing = keys.subtracting(sources.flatMap { $0.document.keys })
-        for state in ["acquired", "completed"] where !missing.isEmpty {
+        for state in [FileState.acquired, .completed] where !missing.isEmpty {
             let folder = fileFolder(workflow, subscription, state)
-            for document in try documents(workflow, subscription, in: state) where document.name != hint || state != "acquired" {
+            for document in try documents(workflow, subscription, in: state) where document.name != hint || state != .acquired {
                 let holds = document.keys.filter { missing.contains($0) }
                 guard !holds.isEmpty else { continue }
                 sources.append((folder, document))
@@ -311,7 +311,7 @@ extension WMBSStore {
             }
         }
         try spool.inBatch { batch in
-            try relocate([FileMove(target: target, in: fileFolder(workflow, subscription, "failed"), keys: keys.sorted())], from: sources,
+            try relocate([FileMove(target: target, in: fileFolder(workflow, subscription, .failed), keys: keys.sorted())], from: sources,
                          workflow: workflow, subscription: subscription, in: batch)
         }
     }

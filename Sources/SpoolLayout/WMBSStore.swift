@@ -12,8 +12,6 @@ public struct WMBSStore: Sendable {
     public let spool: Spool
     /// The area folder.
     public static let area = Layout.wmbsRoot
-    /// The folders a subscription's files move through.
-    public static let fileFolders = ["available", "acquired", "completed", "failed"]
 
     /// Makes a store over a spool.
     public init(spool: Spool) { self.spool = spool }
@@ -23,7 +21,7 @@ public struct WMBSStore: Sendable {
     /// Spool-relative folder of a subscription.
     public func subscriptionFolder(_ workflow: String, _ subscription: String) -> String { Layout.wmbs(workflow).subscription(subscription).root }
     /// Spool-relative folder of a subscription's files in one state.
-    public func fileFolder(_ workflow: String, _ subscription: String, _ state: String) -> String {
+    public func fileFolder(_ workflow: String, _ subscription: String, _ state: FileState) -> String {
         Layout.wmbs(workflow).subscription(subscription).files(state)
     }
 
@@ -74,7 +72,8 @@ public struct WMBSStore: Sendable {
     public func create(workflow: String, subscriptions: [Subscription], filesets: [Fileset], in batch: SpoolBatch) throws {
         for sub in subscriptions {
             let folder = subscriptionFolder(workflow, sub.name)
-            try spool.ensureDirectories(Self.fileFolders.map { folder + "/" + $0 } + [Layout.SubscriptionFolders(root: folder).pendingJobGroups, Layout.SubscriptionFolders(root: folder).doneJobGroups])
+            let folders = Layout.SubscriptionFolders(root: folder)
+            try spool.ensureDirectories(FileState.allCases.map { folders.files($0) } + [folders.pendingJobGroups, folders.doneJobGroups])
             if !SystemCall.exists(spool.path(folder) + "/" + Layout.SubscriptionFolders.documentName) {
                 try batch.publish(try Self.encode(sub), as: Layout.SubscriptionFolders.documentName, in: folder)
             }

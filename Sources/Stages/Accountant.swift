@@ -124,7 +124,7 @@ package struct AccountingPlanner {
 
     mutating func plan(_ job: JobBody) throws -> JobAccounting {
         let work = JobWorkDirectory(spool: spool, job: job)
-        let owner = "\(job.name)-\(job.retryCount)"
+        let owner = job.submissionKey
         guard let sub = try subscription(job.workflow, job.subscription) else {
             throw DocumentProblem("\(store.subscriptionFolder(job.workflow, job.subscription))/subscription.json: missing; "
                                   + "job \(job.name) names subscription '\(job.subscription)'")
@@ -159,7 +159,7 @@ package struct AccountingPlanner {
     /// job and its retry, and every output's lumis must lie in the job's mask (when the mask names lumis), so
     /// a report copied or swapped from another job never registers that job's lumis a second time.
     package static func ownership(_ report: FrameworkJobReport, job: JobBody, source: String) -> AccountingFailure? {
-        let expected = "\(job.name)-\(job.retryCount)"
+        let expected = job.submissionKey
         guard report.wrapper.jobName == job.name, report.wrapper.retry == job.retryCount else {
             return .foreignReport(report: source, expected: expected, found: report.wrapper.attempt)
         }
@@ -214,9 +214,7 @@ package struct AccountingPlanner {
             return .stepFailed(code: code, detail: String(first.prefix(500)))
         }
         let found = Set(report.outputModules).subtracting([FilesetNaming.logArchiveModule])
-        // LogCollect and Cleanup write no dataset outputs; Harvesting's DQM summary goes to the DQM GUI in CMS
-        // (an AnalysisFile, not a WMBS output), so its report's files are not checked against outputs.
-        if !["LogCollect", "Cleanup", "Harvesting"].contains(job.taskType) {
+        if job.knownTaskType?.reportsItsOutputModules ?? true {
             let expected = Set(job.outputs.keys).filter { !($0.hasPrefix("MergedError") && !found.contains($0)) }
             if found != expected { return .moduleMismatch(report: source, expected: expected.sorted(), found: found.sorted()) }
         }
@@ -307,7 +305,7 @@ package struct AccountingPlanner {
                                into plan: inout JobAccounting) throws {
         let skipped = Set(report.skippedFiles.compactMap(\.lfn))
         let inputs = job.inputFiles.filter { skipped.contains($0.lfn) }
-        guard !inputs.isEmpty, !["LogCollect", "Cleanup"].contains(job.taskType) else { return }
+        guard !inputs.isEmpty, job.knownTaskType?.keepsFailedWorkInACDC ?? true else { return }
         plan.failedInputKeys = inputs.map { FileKey.of($0.lfn) }
         plan.acdc = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: sub.algorithm, files: try inputs.map { ACDCFile(unmasked: $0, catalogLumis: try CatalogStore(spool: spool).lumis(of: $0.lfn)) })
     }
@@ -356,7 +354,7 @@ package struct AccountingPlanner {
         search: for name in output.unmergedFilesets {
             guard let fileset = try fileset(workflow, name) else { continue }
             for consumer in fileset.consumers {
-                if let sub = try subscription(workflow, consumer), sub.taskType == "Merge",
+                if let sub = try subscription(workflow, consumer), sub.knownTaskType == .merge,
                    let merged = sub.outputs["Merged"] ?? sub.outputs.values.first {
                     base = merged.spec.lfnBase
                     break search

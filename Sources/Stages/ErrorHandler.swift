@@ -39,7 +39,7 @@ public struct ErrorHandlerStage: StageCycle {
         let catalog = CatalogStore(spool: context.spool)
         report.include(try pass.run(.retrydone, batchSize: context.options.batchSize, context: context) { job in
             // What the job still had to do goes to ACDC (not for LogCollect and Cleanup, as in WMCore).
-            if !["LogCollect", "Cleanup"].contains(job.taskType) && !context.options.dryRun {
+            if job.knownTaskType?.keepsFailedWorkInACDC ?? true, !context.options.dryRun {
                 let algorithm = (try? wmbs.subscription(job.workflow, job.subscription))??.algorithm ?? "FileBased"
                 let record = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: algorithm,
                                         files: try job.inputFiles.map { ACDCFile(job: job.body, file: $0, catalogLumis: try catalog.lumis(of: $0.lfn)) })

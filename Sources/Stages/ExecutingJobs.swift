@@ -33,7 +33,7 @@ struct ExecutingJobs {
             if let id = try plugins.plugin(for: site).findSubmission(doc.submissionKey) {
                 doc.batchID = id
                 doc.site = site
-                if doc.batchStatus == nil { doc.recordBatchStatus("Pending", at: now) }
+                if !doc.hasBatchStatus { doc.recordBatchStatus(.pending, at: now) }
                 log.info("recovered batch id", ["job": doc.name, "site": site, "batchID": id])
                 return true
             }

@@ -26,7 +26,7 @@ final class FilesetCloser {
         for state in JobState.allCases where state != .cleanout {
             for file in try spool.scan(jobs.folder(state), order: .unordered).names {
                 let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
-                if let dash = name.lastIndex(of: "-") { found.insert(String(name[..<dash])) }
+                if let prefix = JobName.subscriptionPrefix(of: name) { found.insert(String(prefix)) }
             }
         }
         active = found
@@ -41,20 +41,21 @@ final class FilesetCloser {
     func isIdle(_ workflow: String, _ subscription: String) throws -> Bool {
         // The files first: while a subscription's jobs run it has available or acquired files, and no job folder
         // is listed. An acquired document `j<n>.json` whose job is in a state folder is enough to know (a few stats).
-        let first = { (state: String) in try self.spool.scan(self.store.fileFolder(workflow, subscription, state), limit: 1, order: .unordered).names.first }
-        guard try first("available") == nil else { return false }
+        let first = { (state: FileState) in try self.spool.scan(self.store.fileFolder(workflow, subscription, state), limit: 1, order: .unordered).names.first }
+        guard try first(.available) == nil else { return false }
         // A pending job-group record: the job creator is publishing (or must replay) jobs whose files and markers
         // may already be in place while the job documents are not yet in a state folder — not idle, not vanished.
         let pendingGroups = Layout.wmbs(workflow).subscription(subscription).pendingJobGroups
         guard try spool.scan(pendingGroups, limit: 1, order: .unordered).names.isEmpty else { return false }
-        let acquired = try first("acquired")
+        let acquired = try first(.acquired)
+        let prefix = JobName.subscriptionPrefix(workflowKey: WMBSStore.workflowKey(workflow), subscription: subscription)
         if let acquired, let number = acquired.dropFirst().split(separator: ".").first,
-           JobMarkers(spool: spool).isInAStateFolder(WMBSStore.workflowKey(workflow) + "-" + subscription + "-" + number) {
+           JobMarkers(spool: spool).isInAStateFolder(prefix + "-" + number) {
             return false
         }
-        guard try !activeSubscriptions().contains(WMBSStore.workflowKey(workflow) + "-" + subscription) else { return false }
+        guard try !activeSubscriptions().contains(prefix) else { return false }
         if try !VanishedJobs(spool: spool, log: log).sweep(workflow, subscription, now: WallClock.now()).isEmpty {
-            return try first("acquired") == nil && first("available") == nil
+            return try first(.acquired) == nil && first(.available) == nil
         }
         return acquired == nil
     }

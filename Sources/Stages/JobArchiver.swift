@@ -101,7 +101,7 @@ struct JobCleanout {
         self.job = job
         self.spool = spool
         attempts = try index.of(workflow: job.workflow, job: job.name)
-        let number = Int(job.name.split(separator: "-").last ?? "") ?? 0
+        let number = JobName.number(of: job.name) ?? 0
         // The workflow as one path component, encoded as its work folder is (`JobWorkDirectory.pathComponent`).
         let workflow = JobWorkDirectory.pathComponent(job.workflow)
         tarFolder = Layout.logArchive(workflowComponent: workflow, cluster: number / 1000)
@@ -119,12 +119,12 @@ struct JobCleanout {
             try batch.publish(try tarball(), as: tarName, in: tarFolder)
         }
         let store = WMBSStore(spool: spool)
-        let folder = { (state: String) in store.fileFolder(job.workflow, job.subscription, state) }
+        let folder = { (state: FileState) in store.fileFolder(job.workflow, job.subscription, state) }
         // The files the job acquired first are in its own document; files it shared with an earlier job
         // move with that job's document, except that a failure takes them to failed/ wherever they are.
         let own = WMBSStore.jobBundleName(job.name)
         if job.state == .success {
-            _ = try batch.move(own, from: folder("acquired"), to: folder("completed"))
+            _ = try batch.move(own, from: folder(.acquired), to: folder(.completed))
         } else {
             try store.fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription,
                            as: own, hint: own)

@@ -126,7 +126,7 @@ public struct JobCreatorStage: StageCycle {
     public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double,
                             quarantine: Logger? = nil) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let scanned = try store.files(workflow, sub.name, in: "available", quarantine: quarantine)
+        let scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
@@ -172,7 +172,7 @@ public struct JobCreatorStage: StageCycle {
     /// `failed` the files that failed at creation.
     func fileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String,
                   available: [(key: String, file: SplitFile, document: String)], owner: [Int], whole: [Bool], failed: [Int]) -> FileWork {
-        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
+        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
         var sourceOf: [String: Int] = [:]
         var sources: [(folder: String, name: String)] = []
         var members: [[Int]] = []
@@ -184,7 +184,7 @@ public struct JobCreatorStage: StageCycle {
                 members[s].append(i)
             } else {
                 sourceOf[entry.document] = sources.count
-                sources.append((folder("available"), entry.document))
+                sources.append((folder(.available), entry.document))
                 members.append([i])
             }
         }
@@ -203,11 +203,11 @@ public struct JobCreatorStage: StageCycle {
         }
         var linked = Set<String>()
         for (j, job) in record.jobs.enumerated() where !owned[j].isEmpty {
-            if whole[j] { linked.insert(job.name) } else { target(WMBSStore.jobBundleName(job.name), in: folder("acquired"), owned[j]) }
+            if whole[j] { linked.insert(job.name) } else { target(WMBSStore.jobBundleName(job.name), in: folder(.acquired), owned[j]) }
         }
         if !failed.isEmpty {
             failed.forEach { leaving[$0] = true }
-            target(record.name + ".json", in: folder("failed"), failed)
+            target(record.name + ".json", in: folder(.failed), failed)
         }
         for (s, indices) in members.enumerated() where indices.contains(where: { leaving[$0] }) {
             relocation.rewrites.append((s, indices.filter { !leaving[$0] }.map { available[$0].file }))
@@ -218,8 +218,8 @@ public struct JobCreatorStage: StageCycle {
     /// The file work of a group found pending (a crash stopped it): from its file keys and the available
     /// documents as they are now (some of its files may have moved already).
     func replayFileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String) throws -> FileWork {
-        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
-        let documents = try store.documents(workflow, record.subscription, in: "available")
+        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
+        let documents = try store.documents(workflow, record.subscription, in: .available)
         let consumed = Set(record.fileKeys)
         var owned = Set<String>()
         var moves: [WMBSStore.FileMove] = []
@@ -229,13 +229,13 @@ public struct JobCreatorStage: StageCycle {
             guard !keys.isEmpty else { continue }
             let whole = keys.count == job.inputKeys.count
             if whole { linked.insert(job.name) }
-            moves.append(.init(target: WMBSStore.jobBundleName(job.name), in: folder("acquired"), keys: keys, provided: whole))
+            moves.append(.init(target: WMBSStore.jobBundleName(job.name), in: folder(.acquired), keys: keys, provided: whole))
         }
         if !record.failedFileKeys.isEmpty {
-            moves.append(.init(target: record.name + ".json", in: folder("failed"), keys: record.failedFileKeys))
+            moves.append(.init(target: record.name + ".json", in: folder(.failed), keys: record.failedFileKeys))
         }
         return FileWork(linked: linked, relocation: WMBSStore.plan(moves, from: documents),
-                        sources: documents.map { (folder("available"), $0.name) })
+                        sources: documents.map { (folder(.available), $0.name) })
     }
 
     /// Publishes the group's jobs and moves its files (`files` nil on a replay: worked out again from the
@@ -248,7 +248,7 @@ public struct JobCreatorStage: StageCycle {
     func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String,
                  files: FileWork?) throws {
         let spool = store.spool
-        let folder = { (state: String) in store.fileFolder(workflow, record.subscription, state) }
+        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
         let replay = files == nil
         let work = try files ?? replayFileWork(record, store: store, workflow: workflow)
         let markers = JobMarkers(spool: spool).folder(workflow, record.subscription)
@@ -259,7 +259,7 @@ public struct JobCreatorStage: StageCycle {
                 if replay && JobState.allCases.contains(where: { spool.contains(file, in: jobs.folder($0)) }) { continue }
                 let bundle = WMBSStore.jobBundleName(job.name)
                 var links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
-                    ? [(folder("acquired"), bundle)] : []
+                    ? [(folder(.acquired), bundle)] : []
                 // The job's marker (`JobMarkers`): its document as created, one more name for the same inode.
                 if !(replay && spool.contains(file, in: markers)) { links.append((markers, file)) }
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
@@ -303,9 +303,9 @@ public struct JobCreatorStage: StageCycle {
             var completed: Set<String>?
             var failed: Set<String> = []
             for sibling in siblings {
-                let done = try store.fileKeys(workflow, sibling, in: "completed")
+                let done = try store.fileKeys(workflow, sibling, in: .completed)
                 completed = completed.map { $0.intersection(done) } ?? done
-                failed.formUnion(try store.fileKeys(workflow, sibling, in: "failed"))
+                failed.formUnion(try store.fileKeys(workflow, sibling, in: .failed))
             }
             let lfnByKey = Dictionary(available.map { (FileKey.of($0.lfn), $0.lfn) }, uniquingKeysWith: { a, _ in a })
             context.siblingCompletedLFNs = Set((completed ?? []).compactMap { lfnByKey[$0] })
@@ -316,7 +316,7 @@ public struct JobCreatorStage: StageCycle {
 
     func makeJob(_ split: SplitJob, number: Int, locations: [String], workflow: String, subscription sub: Subscription,
                  now: Double) throws -> JobDocument {
-        let name = "\(WMBSStore.workflowKey(workflow))-\(sub.name)-\(pad(number))"
+        let name = JobName.make(workflowKey: WMBSStore.workflowKey(workflow), subscription: sub.name, number: number)
         let sites = SiteMapping.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
                                              whitelist: sub.siteWhitelist, blacklist: sub.siteBlacklist,
                                              trustSiteLists: sub.trustSiteLists)
@@ -345,8 +345,5 @@ public struct JobCreatorStage: StageCycle {
         return job
     }
 
-    func pad(_ n: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, 6 - s.count)) + s
-    }
+    func pad(_ n: Int) -> String { JobName.paddedNumber(n) }
 }

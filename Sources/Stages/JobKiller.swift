@@ -46,7 +46,7 @@ public struct JobKiller {
     /// Every job of a workflow that is not yet killed or finished (job names start with the workflow's key).
     public func liveJobs(ofWorkflow workflow: String, now: Double) throws -> [(name: String, state: JobState, job: JobDocument)] {
         let area = Areas.jobs(spool)
-        let prefix = WMBSStore.workflowKey(workflow) + "-"
+        let prefix = WMBSStore.workflowKey(workflow) + "-"  // every JobName of the workflow starts so
         var result: [(name: String, state: JobState, job: JobDocument)] = []
         for state in JobState.allCases where state.canMove(to: .killed) && state != .killed {
             for name in try area.scan(state) where name.hasPrefix(prefix) {

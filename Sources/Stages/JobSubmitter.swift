@@ -53,8 +53,8 @@ public struct JobSubmitterStage: StageCycle {
         var load = SiteLoad()
         let executing = ExecutingJobs(area: area, plugins: plugins, actor: name)
         var report = try executing.pass(context) { doc in
-            if let site = doc.site, doc.batchID != nil, ["Pending", "Running", nil].contains(doc.batchStatus) {
-                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == "Running")
+            if let site = doc.site, doc.batchID != nil, doc.batchStatus?.occupiesSite ?? !doc.hasBatchStatus {
+                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == .running)
             }
             return false
         }
@@ -180,7 +180,7 @@ public struct JobSubmitterStage: StageCycle {
         case .submitted(let site, let id, let recovered):
             doc.batchID = id
             doc.site = site
-            doc.recordBatchStatus("Pending", at: now)
+            doc.recordBatchStatus(.pending, at: now)
             try doc.transition(to: .executing, actor: name, at: now,
                                reason: "submitted to \(site) as batch id \(id)" + (recovered ? " (an earlier submission, found by its key)" : ""))
         case .failed(let code, let reason):

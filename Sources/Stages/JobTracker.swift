@@ -16,23 +16,23 @@ public struct BatchStateTimeouts: Sendable, Equatable {
     /// The defaults of WMAgentConfig.
     public init() {}
 
-    /// The limit for a BossAir state name, if any.
-    func limit(for state: String) -> Double? {
+    /// The limit for a batch state, if it has one (Complete and Timeout have none).
+    func limit(for state: BatchState) -> Double? {
         switch state {
-        case "Pending": return pending
-        case "Running": return running
-        case "Error": return error
-        default: return nil
+        case .pending: return pending
+        case .running: return running
+        case .error: return error
+        case .complete, .timeout: return nil
         }
     }
 
     /// The kill code for a timeout in `state`: Running 71304, Pending 71305, Error 71306, else 71307.
-    static func killCode(for state: String) -> Int {
+    static func killCode(for state: BatchState) -> Int {
         switch state {
-        case "Running": return AgentExitCode.runningTimeout
-        case "Pending": return AgentExitCode.pendingTimeout
-        case "Error": return AgentExitCode.errorTimeout
-        default: return AgentExitCode.otherTimeout
+        case .running: return AgentExitCode.runningTimeout
+        case .pending: return AgentExitCode.pendingTimeout
+        case .error: return AgentExitCode.errorTimeout
+        case .complete, .timeout: return AgentExitCode.otherTimeout
         }
     }
 }
@@ -111,7 +111,7 @@ public struct JobTrackerStage: StageCycle {
         }
         if let state = doc.batchStatus, let since = doc.batchStatusTime, let limit = timeouts.limit(for: state), now - since > limit {
             killQuietly(doc, plugins: plugins, context: context)
-            doc.recordBatchStatus("Timeout", at: now)
+            doc.recordBatchStatus(.timeout, at: now)
             try fail(&doc, code: BatchStateTimeouts.killCode(for: state), at: now,
                      reason: "killed after \(Int(now - since)) s in batch state \(state) (limit \(Int(limit)) s)")
             changed = true

@@ -69,16 +69,16 @@ for (module, tier) in modules {
     filesets.append(Fileset(name: unmerged, producers: ["Proc"], consumers: ["ProcMerge\(module)", "ProcCleanup\(module)"], parent: "BenchWF-Proc"))
     filesets.append(Fileset(name: merged, producers: ["ProcMerge\(module)"], parent: unmerged))
     let mergedSpec = JobOutputSpec(dataTier: tier, dataset: spec.dataset, lfnBase: "/store/data/Era/PD/\(tier)/Proc-v1", merged: true)
-    subscriptions.append(Subscription(name: "ProcMerge\(module)", workflow: workflow, task: "/BenchWF/Proc/ProcMerge\(module)", taskType: "Merge",
+    subscriptions.append(Subscription(name: "ProcMerge\(module)", workflow: workflow, task: "/BenchWF/Proc/ProcMerge\(module)", taskType: TaskType.merge.rawValue,
                                       inputFileset: unmerged, algorithm: "ParentlessMergeBySize",
                                       outputs: ["Merged": SubscriptionOutput(spec: mergedSpec, mergedFilesets: [merged])]))
-    subscriptions.append(Subscription(name: "ProcCleanup\(module)", workflow: workflow, task: "/BenchWF/Proc/ProcCleanup\(module)", taskType: "Cleanup",
+    subscriptions.append(Subscription(name: "ProcCleanup\(module)", workflow: workflow, task: "/BenchWF/Proc/ProcCleanup\(module)", taskType: TaskType.cleanup.rawValue,
                                       inputFileset: unmerged, algorithm: "SiblingProcessingBased"))
 }
 filesets.append(Fileset(name: FilesetNaming.logArchive(taskPath: "/BenchWF/Proc"), producers: ["Proc"], consumers: ["ProcLogCollect"], parent: "BenchWF-Proc"))
-subscriptions.append(Subscription(name: "Proc", workflow: workflow, task: "/BenchWF/Proc", taskType: "Processing",
+subscriptions.append(Subscription(name: "Proc", workflow: workflow, task: "/BenchWF/Proc", taskType: TaskType.processing.rawValue,
                                   inputFileset: "BenchWF-Proc", algorithm: "FileBased", outputs: outputs))
-subscriptions.append(Subscription(name: "ProcLogCollect", workflow: workflow, task: "/BenchWF/Proc/ProcLogCollect", taskType: "LogCollect",
+subscriptions.append(Subscription(name: "ProcLogCollect", workflow: workflow, task: "/BenchWF/Proc/ProcLogCollect", taskType: TaskType.logCollect.rawValue,
                                   inputFileset: FilesetNaming.logArchive(taskPath: "/BenchWF/Proc"), algorithm: "MinFileBased"))
 try spool.inBatch { try store.create(workflow: workflow, subscriptions: subscriptions, filesets: filesets, in: $0) }
 
@@ -92,7 +92,7 @@ for n in 0..<options.jobs {
     let name = "bench-Proc-\(String(format: "%06d", n))"
     let input = SplitFile(lfn: "/store/data/Era/PD/RAW/v1/000/\(n).root", size: 1 << 30, events: 1000, locations: [pnn],
                           runs: [FileRun(run: 1, lumis: [n + 1])])
-    var job = JobDocument(JobBody(name: name, workflow: workflow, task: "/BenchWF/Proc", taskType: "Processing", subscription: "Proc",
+    var job = JobDocument(JobBody(name: name, workflow: workflow, task: "/BenchWF/Proc", taskType: TaskType.processing.rawValue, subscription: "Proc",
                                   inputFiles: [input], outputs: outputs.mapValues(\.spec)))
     try job.transition(to: .created, actor: "bench", reason: "", at: 0)
     try job.transition(to: .executing, actor: "bench", reason: "", at: 0)

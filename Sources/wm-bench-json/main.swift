@@ -50,7 +50,7 @@ func makeJob(_ n: Int) throws -> JobDocument {
                    "AODoutput": JobOutputSpec(dataTier: "AOD", dataset: "/PD/Run2026A-v1/AOD", lfnBase: "/store/unmerged/Run2026A/PD/AOD/v1", merged: false)]
     let baggage: [String: JSONValue] = ["lfnCounter": .int(n), "sizePerEvent": 64, "eventsPerLumi": 250,
                                         "faults": ["rate": 0.05, "codes": [8001, 50664], "seed": .int(n)]]
-    var doc = JobDocument(JobBody(name: "BenchWF-Proc-\(n)", workflow: "BenchWF", task: "/BenchWF/Proc", taskType: "Processing",
+    var doc = JobDocument(JobBody(name: "BenchWF-Proc-\(n)", workflow: "BenchWF", task: "/BenchWF/Proc", taskType: TaskType.processing.rawValue,
                                   subscription: "Proc", inputFiles: files, mask: mask, possibleSites: ["T2_CH_CERN", "T1_US_FNAL"],
                                   priority: 40_120_000, estimatedTime: 12_000, estimatedDisk: 640_000, estimatedMemory: 2300,
                                   baggage: baggage, outputs: outputs))

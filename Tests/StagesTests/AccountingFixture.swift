@@ -101,7 +101,7 @@ struct AccountingFixture {
         try job.transition(to: .complete, actor: "t", reason: "", at: clock.now)
         // As the job creator leaves them: the job's input files in its own acquired document.
         try spool.publish(WMBSStore.encodeFiles([input] + skippedInputs), as: WMBSStore.jobBundleName(name),
-                          in: store.fileFolder(workflow, subscription, "acquired"))
+                          in: store.fileFolder(workflow, subscription, .acquired))
         let work = JobWorkDirectory(spool: spool, workflow: workflow, job: name, retry: retry)
         try SystemCall.makeDirectories(work.path)
         let runtimeText = runtime ?? #"{"pnn": "\#(pnn)", "site": "T2_CH_CERN"}"#
@@ -152,7 +152,7 @@ struct AccountingFixture {
     }
 
     /// Keys of files in a subscription folder.
-    func fileKeys(_ subscription: String, _ state: String) throws -> Set<String> {
+    func fileKeys(_ subscription: String, _ state: FileState) throws -> Set<String> {
         try WMBSStore(spool: spool).fileKeys(workflow, subscription, in: state)
     }
 

@@ -28,16 +28,16 @@ import TestSupport
         #expect(job.lastRunTime == 100)
         let key = FileKey.of(lfns[0])
         // The unmerged output feeds both the Merge and the CleanupUnmerged subscription.
-        #expect(try f.fileKeys(F.merge, "available") == [key])
-        #expect(try f.fileKeys(F.cleanup, "available") == [key])
+        #expect(try f.fileKeys(F.merge, .available) == [key])
+        #expect(try f.fileKeys(F.cleanup, .available) == [key])
         let store = WMBSStore(spool: f.spool)
-        let recorded = try #require(try store.files(f.workflow, F.merge, in: "available").first?.file)
+        let recorded = try #require(try store.files(f.workflow, F.merge, in: .available).first?.file)
         #expect(recorded.size == 1000 && recorded.events == 10 && !recorded.merged)
         #expect(recorded.locations == [f.pnn])
         #expect(recorded.runs == [FileRun(run: 1, lumis: [1, 2])])
         #expect(recorded.parents == ["/store/data/Era/PD/RAW/v1/000/j1.root"])
         // The log tarball feeds LogCollect; an unmerged file never goes to the DBS buffer.
-        #expect(try f.fileKeys(F.logCollect, "available").count == 1)
+        #expect(try f.fileKeys(F.logCollect, .available).count == 1)
         #expect(try f.spool.scan(AccountingAreas.dbsBufferFiles).names.isEmpty)
         // The LFN registry holds the owner; the accounting record is there.
         #expect(try LFNRegistry(spool: f.spool).owner(of: lfns[0], workflow: f.workflow) == "j1-0")
@@ -66,7 +66,7 @@ import TestSupport
         let merged = try #require(OutputRules.mergedLFN(lfns[0], unmergedBase: F.unmergedBase, mergedBase: F.mergedBase))
         #expect(!SystemCall.exists(f.spool.path("storage/\(f.pnn)") + lfns[0]))
         #expect(SystemCall.exists(f.spool.path("storage/\(f.pnn)") + merged))
-        #expect(try f.fileKeys(F.merge, "available").isEmpty)
+        #expect(try f.fileKeys(F.merge, .available).isEmpty)
         #expect(SystemCall.exists(f.spool.path(AccountingAreas.dbsBufferFiles) + "/" + FileKey.of(merged) + ".json"))
     }
 
@@ -83,8 +83,8 @@ import TestSupport
             #expect(try f.job(name).exitCodes == [code], "\(name)")
         }
         // A failed job records only its log tarball: nothing for the merge, the log for LogCollect.
-        #expect(try f.fileKeys(F.merge, "available").isEmpty)
-        #expect(try f.fileKeys(F.logCollect, "available").count == 2)
+        #expect(try f.fileKeys(F.merge, .available).isEmpty)
+        #expect(try f.fileKeys(F.logCollect, .available).count == 2)
     }
 
     @Test func moduleMismatchAndMissingLocationFailTheJob() throws {
@@ -103,7 +103,7 @@ import TestSupport
         let reason = try f.job("extra").history.last?.reason ?? ""
         #expect(reason.contains("ALCARECOoutput") && reason.contains("do not match"))
         #expect(try f.job("nowhere").history.last?.reason.contains("has no location") == true)
-        #expect(try f.fileKeys(F.merge, "available").isEmpty)
+        #expect(try f.fileKeys(F.merge, .available).isEmpty)
     }
 
     @Test func duplicateLFNIsRefusedAndNamesTheOwner() throws {
@@ -117,7 +117,7 @@ import TestSupport
         let second = try f.job("second")
         #expect(second.exitCodes == [AccountingFailure.inconsistentReportCode])
         #expect(second.history.last?.reason.contains("already recorded by first-0") == true)
-        #expect(try f.fileKeys(F.merge, "available").count == 1)
+        #expect(try f.fileKeys(F.merge, .available).count == 1)
         // Two jobs of one batch claiming the same LFN: the first wins.
         try f.completeJob("a", outputs: [.init(lfn: "/store/unmerged/Era/PD/RECO/Proc-v1/00000/same.root")])
         try f.completeJob("b", outputs: [.init(lfn: "/store/unmerged/Era/PD/RECO/Proc-v1/00000/same.root")])
@@ -141,8 +141,8 @@ import TestSupport
         _ = try AccountantStage().runCycle(f.context())
         #expect(f.state(of: "r1") == .success)
         #expect(try snapshot(f) == before)
-        #expect(try f.fileKeys(F.merge, "available").count == 1)  // the small file; the big one went straight to merge
-        #expect(try f.fileKeys(F.processing, "failed") == [FileKey.of("/store/data/Era/PD/RAW/v1/000/bad.root")])
+        #expect(try f.fileKeys(F.merge, .available).count == 1)  // the small file; the big one went straight to merge
+        #expect(try f.fileKeys(F.processing, .failed) == [FileKey.of("/store/data/Era/PD/RAW/v1/000/bad.root")])
         let acdcFolder = ACDCStore(spool: f.spool).folder(workflow: f.workflow, task: doc.task)
         let acdc = try #require(try f.spool.read("r1-0.json", in: acdcFolder))
         let record = try JSONDecoder().decode(ACDCRecord.self, from: Data(acdc))
@@ -159,7 +159,7 @@ import TestSupport
             .sorted().map { ACDCStore.area + "/" + f.workflow + "/" + $0 } ?? []
         for folder in [AccountingAreas.dbsBufferFiles, AccountingAreas.reports(f.workflow)] + acdcFolders + [
                        LFNRegistry(spool: f.spool).folder(f.workflow)]
-            + WMBSStore.fileFolders.flatMap({ s in [F.merge, F.cleanup, F.logCollect, F.processing].map { WMBSStore(spool: f.spool).fileFolder(f.workflow, $0, s) } }) {
+            + FileState.allCases.flatMap({ s in [F.merge, F.cleanup, F.logCollect, F.processing].map { WMBSStore(spool: f.spool).fileFolder(f.workflow, $0, s) } }) {
             result[folder] = try f.spool.scan(folder).names
         }
         return result
@@ -173,6 +173,6 @@ import TestSupport
         #expect((0..<7).allSatisfy { f.state(of: "b\($0)") == .success })
         let commits = f.lines.text.split(separator: "\n").filter { $0.contains("batch committed") }
         #expect(commits.count == 3)
-        #expect(try f.fileKeys(F.merge, "available").count == 7)
+        #expect(try f.fileKeys(F.merge, .available).count == 7)
     }
 }

@@ -19,10 +19,10 @@ import TestSupport
     /// Moves every available file document of a subscription to completed, as its jobs would.
     func complete(_ f: F, _ subscription: String) throws {
         let store = WMBSStore(spool: f.spool)
-        let available = store.fileFolder(f.workflow, subscription, "available")
+        let available = store.fileFolder(f.workflow, subscription, .available)
         try f.spool.inBatch { batch in
             for name in try f.spool.scan(available).names {
-                _ = try batch.move(name, from: available, to: store.fileFolder(f.workflow, subscription, "completed"))
+                _ = try batch.move(name, from: available, to: store.fileFolder(f.workflow, subscription, .completed))
             }
         }
     }
@@ -65,8 +65,8 @@ import TestSupport
         let listing = try TestSupport.run("/usr/bin/tar", ["-tzf", tar])
         #expect(listing.stdout.contains("wf-Proc-000001-1/Report.1.xml"))
         #expect(!SystemCall.exists(f.spool.path("work/wf/wf-Proc-000001-1")))
-        #expect(try f.fileKeys(F.processing, "completed").count == 1)
-        #expect(try f.fileKeys(F.processing, "failed").count == 1)
+        #expect(try f.fileKeys(F.processing, .completed).count == 1)
+        #expect(try f.fileKeys(F.processing, .failed).count == 1)
         // Producers idle and parent closed: the unmerged and log filesets close; the merged one waits for the merge.
         #expect(try !fileset(f, F.unmergedFileset).open)
         #expect(try !fileset(f, F.logFileset).open)

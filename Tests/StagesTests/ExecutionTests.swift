@@ -31,7 +31,7 @@ import TestSupport
         let report = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
         #expect(report.done == 1)
         let executing = try fx.job("job1", .executing)
-        #expect(executing.batchID == "job1-0" && executing.site == "T2_CH_CERN" && executing.batchStatus == "Pending")
+        #expect(executing.batchID == "job1-0" && executing.site == "T2_CH_CERN" && executing.batchStatus == .pending)
         try fx.trackUntilDone("job1", tracker: JobTrackerStage())
         let done = try fx.job("job1", .complete)
         #expect(done.batchID == "job1-0")
@@ -77,7 +77,7 @@ import TestSupport
         timeouts.running = 1
         let tracker = JobTrackerStage(timeouts: timeouts)
         _ = try tracker.runCycle(fx.context())
-        #expect(try fx.job("hung", .executing).batchStatus == "Running")
+        #expect(try fx.job("hung", .executing).batchStatus == .running)
         let dir = JobWorkDirectory(spool: fx.spool, job: try fx.job("hung", .executing).body).path
         let parts = try String(contentsOfFile: dir + "/local-process", encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" })
         let process = LocalProcess(pid: Int32(parts[0])!, startTime: UInt64(parts[1])!)
@@ -85,7 +85,7 @@ import TestSupport
         try fx.trackUntilDone("hung", tracker: tracker, seconds: 5)
         let failed = try fx.job("hung", .jobfailed)
         #expect(failed.exitCodes == [71304])
-        #expect(failed.batchStatus == "Timeout")
+        #expect(failed.batchStatus == .timeout)
         usleep(200_000)
         LocalProcess.reapIfExited(process.pid)
         #expect(!process.isAlive, "the hung payload's process group was killed")

@@ -66,9 +66,9 @@ import TestSupport
 
         // Every file acquired exactly once.
         let keys = Set(allFiles.map { FileKey.of($0.lfn) })
-        #expect(try f.fileKeys("Proc", "available").isEmpty)
-        #expect(try f.fileKeys("Proc", "acquired") == keys)
-        let acquiredCopies = try f.store.documents(f.workflow, "Proc", in: "acquired").reduce(0) { $0 + $1.files.count }
+        #expect(try f.fileKeys("Proc", .available).isEmpty)
+        #expect(try f.fileKeys("Proc", .acquired) == keys)
+        let acquiredCopies = try f.store.documents(f.workflow, "Proc", in: .acquired).reduce(0) { $0 + $1.files.count }
         #expect(acquiredCopies == keys.count, "no file in two acquired documents")
         #expect(try f.spool.scan(groups + "/pending").names.isEmpty)
 

@@ -51,7 +51,7 @@ struct WMBSFixture {
     func runCycle() throws -> CycleReport { try JobCreatorStage().runCycle(base.context) }
 
     /// File keys of a subscription in a state.
-    func fileKeys(_ sub: String, _ state: String) throws -> Set<String> { try store.fileKeys(workflow, sub, in: state) }
+    func fileKeys(_ sub: String, _ state: FileState) throws -> Set<String> { try store.fileKeys(workflow, sub, in: state) }
 
     /// Every job document in one state, sorted by name.
     func jobs(in state: JobState) throws -> [JobDocument] {

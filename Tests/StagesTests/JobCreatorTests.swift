@@ -43,8 +43,8 @@ import TestSupport
             #expect(job.history.map(\.to) == ["created"] && job.history[0].actor == "wm-jobcreator")
             #expect(job.exitCodes.isEmpty && job.retryCount == 0)
         }
-        #expect(try f.fileKeys("Skim", "available").isEmpty)
-        #expect(try f.fileKeys("Skim", "acquired").count == 7)
+        #expect(try f.fileKeys("Skim", .available).isEmpty)
+        #expect(try f.fileKeys("Skim", .acquired).count == 7)
 
         // Nothing left: a second cycle makes nothing.
         #expect(try f.runCycle().done == 0)
@@ -57,7 +57,7 @@ import TestSupport
         #expect(more.count == 5)
         #expect(more[3].inputFiles.map(\.lfn) == [lfn(7)] && more[3].possibleSites == ["T1_US_FNAL"])
         #expect(more[4].inputFiles.map(\.lfn) == [lfn(8)] && more[4].baggage["lfnCounter"] == .int(5))
-        #expect(try f.fileKeys("Skim", "acquired").count == 9)
+        #expect(try f.fileKeys("Skim", .acquired).count == 9)
     }
 
     @Test func noSiteGives71101AndSiteListsApply() throws {
@@ -77,7 +77,7 @@ import TestSupport
             #expect(job.history.map(\.to) == ["created", "createfailed"], "new → created → createfailed")
             #expect(job.history.last?.reason.hasPrefix("71101") == true)
         }
-        #expect(try f.fileKeys("Proc", "acquired").count == 4, "a createfailed job's files are acquired too")
+        #expect(try f.fileKeys("Proc", .acquired).count == 4, "a createfailed job's files are acquired too")
 
         // trustSitelists: the site lists alone decide, whatever the data location.
         let trusted = WMBSFixture.subscription("Trust", algorithm: .fileBased, parameters: ["files_per_job": 10],
@@ -109,7 +109,7 @@ import TestSupport
         let created = try f.jobs(in: .created)
         #expect(!created.isEmpty)
         #expect(!created.contains { $0.inputFiles.contains { $0.lfn.hasSuffix("slow.root") } })
-        #expect(try f.fileKeys("EA", "acquired").count == 3)
+        #expect(try f.fileKeys("EA", .acquired).count == 3)
     }
 
     @Test func monteCarloProductionMakesEventBasedJobs() throws {
@@ -137,7 +137,7 @@ import TestSupport
             #expect(job.baggage["lheInputFiles"] == .bool(false) && job.baggage["lfnCounter"] == .int(k + 1))
             #expect(job.inputFiles.map(\.lfn) == [fake.lfn])
         }
-        #expect(try f.fileKeys("GenSim", "acquired").count == 1)
+        #expect(try f.fileKeys("GenSim", .acquired).count == 1)
     }
 
     @Test func openFilesetsHoldPartialWorkUntilClosed() throws {
@@ -152,8 +152,8 @@ import TestSupport
         var jobs = try f.jobs(in: .created)
         #expect(!jobs.contains { $0.subscription == "Lumi" }, "fewer lumis than one job: wait while open")
         #expect(jobs.filter { $0.subscription == "MinFile" }.map(\.inputFiles.count) == [3])
-        #expect(try f.fileKeys("Lumi", "available").count == 2)
-        #expect(try f.fileKeys("MinFile", "available").count == 2)
+        #expect(try f.fileKeys("Lumi", .available).count == 2)
+        #expect(try f.fileKeys("MinFile", .available).count == 2)
         #expect(try f.runCycle().done == 0, "still open: nothing more")
 
         try f.close(lumi.inputFileset)
@@ -164,7 +164,7 @@ import TestSupport
         #expect(lumiJobs.count == 1)
         #expect(lumiJobs.first?.mask.runAndLumis == [RunLumiRanges(run: 1, ranges: [[1, 3], [4, 6]])])
         #expect(jobs.filter { $0.subscription == "MinFile" }.map(\.inputFiles.count) == [3, 2])
-        #expect(try f.fileKeys("Lumi", "available").isEmpty && f.fileKeys("MinFile", "available").isEmpty)
+        #expect(try f.fileKeys("Lumi", .available).isEmpty && f.fileKeys("MinFile", .available).isEmpty)
     }
 
     @Test func dryRunChangesNothing() throws {
@@ -176,7 +176,7 @@ import TestSupport
         context.options.dryRun = true
         #expect(try JobCreatorStage().runCycle(context).done == 0)
         #expect(try f.jobs(in: .created).isEmpty)
-        #expect(try f.fileKeys("Proc", "available").count == 4)
+        #expect(try f.fileKeys("Proc", .available).count == 4)
         #expect(f.base.lines.text.contains("would create jobs"))
     }
 
@@ -199,18 +199,18 @@ import TestSupport
         try FileManager.default.removeItem(atPath: f.spool.path(groups + "/done/" + record))
         try f.spool.publish(try WMBSStore.encode(full), as: record, in: groups + "/pending")
         // The commit got as far as the first three jobs' acquired documents: the input bundle is still whole.
-        let acquired = f.store.fileFolder(f.workflow, "Proc", "acquired")
+        let acquired = f.store.fileFolder(f.workflow, "Proc", .acquired)
         #expect(try f.spool.scan(acquired).names == before.map(WMBSStore.jobBundleName))
         for name in before.suffix(2) {
             try FileManager.default.removeItem(atPath: f.spool.path(acquired + "/" + WMBSStore.jobBundleName(name)))
             try FileManager.default.removeItem(atPath: f.spool.path("jobs/created/\(name).json"))
         }
-        try f.spool.publish(WMBSStore.encodeFiles(WMBSFixture.files(10)), as: "b-input.json", in: f.store.fileFolder(f.workflow, "Proc", "available"))
+        try f.spool.publish(WMBSStore.encodeFiles(WMBSFixture.files(10)), as: "b-input.json", in: f.store.fileFolder(f.workflow, "Proc", .available))
 
         try f.runCycle()
         #expect(try f.jobs(in: .created).map(\.name) == before, "the same jobs, none twice, none new")
-        #expect(try f.fileKeys("Proc", "available").isEmpty && f.fileKeys("Proc", "acquired").count == 10)
-        #expect(try f.store.documents(f.workflow, "Proc", in: "acquired").map(\.files.count) == [2, 2, 2, 2, 2], "each file once")
+        #expect(try f.fileKeys("Proc", .available).isEmpty && f.fileKeys("Proc", .acquired).count == 10)
+        #expect(try f.store.documents(f.workflow, "Proc", in: .acquired).map(\.files.count) == [2, 2, 2, 2, 2], "each file once")
         #expect(try f.spool.scan(groups + "/pending").names.isEmpty)
         #expect(try f.spool.scan(groups + "/done").names == [record])
         #expect(try f.spool.scan("jobs/corrupt").names.isEmpty, "no publish conflicts")

@@ -54,7 +54,7 @@ import TestSupport
                 "\(reason)")
         // The good job's output, with its events, is recorded for the merge; nothing of the bad one is.
         #expect(f.state(of: "good") == .success)
-        let recorded = try WMBSStore(spool: f.spool).files(f.workflow, F.merge, in: "available").map(\.file)
+        let recorded = try WMBSStore(spool: f.spool).files(f.workflow, F.merge, in: .available).map(\.file)
         #expect(recorded.map(\.lfn) == good)
         #expect(recorded.map(\.events) == [10])
         let records = try AccountingRecords.read(spool: f.spool, workflow: f.workflow)
@@ -79,8 +79,8 @@ import TestSupport
         #expect(job.exitCodes == [ExitCodes.accountantUnloadableReport])
         let reason = job.history.last?.reason ?? ""
         #expect(reason.contains("File/LFN") && reason.contains(escape) && reason.contains("'..' component"), "\(reason)")
-        #expect(try f.fileKeys(F.merge, "available") == [FileKey.of(good[0])])
-        #expect(try f.fileKeys(F.cleanup, "available") == [FileKey.of(good[0])])
+        #expect(try f.fileKeys(F.merge, .available) == [FileKey.of(good[0])])
+        #expect(try f.fileKeys(F.cleanup, .available) == [FileKey.of(good[0])])
         #expect(try String(contentsOfFile: canary, encoding: .utf8) == "CANARY")
     }
 
@@ -98,7 +98,7 @@ import TestSupport
         #expect(job.exitCodes == [AccountingFailure.inconsistentReportCode])
         let reason = job.history.last?.reason ?? ""
         #expect(reason.contains("has no location") && reason.contains(f.spool.path("storage/\(f.pnn)")), "\(reason)")
-        #expect(try f.fileKeys(F.merge, "available").isEmpty)
+        #expect(try f.fileKeys(F.merge, .available).isEmpty)
     }
 
     /// Second line of defence: a cleanup or merge step whose input could leave the storage reads and deletes nothing.

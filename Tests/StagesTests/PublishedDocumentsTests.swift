@@ -10,6 +10,7 @@ import TestSupport
 @testable import SpoolLayout
 @testable import Stages
 @testable import WorkerRuntime
+@testable import WMCore
 
 /// Issue 17 (published documents are immutable): a reader holding documents open — a request, a work-queue
 /// element, a job document, a WMBS file document — reads the same bytes after a production ran past the
@@ -65,7 +66,7 @@ import TestSupport
             .first { !((try? agent.spool.scan($0).names.isEmpty) ?? true) })
         held.append(try Self.hold(firstIn: jobFolder, of: agent.spool))
         let fileFolder = try #require(try wmbs.subscriptions(of: workflow).flatMap { sub in
-            ["acquired", "available"].map { wmbs.fileFolder(workflow, sub.name, $0) }
+            [FileState.acquired, .available].map { wmbs.fileFolder(workflow, sub.name, $0) }
         }.first { !((try? agent.spool.scan($0).names.isEmpty) ?? true) })
         held.append(try Self.hold(firstIn: fileFolder, of: agent.spool))
         let opened = SystemCall.now()

@@ -70,7 +70,7 @@ struct SlurmTests {
         #expect(SlurmState.status(state: "COMPLETED", exitCode: "0:0", reason: "None") == .complete(exitCode: 0))
         #expect(SlurmState.status(state: "FAILED", exitCode: "3:0", reason: "NonZeroExitCode") == .complete(exitCode: 3))
         #expect(SlurmState.status(state: "CANCELLED", exitCode: "0:0", reason: nil) == .failed(reason: "the job was cancelled (scancel)", removed: true))
-        #expect(SlurmState.status(state: "CANCELLED by 0", exitCode: "0:0", reason: nil).bossAirState == "Error")
+        #expect(SlurmState.status(state: "CANCELLED by 0", exitCode: "0:0", reason: nil).bossAirState == .error)
         if case .failed(_, let removed) = SlurmState.status(state: "FAILED", exitCode: "0:9", reason: "JobLaunchFailure") { #expect(!removed) } else { Issue.record("0:9 is a failure") }
         if case .failed(_, let removed) = SlurmState.status(state: "TIMEOUT", exitCode: "0:15", reason: nil) { #expect(removed) } else { Issue.record("TIMEOUT is a removal") }
         #expect(SlurmState.status(state: "PENDING", exitCode: nil, reason: nil) == .pending)

@@ -16,14 +16,14 @@ import TestSupport
 /// WMBS file documents and bundles: adding, moving part or all of a bundle, replays, failures.
 @Suite struct WMBSFilesTests {
     /// Every document of a subscription's folder, by name → its files' keys.
-    func layout(_ f: WMBSFixture, _ sub: String, _ state: String) throws -> [String: Set<String>] {
+    func layout(_ f: WMBSFixture, _ sub: String, _ state: FileState) throws -> [String: Set<String>] {
         Dictionary(uniqueKeysWithValues: try f.store.documents(f.workflow, sub, in: state).map { ($0.name, Set($0.keys)) })
     }
 
     /// How many copies of each key the subscription's four folders hold.
     func copies(_ f: WMBSFixture, _ sub: String) throws -> [String: Int] {
         var count: [String: Int] = [:]
-        for state in WMBSStore.fileFolders {
+        for state in FileState.allCases {
             for doc in try f.store.documents(f.workflow, sub, in: state) { for key in doc.keys { count[key, default: 0] += 1 } }
         }
         return count
@@ -40,13 +40,13 @@ import TestSupport
         }
         let files = WMBSFixture.files(5)
         try f.add(files, to: a.inputFileset)
-        let inA = try layout(f, "A", "available")
+        let inA = try layout(f, "A", .available)
         #expect(inA.count == 1 && inA.values.first == Set(files.map { FileKey.of($0.lfn) }))
-        #expect(try layout(f, "B", "available") == inA)
+        #expect(try layout(f, "B", .available) == inA)
         let name = try #require(inA.keys.first)
         #expect(name.hasPrefix("b"))
         var st = stat()
-        #expect(lstat(f.spool.path(f.store.fileFolder(f.workflow, "A", "available")) + "/" + name, &st) == 0 && st.st_nlink == 2,
+        #expect(lstat(f.spool.path(f.store.fileFolder(f.workflow, "A", .available)) + "/" + name, &st) == 0 && st.st_nlink == 2,
                 "one inode for both consumers")
         // The same files again (a replayed injection), plus one new: only the new one is added, on its own.
         let more = WMBSFixture.files(6)
@@ -54,7 +54,7 @@ import TestSupport
         try f.spool.inBatch { added = try f.store.add(more, toFileset: a.inputFileset, workflow: f.workflow, in: $0) }
         #expect(added == 2)
         #expect(try copies(f, "A").values.allSatisfy { $0 == 1 } && copies(f, "A").count == 6)
-        #expect(try f.fileKeys("B", "available").count == 6)
+        #expect(try f.fileKeys("B", .available).count == 6)
     }
 
     @Test func jobsTakeTheirFilesIntoTheirOwnDocumentsAndTheRestStaysAvailable() throws {
@@ -68,7 +68,7 @@ import TestSupport
         let jobs = try f.jobs(in: .created)
         let taken = jobs.reduce(0) { $0 + $1.inputFiles.count }
         #expect(!jobs.isEmpty && taken < 5, "some files wait")
-        let acquired = try layout(f, "Proc", "acquired")
+        let acquired = try layout(f, "Proc", .acquired)
         #expect(acquired == Dictionary(uniqueKeysWithValues: jobs.map { job in
             (WMBSStore.jobBundleName(job.name), Set(job.inputFiles.map { FileKey.of($0.lfn) }))
         }))
@@ -76,17 +76,17 @@ import TestSupport
         // as its marker, `wmbs/<wf>/<sub>/jobs/<job>.json`: three names, one inode).
         var job = stat(), acquiredDocument = stat()
         #expect(lstat(f.spool.path("jobs/created/\(jobs[0].name).json"), &job) == 0)
-        #expect(lstat(f.spool.path(f.store.fileFolder(f.workflow, "Proc", "acquired")) + "/" + WMBSStore.jobBundleName(jobs[0].name),
+        #expect(lstat(f.spool.path(f.store.fileFolder(f.workflow, "Proc", .acquired)) + "/" + WMBSStore.jobBundleName(jobs[0].name),
                       &acquiredDocument) == 0)
         #expect(job.st_ino == acquiredDocument.st_ino && job.st_nlink == 3)
-        let available = try layout(f, "Proc", "available")
+        let available = try layout(f, "Proc", .available)
         #expect(available.count == 1 && available.values.first?.count == 5 - taken, "the bundle keeps the files left")
         #expect(try copies(f, "Proc").count == 5 && copies(f, "Proc").values.allSatisfy { $0 == 1 })
         // Closing the fileset releases them.
         try f.close(sub.inputFileset)
         try f.runCycle()
-        #expect(try layout(f, "Proc", "available").isEmpty)
-        #expect(try layout(f, "Proc", "acquired").count == f.jobs(in: .created).count)
+        #expect(try layout(f, "Proc", .available).isEmpty)
+        #expect(try layout(f, "Proc", .acquired).count == f.jobs(in: .created).count)
         #expect(try copies(f, "Proc").count == 5 && copies(f, "Proc").values.allSatisfy { $0 == 1 })
     }
 
@@ -97,13 +97,13 @@ import TestSupport
         try f.subscribe(sub)
         let files = WMBSFixture.files(4)
         try f.add(files, to: sub.inputFileset)
-        return (f, files, f.store.fileFolder(f.workflow, "Proc", "available"))
+        return (f, files, f.store.fileFolder(f.workflow, "Proc", .available))
     }
 
     @Test func aRelocationReplayedAfterItsNewDocumentWasPublishedOnlyRewritesTheSource() throws {
         let (f, files, available) = try procWithFourFiles("wf-relocate")
-        let acquired = f.store.fileFolder(f.workflow, "Proc", "acquired")
-        let source = try #require(try f.store.documents(f.workflow, "Proc", in: "available").first)
+        let acquired = f.store.fileFolder(f.workflow, "Proc", .acquired)
+        let source = try #require(try f.store.documents(f.workflow, "Proc", in: .available).first)
         let keys = files.prefix(2).map { FileKey.of($0.lfn) }
         // The crash: the new document is in place, the source still holds its files.
         try f.spool.publish(WMBSStore.encodeFiles(Array(files.prefix(2))), as: "j000001.json", in: acquired)
@@ -111,10 +111,10 @@ import TestSupport
             try f.store.relocate([.init(target: "j000001.json", in: acquired, keys: keys)], from: [(available, source)],
                                  workflow: f.workflow, subscription: "Proc", in: batch)
         }
-        #expect(try layout(f, "Proc", "acquired") == ["j000001.json": Set(keys)])
-        #expect(try layout(f, "Proc", "available") == [source.name: Set(files.suffix(2).map { FileKey.of($0.lfn) })])
+        #expect(try layout(f, "Proc", .acquired) == ["j000001.json": Set(keys)])
+        #expect(try layout(f, "Proc", .available) == [source.name: Set(files.suffix(2).map { FileKey.of($0.lfn) })])
         // Relocating the rest, all of one document into one target: a rename, the source is gone.
-        let rest = try #require(try f.store.documents(f.workflow, "Proc", in: "available").first)
+        let rest = try #require(try f.store.documents(f.workflow, "Proc", in: .available).first)
         try f.spool.inBatch { batch in
             try f.store.relocate([.init(target: "j000002.json", in: acquired, keys: rest.keys)], from: [(available, rest)],
                                  workflow: f.workflow, subscription: "Proc", in: batch)
@@ -132,16 +132,16 @@ import TestSupport
         try f.runCycle()
         let jobs = try f.jobs(in: .created)
         #expect(jobs.count == 3)
-        #expect(try Array(layout(f, "Proc", "acquired").keys) == [WMBSStore.jobBundleName(jobs[0].name)])
+        #expect(try Array(layout(f, "Proc", .acquired).keys) == [WMBSStore.jobBundleName(jobs[0].name)])
         // The first job succeeds: its document (with the shared file) goes to completed.
-        let folder = { (state: String) in f.store.fileFolder(f.workflow, "Proc", state) }
-        _ = try f.spool.move(WMBSStore.jobBundleName(jobs[0].name), from: folder("acquired"), to: folder("completed"))
+        let folder = { (state: FileState) in f.store.fileFolder(f.workflow, "Proc", state) }
+        _ = try f.spool.move(WMBSStore.jobBundleName(jobs[0].name), from: folder(.acquired), to: folder(.completed))
         // The third fails: the file leaves completed for failed, under the failed job's name.
         let key = FileKey.of(jobs[2].inputFiles[0].lfn)
         try f.store.fail([key], workflow: f.workflow, subscription: "Proc", as: WMBSStore.jobBundleName(jobs[2].name),
                          hint: WMBSStore.jobBundleName(jobs[2].name))
-        #expect(try layout(f, "Proc", "failed") == [WMBSStore.jobBundleName(jobs[2].name): [key]])
-        #expect(try f.spool.scan(folder("completed")).names.isEmpty && f.spool.scan(folder("acquired")).names.isEmpty)
+        #expect(try layout(f, "Proc", .failed) == [WMBSStore.jobBundleName(jobs[2].name): [key]])
+        #expect(try f.spool.scan(folder(.completed)).names.isEmpty && f.spool.scan(folder(.acquired)).names.isEmpty)
         // Failing it again (a replay) changes nothing.
         try f.store.fail([key], workflow: f.workflow, subscription: "Proc", as: WMBSStore.jobBundleName(jobs[2].name),
                          hint: WMBSStore.jobBundleName(jobs[2].name))
@@ -152,10 +152,10 @@ import TestSupport
         let f = try WMBSFixture("wf-bad")
         let sub = WMBSFixture.subscription("Proc", algorithm: .fileBased, parameters: ["files_per_job": 2])
         try f.subscribe(sub)
-        let available = f.store.fileFolder(f.workflow, "Proc", "available")
+        let available = f.store.fileFolder(f.workflow, "Proc", .available)
         try f.spool.publish(Array("[{\"lfn\": \"/store/x.root\", \"size\": \"big\"}]\n".utf8), as: "b-bad.json", in: available)
         #expect {
-            _ = try f.store.documents(f.workflow, "Proc", in: "available")
+            _ = try f.store.documents(f.workflow, "Proc", in: .available)
         } throws: { error in
             "\(error)".contains("b-bad.json") && "\(error)".contains("size")
         }
@@ -167,7 +167,7 @@ import TestSupport
         try f.spool.publish(bad, as: "b-bad.json", in: available)
         #expect(try f.runCycle().done == 2)
         // The good files are in jobs; the bad document is kept, whole, beside its folder with a reason naming it and the field.
-        #expect(try f.fileKeys("Proc", "acquired") == Set(files.map { FileKey.of($0.lfn) }))
+        #expect(try f.fileKeys("Proc", .acquired) == Set(files.map { FileKey.of($0.lfn) }))
         #expect(try f.spool.scan(available).names.isEmpty)
         let corrupt = f.spool.corruptDirectory(for: available)
         #expect(try f.spool.read("b-bad.json", in: corrupt) == bad)

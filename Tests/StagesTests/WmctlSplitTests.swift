@@ -105,7 +105,7 @@ import TestSupport
 
         // Nothing changed; then the stage makes exactly the jobs the dry run showed.
         #expect(try f.jobs(in: .created).isEmpty)
-        #expect(try f.fileKeys("Lumi", "available").count == 10)
+        #expect(try f.fileKeys("Lumi", .available).count == 10)
         try f.runCycle()
         let made = try f.jobs(in: .created)
         for (sub, planned) in doc.subscriptions {

@@ -126,7 +126,7 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
                     ?? ErrorGroup(errors: 0, jobs: [], input: [], runs: [], logs: [],
                                   example: record.errors.first.map { "\($0.type): \($0.details)" } ?? "")
                 group.errors += 1
-                if group.jobs.count < Self.examples { group.jobs.append("\(record.job)-\(record.retry)") }
+                if group.jobs.count < Self.examples { group.jobs.append(AttemptKey(job: record.job, retry: record.retry).description) }
                 for lfn in record.inputs where group.input.count < Self.examples && !group.input.contains(lfn) { group.input.append(lfn) }
                 group.runs = Array(Set(group.runs).union(record.runs)).sorted()
                 if let log = record.logArchive, group.logs.count < Self.examples { group.logs.append(log) }

@@ -52,6 +52,9 @@ public struct JobBody: StatefulBody, Hashable {
     /// Every transition, oldest first.
     public var history: [Transition]
 
+    /// The task type, when `taskType` names one this code knows (nil for any other name, which is kept as is).
+    public var knownTaskType: TaskType? { TaskType(rawValue: taskType) }
+
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
@@ -92,7 +95,7 @@ public struct JobBody: StatefulBody, Hashable {
     }
 
     /// The idempotency key of the current submission: job name plus retry count.
-    public var submissionKey: String { "\(name)-\(retryCount)" }
+    public var submissionKey: String { AttemptKey(job: name, retry: retryCount).description }
 }
 
 /// Where one output module of a job writes, and what it holds.

@@ -1,4 +1,5 @@
-/// WMCore task types.
+/// WMCore task types: the type of a workload task, stored as its name (`Merge`, `LogCollect`, ...) in
+/// subscriptions and job documents. The rules that depend on a task's type are facts here, in one place.
 public enum TaskType: String, Codable, CaseIterable, Sendable {
     case production = "Production"
     case processing = "Processing"
@@ -6,15 +7,49 @@ public enum TaskType: String, Codable, CaseIterable, Sendable {
     case cleanup = "Cleanup"
     case logCollect = "LogCollect"
     case harvesting = "Harvesting"
+    /// Skimming (a processing task over a processed dataset).
+    case skim = "Skim"
+    /// Tier-0 express processing.
+    case express = "Express"
+    /// Tier-0 repacking of streamer files into primary datasets.
+    case repack = "Repack"
 
     /// WMBS task-type priority (CreateWMBSBase): jobs are submitted by `this × 10^7 + request priority`.
     public var submitPriority: Int {
         switch self {
-        case .processing, .production: return 0
+        case .processing, .production, .express, .repack: return 0
         case .cleanup: return 1
         case .logCollect: return 2
+        case .skim: return 3
         case .merge: return 4
         case .harvesting: return 5
+        }
+    }
+
+    /// IO-bound task types, which may still run at Draining sites (WMCore's JobSubmitter list).
+    public var isIO: Bool {
+        switch self {
+        case .merge, .cleanup, .harvesting, .logCollect: return true
+        case .production, .processing, .skim, .express, .repack: return false
+        }
+    }
+
+    /// Whether a job's unfinished work (exhausted retries, skipped or vanished inputs) is kept in an ACDC
+    /// record for a recovery request. Not for LogCollect and Cleanup, as in WMCore: nobody recovers them.
+    public var keepsFailedWorkInACDC: Bool {
+        switch self {
+        case .logCollect, .cleanup: return false
+        case .production, .processing, .merge, .harvesting, .skim, .express, .repack: return true
+        }
+    }
+
+    /// Whether a successful job's report must name exactly the output modules the job was given. LogCollect
+    /// and Cleanup write no dataset outputs; Harvesting's DQM summary goes to the DQM GUI in CMS (an
+    /// AnalysisFile, not a WMBS output).
+    public var reportsItsOutputModules: Bool {
+        switch self {
+        case .logCollect, .cleanup, .harvesting: return false
+        case .production, .processing, .merge, .skim, .express, .repack: return true
         }
     }
 }

@@ -18,15 +18,20 @@ public enum StepMode: String, Codable, Hashable, Sendable, CaseIterable {
     /// The mode of a WMCore task type.
     /// - Throws: `RuntimePlanError.unknownTaskType` for any other type.
     public init(taskType: String) throws(RuntimePlanError) {
+        guard let type = TaskType(rawValue: taskType) else { throw .unknownTaskType(taskType) }
+        self.init(type)
+    }
+
+    /// The mode of a task type.
+    public init(_ taskType: TaskType) {
         switch taskType {
-        case "Production": self = .generate
-        case "Processing", "Skim", "Express": self = .process
-        case "Merge": self = .merge
-        case "Repack": self = .repack
-        case "Harvesting": self = .harvest
-        case "Cleanup": self = .cleanup
-        case "LogCollect": self = .logCollect
-        default: throw .unknownTaskType(taskType)
+        case .production: self = .generate
+        case .processing, .skim, .express: self = .process
+        case .merge: self = .merge
+        case .repack: self = .repack
+        case .harvesting: self = .harvest
+        case .cleanup: self = .cleanup
+        case .logCollect: self = .logCollect
         }
     }
 

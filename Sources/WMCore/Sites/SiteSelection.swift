@@ -50,14 +50,6 @@ public enum AgentExitCode {
     }
 }
 
-/// Task-type facts the submitter needs.
-public enum TaskTypes {
-    /// IO-bound task types, which may still run at Draining sites (JobSubmitter's list).
-    public static let io: Set<String> = ["LogCollect", "Merge", "Cleanup", "Harvesting"]
-    /// True when jobs of `taskType` may go to Draining sites.
-    public static func isIO(_ taskType: String) -> Bool { io.contains(taskType) }
-}
-
 /// Jobs in the batch system per site and per (site, task type), by batch status.
 public struct SiteLoad: Sendable, Equatable {
     /// Pending jobs per site.
@@ -127,7 +119,7 @@ public enum SiteSelection {
             return .fail(code: AgentExitCode.noAvailableSite,
                          reason: "no available site: " + (states.isEmpty ? "the job lists no possible site" : states.joined(separator: ", ")))
         }
-        if TaskTypes.isIO(taskType) { return .sites(alive) }
+        if TaskType(rawValue: taskType)?.isIO == true { return .sites(alive) }
         let normal = alive.filter { $0.state == .normal }
         if !normal.isEmpty { return .sites(normal) }
         if alive.allSatisfy({ now - $0.stateTime > drainingGrace }) {

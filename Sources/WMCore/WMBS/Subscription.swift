@@ -67,16 +67,11 @@ public struct Subscription: Codable, Sendable, Equatable {
         self.memory = memory
     }
 
-    /// WMCore's task-type priorities (`CreateWMBSBase`): the submit order between task types.
-    public static let taskTypePriority: [String: Int] = [
-        "Processing": 0, "Production": 0, "Cleanup": 1, "LogCollect": 2, "Skim": 3, "Merge": 4, "Harvesting": 5,
-    ]
+    /// The task type, when `taskType` names one this code knows (nil for any other name, which is kept as is).
+    public var knownTaskType: TaskType? { TaskType(rawValue: taskType) }
 
-    /// Job priority: task-type priority × 10^7 + request priority.
-    public var jobPriority: Int { (Subscription.taskTypePriority[taskType] ?? 0) * 10_000_000 + requestPriority }
-
-    /// True for IO-bound task types (WMCore: they may run at Draining sites).
-    public var isIOTask: Bool { ["Merge", "Cleanup", "Harvesting", "LogCollect"].contains(taskType) }
+    /// Job priority: task-type priority × 10^7 + request priority (priority 0 for a task type this code does not know).
+    public var jobPriority: Int { (knownTaskType?.submitPriority ?? 0) * 10_000_000 + requestPriority }
 }
 
 /// One output module of a subscription.
