@@ -1,13 +1,7 @@
 import Foundation
 import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
 @testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 import TestSupport
 import Testing
 import WMCore

@@ -2,14 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
 @testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// Issue 6/7, proof 5: a request aborted while its jobs run ends `aborted-completed`; its running payloads

@@ -2,14 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
 @testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
-@testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 
 /// The local plugin's kill reaches the whole job: a payload that left the job's process group (as
 /// `wm-cmsrun` does, started by corelibs `Process`) dies with it.

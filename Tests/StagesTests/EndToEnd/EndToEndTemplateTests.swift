@@ -2,14 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
-@testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// A real ReqMgr2 template from WMCore's tests (TC_ProdPsi: GEN-SIM → DIGI with a transient output →

@@ -1,12 +1,4 @@
 import Foundation
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
-@testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 import TestSupport
 import Testing
 

@@ -9,8 +9,6 @@ import TestSupport
 @testable import Commands
 @testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// Every file under `root` (relative path → content; folders and links marked), to prove a command changed nothing.

@@ -11,7 +11,7 @@ import WMCore
 /// - In a fenced ```` ```sh ```` block, every line: a trailing `\` joins the next line, a `# ...` comment is dropped.
 /// - Outside fenced blocks, an inline code span (it may wrap a line) whose first word is a program of this
 ///   project (`wmctl`, `wmagent`, `wm-...`):
-///   - a synopsis — holding `|`, `[`, `...` or `…` — is grammar, not a command line, and is not run;
+///   - a synopsis — holding `|`, `[`, `*` (a glob of program names), `...` or `…` — is grammar, not a command line, and is not run;
 ///   - the program and its verb words alone — lowercase words, at most one after the program, two after `wmctl`
 ///     (`wm-reqmgr`, `wmagent run`, `wmctl fsck`, `wmctl request submit`) — name a program or verb: run with
 ///     `--help`, which fails when the docs name one that does not exist;
@@ -118,7 +118,7 @@ import WMCore
             let span = match.1.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
             let words = span.split(separator: " ")
             guard let first = words.first, isProgram(first) else { continue }
-            if span.contains(where: { "|[…".contains($0) }) || span.contains("...") { continue }
+            if span.contains(where: { "|[…*".contains($0) }) || span.contains("...") { continue }
             let offset = joined.distance(from: joined.startIndex, to: match.range.lowerBound)
             let verbWords = first == "wmctl" ? 2 : 1   // wmctl has verb groups (`wmctl request submit`)
             let isName = words.count <= 1 + verbWords && words.allSatisfy { $0.wholeMatch(of: /[a-z][a-z0-9-]*/) != nil }

@@ -9,21 +9,26 @@ import Testing
     static let diskAccess = ["import Glibc", "FileManager", "FileHandle", "SystemCall", "Data(contentsOf", "String(contentsOfFile",
                              "contentsOfFile:", "fopen(", "Process()"]
 
-    /// Lines of the Swift sources under `Sources/<module>/` holding any of `needles` (comments excluded).
-    static func offences(module: String, needles: [String]) throws -> [String] {
+    /// Every line of code (comments excluded) of the Swift sources under `Sources/<module>/`, as
+    /// `Sources/<module>/<file>:<line>` and the trimmed text.
+    static func codeLines(module: String) throws -> [(place: String, code: String)] {
         let root = TestSupport.packageRoot + "/Sources/" + module
-        var found: [String] = []
+        var lines: [(place: String, code: String)] = []
         for file in (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted() where file.hasSuffix(".swift") {
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let code = line.trimmingCharacters(in: .whitespaces)
-                if code.hasPrefix("//") { continue }
-                for needle in needles where code.contains(needle) {
-                    found.append("Sources/\(module)/\(file):\(number + 1): \(needle): \(code)")
-                }
+                if !code.hasPrefix("//") { lines.append(("Sources/\(module)/\(file):\(number + 1)", code)) }
             }
         }
-        return found
+        return lines
+    }
+
+    /// Lines of the Swift sources under `Sources/<module>/` holding any of `needles` (comments excluded).
+    static func offences(module: String, needles: [String]) throws -> [String] {
+        try codeLines(module: module).flatMap { line in
+            needles.filter { line.code.contains($0) }.map { "\(line.place): \($0): \(line.code)" }
+        }
     }
 
     /// The domain touches no disk: WMCore, JobSplitting and DynamicJSON take bytes and values, never paths
@@ -93,15 +98,8 @@ import Testing
     @Test(arguments: ["Commands", "BatchSystems", "WorkerRuntime", "Stages", "Operator", "Agent", "Benchmarks",
                       "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles", "DynamicJSON"])
     func onlySpoolLayoutSpellsFolderNames(module: String) throws {
-        let root = TestSupport.packageRoot + "/Sources/" + module
-        var found: [String] = []
-        for file in (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted() where file.hasSuffix(".swift") {
-            let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let code = line.trimmingCharacters(in: .whitespaces)
-                if code.hasPrefix("//") { continue }
-                for literal in Self.folderLiterals(in: code[...]) { found.append("Sources/\(module)/\(file):\(number + 1): \"\(literal)\": \(code)") }
-            }
+        let found = try Self.codeLines(module: module).flatMap { line in
+            Self.folderLiterals(in: line.code[...]).map { "\(line.place): \"\($0)\": \(line.code)" }
         }
         #expect(found.isEmpty, "\(module) spells spool folder names (ask Layout):\n\(found.joined(separator: "\n"))")
     }

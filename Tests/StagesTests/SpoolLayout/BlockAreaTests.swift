@@ -2,14 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
 @testable import Operator
-@testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// Issue 18: the DBS buffer's blocks (`dbsbuffer/blocks/<State>/<uuid>.json`) are an area of the operator

@@ -3,14 +3,9 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
 @testable import Commands
 @testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// The directory-is-the-state rule and the quarantine of bad input, as every stage applies them.

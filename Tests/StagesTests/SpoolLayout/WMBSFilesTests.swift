@@ -3,14 +3,7 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// WMBS file documents and bundles: adding, moving part or all of a bundle, replays, failures.

@@ -3,14 +3,8 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
 @testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// Issue 17 (files), the exact cases: a FIFO as a job report, as `etc/sites.json`, in `configcache/`; a

@@ -4,14 +4,9 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
 @testable import Commands
-@testable import Operator
 @testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// A spool with one workflow's WMBS (a Processing task with output `RECOoutput`, its Merge, CleanupUnmerged and

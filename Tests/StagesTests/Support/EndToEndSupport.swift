@@ -4,12 +4,10 @@ import TestSupport
 @testable import SpoolKit
 @testable import Agent
 @testable import BatchSystems
-@testable import Benchmarks
 @testable import Commands
 @testable import Operator
 @testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// One event as `wmctl catalog events` lists it.

@@ -3,14 +3,10 @@ import JobSplitting
 import Testing
 import TestSupport
 @testable import SpoolKit
-@testable import Agent
 @testable import BatchSystems
-@testable import Benchmarks
 @testable import Commands
-@testable import Operator
 @testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// A temporary spool with sites, created jobs and a fake job wrapper, for the execution tests.

@@ -2,14 +2,8 @@ import Foundation
 import JobSplitting
 import SpoolKit
 import TestSupport
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
 @testable import SpoolLayout
 @testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// A temporary spool with WMBS state: one workflow, subscriptions and filesets made through `WMBSStore`.

@@ -3,14 +3,7 @@ import Foundation
 import FrameworkJobReport
 import JobSplitting
 import TestSupport
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
 @testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// A temporary spool with a storage node, and helpers to run jobs through the real `wm-runjob`.

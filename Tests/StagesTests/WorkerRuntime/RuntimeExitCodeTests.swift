@@ -4,13 +4,6 @@ import FrameworkJobReport
 import JobSplitting
 import Testing
 import TestSupport
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
-@testable import SpoolLayout
-@testable import Stages
 @testable import WorkerRuntime
 @testable import WMCore
 

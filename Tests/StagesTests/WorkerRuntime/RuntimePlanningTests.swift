@@ -2,14 +2,6 @@ import Foundation
 import JobSplitting
 import Testing
 import TestSupport
-@testable import Agent
-@testable import BatchSystems
-@testable import Benchmarks
-@testable import Commands
-@testable import Operator
-@testable import SpoolLayout
-@testable import Stages
-@testable import WorkerRuntime
 @testable import WMCore
 
 /// Step planning (pure), LFN rules, and names that try to inject shell commands.
