@@ -37,23 +37,23 @@ import Synchronization
 /// files of live processes alone); at exit they go to `.spare/` for every process (`releasePrivateSpares`,
 /// run by `atexit`). A process killed first leaves them as temporary files of a dead process, which
 /// `purgeTemporaryFiles` takes in as spares once they have been idle a minute.
-public final class SpareFiles: Sendable {
+package final class SpareFiles: Sendable {
     /// The pool's folder.
-    public let directory: String
+    package let directory: String
     /// Files this process keeps at most (beyond that, files are unlinked).
-    public let capacity: Int
+    package let capacity: Int
     /// Seconds a recycled file waits before it is written again.
-    public let ripeningDelay: Double
+    package let ripeningDelay: Double
     /// Largest file kept, in bytes.
-    public static let largestSpare = 16 << 10
+    package static let largestSpare = 16 << 10
     /// The default `ripeningDelay`: far longer than any read of a document of at most 16 KB.
-    public static let defaultRipeningDelay = 10.0
+    package static let defaultRipeningDelay = 10.0
     /// Whether the pool holds emptied directories (`.spare-dirs/`) instead of files.
-    public let holdsDirectories: Bool
+    package let holdsDirectories: Bool
     /// The folder of this process's private spares (the spool's `.tmp/`), or nil for a pool without them.
-    public let privateDirectory: String?
+    package let privateDirectory: String?
     /// Private spares this process keeps at most (beyond that, spares go to `directory`).
-    public let privateCapacity: Int
+    package let privateCapacity: Int
 
     private struct State {
         /// Spares that may be written now.
@@ -74,7 +74,7 @@ public final class SpareFiles: Sendable {
     private static let pools = Mutex<[String: SpareFiles]>([:])
 
     /// The pool of the spool at `root` (one per root and process).
-    public static func pool(root: String) -> SpareFiles {
+    package static func pool(root: String) -> SpareFiles {
         pool(root: root, ripeningDelay: defaultRipeningDelay)
     }
 
@@ -87,7 +87,7 @@ public final class SpareFiles: Sendable {
     }
 
     /// The pool of emptied directories of the spool at `root` (`.spare-dirs/`; one per root and process).
-    public static func directoryPool(root: String) -> SpareFiles {
+    package static func directoryPool(root: String) -> SpareFiles {
         directoryPool(root: root, ripeningDelay: defaultRipeningDelay)
     }
 
@@ -113,7 +113,7 @@ public final class SpareFiles: Sendable {
     nonisolated(unsafe) private static var releaseAtExitInstalled = false
 
     /// Releases the private spares of every pool of this process (run at exit).
-    public static func releaseEveryPrivateSpare() {
+    package static func releaseEveryPrivateSpare() {
         for pool in pools.withLock({ Array($0.values) }) { pool.releasePrivateSpares() }
     }
 
@@ -129,7 +129,7 @@ public final class SpareFiles: Sendable {
 
     /// A ripe private spare, removed from the pool: a temporary file of this process to be written in place
     /// (it may have been removed meanwhile: open it with `O_CREAT`). Nil when none is ripe.
-    public func takePrivate() -> String? {
+    package func takePrivate() -> String? {
         guard privateCapacity > 0 else { return nil }
         let now = Self.clock()
         return state.withLock { $0.privates.popRipe(now: now) }
@@ -139,7 +139,7 @@ public final class SpareFiles: Sendable {
     /// take it, or unlinks it when that folder is full (`capacity`); later spares go there directly.
     /// Returns how many moved.
     @discardableResult
-    public func releasePrivateSpares() -> Int {
+    package func releasePrivateSpares() -> Int {
         let privates = state.withLock { state in
             state.released = true
             return state.privates.removeAll()
@@ -152,7 +152,7 @@ public final class SpareFiles: Sendable {
     }
 
     /// Moves a ripe spare to `path` (a fresh name in the spool's file system); false when there is none.
-    public func take(to path: String) -> Bool {
+    package func take(to path: String) -> Bool {
         while let spare = takePrivate() {
             if Glibc.rename(spare, path) == 0 { return true }
             // Removed meanwhile (a purge by an older program): try the next one.
@@ -171,7 +171,7 @@ public final class SpareFiles: Sendable {
     /// Puts the file at `path` into the pool (to ripen) instead of unlinking it; unlinks it when it is not
     /// a candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full. A pool of
     /// directories takes an emptied 0755 directory instead, or removes it (`rmdir`).
-    public func recycle(_ path: String) {
+    package func recycle(_ path: String) {
         if keep(path) { return }
         _ = holdsDirectories ? Glibc.rmdir(path) : Glibc.unlink(path)
     }
@@ -179,7 +179,7 @@ public final class SpareFiles: Sendable {
     /// Creates up to `count` empty spares, ripe at once (an inode reserve made ahead of a busy period, as
     /// the pool of an agent that has archived many jobs holds); stops at `capacity`. Returns how many it made.
     @discardableResult
-    public func reserve(_ count: Int) throws -> Int {
+    package func reserve(_ count: Int) throws -> Int {
         try SystemCall.makeDirectories(directory)
         var made = 0
         while made < count && state.withLock({ $0.count < capacity }) {
@@ -193,17 +193,17 @@ public final class SpareFiles: Sendable {
     }
 
     /// Spares this process knows of (ripe or ripening, shared or private).
-    public var count: Int { state.withLock { $0.count + $0.privateCount } }
+    package var count: Int { state.withLock { $0.count + $0.privateCount } }
 
     /// Private spares this process holds (ripe or ripening).
-    public var privateCount: Int { state.withLock { $0.privateCount } }
+    package var privateCount: Int { state.withLock { $0.privateCount } }
 
     /// True when the file open as `fd` (for writing) is open nowhere else: no reader or writer of any process
     /// holds it, mapped or not. Proven by a write lease, which Linux grants only to the sole opener of a file
     /// (`fcntl(F_SETLEASE, F_WRLCK)` fails with `EAGAIN` otherwise), released at once. Should someone open
     /// the file in that instant, the lease break is signalled with SIGURG (ignored unless handled) instead of
     /// SIGIO (which would end the process). False too where leases are refused (another owner, disabled).
-    public static func isOpenOnlyHere(_ fd: Int32) -> Bool {
+    package static func isOpenOnlyHere(_ fd: Int32) -> Bool {
         guard fcntl(fd, fileSetSignal, SIGURG) == 0 else { return false }
         guard fcntl(fd, fileSetLease, Int32(F_WRLCK)) == 0 else { return false }
         _ = fcntl(fd, fileSetLease, Int32(F_UNLCK))

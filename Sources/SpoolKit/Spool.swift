@@ -16,6 +16,12 @@ public enum Durability: String, Sendable, Codable {
 /// Every change is a `rename(2)` or a no-clobber publish; new content is written in the spool's own
 /// `.tmp/` (same file system) and synced before it becomes visible. The spool knows nothing of what
 /// the documents mean.
+///
+/// **One host.** The substrate trusts what only one machine can know: process ids (a `.tmp/` file's
+/// writer, a lock's holder), the boot clock (spares ripen on `CLOCK_BOOTTIME`), `flock` stage locks and
+/// `F_SETLEASE` write leases. A spool is therefore used by the processes of one host at a time; several
+/// hosts sharing a spool over a network file system is not supported (issue 21 brings a central spool
+/// for that).
 public struct Spool: Sendable {
     /// Absolute path of the spool's root directory.
     public let root: String
@@ -32,10 +38,10 @@ public struct Spool: Sendable {
     public static func isWriteInProgress(_ name: String) -> Bool { name.hasSuffix(".part") }
 
     /// The spool's pool of recycled inodes (`.spare/`), shared by every `Spool` of this root in the process.
-    public let spares: SpareFiles
+    package let spares: SpareFiles
 
     /// The spool's pool of recycled directories (`.spare-dirs/`), shared like `spares`.
-    public let spareDirectories: SpareFiles
+    package let spareDirectories: SpareFiles
 
     /// Removes `path` and everything under it (links are removed, never followed), recycling small
     /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them.
