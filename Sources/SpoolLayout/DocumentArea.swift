@@ -239,14 +239,6 @@ public struct DocumentArea<Body: StatefulBody> {
     }
 }
 
-/// Why a document could not be used.
-public struct DocumentProblem: Error, CustomStringConvertible {
-    /// The explanation: file, field and what was expected.
-    public var description: String
-    /// Makes a problem.
-    public init(_ description: String) { self.description = description }
-}
-
 /// A document decoded only when its `schema` field is the version the decoder's `userInfo` expects.
 private struct SchemaChecked<Body: DocumentBody>: Decodable {
     static var expectedSchema: CodingUserInfoKey { CodingUserInfoKey(rawValue: "wmspool.expectedSchema")! }

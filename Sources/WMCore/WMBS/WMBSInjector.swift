@@ -1,8 +1,6 @@
+import DynamicJSON
 import Foundation
 import JobSplitting
-import SpoolKit
-import SpoolLayout
-import WMCore
 
 /// WMCore's `WMBSHelper`: turns a work-queue element of a workload into WMBS subscriptions, filesets
 /// and input files.

@@ -4,7 +4,8 @@ import SpoolKit
 import SpoolLayout
 import WMCore
 
-/// WMBS fileset closing (§9), and the test of a finished subscription the task archiver shares.
+/// WMBS fileset closing (the rule is WMCore's `FilesetClosing`; this applies it to the spool), and the test
+/// of a finished subscription the task archiver shares.
 final class FilesetCloser {
     let spool: Spool
     let log: Logger
@@ -66,21 +67,10 @@ final class FilesetCloser {
         // WMCore closes filesets only once the workflow is injected: every element's subscriptions exist,
         // so no producer of a fileset can still appear.
         for workflow in try store.workflows() where store.isInjected(workflow) {
-            var filesets = Dictionary(try store.filesets(of: workflow).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            var changed = true
-            while changed {
-                changed = false
-                for (name, fileset) in filesets.sorted(by: { $0.key < $1.key }) where fileset.open && !fileset.producers.isEmpty {
-                    if let parent = fileset.parent, filesets[parent]?.open ?? false { continue }
-                    guard try fileset.producers.allSatisfy({ try isIdle(workflow, $0) }) else { continue }
-                    var updated = fileset
-                    updated.open = false
-                    filesets[name] = updated
-                    changed = true
-                    closed += 1
-                    log.info("fileset closed", ["workflow": workflow, "fileset": name])
-                    if !dryRun { try spool.inBatch { try store.save(updated, workflow: workflow, in: $0) } }
-                }
+            for fileset in try FilesetClosing.closing(try store.filesets(of: workflow), isIdle: { try isIdle(workflow, $0) }) {
+                closed += 1
+                log.info("fileset closed", ["workflow": workflow, "fileset": fileset.name])
+                if !dryRun { try spool.inBatch { try store.save(fileset, workflow: workflow, in: $0) } }
             }
         }
         return closed
