@@ -9,9 +9,18 @@ public enum JobSplitter {
 
     /// Splits `files` (the subscription's available files, in the order WMCore would see them) into jobs.
     ///
-    /// Files that end up in no job and are not in `failedFiles` stay available for a later call.
+    /// Files that end up in no job and are not in `failedFiles` stay available for a later call. Each job's
+    /// `inputPositions` says which of `files` it reads.
     public static func split(_ algorithm: SplittingAlgorithm, files: [SplitFile], parameters: SplitParameters,
                              context: SplitContext) throws -> SplitOutcome {
+        var outcome = try run(algorithm, files: files, parameters: parameters, context: context)
+        outcome.assignInputPositions(in: files)
+        return outcome
+    }
+
+    /// The algorithm's outcome, before positions are assigned.
+    private static func run(_ algorithm: SplittingAlgorithm, files: [SplitFile], parameters: SplitParameters,
+                            context: SplitContext) throws -> SplitOutcome {
         var context = context
         if parameters.bool("trustSitelists", default: false) { context.trustSiteLists = true }
         switch algorithm {

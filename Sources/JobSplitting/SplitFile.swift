@@ -49,8 +49,8 @@ public struct SplitFile: Codable, Hashable, Sendable {
     }
 
     /// The same for a file value and its unmodified copies (they share their storage), different once a copy
-    /// is changed: lets a caller find which of its files a job reads without hashing LFNs.
-    public var sharedStorageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+    /// is changed: lets the splitter find which input a job's file is without hashing LFNs (`inputPositions`).
+    var sharedStorageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
 
     /// The logical file name, unique in the system.
     public var lfn: String {

@@ -133,6 +133,13 @@ public struct SplitJob: Codable, Hashable, Sendable {
     public var creationFailure: CreationFailure?
     /// A name suffix WMCore puts after the UUID instead of the counter, e.g. `EndOfRun-Harvest-1`.
     public var nameSuffix: String?
+    /// For each of `inputFiles`, its position in the files given to `JobSplitter.split`, or `nil` for a file
+    /// that is not one of them (the MC fake file); filled by the splitter, not encoded.
+    public internal(set) var inputPositions: [Int?] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case inputFiles, mask, estimatedJobTime, estimatedDiskUsage, estimatedMemoryUsage, baggage, creationFailure, nameSuffix
+    }
 
     /// Makes a job.
     public init(inputFiles: [SplitFile] = [], mask: JobMask = JobMask(), estimatedJobTime: Double? = nil,
@@ -198,4 +205,30 @@ public struct SplitOutcome: Sendable {
 
     /// All jobs, group after group.
     public var jobs: [SplitJob] { groups.flatMap(\.jobs) }
+
+    /// Fills every job's `inputPositions` from `files` (the splitter's input): a job's file is usually an
+    /// unchanged copy of an input (found by its shared storage, no LFN hashed), else the first input with its LFN.
+    mutating func assignInputPositions(in files: [SplitFile]) {
+        var positionOf: [ObjectIdentifier: Int] = [:]
+        positionOf.reserveCapacity(files.count)
+        for (i, file) in files.enumerated() where positionOf[file.sharedStorageIdentity] == nil {
+            positionOf[file.sharedStorageIdentity] = i
+        }
+        var positionOfLFN: [String: Int]?
+        func position(of lfn: String) -> Int? {
+            if positionOfLFN == nil {
+                var byLFN: [String: Int] = [:]
+                for (i, file) in files.enumerated() where byLFN[file.lfn] == nil { byLFN[file.lfn] = i }
+                positionOfLFN = byLFN
+            }
+            return positionOfLFN?[lfn]
+        }
+        for g in groups.indices {
+            for j in groups[g].jobs.indices {
+                groups[g].jobs[j].inputPositions = groups[g].jobs[j].inputFiles.map { file in
+                    positionOf[file.sharedStorageIdentity] ?? position(of: file.lfn)
+                }
+            }
+        }
+    }
 }

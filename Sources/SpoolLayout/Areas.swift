@@ -28,7 +28,7 @@ public struct AreaDescriptor {
     }
 
     /// Describes an area of documents of `Body`.
-    public static func of<Body: StatefulBody>(_ type: Body.Type, area: String, schema: Int) -> AreaDescriptor {
+    public static func of<Body: SpoolDocumentBody>(_ type: Body.Type, area: String, schema: Int) -> AreaDescriptor {
         func handle(_ spool: Spool) -> DocumentArea<Body> { DocumentArea<Body>(spool: spool, area: area, schemaVersion: schema) }
         return AreaDescriptor(
             area: area,

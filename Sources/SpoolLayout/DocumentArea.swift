@@ -8,7 +8,7 @@ import WMCore
 /// This is where "the directory is the state" lives: every document a stage scans goes through
 /// `load`, which reconciles the recorded state with the folder it was found in and quarantines what
 /// cannot be read, with a reason naming the file, the field and what was expected.
-public struct DocumentArea<Body: StatefulBody> {
+public struct DocumentArea<Body: SpoolDocumentBody> {
     /// The spool.
     public let spool: Spool
     /// The area's folder, e.g. `jobs`.
@@ -197,65 +197,23 @@ public struct DocumentArea<Body: StatefulBody> {
         return try batch.moveReplacingContent(file, from: folder(here), to: folder(doc.state), with: try encode(doc))
     }
 
-    /// Decodes a document, checking its schema version; failures are explained in words.
-    ///
-    /// Job documents go through `JobDocumentReader` first; whatever it does not read with certainty
-    /// (and every other body) goes through `decodeWithJSONDecoder`, which explains failures.
+    /// Decodes a document with its body's codec, checking its schema version; failures are explained in words.
     public func decode(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
-        if Body.self == JobBody.self, let doc = JobDocumentReader.read(bytes, schema: schemaVersion) as? Annotated<Body> {
-            return .success(doc)
-        }
-        return decodeWithJSONDecoder(bytes, file: file)
+        Body.Codec.decode(bytes, schema: schemaVersion, file: file)
     }
 
-    /// Decodes a document with `JSONDecoder` only (the fallback of `decode`, and its reference).
+    /// Decodes a document with `JSONDecoder` only (the reference of every codec, and the fallback of job documents').
     public func decodeWithJSONDecoder(_ bytes: [UInt8], file: String) -> Result<Annotated<Body>, DocumentProblem> {
-        if bytes.isEmpty { return .failure(DocumentProblem("\(file): the file is empty; expected a JSON document")) }
-        do {
-            // One parse: the schema is checked first, and the body decoded only when it matches.
-            let decoder = JSONDecoder()
-            decoder.userInfo[SchemaChecked<Body>.expectedSchema] = schemaVersion
-            switch try decoder.decode(SchemaChecked<Body>.self, from: Data(bytes)).outcome {
-            case .document(let doc): return .success(doc)
-            case .wrongSchema(let found):
-                return .failure(DocumentProblem("\(file): field 'schema' is \(found.map(String.init) ?? "missing"), expected \(schemaVersion)"))
-            }
-        } catch {
-            return .failure(DocumentProblem(describeDecodingError(error, file: file)))
-        }
+        JSONDocumentCodec<Body>.decode(bytes, schema: schemaVersion, file: file)
     }
 
-    /// Encodes a document (sorted keys, so files diff well).
-    public func encode(_ doc: Annotated<Body>) throws -> [UInt8] {
-        // Job documents are written on every move of every job: the fast writer makes the same bytes.
-        if let job = doc as? JobDocument { return try JobDocumentWriter.bytes(job) }
-        return try encodeDocument(doc)
-    }
+    /// Encodes a document with its body's codec (sorted keys, so files diff well).
+    public func encode(_ doc: Annotated<Body>) throws -> [UInt8] { try Body.Codec.encode(doc) }
 
     private func quarantine(_ file: String, in dir: String, reason: String, log: Logger?) throws -> Loaded {
         log?.warning("quarantined", ["file": dir + "/" + file, "reason": reason])
         try spool.quarantine(file, in: dir, reason: reason)
         return .quarantined(reason: reason)
-    }
-}
-
-/// A document decoded only when its `schema` field is the version the decoder's `userInfo` expects.
-private struct SchemaChecked<Body: DocumentBody>: Decodable {
-    static var expectedSchema: CodingUserInfoKey { CodingUserInfoKey(rawValue: "wmspool.expectedSchema")! }
-
-    enum Outcome {
-        case document(Annotated<Body>)
-        case wrongSchema(found: Int?)
-    }
-    let outcome: Outcome
-
-    init(from decoder: Decoder) throws {
-        let schema = try decoder.container(keyedBy: AnyCodingKey.self).decodeIfPresent(Int.self, forKey: AnyCodingKey("schema"))
-        guard let schema, schema == decoder.userInfo[Self.expectedSchema] as? Int else {
-            outcome = .wrongSchema(found: schema)
-            return
-        }
-        outcome = .document(try Annotated<Body>(from: decoder))
     }
 }
 

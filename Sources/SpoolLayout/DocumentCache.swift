@@ -12,7 +12,7 @@ import WMCore
 /// change times) are those seen when it was read: every rewrite in the spool replaces the file (a new inode,
 /// a new ctime), so a changed or moved document is always read again. The stamp is taken before the read,
 /// so a document replaced in between is read again next time, never served stale.
-public final class DocumentCache<Body: StatefulBody> {
+public final class DocumentCache<Body: SpoolDocumentBody> {
     private var entries: StampedEntries<Annotated<Body>>
 
     /// At most this many documents are kept; past it the cache is emptied and refilled.

@@ -221,9 +221,11 @@ package struct JobDocumentWriter {
 
     /// A number as JSONEncoder writes it: integral values without a fraction, others in Swift's shortest
     /// round-trip form without a trailing `.0` (checked against JSONEncoder over 400,000 random values).
-    /// Not-a-number and infinities (which JSONEncoder refuses) are written as `null`.
+    /// Not-a-number and infinities (which JSONEncoder refuses) are written as `null`; negative zero as `-0`.
     private static func double(_ d: Double, _ out: inout [UInt8]) {
-        if d == d.rounded(), abs(d) < 1e15 {
+        if d == 0 && d.sign == .minus {
+            out.append(contentsOf: "-0".utf8)
+        } else if d == d.rounded(), abs(d) < 1e15 {
             out.append(contentsOf: String(Int(d)).utf8)
         } else if d.isFinite {
             var text = d.description

@@ -71,21 +71,50 @@ extension WMBSStore {
         return documents
     }
 
-    /// One document of a file folder, or nil when it does not exist.
+    /// One document of a file folder, or nil when it does not exist; its name's kind chooses the decoder.
     public func document(_ name: String, in folder: String, decoder: JSONDecoder = JSONDecoder()) throws -> WMBSFileDocument? {
         guard let bytes = try spool.read(name, in: folder) else { return nil }
         let path = folder + "/" + name
+        switch FileDocumentKind(name) {
+        case .singleFile:
+            return WMBSFileDocument(name: name, files: [try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: path, decoder: decoder)])
+        case .bundle:
+            return WMBSFileDocument(name: name, files: try bundleFiles(bytes, path: path, decoder: decoder))
+        case .jobFiles:
+            // The job's document as created, hard-linked (its input files), or a bundle of the files it acquired.
+            if let job = JobDocumentReader.read(bytes) { return WMBSFileDocument(name: name, files: job.inputFiles) }
+            if bytes.count > 14 && Self.mentionsInputFiles(bytes) {
+                return WMBSFileDocument(name: name, files: try decode(JobDocument.self, bytes, file: path, decoder: decoder).inputFiles)
+            }
+            return WMBSFileDocument(name: name, files: try bundleFiles(bytes, path: path, decoder: decoder))
+        }
+    }
+
+    /// The kinds of a file folder's documents, told by the first letter of the name.
+    private enum FileDocumentKind {
+        /// `f<hash>.json`: one file added on its own (a JSON object).
+        case singleFile
+        /// `b<hash>.json` (one `add`), `g<group>.json` (failed at creation), `s<job>-<retry>.json` (skipped inputs),
+        /// and any other name: a list of files, or one file's object when the bundle holds a single file.
+        case bundle
+        /// `j<job number>.json`: the files a job acquired — its job document hard-linked, or a bundle.
+        case jobFiles
+
+        init(_ name: String) {
+            switch name.first {
+            case "f": self = .singleFile
+            case "j": self = .jobFiles
+            default: self = .bundle
+            }
+        }
+    }
+
+    /// The files of a bundle: a JSON list, or (a bundle of one file) that file's object.
+    private func bundleFiles(_ bytes: [UInt8], path: String, decoder: JSONDecoder) throws -> [SplitFile] {
         if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "[") {
-            let files = try SplitFileParser.parseList(bytes) ?? decode([SplitFile].self, bytes, file: path, decoder: decoder)
-            return WMBSFileDocument(name: name, files: files)
+            return try SplitFileParser.parseList(bytes) ?? decode([SplitFile].self, bytes, file: path, decoder: decoder)
         }
-        if let file = SplitFileParser.parse(bytes) { return WMBSFileDocument(name: name, files: [file]) }
-        // A job's acquired document may be its job document as created (a hard link): its input files.
-        if let job = JobDocumentReader.read(bytes) { return WMBSFileDocument(name: name, files: job.inputFiles) }
-        if bytes.count > 14 && Self.mentionsInputFiles(bytes) {
-            return WMBSFileDocument(name: name, files: try decode(JobDocument.self, bytes, file: path, decoder: decoder).inputFiles)
-        }
-        return WMBSFileDocument(name: name, files: [try decode(SplitFile.self, bytes, file: path, decoder: decoder)])
+        return [try SplitFileParser.parse(bytes) ?? decode(SplitFile.self, bytes, file: path, decoder: decoder)]
     }
 
     /// True when the text has the key `"inputFiles"` (a job document, not a file).

@@ -50,11 +50,7 @@ public struct JobCreatorStage: StageCycle {
         let outcome = plan.outcome
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
-        // Which available files the jobs read (by index, listed in the available files' LFN order): a job's
-        // file is usually an unchanged copy of an available one, found by its storage; else by its LFN.
-        var indexOf: [ObjectIdentifier: Int] = [:]
-        indexOf.reserveCapacity(available.count)
-        for (i, entry) in available.enumerated() { indexOf[entry.file.sharedStorageIdentity] = i }
+        // Which available files the jobs read: the splitter gives each job's input positions in `available`.
         var indexOfLFN: [String: Int]?
         func index(of lfn: String) -> Int? {
             if indexOfLFN == nil {
@@ -69,8 +65,8 @@ public struct JobCreatorStage: StageCycle {
         var owner = [Int](repeating: -1, count: available.count)
         var whole = [Bool](repeating: true, count: splits.count)
         for (j, (split, _)) in splits.enumerated() {
-            for file in split.inputFiles {
-                guard let i = indexOf[file.sharedStorageIdentity] ?? index(of: file.lfn) else {
+            for position in split.inputPositions {
+                guard let i = position else {
                     whole[j] = false
                     continue
                 }

@@ -5,7 +5,7 @@ import WMCore
 
 /// The shared shape of most stages: take a bounded batch from one state folder, decide each
 /// document's next state, and move them all with their new content in one group commit.
-public struct TransitionPass<Body: StatefulBody> {
+public struct TransitionPass<Body: SpoolDocumentBody> {
     /// The area the documents live in.
     public let area: DocumentArea<Body>
     /// The stage name, recorded as the actor of each transition.
