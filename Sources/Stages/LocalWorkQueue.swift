@@ -31,8 +31,58 @@ public struct LocalWorkQueueStage: StageCycle {
         var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
         report.include(try pull(store: store, config: config, context: context))
         report.include(try inject(store: store, config: config, context: context))
+        report.include(try finishSamples(store: store, context: context))
         report.include(try cancel(store: store, context: context))
         return report
+    }
+
+    /// This agent's Running validation samples whose processing has finished go to Done with their job counts.
+    ///
+    /// The sample is judged on its own processing jobs, not on the merges of its output: the request's merge
+    /// filesets close only once every element is injected, and the held elements are not injected before the
+    /// sample is judged (the merges of the sample's output run with the rest of the request).
+    func finishSamples(store: ElementStore, context: StageContext) throws -> CycleReport {
+        let wmbs = WMBSStore(spool: context.spool)
+        let closer = FilesetCloser(spool: context.spool, log: context.log)
+        let pass = TransitionPass(area: store.area, actor: name)
+        var report = try pass.run(.running, batchSize: context.options.batchSize, context: context) { element in
+            guard element.agent == agent, element.validationSample else { return false }
+            guard let workload = try store.workload(element.requestName) else {
+                throw DocumentProblem("no workload stored for request \(element.requestName) in \(ElementStore.workloads)")
+            }
+            guard let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else {
+                throw DocumentProblem("validation sample \(element.name): task '\(element.taskName)' is not in workload \(workload.name)")
+            }
+            let subscription = WMBSInjector.subscriptionName(top, element: element.name)
+            guard try wmbs.subscription(workload.name, subscription) != nil,
+                  try wmbs.fileset(workload.name, "\(workload.name)-\(top.name)-\(element.name)")?.open == false,
+                  try closer.isIdle(workload.name, subscription) else { return false }
+            let records = try AccountingRecords.read(spool: context.spool, workflow: workload.name)
+            element.progress = Self.sampleProgress(records, workflowKey: WMBSStore.workflowKey(workload.name), subscription: subscription)
+            let p = element.progress
+            try element.transition(to: .done, actor: name, reason: "validation sample processed: \(p.jobsSucceeded) job(s) succeeded, "
+                                   + "\(p.jobsFailed) failed, \(p.eventsProcessed) event(s)", at: context.now())
+            return true
+        }
+        report.backlog = 0  // a sample still processing waits for its jobs
+        return report
+    }
+
+    /// The outcome of a subscription's jobs from their accounting records: a job succeeded when one of its
+    /// attempts did, failed when every attempt failed (the subscription is idle: no attempt is still to come).
+    static func sampleProgress(_ records: [AccountingRecord], workflowKey: String, subscription: String) -> ElementProgress {
+        let prefix = JobName.subscriptionPrefix(workflowKey: workflowKey, subscription: subscription)
+        var succeeded: [String: Int] = [:]   // job → events of its successful attempt
+        var failed: Set<String> = []
+        for record in records where JobName.subscriptionPrefix(of: record.job) == prefix[...] {
+            if record.outcome == "success" { succeeded[record.job] = max(succeeded[record.job] ?? 0, record.events) } else { failed.insert(record.job) }
+        }
+        failed.subtract(succeeded.keys)
+        let events = succeeded.values.reduce(0) { total, events in
+            let (sum, overflow) = total.addingReportingOverflow(events)
+            return overflow ? Int.max : sum
+        }
+        return ElementProgress(jobsSucceeded: succeeded.count, jobsFailed: failed.count, eventsProcessed: events)
     }
 
     /// Elements of aborted requests (CancelRequested): kill the workflow's jobs, then Canceled.
