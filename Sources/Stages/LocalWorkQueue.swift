@@ -32,6 +32,7 @@ public struct LocalWorkQueueStage: StageCycle {
         report.include(try pull(store: store, config: config, context: context))
         report.include(try inject(store: store, config: config, context: context))
         report.include(try finishSamples(store: store, context: context))
+        report.include(try syncPriorities(store: store, context: context))
         report.include(try cancel(store: store, context: context))
         return report
     }
@@ -65,6 +66,51 @@ public struct LocalWorkQueueStage: StageCycle {
             return true
         }
         report.backlog = 0  // a sample still processing waits for its jobs
+        return report
+    }
+
+    /// Job states in which a job waits to run: a priority change still matters to them.
+    static let queuedJobStates: [JobState] = [.created, .createcooloff, .submitcooloff, .jobcooloff, .createpaused, .submitpaused, .jobpaused]
+
+    /// WMCore's JobUpdater: the priority of this agent's Running elements reaches their workflows' WMBS
+    /// subscriptions and the jobs of those subscriptions that have not started (created, cooling off, paused).
+    ///
+    /// The top subscription of a validation sample keeps the sample's priority; every other subscription of
+    /// a workflow takes the priority of the workflow's other elements (the request's, kept in step by the
+    /// global queue). Jobs are only read when a subscription's priority changed.
+    func syncPriorities(store: ElementStore, context: StageContext) throws -> CycleReport {
+        let wmbs = WMBSStore(spool: context.spool)
+        var jobPriority: [String: Int] = [:]   // subscription prefix of job names → new job priority
+        let running = try store.elements(in: [.running], now: context.now()).filter { $0.agent == agent }
+        for (workflow, elements) in Dictionary(grouping: running, by: \.requestName) {
+            guard let priority = elements.filter({ !$0.validationSample }).map(\.priority).max(),
+                  let workload = try store.workload(workflow) else { continue }
+            let sampleTops = Set(try store.elements(ofRequest: workflow).filter(\.validationSample).compactMap { sample in
+                (workload.task(path: sample.taskName) ?? workload.task(named: sample.taskName)).map { WMBSInjector.subscriptionName($0, element: sample.name) }
+            })
+            var changed: [Subscription] = []
+            for var subscription in try wmbs.subscriptions(of: workflow)
+            where !sampleTops.contains(subscription.name) && subscription.requestPriority != priority {
+                subscription.requestPriority = priority
+                changed.append(subscription)
+                jobPriority[JobName.subscriptionPrefix(workflowKey: WMBSStore.workflowKey(workflow), subscription: subscription.name)] = subscription.jobPriority
+            }
+            guard !changed.isEmpty else { continue }
+            try context.spool.inBatch { batch in for subscription in changed { try wmbs.save(subscription, in: batch) } }
+            context.log.info("priority changed", ["workflow": workflow, "priority": String(priority), "subscriptions": String(changed.count)])
+        }
+        var report = CycleReport()
+        guard !jobPriority.isEmpty else { return report }
+        let pass = TransitionPass(area: Areas.jobs(context.spool), actor: name)
+        for state in Self.queuedJobStates {
+            report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
+                guard let prefix = JobName.subscriptionPrefix(of: job.name), let priority = jobPriority[String(prefix)],
+                      job.priority != priority else { return false }
+                job.priority = priority
+                return true
+            })
+        }
+        report.backlog = 0
         return report
     }
 

@@ -161,6 +161,7 @@ public struct GlobalWorkQueueStage: StageCycle {
                 let elements = byRequest[requestName] ?? []
                 try cancelOrRelease(request: requestName, status: status, elements: elements, manager: manager, store: store, now: now,
                                     log: context.log)
+                if status != .aborted { try syncPriority(request: requestName, elements: elements, manager: manager, store: store, now: now) }
                 let refreshed = try store.elements(ofRequest: requestName)
                 guard !refreshed.isEmpty else { continue }
                 var target: RequestStatus?
@@ -223,6 +224,25 @@ public struct GlobalWorkQueueStage: StageCycle {
             try document.transition(to: .failed, actor: name, reason: reason, at: now)
         }
         log.warning("validation sample failed: request failed", ["request": request, "reason": reason])
+    }
+
+    /// A priority change (`wmctl request priority`) reaches the request's unfinished elements: each takes the
+    /// request's effective priority, except the validation sample, which keeps the top priority. The agents
+    /// carry it on to WMBS and to their queued jobs (`LocalWorkQueueStage.syncPriorities`).
+    func syncPriority(request: String, elements: [(doc: ElementDocument, status: ElementStatus)], manager: RequestManager,
+                      store: ElementStore, now: Double) throws {
+        let stale = { (priority: Int) in elements.filter { !$0.status.isFinal && !$0.doc.validationSample && $0.doc.priority != priority } }
+        guard !elements.isEmpty, !stale(Int.min).isEmpty else { return }
+        let priority = try manager.load(request, now: now).effectivePriority
+        let changed = stale(priority)
+        guard !changed.isEmpty else { return }
+        try store.spool.inBatch { batch in
+            for (old, status) in changed {
+                var e = old
+                e.priority = priority
+                _ = try store.save(e, from: status, in: batch)
+            }
+        }
     }
 
     private func updateSummary(_ name: String, _ elements: [ElementDocument], manager: RequestManager, now: Double) throws {

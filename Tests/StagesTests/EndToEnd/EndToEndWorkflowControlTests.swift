@@ -83,3 +83,43 @@ import TestSupport
         agent.expectClean()
     }
 }
+
+/// Issue 19 item 6: a priority change reaches the elements, the WMBS subscriptions and the jobs still queued.
+@Suite struct PriorityChangeTests {
+    @Test func aPriorityChangeIsObservedOnQueuedJobs() throws {
+        let agent = try EndToEndAgent("priority")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100))
+        // The queues and the job creator only: the five production jobs wait in jobs/created.
+        let stages: [StageCycle] = [GlobalWorkQueueStage(), LocalWorkQueueStage(agent: "agent1"), JobCreatorStage()]
+        func cycle() throws { for stage in stages { _ = try stage.runCycle(agent.context) } }
+        for _ in 0..<3 { try cycle() }
+        let jobs = Areas.jobs(agent.spool)
+        func queued() throws -> [JobDocument] {
+            try jobs.scan(.created).compactMap { name -> JobDocument? in
+                guard case .document(let job) = try jobs.load(name, in: .created, now: SystemCall.now()) else { return nil }
+                return job
+            }
+        }
+        let before = try queued()
+        try #require(before.count == 5, "five production jobs queued: \(before.map(\.name))")
+        let oldPriority = try #require(try ElementStore(spool: agent.spool).elements(ofRequest: name).first?.priority)
+
+        try agent.wmctlOK(["request", "priority", name, "123456"])
+        try cycle()
+
+        let requestPriority = try #require(try agent.wmctlOK(["request", "show", name]).split(separator: " ")
+            .first { $0.hasPrefix("effective=") }.flatMap { Int($0.dropFirst("effective=".count)) })
+        #expect(requestPriority != oldPriority)
+        let elements = try ElementStore(spool: agent.spool).elements(ofRequest: name)
+        #expect(!elements.isEmpty && elements.allSatisfy { $0.priority == requestPriority }, "\(elements.map(\.priority))")
+        let subscriptions = try WMBSStore(spool: agent.spool).subscriptions(of: name)
+        #expect(!subscriptions.isEmpty && subscriptions.allSatisfy { $0.requestPriority == requestPriority }, "\(subscriptions.map(\.requestPriority))")
+        let after = try queued()
+        #expect(after.count == 5)
+        for job in after {
+            let old = try #require(before.first { $0.name == job.name })
+            #expect(job.priority == old.priority - oldPriority + requestPriority, "\(job.name): \(old.priority) → \(job.priority)")
+        }
+    }
+}
