@@ -96,6 +96,12 @@ public struct WMBSStore: Sendable {
         }
     }
 
+    /// Rewrites a subscription document (e.g. with a new request priority); nothing is written if it is gone.
+    public func save(_ subscription: Subscription, in batch: SpoolBatch) throws {
+        try batch.replaceContent(of: Layout.SubscriptionFolders.documentName, in: subscriptionFolder(subscription.workflow, subscription.name),
+                                 with: try Self.encode(subscription))
+    }
+
     /// Rewrites a fileset document (e.g. to close it).
     public func save(_ fileset: Fileset, workflow: String, in batch: SpoolBatch) throws {
         try batch.replaceContent(of: FileKey.of(fileset.name) + ".json", in: Layout.wmbs(workflow).filesets, with: try Self.encode(fileset))

@@ -31,8 +31,104 @@ public struct LocalWorkQueueStage: StageCycle {
         var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
         report.include(try pull(store: store, config: config, context: context))
         report.include(try inject(store: store, config: config, context: context))
+        report.include(try finishSamples(store: store, context: context))
+        report.include(try syncPriorities(store: store, context: context))
         report.include(try cancel(store: store, context: context))
         return report
+    }
+
+    /// This agent's Running validation samples whose processing has finished go to Done with their job counts.
+    ///
+    /// The sample is judged on its own processing jobs, not on the merges of its output: the request's merge
+    /// filesets close only once every element is injected, and the held elements are not injected before the
+    /// sample is judged (the merges of the sample's output run with the rest of the request).
+    func finishSamples(store: ElementStore, context: StageContext) throws -> CycleReport {
+        let wmbs = WMBSStore(spool: context.spool)
+        let closer = FilesetCloser(spool: context.spool, log: context.log)
+        let pass = TransitionPass(area: store.area, actor: name)
+        var report = try pass.run(.running, batchSize: context.options.batchSize, context: context) { element in
+            guard element.agent == agent, element.validationSample else { return false }
+            guard let workload = try store.workload(element.requestName) else {
+                throw DocumentProblem("no workload stored for request \(element.requestName) in \(ElementStore.workloads)")
+            }
+            guard let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else {
+                throw DocumentProblem("validation sample \(element.name): task '\(element.taskName)' is not in workload \(workload.name)")
+            }
+            let subscription = WMBSInjector.subscriptionName(top, element: element.name)
+            guard try wmbs.subscription(workload.name, subscription) != nil,
+                  try wmbs.fileset(workload.name, "\(workload.name)-\(top.name)-\(element.name)")?.open == false,
+                  try closer.isIdle(workload.name, subscription) else { return false }
+            let records = try AccountingRecords.read(spool: context.spool, workflow: workload.name)
+            element.progress = Self.sampleProgress(records, workflowKey: WMBSStore.workflowKey(workload.name), subscription: subscription)
+            let p = element.progress
+            try element.transition(to: .done, actor: name, reason: "validation sample processed: \(p.jobsSucceeded) job(s) succeeded, "
+                                   + "\(p.jobsFailed) failed, \(p.eventsProcessed) event(s)", at: context.now())
+            return true
+        }
+        report.backlog = 0  // a sample still processing waits for its jobs
+        return report
+    }
+
+    /// Job states in which a job waits to run: a priority change still matters to them.
+    static let queuedJobStates: [JobState] = [.created, .createcooloff, .submitcooloff, .jobcooloff, .createpaused, .submitpaused, .jobpaused]
+
+    /// WMCore's JobUpdater: the priority of this agent's Running elements reaches their workflows' WMBS
+    /// subscriptions and the jobs of those subscriptions that have not started (created, cooling off, paused).
+    ///
+    /// The top subscription of a validation sample keeps the sample's priority; every other subscription of
+    /// a workflow takes the priority of the workflow's other elements (the request's, kept in step by the
+    /// global queue). Jobs are only read when a subscription's priority changed.
+    func syncPriorities(store: ElementStore, context: StageContext) throws -> CycleReport {
+        let wmbs = WMBSStore(spool: context.spool)
+        var jobPriority: [String: Int] = [:]   // subscription prefix of job names → new job priority
+        let running = try store.elements(in: [.running], now: context.now()).filter { $0.agent == agent }
+        for (workflow, elements) in Dictionary(grouping: running, by: \.requestName) {
+            guard let priority = elements.filter({ !$0.validationSample }).map(\.priority).max(),
+                  let workload = try store.workload(workflow) else { continue }
+            let sampleTops = Set(try store.elements(ofRequest: workflow).filter(\.validationSample).compactMap { sample in
+                (workload.task(path: sample.taskName) ?? workload.task(named: sample.taskName)).map { WMBSInjector.subscriptionName($0, element: sample.name) }
+            })
+            var changed: [Subscription] = []
+            for var subscription in try wmbs.subscriptions(of: workflow)
+            where !sampleTops.contains(subscription.name) && subscription.requestPriority != priority {
+                subscription.requestPriority = priority
+                changed.append(subscription)
+                jobPriority[JobName.subscriptionPrefix(workflowKey: WMBSStore.workflowKey(workflow), subscription: subscription.name)] = subscription.jobPriority
+            }
+            guard !changed.isEmpty else { continue }
+            try context.spool.inBatch { batch in for subscription in changed { try wmbs.save(subscription, in: batch) } }
+            context.log.info("priority changed", ["workflow": workflow, "priority": String(priority), "subscriptions": String(changed.count)])
+        }
+        var report = CycleReport()
+        guard !jobPriority.isEmpty else { return report }
+        let pass = TransitionPass(area: Areas.jobs(context.spool), actor: name)
+        for state in Self.queuedJobStates {
+            report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { job in
+                guard let prefix = JobName.subscriptionPrefix(of: job.name), let priority = jobPriority[String(prefix)],
+                      job.priority != priority else { return false }
+                job.priority = priority
+                return true
+            })
+        }
+        report.backlog = 0
+        return report
+    }
+
+    /// The outcome of a subscription's jobs from their accounting records: a job succeeded when one of its
+    /// attempts did, failed when every attempt failed (the subscription is idle: no attempt is still to come).
+    static func sampleProgress(_ records: [AccountingRecord], workflowKey: String, subscription: String) -> ElementProgress {
+        let prefix = JobName.subscriptionPrefix(workflowKey: workflowKey, subscription: subscription)
+        var succeeded: [String: Int] = [:]   // job → events of its successful attempt
+        var failed: Set<String> = []
+        for record in records where JobName.subscriptionPrefix(of: record.job) == prefix[...] {
+            if record.outcome == "success" { succeeded[record.job] = max(succeeded[record.job] ?? 0, record.events) } else { failed.insert(record.job) }
+        }
+        failed.subtract(succeeded.keys)
+        let events = succeeded.values.reduce(0) { total, events in
+            let (sum, overflow) = total.addingReportingOverflow(events)
+            return overflow ? Int.max : sum
+        }
+        return ElementProgress(jobsSucceeded: succeeded.count, jobsFailed: failed.count, eventsProcessed: events)
     }
 
     /// Elements of aborted requests (CancelRequested): kill the workflow's jobs, then Canceled.

@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 import SpoolKit
 import SpoolLayout
@@ -158,7 +159,9 @@ public struct GlobalWorkQueueStage: StageCycle {
         for status in active {
             for requestName in try manager.area.scan(status) {
                 let elements = byRequest[requestName] ?? []
-                try cancelOrRelease(request: requestName, status: status, elements: elements, manager: manager, store: store, now: now)
+                try cancelOrRelease(request: requestName, status: status, elements: elements, manager: manager, store: store, now: now,
+                                    log: context.log)
+                if status != .aborted { try syncPriority(request: requestName, elements: elements, manager: manager, store: store, now: now) }
                 let refreshed = try store.elements(ofRequest: requestName)
                 guard !refreshed.isEmpty else { continue }
                 var target: RequestStatus?
@@ -166,6 +169,12 @@ public struct GlobalWorkQueueStage: StageCycle {
                     if refreshed.allSatisfy({ $0.state.isFinal }) { target = status == .aborted ? .abortedCompleted : .completed }
                 } else if let rolled = EndPolicy.rollUp(refreshed.map(\.state)) {
                     target = EndPolicy.requestStatus(for: rolled)
+                    // While the validation sample runs, only the sample is acquired: the request stays `acquired`
+                    // (from where a failed sample can still move it to `failed`).
+                    if let goal = target, refreshed.contains(where: { $0.heldForValidation && !$0.state.isFinal }),
+                       Self.order(goal) > Self.order(.acquired) {
+                        target = .acquired
+                    }
                 }
                 guard let goal = target, goal != status else {
                     try updateSummary(requestName, refreshed, manager: manager, now: now)
@@ -190,7 +199,8 @@ public struct GlobalWorkQueueStage: StageCycle {
     /// Aborted requests cancel their elements (unacquired at once, the rest through their agents);
     /// a finished validation sample releases or cancels the held elements.
     func cancelOrRelease(request: String, status: RequestStatus, elements: [(doc: ElementDocument, status: ElementStatus)],
-                         manager: RequestManager, store: ElementStore, now: Double) throws {
+                         manager: RequestManager, store: ElementStore, now: Double, log: Logger) throws {
+        var rejected: String?
         try store.spool.inBatch { batch in
             if status == .aborted { try withdraw(elements, reason: "request aborted", store: store, now: now, in: batch) }
             guard status != .aborted, let sample = elements.first(where: { $0.doc.validationSample }) else { return }
@@ -198,11 +208,39 @@ public struct GlobalWorkQueueStage: StageCycle {
             let decision = ValidationSample.decide(sample: sample.doc.body, failureThreshold: threshold)
             guard decision != .wait else { return }
             let held = elements.filter { $0.doc.heldForValidation }
+            guard !held.isEmpty else { return }
             let updated = ValidationSample.apply(decision, to: held.map(\.doc.body), at: now)
             for (old, body) in zip(held, updated) {
                 var e = old.doc
                 e.body = body
                 _ = try store.save(e, from: old.status, in: batch)
+            }
+            if case .reject(let reason) = decision { rejected = reason }
+        }
+        guard let reason = rejected else { return }
+        // A failed sample stops the request before the rest runs: it fails, the reason in its history.
+        try manager.update(request, now: now) { document in
+            guard document.state.canMove(to: .failed) else { return }
+            try document.transition(to: .failed, actor: name, reason: reason, at: now)
+        }
+        log.warning("validation sample failed: request failed", ["request": request, "reason": reason])
+    }
+
+    /// A priority change (`wmctl request priority`) reaches the request's unfinished elements: each takes the
+    /// request's effective priority, except the validation sample, which keeps the top priority. The agents
+    /// carry it on to WMBS and to their queued jobs (`LocalWorkQueueStage.syncPriorities`).
+    func syncPriority(request: String, elements: [(doc: ElementDocument, status: ElementStatus)], manager: RequestManager,
+                      store: ElementStore, now: Double) throws {
+        let stale = { (priority: Int) in elements.filter { !$0.status.isFinal && !$0.doc.validationSample && $0.doc.priority != priority } }
+        guard !elements.isEmpty, !stale(Int.min).isEmpty else { return }
+        let priority = try manager.load(request, now: now).effectivePriority
+        let changed = stale(priority)
+        guard !changed.isEmpty else { return }
+        try store.spool.inBatch { batch in
+            for (old, status) in changed {
+                var e = old
+                e.priority = priority
+                _ = try store.save(e, from: status, in: batch)
             }
         }
     }
@@ -217,12 +255,17 @@ public struct GlobalWorkQueueStage: StageCycle {
         }
     }
 
+    /// The automatic path of a request through the queue.
+    static let automaticPath: [RequestStatus] = [.staged, .acquired, .runningOpen, .runningClosed, .completed]
+
+    /// A status's place on the automatic path (-1 when it is not on it).
+    static func order(_ status: RequestStatus) -> Int { automaticPath.firstIndex(of: status) ?? -1 }
+
     /// The legal steps from one request status to another along the automatic path.
     static func path(from: RequestStatus, to: RequestStatus) -> [RequestStatus] {
-        let order: [RequestStatus] = [.staged, .acquired, .runningOpen, .runningClosed, .completed]
         if from.canMove(to: to) { return [to] }
-        guard let i = order.firstIndex(of: from), let j = order.firstIndex(of: to), i < j else { return [] }
-        return Array(order[(i + 1)...j])
+        guard let i = automaticPath.firstIndex(of: from), let j = automaticPath.firstIndex(of: to), i < j else { return [] }
+        return Array(automaticPath[(i + 1)...j])
     }
 
     static func describe(_ elements: [ElementDocument]) -> String {

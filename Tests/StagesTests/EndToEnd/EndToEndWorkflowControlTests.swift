@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SpoolKit
+@testable import SpoolLayout
+@testable import Stages
+@testable import WMCore
+
+/// Issue 19 item 6 (workflow control): the validation sample runs first and releases or stops the rest.
+@Suite struct EndToEndWorkflowControlTests {
+    static let datasets = EndToEndAgent.mcDatasets(EndToEndMonteCarloTests.tiers)
+
+    /// The MonteCarlo chain for `events` events with a validation sample of the first `sample` events.
+    static func sampled(events: Int, sample: Int) throws -> [String: Any] {
+        var request = try EndToEndRequests.monteCarlo(events: events, perJob: 200, perLumi: 100)
+        var create = request["createRequest"] as! [String: Any]
+        create["ValidationSample"] = ["Events": sample]
+        request["createRequest"] = create
+        return request
+    }
+
+    /// The request's elements, archived once the request finished.
+    func archivedElements(_ agent: EndToEndAgent, _ name: String) throws -> [ElementDocument] {
+        try ElementStore(spool: agent.spool).archivedElements(ofRequest: name)
+    }
+
+    /// When an element entered a status (nil when it never did).
+    func time(_ element: ElementDocument, entered status: ElementStatus) -> Double? {
+        element.history.first { $0.to == status.rawValue }?.time
+    }
+
+    @Test func aSampleThatSucceedsReleasesTheRestAndEveryEventIsInOnce() throws {
+        let agent = try EndToEndAgent("sample-ok")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try Self.sampled(events: 1000, sample: 400))
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "completed")
+        #expect(try agent.datasets() == Self.datasets)
+        let expected = EndToEndAgent.monteCarloEvents(1...1000, perLumi: 100)
+        for dataset in Self.datasets {
+            #expect(try agent.events(in: dataset).sorted() == expected, "\(dataset): every event exactly once")
+        }
+        // The sample (2 jobs of 200 events, at the top priority) was done before the rest was pulled.
+        let elements = try archivedElements(agent, name)
+        try #require(elements.count == 2, "the sample and the rest: \(elements.map(\.name))")
+        let sample = try #require(elements.first { $0.validationSample })
+        let rest = try #require(elements.first { !$0.validationSample })
+        #expect(sample.priority == ValidationSample.samplePriority)
+        #expect(sample.progress == ElementProgress(jobsSucceeded: 2, jobsFailed: 0, eventsProcessed: 400))
+        #expect(sample.state == .done && rest.state == .done)
+        let sampleDone = try #require(time(sample, entered: .done))
+        let restPulled = try #require(time(rest, entered: .acquired))
+        #expect(sampleDone <= restPulled, "the rest is pulled only after the sample is done")
+        agent.expectClean()
+    }
+
+    @Test func aSampleThatFailsStopsTheRequestBeforeTheRestRuns() throws {
+        // Every production job fails with 8001 (never retried): the sample fails 100% of its jobs, above the 10% default.
+        let faults: [String: Any] = ["faults": ["seed": 1, "rules": [["probability": 1.0, "fault": ["kind": "exit", "code": 8001],
+                                                                      "jobNameContains": "-GenSim-"]]]]
+        let agent = try EndToEndAgent("sample-fails", baggage: faults)
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try Self.sampled(events: 1000, sample: 400))
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "failed")
+        guard case .document(let request) = try Areas.requests(agent.spool).load(name, in: .failed, now: SystemCall.now()) else {
+            Issue.record("request \(name) unreadable in reqmgr/failed")
+            return
+        }
+        let failure = try #require(request.history.last { $0.to == "failed" })
+        #expect(failure.reason.contains("validation sample") && failure.reason.contains("100%") && failure.reason.contains("threshold 10%"),
+                "\(failure.reason)")
+        // Only the sample's two production jobs ever ran; the rest was canceled without a job.
+        let elements = try archivedElements(agent, name)
+        let sample = try #require(elements.first { $0.validationSample })
+        let rest = try #require(elements.first { !$0.validationSample })
+        #expect(sample.progress.jobsFailed == 2 && sample.progress.jobsSucceeded == 0)
+        #expect(rest.state == .canceled && time(rest, entered: .acquired) == nil, "\(rest.history)")
+        let production = try agent.archivedJobs(of: name).filter { $0.taskType == "Production" }
+        #expect(production.count == 2 && production.allSatisfy { $0.name.contains("-GenSim-\(sample.name.prefix(8))-") },
+                "\(production.map(\.name))")
+        #expect(try agent.datasets().isEmpty)
+        agent.expectClean()
+    }
+}
+
+/// Issue 19 item 6: a priority change reaches the elements, the WMBS subscriptions and the jobs still queued.
+@Suite struct PriorityChangeTests {
+    @Test func aPriorityChangeIsObservedOnQueuedJobs() throws {
+        let agent = try EndToEndAgent("priority")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100))
+        // The queues and the job creator only: the five production jobs wait in jobs/created.
+        let stages: [StageCycle] = [GlobalWorkQueueStage(), LocalWorkQueueStage(agent: "agent1"), JobCreatorStage()]
+        func cycle() throws { for stage in stages { _ = try stage.runCycle(agent.context) } }
+        for _ in 0..<3 { try cycle() }
+        let jobs = Areas.jobs(agent.spool)
+        func queued() throws -> [JobDocument] {
+            try jobs.scan(.created).compactMap { name -> JobDocument? in
+                guard case .document(let job) = try jobs.load(name, in: .created, now: SystemCall.now()) else { return nil }
+                return job
+            }
+        }
+        let before = try queued()
+        try #require(before.count == 5, "five production jobs queued: \(before.map(\.name))")
+        let oldPriority = try #require(try ElementStore(spool: agent.spool).elements(ofRequest: name).first?.priority)
+
+        try agent.wmctlOK(["request", "priority", name, "123456"])
+        try cycle()
+
+        let requestPriority = try #require(try agent.wmctlOK(["request", "show", name]).split(separator: " ")
+            .first { $0.hasPrefix("effective=") }.flatMap { Int($0.dropFirst("effective=".count)) })
+        #expect(requestPriority != oldPriority)
+        let elements = try ElementStore(spool: agent.spool).elements(ofRequest: name)
+        #expect(!elements.isEmpty && elements.allSatisfy { $0.priority == requestPriority }, "\(elements.map(\.priority))")
+        let subscriptions = try WMBSStore(spool: agent.spool).subscriptions(of: name)
+        #expect(!subscriptions.isEmpty && subscriptions.allSatisfy { $0.requestPriority == requestPriority }, "\(subscriptions.map(\.requestPriority))")
+        let after = try queued()
+        #expect(after.count == 5)
+        for job in after {
+            let old = try #require(before.first { $0.name == job.name })
+            #expect(job.priority == old.priority - oldPriority + requestPriority, "\(job.name): \(old.priority) → \(job.priority)")
+        }
+    }
+}
