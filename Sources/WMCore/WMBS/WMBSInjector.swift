@@ -40,7 +40,7 @@ public struct WMBSInjector {
     }
 
     /// A subscription name from a task name (unique in a workflow: task names are).
-    static func subscriptionName(_ task: WorkloadTask, element: String?) -> String {
+    public static func subscriptionName(_ task: WorkloadTask, element: String?) -> String {
         element.map { "\(task.name)-\($0.prefix(8))" } ?? task.name
     }
 
