@@ -8,7 +8,8 @@ import SpoolLayout
 /// The `local` batch system: payloads run as detached processes on this machine, using at most `slots`
 /// cores at a time (a job takes as many slots as it has cores, so a 4-core job fills 4 slots), with every
 /// fact on disk so an agent restarted after `kill -9` still knows each job's fate. Jobs start in submission
-/// order: one that does not fit in the free slots waits for them, and jobs behind it wait too.
+/// order: one that does not fit in the free slots waits for them, and jobs behind it wait too; a job with more
+/// cores than the site has slots runs alone.
 ///
 /// Records live in `<spool>/batch/local/<site>/`: a job is a file named by its idempotency key (also
 /// its batch id) holding its work directory on its first line (then `site=`, `time=` and `cores=` of the
@@ -66,8 +67,8 @@ public final class LocalBatchPlugin: BatchPlugin {
         let workDirectory: String
         let fields: [Substring: Substring]
 
-        /// The slots the job takes: its `cores=` line, 1 when absent; a value outside 1...`slots` (an entry this
-        /// plugin did not write) takes every slot, so it runs alone and never blocks the queue forever.
+        /// The slots the job takes: its `cores=` line, 1 when absent; a job wider than the site (or a value this
+        /// plugin did not write) takes every slot, so it runs alone rather than never (WMCore's templates ask for 8).
         func cores(slots: Int) -> Int {
             guard let text = fields["cores"] else { return 1 }
             guard let cores = Int(text), (1...slots).contains(cores) else { return slots }
@@ -105,9 +106,10 @@ public final class LocalBatchPlugin: BatchPlugin {
             var finishedNow: [String] = []
             let registered = submissions.map { submission -> Result<String, BatchPluginError> in
                 do {
-                    if try register(submission, in: batch, finishNow: free >= submission.cores) {
+                    let cores = min(submission.cores, slots)
+                    if try register(submission, in: batch, finishNow: free >= cores) {
                         finishedNow.append(submission.key)
-                        free -= submission.cores
+                        free -= cores
                     }
                     return .success(submission.key)
                 } catch let error as BatchPluginError {
@@ -186,10 +188,6 @@ public final class LocalBatchPlugin: BatchPlugin {
             throw BatchPluginError.invalidSubmission(key: submission.key, field: "key", expected: "a safe file name (letters, digits, . _ - + = @ ,)")
         }
         if locate(submission.key) != nil { return false }
-        guard submission.cores <= slots else {
-            throw BatchPluginError.invalidSubmission(key: submission.key, field: "cores",
-                                                     expected: "at most the site's \(slots) local slots, got \(submission.cores)")
-        }
         // A null payload gets the same refusals, though no script is written for it.
         let script = nullPayload ? nil : try JobScript.render(submission, recordExitCode: true)
         if nullPayload { try JobScript.validate(submission) }

@@ -61,11 +61,19 @@ import TestSupport
         #expect(log.split(separator: "\n").first == "big-0", "the 4-core job started first, alone")
     }
 
-    @Test func localPluginRefusesAJobWiderThanTheSite() throws {
+    @Test func localPluginRunsAJobWiderThanTheSiteAlone() throws {
         let root = TestSupport.temporaryDirectory("cores-wide")
         let plugin = try LocalBatchPlugin(spool: try Spool(root: root, durability: .none), site: "T2_X", slots: 4)
-        let result = plugin.submit([Self.submission("wide-0", cores: 8, dir: root)])
-        #expect(result == [.failure(.invalidSubmission(key: "wide-0", field: "cores", expected: "at most the site's 4 local slots, got 8"))])
+        _ = plugin.submit([Self.submission("small-0", cores: 1, dir: root, seconds: 1), Self.submission("wide-0", cores: 8, dir: root),
+                           Self.submission("after-0", cores: 1, dir: root)])
+        // The 8-core job waits for the whole site, the job behind it waits for it, and it runs alone.
+        #expect(try plugin.status(["small-0", "wide-0", "after-0"]) == ["small-0": .running, "wide-0": .pending, "after-0": .pending])
+        let end = SystemCall.now() + 20
+        while SystemCall.now() < end, try plugin.status(["after-0"]) != ["after-0": .complete(exitCode: 0)] { usleep(20_000) }
+        #expect(try plugin.status(["small-0", "wide-0", "after-0"]).values.allSatisfy { $0 == .complete(exitCode: 0) },
+                "an 8-core job on 4 slots runs, not never")
+        let log = try String(contentsOfFile: root + "/" + Layout.localBatch(site: "T2_X") + "/started.log", encoding: .utf8)
+        #expect(log.split(separator: "\n") == ["small-0", "wide-0", "after-0"], "started one after another, in order")
     }
 
     @Test func siteThresholdsCountCores() {
