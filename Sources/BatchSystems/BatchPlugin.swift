@@ -16,12 +16,14 @@ public struct BatchSubmission: Sendable, Equatable {
     public var environment: [String: String]
     /// Wall-time limit in seconds (0: none).
     public var wallTimeLimit: Double
-    /// Memory limit in MB (0: none).
+    /// Memory limit in MB for the whole job, all its cores together (0: none).
     public var memoryLimitMB: Double
+    /// Cores the job takes (the job's `numberOfCores`): Slurm's `--cpus-per-task`, slots of the local plugin.
+    public var cores: Int
 
     /// Makes a submission.
     public init(key: String, jobName: String, workDirectory: String, arguments: [String],
-                environment: [String: String] = [:], wallTimeLimit: Double = 0, memoryLimitMB: Double = 0) {
+                environment: [String: String] = [:], wallTimeLimit: Double = 0, memoryLimitMB: Double = 0, cores: Int = 1) {
         self.key = key
         self.jobName = jobName
         self.workDirectory = workDirectory
@@ -29,6 +31,7 @@ public struct BatchSubmission: Sendable, Equatable {
         self.environment = environment
         self.wallTimeLimit = wallTimeLimit
         self.memoryLimitMB = memoryLimitMB
+        self.cores = cores
     }
 }
 

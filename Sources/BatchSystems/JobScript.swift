@@ -1,4 +1,5 @@
 import Foundation
+import WMCore
 
 /// The `/bin/sh` scripts the plugins generate. Every value is single-quoted (`'` becomes `'\''`),
 /// so names, paths and arguments can hold any character without becoming shell code.
@@ -18,6 +19,9 @@ public enum JobScript {
         let texts = [submission.workDirectory] + submission.arguments + submission.environment.flatMap { [$0.key, $0.value] }
         if texts.contains(where: { $0.utf8.contains(0) }) { throw reject("arguments", "no NUL bytes in any value") }
         guard submission.workDirectory.hasPrefix("/") else { throw reject("workDirectory", "an absolute path") }
+        guard (1...Int(Lexicon.maxCores)).contains(submission.cores) else {
+            throw reject("cores", "1 to \(Int(Lexicon.maxCores)), got \(submission.cores)")
+        }
         for name in submission.environment.keys where !isIdentifier(name) {
             throw reject("environment", "variable names of letters, digits and _ not starting with a digit, got \(quote(name))")
         }

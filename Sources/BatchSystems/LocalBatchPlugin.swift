@@ -5,12 +5,15 @@ import SpoolKit
 import SpoolLayout
 #endif
 
-/// The `local` batch system: payloads run as detached processes on this machine, at most `slots`
-/// at a time, with every fact on disk so an agent restarted after `kill -9` still knows each job's fate.
+/// The `local` batch system: payloads run as detached processes on this machine, using at most `slots`
+/// cores at a time (a job takes as many slots as it has cores, so a 4-core job fills 4 slots), with every
+/// fact on disk so an agent restarted after `kill -9` still knows each job's fate. Jobs start in submission
+/// order: one that does not fit in the free slots waits for them, and jobs behind it wait too; a job with more
+/// cores than the site has slots runs alone.
 ///
 /// Records live in `<spool>/batch/local/<site>/`: a job is a file named by its idempotency key (also
-/// its batch id) holding its work directory on its first line (then `site=` and `time=` of the
-/// submission), and the folder is its state: `pending/` → `running/` → `finished/`. The entry is
+/// its batch id) holding its work directory on its first line (then `site=`, `time=` and `cores=` of the
+/// submission; an entry without `cores=` takes 1), and the folder is its state: `pending/` → `running/` → `finished/`. The entry is
 /// published before anything runs and moved to `running/` before the process is spawned, so a crash
 /// can lose a start (noticed after `startGrace` seconds) but never start twice. In the work directory:
 /// `local-wrapper.sh` (the generated script), `local-process` (pid and start time), `exit-code`
@@ -28,7 +31,7 @@ public final class LocalBatchPlugin: BatchPlugin {
     public let spool: Spool
     /// The site this instance runs jobs for.
     public let site: String
-    /// How many payloads may run at once.
+    /// How many cores the running payloads may take together (a job takes its `cores`).
     public let slots: Int
     /// Seconds after which a `running/` entry without a process record counts as never started.
     public var startGrace: Double = 30
@@ -58,11 +61,19 @@ public final class LocalBatchPlugin: BatchPlugin {
     /// The file whose presence says a job ended: its exit code (the wrapper writes it by rename).
     static let exitCodeFile = "exit-code"
 
-    /// A job's entry: its work directory on the first line, then `name=value` lines (`site`, `time`, and for
-    /// a finished null payload `exit`).
+    /// A job's entry: its work directory on the first line, then `name=value` lines (`site`, `time`, `cores`, and
+    /// for a finished null payload `exit`).
     private struct Entry {
         let workDirectory: String
         let fields: [Substring: Substring]
+
+        /// The slots the job takes: its `cores=` line, 1 when absent; a job wider than the site (or a value this
+        /// plugin did not write) takes every slot, so it runs alone rather than never (WMCore's templates ask for 8).
+        func cores(slots: Int) -> Int {
+            guard let text = fields["cores"] else { return 1 }
+            guard let cores = Int(text), (1...slots).contains(cores) else { return slots }
+            return cores
+        }
 
         init(_ bytes: [UInt8]) {
             let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
@@ -90,14 +101,15 @@ public final class LocalBatchPlugin: BatchPlugin {
         // it took count as this call's scheduling round, as if `schedule()` had run them.
         var free = 0
         let results: [Result<String, BatchPluginError>] = withLock {
-            if nullPayload { free = slots - ((try? spool.scan(folder(.running)).names.count) ?? slots) }
+            if nullPayload { free = slots - ((try? runningCores()) ?? slots) }
             let batch = SpoolBatch(spool: spool)
             var finishedNow: [String] = []
             let registered = submissions.map { submission -> Result<String, BatchPluginError> in
                 do {
-                    if try register(submission, in: batch, finishNow: free > 0) {
+                    let cores = min(submission.cores, slots)
+                    if try register(submission, in: batch, finishNow: free >= cores) {
                         finishedNow.append(submission.key)
-                        free -= 1
+                        free -= cores
                     }
                     return .success(submission.key)
                 } catch let error as BatchPluginError {
@@ -181,7 +193,7 @@ public final class LocalBatchPlugin: BatchPlugin {
         if nullPayload { try JobScript.validate(submission) }
         let dir = submission.workDirectory
         try SystemCall.makeDirectories(dir)
-        let entry = "\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\n"
+        let entry = "\(dir)\nsite=\(site)\ntime=\(SystemCall.now())\ncores=\(submission.cores)\n"
         if nullPayload && finishNow {
             // Nobody reads the report before the entry is in `finished/`, which this batch publishes after it.
             try writeNullPayloadReport(key: submission.key, in: dir, batch: batch)
@@ -201,8 +213,8 @@ public final class LocalBatchPlugin: BatchPlugin {
         try batch.writeNewFile(report.bytes, at: dir + "/" + report.name)
     }
 
-    /// Moves finished jobs out of `running/`, then starts pending jobs while slots are free (null payloads
-    /// finish as they start: straight to `finished/`).
+    /// Moves finished jobs out of `running/`, then starts pending jobs in order while their cores fit in the free
+    /// slots, stopping at the first that does not fit (null payloads finish as they start: straight to `finished/`).
     private func schedule() throws {
         children.removeAll { LocalProcess.reapIfExited($0) }
         var free = slots - (try retireEnded())
@@ -213,7 +225,10 @@ public final class LocalBatchPlugin: BatchPlugin {
         var started: [String] = []
         for key in pending {
             guard free > 0, let entryBytes = try spool.read(key, in: folder(.pending)) else { continue }
-            let dir = Entry(entryBytes).workDirectory
+            let entry = Entry(entryBytes)
+            let cores = entry.cores(slots: slots)
+            if cores > free { break }
+            let dir = entry.workDirectory
             if nullPayload {
                 // Straight to `finished/`, its exit code added to the entry.
                 try writeNullPayloadReport(key: key, in: dir, batch: batch)
@@ -227,13 +242,14 @@ public final class LocalBatchPlugin: BatchPlugin {
                 try writeFile(dir + "/local-process", "\(process.pid) \(process.startTime)\n")
             }
             started.append(key)
-            free -= 1
+            free -= cores
         }
         try batch.commit()
         appendStartLog(started)
     }
 
-    /// Moves every job of `running/` that has ended to `finished/` in one group commit; returns how many still run.
+    /// Moves every job of `running/` that has ended to `finished/` in one group commit; returns the cores of those
+    /// that still run.
     private func retireEnded() throws -> Int {
         let batch = SpoolBatch(spool: spool)
         var stillRunning = 0
@@ -241,11 +257,16 @@ public final class LocalBatchPlugin: BatchPlugin {
             if try hasEnded(key) {
                 _ = try batch.move(key, from: folder(.running), to: folder(.finished))
             } else {
-                stillRunning += 1
+                stillRunning += entry(key, in: .running)?.cores(slots: slots) ?? 1
             }
         }
         try batch.commit()
         return stillRunning
+    }
+
+    /// The cores of the jobs in `running/` (each at most `slots`, so the sum cannot overflow in practice).
+    private func runningCores() throws -> Int {
+        try spool.scan(folder(.running)).names.reduce(0) { $0 + (entry($1, in: .running)?.cores(slots: slots) ?? 1) }
     }
 
     /// True when the job in `running/` has ended (an exit code, a dead process, or a start that never happened).

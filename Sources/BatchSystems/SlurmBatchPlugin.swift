@@ -47,13 +47,16 @@ public final class SlurmBatchPlugin: BatchPlugin {
         return name
     }
 
-    /// The `sbatch` arguments for a submission whose script is at `script`.
+    /// The `sbatch` arguments for a submission whose script is at `script`: a multicore job (`cores` > 1) asks
+    /// for that many CPUs with `--cpus-per-task`.
     public func sbatchArguments(_ submission: BatchSubmission, script: String) -> [String] {
         let dir = submission.workDirectory
         var args = ["--parsable", "--job-name=" + jobName(forKey: submission.key), "--chdir=" + dir,
                     "--output=" + dir + "/stdout", "--error=" + dir + "/stderr"]
         if submission.wallTimeLimit > 0 { args.append("--time=" + String(Int((submission.wallTimeLimit / 60).rounded(.up)))) }
+        // `--mem` is per node, so it stays the job's whole memory however many cores it takes.
         if submission.memoryLimitMB > 0 { args.append("--mem=" + String(Int(submission.memoryLimitMB.rounded(.up)))) }
+        if submission.cores > 1 { args.append("--cpus-per-task=" + String(submission.cores)) }
         if let partition { args.append("--partition=" + partition) }
         return args + extraArguments + [script]
     }

@@ -23,7 +23,7 @@ public enum JobDocumentReader {
     private enum Key: Int {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, exitCodes, baggage, outputs, state, history
-        case batchID, site, lastRunTime
+        case batchID, site, lastRunTime, numberOfCores
         static let requiredKeyCount = Key.batchID.rawValue
 
         init?(_ name: String) {
@@ -50,6 +50,7 @@ public enum JobDocumentReader {
             case "batchID": self = .batchID
             case "site": self = .site
             case "lastRunTime": self = .lastRunTime
+            case "numberOfCores": self = .numberOfCores
             default: return nil
             }
         }
@@ -92,6 +93,7 @@ public enum JobDocumentReader {
             case .batchID: return set(&job.batchID, reader.nullOr { $0.string() })
             case .site: return set(&job.site, reader.nullOr { $0.string() })
             case .lastRunTime: return set(&job.lastRunTime, reader.nullOr { $0.double() })
+            case .numberOfCores: return set(&job.numberOfCores, reader.nullOr { $0.int() })
             }
         }
         guard complete, seen.containsAll(0..<Key.requiredKeyCount) else { return nil }

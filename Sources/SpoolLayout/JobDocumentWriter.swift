@@ -17,7 +17,7 @@ package struct JobDocumentWriter {
     /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
     private static let bodyKeys: Set<String> = [
         "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "inputFiles",
-        "lastRunTime", "mask", "name", "outputs", "possibleSites", "priority", "retryCount", "schema", "site", "state",
+        "lastRunTime", "mask", "name", "numberOfCores", "outputs", "possibleSites", "priority", "retryCount", "schema", "site", "state",
         "subscription", "task", "taskType", "workflow",
     ]
 
@@ -90,6 +90,7 @@ package struct JobDocumentWriter {
         if let lastRunTime = job.lastRunTime { m.key("lastRunTime", &out); Self.double(lastRunTime, &out) }
         m.key("mask", &out); Self.mask(job.mask, &out)
         m.key("name", &out); Self.string(job.name, &out)
+        if let cores = job.numberOfCores { m.key("numberOfCores", &out); Self.int(cores, &out) }
         m.key("outputs", &out); Self.object(job.outputs, &out) { Self.output($0, &$1) }
         m.key("possibleSites", &out); Self.list(job.possibleSites, &out) { Self.string($0, &$1) }
         m.key("priority", &out); Self.int(job.priority, &out)

@@ -128,6 +128,9 @@ public struct JobCreatorStage: StageCycle {
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let problem = sub.coresProblem {
+            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: \(problem)")
+        }
         let files = available.map(\.file)
         let fileset = try store.fileset(workflow, sub.inputFileset)
         let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
@@ -319,6 +322,7 @@ public struct JobCreatorStage: StageCycle {
         var baggage = sub.baggage
         for (key, value) in split.baggage { baggage[key] = value }
         baggage["lfnCounter"] = .int(number)
+        if let streams = sub.eventStreams, streams > 0 { baggage["eventStreams"] = .int(streams) }
         let events = split.inputFiles.reduce(0) { $0 + $1.events }
         var job = JobDocument(JobBody(
             name: name, workflow: workflow, task: sub.task, taskType: sub.taskType, subscription: sub.name,
@@ -327,6 +331,7 @@ public struct JobCreatorStage: StageCycle {
             estimatedDisk: split.estimatedDiskUsage ?? Double(events) * sub.sizePerEvent,
             estimatedMemory: split.estimatedMemoryUsage ?? sub.memory,
             baggage: baggage, outputs: sub.outputs.mapValues(\.spec)))
+        job.numberOfCores = sub.cores
         if let failure = split.creationFailure {
             job.exitCodes = [failure.code]
             try job.transition(to: .createfailed, actor: "wm-jobcreator", reason: "\(failure.code): \(failure.reason)", at: now)

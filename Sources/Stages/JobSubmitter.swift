@@ -6,7 +6,7 @@ import SpoolLayout
 import WMCore
 
 /// `wm-jobsubmitter`: takes `jobs/created/` in WMCore's order (priority descending, then name),
-/// chooses a site among each job's possible sites under the site and task-type thresholds, submits
+/// chooses a site among each job's possible sites under the site and task-type thresholds (counted in cores), submits
 /// through the site's batch plugin and moves the job to `executing/` with its batch id and site, or
 /// to `submitfailed/` with the code and reason.
 ///
@@ -54,7 +54,7 @@ public struct JobSubmitterStage: StageCycle {
         let executing = ExecutingJobs(area: area, plugins: plugins, actor: name)
         var report = try executing.pass(context) { doc in
             if let site = doc.site, doc.batchID != nil, doc.batchStatus?.occupiesSite ?? !doc.hasBatchStatus {
-                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == .running)
+                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == .running, cores: doc.cores)
             }
             return false
         }
@@ -96,12 +96,16 @@ public struct JobSubmitterStage: StageCycle {
         var outcomes: [String: Outcome] = [:]
         var bySite: [String: [JobDocument]] = [:]
         for doc in chunk {
+            if let problem = doc.coresProblem {
+                outcomes[doc.name] = .failed(code: AgentExitCode.submissionRejected, reason: "job \(doc.name): \(problem)")
+                continue
+            }
             switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now()) {
             case .fail(let code, let reason): outcomes[doc.name] = .failed(code: code, reason: reason)
             case .wait(let reason): context.log.debug("waiting", ["job": doc.name, "reason": reason])
             case .sites(let candidates):
-                guard let site = SiteSelection.choose(from: candidates, taskType: doc.taskType, load: load) else { continue }
-                load.add(site: site.name, taskType: doc.taskType, isRunning: false)
+                guard let site = SiteSelection.choose(from: candidates, taskType: doc.taskType, cores: doc.cores, load: load) else { continue }
+                load.add(site: site.name, taskType: doc.taskType, isRunning: false, cores: doc.cores)
                 bySite[site.name, default: []].append(doc)
             }
         }
@@ -171,7 +175,7 @@ public struct JobSubmitterStage: StageCycle {
                                arguments: [runjobPath, "--job", dir + "/job.json"],
                                environment: ["WM_SPOOL": context.spool.root, "WM_SITE": site, "WM_JOB": doc.name,
                                              "WM_RETRY": String(doc.retryCount), "WM_TASK": doc.task, "WM_WORKFLOW": doc.workflow],
-                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory)
+                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory, cores: doc.cores)
     }
 
     private func apply(_ outcome: Outcome?, to doc: inout JobDocument, now: Double) throws -> Bool {

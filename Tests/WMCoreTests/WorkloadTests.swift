@@ -94,3 +94,58 @@ import Testing
         #expect(error?.problems.map(\.field) == ["ConfigCacheID"])
     }
 }
+
+/// Issue 19 item 2: `Multicore` and `EventStreams` per task, as ReqMgr2 and StdBase take them.
+@Suite struct WorkloadCoresTests {
+    @Test func taskChainTasksTakeTheirOwnCoresAndHelperTasksOne() throws {
+        let run = try Support.run("TC_ProdPsi")
+        for name in ["GenSimFull", "Digi_2021noPU", "Reco_2021noPU"] {
+            let task = try #require(run.workload.task(named: name))
+            #expect(task.multicore == 8 && task.eventStreams == 2, "\(name): Task dict's Multicore 8, EventStreams 2")
+        }
+        for task in run.workload.tasks where [.merge, .cleanup, .logCollect].contains(task.type) {
+            #expect(task.multicore == 1, "\(task.name) takes one core")
+        }
+    }
+
+    @Test func assignmentPerTaskCoresOverrideTheTaskDicts() throws {
+        var input = try Support.template("TC_ProdPsi")
+        input.applyOverrides(Support.overrides)
+        input.assign?["Multicore"] = .object(["GenSimFull": .int(4)])
+        input.assign?["EventStreams"] = .object(["Reco_2021noPU": .int(0)])
+        let (create, assign) = try Support.validator.validate(input)
+        let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+        #expect(workload.task(named: "GenSimFull")?.multicore == 4)
+        #expect(workload.task(named: "Digi_2021noPU")?.multicore == 8)
+        #expect(workload.task(named: "Reco_2021noPU")?.eventStreams == 0)
+    }
+
+    @Test func stepChainJobTakesTheMostCoresOfItsSteps() throws {
+        var input = try Support.template("SC_ProdPsi")
+        input.applyOverrides(Support.overrides)
+        var step2 = try #require(input.create["Step2"]?.objectValue)
+        step2["Multicore"] = .int(16)
+        input.create["Step2"] = .object(step2)
+        let (create, assign) = try Support.validator.validate(input)
+        let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+        let task = try #require(workload.topLevelTasks.first)
+        #expect(task.multicore == 16, "Step2's 16 cores, the most of the three steps")
+        #expect(task.eventStreams == 2)
+    }
+
+    @Test func coresAndStreamsOutOfRangeAreRefusedNamingTheField() throws {
+        for (key, value) in [("Multicore", 0), ("Multicore", 1025), ("EventStreams", -1)] {
+            var input = try Support.template("TC_ProdPsi")
+            input.applyOverrides(Support.overrides)
+            var task1 = try #require(input.create["Task1"]?.objectValue)
+            task1[key] = .int(value)
+            input.create["Task1"] = .object(task1)
+            do {
+                _ = try Support.validator.validate(input)
+                Issue.record("\(key) \(value) was accepted")
+            } catch {
+                #expect(error.problems.contains { $0.field.hasSuffix(key) && $0.value == String(value) }, "\(key) \(value): \(error.problems)")
+            }
+        }
+    }
+}

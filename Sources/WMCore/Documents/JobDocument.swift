@@ -35,6 +35,9 @@ public struct JobBody: StatefulBody, Hashable {
     public var estimatedDisk: Double
     /// Estimated memory in MB.
     public var estimatedMemory: Double
+    /// Cores the job takes (WMCore's `numberOfCores`); nil in documents written before cores were recorded,
+    /// which take 1 (see `cores`).
+    public var numberOfCores: Int?
     /// The batch system's id for the current submission.
     public var batchID: String?
     /// The site the current submission went to.
@@ -58,7 +61,7 @@ public struct JobBody: StatefulBody, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
-        case state, history
+        case numberOfCores, state, history
     }
 
     /// Makes a job in state `new` with an empty history.
@@ -92,6 +95,16 @@ public struct JobBody: StatefulBody, Hashable {
     public mutating func willMove(from: JobState, to: JobState) {
         if to == .killed && from != .killed { retryCount += 99999 }
         if from.isCooloff && to != .killed { retryCount += 1 }
+    }
+
+    /// Cores the job takes: `numberOfCores`, 1 when the document does not say.
+    public var cores: Int { numberOfCores ?? 1 }
+
+    /// Why `numberOfCores` can't be used (outside 1...`Lexicon.maxCores`), or nil.
+    public var coresProblem: String? {
+        guard let numberOfCores else { return nil }
+        return (1...Int(Lexicon.maxCores)).contains(numberOfCores) ? nil
+            : "field 'numberOfCores' is \(numberOfCores); expected 1 to \(Int(Lexicon.maxCores)) (absent means 1)"
     }
 
     /// The idempotency key of the current submission: job name plus retry count.

@@ -91,6 +91,10 @@ public struct WorkloadBuilder {
         }
         var task = processingTask(name: taskName, path: "/\(name)/\(taskName)", item: first, input: topInput(first), outputs: outputs)
         task.steps = items.enumerated().map { $0.element.itemName ?? "Step\($0.offset + 1)" }
+        // The job runs every step, so it asks for the most cores (and streams) any step needs (WMCore's getNumberOfCores).
+        let perStep = zip(task.steps, items).map { cores(of: $1, task: $0) }
+        task.multicore = perStep.map(\.multicore).max() ?? 1
+        task.eventStreams = perStep.compactMap(\.eventStreams).max()
         addWithOutputTasks(task, readByChildren: [])
     }
 
@@ -106,7 +110,8 @@ public struct WorkloadBuilder {
     private mutating func addDQMHarvest() {
         let task = WorkloadTask(name: "EndOfRunDQMHarvest", path: "/\(name)/EndOfRunDQMHarvest", type: .harvesting,
                                 input: topInput(request), splitting: SplittingDefaults.harvest(request),
-                                memory: request.double("Memory") ?? 2300, multicore: request.int("Multicore") ?? 1)
+                                memory: request.double("Memory") ?? 2300, multicore: request.int("Multicore") ?? 1,
+                                eventStreams: request.int("EventStreams"))
         tasks.append(task)
         addLogCollect(for: task, name: "EndOfRunDQMHarvestLogCollect")
     }
@@ -191,10 +196,19 @@ public struct WorkloadBuilder {
             splitting = SplittingDefaults.processing(item, top: request)
         }
         let perTask = { (key: String) in self.assignment?.perTask(key, task: taskName) ?? item.inheriting(key, from: self.request) }
+        let cores = cores(of: item, task: taskName)
         return WorkloadTask(name: taskName, path: path, type: type, input: input, splitting: splitting, outputs: outputs,
                             timePerEvent: item.inheriting("TimePerEvent", from: request)?.doubleValue ?? 12,
                             sizePerEvent: item.inheriting("SizePerEvent", from: request)?.doubleValue ?? 512,
-                            memory: perTask("Memory")?.doubleValue ?? 2300, multicore: perTask("Multicore")?.intValue ?? 1)
+                            memory: perTask("Memory")?.doubleValue ?? 2300, multicore: cores.multicore, eventStreams: cores.eventStreams)
+    }
+
+    /// The cores and event streams of a task (or StepChain step) named `taskName`, as StdBase sets them: the assignment's
+    /// value for the task, else the `TaskN`/`StepN` dict's, else the request's (1 core, streams unset). The validator
+    /// keeps both within `Lexicon.maxCores` (cores ≥ 1, streams ≥ 0).
+    private func cores(of item: RequestArguments, task taskName: String) -> (multicore: Int, eventStreams: Int?) {
+        let value = { (key: String) in self.assignment?.perTask(key, task: taskName) ?? item.inheriting(key, from: self.request) }
+        return (value("Multicore")?.intValue ?? 1, value("EventStreams")?.intValue)
     }
 
     /// Adds the task and its Merge/Cleanup/LogCollect/Harvest tasks; returns module → path children hang under.

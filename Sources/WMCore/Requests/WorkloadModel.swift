@@ -147,13 +147,16 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var sizePerEvent: Double
     /// Memory in MB.
     public var memory: Double
-    /// Cores.
+    /// Cores each job of the task takes (ReqMgr2's `Multicore`, WMCore's `numberOfCores`; for a StepChain the
+    /// largest of its steps', as WMCore's `getNumberOfCores`).
     public var multicore: Int
+    /// Event streams of each job (`EventStreams`); nil or 0 lets cmsRun run one stream per thread.
+    public var eventStreams: Int?
 
     /// Makes a task.
     public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,
                 outputs: [TaskOutput] = [], steps: [String] = [], timePerEvent: Double = 0, sizePerEvent: Double = 0,
-                memory: Double = 0, multicore: Int = 1) {
+                memory: Double = 0, multicore: Int = 1, eventStreams: Int? = nil) {
         self.name = name
         self.path = path
         self.type = type
@@ -165,6 +168,7 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
         self.sizePerEvent = sizePerEvent
         self.memory = memory
         self.multicore = multicore
+        self.eventStreams = eventStreams
     }
 
     /// The parent task's path (nil for top-level tasks).

@@ -50,47 +50,56 @@ public enum AgentExitCode {
     }
 }
 
-/// Jobs in the batch system per site and per (site, task type), by batch status.
+/// Cores in the batch system per site and per (site, task type), by batch status: a job counts with its
+/// cores (a 4-core job takes 4 of a site's pending or running slots), as the slots of a batch system do.
 public struct SiteLoad: Sendable, Equatable {
-    /// Pending jobs per site.
+    /// Cores of pending jobs per site.
     public private(set) var pending: [String: Int] = [:]
-    /// Running jobs per site.
+    /// Cores of running jobs per site.
     public private(set) var running: [String: Int] = [:]
-    /// Pending jobs per site and task type (`site|type`).
+    /// Cores of pending jobs per site and task type (`site|type`).
     public private(set) var taskPending: [String: Int] = [:]
-    /// Running jobs per site and task type (`site|type`).
+    /// Cores of running jobs per site and task type (`site|type`).
     public private(set) var taskRunning: [String: Int] = [:]
 
     /// An empty load.
     public init() {}
 
-    /// Counts one job that is pending (or running) at `site`.
-    public mutating func add(site: String, taskType: String, isRunning: Bool) {
+    /// Counts one job of `cores` cores that is pending (or running) at `site`. Cores are taken within
+    /// 1...`Lexicon.maxCores` (job documents are range-checked before submission; this keeps the sums from trapping).
+    public mutating func add(site: String, taskType: String, isRunning: Bool, cores: Int = 1) {
         let key = site + "|" + taskType
+        let cores = Self.counted(cores)
         if isRunning {
-            running[site, default: 0] += 1
-            taskRunning[key, default: 0] += 1
+            running[site, default: 0] += cores
+            taskRunning[key, default: 0] += cores
         } else {
-            pending[site, default: 0] += 1
-            taskPending[key, default: 0] += 1
+            pending[site, default: 0] += cores
+            taskPending[key, default: 0] += cores
         }
     }
 
-    /// The first blocking condition for one more `taskType` job at `site`, in WMCore's order, or nil.
+    /// The first blocking condition for one more `taskType` job of `cores` cores at `site`, in WMCore's order, or nil.
     ///
-    /// NoPendingSlot, NoTaskPendingSlot, NoRunningSlot (pending + running ≥ pending + running slots),
-    /// NoTaskRunningSlot.
-    public func blockingCondition(site: Site, taskType: String) -> String? {
+    /// NoPendingSlot, NoTaskPendingSlot, NoRunningSlot (pending + running + cores > pending + running slots),
+    /// NoTaskRunningSlot. Each compares the cores already there plus the job's with the slots, so a single-core job
+    /// is blocked exactly when the count has reached the slots. A job with more cores than a limit is not blocked by it
+    /// while nothing is counted against it, so it is not held back forever where it could never fit.
+    public func blockingCondition(site: Site, taskType: String, cores: Int = 1) -> String? {
         let key = site.name + "|" + taskType
+        let cores = Self.counted(cores)
         let sitePending = pending[site.name] ?? 0, siteRunning = running[site.name] ?? 0
         let tPending = taskPending[key] ?? 0, tRunning = taskRunning[key] ?? 0
         let task = site.limits(forTaskType: taskType)
-        if sitePending >= site.slots.pendingSlots { return "NoPendingSlot" }
-        if tPending >= task.pendingSlots { return "NoTaskPendingSlot" }
-        if sitePending + siteRunning >= site.slots.pendingSlots + site.slots.runningSlots { return "NoRunningSlot" }
-        if tPending + tRunning >= task.pendingSlots + task.runningSlots { return "NoTaskRunningSlot" }
+        func full(_ used: Int, _ limit: Int) -> Bool { used > 0 ? used + cores > limit : used >= limit }
+        if full(sitePending, site.slots.pendingSlots) { return "NoPendingSlot" }
+        if full(tPending, task.pendingSlots) { return "NoTaskPendingSlot" }
+        if full(sitePending + siteRunning, site.slots.pendingSlots + site.slots.runningSlots) { return "NoRunningSlot" }
+        if full(tPending + tRunning, task.pendingSlots + task.runningSlots) { return "NoTaskRunningSlot" }
         return nil
     }
+
+    private static func counted(_ cores: Int) -> Int { min(max(cores, 1), Int(Lexicon.maxCores)) }
 }
 
 /// Where a job may go now.
@@ -129,10 +138,12 @@ public enum SiteSelection {
         return .wait(reason: "only Draining sites remain for a \(taskType) job: \(alive.map(\.name).joined(separator: ", "))")
     }
 
-    /// The first candidate with no blocking condition (sites whose task pending slots are 0 are skipped).
-    public static func choose(from candidates: [Site], taskType: String, load: SiteLoad) -> Site? {
+    /// The first candidate with no blocking condition for a job of `cores` cores (sites whose task pending slots are 0
+    /// are skipped).
+    public static func choose(from candidates: [Site], taskType: String, cores: Int = 1, load: SiteLoad) -> Site? {
         candidates.first { site in
-            site.limits(forTaskType: taskType).pendingSlots > 0 && load.blockingCondition(site: site, taskType: taskType) == nil
+            site.limits(forTaskType: taskType).pendingSlots > 0
+                && load.blockingCondition(site: site, taskType: taskType, cores: cores) == nil
         }
     }
 }

@@ -42,12 +42,32 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var sizePerEvent: Double
     /// Memory per job in MB.
     public var memory: Double
+    /// Cores per job (the task's `Multicore`); nil in subscriptions written before cores were recorded: 1.
+    public var numberOfCores: Int?
+    /// Event streams per job (the task's `EventStreams`); nil or 0: one per thread.
+    public var eventStreams: Int?
+
+    /// Cores each job of the subscription takes (1 when not recorded).
+    public var cores: Int { numberOfCores ?? 1 }
+
+    /// Why `numberOfCores` or `eventStreams` can't be used (outside 1...`Lexicon.maxCores`, 0...`Lexicon.maxCores`), or nil.
+    public var coresProblem: String? {
+        let most = Int(Lexicon.maxCores)
+        if let numberOfCores, !(1...most).contains(numberOfCores) {
+            return "field 'numberOfCores' is \(numberOfCores); expected 1 to \(most) (absent means 1)"
+        }
+        if let eventStreams, !(0...most).contains(eventStreams) {
+            return "field 'eventStreams' is \(eventStreams); expected 0 to \(most) (absent or 0: one stream per thread)"
+        }
+        return nil
+    }
 
     /// Makes a subscription.
     public init(name: String, workflow: String, task: String, taskType: String, inputFileset: String, algorithm: String,
                 parameters: [String: JSONValue] = [:], siteWhitelist: [String] = [], siteBlacklist: [String] = [],
                 trustSiteLists: Bool = false, requestPriority: Int = 8000, outputs: [String: SubscriptionOutput] = [:],
-                baggage: [String: JSONValue] = [:], timePerEvent: Double = 1, sizePerEvent: Double = 1, memory: Double = 2000) {
+                baggage: [String: JSONValue] = [:], timePerEvent: Double = 1, sizePerEvent: Double = 1, memory: Double = 2000,
+                numberOfCores: Int? = nil, eventStreams: Int? = nil) {
         schema = wmbsSchemaVersion
         self.name = name
         self.workflow = workflow
@@ -65,6 +85,8 @@ public struct Subscription: Codable, Sendable, Equatable {
         self.timePerEvent = timePerEvent
         self.sizePerEvent = sizePerEvent
         self.memory = memory
+        self.numberOfCores = numberOfCores
+        self.eventStreams = eventStreams
     }
 
     /// The task type, when `taskType` names one this code knows (nil for any other name, which is kept as is).

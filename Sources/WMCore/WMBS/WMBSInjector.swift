@@ -141,7 +141,8 @@ public struct WMBSInjector {
                             algorithm: task.splitting.algorithm, parameters: task.splitting.parameters,
                             siteWhitelist: element.siteWhitelist, siteBlacklist: element.siteBlacklist,
                             trustSiteLists: element.trustSitelists, requestPriority: element.priority, outputs: outputs,
-                            baggage: bag, timePerEvent: task.timePerEvent, sizePerEvent: task.sizePerEvent, memory: task.memory)
+                            baggage: bag, timePerEvent: task.timePerEvent, sizePerEvent: task.sizePerEvent, memory: task.memory,
+                            numberOfCores: task.multicore, eventStreams: task.eventStreams)
     }
 
     /// The element's input: the MC fake file, a block's files, a dataset's files, or an ACDC record's files.

@@ -62,6 +62,30 @@ struct SlurmTests {
         #expect(failed.exitCodes == [99400])
     }
 
+    /// Issue 19, Must show: a 4-core job is submitted with 4 CPUs. Where the node has 4 CPUs Slurm runs it with
+    /// `NumCPUs=4`; on a smaller node (CI has 2) Slurm refuses the request for 4 CPUs, and the job fails submission
+    /// naming the `--cpus-per-task=4` it asked for.
+    @Test func fourCoreJobIsSubmittedWithFourCPUs() throws {
+        try #require(SlurmProbe.isUsable, "CI=true but Slurm is not usable: scripts/slurm-local must start it")
+        let fx = try ExecutionFixture("slurm-cores", sites: [Self.slurmSite()])
+        try fx.addJob("fourcores", sites: ["T2_CH_CERN"], cores: 4)
+        let runjob = try fx.writeRunjob("echo '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
+        _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
+        let nodeCPUs = try CommandRunner.run("sinfo", ["-h", "-o", "%c"], timeout: 15).stdout
+            .split(whereSeparator: \.isNewline).compactMap { Int($0.trimmingCharacters(in: .whitespaces).filter(\.isNumber)) }.max() ?? 0
+        if nodeCPUs >= 4 {
+            let id = try #require(try fx.job("fourcores", .executing).batchID)
+            let shown = try CommandRunner.run("scontrol", ["show", "job", "-o", id], timeout: 15)
+            #expect(SlurmState.keyValues(shown.stdout)?["NumCPUs"] == "4", "\(shown.stdout)")
+            try fx.trackUntilDone("fourcores", tracker: JobTrackerStage(), seconds: 60)
+            #expect(try fx.names(.complete) == ["fourcores"])
+        } else {
+            let failed = try fx.job("fourcores", .submitfailed)
+            let reason = failed.history.last?.reason ?? ""
+            #expect(reason.contains("--cpus-per-task=4"), "the refused sbatch asked for 4 CPUs: \(reason)")
+        }
+    }
+
     @Test func exitCodesAndStatesMapAsSlurmReports() throws {
         #expect(SlurmState.status(state: "COMPLETED", exitCode: "0:0", reason: "None") == .complete(exitCode: 0))
         #expect(SlurmState.status(state: "FAILED", exitCode: "3:0", reason: "NonZeroExitCode") == .complete(exitCode: 3))

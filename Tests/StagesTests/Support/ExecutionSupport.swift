@@ -30,9 +30,10 @@ struct ExecutionFixture {
 
     /// Publishes a job in `created/`.
     func addJob(_ name: String, sites: [String], taskType: String = "Processing", task: String = "/wf/Proc",
-                workflow: String = "wf", priority: Int = 0) throws {
+                workflow: String = "wf", priority: Int = 0, cores: Int? = nil) throws {
         var job = JobDocument(JobBody(name: name, workflow: workflow, task: task, taskType: taskType, subscription: "s1",
                                       inputFiles: [SplitFile(lfn: "/store/x.root", events: 10)], possibleSites: sites, priority: priority))
+        job.numberOfCores = cores
         try job.transition(to: .created, actor: "test", reason: "setup", at: 0)
         try spool.publish(try jobs.encode(job), as: name + ".json", in: jobs.folder(.created))
     }
