@@ -105,13 +105,11 @@ public struct VanishedJobs {
     package func record(_ job: JobBody, attempts: [AccountingRecord], now: Double) throws {
         let store = WMBSStore(spool: spool)
         let markers = JobMarkers(spool: spool)
-        let own = WMBSStore.jobBundleName(job.name)
-        let folder = { (state: FileState) in store.fileFolder(job.workflow, job.subscription, state) }
         let where_ = Areas.jobs(spool).whereabouts(of: job.name)
             + (SystemCall.exists(spool.path(Layout.jobsCorrupt) + "/" + job.name + ".json") ? " (a copy is in jobs/corrupt/)" : "")
         if attempts.contains(where: { $0.outcome == JobState.success.rawValue }) {
             log?.warning("vanished job had succeeded", ["job": job.name, "detail": where_])
-            try spool.inBatch { batch in _ = try batch.move(own, from: folder(.acquired), to: folder(.completed)) }
+            try spool.inBatch { try store.completeFiles(of: job, in: $0) }
         } else {
             let retry = (attempts.map(\.retry).max() ?? -1) + 1
             let details = "job \(job.name) was created but its document vanished before it reached a final state (\(where_)); "
@@ -135,8 +133,7 @@ public struct VanishedJobs {
                     try batch.publish(JobDocumentWriter.accountingRecord(record), as: name, in: AccountingAreas.reports(job.workflow))
                 }
             }
-            try store.fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription,
-                           as: own, hint: own)
+            try store.failFiles(of: job)
             log?.error("vanished job recorded", ["job": job.name, "exitCode": String(Self.exitCode), "detail": details])
         }
         let marker = markers.marker(of: job)

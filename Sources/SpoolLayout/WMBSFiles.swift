@@ -320,11 +320,31 @@ extension WMBSStore {
         }
     }
 
+    /// A finished job's files are completed: its own document (the files it acquired first) moves from
+    /// `acquired/` to `completed/` in `batch`; files it shared with an earlier job move with that job's.
+    public func completeFiles(of job: JobBody, in batch: SpoolBatch) throws {
+        _ = try batch.move(Self.jobBundleName(job.name), from: fileFolder(job.workflow, job.subscription, .acquired),
+                           to: fileFolder(job.workflow, job.subscription, .completed))
+    }
+
+    /// A failed job's input files are failed (a commit of its own), wherever they are, starting with the job's
+    /// own document.
+    public func failFiles(of job: JobBody) throws {
+        let own = Self.jobBundleName(job.name)
+        try fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription, as: own, hint: own)
+    }
+
+    /// Inputs an attempt skipped (`keys`) are failed into their own document (`s<attempt>.json`, the attempt
+    /// as `<job>-<retry>`; a commit of its own), starting with the job's own document.
+    public func failSkippedInputs(_ keys: Set<String>, job: String, attempt: String, workflow: String, subscription: String) throws {
+        try fail(keys, workflow: workflow, subscription: subscription, as: "s" + attempt + ".json", hint: Self.jobBundleName(job))
+    }
+
     /// Moves files (by key) of a subscription out of `acquired/` and `completed/` into one new document in
     /// `failed/` (WMCore's failed files: a failure wins over a completion), in a batch of its own. Looks in
     /// `hint` (a document of `acquired/`, e.g. the job's own) first and reads the other documents only for
     /// the keys it lacks.
-    public func fail(_ keys: Set<String>, workflow: String, subscription: String, as target: String, hint: String?) throws {
+    func fail(_ keys: Set<String>, workflow: String, subscription: String, as target: String, hint: String?) throws {
         guard !keys.isEmpty else { return }
         var sources: [(folder: String, document: WMBSFileDocument)] = []
         let acquired = fileFolder(workflow, subscription, .acquired)

@@ -118,17 +118,10 @@ struct JobCleanout {
             try spool.ensureDirectories([tarFolder])
             try batch.publish(try tarball(), as: tarName, in: tarFolder)
         }
-        let store = WMBSStore(spool: spool)
-        let folder = { (state: FileState) in store.fileFolder(job.workflow, job.subscription, state) }
         // The files the job acquired first are in its own document; files it shared with an earlier job
         // move with that job's document, except that a failure takes them to failed/ wherever they are.
-        let own = WMBSStore.jobBundleName(job.name)
-        if job.state == .success {
-            _ = try batch.move(own, from: folder(.acquired), to: folder(.completed))
-        } else {
-            try store.fail(Set(job.inputFiles.map { FileKey.of($0.lfn) }), workflow: job.workflow, subscription: job.subscription,
-                           as: own, hint: own)
-        }
+        let store = WMBSStore(spool: spool)
+        if job.state == .success { try store.completeFiles(of: job, in: batch) } else { try store.failFiles(of: job) }
         // The job reached its end: its marker goes before it enters cleanout (a job in cleanout has none).
         let marker = JobMarkers(spool: spool).marker(of: job)
         batch.discard(marker.name, in: marker.directory)

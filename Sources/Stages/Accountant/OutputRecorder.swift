@@ -30,8 +30,8 @@ struct OutputRecorder {
         for plan in plans {
             try moveOnStorage(plan.storageMoves)
             // Skipped inputs leave the job's acquired document for failed/s<job>-<retry>.json (a commit of their own).
-            try store.fail(Set(plan.failedInputKeys), workflow: plan.workflow, subscription: plan.subscription,
-                           as: "s" + plan.owner + ".json", hint: WMBSStore.jobBundleName(plan.job))
+            try store.failSkippedInputs(Set(plan.failedInputKeys), job: plan.job, attempt: plan.owner,
+                                        workflow: plan.workflow, subscription: plan.subscription)
             // Staged before the files below, so a claim that is absent means its files are too.
             for lfn in plan.claims {
                 try registry.claim(lfn, owner: plan.owner, workflow: plan.workflow, in: batch)
