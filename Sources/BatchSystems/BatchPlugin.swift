@@ -20,10 +20,13 @@ public struct BatchSubmission: Sendable, Equatable {
     public var memoryLimitMB: Double
     /// Cores the job takes (the job's `numberOfCores`): Slurm's `--cpus-per-task`, slots of the local plugin.
     public var cores: Int
+    /// GPUs the job needs (1 for a job whose `requiresGPU` is required, else 0): Slurm's `--gres=gpu:N`.
+    public var gpus: Int
 
     /// Makes a submission.
     public init(key: String, jobName: String, workDirectory: String, arguments: [String],
-                environment: [String: String] = [:], wallTimeLimit: Double = 0, memoryLimitMB: Double = 0, cores: Int = 1) {
+                environment: [String: String] = [:], wallTimeLimit: Double = 0, memoryLimitMB: Double = 0, cores: Int = 1,
+                gpus: Int = 0) {
         self.key = key
         self.jobName = jobName
         self.workDirectory = workDirectory
@@ -32,6 +35,7 @@ public struct BatchSubmission: Sendable, Equatable {
         self.wallTimeLimit = wallTimeLimit
         self.memoryLimitMB = memoryLimitMB
         self.cores = cores
+        self.gpus = gpus
     }
 }
 

@@ -19,6 +19,9 @@ public enum JobScript {
         let texts = [submission.workDirectory] + submission.arguments + submission.environment.flatMap { [$0.key, $0.value] }
         if texts.contains(where: { $0.utf8.contains(0) }) { throw reject("arguments", "no NUL bytes in any value") }
         guard submission.workDirectory.hasPrefix("/") else { throw reject("workDirectory", "an absolute path") }
+        guard (0...Site.maxGPUs).contains(submission.gpus) else {
+            throw reject("gpus", "0 to \(Site.maxGPUs), got \(submission.gpus)")
+        }
         guard (1...Int(Lexicon.maxCores)).contains(submission.cores) else {
             throw reject("cores", "1 to \(Int(Lexicon.maxCores)), got \(submission.cores)")
         }

@@ -48,7 +48,7 @@ public final class SlurmBatchPlugin: BatchPlugin {
     }
 
     /// The `sbatch` arguments for a submission whose script is at `script`: a multicore job (`cores` > 1) asks
-    /// for that many CPUs with `--cpus-per-task`.
+    /// for that many CPUs with `--cpus-per-task`, a job that needs GPUs (`gpus` > 0) asks for them with `--gres=gpu:N`.
     public func sbatchArguments(_ submission: BatchSubmission, script: String) -> [String] {
         let dir = submission.workDirectory
         var args = ["--parsable", "--job-name=" + jobName(forKey: submission.key), "--chdir=" + dir,
@@ -57,6 +57,7 @@ public final class SlurmBatchPlugin: BatchPlugin {
         // `--mem` is per node, so it stays the job's whole memory however many cores it takes.
         if submission.memoryLimitMB > 0 { args.append("--mem=" + String(Int(submission.memoryLimitMB.rounded(.up)))) }
         if submission.cores > 1 { args.append("--cpus-per-task=" + String(submission.cores)) }
+        if submission.gpus > 0 { args.append("--gres=gpu:" + String(submission.gpus)) }
         if let partition { args.append("--partition=" + partition) }
         return args + extraArguments + [script]
     }

@@ -1,3 +1,4 @@
+import BatchSystems
 import Commands
 import Foundation
 import FrameworkJobReport
@@ -226,5 +227,34 @@ extension SpoolInspector {
                 BlockedElement(request: element.body.requestName, element: element.name, reason: $0)
             }
         }.sorted { ($0.request, $0.element) < ($1.request, $1.element) }
+    }
+}
+
+/// A created job the submitter leaves waiting however free the sites are, and why (`SiteSelection.candidates`).
+public struct WaitingJob: Sendable, Equatable {
+    /// The job's name.
+    public var job: String
+    /// Why it waits (a GPU job whose sites have none, only Draining sites).
+    public var reason: String
+}
+
+extension SpoolInspector {
+    /// The jobs of `jobs/created` that wait for something other than free slots, as the submitter's site choice would
+    /// find them now with `etc/sites.json` as it stands: `wmctl status` and `wmctl show` say why.
+    public func waitingJobs(now: Double = WallClock.now()) throws -> [WaitingJob] {
+        let configuration = try ExecutionLayout.siteConfiguration(spool: spool)
+        let area = Areas.jobs(spool)
+        return try area.scan(.created).sorted().compactMap { name in
+            guard let doc = try area.peek(name, in: .created) else { return nil }
+            return waitingReason(doc.body, configuration: configuration, now: now).map { WaitingJob(job: name, reason: $0) }
+        }
+    }
+
+    /// Why a created job waits, or nil.
+    func waitingReason(_ job: JobBody, configuration: SiteConfiguration, now: Double) -> String? {
+        guard case .wait(let reason) = SiteSelection.candidates(possibleSites: job.possibleSites, taskType: job.taskType,
+                                                                configuration: configuration, now: now, needsGPU: job.needsGPU)
+        else { return nil }
+        return reason
     }
 }

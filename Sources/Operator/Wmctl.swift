@@ -102,6 +102,7 @@ public struct Wmctl {
         let now = WallClock.now()
         let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
         let blocked = try inspector.blockedElements(config: config, now: now)
+        let waiting = try inspector.waitingJobs(now: now)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [
@@ -109,7 +110,8 @@ public struct Wmctl {
                 "stages": health.map { ["stage": $0.stage, "lastCycle": $0.lastCycle, "lastProgress": $0.lastProgress,
                                         "itemsDone": $0.itemsDone, "backlog": $0.backlog, "stuck": isStuck($0)] },
                 "alerts": unfinished.map { ["request": $0.request, "account": $0.verdict.rawValue, "problem": RequestVerbs.accountProblems($0)] }
-                    + blocked.map { ["request": $0.request, "element": $0.element, "problem": "cannot progress: " + $0.reason] },
+                    + blocked.map { ["request": $0.request, "element": $0.element, "problem": "cannot progress: " + $0.reason] }
+                    + waiting.map { ["job": $0.job, "problem": "waits: " + $0.reason] },
             ]
             output.line(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
             return
@@ -129,6 +131,9 @@ public struct Wmctl {
         }
         for b in blocked {
             output.line("ALERT request \(b.request): cannot progress: element \(b.element): \(b.reason) (etc/sites.json, etc/agent.json)")
+        }
+        for w in waiting {
+            output.line("ALERT job \(w.job) waits: \(w.reason)")
         }
     }
 
@@ -150,6 +155,10 @@ public struct Wmctl {
         guard let data = try first.area.render(inspector.spool, id, first.state) else { throw CommandFailure(.noInput, "wmctl: '\(id)' moved while reading; try again") }
         if json { output.line(String(decoding: data, as: UTF8.self)); return }
         output.line("\(first.area.area)/\(first.state)/\(id)\(first.area.suffix)")
+        if first.area.area == "jobs", first.state == JobState.created.rawValue,
+           let reason = try inspector.waitingJobs().first(where: { $0.job == id })?.reason {
+            output.line("waits: \(reason)")
+        }
         if case .document(_, let recorded, let history) = first.area.inspect(inspector.spool, id + first.area.suffix, first.state) {
             output.line("recorded state: \(recorded)")
             output.line("history:")

@@ -23,7 +23,7 @@ public enum JobDocumentReader {
     private enum Key: Int {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, exitCodes, baggage, outputs, state, history
-        case batchID, site, lastRunTime, numberOfCores
+        case batchID, site, lastRunTime, numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements
         static let requiredKeyCount = Key.batchID.rawValue
 
         init?(_ name: String) {
@@ -51,6 +51,9 @@ public enum JobDocumentReader {
             case "site": self = .site
             case "lastRunTime": self = .lastRunTime
             case "numberOfCores": self = .numberOfCores
+            case "requiresGPU": self = .requiresGPU
+            case "gpuRequirements": self = .gpuRequirements
+            case "jobExtraMatchRequirements": self = .jobExtraMatchRequirements
             default: return nil
             }
         }
@@ -94,6 +97,10 @@ public enum JobDocumentReader {
             case .site: return set(&job.site, reader.nullOr { $0.string() })
             case .lastRunTime: return set(&job.lastRunTime, reader.nullOr { $0.double() })
             case .numberOfCores: return set(&job.numberOfCores, reader.nullOr { $0.int() })
+            case .requiresGPU: return set(&job.requiresGPU, reader.nullOr { $0.string().flatMap(GPURequirement.init(rawValue:)) })
+            case .gpuRequirements:
+                return set(&job.gpuRequirements, reader.nullOr { $0.peek() == UInt8(ascii: "{") ? $0.members(depth: 2) : nil })
+            case .jobExtraMatchRequirements: return set(&job.jobExtraMatchRequirements, reader.nullOr { $0.string() })
             }
         }
         guard complete, seen.containsAll(0..<Key.requiredKeyCount) else { return nil }

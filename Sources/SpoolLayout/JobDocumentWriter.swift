@@ -17,7 +17,7 @@ package struct JobDocumentWriter {
     /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
     private static let bodyKeys: Set<String> = [
         "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "inputFiles",
-        "lastRunTime", "mask", "name", "numberOfCores", "outputs", "possibleSites", "priority", "retryCount", "schema", "site", "state",
+        "lastRunTime", "mask", "name", "numberOfCores", "outputs", "possibleSites", "priority", "retryCount", "requiresGPU", "gpuRequirements", "jobExtraMatchRequirements", "schema", "site", "state",
         "subscription", "task", "taskType", "workflow",
     ]
 
@@ -80,6 +80,7 @@ package struct JobDocumentWriter {
         m.key("estimatedMemory", &out); Self.double(job.estimatedMemory, &out)
         m.key("estimatedTime", &out); Self.double(job.estimatedTime, &out)
         m.key("exitCodes", &out); Self.list(job.exitCodes, &out) { Self.int($0, &$1) }
+        if let gpu = job.gpuRequirements { m.key("gpuRequirements", &out); Self.value(.object(gpu), &out) }
         m.key("history", &out); Self.list(job.history, &out) { Self.transition($0, &$1) }
         m.key("inputFiles", &out); out.append(UInt8(ascii: "["))
         for (i, file) in job.inputFiles.enumerated() {
@@ -87,6 +88,7 @@ package struct JobDocumentWriter {
             out.append(contentsOf: fileBytes(file))
         }
         out.append(UInt8(ascii: "]"))
+        if let extra = job.jobExtraMatchRequirements { m.key("jobExtraMatchRequirements", &out); Self.string(extra, &out) }
         if let lastRunTime = job.lastRunTime { m.key("lastRunTime", &out); Self.double(lastRunTime, &out) }
         m.key("mask", &out); Self.mask(job.mask, &out)
         m.key("name", &out); Self.string(job.name, &out)
@@ -94,6 +96,7 @@ package struct JobDocumentWriter {
         m.key("outputs", &out); Self.object(job.outputs, &out) { Self.output($0, &$1) }
         m.key("possibleSites", &out); Self.list(job.possibleSites, &out) { Self.string($0, &$1) }
         m.key("priority", &out); Self.int(job.priority, &out)
+        if let gpu = job.requiresGPU { m.key("requiresGPU", &out); Self.string(gpu.rawValue, &out) }
         m.key("retryCount", &out); Self.int(job.retryCount, &out)
         m.key("schema", &out); Self.int(job.schema, &out)
         if let site = job.site { m.key("site", &out); Self.string(site, &out) }

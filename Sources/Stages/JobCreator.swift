@@ -332,6 +332,9 @@ public struct JobCreatorStage: StageCycle {
             estimatedMemory: split.estimatedMemoryUsage ?? sub.memory,
             baggage: baggage, outputs: sub.outputs.mapValues(\.spec)))
         job.numberOfCores = sub.cores
+        job.requiresGPU = sub.requiresGPU
+        job.gpuRequirements = sub.gpuRequirements
+        job.jobExtraMatchRequirements = sub.jobExtraMatchRequirements
         if let failure = split.creationFailure {
             job.exitCodes = [failure.code]
             try job.transition(to: .createfailed, actor: "wm-jobcreator", reason: "\(failure.code): \(failure.reason)", at: now)

@@ -100,7 +100,8 @@ public struct JobSubmitterStage: StageCycle {
                 outcomes[doc.name] = .failed(code: AgentExitCode.submissionRejected, reason: "job \(doc.name): \(problem)")
                 continue
             }
-            switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now()) {
+            switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now(),
+                                               needsGPU: doc.needsGPU) {
             case .fail(let code, let reason): outcomes[doc.name] = .failed(code: code, reason: reason)
             case .wait(let reason): context.log.debug("waiting", ["job": doc.name, "reason": reason])
             case .sites(let candidates):
@@ -175,7 +176,8 @@ public struct JobSubmitterStage: StageCycle {
                                arguments: [runjobPath, "--job", dir + "/job.json"],
                                environment: ["WM_SPOOL": context.spool.root, "WM_SITE": site, "WM_JOB": doc.name,
                                              "WM_RETRY": String(doc.retryCount), "WM_TASK": doc.task, "WM_WORKFLOW": doc.workflow],
-                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory, cores: doc.cores)
+                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory, cores: doc.cores,
+                               gpus: doc.needsGPU ? 1 : 0)
     }
 
     private func apply(_ outcome: Outcome?, to doc: inout JobDocument, now: Double) throws -> Bool {

@@ -5,7 +5,8 @@ import Testing
 /// Fixtures and fakes shared by the request and work-queue tests.
 enum Support {
     /// The template names in Fixtures.
-    static let templates = ["TC_ProdPsi", "TC_6Tasks_PU", "SC_ProdPsi", "ReReco_LumiMask", "ReReco_badBlocks", "DQMHarvest_RunWhitelist"]
+    static let templates = ["TC_ProdPsi", "TC_6Tasks_PU", "SC_ProdPsi", "ReReco_LumiMask", "ReReco_badBlocks", "DQMHarvest_RunWhitelist",
+                            "TC_GPU", "SC_GPU"]
 
     /// Values filling every `-OVERRIDE-ME` of the templates.
     static let overrides: [String: JSONValue] = [
@@ -36,6 +37,11 @@ enum Support {
         "527f598f9168f0145d17417be583db58": config(["FEVTDEBUGHLToutput": "GEN-SIM-DIGI-RAW"]),
         "527f598f9168f0145d17417be584029f": config(["RECOSIMoutput": "GEN-SIM-RECO", "DQMoutput": "DQMIO"]),
         "527f598f9168f0145d17417be5841ef4": config([:]),
+        // TC_GPU / SC_GPU
+        "c317221f698cedad81275c2eca5c0b40": config(["FEVTDEBUGoutput": "GEN-SIM"]),
+        "c317221f698cedad81275c2eca5c35ca": config(["FEVTDEBUGHLToutput": "GEN-SIM-DIGI-RAW"]),
+        "c317221f698cedad81275c2eca5c61b3": config(["RECOSIMoutput": "GEN-SIM-RECO", "DQMoutput": "DQMIO"]),
+        "c317221f698cedad81275c2eca5cbe88": config([:]),
         // TC_6Tasks_PU
         "abd4cc458ae724060c82a8c7e8535570": config(["RAWSIMoutput": "GEN"]),
         "08a4940e14b0b7a2f0f4720a0f22bacb": config(["RAWSIMoutput": "GEN-SIM"]),

@@ -38,6 +38,12 @@ public struct JobBody: StatefulBody, Hashable {
     /// Cores the job takes (WMCore's `numberOfCores`); nil in documents written before cores were recorded,
     /// which take 1 (see `cores`).
     public var numberOfCores: Int?
+    /// Whether the job needs a GPU (WMCore's job `requiresGPU`); nil in documents of tasks without GPU settings: forbidden.
+    public var requiresGPU: GPURequirement?
+    /// The task's GPUParams object (WMCore's job `gpuRequirements`), nil when none was given.
+    public var gpuRequirements: [String: JSONValue]?
+    /// The task's `JobExtraMatchRequirements` (WMCore's job `jobExtraMatchRequirements`), nil when empty.
+    public var jobExtraMatchRequirements: String?
     /// The batch system's id for the current submission.
     public var batchID: String?
     /// The site the current submission went to.
@@ -61,7 +67,7 @@ public struct JobBody: StatefulBody, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
-        case numberOfCores, state, history
+        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, state, history
     }
 
     /// Makes a job in state `new` with an empty history.
@@ -96,6 +102,9 @@ public struct JobBody: StatefulBody, Hashable {
         if to == .killed && from != .killed { retryCount += 99999 }
         if from.isCooloff && to != .killed { retryCount += 1 }
     }
+
+    /// True when the job may only run at a site with a GPU (`requiresGPU` is required).
+    public var needsGPU: Bool { requiresGPU == .required }
 
     /// Cores the job takes: `numberOfCores`, 1 when the document does not say.
     public var cores: Int { numberOfCores ?? 1 }

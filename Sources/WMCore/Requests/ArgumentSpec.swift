@@ -56,6 +56,10 @@ public enum ArgumentCheck: Hashable, Sendable {
     case dataset
     /// Every string is an LFN base (`LFNRule.baseProblem`): `/store/...`, no `.` or `..` component, no `//`.
     case lfnBase
+    /// The string is at most this many characters (WMCore's `len(x) < limit + 1`).
+    case maxLength(Int)
+    /// The string is a GPUParams JSON string (`GPUParameters.decode`).
+    case gpuParameters
 }
 
 /// One argument of a request type: name, kind, whether mandatory, default, checks.
@@ -206,6 +210,15 @@ public struct ArgumentSpec: Hashable, Sendable {
             if let bad = leaves.first(where: { ($0.stringValue).map { LFNRule.baseProblem($0) != nil } ?? false }),
                let problem = bad.stringValue.flatMap(LFNRule.baseProblem) {
                 return RequestProblem(field: field, found: bad, expected: "\(LFNRule.baseExpectation); \(problem)")
+            }
+        case .maxLength(let limit):
+            if let bad = leaves.first(where: { ($0.stringValue).map { $0.count > limit } ?? false }) {
+                return RequestProblem(field: field, found: bad, expected: "at most \(limit) characters")
+            }
+        case .gpuParameters:
+            for leaf in leaves {
+                guard let text = leaf.stringValue, case .failure(let problem) = GPUParameters.decode(text) else { continue }
+                return RequestProblem(field: field, found: leaf, expected: problem.expected)
             }
         case .dataset:
             if let bad = leaves.first(where: { ($0.stringValue).map { DatasetName($0) == nil } ?? false }) {

@@ -131,7 +131,8 @@ public enum RequestSpecs {
         ArgumentSpec("MergedLFNBase", .string, .lfnBase),
         ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("RequiresGPU", .string, default: .string("forbidden"), .oneOf(["forbidden", "optional", "required"])),
-        ArgumentSpec("GPUParams", .any),
+        ArgumentSpec("GPUParams", .string, default: .string("null"), .gpuParameters),
+        ArgumentSpec("JobExtraMatchRequirements", .string, default: .string(""), .maxLength(9_999)),
         ArgumentSpec("MCPileup", .string, .dataset),
         ArgumentSpec("DataPileup", .string, .dataset),
         ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false)),
@@ -186,7 +187,7 @@ public enum RequestSpecs {
             ArgumentSpec("FilterEfficiency", .number, default: .int(1), .range(min: 1e-9, maxInclusive: 1)),
             ArgumentSpec("LheInputFiles", .boolean, default: .bool(false)),
             ArgumentSpec("Seeding", .string, default: .string("AutomaticSeeding"), .oneOf(["AutomaticSeeding", "ReproducibleSeeding"])),
-        ]
+        ] + (type == .taskChain ? [ArgumentSpec("JobExtraMatchRequirements", .string, .maxLength(9_999))] : [])
     }
 
     /// Every argument a request type accepts at creation (excluding the chain items), with type-specific

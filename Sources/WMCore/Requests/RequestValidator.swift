@@ -58,6 +58,7 @@ public struct RequestValidator: Sendable {
         problems += lookupProblems(type, args)
         problems += Self.validationSampleProblems(args)
         problems += Self.generatedEventProblems(args)
+        problems += Self.gpuSettingProblems(args)
         guard problems.isEmpty else { throw RequestRejected(stage: "create", problems: problems) }
         return args
     }

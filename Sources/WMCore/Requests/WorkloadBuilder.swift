@@ -95,6 +95,8 @@ public struct WorkloadBuilder {
         let perStep = zip(task.steps, items).map { cores(of: $1, task: $0) }
         task.multicore = perStep.map(\.multicore).max() ?? 1
         task.eventStreams = perStep.compactMap(\.eventStreams).max()
+        // Likewise the strongest GPU need of its steps and the first step's GPUParams (WMCore's getRequiresGPU).
+        task.gpu = GPUSettings.combined(items.map { $0.gpuSettings(inheritingFrom: request) })
         addWithOutputTasks(task, readByChildren: [])
     }
 
@@ -197,10 +199,14 @@ public struct WorkloadBuilder {
         }
         let perTask = { (key: String) in self.assignment?.perTask(key, task: taskName) ?? item.inheriting(key, from: self.request) }
         let cores = cores(of: item, task: taskName)
-        return WorkloadTask(name: taskName, path: path, type: type, input: input, splitting: splitting, outputs: outputs,
+        var task = WorkloadTask(name: taskName, path: path, type: type, input: input, splitting: splitting, outputs: outputs,
                             timePerEvent: item.inheriting("TimePerEvent", from: request)?.doubleValue ?? 12,
                             sizePerEvent: item.inheriting("SizePerEvent", from: request)?.doubleValue ?? 512,
                             memory: perTask("Memory")?.doubleValue ?? 2300, multicore: cores.multicore, eventStreams: cores.eventStreams)
+        task.gpu = item.gpuSettings(inheritingFrom: request)
+        let extra = item.inheriting("JobExtraMatchRequirements", from: request)?.stringValue ?? ""
+        task.jobExtraMatchRequirements = extra.isEmpty ? nil : extra
+        return task
     }
 
     /// The cores and event streams of a task (or StepChain step) named `taskName`, as StdBase sets them: the assignment's

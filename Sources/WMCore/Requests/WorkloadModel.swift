@@ -152,6 +152,12 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var multicore: Int
     /// Event streams of each job (`EventStreams`); nil or 0 lets cmsRun run one stream per thread.
     public var eventStreams: Int?
+    /// GPU settings of each job (`RequiresGPU`, `GPUParams`); nil for tasks that never use one (merge, cleanup,
+    /// log-collect, harvest), as WMCore's `setTaskGPUSettings` skips them.
+    public var gpu: GPUSettings?
+    /// `JobExtraMatchRequirements`: an HTCondor ClassAd expression WMCore adds to each job's requirements; kept on the
+    /// task, its subscription and its jobs (neither batch plugin here evaluates ClassAds).
+    public var jobExtraMatchRequirements: String?
 
     /// Makes a task.
     public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,

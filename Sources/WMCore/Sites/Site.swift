@@ -83,6 +83,11 @@ public struct Site: Codable, Sendable, Hashable {
     public var compute: ComputeSettings
     /// The storage element (PNN), e.g. `T1_US_FNAL_Disk`.
     public var storageElement: String
+    /// GPUs the site offers (`"gpus": N` in `sites.json`, 0...`Site.maxGPUs`); absent means 0. Only a site with at least one
+    /// takes jobs whose `requiresGPU` is required.
+    public var gpus: Int?
+    /// The most GPUs a site may declare.
+    public static let maxGPUs = 1_000_000
     /// LFN → PFN rule: PFN = prefix + LFN. `{spool}` and `{pnn}` are replaced; default `{spool}/storage/{pnn}`.
     public var pfnPrefix: String?
 
@@ -99,6 +104,9 @@ public struct Site: Codable, Sendable, Hashable {
         self.storageElement = storageElement
         self.pfnPrefix = pfnPrefix
     }
+
+    /// True when the site declares at least one GPU.
+    public var hasGPU: Bool { (gpus ?? 0) > 0 }
 
     /// The limits that apply to jobs of `taskType` here.
     public func limits(forTaskType taskType: String) -> SlotLimits {

@@ -49,7 +49,7 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
         return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    /// Checks the schema, unique names, known plugins and non-negative slots.
+    /// Checks the schema, unique names, known plugins, non-negative slots and GPUs within 0...`Site.maxGPUs`.
     public func validate(file: String) throws {
         guard schema == Self.schemaVersion else {
             throw SiteConfigurationError.badValue(file: file, field: "schema", found: String(schema), expected: String(Self.schemaVersion))
@@ -70,6 +70,10 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
             if let payload = site.compute.payload, site.compute.plugin != "local" || !ComputeSettings.knownPayloads.contains(payload) {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".compute.payload", found: payload,
                                                       expected: "absent, or for the local plugin " + ComputeSettings.knownPayloads.joined(separator: " or "))
+            }
+            if let gpus = site.gpus, !(0...Site.maxGPUs).contains(gpus) {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".gpus", found: String(gpus),
+                                                      expected: "a count of GPUs from 0 to \(Site.maxGPUs) (absent means 0)")
             }
             let limits = [("slots", site.slots)] + site.taskSlots.sorted { $0.key < $1.key }.map { ("taskSlots." + $0.key, $0.value) }
             for (field, limit) in limits where limit.pendingSlots < 0 || limit.runningSlots < 0 {

@@ -118,11 +118,20 @@ public enum SiteSelection {
     public static let drainingGrace: Double = 2 * 86_400
 
     /// The usable sites among `possibleSites`: Aborted, Down and unknown sites dropped (71102 if none),
-    /// Draining dropped for non-IO jobs (wait, or 71103 once every Draining site drained for 2 days).
+    /// Draining dropped for non-IO jobs (wait, or 71103 once every Draining site drained for 2 days). A job that
+    /// `needsGPU` keeps only the sites that declare a GPU, and waits (saying so) while none of its sites has one.
     public static func candidates(possibleSites: [String], taskType: String, configuration: SiteConfiguration,
-                                  now: Double) -> CandidateDecision {
+                                  now: Double, needsGPU: Bool = false) -> CandidateDecision {
         let known = possibleSites.compactMap { configuration.site(named: $0) }
-        let alive = known.filter { $0.state != .down && $0.state != .aborted }
+        var alive = known.filter { $0.state != .down && $0.state != .aborted }
+        if needsGPU && !alive.isEmpty {
+            let withGPU = alive.filter(\.hasGPU)
+            guard !withGPU.isEmpty else {
+                return .wait(reason: "requires a GPU and none of its sites declares one (\(alive.map(\.name).joined(separator: ", ")); "
+                             + "set \"gpus\" on a site in etc/sites.json)")
+            }
+            alive = withGPU
+        }
         guard !alive.isEmpty else {
             let states = possibleSites.map { name in "\(name)=\(configuration.site(named: name)?.state.rawValue ?? "not configured")" }
             return .fail(code: AgentExitCode.noAvailableSite,

@@ -47,6 +47,13 @@ public struct Subscription: Codable, Sendable, Equatable {
     /// Event streams per job (the task's `EventStreams`); nil or 0: one per thread.
     public var eventStreams: Int?
 
+    /// Whether each job needs a GPU (the task's `RequiresGPU`); nil: forbidden.
+    public var requiresGPU: GPURequirement?
+    /// The task's decoded `GPUParams`, handed to each job as `gpuRequirements`.
+    public var gpuRequirements: [String: JSONValue]?
+    /// The task's `JobExtraMatchRequirements` (an HTCondor expression), handed to each job.
+    public var jobExtraMatchRequirements: String?
+
     /// Cores each job of the subscription takes (1 when not recorded).
     public var cores: Int { numberOfCores ?? 1 }
 

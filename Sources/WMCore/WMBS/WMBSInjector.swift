@@ -137,12 +137,18 @@ public struct WMBSInjector {
         var bag = baggage
         if let epl = task.splitting.parameters["events_per_lumi"] { bag["eventsPerLumi"] = epl }
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }
-        return Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,
+        var subscription = Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,
                             algorithm: task.splitting.algorithm, parameters: task.splitting.parameters,
                             siteWhitelist: element.siteWhitelist, siteBlacklist: element.siteBlacklist,
                             trustSiteLists: element.trustSitelists, requestPriority: element.priority, outputs: outputs,
                             baggage: bag, timePerEvent: task.timePerEvent, sizePerEvent: task.sizePerEvent, memory: task.memory,
                             numberOfCores: task.multicore, eventStreams: task.eventStreams)
+        if let gpu = task.gpu, gpu.requiresGPU != .forbidden || gpu.gpuRequirements != nil {
+            subscription.requiresGPU = gpu.requiresGPU
+            subscription.gpuRequirements = gpu.gpuRequirements
+        }
+        subscription.jobExtraMatchRequirements = task.jobExtraMatchRequirements
+        return subscription
     }
 
     /// The element's input: the MC fake file, a block's files, a dataset's files, or an ACDC record's files.
