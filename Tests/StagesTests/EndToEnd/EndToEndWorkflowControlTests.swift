@@ -123,3 +123,67 @@ import TestSupport
         }
     }
 }
+
+/// Issue 19 item 6: force-complete cancels what no agent has pulled and lets pulled work run to the end.
+@Suite struct ForceCompleteTests {
+    @Test func aForceCompleteWithUnpulledElementsCancelsThemAndCompletesWithThePulledWork() throws {
+        let agent = try EndToEndAgent("force-complete")
+        defer { agent.killLeftovers() }
+        // Input: 600 GEN-SIM events in lumis of 50, merged into 3 files of 200 events, one file per block: 3 blocks.
+        let oneFileBlocks = BlockLimits(maxFiles: 1, maxEvents: 25_000_000, maxSize: 5_000_000_000_000, maxAge: 66_400)
+        let first = try agent.submit(try EndToEndRequests.monteCarlo(events: 600, perJob: 200, perLumi: 50, tasks: 1,
+                                                                     assignment: ["MaxMergeEvents": 200]))
+        try agent.runUntilQuiet(blockLimits: oneFileBlocks)
+        try #require(agent.status(of: first) == "completed")
+        let input = "/DemoMinBias/Demo2026-demo-v1/GEN-SIM"
+        try #require(try agent.blocks(of: input).count == 3, "three input blocks")
+
+        let configFile = agent.spool.path("ReRecoConfig.json")
+        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#.utf8)
+            .write(to: URL(fileURLWithPath: configFile))
+        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let request: [String: Any] = [
+            "createRequest": ["RequestType": "ReReco", "Requestor": "demo", "RequestString": "ReReco_force", "Campaign": "Demo2026",
+                              "CMSSWVersion": "CMSSW_14_0_0", "ScramArch": ["el9_amd64_gcc12"], "GlobalTag": "140X_mcRun3_2024_realistic_v1",
+                              "AcquisitionEra": "Demo2026", "ProcessingString": "rereco", "ProcessingVersion": 1,
+                              "InputDataset": input, "ConfigCacheID": configID,
+                              "SplittingAlgo": "LumiBased", "LumisPerJob": 2, "TimePerEvent": 1, "SizePerEvent": 1, "Memory": 2000],
+            "assignRequest": ["Team": "production", "SiteWhitelist": ["T2_CH_CERN", "T1_US_FNAL"], "AcquisitionEra": "Demo2026",
+                              "ProcessingString": "rereco", "ProcessingVersion": 1, "MergedLFNBase": "/store/mc"],
+        ]
+        let name = try agent.submit(request)
+        // The global queue makes one element per block; this agent pulls one of them only and injects it.
+        let store = ElementStore(spool: agent.spool)
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        try #require(try store.elements(ofRequest: name).count == 3, "one element per block")
+        _ = try LocalWorkQueueStage(agent: "agent1", pullLimit: 1).runCycle(agent.context)
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        try #require(agent.status(of: name) == "running-open")
+        let pulled = try #require(try store.elements(ofRequest: name).first { $0.state == .running })
+
+        try agent.wmctlOK(["request", "force-complete", name])
+        try agent.runUntilQuiet(blockLimits: oneFileBlocks)
+
+        #expect(agent.status(of: name) == "completed")
+        let elements = try ElementStore(spool: agent.spool).archivedElements(ofRequest: name)
+        #expect(elements.count == 3)
+        #expect(elements.first { $0.name == pulled.name }?.state == .done, "the pulled element ran to the end")
+        let canceled = elements.filter { $0.name != pulled.name }
+        #expect(canceled.count == 2 && canceled.allSatisfy { $0.state == .canceled && !$0.history.contains { $0.to == "Acquired" } },
+                "\(canceled.map { "\($0.name): \($0.history.map(\.to))" })")
+        // Only the pulled block's lumis were processed: 4 of the 12.
+        let output = "/DemoMinBias/Demo2026-rereco-v1/RECO"
+        let lumis = Set(try agent.events(in: output).map(\.lumi))
+        #expect(lumis.count == 4, "\(lumis.sorted())")
+        // The account says plainly that the rest was left out by the operator, not missing and not in ACDC.
+        let account = try agent.account(of: name)
+        #expect(account.verdict == .forceCompleted, "\(account.text)")
+        let dataset = try #require(account.datasets.first { $0.dataset == output })
+        #expect(dataset.missingLumis.isEmpty && dataset.acdcLumis.isEmpty && dataset.leftOutEvents == 400, "\(account.text)")
+        #expect(try ACDCStore(spool: agent.spool).records(workflow: name).isEmpty)
+        let show = try agent.wmctlOK(["request", "show", name])
+        #expect(show.contains("FORCE-COMPLETED: the operator accepted the output as it is"), "\(show)")
+        #expect(show.contains("400 events a dataset left out by force-complete"), "\(show)")
+        agent.expectClean()
+    }
+}
