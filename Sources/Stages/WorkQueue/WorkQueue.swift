@@ -20,6 +20,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
+        report.include(try cancelForSilentAgents(store: store, timeout: config.workQueue.agentTimeout, context: context))
         report.include(try rollUp(manager: manager, store: store, context: context))
         report.include(try archiveReported(manager: manager, store: store, context: context))
         return report
@@ -153,6 +154,24 @@ public struct GlobalWorkQueueStage: StageCycle {
             try e.transition(to: .canceled, actor: name, reason: reason, at: now)
             // An agent that claimed the element meanwhile wins: the move finds no file and the element runs.
             _ = try store.save(e, from: current, in: batch)
+        }
+    }
+
+    /// CancelRequested elements whose agent has not run its local queue for `timeout` seconds (nor since the cancel
+    /// was requested) are forced to Canceled: a silent agent cannot kill its jobs, and the request must not wait for it
+    /// forever (WMCore's global queue forces Canceled after a timeout too). A live agent cancels its own.
+    func cancelForSilentAgents(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
+        let now = context.now()
+        let heartbeats = AgentHeartbeats(spool: context.spool)
+        let pass = TransitionPass(area: store.area, actor: name)
+        return try pass.run(.cancelRequested, batchSize: context.options.batchSize, context: context) { element in
+            let requested = element.history.last { $0.to == ElementStatus.cancelRequested.rawValue }?.time ?? 0
+            let owner = element.agent ?? ""
+            let lastSeen = max(requested, heartbeats.lastSeen(owner, fallback: requested))
+            guard now - lastSeen > timeout else { return false }
+            try element.transition(to: .canceled, actor: name, reason: "agent '\(owner)' silent for \(Int(now - lastSeen)) s"
+                                   + " (timeout \(Int(timeout)) s): forced to Canceled; its jobs were not killed by it", at: now)
+            return true
         }
     }
 

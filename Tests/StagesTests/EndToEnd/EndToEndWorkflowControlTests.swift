@@ -187,3 +187,69 @@ import TestSupport
         agent.expectClean()
     }
 }
+
+/// Issue 19 item 6: an abort cancels across agents and records the killed work in ACDC.
+@Suite struct AbortAcrossAgentsTests {
+    /// Runs the global queue, `agent`'s local queue and the job creator a few times: the request's jobs wait in jobs/created.
+    func queueJobs(_ spool: EndToEndAgent, agent: String) throws -> [JobDocument] {
+        let stages: [StageCycle] = [GlobalWorkQueueStage(), LocalWorkQueueStage(agent: agent), JobCreatorStage()]
+        for _ in 0..<3 { for stage in stages { _ = try stage.runCycle(spool.context) } }
+        let jobs = Areas.jobs(spool.spool)
+        return try jobs.scan(.created).compactMap { name -> JobDocument? in
+            guard case .document(let job) = try jobs.load(name, in: .created, now: SystemCall.now()) else { return nil }
+            return job
+        }
+    }
+
+    @Test func anAbortKillsTheAgentsJobsAndRecordsTheirWorkInACDC() throws {
+        let agent = try EndToEndAgent("abort-acdc")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100, tasks: 1))
+        let queued = try queueJobs(agent, agent: "agent1")
+        try #require(queued.count == 5, "five production jobs queued")
+
+        try agent.wmctlOK(["request", "abort", name])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        _ = try LocalWorkQueueStage(agent: "agent1").runCycle(agent.context)
+
+        let elements = try ElementStore(spool: agent.spool).elements(ofRequest: name)
+        #expect(elements.count == 1 && elements.allSatisfy { $0.state == .canceled }, "\(elements.map(\.state))")
+        #expect(try agent.spool.scan("jobs/killed").names.count == 5)
+        // Every killed job left an ACDC record of its input: the records cover the killed jobs' inputs exactly.
+        let records = try ACDCStore(spool: agent.spool).records(workflow: name)
+        #expect(records.count == 5)
+        let recorded = records.flatMap(\.files).map { "\($0.lfn) \(String(describing: $0.mask))" }.sorted()
+        let killed = queued.flatMap { job in job.inputFiles.map { ACDCFile(job: job.body, file: $0, catalogLumis: []) } }
+            .map { "\($0.lfn) \(String(describing: $0.mask))" }.sorted()
+        #expect(recorded == killed, "records: \(recorded)\nkilled: \(killed)")
+        #expect(Set(records.map(\.task)) == Set(queued.map(\.task)))
+        let listing = try agent.wmctlOK(["acdc", "ls", name])
+        #expect(listing.contains(name), "\(listing)")
+    }
+
+    @Test func aCancelRequestedElementOfASilentAgentIsForcedToCanceled() throws {
+        let agent = try EndToEndAgent("abort-silent")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100, tasks: 1))
+        try #require(try queueJobs(agent, agent: "agent2").count == 5, "agent2 pulled the element and queued its jobs")
+
+        try agent.wmctlOK(["request", "abort", name])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        // agent1 leaves another agent's element alone; agent2 never runs again.
+        _ = try LocalWorkQueueStage(agent: "agent1").runCycle(agent.context)
+        let store = ElementStore(spool: agent.spool)
+        #expect(try store.elements(ofRequest: name).map(\.state) == [.cancelRequested])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        #expect(try store.elements(ofRequest: name).map(\.state) == [.cancelRequested], "not before the timeout")
+
+        // Past the agent timeout (3600 s), the global queue forces it Canceled and the request leaves aborted.
+        var later = agent.context
+        later.now = { SystemCall.now() + 3_700 }
+        _ = try GlobalWorkQueueStage().runCycle(later)
+        // The request leaves aborted in the same cycle, so the queue has archived the element already.
+        let element = try #require(try store.archivedElements(ofRequest: name).first)
+        #expect(element.state == .canceled)
+        #expect(element.history.last?.reason.contains("agent 'agent2' silent") == true, "\(element.history.last?.reason ?? "")")
+        #expect(agent.status(of: name) == "aborted-completed")
+    }
+}
