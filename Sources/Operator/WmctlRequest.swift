@@ -15,7 +15,7 @@ enum RequestVerbs {
         ("approve", .assignmentApproved, "new → assignment-approved"),
         ("reject", .rejected, "→ rejected"),
         ("abort", .aborted, "→ aborted (its jobs are killed)"),
-        ("force-complete", .forceComplete, "→ force-complete"),
+        ("force-complete", .forceComplete, "→ force-complete (unpulled elements canceled, pulled work runs to the end; the output is accepted as it is)"),
         ("close-out", .closedOut, "completed → closed-out"),
         ("announce", .announced, "closed-out → announced (refused until its account is complete)"),
     ]
@@ -105,6 +105,9 @@ enum RequestVerbs {
         if account.datasets.contains(where: { !$0.missingLumis.isEmpty }) { parts.append("up to \(missing) events a dataset missing without an ACDC record") }
         if account.datasets.contains(where: { !$0.acdcLumis.isEmpty }) { parts.append("up to \(acdc) events a dataset recorded in ACDC, to resubmit") }
         if account.datasets.contains(where: { !$0.duplicatedLumis.isEmpty }) { parts.append("up to \(doubled) events a dataset duplicated") }
+        if let leftOut = account.datasets.map(\.leftOutEvents).max(), leftOut > 0 {
+            parts.append("up to \(leftOut) events a dataset left out by force-complete (never started, not in ACDC)")
+        }
         return parts.joined(separator: "; ")
     }
 
@@ -195,7 +198,10 @@ enum RequestVerbs {
                 } else {
                     output.line("\(doc.name)  \(doc.state.rawValue)  priority=\(doc.priority) effective=\(doc.effectivePriority)  type=\(doc.requestType.rawValue)")
                     if let reason = doc.failureReason { output.line("reason: \(reason)") }
-                    if let account, account.verdict != .complete {
+                    if let account, account.verdict == .forceCompleted {
+                        output.line("FORCE-COMPLETED: the operator accepted the output as it is: \(Self.accountProblems(account))"
+                                    + " (wmctl request account \(doc.name))")
+                    } else if let account, account.verdict != .complete {
                         output.line("INCOMPLETE: account \(account.verdict.rawValue) when the request closed: \(Self.accountProblems(account))"
                                     + " (wmctl request account \(doc.name))")
                     } else if account != nil {
@@ -239,7 +245,7 @@ enum RequestVerbs {
                 let target = moves.first { $0.verb == verb }!.target
                 if target == .announced {
                     let account = try accountNow(rest[0], spool: spool, now: now)
-                    guard account.verdict == .complete else {
+                    guard account.isAccepted else {
                         throw CommandFailure(.dataError, "wmctl: request '\(rest[0])' is not announced: its account is \(account.verdict.rawValue)"
                                              + " (\(Self.accountProblems(account))); see wmctl request account \(rest[0])")
                     }

@@ -34,16 +34,11 @@ public struct ErrorHandlerStage: StageCycle {
             })
         }
         let now = context.now()
-        let acdc = ACDCStore(spool: context.spool)
-        let wmbs = WMBSStore(spool: context.spool)
-        let catalog = CatalogStore(spool: context.spool)
+        let unfinished = UnfinishedWork(spool: context.spool)
         report.include(try pass.run(.retrydone, batchSize: context.options.batchSize, context: context) { job in
             // What the job still had to do goes to ACDC (not for LogCollect and Cleanup, as in WMCore).
-            if job.knownTaskType?.keepsFailedWorkInACDC ?? true, !context.options.dryRun {
-                let algorithm = (try? wmbs.subscription(job.workflow, job.subscription))??.algorithm ?? "FileBased"
-                let record = ACDCRecord(workflow: job.workflow, task: job.task, splittingAlgorithm: algorithm,
-                                        files: try job.inputFiles.map { ACDCFile(job: job.body, file: $0, catalogLumis: try catalog.lumis(of: $0.lfn)) })
-                try context.spool.inBatch { try acdc.add(record, name: job.name, in: $0) }
+            if !context.options.dryRun {
+                try context.spool.inBatch { try unfinished.keep(job, name: job.name, in: $0) }
             }
             try job.transition(to: .exhausted, actor: name, reason: "retries exhausted; an ACDC record keeps its work", at: now)
             return true

@@ -72,7 +72,7 @@ public struct TaskArchiverStage: StageCycle {
             context.log.warning("no workload: the request's account cannot be computed", ["workflow": workflow])
         }
         summary.account = account
-        if let account, account.verdict != .complete {
+        if let account, !account.isAccepted {
             context.log.warning("request incomplete", ["workflow": workflow, "account": account.verdict.rawValue,
                                                       "see": "wmctl request account \(workflow)"])
         }

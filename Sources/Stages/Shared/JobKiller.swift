@@ -19,7 +19,8 @@ public struct JobKiller {
         self.plugins = plugins
     }
 
-    /// Kills the given jobs; returns how many reached `killed/`.
+    /// Kills the given jobs; returns how many reached `killed/`. Each killed job's input goes to ACDC (its work is
+    /// unfinished), so the work can be resubmitted.
     @discardableResult
     public func kill(_ jobs: [(name: String, state: JobState, job: JobDocument)], actor: String, reason: String, now: Double) throws -> Int {
         let area = Areas.jobs(spool)
@@ -33,8 +34,10 @@ public struct JobKiller {
             for (site, ids) in bySite { try plugins.plugin(for: site).kill(ids) }
         }
         var moved = 0
+        let unfinished = UnfinishedWork(spool: spool)
         try spool.inBatch { batch in
             for var entry in jobs where entry.state.canMove(to: .killed) && entry.state != .killed {
+                try unfinished.keep(entry.job, name: entry.name, in: batch)
                 try entry.job.transition(to: .killed, actor: actor, reason: reason, at: now)
                 if try batch.moveReplacingContent(area.fileName(entry.name), from: area.folder(entry.state), to: area.folder(.killed),
                                                   with: try area.encode(entry.job)) == .moved { moved += 1 }

@@ -46,9 +46,9 @@ public struct RequestAccounting {
         var result: [RequestAccount] = []
         for name in try spool.scan(Self.area).names.sorted() where name.hasSuffix(".json") {
             let request = String(name.dropLast(5))
-            guard let kept = try stored(request), kept.verdict != .complete else { continue }
+            guard let kept = try stored(request), !kept.isAccepted else { continue }
             let current = try ElementStore(spool: spool).workload(request) == nil ? kept : try account(of: request, now: now)
-            if current.verdict != .complete { result.append(current) }
+            if !current.isAccepted { result.append(current) }
         }
         return result
     }
@@ -59,7 +59,10 @@ public struct RequestAccounting {
         guard let workload = try ElementStore(spool: spool).workload(request) else {
             throw DocumentProblem("request \(request): no stored workload (\(ElementStore.workloads)/\(request).json): it was never staged")
         }
-        let body = try requestBody(request)
+        let document = try requestDocument(request)
+        let body = document?.body
+        // WMCore's force-complete: the operator accepts the output as it is; what never ran is left out, not recorded.
+        let forceCompleted = document?.history.contains { $0.to == RequestStatus.forceComplete.rawValue } ?? false
         let outputs = try outputLumis(onlyWorkflow: workload.requestType == .resubmission ? request : nil)
         let records = try ACDCStore(spool: spool).records(workflow: request)
         var datasets: [DatasetAccount] = []
@@ -74,7 +77,8 @@ public struct RequestAccounting {
                 for output in task.outputs where output.kept && !output.transient {
                     let have = outputs[output.dataset] ?? []
                     let entry = RequestAccount.account(dataset: output.dataset, task: task.path, expected: expectation.lumis, output: have,
-                                                       acdc: acdc, compareEvents: output.filterName.isEmpty)
+                                                       acdc: acdc, compareEvents: output.filterName.isEmpty,
+                                                       forceCompleted: forceCompleted)
                     datasets.append(entry)
                     let present = Set(have.map(LumiKey.init))
                     let absent = Set(expectation.lumis.map(LumiKey.init)).subtracting(present).subtracting(acdc)
@@ -83,7 +87,7 @@ public struct RequestAccounting {
             }
             let lost = (absentEverywhere ?? []).sorted()
             let files = lost.flatMap { expectation.work[$0] ?? [] }
-            if !files.isEmpty {
+            if !files.isEmpty && !forceCompleted {
                 missingRecords.append(ACDCRecord(workflow: request, task: expectation.task.path, splittingAlgorithm: expectation.task.splitting.algorithm,
                                                  files: Self.mergedPerFile(files)))
             }
@@ -146,12 +150,13 @@ public struct RequestAccounting {
         return order.map { merged[$0]! }
     }
 
-    /// The request document's body (for the element context of a generation request).
-    func requestBody(_ request: String) throws -> RequestBody? {
+    /// The request document (its body gives the element context of a generation request, its history whether it
+    /// was force-completed).
+    func requestDocument(_ request: String) throws -> RequestDocument? {
         let area = RequestManager.area(spool)
         guard let status = RequestStatus.allCases.first(where: { spool.contains(area.fileName(request), in: area.folder($0)) }),
               case .document(let doc) = try area.load(request, in: status) else { return nil }
-        return doc.body
+        return doc
     }
 
     /// What each top-level task of the workload was expected to produce.

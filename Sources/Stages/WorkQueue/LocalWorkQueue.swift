@@ -267,9 +267,9 @@ public struct LocalWorkQueueStage: StageCycle {
     /// back to Available.
     func releaseStale(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
         let now = context.now()
-        let health = Dictionary(StageHealth.readAll(context.spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
+        let heartbeats = AgentHeartbeats(spool: context.spool)
         func silent(_ owner: String, since fallback: Double) -> Bool {
-            owner != agent && now - (health["wm-workqueue-local-\(owner)"] ?? fallback) > timeout
+            owner != agent && now - heartbeats.lastSeen(owner, fallback: fallback) > timeout
         }
         var report = CycleReport()
         // Claim folders of silent agents: their elements go back to Available (recorded on the next scan).
@@ -292,11 +292,27 @@ public struct LocalWorkQueueStage: StageCycle {
         report.include(try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
             let owner = element.agent ?? ""
             guard silent(owner, since: element.history.last?.time ?? 0) else { return false }
-            let lastSeen = health["wm-workqueue-local-\(owner)"] ?? element.history.last?.time ?? 0
+            let lastSeen = heartbeats.lastSeen(owner, fallback: element.history.last?.time ?? 0)
             try element.transition(to: .available, actor: name, reason: "agent '\(owner)' silent for \(Int(now - lastSeen)) s; released", at: now)
             element.agent = nil
             return true
         })
         return report
+    }
+}
+
+/// When each agent's local queue last ran a cycle (its stage health): tells a silent agent from a busy one.
+struct AgentHeartbeats {
+    /// Last cycle by stage name.
+    let lastCycle: [String: Double]
+
+    /// Reads the stage health of the spool.
+    init(spool: Spool) {
+        lastCycle = Dictionary(StageHealth.readAll(spool).map { ($0.stage, $0.lastCycle) }, uniquingKeysWith: max)
+    }
+
+    /// When `agent`'s local queue last ran a cycle, or `fallback` when it never reported.
+    func lastSeen(_ agent: String, fallback: Double) -> Double {
+        lastCycle[LocalWorkQueueStage(agent: agent).name] ?? fallback
     }
 }

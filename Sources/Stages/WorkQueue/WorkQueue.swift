@@ -20,6 +20,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
+        report.include(try cancelForSilentAgents(store: store, timeout: config.workQueue.agentTimeout, context: context))
         report.include(try rollUp(manager: manager, store: store, context: context))
         report.include(try archiveReported(manager: manager, store: store, context: context))
         return report
@@ -137,14 +138,40 @@ public struct GlobalWorkQueueStage: StageCycle {
     /// their agents (CancelRequested: the agents kill the jobs).
     func withdraw(_ elements: [(doc: ElementDocument, status: ElementStatus)], reason: String, store: ElementStore,
                   now: Double, in batch: SpoolBatch) throws {
-        for (element, current) in elements {
+        try cancelUnstarted(elements, reason: reason, store: store, now: now, in: batch)
+        for (element, current) in elements where current == .acquired || current == .running {
             var e = element
-            if current == .available || current == .negotiating {
-                try e.transition(to: .canceled, actor: name, reason: reason, at: now)
-            } else if current == .acquired || current == .running {
-                try e.transition(to: .cancelRequested, actor: name, reason: reason + ": agents kill its jobs", at: now)
-            } else { continue }
+            try e.transition(to: .cancelRequested, actor: name, reason: reason + ": agents kill its jobs", at: now)
             _ = try store.save(e, from: current, in: batch)
+        }
+    }
+
+    /// Cancels the elements no agent has pulled yet (Available, Negotiating); the others are left as they are.
+    func cancelUnstarted(_ elements: [(doc: ElementDocument, status: ElementStatus)], reason: String, store: ElementStore,
+                         now: Double, in batch: SpoolBatch) throws {
+        for (element, current) in elements where current == .available || current == .negotiating {
+            var e = element
+            try e.transition(to: .canceled, actor: name, reason: reason, at: now)
+            // An agent that claimed the element meanwhile wins: the move finds no file and the element runs.
+            _ = try store.save(e, from: current, in: batch)
+        }
+    }
+
+    /// CancelRequested elements whose agent has not run its local queue for `timeout` seconds (nor since the cancel
+    /// was requested) are forced to Canceled: a silent agent cannot kill its jobs, and the request must not wait for it
+    /// forever (WMCore's global queue forces Canceled after a timeout too). A live agent cancels its own.
+    func cancelForSilentAgents(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
+        let now = context.now()
+        let heartbeats = AgentHeartbeats(spool: context.spool)
+        let pass = TransitionPass(area: store.area, actor: name)
+        return try pass.run(.cancelRequested, batchSize: context.options.batchSize, context: context) { element in
+            let requested = element.history.last { $0.to == ElementStatus.cancelRequested.rawValue }?.time ?? 0
+            let owner = element.agent ?? ""
+            let lastSeen = max(requested, heartbeats.lastSeen(owner, fallback: requested))
+            guard now - lastSeen > timeout else { return false }
+            try element.transition(to: .canceled, actor: name, reason: "agent '\(owner)' silent for \(Int(now - lastSeen)) s"
+                                   + " (timeout \(Int(timeout)) s): forced to Canceled; its jobs were not killed by it", at: now)
+            return true
         }
     }
 
@@ -196,14 +223,18 @@ public struct GlobalWorkQueueStage: StageCycle {
         return report
     }
 
-    /// Aborted requests cancel their elements (unacquired at once, the rest through their agents);
-    /// a finished validation sample releases or cancels the held elements.
+    /// Aborted requests cancel their elements (unacquired at once, the rest through their agents); force-completed
+    /// ones cancel what no agent has pulled and let pulled elements run to the end (the operator accepts the
+    /// partial output); a finished validation sample releases or cancels the held elements.
     func cancelOrRelease(request: String, status: RequestStatus, elements: [(doc: ElementDocument, status: ElementStatus)],
                          manager: RequestManager, store: ElementStore, now: Double, log: Logger) throws {
         var rejected: String?
         try store.spool.inBatch { batch in
             if status == .aborted { try withdraw(elements, reason: "request aborted", store: store, now: now, in: batch) }
-            guard status != .aborted, let sample = elements.first(where: { $0.doc.validationSample }) else { return }
+            if status == .forceComplete {
+                try cancelUnstarted(elements, reason: "request force-completed: never pulled, left out", store: store, now: now, in: batch)
+            }
+            guard status != .aborted, status != .forceComplete, let sample = elements.first(where: { $0.doc.validationSample }) else { return }
             let threshold = (try? manager.load(request, now: now))?.arguments.validationSample?.failureThreshold ?? 0.1
             let decision = ValidationSample.decide(sample: sample.doc.body, failureThreshold: threshold)
             guard decision != .wait else { return }

@@ -33,9 +33,35 @@ public struct DatasetAccount: Codable, Hashable, Sendable {
     public var duplicatedLumis: [String]
     /// The excess events.
     public var duplicatedEvents: Int
+    /// Expected lumis short in the output of a force-completed request, with no ACDC record: work the operator
+    /// accepted to leave out (compact `run:first-last` ranges). Empty for every other request.
+    public var leftOutLumis: [String] = []
+    /// Events those lumis lack.
+    public var leftOutEvents: Int = 0
 
-    /// Nothing missing, nothing doubled, nothing left in ACDC.
-    public var isComplete: Bool { acdcLumis.isEmpty && missingLumis.isEmpty && duplicatedLumis.isEmpty }
+    /// Nothing missing, nothing doubled, nothing left in ACDC, nothing left out.
+    public var isComplete: Bool { acdcLumis.isEmpty && missingLumis.isEmpty && duplicatedLumis.isEmpty && leftOutLumis.isEmpty }
+}
+
+extension DatasetAccount {
+    enum CodingKeys: String, CodingKey {
+        case dataset, task, expectedLumis, expectedEvents, outputLumis, outputEvents, acdcLumis, acdcEvents, missingLumis, missingEvents
+        case duplicatedLumis, duplicatedEvents, leftOutLumis, leftOutEvents
+    }
+
+    /// Decodes an account; one kept before force-complete was accounted has no left-out lumis.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(dataset: try c.decode(String.self, forKey: .dataset), task: try c.decode(String.self, forKey: .task),
+                  expectedLumis: try c.decode(Int.self, forKey: .expectedLumis), expectedEvents: try c.decode(Int.self, forKey: .expectedEvents),
+                  outputLumis: try c.decode(Int.self, forKey: .outputLumis), outputEvents: try c.decode(Int.self, forKey: .outputEvents),
+                  acdcLumis: try c.decode([String].self, forKey: .acdcLumis), acdcEvents: try c.decode(Int.self, forKey: .acdcEvents),
+                  missingLumis: try c.decode([String].self, forKey: .missingLumis), missingEvents: try c.decode(Int.self, forKey: .missingEvents),
+                  duplicatedLumis: try c.decode([String].self, forKey: .duplicatedLumis),
+                  duplicatedEvents: try c.decode(Int.self, forKey: .duplicatedEvents),
+                  leftOutLumis: try c.decodeIfPresent([String].self, forKey: .leftOutLumis) ?? [],
+                  leftOutEvents: try c.decodeIfPresent(Int.self, forKey: .leftOutEvents) ?? 0)
+    }
 }
 
 /// The account of a request's outputs (issue 16): computed by the task archiver when the request's work is
@@ -49,6 +75,9 @@ public struct RequestAccount: Codable, Hashable, Sendable {
         case incomplete
         /// Work is missing without an ACDC record, or something is doubled: the output cannot be trusted.
         case inconsistent
+        /// The operator force-completed the request and accepted its output as it is: the work never started
+        /// is left out (neither missing nor in ACDC); everything that is in the output is there once.
+        case forceCompleted = "force-completed"
     }
 
     /// The request.
@@ -72,8 +101,12 @@ public struct RequestAccount: Codable, Hashable, Sendable {
     public var verdict: Verdict {
         if datasets.contains(where: { !$0.missingLumis.isEmpty || !$0.duplicatedLumis.isEmpty }) { return .inconsistent }
         if datasets.contains(where: { !$0.acdcLumis.isEmpty }) { return .incomplete }
+        if datasets.contains(where: { !$0.leftOutLumis.isEmpty }) { return .forceCompleted }
         return .complete
     }
+
+    /// The output may be announced: complete, or accepted as it is by a force-complete.
+    public var isAccepted: Bool { verdict == .complete || verdict == .forceCompleted }
 
     /// The account as text, one block per dataset.
     public var text: String {
@@ -87,6 +120,9 @@ public struct RequestAccount: Codable, Hashable, Sendable {
             if !d.acdcLumis.isEmpty { lines.append("    in ACDC: \(d.acdcLumis.count) range(s), \(d.acdcEvents) events: \(Self.clip(d.acdcLumis))") }
             if !d.missingLumis.isEmpty { lines.append("    MISSING without ACDC record: \(d.missingEvents) events: \(Self.clip(d.missingLumis))") }
             if !d.duplicatedLumis.isEmpty { lines.append("    DUPLICATED: \(d.duplicatedEvents) events: \(Self.clip(d.duplicatedLumis))") }
+            if !d.leftOutLumis.isEmpty {
+                lines.append("    left out by force-complete (accepted by the operator, not in ACDC): \(d.leftOutEvents) events: \(Self.clip(d.leftOutLumis))")
+            }
             if d.isComplete { lines.append("    every expected lumi and event once") }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -103,8 +139,9 @@ public struct RequestAccount: Codable, Hashable, Sendable {
     ///   - output: the lumis of every output file of the dataset with their events (a lumi may be in several files).
     ///   - acdc: the lumis ACDC holds for the task writing the dataset or a task above it.
     ///   - compareEvents: false where the output module filters events (only presence is compared).
+    ///   - forceCompleted: the request was force-completed: lumis short without an ACDC record are left out, not missing.
     public static func account(dataset: String, task: String, expected: [LumiSection], output: [LumiSection], acdc: Set<LumiKey>,
-                               compareEvents: Bool) -> DatasetAccount {
+                               compareEvents: Bool, forceCompleted: Bool = false) -> DatasetAccount {
         var want: [LumiKey: Int?] = [:]
         for lumi in expected { want[LumiKey(lumi)] = lumi.events }
         var have: [LumiKey: Int] = [:]
@@ -126,11 +163,14 @@ public struct RequestAccount: Codable, Hashable, Sendable {
             duplicated.append(key)
             duplicatedEvents &+= events
         }
+        let leftOut = forceCompleted ? missing : [], leftOutEvents = forceCompleted ? missingEvents : 0
+        if forceCompleted { (missing, missingEvents) = ([], 0) }
         return DatasetAccount(dataset: dataset, task: task, expectedLumis: want.count, expectedEvents: expectedEvents,
                               outputLumis: have.count, outputEvents: have.values.reduce(0, &+),
                               acdcLumis: LumiKey.ranges(inACDC), acdcEvents: acdcEvents,
                               missingLumis: LumiKey.ranges(missing), missingEvents: missingEvents,
-                              duplicatedLumis: LumiKey.ranges(duplicated), duplicatedEvents: duplicatedEvents)
+                              duplicatedLumis: LumiKey.ranges(duplicated), duplicatedEvents: duplicatedEvents,
+                              leftOutLumis: LumiKey.ranges(leftOut), leftOutEvents: leftOutEvents)
     }
 
     /// The event ranges a generation task is expected to make, lumi by lumi: the events of `elements`

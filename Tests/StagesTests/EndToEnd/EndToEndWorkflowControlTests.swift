@@ -123,3 +123,133 @@ import TestSupport
         }
     }
 }
+
+/// Issue 19 item 6: force-complete cancels what no agent has pulled and lets pulled work run to the end.
+@Suite struct ForceCompleteTests {
+    @Test func aForceCompleteWithUnpulledElementsCancelsThemAndCompletesWithThePulledWork() throws {
+        let agent = try EndToEndAgent("force-complete")
+        defer { agent.killLeftovers() }
+        // Input: 600 GEN-SIM events in lumis of 50, merged into 3 files of 200 events, one file per block: 3 blocks.
+        let oneFileBlocks = BlockLimits(maxFiles: 1, maxEvents: 25_000_000, maxSize: 5_000_000_000_000, maxAge: 66_400)
+        let first = try agent.submit(try EndToEndRequests.monteCarlo(events: 600, perJob: 200, perLumi: 50, tasks: 1,
+                                                                     assignment: ["MaxMergeEvents": 200]))
+        try agent.runUntilQuiet(blockLimits: oneFileBlocks)
+        try #require(agent.status(of: first) == "completed")
+        let input = "/DemoMinBias/Demo2026-demo-v1/GEN-SIM"
+        try #require(try agent.blocks(of: input).count == 3, "three input blocks")
+
+        let configFile = agent.spool.path("ReRecoConfig.json")
+        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#.utf8)
+            .write(to: URL(fileURLWithPath: configFile))
+        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let request: [String: Any] = [
+            "createRequest": ["RequestType": "ReReco", "Requestor": "demo", "RequestString": "ReReco_force", "Campaign": "Demo2026",
+                              "CMSSWVersion": "CMSSW_14_0_0", "ScramArch": ["el9_amd64_gcc12"], "GlobalTag": "140X_mcRun3_2024_realistic_v1",
+                              "AcquisitionEra": "Demo2026", "ProcessingString": "rereco", "ProcessingVersion": 1,
+                              "InputDataset": input, "ConfigCacheID": configID,
+                              "SplittingAlgo": "LumiBased", "LumisPerJob": 2, "TimePerEvent": 1, "SizePerEvent": 1, "Memory": 2000],
+            "assignRequest": ["Team": "production", "SiteWhitelist": ["T2_CH_CERN", "T1_US_FNAL"], "AcquisitionEra": "Demo2026",
+                              "ProcessingString": "rereco", "ProcessingVersion": 1, "MergedLFNBase": "/store/mc"],
+        ]
+        let name = try agent.submit(request)
+        // The global queue makes one element per block; this agent pulls one of them only and injects it.
+        let store = ElementStore(spool: agent.spool)
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        try #require(try store.elements(ofRequest: name).count == 3, "one element per block")
+        _ = try LocalWorkQueueStage(agent: "agent1", pullLimit: 1).runCycle(agent.context)
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        try #require(agent.status(of: name) == "running-open")
+        let pulled = try #require(try store.elements(ofRequest: name).first { $0.state == .running })
+
+        try agent.wmctlOK(["request", "force-complete", name])
+        try agent.runUntilQuiet(blockLimits: oneFileBlocks)
+
+        #expect(agent.status(of: name) == "completed")
+        let elements = try ElementStore(spool: agent.spool).archivedElements(ofRequest: name)
+        #expect(elements.count == 3)
+        #expect(elements.first { $0.name == pulled.name }?.state == .done, "the pulled element ran to the end")
+        let canceled = elements.filter { $0.name != pulled.name }
+        #expect(canceled.count == 2 && canceled.allSatisfy { $0.state == .canceled && !$0.history.contains { $0.to == "Acquired" } },
+                "\(canceled.map { "\($0.name): \($0.history.map(\.to))" })")
+        // Only the pulled block's lumis were processed: 4 of the 12.
+        let output = "/DemoMinBias/Demo2026-rereco-v1/RECO"
+        let lumis = Set(try agent.events(in: output).map(\.lumi))
+        #expect(lumis.count == 4, "\(lumis.sorted())")
+        // The account says plainly that the rest was left out by the operator, not missing and not in ACDC.
+        let account = try agent.account(of: name)
+        #expect(account.verdict == .forceCompleted, "\(account.text)")
+        let dataset = try #require(account.datasets.first { $0.dataset == output })
+        #expect(dataset.missingLumis.isEmpty && dataset.acdcLumis.isEmpty && dataset.leftOutEvents == 400, "\(account.text)")
+        #expect(try ACDCStore(spool: agent.spool).records(workflow: name).isEmpty)
+        let show = try agent.wmctlOK(["request", "show", name])
+        #expect(show.contains("FORCE-COMPLETED: the operator accepted the output as it is"), "\(show)")
+        #expect(show.contains("400 events a dataset left out by force-complete"), "\(show)")
+        agent.expectClean()
+    }
+}
+
+/// Issue 19 item 6: an abort cancels across agents and records the killed work in ACDC.
+@Suite struct AbortAcrossAgentsTests {
+    /// Runs the global queue, `agent`'s local queue and the job creator a few times: the request's jobs wait in jobs/created.
+    func queueJobs(_ spool: EndToEndAgent, agent: String) throws -> [JobDocument] {
+        let stages: [StageCycle] = [GlobalWorkQueueStage(), LocalWorkQueueStage(agent: agent), JobCreatorStage()]
+        for _ in 0..<3 { for stage in stages { _ = try stage.runCycle(spool.context) } }
+        let jobs = Areas.jobs(spool.spool)
+        return try jobs.scan(.created).compactMap { name -> JobDocument? in
+            guard case .document(let job) = try jobs.load(name, in: .created, now: SystemCall.now()) else { return nil }
+            return job
+        }
+    }
+
+    @Test func anAbortKillsTheAgentsJobsAndRecordsTheirWorkInACDC() throws {
+        let agent = try EndToEndAgent("abort-acdc")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100, tasks: 1))
+        let queued = try queueJobs(agent, agent: "agent1")
+        try #require(queued.count == 5, "five production jobs queued")
+
+        try agent.wmctlOK(["request", "abort", name])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        _ = try LocalWorkQueueStage(agent: "agent1").runCycle(agent.context)
+
+        let elements = try ElementStore(spool: agent.spool).elements(ofRequest: name)
+        #expect(elements.count == 1 && elements.allSatisfy { $0.state == .canceled }, "\(elements.map(\.state))")
+        #expect(try agent.spool.scan("jobs/killed").names.count == 5)
+        // Every killed job left an ACDC record of its input: the records cover the killed jobs' inputs exactly.
+        let records = try ACDCStore(spool: agent.spool).records(workflow: name)
+        #expect(records.count == 5)
+        let recorded = records.flatMap(\.files).map { "\($0.lfn) \(String(describing: $0.mask))" }.sorted()
+        let killed = queued.flatMap { job in job.inputFiles.map { ACDCFile(job: job.body, file: $0, catalogLumis: []) } }
+            .map { "\($0.lfn) \(String(describing: $0.mask))" }.sorted()
+        #expect(recorded == killed, "records: \(recorded)\nkilled: \(killed)")
+        #expect(Set(records.map(\.task)) == Set(queued.map(\.task)))
+        let listing = try agent.wmctlOK(["acdc", "ls", name])
+        #expect(listing.contains(name), "\(listing)")
+    }
+
+    @Test func aCancelRequestedElementOfASilentAgentIsForcedToCanceled() throws {
+        let agent = try EndToEndAgent("abort-silent")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 1000, perJob: 200, perLumi: 100, tasks: 1))
+        try #require(try queueJobs(agent, agent: "agent2").count == 5, "agent2 pulled the element and queued its jobs")
+
+        try agent.wmctlOK(["request", "abort", name])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        // agent1 leaves another agent's element alone; agent2 never runs again.
+        _ = try LocalWorkQueueStage(agent: "agent1").runCycle(agent.context)
+        let store = ElementStore(spool: agent.spool)
+        #expect(try store.elements(ofRequest: name).map(\.state) == [.cancelRequested])
+        _ = try GlobalWorkQueueStage().runCycle(agent.context)
+        #expect(try store.elements(ofRequest: name).map(\.state) == [.cancelRequested], "not before the timeout")
+
+        // Past the agent timeout (3600 s), the global queue forces it Canceled and the request leaves aborted.
+        var later = agent.context
+        later.now = { SystemCall.now() + 3_700 }
+        _ = try GlobalWorkQueueStage().runCycle(later)
+        // The request leaves aborted in the same cycle, so the queue has archived the element already.
+        let element = try #require(try store.archivedElements(ofRequest: name).first)
+        #expect(element.state == .canceled)
+        #expect(element.history.last?.reason.contains("agent 'agent2' silent") == true, "\(element.history.last?.reason ?? "")")
+        #expect(agent.status(of: name) == "aborted-completed")
+    }
+}
