@@ -86,6 +86,21 @@ import Testing
         #expect(try JSONDecoder().decode(Workload.self, from: data) == workload)
     }
 
+    @Test func harvestTasksHarvestPeriodicallyAtThePeriodicHarvestInterval() throws {
+        let harvests = { (overrides: [String: JSONValue]) throws -> [WorkloadTask] in
+            var input = try Support.template("TC_ProdPsi")
+            input.applyOverrides(Support.overrides.merging(overrides) { $1 })
+            let (create, assign) = try Support.validator.validate(input)
+            let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+            return workload.tasks.filter { $0.type == .harvesting }
+        }
+        let periodic = try harvests(["PeriodicHarvestInterval": .int(3600)])
+        #expect(!periodic.isEmpty && periodic.allSatisfy { $0.splitting.int("periodic_harvest_interval") == 3600 })
+        // Absent: 0, harvest once at end of run.
+        let endOfRun = try harvests([:])
+        #expect(!endOfRun.isEmpty && endOfRun.allSatisfy { $0.splitting.int("periodic_harvest_interval") == 0 })
+    }
+
     @Test func missingConfigurationIsReported() throws {
         let create = try Support.validator.validateCreate(ValidationTests.reReco)
         let error = #expect(throws: RequestRejected.self) {

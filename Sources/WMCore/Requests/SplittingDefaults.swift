@@ -111,10 +111,12 @@ public enum SplittingDefaults {
     public static let logCollect = SplittingSpec(algorithm: "MinFileBased",
                                                  parameters: ["files_per_job": .int(logCollectFilesPerJob)])
 
-    /// Harvest splitting with the request's `DQMHarvestUnit`.
+    /// Harvest splitting with the request's `DQMHarvestUnit` and `PeriodicHarvestInterval` (seconds between periodic
+    /// harvests; 0, the default, harvests once at end of run), as StdBase's `setupHarvesting` passes them. The
+    /// validator keeps the interval within 0...10^15.
     public static func harvest(_ top: RequestArguments) -> SplittingSpec {
         SplittingSpec(algorithm: "Harvest", parameters: [
-            "periodic_harvest_interval": .int(0),
+            "periodic_harvest_interval": .int(top.int("PeriodicHarvestInterval") ?? 0),
             "dqmHarvestUnit": .string(top.string("DQMHarvestUnit") ?? "byRun")])
     }
 }
