@@ -155,7 +155,7 @@ public struct Wmctl {
         guard let data = try first.area.render(inspector.spool, id, first.state) else { throw CommandFailure(.noInput, "wmctl: '\(id)' moved while reading; try again") }
         if json { output.line(String(decoding: data, as: UTF8.self)); return }
         output.line("\(first.area.area)/\(first.state)/\(id)\(first.area.suffix)")
-        if first.area.area == "jobs", first.state == JobState.created.rawValue,
+        if first.area.area == Layout.jobsRoot, first.state == JobState.created.rawValue,
            let reason = try inspector.waitingJobs().first(where: { $0.job == id })?.reason {
             output.line("waits: \(reason)")
         }
