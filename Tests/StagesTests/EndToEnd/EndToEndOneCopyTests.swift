@@ -77,6 +77,35 @@ import TestSupport
         agent.expectClean()
     }
 
+    /// A merge job removed by hand (found by the chaos test, seed 847134824): its unmade merged output is work
+    /// in ACDC — the account is incomplete, not inconsistent — and one resubmission makes every dataset whole.
+    @Test func aMergeJobRemovedByHandLeavesItsMergedOutputInACDC() throws {
+        let agent = try EndToEndAgent("vanished-merge")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 2000, perJob: 200, perLumi: 100))
+        var victim: String?
+        for _ in 0..<40 where victim == nil {
+            for stage in agent.stages() where victim == nil {
+                _ = try stage.runCycle(agent.context)
+                victim = try Areas.jobs(agent.spool).scan(.created).first { $0.contains("GenSimMergeRAWSIMoutput") }
+            }
+        }
+        let merge = try #require(victim, "a GEN-SIM merge job was created")
+        try FileManager.default.removeItem(atPath: agent.spool.path("jobs/created/\(merge).json"))
+
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "completed")
+        let account = try agent.account(of: name)
+        #expect(account.verdict == .incomplete, "the merge's work is in ACDC, not missing: \(account.text)")
+        #expect(try ACDCStore(spool: agent.spool).merged(workflow: name, task: "/\(name)/GenSim/GenSimMergeRAWSIMoutput") != nil)
+
+        let resubmission = try agent.wmctlOK(["request", "resubmit", name, "--assign"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: resubmission) == "completed")
+        try expectEveryEventOnce(agent)
+        agent.expectClean()
+    }
+
     @Test func aCopiedJobDocumentIsQuarantinedAndRunsOnce() throws {
         let agent = try EndToEndAgent("copied")
         defer { agent.killLeftovers() }
