@@ -9,18 +9,10 @@ public enum JobSplitter {
 
     /// Splits `files` (the subscription's available files, in the order WMCore would see them) into jobs.
     ///
-    /// Files that end up in no job and are not in `failedFiles` stay available for a later call. Each job's
-    /// `inputPositions` says which of `files` it reads.
+    /// Files that end up in no job and are not in `failedFiles` stay available for a later call. The outcome's
+    /// `inputPositions(in: files)` says which of `files` each job reads.
     public static func split(_ algorithm: SplittingAlgorithm, files: [SplitFile], parameters: SplitParameters,
                              context: SplitContext) throws -> SplitOutcome {
-        var outcome = try run(algorithm, files: files, parameters: parameters, context: context)
-        outcome.assignInputPositions(in: files)
-        return outcome
-    }
-
-    /// The algorithm's outcome, before positions are assigned.
-    private static func run(_ algorithm: SplittingAlgorithm, files: [SplitFile], parameters: SplitParameters,
-                            context: SplitContext) throws -> SplitOutcome {
         var context = context
         if parameters.bool("trustSitelists", default: false) { context.trustSiteLists = true }
         switch algorithm {

@@ -133,10 +133,6 @@ public struct SplitJob: Codable, Hashable, Sendable {
     public var creationFailure: CreationFailure?
     /// A name suffix WMCore puts after the UUID instead of the counter, e.g. `EndOfRun-Harvest-1`.
     public var nameSuffix: String?
-    /// For each of `inputFiles`, its position in the files given to `JobSplitter.split`, or `nil` for a file
-    /// that is not one of them (the MC fake file); filled by the splitter, not encoded.
-    public internal(set) var inputPositions: [Int?] = []
-
     private enum CodingKeys: String, CodingKey {
         case inputFiles, mask, estimatedJobTime, estimatedDiskUsage, estimatedMemoryUsage, baggage, creationFailure, nameSuffix
     }
@@ -206,9 +202,11 @@ public struct SplitOutcome: Sendable {
     /// All jobs, group after group.
     public var jobs: [SplitJob] { groups.flatMap(\.jobs) }
 
-    /// Fills every job's `inputPositions` from `files` (the splitter's input): a job's file is usually an
-    /// unchanged copy of an input (found by its shared storage, no LFN hashed), else the first input with its LFN.
-    mutating func assignInputPositions(in files: [SplitFile]) {
+    /// For each job (in `jobs` order), the position of each of its input files in `files` (the files given to
+    /// `JobSplitter.split`), or nil for a file that is none of them (the MC fake file). A job's file is usually an
+    /// unchanged copy of an input, found by its shared storage (no LFN hashed), else the first input with its LFN.
+    /// Asked by the job creator only, so splitting alone never pays for it.
+    public func inputPositions(in files: [SplitFile]) -> [[Int?]] {
         var positionOf: [ObjectIdentifier: Int] = [:]
         positionOf.reserveCapacity(files.count)
         for (i, file) in files.enumerated() where positionOf[file.sharedStorageIdentity] == nil {
@@ -223,12 +221,8 @@ public struct SplitOutcome: Sendable {
             }
             return positionOfLFN?[lfn]
         }
-        for g in groups.indices {
-            for j in groups[g].jobs.indices {
-                groups[g].jobs[j].inputPositions = groups[g].jobs[j].inputFiles.map { file in
-                    positionOf[file.sharedStorageIdentity] ?? position(of: file.lfn)
-                }
-            }
+        return groups.flatMap { group in
+            group.jobs.map { job in job.inputFiles.map { file in positionOf[file.sharedStorageIdentity] ?? position(of: file.lfn) } }
         }
     }
 }

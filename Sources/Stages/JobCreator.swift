@@ -64,8 +64,9 @@ public struct JobCreatorStage: StageCycle {
         // Each file read goes with the first job that reads it; a job that owns all its files is "whole".
         var owner = [Int](repeating: -1, count: available.count)
         var whole = [Bool](repeating: true, count: splits.count)
-        for (j, (split, _)) in splits.enumerated() {
-            for position in split.inputPositions {
+        let positions = outcome.inputPositions(in: available.map(\.file))
+        for j in splits.indices {
+            for position in positions[j] {
                 guard let i = position else {
                     whole[j] = false
                     continue

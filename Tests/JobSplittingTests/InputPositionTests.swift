@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import JobSplitting
 
-/// Each job says which of the splitter's input files it reads (`SplitJob.inputPositions`), so no caller
+/// The outcome says which of the splitter's input files each job reads (`SplitOutcome.inputPositions(in:)`), so no caller
 /// needs a file's storage identity.
 @Suite struct InputPositionTests {
     static let algorithms: [SplittingAlgorithm] = SplittingAlgorithm.allCases.filter { $0 != .harvest }
@@ -17,9 +17,9 @@ import Testing
             let values = AwkwardInput.parameters(algorithm, files, &rng)
             let context = SplitContext(filesetClosed: true, now: 200_000)
             guard let outcome = try? JobSplitter.split(algorithm, files: files, parameters: SplitParameters(values), context: context) else { continue }
-            for job in outcome.jobs {
-                #expect(job.inputPositions.count == job.inputFiles.count)
-                for (file, position) in zip(job.inputFiles, job.inputPositions) {
+            for (job, positions) in zip(outcome.jobs, outcome.inputPositions(in: files)) {
+                #expect(positions.count == job.inputFiles.count)
+                for (file, position) in zip(job.inputFiles, positions) {
                     let sameLFN = files.indices.filter { files[$0].lfn == file.lfn }
                     let sameStorage = files.indices.filter { files[$0].sharedStorageIdentity == file.sharedStorageIdentity }
                     guard let position else {
@@ -38,7 +38,7 @@ import Testing
     @Test func theMonteCarloFakeFileHasNoPosition() throws {
         let outcome = try JobSplitter.split(.eventBased, files: [], parameters: SplitParameters(["events_per_job": .int(10), "total_events": .int(25)]),
                                             context: SplitContext(subscriptionType: .production, now: 0))
-        for job in outcome.jobs { #expect(job.inputPositions.allSatisfy { $0 == nil }) }
+        #expect(outcome.inputPositions(in: []).allSatisfy { $0.allSatisfy { $0 == nil } })
     }
 
     @Test func oneFilePerJobGivesEachJobItsInput() throws {
@@ -46,6 +46,6 @@ import Testing
         let b = SplitFile(lfn: "/store/b.root", events: 10, locations: ["T2_CH_CERN"], runs: [FileRun(run: 1, lumis: [2])])
         let outcome = try JobSplitter.split(.fileBased, files: [a, b], parameters: SplitParameters(["files_per_job": .int(1)]),
                                             context: SplitContext(now: 0))
-        #expect(outcome.jobs.map(\.inputPositions) == [[0], [1]])
+        #expect(outcome.inputPositions(in: [a, b]) == [[0], [1]])
     }
 }
