@@ -62,27 +62,27 @@ struct SlurmTests {
         #expect(failed.exitCodes == [99400])
     }
 
-    /// Issue 19, Must show: a 4-core job is submitted with 4 CPUs. Where the node has 4 CPUs Slurm runs it with
-    /// `NumCPUs=4`; on a smaller node (CI has 2) Slurm refuses the request for 4 CPUs, and the job fails submission
-    /// naming the `--cpus-per-task=4` it asked for.
+    /// Issue 19, Must show: a 4-core job is submitted with 4 CPUs: Slurm's record of it says `NumCPUs=4` and
+    /// `CPUs/Task=4`. Where a node has 4 CPUs it runs to completion; on a smaller node (CI has 2) Slurm keeps it
+    /// pending (reason `PartitionConfig`: no node can ever run it), and the test cancels it.
     @Test func fourCoreJobIsSubmittedWithFourCPUs() throws {
         try #require(SlurmProbe.isUsable, "CI=true but Slurm is not usable: scripts/slurm-local must start it")
         let fx = try ExecutionFixture("slurm-cores", sites: [Self.slurmSite()])
         try fx.addJob("fourcores", sites: ["T2_CH_CERN"], cores: 4)
         let runjob = try fx.writeRunjob("echo '<FrameworkJobReport/>' > \"$dir/Report.0.xml\"")
         _ = try JobSubmitterStage(runjobPath: runjob).runCycle(fx.context())
+        let id = try #require(try fx.job("fourcores", .executing).batchID)
+        let shown = try CommandRunner.run("scontrol", ["show", "job", "-o", id], timeout: 15)
+        let record = SlurmState.keyValues(shown.stdout) ?? [:]
+        #expect(record["NumCPUs"] == "4" && record["CPUs/Task"] == "4", "\(shown.stdout)")
         let nodeCPUs = try CommandRunner.run("sinfo", ["-h", "-o", "%c"], timeout: 15).stdout
             .split(whereSeparator: \.isNewline).compactMap { Int($0.trimmingCharacters(in: .whitespaces).filter(\.isNumber)) }.max() ?? 0
         if nodeCPUs >= 4 {
-            let id = try #require(try fx.job("fourcores", .executing).batchID)
-            let shown = try CommandRunner.run("scontrol", ["show", "job", "-o", id], timeout: 15)
-            #expect(SlurmState.keyValues(shown.stdout)?["NumCPUs"] == "4", "\(shown.stdout)")
             try fx.trackUntilDone("fourcores", tracker: JobTrackerStage(), seconds: 60)
             #expect(try fx.names(.complete) == ["fourcores"])
         } else {
-            let failed = try fx.job("fourcores", .submitfailed)
-            let reason = failed.history.last?.reason ?? ""
-            #expect(reason.contains("--cpus-per-task=4"), "the refused sbatch asked for 4 CPUs: \(reason)")
+            #expect(record["JobState"] == "PENDING", "\(shown.stdout)")
+            _ = try CommandRunner.run("scancel", [id], timeout: 15)
         }
     }
 
