@@ -37,7 +37,7 @@ public struct WMBSFileDocument: Sendable {
 
 extension WMBSStore {
     /// The document holding the files a job acquired: `j<job number>.json` (the number ends the job's name).
-    public static func jobBundleName(_ jobName: String) -> String {
+    package static func jobBundleName(_ jobName: String) -> String {
         "j" + JobName.numberText(of: jobName) + ".json"
     }
 

@@ -97,8 +97,8 @@ public struct JobCreatorStage: StageCycle {
         let groups = Layout.wmbs(workflow).subscription(sub.name)
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
         let recorded = WallClock.now()
-        let work = fileWork(group, store: store, workflow: workflow, available: available, owner: owner, whole: whole,
-                            failed: failedIndices)
+        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner, whole: whole,
+                                     failed: failedIndices)
         try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
@@ -159,113 +159,28 @@ public struct JobCreatorStage: StageCycle {
         return replayed
     }
 
-    /// What happens to a job group's files: which jobs' own documents are their job documents (`linked`), and
-    /// the relocation of the rest out of the available documents (`sources`).
-    struct FileWork {
-        var linked: Set<String>
-        var relocation: WMBSStore.Relocation
-        var sources: [(folder: String, name: String)]
-    }
-
-    /// The file work of a new group, from the plan's indices (no file key is hashed): `owner` gives the job
-    /// (index) that acquires each available file, -1 for none; `whole` the jobs that own all they read;
-    /// `failed` the files that failed at creation.
-    func fileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String,
-                  available: [(key: String, file: SplitFile, document: String)], owner: [Int], whole: [Bool], failed: [Int]) -> FileWork {
-        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
-        var sourceOf: [String: Int] = [:]
-        var sources: [(folder: String, name: String)] = []
-        var members: [[Int]] = []
-        for (i, entry) in available.enumerated() {
-            // Neighbours in LFN order often come from one bundle: compare with the last document before hashing.
-            if let last = sources.last, last.name == entry.document {
-                members[sources.count - 1].append(i)
-            } else if let s = sourceOf[entry.document] {
-                members[s].append(i)
-            } else {
-                sourceOf[entry.document] = sources.count
-                sources.append((folder(.available), entry.document))
-                members.append([i])
-            }
-        }
-        var leaving = [Bool](repeating: false, count: available.count)
-        var owned = [[Int]](repeating: [], count: record.jobs.count)
-        for i in available.indices where owner[i] >= 0 {
-            owned[owner[i]].append(i)
-            leaving[i] = true
-        }
-        var relocation = WMBSStore.Relocation()
-        func target(_ name: String, in folder: String, _ indices: [Int]) {
-            let source = sourceOf[available[indices[0]].document]!
-            let isWhole = indices.count == members[source].count && indices.allSatisfy { sourceOf[available[$0].document] == source }
-            relocation.targets.append(.init(name: name, folder: folder, files: indices.map { available[$0].file },
-                                            wholeSource: isWhole ? source : nil))
-        }
-        var linked = Set<String>()
-        for (j, job) in record.jobs.enumerated() where !owned[j].isEmpty {
-            if whole[j] { linked.insert(job.name) } else { target(WMBSStore.jobBundleName(job.name), in: folder(.acquired), owned[j]) }
-        }
-        if !failed.isEmpty {
-            failed.forEach { leaving[$0] = true }
-            target(record.name + ".json", in: folder(.failed), failed)
-        }
-        for (s, indices) in members.enumerated() where indices.contains(where: { leaving[$0] }) {
-            relocation.rewrites.append((s, indices.filter { !leaving[$0] }.map { available[$0].file }))
-        }
-        return FileWork(linked: linked, relocation: relocation, sources: sources)
-    }
-
-    /// The file work of a group found pending (a crash stopped it): from its file keys and the available
-    /// documents as they are now (some of its files may have moved already).
-    func replayFileWork(_ record: EncodedJobGroup, store: WMBSStore, workflow: String) throws -> FileWork {
-        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
-        let documents = try store.documents(workflow, record.subscription, in: .available)
-        let consumed = Set(record.fileKeys)
-        var owned = Set<String>()
-        var moves: [WMBSStore.FileMove] = []
-        var linked = Set<String>()
-        for job in record.jobs {
-            let keys = job.inputKeys.filter { consumed.contains($0) && owned.insert($0).inserted }
-            guard !keys.isEmpty else { continue }
-            let whole = keys.count == job.inputKeys.count
-            if whole { linked.insert(job.name) }
-            moves.append(.init(target: WMBSStore.jobBundleName(job.name), in: folder(.acquired), keys: keys, provided: whole))
-        }
-        if !record.failedFileKeys.isEmpty {
-            moves.append(.init(target: record.name + ".json", in: folder(.failed), keys: record.failedFileKeys))
-        }
-        return FileWork(linked: linked, relocation: WMBSStore.plan(moves, from: documents),
-                        sources: documents.map { (folder(.available), $0.name) })
-    }
-
     /// Publishes the group's jobs and moves its files (`files` nil on a replay: worked out again from the
     /// record and the documents as they are), skipping on replay what was already done.
     ///
-    /// Each consumed file goes into the `acquired/` document of the first job that reads it
-    /// (`WMBSStore.jobBundleName`: the job document itself, hard-linked, when the job owns all its files),
-    /// files that failed at creation into `failed/g<group>.json`. At commit the jobs (with their linked
+    /// How the files move is the store's (`WMBSStore.Acquisition`). At commit the jobs (with their linked
     /// documents) come first, then the other new documents, then the sources lose the files.
     func execute(_ record: EncodedJobGroup, store: WMBSStore, jobs: DocumentArea<JobBody>, workflow: String,
-                 files: FileWork?) throws {
+                 files: WMBSStore.Acquisition?) throws {
         let spool = store.spool
-        let folder = { (state: FileState) in store.fileFolder(workflow, record.subscription, state) }
         let replay = files == nil
-        let work = try files ?? replayFileWork(record, store: store, workflow: workflow)
+        let work = try files ?? store.replayAcquisition(record, workflow: workflow)
         let markers = JobMarkers(spool: spool).folder(workflow, record.subscription)
         try spool.ensureDirectories([markers])
         try spool.inBatch { batch in
             for job in record.jobs {
                 let file = jobs.fileName(job.name)
                 if replay && JobState.allCases.contains(where: { spool.contains(file, in: jobs.folder($0)) }) { continue }
-                let bundle = WMBSStore.jobBundleName(job.name)
-                var links = work.linked.contains(job.name) && !(replay && store.hasMovedDocument(bundle, workflow, record.subscription))
-                    ? [(folder(.acquired), bundle)] : []
+                var links = work.documentLinks(of: job.name, store: store, workflow: workflow, subscription: record.subscription, replay: replay)
                 // The job's marker (`JobMarkers`): its document as created, one more name for the same inode.
                 if !(replay && spool.contains(file, in: markers)) { links.append((markers, file)) }
                 try batch.publish(job.bytes, as: file, in: jobs.folder(job.state), alsoAs: links)
             }
-            try store.apply(work.relocation, sources: work.sources, workflow: workflow, subscription: record.subscription,
-                            in: batch, mayExist: replay)
+            try store.apply(work, workflow: workflow, subscription: record.subscription, in: batch, mayExist: replay)
         }
         let groups = Layout.wmbs(workflow).subscription(record.subscription)
         let file = record.name + ".json"
