@@ -23,7 +23,7 @@ public enum JobDocumentReader {
     private enum Key: Int {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, exitCodes, baggage, outputs, state, history
-        case batchID, site, lastRunTime, numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements
+        case batchID, site, lastRunTime, numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles
         static let requiredKeyCount = Key.batchID.rawValue
 
         init?(_ name: String) {
@@ -54,6 +54,7 @@ public enum JobDocumentReader {
             case "requiresGPU": self = .requiresGPU
             case "gpuRequirements": self = .gpuRequirements
             case "jobExtraMatchRequirements": self = .jobExtraMatchRequirements
+            case "pileupFiles": self = .pileupFiles
             default: return nil
             }
         }
@@ -101,6 +102,8 @@ public enum JobDocumentReader {
             case .gpuRequirements:
                 return set(&job.gpuRequirements, reader.nullOr { $0.peek() == UInt8(ascii: "{") ? $0.members(depth: 2) : nil })
             case .jobExtraMatchRequirements: return set(&job.jobExtraMatchRequirements, reader.nullOr { $0.string() })
+            case .pileupFiles:
+                return set(&job.pileupFiles, reader.nullOr { $0.value(depth: 1).flatMap(PileupFile.list(json:)) })
             }
         }
         guard complete, seen.containsAll(0..<Key.requiredKeyCount) else { return nil }

@@ -83,11 +83,12 @@ public struct JobCreatorStage: StageCycle {
         }
         // Every job's number is known up front, so jobs are made and encoded on every core.
         let first = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
+        let pileup = pileupDatasets(of: sub, context: context)
         let made = try concurrentSlices(splits.count, serialBelow: 512) { range in
             var writer = JobDocumentWriter()
             return try range.map { i in
                 let job = try makeJob(splits[i].split, number: first + i, locations: splits[i].locations, workflow: workflow,
-                                      subscription: sub, now: now)
+                                      subscription: sub, pileup: pileup, now: now)
                 return try EncodedJobGroup.Job(job, writer: &writer, area: jobs)
             }
         }
@@ -229,8 +230,23 @@ public struct JobCreatorStage: StageCycle {
         return context
     }
 
+    /// The catalog's pileup datasets of a subscription (nil without pileup). A dataset the catalog no longer holds
+    /// (validation checked it existed) is logged as a warning and gives no files.
+    func pileupDatasets(of sub: Subscription, context: StageContext) -> [CatalogDataset]? {
+        guard let settings = sub.pileup else { return nil }
+        let catalog = CatalogStore(spool: context.spool)
+        return settings.datasets.compactMap { name in
+            guard let dataset = catalog.dataset(named: name) else {
+                context.log.warning("pileup dataset not in the catalog; jobs get none of its files",
+                                    ["subscription": sub.name, "dataset": name])
+                return nil
+            }
+            return dataset
+        }
+    }
+
     func makeJob(_ split: SplitJob, number: Int, locations: [String], workflow: String, subscription sub: Subscription,
-                 now: Double) throws -> JobDocument {
+                 pileup: [CatalogDataset]? = nil, now: Double) throws -> JobDocument {
         let name = JobName.make(workflowKey: WMBSStore.workflowKey(workflow), subscription: sub.name, number: number)
         let sites = SiteMapping.candidateSites(locations: split.inputFiles.first?.locations ?? locations,
                                              whitelist: sub.siteWhitelist, blacklist: sub.siteBlacklist,
@@ -251,6 +267,9 @@ public struct JobCreatorStage: StageCycle {
         job.requiresGPU = sub.requiresGPU
         job.gpuRequirements = sub.gpuRequirements
         job.jobExtraMatchRequirements = sub.jobExtraMatchRequirements
+        if let pileup, let settings = sub.pileup {
+            job.pileupFiles = PileupFile.resolve(pileup, sites: sites, trustLocation: settings.trustLocation)
+        }
         if let failure = split.creationFailure {
             job.exitCodes = [failure.code]
             try job.transition(to: .createfailed, actor: "wm-jobcreator", reason: "\(failure.code): \(failure.reason)", at: now)

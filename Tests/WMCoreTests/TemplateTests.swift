@@ -91,6 +91,22 @@ import Testing
         #expect(run.workload.tasks.filter { $0.type == .processing || $0.type == .production }.count == 6)
     }
 
+    /// SC_6Tasks_PU: the StepChain twin of TC_6Tasks_PU, accepted with its pileup dataset in the catalog.
+    @Test func stepChainSixStepsWithPileup() throws {
+        let run = try Support.run("SC_6Tasks_PU")
+        #expect(run.elements.count == 1)
+        #expect(run.elements.first?.numberOfEvents == 20000)
+    }
+
+    /// TC_Parent_LumiMask / SC_Parent_LumiMask: IncludeParents on MINIAOD whose parent dataset is AOD; the three
+    /// whitelisted blocks each become an element (their runs are all in the LumiList).
+    @Test(arguments: ["TC_Parent_LumiMask", "SC_Parent_LumiMask"])
+    func parentTemplateWithLumiMask(name: String) throws {
+        let run = try Support.run(name)
+        #expect(run.elements.count == 3)
+        #expect(Set(run.elements.flatMap(\.inputs.keys)) == Set(Support.minimumBiasBlocks.map { Support.minimumBias + "#" + $0 }))
+    }
+
     /// ReReco_LumiMask: of MuonEG's 4 blocks the LumiList keeps a, b and d (c's run is not listed) → 3 elements.
     @Test func reRecoWithLumiMask() throws {
         let run = try Support.run("ReReco_LumiMask")

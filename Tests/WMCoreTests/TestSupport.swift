@@ -6,7 +6,7 @@ import Testing
 enum Support {
     /// The template names in Fixtures.
     static let templates = ["TC_ProdPsi", "TC_6Tasks_PU", "SC_ProdPsi", "ReReco_LumiMask", "ReReco_badBlocks", "DQMHarvest_RunWhitelist",
-                            "TC_GPU", "SC_GPU"]
+                            "TC_GPU", "SC_GPU", "SC_6Tasks_PU", "TC_Parent_LumiMask", "SC_Parent_LumiMask"]
 
     /// Values filling every `-OVERRIDE-ME` of the templates.
     static let overrides: [String: JSONValue] = [
@@ -49,6 +49,8 @@ enum Support {
         "1b96d80d6061d572208f6a0ef554734c": config(["RAWSIMoutput": "GEN-SIM-RAW"]),
         "08a4940e14b0b7a2f0f4720a0f2436d0": config(["AODSIMoutput": "AODSIM"]),
         "c121f9d5ea13ca2b315c408778e5693a": config(["MINIAODSIMoutput": "MINIAODSIM"]),
+        // TC_Parent_LumiMask / SC_Parent_LumiMask
+        "544d8059f5f200f8959e2e4fab11a94e": config(["MINIAODoutput": "MINIAOD"]),
         // ReReco_LumiMask
         "3852d43544da0301ed0e04da715182b5": config(["RECOoutput": "RECO", "DQMoutput": "DQMIO"]),
         "3852d43544da0301ed0e04da7152ca79": config([:]),
@@ -73,6 +75,10 @@ enum Support {
     static let muonEG = "/MuonEG/Run2022C-v1/RAW"
     static let doubleMuon = "/DoubleMuon/Run2018A-v1/RAW"
     static let jetMET = "/JetMET0/Run2024D-2024CDEReprocessing-v1/DQMIO"
+    static let minimumBias = "/MinimumBias/Run2023C-22Sep2023_v4-v1/MINIAOD"
+    static let minimumBiasParent = "/MinimumBias/Run2023C-22Sep2023_v4-v1/AOD"
+    static let minimumBiasBlocks = ["146eb70b-12ad-47dd-a109-b7feef4927cf", "5b047ae4-f01e-44b4-b960-ae443ed46c2e",
+                                    "7597e092-5056-4316-b7b6-0b5aa48d6829"]
     static let pileup = "/Neutrino_E-10_gun/RunIISummer20ULPrePremix-UL16_106X_mcRun2_asymptotic_v13-v1/PREMIX"
 
     /// The catalog the templates refer to.
@@ -105,6 +111,18 @@ enum Support {
                                                          file("/store/data/j/a2.root", run: 380307, lumis: 1...2)]),
             block(jetMET, "b", at: ["T1_US_FNAL_Disk"], files: [file("/store/data/j/b1.root", run: 380400, lumis: 1...2),
                                                               file("/store/data/j/b2.root", run: 380500, lumis: 1...2)]),
+        ]),
+        // TC_Parent_LumiMask / SC_Parent_LumiMask: the three whitelisted MINIAOD blocks (runs 367786, 367832, 367913)
+        // whose files each have one AOD parent.
+        CatalogDataset(name: minimumBias, blocks: zip(minimumBiasBlocks, [367786, 367832, 367913]).map { suffix, run in
+            var child = file("/store/data/mb/miniaod-\(run).root", run: run, lumis: 1...70)
+            child.parents = ["/store/data/mb/aod-\(run).root"]
+            return block(minimumBias, suffix, at: ["T2_CH_CERN"], files: [child])
+        }, parent: minimumBiasParent),
+        CatalogDataset(name: minimumBiasParent, blocks: [
+            block(minimumBiasParent, "aod", at: ["T2_CH_CERN"], files: [367786, 367832, 367913].map {
+                file("/store/data/mb/aod-\($0).root", run: $0, lumis: 1...70)
+            }),
         ]),
         CatalogDataset(name: pileup, blocks: [
             block(pileup, "p", at: ["T1_US_FNAL_Disk"], files: [file("/store/mc/pu.root", run: 1, lumis: 1...10)]),

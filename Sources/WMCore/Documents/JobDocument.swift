@@ -44,6 +44,9 @@ public struct JobBody: StatefulBody, Hashable {
     public var gpuRequirements: [String: JSONValue]?
     /// The task's `JobExtraMatchRequirements` (WMCore's job `jobExtraMatchRequirements`), nil when empty.
     public var jobExtraMatchRequirements: String?
+    /// The pileup files the job mixes in (WMCore's pileup configuration in the sandbox): the files of the task's pileup
+    /// datasets stored at one of `possibleSites` (every file under `TrustPUSitelists`); nil for a job without pileup.
+    public var pileupFiles: [PileupFile]?
     /// The batch system's id for the current submission.
     public var batchID: String?
     /// The site the current submission went to.
@@ -67,7 +70,7 @@ public struct JobBody: StatefulBody, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
-        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, state, history
+        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles, state, history
     }
 
     /// Makes a job in state `new` with an empty history.
@@ -118,6 +121,60 @@ public struct JobBody: StatefulBody, Hashable {
 
     /// The idempotency key of the current submission: job name plus retry count.
     public var submissionKey: String { AttemptKey(job: name, retry: retryCount).description }
+}
+
+/// One pileup file a job may read: its LFN, events, and the storage nodes (PNNs) holding it.
+public struct PileupFile: Codable, Hashable, Sendable {
+    /// The file's LFN.
+    public var lfn: String
+    /// Events in the file.
+    public var events: Int
+    /// PNNs holding the file (its block's locations).
+    public var locations: [String]
+
+    /// Makes an entry.
+    public init(lfn: String, events: Int, locations: [String]) {
+        self.lfn = lfn
+        self.events = events
+        self.locations = locations
+    }
+
+    /// The files of `datasets` a job at one of `sites` reads: every valid file whose block is at a PNN of one of
+    /// those sites (`SiteMapping`), or every valid file when `trustLocation` (WMCore's `TrustPUSitelists`).
+    /// Sorted by LFN.
+    public static func resolve(_ datasets: [CatalogDataset], sites: [String], trustLocation: Bool) -> [PileupFile] {
+        let wanted = Set(sites)
+        var files: [PileupFile] = []
+        for dataset in datasets {
+            for block in dataset.blocks {
+                let here = block.locations.contains { wanted.contains(SiteMapping.psn(ofPNN: $0)) }
+                guard trustLocation || here else { continue }
+                files += block.files.filter(\.isValid).map { PileupFile(lfn: $0.lfn, events: $0.events, locations: block.locations) }
+            }
+        }
+        return files.sorted { $0.lfn < $1.lfn }
+    }
+
+    /// The files as a JSON array of `{"events", "lfn", "locations"}` objects (the job document's `pileupFiles`).
+    public static func json(_ files: [PileupFile]) -> JSONValue {
+        .array(files.map { .object(["lfn": .string($0.lfn), "events": .int($0.events),
+                                    "locations": .array($0.locations.map(JSONValue.string))]) })
+    }
+
+    /// Files read back from `json(_:)`'s form; nil when an entry lacks a field, has a relative LFN or a negative count.
+    public static func list(json: JSONValue) -> [PileupFile]? {
+        guard case .array(let items) = json else { return nil }
+        var files: [PileupFile] = []
+        for item in items {
+            guard case .object(let o) = item, let lfn = o["lfn"]?.stringValue, lfn.hasPrefix("/"),
+                  let events = o["events"]?.intValue, events >= 0,
+                  case .array(let locations)? = o["locations"] else { return nil }
+            let names = locations.compactMap(\.stringValue)
+            guard names.count == locations.count else { return nil }
+            files.append(PileupFile(lfn: lfn, events: events, locations: names))
+        }
+        return files
+    }
 }
 
 /// Where one output module of a job writes, and what it holds.

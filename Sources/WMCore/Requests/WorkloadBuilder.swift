@@ -97,6 +97,8 @@ public struct WorkloadBuilder {
         task.eventStreams = perStep.compactMap(\.eventStreams).max()
         // Likewise the strongest GPU need of its steps and the first step's GPUParams (WMCore's getRequiresGPU).
         task.gpu = GPUSettings.combined(items.map { $0.gpuSettings(inheritingFrom: request) })
+        // Every step's pileup: the job runs them all.
+        task.pileup = PileupSettings.of(items, request: request, assignment: assignment)
         addWithOutputTasks(task, readByChildren: [])
     }
 
@@ -206,6 +208,7 @@ public struct WorkloadBuilder {
         task.gpu = item.gpuSettings(inheritingFrom: request)
         let extra = item.inheriting("JobExtraMatchRequirements", from: request)?.stringValue ?? ""
         task.jobExtraMatchRequirements = extra.isEmpty ? nil : extra
+        task.pileup = PileupSettings.of([item], request: request, assignment: assignment)
         return task
     }
 

@@ -125,6 +125,34 @@ public struct TaskOutput: Codable, Hashable, Sendable {
     }
 }
 
+/// The pileup a task's jobs mix in: ReqMgr2's `MCPileup`/`DataPileup` datasets (WMCore's pileup configuration), and
+/// whether their location is ignored (`TrustPUSitelists`: every file is read remotely, as WMCore's AAA pileup).
+public struct PileupSettings: Codable, Hashable, Sendable {
+    /// The pileup dataset paths, sorted, no duplicates.
+    public var datasets: [String]
+    /// `TrustPUSitelists`: give jobs every pileup file, wherever it is stored.
+    public var trustLocation: Bool
+
+    /// Makes settings; nil when `datasets` is empty.
+    public init?(datasets: [String], trustLocation: Bool) {
+        let unique = Array(Set(datasets)).sorted()
+        if unique.isEmpty { return nil }
+        self.datasets = unique
+        self.trustLocation = trustLocation
+    }
+
+    /// The pileup of a task (or of each StepChain step) named in `items`, each inheriting from `request`;
+    /// `TrustPUSitelists` when the assignment or the request sets it.
+    public static func of(_ items: [RequestArguments], request: RequestArguments, assignment: RequestArguments?) -> PileupSettings? {
+        let datasets = items.flatMap { item in
+            ["MCPileup", "DataPileup"].compactMap { item.inheriting($0, from: request)?.stringValue }.filter { !$0.isEmpty }
+        }
+        // The assignment's value carries its default (false), so a true in either place counts.
+        let trust = (assignment?.bool("TrustPUSitelists") ?? false) || (request.bool("TrustPUSitelists") ?? false)
+        return PileupSettings(datasets: datasets, trustLocation: trust)
+    }
+}
+
 /// One task of a workload.
 public struct WorkloadTask: Codable, Hashable, Sendable {
     /// Task name, unique in the workload.
@@ -158,6 +186,8 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     /// `JobExtraMatchRequirements`: an HTCondor ClassAd expression WMCore adds to each job's requirements; kept on the
     /// task, its subscription and its jobs (neither batch plugin here evaluates ClassAds).
     public var jobExtraMatchRequirements: String?
+    /// The pileup its jobs mix in (`MCPileup`/`DataPileup`), nil for none.
+    public var pileup: PileupSettings?
 
     /// Makes a task.
     public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,

@@ -53,6 +53,8 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var gpuRequirements: [String: JSONValue]?
     /// The task's `JobExtraMatchRequirements` (an HTCondor expression), handed to each job.
     public var jobExtraMatchRequirements: String?
+    /// The task's pileup (datasets and `TrustPUSitelists`); the job creator gives each job the files, nil for none.
+    public var pileup: PileupSettings?
 
     /// Cores each job of the subscription takes (1 when not recorded).
     public var cores: Int { numberOfCores ?? 1 }

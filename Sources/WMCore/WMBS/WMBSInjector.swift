@@ -148,6 +148,7 @@ public struct WMBSInjector {
             subscription.gpuRequirements = gpu.gpuRequirements
         }
         subscription.jobExtraMatchRequirements = task.jobExtraMatchRequirements
+        subscription.pileup = task.pileup
         return subscription
     }
 
