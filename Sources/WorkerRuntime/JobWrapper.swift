@@ -57,18 +57,24 @@ public struct JobWrapper {
             let planner = StepPlanner(defaultSpool: JobWorkDirectory.spoolRoot(ofWorkDirectory: workDirectory), storageFolder: Layout.storageRoot, runtime: runtime, now: start)
             attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)
             defer { attempt.archiveLogs(logLFN: planner.logArchiveLFN(job), planner: planner, job: job) }
-            let config = try planner.plan(job)
-            try attempt.writeStepConfig(config)
+            let configs = try planner.planSteps(job)
             let limits = ChildLimits(wallTime: runtime.resolvedWallTimeLimit(estimatedTime: job.estimatedTime),
                                      memoryMB: runtime.memoryLimitMB)
-            let child = try WatchedChild.run(
-                executable: cmsRunExecutable,
-                arguments: ["--config", "step.json", "--report", Self.cmsRunReportName],
-                directory: attempt.scratch, stdoutPath: attempt.scratch + "/" + WrapperAttempt.stdoutName,
-                stderrPath: attempt.scratch + "/" + WrapperAttempt.stderrName, limits: limits)
-            attempt.absorb(child)
-            attempt.checkOutputs(mode: config.mode)
-            attempt.stageOut(outputs: config.outputs) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
+            for (index, config) in configs.enumerated() {
+                let files = WrapperAttempt.StepFiles(index: index)
+                try attempt.writeStepConfig(config, name: files.config)
+                let child = try WatchedChild.run(
+                    executable: cmsRunExecutable,
+                    arguments: ["--config", files.config, "--report", files.report],
+                    directory: attempt.scratch, stdoutPath: attempt.scratch + "/" + files.stdout,
+                    stderrPath: attempt.scratch + "/" + files.stderr, limits: limits)
+                attempt.absorbStep(child, files: files, first: index == 0)
+                guard attempt.report.errors.isEmpty else { break }
+            }
+            attempt.checkOutputs(mode: configs[0].mode)
+            let outputs = configs.flatMap(\.outputs)
+            attempt.dropLocalOutputs(outputs)
+            attempt.stageOut(outputs: outputs.filter(\.stagedOut)) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
         } catch {
             attempt.wrapperFailed(error)
         }

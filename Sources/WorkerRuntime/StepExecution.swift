@@ -15,6 +15,10 @@ struct StepExecution {
     /// Absolute path of an output's local file.
     func localPath(_ output: StepOutput) -> String { directory + "/" + output.localFile }
 
+    /// The path an input is read from: its local file in the step's folder (a StepChain step reading the previous
+    /// step's output), else its PFN.
+    func readPath(_ input: StepInput) -> String { input.localFile.map { directory + "/" + $0 } ?? input.pfn }
+
     /// Runs the step.
     /// - Throws: `StepFailure` with the CMSSW code of the first error.
     func run() throws(StepFailure) -> FrameworkJobReport {
@@ -24,17 +28,17 @@ struct StepExecution {
             switch config.mode {
             case .generate: return report(try EventOperations.generate(try generateRequest()))
             case .process:
-                return report(try EventOperations.process(inputs: config.inputs.map(\.pfn), mask: try eventMask(),
+                return report(try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
                                                           outputs: modules(), payloadSize: config.payloadSize))
             case .merge:
                 guard config.outputs.count == 1 else {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
                                       details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
                 }
-                return report(try EventOperations.merge(inputs: config.inputs.map(\.pfn), output: modules()[0],
+                return report(try EventOperations.merge(inputs: config.inputs.map(readPath), output: modules()[0],
                                                         payloadSize: config.payloadSize))
             case .repack:
-                return report(try EventOperations.repack(inputs: config.inputs.map(\.pfn), datasets: modules(),
+                return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),
                                                          payloadSize: config.payloadSize))
             case .harvest: return try HarvestStep(execution: self).run()
             case .cleanup: return try CleanupStep(inputs: config.inputs).run()
@@ -99,7 +103,7 @@ struct StepExecution {
     /// The report of an event operation: inputs by PFN, outputs with their LFNs, GUIDs and checksums.
     func report(_ result: OperationResult) -> FrameworkJobReport {
         var report = FrameworkJobReport()
-        let byPFN = Dictionary(config.inputs.map { ($0.pfn, $0) }, uniquingKeysWith: { first, _ in first })
+        let byPFN = Dictionary(config.inputs.map { (readPath($0), $0) }, uniquingKeysWith: { first, _ in first })
         report.inputFiles = result.inputs.map { read in
             let input = byPFN[read.path]
             return InputFile(lfn: input?.lfn ?? read.path, pfn: read.path, guid: input?.guid ?? "",
@@ -115,6 +119,8 @@ struct StepExecution {
             }
             return outputFile(output, events: Int(written.events), runs: RunLumiMap(runs), checksums: written.checksums)
         }
+        if let version = config.cmsswVersion { report.parameters["CMSSWVersion"] = version }
+        if let tag = config.globalTag { report.parameters["GlobalTag"] = tag }
         return report
     }
 

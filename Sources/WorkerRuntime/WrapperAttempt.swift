@@ -23,6 +23,8 @@ struct WrapperAttempt {
     static let stdoutName = "cmsRun1-stdout.log"
     /// The cmsRun step's standard error file.
     static let stderrName = "cmsRun1-stderr.log"
+    /// The most cmsRun steps whose files go into the log archive (a StepChain has at most 10 steps here).
+    static let maximumSteps = 10
     /// The log archive built in the work directory.
     static let logArchiveName = "logArchive.tar.gz"
 
@@ -61,19 +63,63 @@ struct WrapperAttempt {
         addWrapperError(RuntimeExitCodes.wrapperException, type: type, details: details)
     }
 
-    /// Creates the scratch folder and writes the step configuration into it.
-    func writeStepConfig(_ config: StepConfig) throws {
+    /// The files of the job's cmsRun step `index` (0-based) in the scratch folder: the first step keeps the names of a
+    /// single-step job (`step.json`, `cmsRun1-stdout.log`, `cmsrun-report.xml`); StepChain step N uses `stepN.json`,
+    /// `cmsRunN-stdout.log`, `cmsRunN-report.xml`.
+    struct StepFiles {
+        /// The step configuration.
+        let config: String
+        /// cmsRun's report.
+        let report: String
+        /// Standard output.
+        let stdout: String
+        /// Standard error.
+        let stderr: String
+
+        init(index: Int) {
+            let number = index + 1
+            config = index == 0 ? "step.json" : "step\(number).json"
+            report = index == 0 ? JobWrapper.cmsRunReportName : "cmsRun\(number)-report.xml"
+            stdout = "cmsRun\(number)-stdout.log"
+            stderr = "cmsRun\(number)-stderr.log"
+        }
+    }
+
+    /// Creates the scratch folder and writes a step configuration into it as `name`.
+    func writeStepConfig(_ config: StepConfig, name: String = "step.json") throws {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config).write(to: URL(fileURLWithPath: scratch + "/step.json"))
+        try encoder.encode(config).write(to: URL(fileURLWithPath: scratch + "/" + name))
+    }
+
+    /// Takes in one cmsRun step of the job. The first step's report becomes the job's; a later StepChain step adds its
+    /// output files and errors to it (the job's inputs stay the first step's: a later step reads a local file), and
+    /// the job's timing is the sum of its steps' (peak memory the largest).
+    mutating func absorbStep(_ child: ChildRun, files: StepFiles, first: Bool) {
+        guard !first else { return absorb(child, reportName: files.report) }
+        let job = report
+        absorb(child, reportName: files.report)
+        let step = report
+        report = job
+        report.outputFiles += step.outputFiles
+        for error in step.errors { report.addError(error) }
+        report.performanceSummaries = Self.combined(job.performanceSummaries, step.performanceSummaries)
+    }
+
+    /// Takes the outputs that are never staged out (a StepChain step's `KeepOutput: false` module) out of the job's
+    /// report: they were read by the next step in the scratch folder and are not outputs of the job.
+    mutating func dropLocalOutputs(_ outputs: [StepOutput]) {
+        let local = Set(outputs.filter { !$0.stagedOut }.map(\.lfn))
+        guard !local.isEmpty else { return }
+        report.outputFiles.removeAll { local.contains($0.lfn) }
     }
 
     // MARK: The cmsRun step
 
     /// Takes in how the child ended: its report when it could write one, the limit it broke, or
     /// the reason its report is unusable (first cause kept in the details), plus its performance.
-    mutating func absorb(_ child: ChildRun) {
+    mutating func absorb(_ child: ChildRun, reportName: String = JobWrapper.cmsRunReportName) {
         switch child.ending {
         case .wallTimeExceeded(let limit, let elapsed):
             addWrapperError(RuntimeExitCodes.wallTimeLimit, type: "WallTimeExceeded",
@@ -82,7 +128,7 @@ struct WrapperAttempt {
             addWrapperError(RuntimeExitCodes.memoryLimit, type: "MemoryExceeded",
                             details: String(format: "cmsRun resident memory %.0f MB exceeded the limit of %.0f MB; its process group was killed", rss, limit))
         case .exited, .signaled:
-            let path = scratch + "/" + JobWrapper.cmsRunReportName
+            let path = scratch + "/" + reportName
             do {
                 var cmsRun = try FrameworkJobReportReader().read(contentsOf: URL(fileURLWithPath: path))
                 cmsRun.wrapper = report.wrapper
@@ -100,15 +146,29 @@ struct WrapperAttempt {
                 }
             }
         }
-        report.performanceSummaries = [
+        report.performanceSummaries = Self.summaries(wall: child.wallSeconds, cpu: child.cpuSeconds, peakRSS: child.peakRSSMB)
+    }
+
+    /// The performance summaries the wrapper writes: timing and peak memory.
+    static func summaries(wall: Double, cpu: Double, peakRSS: Double) -> [PerformanceSummary] {
+        [
             PerformanceSummary(metric: "Timing", metrics: [
-                NamedMetric(name: "TotalJobTime", value: String(format: "%.3f", child.wallSeconds)),
-                NamedMetric(name: "TotalJobCPU", value: String(format: "%.3f", child.cpuSeconds)),
+                NamedMetric(name: "TotalJobTime", value: String(format: "%.3f", wall)),
+                NamedMetric(name: "TotalJobCPU", value: String(format: "%.3f", cpu)),
             ]),
             PerformanceSummary(metric: "ApplicationMemory", metrics: [
-                NamedMetric(name: "PeakValueRss", value: String(format: "%.3f", child.peakRSSMB)),
+                NamedMetric(name: "PeakValueRss", value: String(format: "%.3f", peakRSS)),
             ]),
         ]
+    }
+
+    /// The summaries of two steps run one after the other: times added, the larger peak memory.
+    static func combined(_ a: [PerformanceSummary], _ b: [PerformanceSummary]) -> [PerformanceSummary] {
+        func value(_ name: String, _ summaries: [PerformanceSummary]) -> Double {
+            summaries.lazy.flatMap(\.metrics).first { $0.name == name }.flatMap { Double($0.value) } ?? 0
+        }
+        return summaries(wall: value("TotalJobTime", a) + value("TotalJobTime", b), cpu: value("TotalJobCPU", a) + value("TotalJobCPU", b),
+                         peakRSS: max(value("PeakValueRss", a), value("PeakValueRss", b)))
     }
 
     /// WMCore's post-run checks for a successful step: 60450, 60451, 70452 for cmsRun steps; a
@@ -163,7 +223,8 @@ struct WrapperAttempt {
     /// and records it as the `logArchive` output. A failure is noted but does not fail the job
     /// (WMCore's success test ignores `logArch` steps).
     mutating func archiveLogs(logLFN: String, planner: StepPlanner, job: JobBody) {
-        let names = ["step.json", Self.stdoutName, Self.stderrName, JobWrapper.cmsRunReportName]
+        let stepFiles = (0..<Self.maximumSteps).map(StepFiles.init).flatMap { [$0.config, $0.stdout, $0.stderr, $0.report] }
+        let names = stepFiles
             .filter { FileManager.default.fileExists(atPath: scratch + "/" + $0) }
         let archive = workDirectory + "/" + Self.logArchiveName
         do {

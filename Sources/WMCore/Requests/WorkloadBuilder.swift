@@ -91,6 +91,7 @@ public struct WorkloadBuilder {
         }
         var task = processingTask(name: taskName, path: "/\(name)/\(taskName)", item: first, input: topInput(first), outputs: outputs)
         task.steps = items.enumerated().map { $0.element.itemName ?? "Step\($0.offset + 1)" }
+        task.chainSteps = try chainSteps(items, names: task.steps)
         // The job runs every step, so it asks for the most cores (and streams) any step needs (WMCore's getNumberOfCores).
         let perStep = zip(task.steps, items).map { cores(of: $1, task: $0) }
         task.multicore = perStep.map(\.multicore).max() ?? 1
@@ -100,6 +101,26 @@ public struct WorkloadBuilder {
         // Every step's pileup: the job runs them all.
         task.pileup = PileupSettings.of(items, request: request, assignment: assignment)
         addWithOutputTasks(task, readByChildren: [])
+    }
+
+    /// The steps a StepChain job runs: each step's output modules, the module of its input step it reads (its
+    /// `InputFromOutputModule`, else the input step's first module), and its own CMSSW release, global tag and
+    /// events per lumi (else the request's).
+    private func chainSteps(_ items: [RequestArguments], names: [String]) throws(RequestRejected) -> [ChainStep] {
+        var steps: [ChainStep] = []
+        for (index, item) in items.enumerated() {
+            let config = try configuration(item.string("ConfigCacheID"), field: "Step\(index + 1).ConfigCacheID")
+            var inputModule: String?
+            if index > 0 {
+                let parent = item.itemInput.flatMap { input in steps.first { $0.name == input } } ?? steps[index - 1]
+                inputModule = item.string("InputFromOutputModule") ?? parent.outputModules.first
+            }
+            steps.append(ChainStep(name: names[index], outputTiers: config.outputModules.mapValues(\.dataTier), inputModule: inputModule,
+                                   cmsswVersion: item.inheriting("CMSSWVersion", from: request)?.stringValue,
+                                   globalTag: item.inheriting("GlobalTag", from: request)?.stringValue,
+                                   eventsPerLumi: item.inheriting("EventsPerLumi", from: request)?.intValue))
+        }
+        return steps
     }
 
     private mutating func addReReco() throws(RequestRejected) {

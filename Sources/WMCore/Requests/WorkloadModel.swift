@@ -110,6 +110,11 @@ public struct TaskOutput: Codable, Hashable, Sendable {
     /// The StepChain step that writes it (nil outside StepChain).
     public var step: String?
 
+    /// Whether jobs stage the output out (and WMBS gets a fileset for it). False only for a StepChain step's output
+    /// with `KeepOutput: false`: the next step reads it in the job's scratch folder, and it never leaves the job. A
+    /// TaskChain's transient module is still staged out, since its child task reads it from unmerged storage.
+    public var isStagedOut: Bool { step == nil || kept }
+
     /// Makes an output.
     public init(module: String, tier: String, filterName: String, dataset: String, unmergedLFNBase: String,
                 mergedLFNBase: String, kept: Bool, transient: Bool, step: String? = nil) {
@@ -169,6 +174,9 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var outputs: [TaskOutput]
     /// cmsRun steps (StepChain step names; the task name for other tasks).
     public var steps: [String]
+    /// A StepChain task's steps with their outputs, input module and settings, in the order a job runs them; nil
+    /// for every other task (one cmsRun step planned from the task type).
+    public var chainSteps: [ChainStep]?
     /// Seconds per event (estimates).
     public var timePerEvent: Double
     /// kB per event (estimates).

@@ -27,6 +27,12 @@ public struct StepConfig: Codable, Hashable, Sendable {
     public var faultPlan: JSONValue?
     /// Test knobs from the baggage key `cmsRunKnobs`.
     public var knobs: CmsRunKnobs
+    /// The step's name in the job (`cmsRun1`..`cmsRunN` for a StepChain; nil for a single-step job).
+    public var stepName: String?
+    /// The CMSSW release the step runs (a StepChain step's `CMSSWVersion`); recorded in its report.
+    public var cmsswVersion: String?
+    /// The conditions the step runs with (a StepChain step's `GlobalTag`); recorded in its report.
+    public var globalTag: String?
 
     /// Makes a configuration.
     public init(mode: StepMode, workflow: String, taskPath: String, jobName: String, retry: Int,
@@ -56,12 +62,16 @@ public struct StepInput: Codable, Hashable, Sendable {
     public var pfn: String
     /// GUID (the LFN's base name without `.root`).
     public var guid: String
+    /// For a StepChain step reading the previous step's output: that output's file in the job's scratch folder (a
+    /// plain name, read instead of `pfn`); nil for inputs read from storage.
+    public var localFile: String?
 
     /// Makes an input.
-    public init(lfn: String, pfn: String, guid: String) {
+    public init(lfn: String, pfn: String, guid: String, localFile: String? = nil) {
         self.lfn = lfn
         self.pfn = pfn
         self.guid = guid
+        self.localFile = localFile
     }
 
     /// Why reading or deleting this input could touch a file outside the storage, or nil when it cannot: its LFN must
@@ -69,6 +79,10 @@ public struct StepInput: Codable, Hashable, Sendable {
     /// components followed by the LFN. The runtime checks this at the point of every read and deletion, behind the
     /// full LFN rule checked where an LFN enters (reports, requests, catalog imports, ACDC).
     public var confinementProblem: String? {
+        if let localFile {
+            let plain = !localFile.isEmpty && !localFile.contains("/") && localFile != "." && localFile != ".."
+            return plain ? nil : "local file '\(localFile)' is not a plain file name in the step's folder"
+        }
         if let problem = LFNRule.confinementProblem(lfn) { return "LFN '\(lfn)' could leave the storage: \(problem)" }
         guard pfn.hasSuffix(lfn) else { return "PFN '\(pfn)' is not a storage prefix followed by its LFN \(lfn)" }
         let prefix = pfn.dropLast(lfn.count)
@@ -94,15 +108,34 @@ public struct StepOutput: Codable, Hashable, Sendable {
     public var dataTier: String
     /// Trigger selection (0 keeps every event).
     public var triggerMask: UInt64
+    /// False for a StepChain output with `KeepOutput: false`: the next step reads it locally, it is never staged out
+    /// and it is not an output of the job (only of its step's report).
+    public var stagedOut: Bool
 
     /// Makes an output.
-    public init(label: String, lfn: String, guid: String, localFile: String, dataTier: String, triggerMask: UInt64 = 0) {
+    public init(label: String, lfn: String, guid: String, localFile: String, dataTier: String, triggerMask: UInt64 = 0,
+                stagedOut: Bool = true) {
         self.label = label
         self.lfn = lfn
         self.guid = guid
         self.localFile = localFile
         self.dataTier = dataTier
         self.triggerMask = triggerMask
+        self.stagedOut = stagedOut
+    }
+
+    private enum CodingKeys: String, CodingKey { case label, lfn, guid, localFile, dataTier, triggerMask, stagedOut }
+
+    /// Decodes an output; `stagedOut` may be absent (true).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        label = try c.decode(String.self, forKey: .label)
+        lfn = try c.decode(String.self, forKey: .lfn)
+        guid = try c.decode(String.self, forKey: .guid)
+        localFile = try c.decode(String.self, forKey: .localFile)
+        dataTier = try c.decode(String.self, forKey: .dataTier)
+        triggerMask = try c.decode(UInt64.self, forKey: .triggerMask)
+        stagedOut = try c.decodeIfPresent(Bool.self, forKey: .stagedOut) ?? true
     }
 }
 

@@ -35,6 +35,15 @@ public struct StepPlanner {
     /// The step configuration of `job`.
     /// - Throws: `RuntimePlanError` naming the task type, field or baggage key that is wrong.
     public func plan(_ job: JobBody) throws(RuntimePlanError) -> StepConfig {
+        let config = try planWithoutOutputs(job)
+        if config.mode.expectsOutput && config.outputs.isEmpty {
+            throw .invalidField(field: "outputs", expected: "at least one output module for a \(job.taskType) job")
+        }
+        return config
+    }
+
+    /// The step of `job` with the outputs its document lists, which may be none.
+    private func planWithoutOutputs(_ job: JobBody) throws(RuntimePlanError) -> StepConfig {
         let mode = try StepMode(taskType: job.taskType)
         var config = StepConfig(mode: mode, workflow: job.workflow, taskPath: job.task, jobName: job.name,
                                 retry: job.retryCount, inputs: mode == .generate ? [] : inputs(of: job),
@@ -60,10 +69,65 @@ public struct StepPlanner {
                                          lfn: LFNNaming.logCollectLFN(date: now, workflow: job.workflow, jobName: job.name),
                                          guid: makeGUID(), localFile: "logs.tar", dataTier: "LOG")]
         }
-        if mode.expectsOutput && config.outputs.isEmpty {
-            throw .invalidField(field: "outputs", expected: "at least one output module for a \(job.taskType) job")
-        }
         return config
+    }
+
+    /// The cmsRun steps of `job`, in the order they run: one per StepChain step (baggage `steps`), else the one `plan`
+    /// makes. A StepChain's first step is the job's own (generate or process); every later step processes the output
+    /// module of its input step from the job's scratch folder. An output the job does not list (`KeepOutput: false`)
+    /// is written locally only (`stagedOut` false); a listed one goes to its LFN as in a single-step job.
+    /// - Throws: `RuntimePlanError` naming the field or baggage key that is wrong (a step reading a module no
+    ///   earlier step writes, an output module listed by the job that no step writes).
+    public func planSteps(_ job: JobBody) throws(RuntimePlanError) -> [StepConfig] {
+        let chain = try ChainStep.steps(inBaggage: job.baggage)
+        guard chain.count > 1 else { return [try plan(job)] }
+        let written = Set(chain.flatMap(\.outputModules))
+        if let stranger = job.outputs.keys.sorted().first(where: { !written.contains($0) }) {
+            throw .invalidField(field: "outputs.\(stranger)", expected: "an output module of a step in baggage.steps (\(written.sorted().joined(separator: ", ")))")
+        }
+        var configs: [StepConfig] = []
+        var localOutputs: [String: StepOutput] = [:]   // module → the file an earlier step wrote
+        for (index, step) in chain.enumerated() {
+            let stepName = "cmsRun\(index + 1)"
+            var config: StepConfig
+            if index == 0 {
+                var first = job
+                first.outputs = [:]   // planned below, per step
+                if let perLumi = step.eventsPerLumi { first.baggage["eventsPerLumi"] = .int(perLumi) }
+                config = try planWithoutOutputs(first)
+            } else {
+                guard let module = step.inputModule, let source = localOutputs[module] else {
+                    throw .invalidField(field: "baggage.steps[\(index)].inputModule",
+                                        expected: "an output module of an earlier step (\(localOutputs.keys.sorted().joined(separator: ", "))), got \(step.inputModule ?? "none")")
+                }
+                config = StepConfig(mode: .process, workflow: job.workflow, taskPath: job.task, jobName: job.name, retry: job.retryCount,
+                                    inputs: [StepInput(lfn: source.lfn, pfn: source.localFile, guid: source.guid, localFile: source.localFile)],
+                                    outputs: [], faultPlan: job.baggage["faults"], knobs: try knobs(job.baggage))
+            }
+            config.stepName = stepName
+            config.cmsswVersion = step.cmsswVersion
+            config.globalTag = step.globalTag
+            config.outputs = chainOutputs(job, step: step, filePrefix: stepName + "-")
+            if config.outputs.isEmpty {
+                throw .invalidField(field: "baggage.steps[\(index)].outputTiers", expected: "at least one output module for step \(step.name)")
+            }
+            for output in config.outputs { localOutputs[output.label] = output }
+            configs.append(config)
+        }
+        return configs
+    }
+
+    /// The outputs of one StepChain step: the job's spec for a module it stages out, else a local-only output.
+    private func chainOutputs(_ job: JobBody, step: ChainStep, filePrefix: String) -> [StepOutput] {
+        let specs = step.outputModules.map { module in
+            (module, job.outputs[module] ?? JobOutputSpec(dataTier: step.outputTiers[module] ?? "", dataset: "",
+                                                          lfnBase: unmergedBase(job) + "/" + job.workflow + "/" + step.name, merged: false))
+        }
+        return outputs(job, specs: specs, filePrefix: filePrefix).map { output in
+            var output = output
+            output.stagedOut = job.outputs[output.label] != nil
+            return output
+        }
     }
 
     /// The LFN of the job's log archive (WMCore's LogArchive rule).
@@ -93,14 +157,15 @@ public struct StepPlanner {
         job.outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    private func outputs(_ job: JobBody, specs: [(String, JobOutputSpec)], masks: [String: UInt64] = [:]) -> [StepOutput] {
+    private func outputs(_ job: JobBody, specs: [(String, JobOutputSpec)], masks: [String: UInt64] = [:],
+                         filePrefix: String = "") -> [StepOutput] {
         let counter = LFNNaming.counter(jobName: job.name, baggage: job.baggage)
         let group = LFNNaming.outputGroup(agentNumber: job.baggage["agentNumber"]?.intValue ?? 0, counter: counter)
         return specs.enumerated().map { index, entry in
             let (label, spec) = entry
             let guid = makeGUID()
             return StepOutput(label: label, lfn: LFNNaming.outputLFN(lfnBase: spec.lfnBase, group: group, guid: guid),
-                              guid: guid, localFile: "output\(index).root", dataTier: spec.dataTier,
+                              guid: guid, localFile: "\(filePrefix)output\(index).root", dataTier: spec.dataTier,
                               triggerMask: masks[label] ?? spec.filterMask)
         }
     }

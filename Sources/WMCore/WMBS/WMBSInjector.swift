@@ -61,7 +61,7 @@ public struct WMBSInjector {
             let (task, name, input) = queue.removeFirst()
             let mergeTasks = workload.tasks.filter { $0.type == .merge && $0.parentPath == task.path }
             var outputs: [String: SubscriptionOutput] = [:]
-            for output in task.outputs + [Self.logArchiveOutput(task)] {
+            for output in task.outputs.filter(\.isStagedOut) + [Self.logArchiveOutput(task)] {
                 let unmerged = Self.outputFileset(taskPath: task.path, module: output.module, tier: output.module == "logArchive" ? nil : output.tier)
                 let isMerge = task.type == .merge
                 var out = SubscriptionOutput(
@@ -135,6 +135,7 @@ public struct WMBSInjector {
     func makeSubscription(_ task: WorkloadTask, name: String, workflow: String, input: String, element: ElementBody,
                           outputs: [String: SubscriptionOutput]) -> Subscription {
         var bag = baggage
+        if let steps = task.chainSteps { bag[ChainStep.baggageKey] = ChainStep.baggageValue(steps) }
         if let epl = task.splitting.parameters["events_per_lumi"] { bag["eventsPerLumi"] = epl }
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }
         var subscription = Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,
