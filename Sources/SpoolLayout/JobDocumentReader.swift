@@ -24,6 +24,7 @@ public enum JobDocumentReader {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, exitCodes, baggage, outputs, state, history
         case batchID, site, lastRunTime, numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles
+        case includeParents
         static let requiredKeyCount = Key.batchID.rawValue
 
         init?(_ name: String) {
@@ -55,6 +56,7 @@ public enum JobDocumentReader {
             case "gpuRequirements": self = .gpuRequirements
             case "jobExtraMatchRequirements": self = .jobExtraMatchRequirements
             case "pileupFiles": self = .pileupFiles
+            case "includeParents": self = .includeParents
             default: return nil
             }
         }
@@ -104,6 +106,7 @@ public enum JobDocumentReader {
             case .jobExtraMatchRequirements: return set(&job.jobExtraMatchRequirements, reader.nullOr { $0.string() })
             case .pileupFiles:
                 return set(&job.pileupFiles, reader.nullOr { $0.value(depth: 1).flatMap(PileupFile.list(json:)) })
+            case .includeParents: return set(&job.includeParents, reader.nullOr { $0.bool() })
             }
         }
         guard complete, seen.containsAll(0..<Key.requiredKeyCount) else { return nil }

@@ -16,7 +16,7 @@ package struct JobDocumentWriter {
 
     /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
     private static let bodyKeys: Set<String> = [
-        "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "inputFiles",
+        "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "includeParents", "inputFiles",
         "lastRunTime", "mask", "name", "numberOfCores", "outputs", "possibleSites", "priority", "retryCount", "requiresGPU", "gpuRequirements", "jobExtraMatchRequirements", "pileupFiles", "schema", "site", "state",
         "subscription", "task", "taskType", "workflow",
     ]
@@ -82,6 +82,7 @@ package struct JobDocumentWriter {
         m.key("exitCodes", &out); Self.list(job.exitCodes, &out) { Self.int($0, &$1) }
         if let gpu = job.gpuRequirements { m.key("gpuRequirements", &out); Self.value(.object(gpu), &out) }
         m.key("history", &out); Self.list(job.history, &out) { Self.transition($0, &$1) }
+        if let parents = job.includeParents { m.key("includeParents", &out); out.append(contentsOf: (parents ? "true" : "false").utf8) }
         m.key("inputFiles", &out); out.append(UInt8(ascii: "["))
         for (i, file) in job.inputFiles.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }

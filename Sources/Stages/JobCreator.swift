@@ -267,6 +267,7 @@ public struct JobCreatorStage: StageCycle {
         job.requiresGPU = sub.requiresGPU
         job.gpuRequirements = sub.gpuRequirements
         job.jobExtraMatchRequirements = sub.jobExtraMatchRequirements
+        job.includeParents = sub.includeParents
         if let pileup, let settings = sub.pileup {
             job.pileupFiles = PileupFile.resolve(pileup, sites: sites, trustLocation: settings.trustLocation)
         }

@@ -28,8 +28,11 @@ struct StepExecution {
             switch config.mode {
             case .generate: return report(try EventOperations.generate(try generateRequest()))
             case .process:
-                return report(try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
-                                                          outputs: modules(), payloadSize: config.payloadSize))
+                let secondary = try readSecondaryInputs()
+                var processed = report(try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
+                                                                   outputs: modules(), payloadSize: config.payloadSize))
+                processed.inputFiles += secondary
+                return processed
             case .merge:
                 guard config.outputs.count == 1 else {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
@@ -56,11 +59,29 @@ struct StepExecution {
     /// Refuses the step, before anything is read or deleted, when an input could lie outside the storage (an LFN with
     /// a `..` component, a PFN that is not its storage prefix + LFN): 8001, which is not retried.
     private func checkInputsConfined() throws(StepFailure) {
-        for (index, input) in config.inputs.enumerated() {
-            if let problem = input.confinementProblem {
-                throw StepFailure(code: RuntimeExitCodes.cmsException, type: "UnconfinedInput",
-                                  details: "step.inputs[\(index)]: \(problem); nothing of the step's inputs was read or deleted")
+        for (field, list) in [("inputs", config.inputs), ("secondaryInputs", config.secondaryInputs ?? [])] {
+            for (index, input) in list.enumerated() {
+                if let problem = input.confinementProblem {
+                    throw StepFailure(code: RuntimeExitCodes.cmsException, type: "UnconfinedInput",
+                                      details: "step.\(field)[\(index)]: \(problem); nothing of the step's inputs was read or deleted")
+                }
             }
+        }
+    }
+
+    /// Opens and reads every secondary input (an `IncludeParents` job's parent files) before the primary ones, as
+    /// CMSSW opens its secondary source; each is a report input of type `secondaryFiles` with the events read.
+    /// - Throws: the `EventFileError` of a parent that is missing or damaged (the step fails as for a primary input).
+    private func readSecondaryInputs() throws -> [InputFile] {
+        try (config.secondaryInputs ?? []).map { input in
+            var events = 0
+            var runs: [Int: Set<Int>] = [:]
+            try EventFileReader(path: readPath(input)).forEach { record in
+                events += 1
+                runs[Int(record.run), default: []].insert(Int(record.lumi))
+            }
+            return InputFile(lfn: input.lfn, pfn: readPath(input), guid: input.guid, inputType: .secondaryFiles,
+                             events: events, runs: RunLumiMap(lumisByRun: runs.mapValues { $0.sorted() }))
         }
     }
 

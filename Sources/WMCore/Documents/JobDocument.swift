@@ -47,6 +47,9 @@ public struct JobBody: StatefulBody, Hashable {
     /// The pileup files the job mixes in (WMCore's pileup configuration in the sandbox): the files of the task's pileup
     /// datasets stored at one of `possibleSites` (every file under `TrustPUSitelists`); nil for a job without pileup.
     public var pileupFiles: [PileupFile]?
+    /// True when the job reads each input file's `parents` as secondary input (its task's `IncludeParents`, WMCore's
+    /// parent files attached per input file); nil otherwise.
+    public var includeParents: Bool?
     /// The batch system's id for the current submission.
     public var batchID: String?
     /// The site the current submission went to.
@@ -70,7 +73,7 @@ public struct JobBody: StatefulBody, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
-        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles, state, history
+        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles, includeParents, state, history
     }
 
     /// Makes a job in state `new` with an empty history.

@@ -230,6 +230,8 @@ public struct WorkloadBuilder {
         let extra = item.inheriting("JobExtraMatchRequirements", from: request)?.stringValue ?? ""
         task.jobExtraMatchRequirements = extra.isEmpty ? nil : extra
         task.pileup = PileupSettings.of([item], request: request, assignment: assignment)
+        // IncludeParents only means something for a task reading a dataset (the validator wants its parent dataset).
+        if case .dataset = input, item.inheriting("IncludeParents", from: request)?.boolValue == true { task.includeParents = true }
         return task
     }
 

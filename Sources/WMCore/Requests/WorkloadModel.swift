@@ -196,6 +196,8 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var jobExtraMatchRequirements: String?
     /// The pileup its jobs mix in (`MCPileup`/`DataPileup`), nil for none.
     public var pileup: PileupSettings?
+    /// `IncludeParents`: its jobs read each input file's parent files too (as CMSSW's secondary input); nil for false.
+    public var includeParents: Bool?
 
     /// Makes a task.
     public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,

@@ -15,6 +15,9 @@ public struct StepConfig: Codable, Hashable, Sendable {
     public var retry: Int
     /// Input files in the order they are read.
     public var inputs: [StepInput]
+    /// Secondary input files (CMSSW's `secondaryFileNames`): the parents of `inputs` for a job of an `IncludeParents`
+    /// task; nil or empty for none. Each is opened and read; the report lists them as secondary input.
+    public var secondaryInputs: [StepInput]?
     /// Output modules in the order they are written.
     public var outputs: [StepOutput]
     /// The job's mask (process mode).

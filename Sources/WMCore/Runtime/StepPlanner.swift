@@ -56,6 +56,7 @@ public struct StepPlanner {
             config.outputs = outputs(job, specs: sortedSpecs(job))
         case .process, .merge:
             config.outputs = outputs(job, specs: sortedSpecs(job))
+            if mode == .process, job.includeParents == true { config.secondaryInputs = parentInputs(of: job) }
         case .repack:
             config.outputs = try repackOutputs(job)
         case .harvest:
@@ -147,10 +148,26 @@ public struct StepPlanner {
     private func inputs(of job: JobBody) -> [StepInput] {
         job.inputFiles.map { file in
             let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: job.site)
-            let base = (file.lfn as NSString).lastPathComponent
-            let guid = base.hasSuffix(".root") ? String(base.dropLast(5)) : base
-            return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: guid)
+            return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: Self.guid(lfn: file.lfn))
         }
+    }
+
+    /// The parents of the job's input files, each read from its child's storage (WMCore runs an `IncludeParents` job
+    /// only where parents and children both are), in input order without repeats.
+    private func parentInputs(of job: JobBody) -> [StepInput] {
+        var seen: Set<String> = []
+        return job.inputFiles.flatMap { file in
+            let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: job.site)
+            return file.parents.filter { seen.insert($0).inserted }.map { lfn in
+                StepInput(lfn: lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: lfn), guid: Self.guid(lfn: lfn))
+            }
+        }
+    }
+
+    /// An LFN's GUID: its base name without `.root`.
+    static func guid(lfn: String) -> String {
+        let base = (lfn as NSString).lastPathComponent
+        return base.hasSuffix(".root") ? String(base.dropLast(5)) : base
     }
 
     private func sortedSpecs(_ job: JobBody) -> [(String, JobOutputSpec)] {

@@ -55,6 +55,8 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var jobExtraMatchRequirements: String?
     /// The task's pileup (datasets and `TrustPUSitelists`); the job creator gives each job the files, nil for none.
     public var pileup: PileupSettings?
+    /// The task's `IncludeParents`: the job creator marks each job to read its input files' parents; nil for false.
+    public var includeParents: Bool?
 
     /// Cores each job of the subscription takes (1 when not recorded).
     public var cores: Int { numberOfCores ?? 1 }

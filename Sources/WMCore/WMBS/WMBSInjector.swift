@@ -150,6 +150,7 @@ public struct WMBSInjector {
         }
         subscription.jobExtraMatchRequirements = task.jobExtraMatchRequirements
         subscription.pileup = task.pileup
+        subscription.includeParents = task.includeParents
         return subscription
     }
 
