@@ -40,6 +40,16 @@ import TestSupport
             #expect(try agent.events(in: dataset).sorted() == expected, "\(dataset): every requested event exactly once")
             for file in try agent.blocks(of: dataset).flatMap(\.files) { #expect(file.lfn.hasPrefix("/store/mc/"), "\(file.lfn) is merged") }
         }
+        // DBS parentage should skip the dropped DIGI files: RECO outputs have the merged GEN-SIM files as parents (WMCore's
+        // StepChain parentage fix). Not done yet: the accountant takes parents from the job's inputs only, and a
+        // generating StepChain job has none, so RECO files get no parents.
+        let genSim = Set(try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/GEN-SIM").flatMap(\.files).map(\.lfn))
+        let recoFiles = try ["AODSIM", "DQMIO"].flatMap { try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/" + $0).flatMap(\.files) }
+        withKnownIssue("StepChain parentage across a dropped step is not recorded (issue 19)") {
+            for file in recoFiles {
+                #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: genSim), "\(file.lfn): parents \(file.parents)")
+            }
+        }
         // Nothing is left in unmerged storage but job log archives; the DIGI output was never staged out.
         #expect(agent.storageFiles(containing: "store/unmerged/").filter { !$0.contains("/store/unmerged/logs/") } == [])
         #expect(agent.storageFiles(containing: "GEN-SIM-RAW") == [])
