@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SpoolKit
+@testable import SpoolLayout
+@testable import WMCore
+
+/// Issue 19, Must show: a 3-step StepChain (GEN-SIM → DIGI → RECO, the DIGI output dropped) from
+/// `wmctl request submit --assign` to `completed`, one job per split running the three cmsRun steps in order.
+@Suite struct EndToEndStepChainTests {
+    /// The datasets the chain keeps: GEN-SIM (step 1) and RECO's AODSIM and DQMIO (step 3); never DIGI's GEN-SIM-RAW.
+    static let keptDatasets = EndToEndAgent.mcDatasets(["GEN-SIM", "AODSIM", "DQMIO"])
+
+    @Test func threeStepChainRunsEveryStepInOneJobAndKeepsOnlyKeptOutputs() throws {
+        let agent = try EndToEndAgent("stepchain")
+        defer { agent.killLeftovers() }
+        let name = try agent.submit(try EndToEndRequests.stepChain(events: 600, perJob: 200, perLumi: 100))
+        try agent.runUntilQuiet()
+        #expect(agent.status(of: name) == "completed")
+
+        // One job per split (600 events / 200 per job), each running cmsRun1..3 — seen in its log archive.
+        let production = try agent.archivedJobs(of: name).filter { $0.taskType == "Production" }
+        #expect(production.count == 3, "one Production job per split: \(production.map(\.name))")
+        #expect(Set(production.map(\.task)).count == 1, "one task runs every step: \(Set(production.map(\.task)))")
+        for job in production {
+            let archives = agent.storageFiles(containing: "\(job.name)-\(job.retryCount)-logArchive.tar.gz")
+            let archive = try #require(archives.first, "\(job.name): log archive in storage")
+            let listing = try TestSupport.run("/usr/bin/tar", ["-tzf", agent.spool.path("storage/" + archive)])
+            try #require(listing.status == 0, "tar -tzf \(archive): \(listing.stderr)")
+            let entries = Set(listing.stdout.split(separator: "\n").map(String.init))
+            #expect(entries.isSuperset(of: ["cmsrun-report.xml", "cmsRun2-report.xml", "cmsRun3-report.xml",
+                                           "cmsRun1-stdout.log", "cmsRun2-stdout.log", "cmsRun3-stdout.log"]),
+                    "\(job.name): reports of the three cmsRun steps: \(entries.sorted())")
+        }
+
+        // Exactly the kept datasets, every event once.
+        #expect(try agent.datasets() == Self.keptDatasets)
+        let expected = EndToEndAgent.monteCarloEvents(1...600, perLumi: 100)
+        for dataset in Self.keptDatasets {
+            #expect(try agent.events(in: dataset).sorted() == expected, "\(dataset): every requested event exactly once")
+            for file in try agent.blocks(of: dataset).flatMap(\.files) { #expect(file.lfn.hasPrefix("/store/mc/"), "\(file.lfn) is merged") }
+        }
+        // DBS parentage should skip the dropped DIGI files: RECO outputs have the merged GEN-SIM files as parents (WMCore's
+        // StepChain parentage fix). Not done yet: the accountant takes parents from the job's inputs only, and a
+        // generating StepChain job has none, so RECO files get no parents.
+        let genSim = Set(try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/GEN-SIM").flatMap(\.files).map(\.lfn))
+        let recoFiles = try ["AODSIM", "DQMIO"].flatMap { try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/" + $0).flatMap(\.files) }
+        withKnownIssue("StepChain parentage across a dropped step is not recorded (issue 19)") {
+            for file in recoFiles {
+                #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: genSim), "\(file.lfn): parents \(file.parents)")
+            }
+        }
+        // Nothing is left in unmerged storage but job log archives; the DIGI output was never staged out.
+        #expect(agent.storageFiles(containing: "store/unmerged/").filter { !$0.contains("/store/unmerged/logs/") } == [])
+        #expect(agent.storageFiles(containing: "GEN-SIM-RAW") == [])
+        agent.expectClean()
+        #expect(agent.processesOfSpool().isEmpty, "no payload left running")
+    }
+}
+
+extension EndToEndRequests {
+    /// The example chain as one StepChain (GEN-SIM → DIGI → RECO) for `events` events (`perJob` per job, `perLumi`
+    /// per lumi), the DIGI step's output dropped (`KeepOutput: false`).
+    static func stepChain(events: Int, perJob: Int, perLumi: Int) throws -> [String: Any] {
+        var request = try example()
+        var create = request["createRequest"] as! [String: Any]
+        let tasks = (1...3).map { create.removeValue(forKey: "Task\($0)") as! [String: Any] }
+        create.removeValue(forKey: "TaskChain")
+        create["RequestType"] = "StepChain"
+        create["RequestString"] = "StepChain_MC_demo"
+        create["StepChain"] = 3
+        for (index, task) in tasks.enumerated() {
+            var step: [String: Any] = ["StepName": task["TaskName"]!, "ConfigCacheID": task["ConfigCacheID"]!]
+            if index == 0 {
+                step["PrimaryDataset"] = task["PrimaryDataset"]
+                step["RequestNumEvents"] = events
+                step["EventsPerJob"] = perJob
+                step["EventsPerLumi"] = perLumi
+                step["SplittingAlgo"] = "EventBased"
+            } else {
+                step["InputStep"] = (tasks[index - 1]["TaskName"])!
+                step["InputFromOutputModule"] = task["InputFromOutputModule"]
+                step["KeepOutput"] = index != 1
+            }
+            create["Step\(index + 1)"] = step
+        }
+        request["createRequest"] = create
+        return request
+    }
+}
