@@ -67,7 +67,11 @@ public struct CatalogStore: CatalogLookup {
                 try batch.publish(Array((block.name + "\n" + file.lfn + "\n").utf8), as: FileKey.of(file.lfn), in: lfnFolder)
             }
             if !SystemCall.exists(spool.path(datasetFolder(dataset)) + "/dataset.json") {
-                let record = DatasetRecord(dataset: dataset, parent: bulk.datasetParentList.first,
+                // DBS derives a dataset's parentage from its files' when no dataset_parent_list is given.
+                let parent = try bulk.datasetParentList.first ?? bulk.fileParentList.lazy
+                    .compactMap { try self.blockHolding(lfn: $0.parentLogicalFileName) }.first
+                    .map { String($0.split(separator: "#", maxSplits: 1).first ?? "") }
+                let record = DatasetRecord(dataset: dataset, parent: parent,
                                            accessType: bulk.dataset.datasetAccessType, primaryDatasetType: bulk.primds.primaryDsType)
                 try batch.publish(try encodeDocument(record), as: "dataset.json", in: datasetFolder(dataset))
             }
