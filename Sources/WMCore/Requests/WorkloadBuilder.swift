@@ -232,6 +232,9 @@ public struct WorkloadBuilder {
         task.pileup = PileupSettings.of([item], request: request, assignment: assignment)
         // IncludeParents only means something for a task reading a dataset (the validator wants its parent dataset).
         if case .dataset = input, item.inheriting("IncludeParents", from: request)?.boolValue == true { task.includeParents = true }
+        task.provenance = .init(release: item.inheriting("CMSSWVersion", from: request)?.stringValue,
+                                globalTag: item.inheriting("GlobalTag", from: request)?.stringValue,
+                                prepID: item.inheriting("PrepID", from: request)?.stringValue)
         return task
     }
 
@@ -254,10 +257,11 @@ public struct WorkloadBuilder {
                 var merged = output
                 merged.module = "Merged"
                 merged.unmergedLFNBase = output.mergedLFNBase
-                let merge = WorkloadTask(name: mergeName, path: "\(task.path)/\(mergeName)", type: .merge,
+                var merge = WorkloadTask(name: mergeName, path: "\(task.path)/\(mergeName)", type: .merge,
                                          input: .taskOutput(taskPath: task.path, module: output.module),
                                          splitting: SplittingDefaults.merge(parent: task, assignment: assignment),
                                          outputs: [merged])
+                merge.provenance = task.provenance
                 tasks.append(merge)
                 childParents[output.module] = merge.path
                 addLogCollect(for: merge, name: "\(task.name)\(output.module)MergeLogCollect")

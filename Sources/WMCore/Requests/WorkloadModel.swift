@@ -198,6 +198,36 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var pileup: PileupSettings?
     /// `IncludeParents`: its jobs read each input file's parent files too (as CMSSW's secondary input); nil for false.
     public var includeParents: Bool?
+    /// What the DBS records of the task's outputs say made them: the request's (or the task's) CMSSW release,
+    /// GlobalTag and PrepID; a merge task takes its parent's. Nil for workloads stored before it existed.
+    public var provenance: Provenance?
+
+    /// The release, GlobalTag and PrepID of a task's outputs.
+    public struct Provenance: Codable, Hashable, Sendable {
+        /// `CMSSWVersion`.
+        public var release: String?
+        /// `GlobalTag`.
+        public var globalTag: String?
+        /// `PrepID`.
+        public var prepID: String?
+
+        /// Makes a provenance.
+        public init(release: String?, globalTag: String?, prepID: String?) {
+            self.release = release
+            self.globalTag = globalTag
+            self.prepID = prepID
+        }
+
+        /// The job baggage keys the accountant reads for DBS records (`CMSSWVersion`, `GlobalTag`, `PrepID`),
+        /// for the values this provenance has.
+        public var baggage: [String: JSONValue] {
+            var bag: [String: JSONValue] = [:]
+            if let release { bag["CMSSWVersion"] = .string(release) }
+            if let globalTag { bag["GlobalTag"] = .string(globalTag) }
+            if let prepID, !prepID.isEmpty { bag["PrepID"] = .string(prepID) }
+            return bag
+        }
+    }
 
     /// Makes a task.
     public init(name: String, path: String, type: TaskType, input: TaskInput, splitting: SplittingSpec,

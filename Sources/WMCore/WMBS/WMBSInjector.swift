@@ -134,7 +134,8 @@ public struct WMBSInjector {
 
     func makeSubscription(_ task: WorkloadTask, name: String, workflow: String, input: String, element: ElementBody,
                           outputs: [String: SubscriptionOutput]) -> Subscription {
-        var bag = baggage
+        // The request's release, GlobalTag and PrepID win over the agent's defaults (the DBS records say what made the data).
+        var bag = baggage.merging(task.provenance?.baggage ?? [:]) { _, request in request }
         if let steps = task.chainSteps { bag[ChainStep.baggageKey] = ChainStep.baggageValue(steps) }
         if let epl = task.splitting.parameters["events_per_lumi"] { bag["eventsPerLumi"] = epl }
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }

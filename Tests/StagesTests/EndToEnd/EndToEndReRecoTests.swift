@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import SpoolKit
+@testable import SpoolLayout
 @testable import WMCore
 
 /// Issue 6/7, proof 4: a ReReco of an earlier request's merged output, restricted by a LumiList, writes
@@ -50,6 +51,11 @@ import TestSupport
         let inputFiles = Set(try agent.blocks(of: input).flatMap(\.files).map(\.lfn))
         for file in try agent.blocks(of: output).flatMap(\.files) {
             #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: inputFiles), "\(file.lfn) parents \(file.parents)")
+        }
+        // DBS says what made the data: the request's release and GlobalTag (the agent's baggage has none here).
+        for block in try CatalogStore(spool: agent.spool).bulkBlocks(of: output) {
+            #expect(block.datasetConfList.map(\.releaseVersion) == ["CMSSW_14_0_0"], "\(block.block.blockName)")
+            #expect(block.datasetConfList.map(\.globalTag) == ["140X_mcRun3_2024_realistic_v1"], "\(block.block.blockName)")
         }
         let jobs = try agent.archivedJobs(of: rereco).filter { $0.taskType == "Processing" }
         #expect(jobs.count == 2, "4 lumis at 2 lumis a job")
