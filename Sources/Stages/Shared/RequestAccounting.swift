@@ -76,8 +76,8 @@ public struct RequestAccounting {
                 // task of an output module (a merge job that failed or vanished leaves its output unmade).
                 let own = records.filter { task.path == $0.task || task.path.hasPrefix($0.task + "/") }
                 for output in task.outputs where output.kept && !output.transient {
-                    let merges = Set(workload.tasks.filter { $0.type == .merge && $0.input == .taskOutput(taskPath: task.path, module: output.module) }.map(\.path))
-                    let acdc = Set((own + records.filter { merges.contains($0.task) }).flatMap(\.inputFiles).flatMap(\.lumis).map(LumiKey.init))
+                    let merge = workload.mergeTask(ofOutput: output.module, of: task.path)?.path
+                    let acdc = Set((own + records.filter { $0.task == merge }).flatMap(\.inputFiles).flatMap(\.lumis).map(LumiKey.init))
                     let have = outputs[output.dataset] ?? []
                     let entry = RequestAccount.account(dataset: output.dataset, task: task.path, expected: expectation.lumis, output: have,
                                                        acdc: acdc, compareEvents: output.filterName.isEmpty,

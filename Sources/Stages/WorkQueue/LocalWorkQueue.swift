@@ -56,7 +56,7 @@ public struct LocalWorkQueueStage: StageCycle {
             }
             let subscription = WMBSInjector.subscriptionName(top, element: element.name)
             guard try wmbs.subscription(workload.name, subscription) != nil,
-                  try wmbs.fileset(workload.name, "\(workload.name)-\(top.name)-\(element.name)")?.open == false,
+                  try wmbs.fileset(workload.name, WMBSInjector.topFilesetName(workflow: workload.name, task: top, element: element.name))?.open == false,
                   try closer.isIdle(workload.name, subscription) else { return false }
             let records = try AccountingRecords.read(spool: context.spool, workflow: workload.name)
             element.progress = Self.sampleProgress(records, workflowKey: WMBSStore.workflowKey(workload.name), subscription: subscription)
@@ -124,10 +124,7 @@ public struct LocalWorkQueueStage: StageCycle {
             if record.outcome == "success" { succeeded[record.job] = max(succeeded[record.job] ?? 0, record.events) } else { failed.insert(record.job) }
         }
         failed.subtract(succeeded.keys)
-        let events = succeeded.values.reduce(0) { total, events in
-            let (sum, overflow) = total.addingReportingOverflow(events)
-            return overflow ? Int.max : sum
-        }
+        let events = SaturatingArithmetic.sum(succeeded.values)
         return ElementProgress(jobsSucceeded: succeeded.count, jobsFailed: failed.count, eventsProcessed: events)
     }
 

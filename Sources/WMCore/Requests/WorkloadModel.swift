@@ -276,6 +276,10 @@ public struct Workload: Codable, Hashable, Sendable {
     public func task(named name: String) -> WorkloadTask? { tasks.first { $0.name == name } }
     /// The task at `path`.
     public func task(path: String) -> WorkloadTask? { tasks.first { $0.path == path } }
+    /// The merge task that merges output `module` of the task at `taskPath`, if that output is merged.
+    public func mergeTask(ofOutput module: String, of taskPath: String) -> WorkloadTask? {
+        tasks.first { $0.type == .merge && $0.input == .taskOutput(taskPath: taskPath, module: module) }
+    }
     /// Every kept output dataset, sorted.
     public var outputDatasets: [String] {
         Array(Set(tasks.filter { $0.type != .merge }.flatMap { $0.outputs.filter(\.kept).map(\.dataset) })).sorted()

@@ -44,13 +44,18 @@ public struct WMBSInjector {
         element.map { "\(task.name)-\($0.prefix(8))" } ?? task.name
     }
 
+    /// The fileset of an element's top-level task: `<workflow>-<task>-<element id>`.
+    public static func topFilesetName(workflow: String, task: WorkloadTask, element: String) -> String {
+        "\(workflow)-\(task.name)-\(element)"
+    }
+
     /// Plans the WMBS objects for one element.
     public func plan(workload: Workload, element: ElementBody, catalog: any CatalogLookup, acdc: ACDCRecord?,
                      now: Double) throws -> Plan {
         guard let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else {
             throw DocumentProblem("element \(element.name): task '\(element.taskName)' is not in workload \(workload.name)")
         }
-        let topFileset = "\(workload.name)-\(top.name)-\(element.name)"
+        let topFileset = Self.topFilesetName(workflow: workload.name, task: top, element: element.name)
         var subscriptions: [Subscription] = []
         var filesets: [String: Fileset] = [:]
         let topSubscription = Self.subscriptionName(top, element: element.name)
@@ -59,7 +64,6 @@ public struct WMBSInjector {
         var queue: [(task: WorkloadTask, subscription: String, input: String)] = [(top, topSubscription, topFileset)]
         while !queue.isEmpty {
             let (task, name, input) = queue.removeFirst()
-            let mergeTasks = workload.tasks.filter { $0.type == .merge && $0.parentPath == task.path }
             var outputs: [String: SubscriptionOutput] = [:]
             for output in task.outputs.filter(\.isStagedOut) + [Self.logArchiveOutput(task)] {
                 let unmerged = Self.outputFileset(taskPath: task.path, module: output.module, tier: output.module == "logArchive" ? nil : output.tier)
@@ -68,7 +72,7 @@ public struct WMBSInjector {
                     spec: JobOutputSpec(dataTier: output.tier, dataset: output.dataset, lfnBase: output.unmergedLFNBase, merged: isMerge),
                     unmergedFilesets: isMerge ? [] : [unmerged], mergedFilesets: isMerge ? [unmerged] : [],
                     registerInCatalog: output.kept && !output.transient && output.module != "logArchive")
-                if !isMerge, let merge = mergeTasks.first(where: { Self.reads($0, task.path, output.module) }) {
+                if !isMerge, let merge = workload.mergeTask(ofOutput: output.module, of: task.path) {
                     out.mergedFilesets = [Self.outputFileset(taskPath: merge.path, module: "Merged", tier: output.tier)]
                     out.minMergeSize = merge.splitting.int("min_merge_size")
                     out.maxMergeEvents = merge.splitting.int("max_merge_events")
@@ -114,11 +118,6 @@ public struct WMBSInjector {
             ranges[file.lfn] = .array(file.eventRanges.map { .array([.int($0.lowerBound), .int($0.upperBound)]) })
         }
         return ranges.isEmpty ? nil : .object(ranges)
-    }
-
-    static func reads(_ task: WorkloadTask, _ path: String, _ module: String) -> Bool {
-        if case .taskOutput(let p, let m) = task.input { return p == path && m == module }
-        return false
     }
 
     static func readsFrom(_ child: WorkloadTask, _ parent: WorkloadTask) -> Bool {
