@@ -28,10 +28,7 @@ import TestSupport
 
     /// A ReReco of the input with `splitting` (ReReco arguments such as `SplittingAlgo`, `LumisPerJob`).
     static func reReco(_ agent: EndToEndAgent, splitting: [String: Any]) throws -> [String: Any] {
-        let configFile = agent.spool.path("ReRecoConfig.json")
-        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ACDC test"}"#.utf8)
-            .write(to: URL(fileURLWithPath: configFile))
-        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let configID = try agent.addConfig(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ACDC test"}"#)
         var create: [String: Any] = [
             "RequestType": "ReReco", "Requestor": "demo", "RequestString": "ReReco_acdc", "Campaign": "Demo2026",
             "CMSSWVersion": "CMSSW_14_0_0", "ScramArch": ["el9_amd64_gcc12"], "GlobalTag": "140X_mcRun3_2024_realistic_v1",

@@ -95,18 +95,13 @@ import TestSupport
         let agent = try EndToEndAgent("gpu-" + name)
         defer { agent.killLeftovers() }
         try Self.declareGPUs(["T1_US_FNAL": 1], agent: agent)
-        let dir = TestSupport.temporaryDirectory("gpu-configs")
         let configs: [(String, String)] = [
             ("c317221f698cedad81275c2eca5c0b40", #"{"outputModules": {"FEVTDEBUGoutput": {"dataTier": "GEN-SIM", "filterName": ""}}}"#),
             ("c317221f698cedad81275c2eca5c35ca", #"{"outputModules": {"FEVTDEBUGHLToutput": {"dataTier": "GEN-SIM-DIGI-RAW", "filterName": ""}}}"#),
             ("c317221f698cedad81275c2eca5c61b3", #"{"outputModules": {"RECOSIMoutput": {"dataTier": "GEN-SIM-RECO", "filterName": ""}, "DQMoutput": {"dataTier": "DQMIO", "filterName": ""}}}"#),
             ("c317221f698cedad81275c2eca5cbe88", #"{"outputModules": {}}"#),
         ]
-        for (id, text) in configs {
-            let file = dir + "/" + id + ".json"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-            try agent.wmctlOK(["config", "add", file, "--id", id])
-        }
+        for (id, text) in configs { try agent.addConfig(text, id: id) }
         let template = TestSupport.packageRoot + "/Tests/WMCoreTests/Fixtures/\(name).json"
         let prefix = name == "TC_GPU" ? "Task1" : "Step1"
         let request = try agent.wmctlOK(["request", "submit", template, "--assign", "--set", "Team=production",

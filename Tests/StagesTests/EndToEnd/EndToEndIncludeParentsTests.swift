@@ -20,10 +20,7 @@ import TestSupport
 
     /// Adds a configuration with one output module of `tier` to the config cache; returns its id.
     static func config(_ agent: EndToEndAgent, module: String, tier: String) throws -> String {
-        let file = agent.spool.path(module + ".json")
-        try Data(#"{"outputModules": {"\#(module)": {"dataTier": "\#(tier)", "filterName": ""}}, "description": "\#(tier)"}"#.utf8)
-            .write(to: URL(fileURLWithPath: file))
-        return try agent.wmctlOK(["config", "add", file]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try agent.addConfig(#"{"outputModules": {"\#(module)": {"dataTier": "\#(tier)", "filterName": ""}}, "description": "\#(tier)"}"#)
     }
 
     @Test func jobsReadTheirInputsParentsAndTheReportListsThem() throws {

@@ -63,9 +63,7 @@ import TestSupport
         defer { agent.killLeftovers() }
         let block = Self.dataset + "#0a0a0a0a-1111-2222-3333-444455556666"
         try Self.importBlock(agent, block, files: 3, valid: false)
-        let configFile = agent.spool.path("ReRecoConfig.json")
-        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}}"#.utf8).write(to: URL(fileURLWithPath: configFile))
-        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let configID = try agent.addConfig(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}}"#)
         let name = try agent.submit([
             "createRequest": ["RequestType": "ReReco", "Requestor": "demo", "RequestString": "ReReco_invalid", "Campaign": "Demo2026",
                               "CMSSWVersion": "CMSSW_14_0_0", "ScramArch": ["el9_amd64_gcc12"], "GlobalTag": "140X_dataRun3_v1",
@@ -97,12 +95,9 @@ import TestSupport
         // The whitelisted block holds only invalid files; another block of the dataset is valid but not whitelisted.
         try Self.importBlock(agent, Self.failCaseBlock, files: 2, valid: false)
         try Self.importBlock(agent, Self.dataset + "#1b1b1b1b-1111-2222-3333-444455556666", files: 2, valid: true)
-        let dir = TestSupport.temporaryDirectory("failcase-configs")
         for (id, text) in [("573976a90ba04b7a9dbdd98e43ffcc9d", #"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}, "AODoutput": {"dataTier": "AOD", "filterName": ""}}}"#),
                            ("573976a90ba04b7a9dbdd98e43fcfeea", #"{"outputModules": {}}"#)] {
-            let file = dir + "/" + id + ".json"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-            try agent.wmctlOK(["config", "add", file, "--id", id])
+            try agent.addConfig(text, id: id)
         }
         let template = TestSupport.packageRoot + "/Tests/WMCoreTests/Fixtures/ReReco_failCase.json"
         let name = try agent.wmctlOK(["request", "submit", template, "--assign", "--set", "Team=production",

@@ -19,10 +19,7 @@ import TestSupport
         #expect(try agent.datasets() == [input])
 
         // A RECO configuration from the config cache, and a flat ReReco of the GEN-SIM dataset.
-        let configFile = agent.spool.path("ReRecoConfig.json")
-        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#.utf8)
-            .write(to: URL(fileURLWithPath: configFile))
-        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let configID = try agent.addConfig(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#)
         // Lumis 2-4 and 9 of run 1; run 2 has no data (nothing may come of it).
         let lumiList: [String: Any] = ["1": [[2, 4], [9, 9]], "2": [[1, 3]]]
         let request: [String: Any] = [

@@ -11,7 +11,6 @@ import TestSupport
     @Test func reqMgrTemplateRunsToCompleted() throws {
         let agent = try EndToEndAgent("template")
         defer { agent.killLeftovers() }
-        let dir = TestSupport.temporaryDirectory("template-configs")
         let configs: [(String, String)] = [
             ("527f598f9168f0145d17417be583c7ef", #"{"outputModules": {"FEVTDEBUGoutput": {"dataTier": "GEN-SIM", "filterName": ""}}}"#),
             ("527f598f9168f0145d17417be583db58", #"{"outputModules": {"FEVTDEBUGHLToutput": {"dataTier": "GEN-SIM-DIGI-RAW", "filterName": ""}}}"#),
@@ -19,9 +18,7 @@ import TestSupport
             ("527f598f9168f0145d17417be5841ef4", #"{"outputModules": {}}"#),
         ]
         for (id, text) in configs {
-            let file = dir + "/" + id + ".json"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-            #expect(try agent.wmctlOK(["config", "add", file, "--id", id]).trimmingCharacters(in: .whitespacesAndNewlines) == id)
+            #expect(try agent.addConfig(text, id: id) == id)
         }
         let template = TestSupport.packageRoot + "/Tests/WMCoreTests/Fixtures/TC_ProdPsi.json"
         let (refused, out) = agent.wmctl(["request", "submit", template, "--assign"])

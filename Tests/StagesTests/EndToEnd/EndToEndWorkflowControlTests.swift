@@ -138,10 +138,7 @@ import TestSupport
         let input = "/DemoMinBias/Demo2026-demo-v1/GEN-SIM"
         try #require(try agent.blocks(of: input).count == 3, "three input blocks")
 
-        let configFile = agent.spool.path("ReRecoConfig.json")
-        try Data(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#.utf8)
-            .write(to: URL(fileURLWithPath: configFile))
-        let configID = try agent.wmctlOK(["config", "add", configFile]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let configID = try agent.addConfig(#"{"outputModules": {"RECOoutput": {"dataTier": "RECO", "filterName": ""}}, "description": "ReReco test"}"#)
         let request: [String: Any] = [
             "createRequest": ["RequestType": "ReReco", "Requestor": "demo", "RequestString": "ReReco_force", "Campaign": "Demo2026",
                               "CMSSWVersion": "CMSSW_14_0_0", "ScramArch": ["el9_amd64_gcc12"], "GlobalTag": "140X_mcRun3_2024_realistic_v1",

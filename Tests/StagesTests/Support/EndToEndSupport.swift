@@ -68,6 +68,16 @@ struct EndToEndAgent {
         return out.stdout
     }
 
+    /// Adds a task configuration (its JSON text) to the config cache with `wmctl config add FILE [--id ID]`,
+    /// from a file in a temporary directory; returns the id `wmctl` printed.
+    @discardableResult
+    func addConfig(_ json: String, id: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let file = TestSupport.temporaryDirectory("configs") + "/" + (id ?? "config") + ".json"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: file))
+        let printed = try wmctlOK(["config", "add", file] + (id.map { ["--id", $0] } ?? []), sourceLocation: sourceLocation)
+        return printed.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Submits a request (a `{createRequest, assignRequest}` object) with `--assign`; returns its name.
     func submit(_ request: [String: Any]) throws -> String {
         let file = spool.path("request-\(UUID().uuidString.prefix(8)).json")
