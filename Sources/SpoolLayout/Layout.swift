@@ -53,19 +53,20 @@ public enum Layout {
     /// The folders of one workflow in WMBS.
     public static func wmbs(_ workflow: String) -> WorkflowFolders { WorkflowFolders(root: wmbsRoot + "/" + workflow) }
     /// `wmbs/<workflow>/` folder names that are not subscriptions.
-    public static let workflowFoldersThatAreNotSubscriptions: Set<String> = [WorkflowFolders.filesetsName]
+    public static let workflowFoldersThatAreNotSubscriptions: Set<String> = [WorkflowFolders.filesetsName, WorkflowFolders.lfnsName,
+                                                                             WorkflowFolders.reportsName]
 
     /// A workflow's folders: `wmbs/<workflow>/...`.
     public struct WorkflowFolders: Sendable, Equatable {
         /// `wmbs/<workflow>`.
         public let root: String
-        static let filesetsName = "filesets"
+        static let filesetsName = "filesets", lfnsName = "lfns", reportsName = "reports"
         /// `wmbs/<workflow>/filesets/`: filesets, open or closed.
         public var filesets: String { root + "/" + Self.filesetsName }
         /// `wmbs/<workflow>/lfns/`: the LFN registry.
-        public var lfns: String { root + "/lfns" }
+        public var lfns: String { root + "/" + Self.lfnsName }
         /// `wmbs/<workflow>/reports/`: accounting records.
-        public var reports: String { root + "/reports" }
+        public var reports: String { root + "/" + Self.reportsName }
         /// The marker file of a workflow whose work is all injected (`wmbs/<workflow>/injected`).
         public var injectedMarker: String { root + "/injected" }
         /// One subscription's folders.

@@ -45,10 +45,7 @@ public struct StageHealth: Codable, Sendable {
         let dir = spool.path(folder)
         var result: [StageHealth] = []
         try? SystemCall.forEachEntry(in: dir) { name, _ in
-            if name.hasSuffix(".json"), let bytes = try? SystemCall.readFile(dir + "/" + name),
-               let h = try? JSONDecoder().decode(StageHealth.self, from: Data(bytes)) {
-                result.append(h)
-            }
+            if name.hasSuffix(".json"), let health = read(stage: String(name.dropLast(5)), spool: spool) { result.append(health) }
             return true
         }
         return result.sorted { $0.stage < $1.stage }
