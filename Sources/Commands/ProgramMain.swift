@@ -42,3 +42,13 @@ public enum ProgramMain {
         exit(code.rawValue)
     }
 }
+
+/// A bad `etc/sites.json` is bad input (65); asking for a site it does not configure is a missing input (66).
+extension SiteConfigurationError: ExitStatusError {
+    public var exitCode: ExitCode {
+        switch self {
+        case .unreadable, .badValue: return .dataError
+        case .unknownSite: return .noInput
+        }
+    }
+}

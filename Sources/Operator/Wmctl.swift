@@ -74,6 +74,9 @@ public struct Wmctl {
         } catch let refused as RefusedFile {
             output.error("wmctl: \(refused)")
             return ExitCode.dataError.rawValue
+        } catch let coded as ExitStatusError {
+            output.error("wmctl: \(coded)")
+            return coded.exitCode.rawValue
         } catch {
             output.error("wmctl: \(error)")
             return ExitCode.failure.rawValue

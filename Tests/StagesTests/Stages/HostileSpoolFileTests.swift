@@ -162,6 +162,24 @@ extension HostileSpoolFileTests {
         #expect(Wmctl.run(["--spool", f.spool.root, "site", "ls"], environment: [:], stdin: { "" }, output: status) == 66, "\(status.stderr)")
     }
 
+    /// A malformed `etc/sites.json` (an out-of-range value) is bad input: 65 from the stage programs and from
+    /// `wmctl`, naming the file, the field, what was found and what is allowed (it was exit 1).
+    @Test func aMalformedSitesJSONIsADataError() throws {
+        let f = try JobSpoolFixture("malformed-sites")
+        let path = f.spool.path("etc/sites.json")
+        var sites = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var list = try #require(sites["sites"] as? [[String: Any]])
+        list[0]["gpus"] = -3
+        sites["sites"] = list
+        try JSONSerialization.data(withJSONObject: sites).write(to: URL(fileURLWithPath: path))
+        let run = try Self.runBounded("wm-jobsubmitter", spool: f.spool.root)
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr.contains("etc/sites.json: field 'sites[0].gpus' is '-3'"), "\(run.stderr)")
+        let status = Wmctl.Output()
+        #expect(Wmctl.run(["--spool", f.spool.root, "site", "ls"], environment: [:], stdin: { "" }, output: status) == 65, "\(status.stderr)")
+        #expect(status.stderr.contains("sites[0].gpus"), "\(status.stderr)")
+    }
+
     /// `wmctl request submit` of a request whose configuration is a FIFO in `configcache/`: refused at once (65),
     /// naming the file, instead of waiting on the FIFO forever.
     @Test func wmctlRequestSubmitWithAFIFOInTheConfigCacheIsRefusedAtOnce() throws {
