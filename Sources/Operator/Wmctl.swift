@@ -106,6 +106,7 @@ public struct Wmctl {
         let unfinished = try RequestAccounting(spool: inspector.spool).unfinishedAccounts(now: now)
         let blocked = try inspector.blockedElements(config: config, now: now)
         let waiting = try inspector.waitingJobs(now: now)
+        let stopped = try SubmissionStopStore(spool: inspector.spool).all().filter(\.isHolding)
         func isStuck(_ h: StageHealth) -> Bool { Wmctl.isStuck(h, now: now, threshold: stuckAfter) }
         if json {
             let object: [String: Any] = [
@@ -114,7 +115,8 @@ public struct Wmctl {
                                         "itemsDone": $0.itemsDone, "backlog": $0.backlog, "stuck": isStuck($0)] },
                 "alerts": unfinished.map { ["request": $0.request, "account": $0.verdict.rawValue, "problem": RequestVerbs.accountProblems($0)] }
                     + blocked.map { ["request": $0.request, "element": $0.element, "problem": "cannot progress: " + $0.reason] }
-                    + waiting.map { ["job": $0.job, "problem": "waits: " + $0.reason] },
+                    + waiting.map { ["job": $0.job, "problem": "waits: " + $0.reason] }
+                    + stopped.map { ["request": $0.workflow, "problem": "submissions stopped: \($0.reason) (\($0.source))"] },
             ]
             output.line(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
             return
@@ -137,6 +139,10 @@ public struct Wmctl {
         }
         for w in waiting {
             output.line("ALERT job \(w.job) waits: \(w.reason)")
+        }
+        for stop in stopped {
+            output.line("ALERT request \(stop.workflow): submissions stopped: \(stop.reason) (\(stop.source)); "
+                        + "wmctl request resume \(stop.workflow), or abort it")
         }
     }
 

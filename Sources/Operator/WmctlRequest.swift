@@ -40,6 +40,8 @@ enum RequestVerbs {
         WmctlCommand("request resubmit", "NAME", "a Resubmission request from the ACDC records of NAME; prints its name",
                      options: [CommandOption("task", .text("TASKPATH"), help: "the task whose records to resubmit (needed when several have some)"),
                                .flag("assign", help: "assign it as the original was")], positional: 1...1, dryRun: .supported) { try run("resubmit", $0) },
+        WmctlCommand("request resume", "NAME", "submit again the jobs of a request whose submissions the agent stopped for its failure rate "
+                     + "(the limit is not applied to it again)", positional: 1...1, dryRun: .supported) { try run("resume", $0) },
     ] + moves.map { move in
         WmctlCommand("request " + move.verb, "NAME", move.summary, positional: 1...1, dryRun: .supported) { try run(move.verb, $0) }
     }
@@ -186,6 +188,9 @@ enum RequestVerbs {
                 var object = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(doc)).objectValue ?? [:]
                 object["status"] = .string(doc.state.rawValue)
                 object["reason"] = doc.failureReason.map(JSONValue.string)
+                if let stop = try SubmissionStopStore(spool: spool).stop(doc.name) {
+                    object["submissionStop"] = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(stop))
+                }
                 object["elements"] = .array(elements.map { .object(["id": .string($0.name), "status": .string($0.state.rawValue),
                                                                     "jobs": .int($0.jobs), "task": .string($0.taskName)]) })
                 let account = try RequestAccounting(spool: spool).stored(doc.name)
@@ -206,6 +211,11 @@ enum RequestVerbs {
                                     + " (wmctl request account \(doc.name))")
                     } else if account != nil {
                         output.line("account: complete (every expected lumi and event in every output once)")
+                    }
+                    if let stop = try SubmissionStopStore(spool: spool).stop(doc.name) {
+                        output.line(stop.isHolding
+                            ? "SUBMISSIONS STOPPED: \(stop.reason) (\(stop.source)); wmctl request resume \(doc.name), or abort it"
+                            : "submissions were stopped (\(stop.reason)) and resumed by the operator")
                     }
                     for e in elements { output.line("  element \(e.name)  \(e.state.rawValue)  jobs=\(e.jobs)  \(e.taskName)") }
                     for b in try SpoolInspector(spool: spool).blockedElements(config: config, now: now) where b.request == doc.name {
@@ -241,6 +251,19 @@ enum RequestVerbs {
                 }
                 let doc = try manager.update(rest[0], now: now) { try $0.body.editPriority(value, groupPriorities: manager.groups, at: now) }
                 output.line("\(doc.name): priority \(doc.priority) (effective \(doc.effectivePriority))")
+            case "resume":
+                _ = try manager.load(rest[0], now: now)
+                let stops = SubmissionStopStore(spool: spool)
+                guard let stop = try stops.stop(rest[0]), stop.isHolding else {
+                    throw CommandFailure(.dataError, "wmctl request resume: the submissions of '\(rest[0])' are not stopped (\(SubmissionStopStore.area)/\(rest[0]).json "
+                                         + "is absent or already resumed)")
+                }
+                if parsed.dryRun {
+                    output.line("\(rest[0]): would resume submissions stopped because \(stop.reason) (dry run: nothing changed)")
+                    return 0
+                }
+                _ = try stops.resume(rest[0], at: now)
+                output.line("\(rest[0]): submissions resumed (stopped because \(stop.reason); \(stop.source))")
             case let verb where moves.contains { $0.verb == verb }:
                 let target = moves.first { $0.verb == verb }!.target
                 if target == .announced {

@@ -252,13 +252,20 @@ public enum AccountingRecords {
         let folder = AccountingAreas.reports(workflow)
         var byAttempt: [String: AccountingRecord] = [:]
         for name in try spool.scan(folder).names {
-            guard let bytes = try spool.read(name, in: folder) else { continue }
-            for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-                let record = try decodeDocument(AccountingRecord.self, Array(line), file: folder + "/" + name)
+            for record in try records(inFile: name, spool: spool, workflow: workflow) {
                 byAttempt[AttemptKey(job: record.job, retry: record.retry).description] = record
             }
         }
         return byAttempt.values.sorted { ($0.job, $0.retry) < ($1.job, $1.retry) }
+    }
+
+    /// The records of one file of the workflow's reports folder (one JSON record per line); none if it is gone.
+    package static func records(inFile name: String, spool: Spool, workflow: String) throws -> [AccountingRecord] {
+        let folder = AccountingAreas.reports(workflow)
+        guard let bytes = try spool.read(name, in: folder) else { return [] }
+        return try bytes.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map {
+            try decodeDocument(AccountingRecord.self, Array($0), file: folder + "/" + name)
+        }
     }
 }
 

@@ -94,9 +94,15 @@ extension Areas {
     /// Job states that still need a stage (everything but cleanout and the operator's paused states).
     public static let activeJobStates: [JobState] = JobState.allCases.filter { $0 != .cleanout && !$0.isPaused }
 
-    /// Jobs in states a stage still has to act on (`wmctl pending` prints it; 0 means no job in flight).
+    /// Jobs in states a stage still has to act on (`wmctl pending` prints it; 0 means no job in flight). Created jobs of
+    /// a workflow whose submissions are stopped for its failure rate wait for an operator, as paused jobs do, and are
+    /// not counted.
     public static func activeJobCount(_ spool: Spool) throws -> Int {
         let area = jobs(spool)
-        return try activeJobStates.reduce(0) { $0 + (try spool.scan(area.folder($1)).names.count) }
+        let count = try activeJobStates.reduce(0) { $0 + (try spool.scan(area.folder($1)).names.count) }
+        let heldPrefixes = try SubmissionStopStore(spool: spool).all().filter(\.isHolding).map { WMBSStore.workflowKey($0.workflow) + "-" }
+        guard !heldPrefixes.isEmpty else { return count }
+        let held = try spool.scan(area.folder(.created)).names.filter { name in heldPrefixes.contains { name.hasPrefix($0) } }.count
+        return count - held
     }
 }

@@ -112,6 +112,9 @@ public enum Layout {
 
     /// `acdc/`: ACDC records by workflow and task.
     public static let acdc = "acdc"
+    /// Workflows whose jobs the agent stopped submitting for their failure rate: `<workflow>.json`, each a
+    /// `SubmissionStop`.
+    public static let submissionStops = "submission-stops"
     /// `dbsbuffer/files/`: merged outputs not yet in a block.
     public static let dbsBufferFiles = "dbsbuffer/files"
     /// `dbsbuffer/assigned/`: files in a block, not uploaded.

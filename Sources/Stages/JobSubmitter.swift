@@ -26,6 +26,8 @@ public struct JobSubmitterStage: StageCycle {
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
     /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
     private let documents = DocumentCache<JobBody>()
+    /// Each workflow's failure tally, read incrementally from its accounting records.
+    private let tallies = FailureTallies()
 
     /// Makes a submitter.
     public init(runjobPath: String = JobSubmitterStage.defaultRunjobPath(), jobsPerCycle: Int = 10_000,
@@ -58,7 +60,7 @@ public struct JobSubmitterStage: StageCycle {
             }
             return false
         }
-        let queue = try orderedCreatedJobs(area, context: context)
+        let (queue, held) = try orderedCreatedJobs(area, context: context)
         var start = 0
         while start < queue.count && !StopSignal.isRequested {
             let chunk = Array(queue[start..<min(queue.count, start + context.options.batchSize)])
@@ -76,18 +78,50 @@ public struct JobSubmitterStage: StageCycle {
             report.done += moved.done
             report.quarantined += moved.quarantined
         }
-        report.backlog = try area.scan(.created).count
+        // Jobs held for their workflow's failure rate wait for an operator, not for this stage.
+        report.backlog = max(0, try area.scan(.created).count - held)
         return report
     }
 
-    /// Created jobs, priority descending then name, at most `jobsPerCycle`.
-    private func orderedCreatedJobs(_ area: DocumentArea<JobBody>, context: StageContext) throws -> [JobDocument] {
+    /// Created jobs, priority descending then name, at most `jobsPerCycle`, leaving out the jobs of workflows whose
+    /// submissions are stopped for their failure rate (the second value counts those).
+    private func orderedCreatedJobs(_ area: DocumentArea<JobBody>, context: StageContext) throws -> (jobs: [JobDocument], held: Int) {
         var jobs: [JobDocument] = []
         for name in try area.scan(.created, log: context.log) {
             if case .document(let doc) = try area.load(name, in: .created, now: context.now(), log: context.log) { jobs.append(doc) }
         }
-        jobs.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
-        return Array(jobs.prefix(jobsPerCycle))
+        let stopped = try stoppedWorkflows(Set(jobs.map(\.workflow)), context: context)
+        let submittable = stopped.isEmpty ? jobs : jobs.filter { !stopped.contains($0.workflow) }
+        let ordered = submittable.sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
+        return (Array(ordered.prefix(jobsPerCycle)), jobs.count - submittable.count)
+    }
+
+    /// The workflows among `workflows` whose submissions are stopped: those already stopped, and those whose failure
+    /// rate now breaks their limit (the request's `FailureRateThreshold`, else the agent's `workflowFailureRate`),
+    /// which are stopped now, once, with the reason in `submission-stops/` and the log. A workflow an operator
+    /// resumed is not judged again.
+    private func stoppedWorkflows(_ workflows: Set<String>, context: StageContext) throws -> Set<String> {
+        let stops = SubmissionStopStore(spool: context.spool)
+        let agentLimit = try context.agentConfiguration().workflowFailureRate
+        var stopped = Set<String>()
+        for workflow in workflows.sorted() {
+            if let stop = try stops.stop(workflow) {
+                if stop.isHolding { stopped.insert(workflow) }
+                continue
+            }
+            let requestThreshold = try ElementStore(spool: context.spool).workload(workflow)?.failureRateThreshold
+            guard let (limit, source) = FailureRateLimit.effective(request: requestThreshold, agent: agentLimit),
+                  let reason = limit.breach(try tallies.tally(spool: context.spool, workflow: workflow)) else { continue }
+            stopped.insert(workflow)
+            guard !context.options.dryRun else {
+                context.log.warning("would stop submissions", ["workflow": workflow, "reason": reason, "threshold": source])
+                continue
+            }
+            try stops.record(SubmissionStop(workflow: workflow, reason: reason, source: source, time: context.now()))
+            context.log.error("submissions stopped", ["workflow": workflow, "reason": reason, "threshold": source,
+                                                      "resume": "wmctl request resume \(workflow)"])
+        }
+        return stopped
     }
 
     /// Chooses sites and submits one chunk; jobs that must wait get no outcome.

@@ -19,6 +19,9 @@ public struct AgentConfiguration: Codable, Sendable {
     /// Settings copied into every job's baggage: e.g. `sizePerEvent` (event payload bytes written by
     /// wm-cmsrun, default 64) and `faults` (a fault plan, for demos and tests).
     public var jobBaggage: [String: JSONValue]
+    /// The failure rate above which the agent stops submitting a workflow's jobs (`workflowFailureRate`:
+    /// `{"threshold": 0...1, "minimumAttempts": N}`); nil (the default): no limit unless the request sets one.
+    public var workflowFailureRate: FailureRateLimit?
 
     /// The defaults.
     public static let standard = AgentConfiguration(agentName: "agent1", team: "production",
@@ -28,7 +31,7 @@ public struct AgentConfiguration: Codable, Sendable {
     /// Makes a configuration.
     public init(agentName: String, team: String, errorHandler: ErrorPolicy, retryManager: RetryPolicy,
                 groupPriorities: GroupPriorities = GroupPriorities(), workQueue: WorkQueueSettings = WorkQueueSettings(),
-                jobBaggage: [String: JSONValue] = [:]) {
+                jobBaggage: [String: JSONValue] = [:], workflowFailureRate: FailureRateLimit? = nil) {
         self.agentName = agentName
         self.team = team
         self.errorHandler = errorHandler
@@ -36,6 +39,7 @@ public struct AgentConfiguration: Codable, Sendable {
         self.groupPriorities = groupPriorities
         self.workQueue = workQueue
         self.jobBaggage = jobBaggage
+        self.workflowFailureRate = workflowFailureRate
     }
 
     /// Decodes a configuration; missing keys keep their defaults.
@@ -49,6 +53,7 @@ public struct AgentConfiguration: Codable, Sendable {
         groupPriorities = try c.decodeIfPresent(GroupPriorities.self, forKey: .groupPriorities) ?? d.groupPriorities
         workQueue = try c.decodeIfPresent(WorkQueueSettings.self, forKey: .workQueue) ?? d.workQueue
         jobBaggage = try c.decodeIfPresent([String: JSONValue].self, forKey: .jobBaggage) ?? d.jobBaggage
+        workflowFailureRate = try c.decodeIfPresent(FailureRateLimit.self, forKey: .workflowFailureRate)
     }
 
     /// Decodes the bytes of a configuration file strictly: malformed JSON, a key this version does not know,

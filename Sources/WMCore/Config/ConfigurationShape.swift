@@ -58,6 +58,10 @@ public indirect enum ConfigurationShape: Sendable {
             "maxJobsPerTask": .integer(JobCeiling.allowed),
         ]),
         "jobBaggage": .map(.any),
+        "workflowFailureRate": .object([
+            "threshold": .number(0...1),
+            "minimumAttempts": .integer(FailureRateLimit.allowedMinimumAttempts),
+        ]),
     ])
 
     /// Checks `value` (at dotted `field` of the file at `path`) against the shape.

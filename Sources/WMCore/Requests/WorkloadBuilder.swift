@@ -34,7 +34,8 @@ public struct WorkloadBuilder {
         case .storeResults: builder.addStoreResults()
         case .resubmission: return try resubmission(name: name, request: request, original: original)
         }
-        return Workload(name: name, requestType: type, tasks: builder.tasks)
+        return Workload(name: name, requestType: type, tasks: builder.tasks,
+                        failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"))
     }
 
     private init(name: String, request: RequestArguments, assignment: RequestArguments?, configCache: any ConfigCacheLookup) {

@@ -262,12 +262,15 @@ public struct Workload: Codable, Hashable, Sendable {
     public var requestType: RequestType
     /// Every task, parents before children.
     public var tasks: [WorkloadTask]
+    /// The request's `FailureRateThreshold` (assignment over creation), if it set one.
+    public var failureRateThreshold: Double?
 
     /// Makes a workload.
-    public init(name: String, requestType: RequestType, tasks: [WorkloadTask]) {
+    public init(name: String, requestType: RequestType, tasks: [WorkloadTask], failureRateThreshold: Double? = nil) {
         self.name = name
         self.requestType = requestType
         self.tasks = tasks
+        self.failureRateThreshold = failureRateThreshold
     }
 
     /// The tasks the work queue splits (generator, dataset or ACDC input).
