@@ -7,9 +7,10 @@ import WMCore
 /// (WMCore's DBS3Upload).
 ///
 /// Each cycle: (1) files in `dbsbuffer/files/` with no NOTUPLOADED parent join the open block of their
-/// (dataset, location); a block that a file would push past 500 files, 25M events or 5 TB goes to Pending
-/// and a new one opens; a block that reaches 500 files goes to Pending at once. (2) Open blocks older than
-/// 66400 s, or whose workflows have all completed, go to Pending. (3) Each Pending block is inserted into
+/// (dataset, location); a block that a file would push past its limits (by default WMCore's 500 files, 25M events
+/// or 5 TB) goes to Pending and a new one opens; a block that reaches its file limit goes to Pending at once.
+/// (2) Open blocks older than their wait time (by default 66400 s), or whose workflows have all completed, go to
+/// Pending. A block's limits are the stage's, within the `BlockCloseMax*` of its first file's workflow. (3) Each Pending block is inserted into
 /// the catalog as `insertBulkBlock` JSON (a block already there counts as uploaded), its files become InDBS
 /// and the block InDBS. Block documents are `dbsbuffer/blocks/<State>/<uuid>.json`.
 public struct DBSUploadStage: StageCycle {
@@ -41,6 +42,7 @@ public struct DBSUploadStage: StageCycle {
         let now = context.now()
         let completed = Set(try context.spool.scan(AccountingAreas.dbsBufferCompleted).names)
         return try TransitionPass(area: blocks, actor: name).run(.open, batchSize: context.options.batchSize, context: context) { block in
+            let limits = limits.within(block.closeLimits)
             if limits.isTooOld(block.body, now: now) {
                 try block.transition(to: .pending, actor: name, reason: "open for more than \(Int(limits.maxAge)) s", at: now)
             } else if !block.files.isEmpty && block.workflows.allSatisfy(completed.contains) {
@@ -146,7 +148,12 @@ struct BlockAssigner {
             }
         }
         waiting.sort { ($0.insertTime, $0.lfn) < ($1.insertTime, $1.lfn) }
-        var planner = BlockPlanner(limits: limits, openBlocks: open, now: now)
+        // Each workflow's BlockCloseMax* (a workload that cannot be read leaves the stage's limits alone).
+        let elements = ElementStore(spool: spool)
+        let workflowLimits = Dictionary(uniqueKeysWithValues: Set(waiting.map(\.workflow)).map { workflow in
+            (workflow, (try? elements.workload(workflow))??.blockCloseLimits)
+        })
+        var planner = BlockPlanner(limits: limits, openBlocks: open, now: now, workflowLimits: { workflowLimits[$0.workflow] ?? nil })
         for file in waiting { planner.assign(file) }
         if context.options.dryRun || (waiting.isEmpty && repaired.isEmpty) { return 0 }
         try saveBlocks(planner, previouslyOpen: Set(open.map(\.name)), now: now)

@@ -59,3 +59,29 @@ import Testing
         #expect(error?.problems.map(\.field) == ["assignRequest.FailureRateThreshold"], "\(String(describing: error))")
     }
 }
+
+/// Issue 19 item 5: `BlockCloseMax*` close the blocks of a workflow's outputs, within the agent's limits.
+@Suite struct BlockCloseLimitTests {
+    private func file(_ n: Int, workflow: String) -> DBSBufferFile {
+        DBSBufferFile(lfn: "/store/mc/A/B/GEN-SIM/v1/000/f\(n).root", dataset: "/A/B-v1/GEN-SIM", location: "T2_CH_CERN", size: 10, events: 100,
+                      adler32: "1", cksum: "1", lumis: [], parents: [], workflow: workflow, task: "/wf/T", outputModule: "out",
+                      release: "CMSSW_14_0_0", globalTag: "GT", prepID: nil, insertTime: 1)
+    }
+
+    @Test func aWorkflowsLimitsCloseItsBlocksWithinTheAgents() throws {
+        let assignment = RequestArguments(["BlockCloseMaxFiles": .int(2), "BlockCloseMaxWaitTime": .int(100)])
+        let own = BlockLimits(assignment: assignment)
+        #expect(own == BlockLimits(maxFiles: 2, maxEvents: 25_000_000, maxSize: 5_000_000_000_000, maxAge: 100))
+        var planner = BlockPlanner(limits: .wmcore, openBlocks: [], now: 0, workflowLimits: { $0.workflow == "small" ? own : nil })
+        for n in 1...5 { planner.assign(file(n, workflow: "small")) }
+        #expect(planner.closing.map(\.files.count) == [2, 2], "blocks of 2 files close at once")
+        #expect(planner.open.values.map(\.closeLimits) == [own], "the open block keeps its limits for later cycles")
+        let openBlock = try #require(planner.open.values.first)
+        #expect(planner.limits(of: openBlock).isTooOld(openBlock, now: 102), "its wait time is the workflow's 100 s")
+        // The agent's tighter limits still hold for every block.
+        var strict = BlockPlanner(limits: BlockLimits(maxFiles: 1, maxEvents: 10, maxSize: 10, maxAge: 10), openBlocks: [], now: 0,
+                                  workflowLimits: { _ in own })
+        for n in 1...2 { strict.assign(file(n, workflow: "small")) }
+        #expect(strict.closing.count == 2)
+    }
+}

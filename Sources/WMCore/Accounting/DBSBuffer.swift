@@ -128,6 +128,9 @@ public struct BlockBody: StatefulBody, Hashable {
     public var outputModule: String
     /// PrepID.
     public var prepID: String?
+    /// The close limits of the block: its first file's workflow's `BlockCloseMax*`, within the agent's (nil: the
+    /// agent's alone, as for blocks written before blocks kept their own).
+    public var closeLimits: BlockLimits?
     /// The recorded state.
     public var state: BlockState
     /// Every transition.
@@ -135,11 +138,11 @@ public struct BlockBody: StatefulBody, Hashable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, blockName, dataset, location, files, size, events, firstFileTime, workflows
-        case release, globalTag, outputModule, prepID, state, history
+        case release, globalTag, outputModule, prepID, closeLimits, state, history
     }
 
-    /// Opens an empty block for a file's dataset and location.
-    public init(for file: DBSBufferFile, uuid: UUID = UUID(), at time: Double) {
+    /// Opens an empty block for a file's dataset and location, closed by `limits`.
+    public init(for file: DBSBufferFile, uuid: UUID = UUID(), at time: Double, limits: BlockLimits? = nil) {
         schema = dbsBufferSchemaVersion
         name = uuid.uuidString.lowercased()
         blockName = "\(file.dataset)#\(name)"
@@ -154,6 +157,7 @@ public struct BlockBody: StatefulBody, Hashable {
         globalTag = file.globalTag
         outputModule = file.outputModule
         prepID = file.prepID
+        closeLimits = limits
         state = .open
         history = [Transition(from: "none", to: BlockState.open.rawValue, time: time, actor: "wm-dbsupload", reason: "new block")]
     }
@@ -181,6 +185,21 @@ public struct BlockLimits: Codable, Hashable, Sendable {
 
     /// WMCore's values: 500 files, 25M events, 5 TB, 66400 s.
     public static let wmcore = BlockLimits(maxFiles: 500, maxEvents: 25_000_000, maxSize: 5_000_000_000_000, maxAge: 66_400)
+
+    /// A workflow's limits from its assignment's `BlockCloseMaxFiles`, `BlockCloseMaxEvents`, `BlockCloseMaxSize` and
+    /// `BlockCloseMaxWaitTime` (each left out keeps WMCore's value).
+    public init(assignment: RequestArguments) {
+        let d = Self.wmcore
+        self.init(maxFiles: assignment.int("BlockCloseMaxFiles") ?? d.maxFiles, maxEvents: assignment.int("BlockCloseMaxEvents") ?? d.maxEvents,
+                  maxSize: assignment.int("BlockCloseMaxSize") ?? d.maxSize, maxAge: assignment.double("BlockCloseMaxWaitTime") ?? d.maxAge)
+    }
+
+    /// Each limit the smaller of these and `other`'s (these alone when `other` is nil).
+    public func within(_ other: BlockLimits?) -> BlockLimits {
+        guard let other else { return self }
+        return BlockLimits(maxFiles: min(maxFiles, other.maxFiles), maxEvents: min(maxEvents, other.maxEvents),
+                           maxSize: min(maxSize, other.maxSize), maxAge: min(maxAge, other.maxAge))
+    }
 
     /// Makes limits.
     public init(maxFiles: Int, maxEvents: Int, maxSize: Int, maxAge: Double) {
@@ -217,28 +236,41 @@ public struct BlockPlanner {
     private let makeUUID: () -> UUID
     private let now: Double
 
-    /// Starts from the currently open blocks.
-    public init(limits: BlockLimits, openBlocks: [BlockBody], now: Double, makeUUID: @escaping () -> UUID = UUID.init) {
+    /// The close limits of a file's workflow (`BlockCloseMax*`), nil when it has none.
+    private let workflowLimits: (DBSBufferFile) -> BlockLimits?
+
+    /// Starts from the currently open blocks. A new block is closed by `limits` within its first file's
+    /// `workflowLimits`.
+    public init(limits: BlockLimits, openBlocks: [BlockBody], now: Double, makeUUID: @escaping () -> UUID = UUID.init,
+                workflowLimits: @escaping (DBSBufferFile) -> BlockLimits? = { _ in nil }) {
         self.limits = limits
         self.now = now
         self.makeUUID = makeUUID
+        self.workflowLimits = workflowLimits
         open = Dictionary(openBlocks.map { (Self.key($0.dataset, $0.location), $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func key(_ dataset: String, _ location: String) -> String { dataset + "\u{0}" + location }
 
+    private func newBlock(for file: DBSBufferFile) -> BlockBody {
+        BlockBody(for: file, uuid: makeUUID(), at: now, limits: workflowLimits(file))
+    }
+
+    /// The limits that close `block`: the planner's, within the block's own.
+    public func limits(of block: BlockBody) -> BlockLimits { limits.within(block.closeLimits) }
+
     /// Adds a file to its (dataset, location)'s open block, closing the block first when the file would
     /// overflow it, and closing it after when it became full.
     public mutating func assign(_ file: DBSBufferFile) {
         let key = Self.key(file.dataset, file.location)
-        var block = open[key] ?? BlockBody(for: file, uuid: makeUUID(), at: now)
-        if limits.wouldOverflow(block, adding: file) {
+        var block = open[key] ?? newBlock(for: file)
+        if limits(of: block).wouldOverflow(block, adding: file) {
             closing.append(block)
-            block = BlockBody(for: file, uuid: makeUUID(), at: now)
+            block = newBlock(for: file)
         }
         block.add(file)
         assignments.append((file.lfn, block.blockName))
-        if limits.isFull(block) {
+        if limits(of: block).isFull(block) {
             closing.append(block)
             open[key] = nil
         } else {

@@ -35,7 +35,8 @@ public struct WorkloadBuilder {
         case .resubmission: return try resubmission(name: name, request: request, original: original)
         }
         return Workload(name: name, requestType: type, tasks: builder.tasks,
-                        failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"))
+                        failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"),
+                        blockCloseLimits: assignment.map(BlockLimits.init(assignment:)))
     }
 
     private init(name: String, request: RequestArguments, assignment: RequestArguments?, configCache: any ConfigCacheLookup) {

@@ -264,13 +264,17 @@ public struct Workload: Codable, Hashable, Sendable {
     public var tasks: [WorkloadTask]
     /// The request's `FailureRateThreshold` (assignment over creation), if it set one.
     public var failureRateThreshold: Double?
+    /// The close limits of the blocks of its outputs (the assignment's `BlockCloseMax*`), if it was assigned.
+    public var blockCloseLimits: BlockLimits?
 
     /// Makes a workload.
-    public init(name: String, requestType: RequestType, tasks: [WorkloadTask], failureRateThreshold: Double? = nil) {
+    public init(name: String, requestType: RequestType, tasks: [WorkloadTask], failureRateThreshold: Double? = nil,
+                blockCloseLimits: BlockLimits? = nil) {
         self.name = name
         self.requestType = requestType
         self.tasks = tasks
         self.failureRateThreshold = failureRateThreshold
+        self.blockCloseLimits = blockCloseLimits
     }
 
     /// The tasks the work queue splits (generator, dataset or ACDC input).

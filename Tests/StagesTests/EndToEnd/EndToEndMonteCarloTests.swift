@@ -41,6 +41,22 @@ import TestSupport
         #expect(!mergeTasks.contains("RecoMergeAODSIMoutput"), "RECO files (500 and 300 events) went straight to merge")
     }
 
+    /// Issue 19: the assignment's `BlockCloseMax*` close the request's blocks, with the agent at WMCore's limits.
+    @Test func theAssignmentsBlockCloseLimitsMakeSeveralBlocksPerDataset() throws {
+        let agent = try EndToEndAgent("mc-request-blocks")
+        defer { agent.killLeftovers() }
+        let request = try EndToEndRequests.monteCarlo(events: 800, perJob: 200, perLumi: 100,
+                                                      assignment: ["MaxMergeEvents": 300, "BlockCloseMaxFiles": 2, "BlockCloseMaxEvents": 500])
+        let name = try agent.submit(request)
+        try agent.runUntilQuiet(blockLimits: .wmcore)
+        let limits = BlockLimits(maxFiles: 2, maxEvents: 500, maxSize: 5_000_000_000_000, maxAge: 66_400)
+        try checkCompletedChain(agent, name, events: 1...800, perLumi: 100, limits: limits)
+        for dataset in Self.datasetNames {
+            let blocks = try agent.blocks(of: dataset)
+            #expect(blocks.count == 2, "\(dataset): 2 blocks: \(blocks.map(\.files.count))")
+        }
+    }
+
     static var datasetNames: Set<String> { EndToEndAgent.mcDatasets(tiers) }
 
     /// Everything a completed chain must show: request completed, merged datasets with every event once,
