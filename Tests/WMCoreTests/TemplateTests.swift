@@ -58,7 +58,8 @@ import Testing
         // Workload: Task2 (480 = 43200/90) and Task3 (720 = 43200/60) EventAwareLumiBased events per job.
         #expect(run.workload.task(named: "Digi_2021noPU")?.splitting.int("events_per_job") == 480)
         #expect(run.workload.task(named: "Reco_2021noPU")?.splitting.int("events_per_job") == 720)
-        #expect(run.workload.task(named: "GenSimFull")?.splitting.parameters == ["events_per_job": .int(400), "events_per_lumi": .int(100)])
+        #expect(run.workload.task(named: "GenSimFull")?.splitting.parameters == ["events_per_job": .int(400), "events_per_lumi": .int(100),
+                                                                                         "lheInputFiles": .bool(false)])
     }
 
     /// SC_ProdPsi: Step1 EventsPerLumi 100, TimePerEvent 40 (top level) → 1080 → 1100 events per job

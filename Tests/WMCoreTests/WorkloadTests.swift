@@ -47,6 +47,21 @@ import Testing
         #expect(workload.outputDatasets.allSatisfy { DatasetName($0) != nil })
     }
 
+    /// Issue 19: `LheInputFiles` reaches the generator's EventBased splitting (whose splitter puts it in every job's baggage).
+    @Test func lheInputFilesReachTheGeneratorsSplittingAndItsJobs() throws {
+        for flag in [true, false] {
+            var input = try Support.template("TC_ProdPsi")
+            input.applyOverrides(Support.overrides)
+            var task1 = try #require(input.create["Task1"]?.objectValue)
+            if flag { task1["LheInputFiles"] = .bool(true) }
+            input.create["Task1"] = .object(task1)
+            let (create, assign) = try Support.validator.validate(input)
+            let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+            let gen = try #require(workload.task(named: "GenSimFull"))
+            #expect(gen.splitting.parameters["lheInputFiles"] == .bool(flag), "LheInputFiles \(flag)")
+        }
+    }
+
     @Test func mergeAlgorithmAndLimits() throws {
         let run = try Support.run("TC_ProdPsi")
         // Parent is Production (EventBased): ParentlessMergeBySize; processing parents are not EventBased either.

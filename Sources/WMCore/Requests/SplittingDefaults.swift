@@ -52,14 +52,16 @@ public enum SplittingDefaults {
         return (perJob, perLumi)
     }
 
-    /// The splitting of a Production (generator) task: EventBased with `events_per_job`/`events_per_lumi`.
+    /// The splitting of a Production (generator) task: EventBased with `events_per_job`/`events_per_lumi`, and
+    /// `lheInputFiles` from `LheInputFiles` as WMCore's StdBase sets it (the splitter puts it in every job's baggage).
     public static func production(_ item: RequestArguments, top: RequestArguments, events: Int) -> SplittingSpec {
         let tpe = item.inheriting("TimePerEvent", from: top)?.doubleValue ?? 12
         let sizes = eventsPerJobAndLumi(eventsPerJob: item.inheriting("EventsPerJob", from: top)?.intValue,
                                         eventsPerLumi: item.inheriting("EventsPerLumi", from: top)?.intValue,
                                         timePerEvent: tpe, requestedEvents: events)
         return SplittingSpec(algorithm: "EventBased", parameters: ["events_per_job": .int(sizes.perJob),
-                                                                    "events_per_lumi": .int(sizes.perLumi)])
+                                                                    "events_per_lumi": .int(sizes.perLumi),
+                                                                    "lheInputFiles": .bool(item.inheriting("LheInputFiles", from: top)?.boolValue ?? false)])
     }
 
     /// The splitting of a Processing task: the request's `SplittingAlgo` (default LumiBased) with its parameters,
