@@ -9,7 +9,7 @@ public struct FrameworkJobReport: Equatable, Sendable {
     /// Files written (`File`), in document order; see `outputModules` for the per-module view.
     public var outputFiles: [OutputFile] = []
     /// Framework errors, in the order they were added.
-    public private(set) var errors: [FrameworkError] = []
+    public internal(set) var errors: [FrameworkError] = []
     /// Raw performance summaries, in document order; `performance` derives the grouped views.
     public var performanceSummaries: [PerformanceSummary] = []
     /// Inputs that could not be opened and were skipped (`SkippedFile`).
@@ -24,6 +24,9 @@ public struct FrameworkJobReport: Equatable, Sendable {
     public var parameters: [String: String] = [:]
     /// Step and wrapper fields our job wrapper adds.
     public var wrapper = WrapperInfo()
+    /// The step sections of a multi-step job's report (`cmsRun1`, `cmsRun2`, …, each named by its wrapper's
+    /// `stepName`), empty for a single-step report; set them with `setSteps(_:)` (see `StepSections.swift`).
+    public internal(set) var steps: [FrameworkJobReport] = []
 
     /// An empty report: no files, no errors, step status 1.
     public init() {}

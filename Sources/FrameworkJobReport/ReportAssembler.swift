@@ -5,20 +5,42 @@ import Foundation
 struct ReportAssembler {
     /// Our wrapper's top-level element (not written by CMSSW).
     static let wrapperElement = "WMWrapper"
+    /// A step section of a multi-step job's report: the root's name, again, one level down.
+    static let stepSectionElement = "FrameworkJobReport"
+    /// The child of `File` that marks an output a StepChain step dropped (not written by CMSSW).
+    static let keepOutputElement = "KeepOutput"
 
     private let source: String
     private var report = FrameworkJobReport()
     private var wrapperNode: ElementNode?
+    /// The step sections read so far (a multi-step job's report).
+    private var stepSections: [FrameworkJobReport] = []
 
     init(source: String) { self.source = source }
 
     /// The report, with the wrapper element (if any) applied last so that its step status wins over
     /// the status the errors set.
     func finishedReport() throws(ReportReadError) -> FrameworkJobReport {
-        guard let wrapperNode else { return report }
         var finished = report
+        if !stepSections.isEmpty {
+            finished.steps = []
+            finished.setSteps(stepSections)
+        }
+        guard let wrapperNode else { return finished }
         finished.wrapper = try wrapperInfo(wrapperNode, current: report.wrapper)
         return finished
+    }
+
+    /// A step section (`FrameworkJobReport` inside the root): its children are assembled as a report of their own.
+    /// At most `ReportLimits.stepSections` of them; a section inside a section is refused by the tree builder.
+    private mutating func addStepSection(_ node: ElementNode) throws(ReportReadError) {
+        guard stepSections.count < ReportLimits.stepSections else {
+            throw .invalidValue(source: source, line: node.line, field: "FrameworkJobReport step sections",
+                                value: String(stepSections.count + 1), expected: "at most \(ReportLimits.stepSections)")
+        }
+        var section = ReportAssembler(source: source)
+        for child in node.children { try section.add(topLevel: child) }
+        stepSections.append(try section.finishedReport())
     }
 
     mutating func add(topLevel node: ElementNode) throws(ReportReadError) {
@@ -32,6 +54,7 @@ struct ReportAssembler {
         case "FallbackAttempt": report.fallbackFiles.append(fileReference(attributesOf: node))
         case "SkippedEvent": if let event = try skippedEvent(node) { report.skippedEvents.append(event) }
         case Self.wrapperElement: wrapperNode = node
+        case Self.stepSectionElement: try addStepSection(node)
         default: report.parameters[node.name] = node.text
         }
     }
@@ -59,7 +82,20 @@ struct ReportAssembler {
             catalog: try requiredText(node, "Catalog"), outputModuleClass: try requiredText(node, "OutputModuleClass"),
             events: try requiredInt(node, "TotalEvents", in: ReportLimits.events), branchHash: try requiredText(node, "BranchHash"),
             dataType: node.child("DataType")?.text, runs: try runs(node), inputs: try inputs(node),
-            size: try optionalInt(node, "Size", in: ReportLimits.fileSize), adler32: node.child("Adler32")?.text, cksum: node.child("Cksum")?.text)
+            size: try optionalInt(node, "Size", in: ReportLimits.fileSize), adler32: node.child("Adler32")?.text, cksum: node.child("Cksum")?.text,
+            kept: try keepOutput(node))
+    }
+
+    /// `File/KeepOutput`: absent or `true` is a kept output, `false` one a StepChain step dropped.
+    private func keepOutput(_ file: ElementNode) throws(ReportReadError) -> Bool {
+        guard let element = file.child(Self.keepOutputElement) else { return true }
+        switch element.text {
+        case "true": return true
+        case "false": return false
+        default:
+            throw .invalidValue(source: source, line: element.line, field: "File/\(Self.keepOutputElement)",
+                                value: element.text, expected: "true or false")
+        }
     }
 
     /// `Inputs/Input/{LFN,PFN}`: every child of `Inputs` is an input and needs both.

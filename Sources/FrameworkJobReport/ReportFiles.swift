@@ -80,16 +80,20 @@ public struct OutputFile: Equatable, Sendable {
     public var adler32: String?
     /// POSIX cksum; not in CMSSW's XML, added by our writer.
     public var cksum: String?
+    /// False for a StepChain step's output with `KeepOutput: false`: written and read inside the job by a later step,
+    /// never staged out, and no output of the job (it stays in its step's section, so the later step's outputs can be
+    /// traced to their kept ancestors). Written as `<KeepOutput>false</KeepOutput>` only when false.
+    public var kept: Bool
 
     /// Creates an output file record.
     public init(moduleLabel: String, lfn: String, pfn: String, guid: String, catalog: String = "",
                 outputModuleClass: String = "PoolOutputModule", events: Int, branchHash: String,
                 dataType: String? = nil, runs: RunLumiMap = RunLumiMap(), inputs: [FileReference] = [],
-                size: Int? = nil, adler32: String? = nil, cksum: String? = nil) {
+                size: Int? = nil, adler32: String? = nil, cksum: String? = nil, kept: Bool = true) {
         self.moduleLabel = moduleLabel; self.lfn = lfn; self.pfn = pfn; self.guid = guid
         self.catalog = catalog; self.outputModuleClass = outputModuleClass; self.events = events
         self.branchHash = branchHash; self.dataType = dataType; self.runs = runs; self.inputs = inputs
-        self.size = size; self.adler32 = adler32; self.cksum = cksum
+        self.size = size; self.adler32 = adler32; self.cksum = cksum; self.kept = kept
     }
 
     /// The LFNs of this file's inputs, in report order.

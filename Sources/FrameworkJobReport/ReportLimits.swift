@@ -12,6 +12,8 @@ public enum ReportLimits {
     public static let eventNumber: ClosedRange<Int> = 1...Int.max
     /// The retry a wrapper stamps (`WMWrapper Retry`).
     public static let retry: ClosedRange<Int> = 0...Int(Int32.max)
+    /// The most step sections a multi-step job's report may hold (a StepChain has at most 10 steps here).
+    public static let stepSections = 100
 
     /// `range` in words for an error message, e.g. "an integer from 1 to 4294967295".
     static func describe(_ range: ClosedRange<Int>) -> String {

@@ -19,7 +19,7 @@ struct ReportTreeBuilder: XMLEventConsumer {
     /// Top-level elements whose children matter; any other top-level element only keeps its text.
     private static let structuredElements: Set<String> = [
         "File", "InputFile", "AnalysisFile", "PerformanceReport", "FrameworkError", "SkippedFile",
-        "FallbackAttempt", "SkippedEvent", ReportAssembler.wrapperElement,
+        "FallbackAttempt", "SkippedEvent", ReportAssembler.wrapperElement, ReportAssembler.stepSectionElement,
     ]
 
     /// A builder for the report named `source` in errors.
@@ -41,8 +41,15 @@ struct ReportTreeBuilder: XMLEventConsumer {
         }
         if let limit = skipChildrenBelowDepth, depth >= limit { return }
         let node = ElementNode(name: name, attributes: attributes, line: line)
-        if depth == 1 {
-            if !Self.structuredElements.contains(name) { skipChildrenBelowDepth = 2 }
+        // A step section's children (depth 2) are read as the root's are (depth 1); a section holds no section.
+        let sectionChild = depth == 2 && nodeStack.first?.name == ReportAssembler.stepSectionElement
+        if sectionChild && name == ReportAssembler.stepSectionElement {
+            throw .invalidValue(source: source, line: line, field: "FrameworkJobReport", value: "a step section inside a step section",
+                                expected: "step sections only directly inside the root")
+        }
+        if depth == 1 || sectionChild {
+            if !Self.structuredElements.contains(name) { skipChildrenBelowDepth = depth + 1 }
+            if sectionChild { nodeStack.last?.children.append(node) }
         } else {
             nodeStack.last?.children.append(node)
             if name == "Branches" { skipChildrenBelowDepth = depth + 1 }

@@ -4,7 +4,7 @@ extension FrameworkJobReport {
     /// Top-level element names the reader handles itself; a parameter may not use them.
     static let reservedElementNames: Set<String> = [
         "File", "InputFile", "AnalysisFile", "PerformanceReport", "FrameworkError", "SkippedFile",
-        "FallbackAttempt", "SkippedEvent", ReportAssembler.wrapperElement, "FrameworkJobReport",
+        "FallbackAttempt", "SkippedEvent", ReportAssembler.wrapperElement, ReportAssembler.stepSectionElement,
     ]
 
     /// The report as CMSSW-format XML (UTF-8) that `FrameworkJobReportReader` reads back to an equal report.
@@ -20,6 +20,18 @@ extension FrameworkJobReport {
         var xml = XMLBuilder()
         xml.line("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
         xml.line("<FrameworkJobReport>")
+        for step in steps {
+            xml.line("<FrameworkJobReport>")
+            try step.writeElements(into: &xml)
+            xml.line("</FrameworkJobReport>")
+        }
+        try ownElements.writeElements(into: &xml)
+        xml.line("</FrameworkJobReport>")
+        return xml.output
+    }
+
+    /// Writes the report's elements (not its step sections), its `WMWrapper` last.
+    private func writeElements(into xml: inout XMLBuilder) throws(ReportWriteError) {
         for file in inputFiles { try xml.inputFile(file) }
         for file in outputFiles { try xml.outputFile(file) }
         for error in errors {
@@ -41,8 +53,6 @@ extension FrameworkJobReport {
             try xml.leaf(name, text)
         }
         try xml.wrapper(wrapper)
-        xml.line("</FrameworkJobReport>")
-        return xml.output
     }
 }
 
@@ -117,6 +127,7 @@ struct XMLBuilder {
         if let size = file.size { try leaf("Size", String(size)) }
         if let adler32 = file.adler32 { try leaf("Adler32", adler32) }
         if let cksum = file.cksum { try leaf("Cksum", cksum) }
+        if !file.kept { try leaf(ReportAssembler.keepOutputElement, "false") }
         line("</File>")
     }
 

@@ -68,12 +68,11 @@ public struct JobWrapper {
                     arguments: ["--config", files.config, "--report", files.report],
                     directory: attempt.scratch, stdoutPath: attempt.scratch + "/" + files.stdout,
                     stderrPath: attempt.scratch + "/" + files.stderr, limits: limits)
-                attempt.absorbStep(child, files: files, first: index == 0)
+                attempt.absorbStep(child, files: files, index: index, config: config, chain: configs.count > 1)
                 guard attempt.report.errors.isEmpty else { break }
             }
             attempt.checkOutputs(mode: configs[0].mode)
             let outputs = configs.flatMap(\.outputs)
-            attempt.dropLocalOutputs(outputs)
             attempt.stageOut(outputs: outputs.filter(\.stagedOut)) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
         } catch {
             attempt.wrapperFailed(error)

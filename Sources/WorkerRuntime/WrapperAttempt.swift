@@ -93,26 +93,24 @@ struct WrapperAttempt {
         try encoder.encode(config).write(to: URL(fileURLWithPath: scratch + "/" + name))
     }
 
-    /// Takes in one cmsRun step of the job. The first step's report becomes the job's; a later StepChain step adds its
-    /// output files and errors to it (the job's inputs stay the first step's: a later step reads a local file), and
-    /// the job's timing is the sum of its steps' (peak memory the largest).
-    mutating func absorbStep(_ child: ChildRun, files: StepFiles, first: Bool) {
-        guard !first else { return absorb(child, reportName: files.report) }
-        let job = report
+    /// Takes in cmsRun step `index` (0-based) of the job, planned as `config`. A single-step job's report is its step's.
+    /// A StepChain job's report gets a step section per step (`cmsRun1`, `cmsRun2`, …) with the step's own inputs
+    /// (a later step's is the earlier step's local output), outputs (one the job does not stage out, `KeepOutput: false`,
+    /// marked not kept), errors and performance; the job's timing is the sum of its steps' (peak memory the largest).
+    mutating func absorbStep(_ child: ChildRun, files: StepFiles, index: Int, config: StepConfig, chain: Bool) {
+        guard chain else { return absorb(child, reportName: files.report) }
+        var job = report
         absorb(child, reportName: files.report)
-        let step = report
+        var step = report
+        let dropped = Set(config.outputs.filter { !$0.stagedOut }.map(\.lfn))
+        for output in step.outputFiles.indices where dropped.contains(step.outputFiles[output].lfn) {
+            step.outputFiles[output].kept = false
+        }
+        step.wrapper = WrapperInfo(stepName: "cmsRun\(index + 1)", stepStatus: step.exitCode)
+        job.performanceSummaries = job.steps.isEmpty ? step.performanceSummaries
+            : Self.combined(job.performanceSummaries, step.performanceSummaries)
+        job.setSteps(job.steps + [step])
         report = job
-        report.outputFiles += step.outputFiles
-        for error in step.errors { report.addError(error) }
-        report.performanceSummaries = Self.combined(job.performanceSummaries, step.performanceSummaries)
-    }
-
-    /// Takes the outputs that are never staged out (a StepChain step's `KeepOutput: false` module) out of the job's
-    /// report: they were read by the next step in the scratch folder and are not outputs of the job.
-    mutating func dropLocalOutputs(_ outputs: [StepOutput]) {
-        let local = Set(outputs.filter { !$0.stagedOut }.map(\.lfn))
-        guard !local.isEmpty else { return }
-        report.outputFiles.removeAll { local.contains($0.lfn) }
     }
 
     // MARK: The cmsRun step
@@ -212,7 +210,7 @@ struct WrapperAttempt {
                 return
             }
             staged.append(destination)
-            report.outputFiles[index].pfn = destination
+            report.setPFN(destination, ofOutput: file.lfn)
             unlink(source)
         }
     }

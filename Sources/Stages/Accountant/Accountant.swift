@@ -284,6 +284,8 @@ package struct AccountingPlanner {
             for fileset in merged ? output.mergedFilesets : output.unmergedFilesets { plan.filesetFiles.append((fileset, wmbsFile)) }
             let registered = merged && output.registerInCatalog
             if registered {
+                // A StepChain output says what its own step ran with (WMCore: each step's CMSSW release and GlobalTag).
+                let provenance = ChainStep.provenance(ofModule: file.moduleLabel, baggage: job.baggage)
                 let lumis = file.runs.runs.flatMap { run in
                     file.runs.lumis(inRun: run).map { LumiSection(run: run, lumi: $0, events: file.runs.events(run: run, lumi: $0) ?? nil) }
                 }
@@ -291,8 +293,7 @@ package struct AccountingPlanner {
                     lfn: lfn, dataset: spec.dataset, location: location, size: size, events: file.events,
                     adler32: file.adler32 ?? "", cksum: file.cksum ?? "", lumis: lumis, parents: dbsParents,
                     workflow: job.workflow, task: job.task, outputModule: file.moduleLabel,
-                    release: job.baggage["CMSSWVersion"]?.stringValue ?? "UNKNOWN",
-                    globalTag: job.baggage["GlobalTag"]?.stringValue ?? "UNKNOWN",
+                    release: provenance.release ?? "UNKNOWN", globalTag: provenance.globalTag ?? "UNKNOWN",
                     prepID: job.baggage["PrepID"]?.stringValue, insertTime: now))
             }
             plan.record.outputs.append(.init(module: file.moduleLabel, lfn: lfn, dataset: registered ? spec.dataset : nil,

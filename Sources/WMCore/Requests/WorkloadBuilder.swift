@@ -263,7 +263,7 @@ public struct WorkloadBuilder {
                                          input: .taskOutput(taskPath: task.path, module: output.module),
                                          splitting: SplittingDefaults.merge(parent: task, assignment: assignment),
                                          outputs: [merged])
-                merge.provenance = task.provenance
+                merge.provenance = task.provenance(ofOutput: output.module)
                 tasks.append(merge)
                 childParents[output.module] = merge.path
                 addLogCollect(for: merge, name: "\(task.name)\(output.module)MergeLogCollect")

@@ -202,6 +202,15 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     /// GlobalTag and PrepID; a merge task takes its parent's. Nil for workloads stored before it existed.
     public var provenance: Provenance?
 
+    /// The provenance of the task's output `module`: a StepChain task's output carries the release and GlobalTag of the
+    /// step that writes it (the step's own, else the request's), any other output the task's.
+    public func provenance(ofOutput module: String) -> Provenance? {
+        guard let stepName = outputs.first(where: { $0.module == module })?.step,
+              let step = chainSteps?.first(where: { $0.name == stepName }) else { return provenance }
+        return Provenance(release: step.cmsswVersion ?? provenance?.release, globalTag: step.globalTag ?? provenance?.globalTag,
+                          prepID: provenance?.prepID)
+    }
+
     /// The release, GlobalTag and PrepID of a task's outputs.
     public struct Provenance: Codable, Hashable, Sendable {
         /// `CMSSWVersion`.

@@ -32,6 +32,13 @@ public struct ChainStep: Codable, Hashable, Sendable {
     /// The output modules the step writes, sorted (the order their local files are numbered in).
     public var outputModules: [String] { outputTiers.keys.sorted() }
 
+    /// The release and GlobalTag of the output module `module` of a job with `baggage`: those of the StepChain step
+    /// (baggage `steps`) that writes it, else the job's (`CMSSWVersion`, `GlobalTag`); nil where neither says.
+    public static func provenance(ofModule module: String, baggage: [String: JSONValue]) -> (release: String?, globalTag: String?) {
+        let step = (try? steps(inBaggage: baggage))?.first { $0.outputTiers[module] != nil }
+        return (step?.cmsswVersion ?? baggage["CMSSWVersion"]?.stringValue, step?.globalTag ?? baggage["GlobalTag"]?.stringValue)
+    }
+
     /// The baggage key that carries a StepChain job's steps.
     public static let baggageKey = "steps"
 

@@ -50,6 +50,13 @@ import TestSupport
                 #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: genSim), "\(file.lfn): parents \(file.parents)")
             }
         }
+        // Each output's DBS record carries its own step's release and GlobalTag (GEN-SIM step 1's, RECO's step 3's).
+        for (tier, step) in [("GEN-SIM", 1), ("AODSIM", 3), ("DQMIO", 3)] {
+            for block in try CatalogStore(spool: agent.spool).bulkBlocks(of: "/DemoMinBias/Demo2026-demo-v1/" + tier) {
+                #expect(block.datasetConfList.map(\.releaseVersion) == [EndToEndRequests.stepRelease(step)], "\(block.block.blockName)")
+                #expect(block.datasetConfList.map(\.globalTag) == [EndToEndRequests.stepGlobalTag(step)], "\(block.block.blockName)")
+            }
+        }
         // Nothing is left in unmerged storage but job log archives; the DIGI output was never staged out.
         #expect(agent.storageFiles(containing: "store/unmerged/").filter { !$0.contains("/store/unmerged/logs/") } == [])
         #expect(agent.storageFiles(containing: "GEN-SIM-RAW") == [])
@@ -59,8 +66,13 @@ import TestSupport
 }
 
 extension EndToEndRequests {
+    /// The CMSSW release step `number` of the example StepChain runs (each step its own).
+    static func stepRelease(_ number: Int) -> String { "CMSSW_14_0_\(number)" }
+    /// The GlobalTag step `number` of the example StepChain runs.
+    static func stepGlobalTag(_ number: Int) -> String { "140X_step\(number)_v1" }
+
     /// The example chain as one StepChain (GEN-SIM → DIGI → RECO) for `events` events (`perJob` per job, `perLumi`
-    /// per lumi), the DIGI step's output dropped (`KeepOutput: false`).
+    /// per lumi), the DIGI step's output dropped (`KeepOutput: false`), each step with its own release and GlobalTag.
     static func stepChain(events: Int, perJob: Int, perLumi: Int) throws -> [String: Any] {
         var request = try example()
         var create = request["createRequest"] as! [String: Any]
@@ -70,7 +82,8 @@ extension EndToEndRequests {
         create["RequestString"] = "StepChain_MC_demo"
         create["StepChain"] = 3
         for (index, task) in tasks.enumerated() {
-            var step: [String: Any] = ["StepName": task["TaskName"]!, "ConfigCacheID": task["ConfigCacheID"]!]
+            var step: [String: Any] = ["StepName": task["TaskName"]!, "ConfigCacheID": task["ConfigCacheID"]!,
+                                       "CMSSWVersion": stepRelease(index + 1), "GlobalTag": stepGlobalTag(index + 1)]
             if index == 0 {
                 step["PrimaryDataset"] = task["PrimaryDataset"]
                 step["RequestNumEvents"] = events
