@@ -94,7 +94,8 @@ struct WrapperAttempt {
     }
 
     /// Takes in one cmsRun step of the job. The first step's report becomes the job's; a later StepChain step adds its
-    /// output files and errors to it (the job's inputs stay the first step's: a later step reads a local file), and
+    /// output files, pileup it mixed (`mixingFiles`) and errors to it (the job's other inputs stay the first step's: a later
+    /// step reads a local file), and
     /// the job's timing is the sum of its steps' (peak memory the largest).
     mutating func absorbStep(_ child: ChildRun, files: StepFiles, first: Bool) {
         guard !first else { return absorb(child, reportName: files.report) }
@@ -103,6 +104,7 @@ struct WrapperAttempt {
         let step = report
         report = job
         report.outputFiles += step.outputFiles
+        report.inputFiles += step.inputFiles.filter { $0.inputType == .mixingFiles }
         for error in step.errors { report.addError(error) }
         report.performanceSummaries = Self.combined(job.performanceSummaries, step.performanceSummaries)
     }
