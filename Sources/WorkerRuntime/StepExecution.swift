@@ -26,12 +26,20 @@ struct StepExecution {
         try checkInputsConfined()
         do {
             switch config.mode {
-            case .generate: return report(try EventOperations.generate(try generateRequest()))
+            case .generate:
+                let request = try generateRequest()
+                try openPileupInputs()
+                var generated = report(try EventOperations.generate(request))
+                generated.inputFiles += try mixPileup(events: request.lastEvent - request.firstEvent + 1)
+                return generated
             case .process:
                 let secondary = try readSecondaryInputs()
-                var processed = report(try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
-                                                                   outputs: modules(), payloadSize: config.payloadSize))
+                try openPileupInputs()
+                let result = try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
+                                                         outputs: modules(), payloadSize: config.payloadSize)
+                var processed = report(result)
                 processed.inputFiles += secondary
+                processed.inputFiles += try mixPileup(events: result.inputs.reduce(0) { $0 &+ $1.eventsRead })
                 return processed
             case .merge:
                 guard config.outputs.count == 1 else {
@@ -59,7 +67,8 @@ struct StepExecution {
     /// Refuses the step, before anything is read or deleted, when an input could lie outside the storage (an LFN with
     /// a `..` component, a PFN that is not its storage prefix + LFN): 8001, which is not retried.
     private func checkInputsConfined() throws(StepFailure) {
-        for (field, list) in [("inputs", config.inputs), ("secondaryInputs", config.secondaryInputs ?? [])] {
+        for (field, list) in [("inputs", config.inputs), ("secondaryInputs", config.secondaryInputs ?? []),
+                              ("pileupInputs", config.pileupInputs ?? [])] {
             for (index, input) in list.enumerated() {
                 if let problem = input.confinementProblem {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "UnconfinedInput",
@@ -83,6 +92,64 @@ struct StepExecution {
             return InputFile(lfn: input.lfn, pfn: readPath(input), guid: input.guid, inputType: .secondaryFiles,
                              events: events, runs: RunLumiMap(lumisByRun: runs.mapValues { $0.sorted() }))
         }
+    }
+
+    // MARK: Pileup
+
+    /// Opens every pileup file once before any event is processed, as CMSSW's mixing module opens its input, so a
+    /// missing or unreadable pileup file fails the step (8020 FileOpenError, naming the file) before it writes output.
+    private func openPileupInputs() throws(StepFailure) {
+        for (index, input) in (config.pileupInputs ?? []).enumerated() {
+            do {
+                _ = try EventFileReader(path: readPath(input))
+            } catch {
+                throw Self.pileupFailure(error, input: input, index: index)
+            }
+        }
+    }
+
+    /// Mixes one pileup event into each of `events` processed or generated events: reads the pileup files in order,
+    /// cycling back to the first after the last, and returns one `mixingFiles` report input per file opened with the
+    /// events read from it and no runs (as CMSSW reports mixing input). Stops early when a whole pass over the files
+    /// reads nothing (pileup without events).
+    /// - Throws: `StepFailure` 8020/8021 naming the pileup file that could not be opened or read.
+    private func mixPileup(events: UInt64) throws(StepFailure) -> [InputFile] {
+        let pileup = config.pileupInputs ?? []
+        guard !pileup.isEmpty, events > 0 else { return [] }
+        var read = [UInt64](repeating: 0, count: pileup.count)
+        var opened = [Bool](repeating: false, count: pileup.count)
+        var remaining = events
+        while remaining > 0 {
+            let before = remaining
+            for (index, input) in pileup.enumerated() where remaining > 0 {
+                do {
+                    let reader = try EventFileReader(path: readPath(input))
+                    opened[index] = true
+                    while remaining > 0, try reader.next() != nil {
+                        read[index] += 1
+                        remaining -= 1
+                    }
+                } catch {
+                    throw Self.pileupFailure(error, input: input, index: index)
+                }
+            }
+            if remaining == before { break }
+        }
+        return pileup.indices.filter { opened[$0] }.map { index in
+            InputFile(lfn: pileup[index].lfn, pfn: readPath(pileup[index]), guid: pileup[index].guid, inputType: .mixingFiles,
+                      events: Int(clamping: read[index]), runs: RunLumiMap())
+        }
+    }
+
+    /// The failure of a pileup file: CMSSW's 8020 (open) or 8021 (read), saying it is pileup and naming the LFN.
+    private static func pileupFailure(_ error: Error, input: StepInput, index: Int) -> StepFailure {
+        guard let fileError = error as? EventFileError else {
+            return StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException",
+                               details: "pileup file step.pileupInputs[\(index)] \(input.lfn): \(error)")
+        }
+        let failure = StepFailure(fileError, outputPaths: [])
+        return StepFailure(code: failure.code, type: failure.type,
+                           details: "pileup (mixingFiles) input step.pileupInputs[\(index)] \(input.lfn): \(failure.details)")
     }
 
     // MARK: Requests

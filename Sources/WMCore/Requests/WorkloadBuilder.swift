@@ -107,7 +107,7 @@ public struct WorkloadBuilder {
 
     /// The steps a StepChain job runs: each step's output modules, the module of its input step it reads (its
     /// `InputFromOutputModule`, else the input step's first module), and its own CMSSW release, global tag and
-    /// events per lumi (else the request's).
+    /// events per lumi (else the request's), and whether it mixes pileup (its own or the request's `MCPileup`/`DataPileup`).
     private func chainSteps(_ items: [RequestArguments], names: [String]) throws(RequestRejected) -> [ChainStep] {
         var steps: [ChainStep] = []
         for (index, item) in items.enumerated() {
@@ -120,7 +120,8 @@ public struct WorkloadBuilder {
             steps.append(ChainStep(name: names[index], outputTiers: config.outputModules.mapValues(\.dataTier), inputModule: inputModule,
                                    cmsswVersion: item.inheriting("CMSSWVersion", from: request)?.stringValue,
                                    globalTag: item.inheriting("GlobalTag", from: request)?.stringValue,
-                                   eventsPerLumi: item.inheriting("EventsPerLumi", from: request)?.intValue))
+                                   eventsPerLumi: item.inheriting("EventsPerLumi", from: request)?.intValue,
+                                   mixesPileup: PileupSettings.of([item], request: request, assignment: nil) != nil))
         }
         return steps
     }

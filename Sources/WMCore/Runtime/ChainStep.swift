@@ -17,16 +17,20 @@ public struct ChainStep: Codable, Hashable, Sendable {
     public var globalTag: String?
     /// `EventsPerLumi` of the step (only the generating first step uses it).
     public var eventsPerLumi: Int?
+    /// True for a step that mixes pileup (its own or the request's `MCPileup`/`DataPileup`): it reads the job's
+    /// `pileupFiles`; nil or false for a step without pileup.
+    public var mixesPileup: Bool?
 
     /// Makes a step.
     public init(name: String, outputTiers: [String: String], inputModule: String? = nil, cmsswVersion: String? = nil,
-                globalTag: String? = nil, eventsPerLumi: Int? = nil) {
+                globalTag: String? = nil, eventsPerLumi: Int? = nil, mixesPileup: Bool? = nil) {
         self.name = name
         self.outputTiers = outputTiers
         self.inputModule = inputModule
         self.cmsswVersion = cmsswVersion
         self.globalTag = globalTag
         self.eventsPerLumi = eventsPerLumi
+        self.mixesPileup = mixesPileup
     }
 
     /// The output modules the step writes, sorted (the order their local files are numbered in).
@@ -50,6 +54,7 @@ public struct ChainStep: Codable, Hashable, Sendable {
             if let version = step.cmsswVersion { object["cmsswVersion"] = .string(version) }
             if let tag = step.globalTag { object["globalTag"] = .string(tag) }
             if let perLumi = step.eventsPerLumi { object["eventsPerLumi"] = .int(perLumi) }
+            if step.mixesPileup == true { object["mixesPileup"] = .bool(true) }
             return .object(object)
         })
     }
@@ -62,7 +67,7 @@ public struct ChainStep: Codable, Hashable, Sendable {
             return try JSONDecoder().decode([ChainStep].self, from: Data(value.serialized.utf8))
         } catch {
             throw .invalidField(field: "baggage.\(baggageKey)",
-                                expected: "a list of {name, outputTiers: {module: tier}, inputModule?, cmsswVersion?, globalTag?, eventsPerLumi?}, got \(value.serialized)")
+                                expected: "a list of {name, outputTiers: {module: tier}, inputModule?, cmsswVersion?, globalTag?, eventsPerLumi?, mixesPileup?}, got \(value.serialized)")
         }
     }
 }

@@ -18,6 +18,10 @@ public struct StepConfig: Codable, Hashable, Sendable {
     /// Secondary input files (CMSSW's `secondaryFileNames`): the parents of `inputs` for a job of an `IncludeParents`
     /// task; nil or empty for none. Each is opened and read; the report lists them as secondary input.
     public var secondaryInputs: [StepInput]?
+    /// Pileup files (CMSSW's mixing module input, the job's `pileupFiles`), each read from the storage the job reads
+    /// its primary input from; nil or empty for none. The step mixes one pileup event into each event it processes or
+    /// generates, cycling through the files in order; the report lists each file it opened as `mixingFiles`.
+    public var pileupInputs: [StepInput]?
     /// Output modules in the order they are written.
     public var outputs: [StepOutput]
     /// The job's mask (process mode).

@@ -51,12 +51,14 @@ public struct StepPlanner {
                                 knobs: try knobs(job.baggage))
         switch mode {
         case .generate:
+            config.pileupInputs = pileupInputs(of: job)
             config.generation = try generation(job)
             config.payloadSize = try nonNegativeInt(job.baggage, "sizePerEvent") ?? Self.defaultSizePerEvent
             config.outputs = outputs(job, specs: sortedSpecs(job))
         case .process, .merge:
             config.outputs = outputs(job, specs: sortedSpecs(job))
             if mode == .process, job.includeParents == true { config.secondaryInputs = parentInputs(of: job) }
+            if mode == .process { config.pileupInputs = pileupInputs(of: job) }
         case .repack:
             config.outputs = try repackOutputs(job)
         case .harvest:
@@ -106,6 +108,9 @@ public struct StepPlanner {
                                     outputs: [], faultPlan: job.baggage["faults"], knobs: try knobs(job.baggage))
             }
             config.stepName = stepName
+            // A chain step mixes the job's pileup only when it declares pileup (a document without the flag: the first step).
+            let mixes = (step.mixesPileup ?? false) || (index == 0 && !chain.contains { $0.mixesPileup != nil })
+            config.pileupInputs = mixes ? pileupInputs(of: job) : nil
             config.cmsswVersion = step.cmsswVersion
             config.globalTag = step.globalTag
             config.outputs = chainOutputs(job, step: step, filePrefix: stepName + "-")
@@ -161,6 +166,16 @@ public struct StepPlanner {
             return file.parents.filter { seen.insert($0).inserted }.map { lfn in
                 StepInput(lfn: lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: lfn), guid: Self.guid(lfn: lfn))
             }
+        }
+    }
+
+    /// The job's pileup files (nil for none), each read from the job's storage when one of its locations is the job's
+    /// storage node, else from the first location (the same resolution as primary input).
+    private func pileupInputs(of job: JobBody) -> [StepInput]? {
+        guard let files = job.pileupFiles, !files.isEmpty else { return nil }
+        return files.map { file in
+            let prefix = runtime.inputPrefix(locations: file.locations, defaultSpool: defaultSpool, storageFolder: storageFolder, jobSite: job.site)
+            return StepInput(lfn: file.lfn, pfn: JobRuntime.pfn(prefix: prefix, lfn: file.lfn), guid: Self.guid(lfn: file.lfn))
         }
     }
 
