@@ -201,6 +201,9 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     /// What the DBS records of the task's outputs say made them: the request's (or the task's) CMSSW release,
     /// GlobalTag and PrepID; a merge task takes its parent's. Nil for workloads stored before it existed.
     public var provenance: Provenance?
+    /// The watchdog limits of its jobs (the assignment's `MaxRSS`, `MaxVSize`, `SoftTimeout`, `GracePeriod`, set on
+    /// every task as WMCore's `setupPerformanceMonitoring`); nil when the assignment set none.
+    public var performanceLimits: PerformanceLimits?
 
     /// The release, GlobalTag and PrepID of a task's outputs.
     public struct Provenance: Codable, Hashable, Sendable {
