@@ -24,7 +24,7 @@ public enum JobDocumentReader {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, exitCodes, baggage, outputs, state, history
         case batchID, site, lastRunTime, numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles
-        case includeParents
+        case includeParents, performanceMonitor
         static let requiredKeyCount = Key.batchID.rawValue
 
         init?(_ name: String) {
@@ -57,6 +57,7 @@ public enum JobDocumentReader {
             case "jobExtraMatchRequirements": self = .jobExtraMatchRequirements
             case "pileupFiles": self = .pileupFiles
             case "includeParents": self = .includeParents
+            case "performanceMonitor": self = .performanceMonitor
             default: return nil
             }
         }
@@ -107,6 +108,8 @@ public enum JobDocumentReader {
             case .pileupFiles:
                 return set(&job.pileupFiles, reader.nullOr { $0.value(depth: 1).flatMap(PileupFile.list(json:)) })
             case .includeParents: return set(&job.includeParents, reader.nullOr { $0.bool() })
+            case .performanceMonitor:
+                return set(&job.performanceMonitor, reader.nullOr { $0.value(depth: 1).flatMap(PerformanceLimits.init(json:)) })
             }
         }
         guard complete, seen.containsAll(0..<Key.requiredKeyCount) else { return nil }

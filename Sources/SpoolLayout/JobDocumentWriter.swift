@@ -17,7 +17,7 @@ package struct JobDocumentWriter {
     /// The body's keys (a document whose `extra` repeats one goes through `JSONEncoder`).
     private static let bodyKeys: Set<String> = [
         "baggage", "batchID", "estimatedDisk", "estimatedMemory", "estimatedTime", "exitCodes", "history", "includeParents", "inputFiles",
-        "lastRunTime", "mask", "name", "numberOfCores", "outputs", "possibleSites", "priority", "retryCount", "requiresGPU", "gpuRequirements", "jobExtraMatchRequirements", "pileupFiles", "schema", "site", "state",
+        "lastRunTime", "mask", "name", "numberOfCores", "outputs", "performanceMonitor", "possibleSites", "priority", "retryCount", "requiresGPU", "gpuRequirements", "jobExtraMatchRequirements", "pileupFiles", "schema", "site", "state",
         "subscription", "task", "taskType", "workflow",
     ]
 
@@ -95,6 +95,7 @@ package struct JobDocumentWriter {
         m.key("name", &out); Self.string(job.name, &out)
         if let cores = job.numberOfCores { m.key("numberOfCores", &out); Self.int(cores, &out) }
         m.key("outputs", &out); Self.object(job.outputs, &out) { Self.output($0, &$1) }
+        if let limits = job.performanceMonitor { m.key("performanceMonitor", &out); Self.value(limits.json, &out) }
         if let pileup = job.pileupFiles { m.key("pileupFiles", &out); Self.value(PileupFile.json(pileup), &out) }
         m.key("possibleSites", &out); Self.list(job.possibleSites, &out) { Self.string($0, &$1) }
         m.key("priority", &out); Self.int(job.priority, &out)

@@ -130,7 +130,7 @@ public struct JobCreatorStage: StageCycle {
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let problem = sub.coresProblem {
+        if let problem = sub.coresProblem ?? sub.performanceLimits?.problem {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: \(problem)")
         }
         let files = available.map(\.file)
@@ -268,6 +268,7 @@ public struct JobCreatorStage: StageCycle {
         job.gpuRequirements = sub.gpuRequirements
         job.jobExtraMatchRequirements = sub.jobExtraMatchRequirements
         job.includeParents = sub.includeParents
+        job.performanceMonitor = sub.performanceLimits
         if let pileup, let settings = sub.pileup {
             job.pileupFiles = PileupFile.resolve(pileup, sites: sites, trustLocation: settings.trustLocation)
         }

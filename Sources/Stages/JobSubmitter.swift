@@ -130,7 +130,7 @@ public struct JobSubmitterStage: StageCycle {
         var outcomes: [String: Outcome] = [:]
         var bySite: [String: [JobDocument]] = [:]
         for doc in chunk {
-            if let problem = doc.coresProblem {
+            if let problem = doc.coresProblem ?? doc.performanceMonitor?.problem {
                 outcomes[doc.name] = .failed(code: AgentExitCode.submissionRejected, reason: "job \(doc.name): \(problem)")
                 continue
             }
@@ -210,8 +210,21 @@ public struct JobSubmitterStage: StageCycle {
                                arguments: [runjobPath, "--job", dir + "/job.json"],
                                environment: ["WM_SPOOL": context.spool.root, "WM_SITE": site, "WM_JOB": doc.name,
                                              "WM_RETRY": String(doc.retryCount), "WM_TASK": doc.task, "WM_WORKFLOW": doc.workflow],
-                               wallTimeLimit: doc.estimatedTime, memoryLimitMB: doc.estimatedMemory, cores: doc.cores,
+                               wallTimeLimit: Self.batchWallTime(doc), memoryLimitMB: Self.batchMemoryMB(doc), cores: doc.cores,
                                gpus: doc.needsGPU ? 1 : 0)
+    }
+
+    /// The wall time the batch system allows (Slurm `--time`): the job's hard timeout (`SoftTimeout` + `GracePeriod`)
+    /// when its task has one, so the wrapper's soft kill comes first; else its estimated time. The submitter has
+    /// checked the limits (`PerformanceLimits.problem`), so the value is at most 2 × 10^15.
+    static func batchWallTime(_ doc: JobDocument) -> Double {
+        doc.performanceMonitor?.hardTimeout.map(Double.init) ?? doc.estimatedTime
+    }
+
+    /// The memory the batch system allows (Slurm `--mem`, MB): the job's `MaxRSS` when its task has one, else its
+    /// estimated memory.
+    static func batchMemoryMB(_ doc: JobDocument) -> Double {
+        doc.performanceMonitor?.maxRSS.map(Double.init) ?? doc.estimatedMemory
     }
 
     private func apply(_ outcome: Outcome?, to doc: inout JobDocument, now: Double) throws -> Bool {

@@ -18,7 +18,7 @@ public struct JobWrapperOutcome: Sendable {
 /// `wm-runjob`: runs one job attempt in its work directory the way WMCore's job wrapper does.
 ///
 /// It plans the step from `job.json` and `runtime.json`, writes `scratch/step.json`, runs
-/// `wm-cmsrun` as a watched child (wall time, RSS), reads its report, applies WMCore's post-run
+/// `wm-cmsrun` as a watched child (wall time, RSS, VSize: the agent's limits and the job's `performanceMonitor`), reads its report, applies WMCore's post-run
 /// checks, stages the outputs out to their PFNs, archives and stages out the logs, and always
 /// leaves `Report.<retry>.xml` with the first real cause of a failure plus the wrapper's code.
 public struct JobWrapper {
@@ -58,8 +58,7 @@ public struct JobWrapper {
             attempt.report.wrapper.siteName = runtime.resolvedSite(jobSite: job.site)
             defer { attempt.archiveLogs(logLFN: planner.logArchiveLFN(job), planner: planner, job: job) }
             let configs = try planner.planSteps(job)
-            let limits = ChildLimits(wallTime: runtime.resolvedWallTimeLimit(estimatedTime: job.estimatedTime),
-                                     memoryMB: runtime.memoryLimitMB)
+            let limits = ChildLimits.of(job: job, runtime: runtime)
             for (index, config) in configs.enumerated() {
                 let files = WrapperAttempt.StepFiles(index: index)
                 try attempt.writeStepConfig(config, name: files.config)

@@ -17,6 +17,8 @@ public enum RuntimeExitCodes {
     public static let unreadableReport = ExitCodes.unreadableReport
     /// Wrapper: resident memory above the limit; the step was killed.
     public static let memoryLimit = 50660
+    /// Wrapper: virtual size above the limit (`MaxVSize`); the step was killed.
+    public static let virtualMemoryLimit = 50661
     /// Wrapper: wall time above the limit; the step was killed.
     public static let wallTimeLimit = 50664
     /// Stage-out of an output file failed.

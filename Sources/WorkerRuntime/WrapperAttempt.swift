@@ -120,11 +120,16 @@ struct WrapperAttempt {
     mutating func absorb(_ child: ChildRun, reportName: String = JobWrapper.cmsRunReportName) {
         switch child.ending {
         case .wallTimeExceeded(let limit, let elapsed):
+            let action = limit.source.hasPrefix("SoftTimeout (") ? "it was sent SIGUSR2, then killed if still running after the grace period"
+                : "its process group was killed"
             addWrapperError(RuntimeExitCodes.wallTimeLimit, type: "WallTimeExceeded",
-                            details: String(format: "cmsRun ran %.1f s, over the wall-time limit of %.1f s; its process group was killed", elapsed, limit))
+                            details: "cmsRun ran \(String(format: "%.1f", elapsed)) s, over the wall-time limit \(limit.source) of \(String(format: "%.0f", limit.value)) s; \(action)")
         case .memoryExceeded(let limit, let rss):
             addWrapperError(RuntimeExitCodes.memoryLimit, type: "MemoryExceeded",
-                            details: String(format: "cmsRun resident memory %.0f MB exceeded the limit of %.0f MB; its process group was killed", rss, limit))
+                            details: "cmsRun resident memory (RSS) \(String(format: "%.0f", rss)) MB exceeded the limit \(limit.source) of \(String(format: "%.0f", limit.value)) MB; its process group was killed")
+        case .virtualMemoryExceeded(let limit, let vsize):
+            addWrapperError(RuntimeExitCodes.virtualMemoryLimit, type: "VirtualMemoryExceeded",
+                            details: "cmsRun virtual size (VmSize) \(String(format: "%.0f", vsize)) MB exceeded the limit \(limit.source) of \(String(format: "%.0f", limit.value)) MB; its process group was killed")
         case .exited, .signaled:
             let path = scratch + "/" + reportName
             do {
@@ -297,6 +302,7 @@ struct WrapperAttempt {
         case .signaled(let signal): return Int(signal)
         case .wallTimeExceeded: return RuntimeExitCodes.wallTimeLimit
         case .memoryExceeded: return RuntimeExitCodes.memoryLimit
+        case .virtualMemoryExceeded: return RuntimeExitCodes.virtualMemoryLimit
         }
     }
 
@@ -305,8 +311,9 @@ struct WrapperAttempt {
         switch ending {
         case .exited(let status): return "exited with status \(status)"
         case .signaled(let signal): return "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case .wallTimeExceeded(let limit, _): return "exceeded the wall-time limit of \(limit) s"
-        case .memoryExceeded(let limit, _): return "exceeded the memory limit of \(limit) MB"
+        case .wallTimeExceeded(let limit, _): return "exceeded the wall-time limit \(limit.source) of \(limit.value) s"
+        case .memoryExceeded(let limit, _): return "exceeded the memory limit \(limit.source) of \(limit.value) MB"
+        case .virtualMemoryExceeded(let limit, _): return "exceeded the virtual-size limit \(limit.source) of \(limit.value) MB"
         }
     }
 }

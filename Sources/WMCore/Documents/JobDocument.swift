@@ -50,6 +50,9 @@ public struct JobBody: StatefulBody, Hashable {
     /// True when the job reads each input file's `parents` as secondary input (its task's `IncludeParents`, WMCore's
     /// parent files attached per input file); nil otherwise.
     public var includeParents: Bool?
+    /// The watchdog limits the wrapper enforces on cmsRun (its task's `MaxRSS`, `MaxVSize`, `SoftTimeout`,
+    /// `GracePeriod`, as WMCore's PerformanceMonitor arguments); nil for none (the agent's limits only).
+    public var performanceMonitor: PerformanceLimits?
     /// The batch system's id for the current submission.
     public var batchID: String?
     /// The site the current submission went to.
@@ -73,7 +76,7 @@ public struct JobBody: StatefulBody, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema, name, workflow, task, taskType, subscription, inputFiles, mask, retryCount, possibleSites
         case priority, estimatedTime, estimatedDisk, estimatedMemory, batchID, site, exitCodes, baggage, outputs, lastRunTime
-        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles, includeParents, state, history
+        case numberOfCores, requiresGPU, gpuRequirements, jobExtraMatchRequirements, pileupFiles, includeParents, performanceMonitor, state, history
     }
 
     /// Makes a job in state `new` with an empty history.

@@ -34,7 +34,10 @@ public struct WorkloadBuilder {
         case .storeResults: builder.addStoreResults()
         case .resubmission: return try resubmission(name: name, request: request, original: original)
         }
-        return Workload(name: name, requestType: type, tasks: builder.tasks,
+        // The assignment's watchdog limits hold for every task (WMCore's setupPerformanceMonitoring).
+        let limits = PerformanceLimits.of(assignment: assignment)
+        let tasks = builder.tasks.map { task in var task = task; task.performanceLimits = limits; return task }
+        return Workload(name: name, requestType: type, tasks: tasks,
                         failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"),
                         blockCloseLimits: assignment.map(BlockLimits.init(assignment:)))
     }

@@ -201,6 +201,9 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     /// What the DBS records of the task's outputs say made them: the request's (or the task's) CMSSW release,
     /// GlobalTag and PrepID; a merge task takes its parent's. Nil for workloads stored before it existed.
     public var provenance: Provenance?
+    /// The watchdog limits of its jobs (the assignment's `MaxRSS`, `MaxVSize`, `SoftTimeout`, `GracePeriod`, set on
+    /// every task as WMCore's `setupPerformanceMonitoring`); nil when the assignment set none.
+    public var performanceLimits: PerformanceLimits?
 
     /// The provenance of the task's output `module`: a StepChain task's output carries the release and GlobalTag of the
     /// step that writes it (the step's own, else the request's), any other output the task's.

@@ -57,6 +57,8 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var pileup: PileupSettings?
     /// The task's `IncludeParents`: the job creator marks each job to read its input files' parents; nil for false.
     public var includeParents: Bool?
+    /// The task's watchdog limits, handed to each job as `performanceMonitor`; nil for none.
+    public var performanceLimits: PerformanceLimits?
 
     /// Cores each job of the subscription takes (1 when not recorded).
     public var cores: Int { numberOfCores ?? 1 }

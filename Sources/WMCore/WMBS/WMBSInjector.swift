@@ -144,6 +144,7 @@ public struct WMBSInjector {
                             trustSiteLists: element.trustSitelists, requestPriority: element.priority, outputs: outputs,
                             baggage: bag, timePerEvent: task.timePerEvent, sizePerEvent: task.sizePerEvent, memory: task.memory,
                             numberOfCores: task.multicore, eventStreams: task.eventStreams)
+        subscription.performanceLimits = task.performanceLimits
         if let gpu = task.gpu, gpu.requiresGPU != .forbidden || gpu.gpuRequirements != nil {
             subscription.requiresGPU = gpu.requiresGPU
             subscription.gpuRequirements = gpu.gpuRequirements

@@ -153,3 +153,42 @@ final class RecordingCores: BatchPlugin {
     func kill(_ ids: [String]) throws {}
     func findSubmissions(_ keys: [String]) throws -> [String: String] { [:] }
 }
+
+/// Issue 19 item 5: the job's `performanceMonitor` survives the fast document reader and writer and sets Slurm's
+/// `--mem` (MaxRSS) and `--time` (SoftTimeout + GracePeriod); out-of-range limits are named.
+@Suite struct PerformanceLimitsTests {
+    static func job(_ limits: PerformanceLimits?) -> JobDocument {
+        var body = JobBody(name: "j-1", workflow: "w", task: "/w/T", taskType: "Production", subscription: "s", inputFiles: [],
+                           estimatedTime: 50, estimatedMemory: 2000)
+        body.performanceMonitor = limits
+        return JobDocument(body)
+    }
+
+    @Test func limitsRoundTripThroughTheFastReaderAndWriter() throws {
+        let limits = PerformanceLimits(maxRSS: 1500, maxVSize: 4000, softTimeout: 600, gracePeriod: 30)
+        let bytes = try JobDocumentWriter.bytes(Self.job(limits))
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""performanceMonitor":{"gracePeriod":30,"maxRSS":1500,"maxVSize":4000,"softTimeout":600}"#))
+        #expect(JobDocumentReader.read(bytes)?.body.performanceMonitor == limits)
+        #expect(try JSONDecoder().decode(JobBody.self, from: Data(bytes)).performanceMonitor == limits)
+    }
+
+    @Test func slurmTakesMemoryFromMaxRSSAndTimeFromSoftTimeoutPlusGrace() {
+        let limited = Self.job(PerformanceLimits(maxRSS: 1500, softTimeout: 600, gracePeriod: 30))
+        #expect(JobSubmitterStage.batchWallTime(limited) == 630)
+        #expect(JobSubmitterStage.batchMemoryMB(limited) == 1500)
+        let plain = Self.job(nil)
+        #expect(JobSubmitterStage.batchWallTime(plain) == 50, "no limits: the estimates")
+        #expect(JobSubmitterStage.batchMemoryMB(plain) == 2000)
+        let args = SlurmBatchPlugin(spoolRoot: "/spool").sbatchArguments(
+            BatchSubmission(key: "k", jobName: "j", workDirectory: "/w", arguments: ["/bin/true"],
+                            wallTimeLimit: JobSubmitterStage.batchWallTime(limited), memoryLimitMB: JobSubmitterStage.batchMemoryMB(limited)),
+            script: "/w/s.sh")
+        #expect(args.contains("--time=11") && args.contains("--mem=1500"), "\(args)")
+    }
+
+    @Test func outOfRangeLimitsAreNamed() {
+        #expect(PerformanceLimits(maxRSS: 0).problem == "field 'performanceMonitor.maxRSS' is 0; expected 1 to \(PerformanceLimits.largest) (absent: no limit)")
+        #expect(PerformanceLimits(gracePeriod: -1).problem?.contains("'performanceMonitor.gracePeriod' is -1") == true)
+        #expect(PerformanceLimits(maxRSS: 1, maxVSize: 1, softTimeout: 1, gracePeriod: 0).problem == nil)
+    }
+}

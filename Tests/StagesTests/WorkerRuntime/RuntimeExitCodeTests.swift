@@ -115,7 +115,7 @@ import TestSupport
         let started = Date()
         let report = try expectExit(50660, production(fixture, baggage: ["cmsRunKnobs": knobs]), fixture: fixture, runtime: runtime)
         #expect(Date().timeIntervalSince(started) < 15)
-        #expect(report.errors.first?.details.contains("exceeded the limit of 100 MB") == true)
+        #expect(report.errors.first?.details.contains("exceeded the limit memoryLimitMB (agent) of 100 MB") == true)
         #expect(Double(report.performance.memory["PeakValueRss"] ?? "") ?? 0 > 100)
     }
 
