@@ -7,6 +7,7 @@ import TestSupport
 @testable import Commands
 @testable import SpoolLayout
 @testable import Stages
+import Agent
 @testable import WMCore
 
 /// A temporary spool with sites, created jobs and a fake job wrapper, for the execution tests.
@@ -20,6 +21,9 @@ struct ExecutionFixture {
         jobs = Areas.jobs(spool)
         try jobs.ensureFolders()
         try ExecutionLayout.saveSiteConfiguration(SiteConfiguration(sites: sites), spool: spool)
+        // The agent's configuration, as `wmagent init` writes it (the submitter reads its failure-rate limit).
+        try spool.ensureDirectories([Layout.configuration])
+        try Data(EmbeddedDefaults.agentJSON.utf8).write(to: URL(fileURLWithPath: spool.path(Layout.agentConfiguration)))
     }
 
     static func localSite(_ name: String, state: SiteState = .normal, stateTime: Double = SystemCall.now(),
