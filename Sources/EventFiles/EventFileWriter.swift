@@ -1,6 +1,10 @@
+import Dispatch
 import Glibc
 
 /// Streams event records into a new WMEV file (see `EventFileFormat`) through a 1 MiB buffer.
+///
+/// With `threads` > 1 the payloads of a buffer's records (the CPU-heavy part: deterministic bytes per record)
+/// are filled by that many threads at each flush, so the file is byte-identical whatever the thread count.
 ///
 /// The header is written first with the "unfinished" event count; `finish()` appends the trailer,
 /// rewrites the header with the real count and flags, and (by default) `fsync`s. A file whose writer
@@ -12,6 +16,10 @@ public final class EventFileWriter {
     public let payloadSize: Int
     /// How many records were appended so far.
     public private(set) var eventsWritten: UInt64 = 0
+    /// Threads that fill payloads (1: each payload is filled as its record is appended).
+    public let threads: Int
+    /// The most threads a writer uses.
+    public static let maximumThreads = 64
 
     private let file: RawFile
     private let syncOnFinish: Bool
@@ -30,7 +38,8 @@ public final class EventFileWriter {
     /// - Parameters:
     ///   - payloadSize: payload bytes per event, `0...EventFileFormat.maxPayloadSize`.
     ///   - syncOnFinish: `fsync` the file in `finish()` (default true; benchmarks may turn it off).
-    public init(path: String, payloadSize: Int, syncOnFinish: Bool = true) throws {
+    ///   - threads: threads that fill payloads, clamped to `1...maximumThreads`.
+    public init(path: String, payloadSize: Int, syncOnFinish: Bool = true, threads: Int = 1) throws {
         guard (0...EventFileFormat.maxPayloadSize).contains(payloadSize) else {
             throw EventFileError.invalidRequest(field: "payloadSize",
                                                 expected: "0...\(EventFileFormat.maxPayloadSize), got \(payloadSize)")
@@ -38,6 +47,7 @@ public final class EventFileWriter {
         self.path = path
         self.payloadSize = payloadSize
         self.syncOnFinish = syncOnFinish
+        self.threads = min(Self.maximumThreads, max(1, threads))
         let recordSize = EventFileFormat.recordFixedSize + payloadSize
         capacity = max(1 << 20, recordSize)
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
@@ -67,7 +77,7 @@ public final class EventFileWriter {
         if buffered + recordSize > capacity { try flush() }
         let slot = buffer + buffered
         record.storeFixedPart(slot)
-        record.fillPayload(slot + EventFileFormat.recordFixedSize, count: payloadSize)
+        if threads == 1 { record.fillPayload(slot + EventFileFormat.recordFixedSize, count: payloadSize) }
         buffered += recordSize
         if let last = lastRecord, record < last { sorted = false }
         lastRecord = record
@@ -104,9 +114,29 @@ public final class EventFileWriter {
 
     private func flush() throws {
         guard buffered > 0 else { return }
+        if threads > 1 && payloadSize > 0 { fillPayloadsInParallel() }
         recordChecksum.update(UnsafeRawBufferPointer(start: buffer, count: buffered))
         try file.writeAll(buffer, count: buffered, offset: flushedBytes)
         flushedBytes += UInt64(buffered)
         buffered = 0
+    }
+
+    /// Fills the payload of every buffered record (whose fixed part is stored) with `threads` threads, each taking
+    /// one contiguous share of the records.
+    private func fillPayloadsInParallel() {
+        let recordSize = EventFileFormat.recordFixedSize + payloadSize
+        let count = buffered / recordSize
+        let shares = min(threads, count)
+        guard shares > 0 else { return }
+        let base = UInt(bitPattern: buffer)   // an address, so the closure captures nothing non-Sendable
+        let payloadSize = self.payloadSize
+        DispatchQueue.concurrentPerform(iterations: shares) { share in
+            let start = count * share / shares, end = count * (share + 1) / shares
+            for index in start..<end {
+                let slot = UnsafeMutableRawPointer(bitPattern: base + UInt(index * recordSize))!
+                let record = EventRecord(fixedPart: UnsafeRawBufferPointer(start: slot, count: EventFileFormat.recordFixedSize))
+                record.fillPayload(slot + EventFileFormat.recordFixedSize, count: payloadSize)
+            }
+        }
     }
 }

@@ -9,9 +9,10 @@ public enum EventOperations {
     /// `firstEvent...lastEvent` of `run`, event k in lumi `firstLumi + (k − firstEvent) / eventsPerLumi`,
     /// trigger bits from `(seed, event)`. Every output module gets the same events, less those its
     /// trigger mask rejects.
-    public static func generate(_ request: GenerateRequest) throws -> OperationResult {
+    /// `threads` threads fill the output payloads (the output is the same for any number).
+    public static func generate(_ request: GenerateRequest, threads: Int = 1) throws -> OperationResult {
         try request.validate()
-        return try withOutputs(request.outputs, payloadSize: request.payloadSize) { outputs in
+        return try withOutputs(request.outputs, payloadSize: request.payloadSize, threads: threads) { outputs in
             for event in request.firstEvent...request.lastEvent {
                 try outputs.write(request.record(for: event))
             }
@@ -23,12 +24,12 @@ public enum EventOperations {
     /// `EventRangeSemantics`) and writes them to each output module its trigger mask lets through.
     /// Output payload size: `payloadSize`, or the first input's when `nil`.
     public static func process(inputs: [String], mask: EventMask, outputs modules: [OutputModule],
-                               payloadSize: Int? = nil) throws -> OperationResult {
+                               payloadSize: Int? = nil, threads: Int = 1) throws -> OperationResult {
         try mask.validate()
         let readers = LazyInputs(paths: inputs)
         let firstReader = try readers.open(0)
         var cursor = EventRangeCursor(mask: mask)
-        return try withOutputs(modules, payloadSize: payloadSize ?? firstReader.header.payloadSize) { outputs in
+        return try withOutputs(modules, payloadSize: payloadSize ?? firstReader.header.payloadSize, threads: threads) { outputs in
             var reports: [InputFileReport] = []
             inputLoop: for index in inputs.indices {
                 let reader = try readers.open(index)
@@ -52,17 +53,17 @@ public enum EventOperations {
     /// Repack: splits streamer-like inputs into one output per primary dataset. An event lands in
     /// every dataset whose trigger mask intersects its bits (mask 0 = the "All" path: every event);
     /// an event that matches no dataset is written nowhere.
-    public static func repack(inputs: [String], datasets: [OutputModule], payloadSize: Int? = nil) throws -> OperationResult {
-        try process(inputs: inputs, mask: EventMask(), outputs: datasets, payloadSize: payloadSize)
+    public static func repack(inputs: [String], datasets: [OutputModule], payloadSize: Int? = nil, threads: Int = 1) throws -> OperationResult {
+        try process(inputs: inputs, mask: EventMask(), outputs: datasets, payloadSize: payloadSize, threads: threads)
     }
 
     /// Merge: concatenates the inputs into one output ordered by (run, lumi, event). Inputs whose
     /// header says they are sorted are merged streaming; if any is not, all keys are sorted in memory
     /// (24 bytes per event; payloads are regenerated from the keys). Duplicates are kept, not hidden.
-    public static func merge(inputs: [String], output: OutputModule, payloadSize: Int? = nil) throws -> OperationResult {
+    public static func merge(inputs: [String], output: OutputModule, payloadSize: Int? = nil, threads: Int = 1) throws -> OperationResult {
         guard !inputs.isEmpty else { throw EventFileError.invalidRequest(field: "inputs", expected: "at least one input file") }
         let all = try inputs.map { try EventFileReader(path: $0) }
-        return try withOutputs([output], payloadSize: payloadSize ?? all[0].header.payloadSize) { outputs in
+        return try withOutputs([output], payloadSize: payloadSize ?? all[0].header.payloadSize, threads: threads) { outputs in
             var merger = SortedMerge(readers: all)
             try merger.run { try outputs.write($0) }
             return zip(all, merger.tallies).map { reader, tally in

@@ -5,8 +5,8 @@ final class OutputSet {
     private var writers: [EventFileWriter] = []
     private var tallies: [RunLumiTally]
 
-    /// Validates the module list and creates one writer per module.
-    init(modules: [OutputModule], payloadSize: Int) throws {
+    /// Validates the module list and creates one writer per module, each filling payloads with `threads` threads.
+    init(modules: [OutputModule], payloadSize: Int, threads: Int = 1) throws {
         guard !modules.isEmpty else { throw EventFileError.invalidRequest(field: "outputs", expected: "at least one output module") }
         for (field, values) in [("label", modules.map(\.label)), ("path", modules.map(\.path))] {
             var seen = Set<String>()
@@ -17,7 +17,7 @@ final class OutputSet {
         self.modules = modules
         tallies = Array(repeating: RunLumiTally(), count: modules.count)
         do {
-            for module in modules { writers.append(try EventFileWriter(path: module.path, payloadSize: payloadSize)) }
+            for module in modules { writers.append(try EventFileWriter(path: module.path, payloadSize: payloadSize, threads: threads)) }
         } catch {
             abandon()
             throw error
@@ -51,10 +51,11 @@ final class OutputSet {
     }
 }
 
-/// Runs `body` with a fresh output set and finishes it; on any error removes the outputs and rethrows.
-func withOutputs(_ modules: [OutputModule], payloadSize: Int,
+/// Runs `body` with a fresh output set (payloads filled by `threads` threads) and finishes it; on any error removes
+/// the outputs and rethrows.
+func withOutputs(_ modules: [OutputModule], payloadSize: Int, threads: Int,
                  _ body: (OutputSet) throws -> [InputFileReport]) throws -> OperationResult {
-    let outputs = try OutputSet(modules: modules, payloadSize: payloadSize)
+    let outputs = try OutputSet(modules: modules, payloadSize: payloadSize, threads: threads)
     do {
         let inputs = try body(outputs)
         return OperationResult(inputs: inputs, outputs: try outputs.finish())

@@ -12,6 +12,9 @@ struct StepExecution {
     /// The step's working directory; output files are created here.
     let directory: String
 
+    /// The threads the step runs (its configuration's, at least 1).
+    var threads: Int { max(1, config.threads ?? 1) }
+
     /// Absolute path of an output's local file.
     func localPath(_ output: StepOutput) -> String { directory + "/" + output.localFile }
 
@@ -29,14 +32,14 @@ struct StepExecution {
             case .generate:
                 let request = try generateRequest()
                 try openPileupInputs()
-                var generated = report(try EventOperations.generate(request))
+                var generated = report(try EventOperations.generate(request, threads: threads))
                 generated.inputFiles += try mixPileup(events: request.lastEvent - request.firstEvent + 1)
                 return generated
             case .process:
                 let secondary = try readSecondaryInputs()
                 try openPileupInputs()
                 let result = try EventOperations.process(inputs: config.inputs.map(readPath), mask: try eventMask(),
-                                                         outputs: modules(), payloadSize: config.payloadSize)
+                                                         outputs: modules(), payloadSize: config.payloadSize, threads: threads)
                 var processed = report(result)
                 processed.inputFiles += secondary
                 processed.inputFiles += try mixPileup(events: result.inputs.reduce(0) { $0 &+ $1.eventsRead })
@@ -47,10 +50,10 @@ struct StepExecution {
                                       details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
                 }
                 return report(try EventOperations.merge(inputs: config.inputs.map(readPath), output: modules()[0],
-                                                        payloadSize: config.payloadSize))
+                                                        payloadSize: config.payloadSize, threads: threads))
             case .repack:
                 return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),
-                                                         payloadSize: config.payloadSize))
+                                                         payloadSize: config.payloadSize, threads: threads))
             case .harvest: return try HarvestStep(execution: self).run()
             case .cleanup: return try CleanupStep(inputs: config.inputs).run()
             case .logCollect: return try LogCollectStep(execution: self).run()

@@ -98,9 +98,10 @@ struct WrapperAttempt {
     /// (a later step's is the earlier step's local output), outputs (one the job does not stage out, `KeepOutput: false`,
     /// marked not kept), errors and performance; the job's timing is the sum of its steps' (peak memory the largest).
     mutating func absorbStep(_ child: ChildRun, files: StepFiles, index: Int, config: StepConfig, chain: Bool) {
-        guard chain else { return absorb(child, reportName: files.report) }
+        let threads = Threads(of: config)
+        guard chain else { return absorb(child, reportName: files.report, threads: threads) }
         var job = report
-        absorb(child, reportName: files.report)
+        absorb(child, reportName: files.report, threads: threads)
         var step = report
         let dropped = Set(config.outputs.filter { !$0.stagedOut }.map(\.lfn))
         for output in step.outputFiles.indices where dropped.contains(step.outputFiles[output].lfn) {
@@ -117,7 +118,7 @@ struct WrapperAttempt {
 
     /// Takes in how the child ended: its report when it could write one, the limit it broke, or
     /// the reason its report is unusable (first cause kept in the details), plus its performance.
-    mutating func absorb(_ child: ChildRun, reportName: String = JobWrapper.cmsRunReportName) {
+    mutating func absorb(_ child: ChildRun, reportName: String = JobWrapper.cmsRunReportName, threads: Threads = Threads()) {
         switch child.ending {
         case .wallTimeExceeded(let limit, let elapsed):
             let action = limit.source.hasPrefix("SoftTimeout (") ? "it was sent SIGUSR2, then killed if still running after the grace period"
@@ -149,15 +150,32 @@ struct WrapperAttempt {
                 }
             }
         }
-        report.performanceSummaries = Self.summaries(wall: child.wallSeconds, cpu: child.cpuSeconds, peakRSS: child.peakRSSMB)
+        report.performanceSummaries = Self.summaries(wall: child.wallSeconds, cpu: child.cpuSeconds, peakRSS: child.peakRSSMB,
+                                                     threads: threads)
     }
 
-    /// The performance summaries the wrapper writes: timing and peak memory.
-    static func summaries(wall: Double, cpu: Double, peakRSS: Double) -> [PerformanceSummary] {
+    /// The threads and streams cmsRun was told to run (CMSSW's `numberOfThreads`, `numberOfStreams`).
+    struct Threads {
+        var threads = 1
+        var streams = 1
+
+        init() {}
+
+        init(of config: StepConfig) {
+            threads = max(1, config.threads ?? 1)
+            streams = max(1, config.streams ?? threads)
+        }
+    }
+
+    /// The performance summaries the wrapper writes: timing (with the threads and streams, as CMSSW's Timing service
+    /// reports them) and peak memory.
+    static func summaries(wall: Double, cpu: Double, peakRSS: Double, threads: Threads) -> [PerformanceSummary] {
         [
             PerformanceSummary(metric: "Timing", metrics: [
                 NamedMetric(name: "TotalJobTime", value: String(format: "%.3f", wall)),
                 NamedMetric(name: "TotalJobCPU", value: String(format: "%.3f", cpu)),
+                NamedMetric(name: "NumberOfThreads", value: String(threads.threads)),
+                NamedMetric(name: "NumberOfStreams", value: String(threads.streams)),
             ]),
             PerformanceSummary(metric: "ApplicationMemory", metrics: [
                 NamedMetric(name: "PeakValueRss", value: String(format: "%.3f", peakRSS)),
@@ -168,10 +186,14 @@ struct WrapperAttempt {
     /// The summaries of two steps run one after the other: times added, the larger peak memory.
     static func combined(_ a: [PerformanceSummary], _ b: [PerformanceSummary]) -> [PerformanceSummary] {
         func value(_ name: String, _ summaries: [PerformanceSummary]) -> Double {
-            summaries.lazy.flatMap(\.metrics).first { $0.name == name }.flatMap { Double($0.value) } ?? 0
+            summaries.lazy.flatMap(\.metrics).first { $0.name == name }.flatMap { Double($0.value) }.flatMap { $0.isFinite ? $0 : nil } ?? 0
         }
+        var threads = Threads()
+        let most = { (name: String) in Int(min(max(value(name, a), value(name, b), 1), Lexicon.maxCores)) }
+        threads.threads = most("NumberOfThreads")
+        threads.streams = most("NumberOfStreams")
         return summaries(wall: value("TotalJobTime", a) + value("TotalJobTime", b), cpu: value("TotalJobCPU", a) + value("TotalJobCPU", b),
-                         peakRSS: max(value("PeakValueRss", a), value("PeakValueRss", b)))
+                         peakRSS: max(value("PeakValueRss", a), value("PeakValueRss", b)), threads: threads)
     }
 
     /// WMCore's post-run checks for a successful step: 60450, 60451, 70452 for cmsRun steps; a

@@ -179,3 +179,25 @@ import Testing
         #expect(text == "42 1 7\n42 1 8\n42 1 9\n")
     }
 }
+
+/// Issue 19 item 2: the stand-in runs its job's cores as threads, and the output does not depend on how many.
+@Suite struct ThreadedWriterTests {
+    @Test func filesWrittenWithManyThreadsAreByteIdenticalToOneThread() throws {
+        let dir = try TemporaryDirectory()
+        var checksums: [FileChecksums] = []
+        // 30,000 events of 100 bytes span several 1 MiB buffers, so several parallel flushes and a partial last one.
+        for threads in [1, 2, 4, 7] {
+            let request = GenerateRequest(run: 1, firstEvent: 1, lastEvent: 30_000, firstLumi: 1, lastLumi: 300, eventsPerLumi: 100,
+                                          seed: 5, payloadSize: 100,
+                                          outputs: [OutputModule(label: "out", path: dir.file("gen-\(threads).wmev"))])
+            let result = try EventOperations.generate(request, threads: threads)
+            checksums.append(result.outputs[0].checksums)
+            let processed = try EventOperations.process(inputs: [dir.file("gen-\(threads).wmev")], mask: EventMask(),
+                                                        outputs: [OutputModule(label: "reco", path: dir.file("reco-\(threads).wmev"))],
+                                                        threads: threads)
+            #expect(processed.outputs[0].checksums == checksums[0], "processing rewrites the same bytes with \(threads) threads")
+        }
+        #expect(Set(checksums.map(\.adler32)).count == 1 && Set(checksums.map(\.size)).count == 1, "\(checksums)")
+        #expect(try readEvents(dir.file("gen-7.wmev")).map(\.event) == Array(1...30_000))
+    }
+}

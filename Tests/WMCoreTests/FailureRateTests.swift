@@ -85,3 +85,28 @@ import Testing
         #expect(strict.closing.count == 2)
     }
 }
+
+/// Issue 19 item 2: the workflow summary shows each task's CPU efficiency, CPU time over wall time × threads.
+@Suite struct CPUEfficiencyTests {
+    private func record(_ job: String, task: String, wall: Double?, cpu: Double?, threads: Int?, outcome: String = "success") -> AccountingRecord {
+        var r = AccountingRecord(job: job, retry: 0, workflow: "wf", task: task, taskType: "Production", outcome: outcome, exitCode: 0,
+                                 step: "cmsRun1", errors: [], site: "T2_CH_CERN", jobTime: wall, peakRSS: nil, events: 10,
+                                 inputs: [], runs: [], outputs: [], logArchive: nil)
+        r.cpuTime = cpu
+        r.threads = threads
+        return r
+    }
+
+    @Test func efficiencyIsCPUOverWallTimesThreadsOfSuccessfulJobs() throws {
+        let records = [record("a", task: "/wf/Gen", wall: 100, cpu: 320, threads: 4),   // 80%
+                       record("b", task: "/wf/Gen", wall: 100, cpu: 80, threads: 4),    // 20%: together 400 of 800 → 50%
+                       record("c", task: "/wf/Gen", wall: 100, cpu: 400, threads: 4, outcome: "jobfailed"),  // not counted
+                       record("d", task: "/wf/Merge", wall: 10, cpu: 9, threads: nil),  // 1 thread: 90%
+                       record("e", task: "/wf/Old", wall: 10, cpu: nil, threads: nil)]  // no CPU time recorded
+        let summary = WorkflowSummary(workflow: "wf", records: records, now: 0)
+        #expect(summary.performance["/wf/Gen"]?.cpuEfficiency == 0.5)
+        #expect(summary.performance["/wf/Merge"]?.cpuEfficiency == 0.9)
+        #expect(summary.performance["/wf/Old"]?.cpuEfficiency == nil)
+        #expect(summary.text.contains("/wf/Gen CPU efficiency: 50%"), "\(summary.text)")
+    }
+}

@@ -326,6 +326,8 @@ package struct AccountingPlanner {
         record.errors = report.errors.map { .init(type: $0.type, exitCode: $0.exitStatus, details: $0.details) }
         record.peakRSS = performance.memory["PeakValueRss"].flatMap { Double($0) }
         record.jobTime = performance.cpu["TotalJobTime"].flatMap { Double($0) } ?? runTime
+        record.cpuTime = performance.cpu["TotalJobCPU"].flatMap { Double($0) }
+        record.threads = performance.cpu["NumberOfThreads"].flatMap { Int($0) } ?? job.numberOfCores
         let read = SaturatingArithmetic.sum(report.inputFiles.lazy.filter { $0.inputType == .primaryFiles }.map(\.events))
         record.events = read > 0 ? read : report.outputFiles.map(\.events).max() ?? 0
     }

@@ -84,6 +84,10 @@ public struct AccountingRecord: Codable, Hashable, Sendable {
     public var outputs: [Output]
     /// The log tarball's LFN, if the job archived its logs.
     public var logArchive: String?
+    /// CPU seconds the payload used (the report's `TotalJobCPU`), when known.
+    public var cpuTime: Double?
+    /// Threads the payload ran (the report's `NumberOfThreads`, else the job's cores), when known.
+    public var threads: Int?
 
     /// Makes a record.
     public init(job: String, retry: Int, workflow: String, task: String, taskType: String, outcome: String, exitCode: Int,
@@ -107,6 +111,12 @@ public struct AccountingRecord: Codable, Hashable, Sendable {
         self.runs = runs
         self.outputs = outputs
         self.logArchive = logArchive
+    }
+
+    /// CPU time over wall time × threads (0...1 for a payload that used its cores well), when all are known.
+    public var cpuEfficiency: Double? {
+        guard let cpuTime, let jobTime, jobTime > 0 else { return nil }
+        return cpuTime / (jobTime * Double(max(1, threads ?? 1)))
     }
 
     /// Seconds per event, when both are known.

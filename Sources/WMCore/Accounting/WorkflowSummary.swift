@@ -73,6 +73,9 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
         public var jobTime: Histogram?
         /// Time per event (s).
         public var timePerEvent: Histogram?
+        /// CPU efficiency of the task's successful jobs: their CPU time over their wall time × threads, as WMStats
+        /// computes it; nil when no job recorded both.
+        public var cpuEfficiency: Double?
     }
 
     /// Histogram bins.
@@ -142,8 +145,17 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
         performance = Dictionary(grouping: successes, by: \.task).mapValues { list in
             TaskPerformance(peakRSS: Self.histogram(list.compactMap { r in r.peakRSS.map { (r.job, $0) } }),
                             jobTime: Self.histogram(list.compactMap { r in r.jobTime.map { (r.job, $0) } }),
-                            timePerEvent: Self.histogram(list.compactMap { r in r.timePerEvent.map { (r.job, $0) } }))
+                            timePerEvent: Self.histogram(list.compactMap { r in r.timePerEvent.map { (r.job, $0) } }),
+                            cpuEfficiency: Self.cpuEfficiency(list))
         }
+    }
+
+    /// Total CPU time over total wall time × threads of the records that have both; nil when none has.
+    static func cpuEfficiency(_ records: [AccountingRecord]) -> Double? {
+        let timed = records.filter { $0.cpuEfficiency != nil }
+        let wallCoreSeconds = timed.reduce(0.0) { $0 + ($1.jobTime ?? 0) * Double(max(1, $1.threads ?? 1)) }
+        guard wallCoreSeconds > 0 else { return nil }
+        return timed.reduce(0.0) { $0 + ($1.cpuTime ?? 0) } / wallCoreSeconds
     }
 
     /// A 10-bin histogram of the values within 5σ of the mean, with the three worst jobs; nil for no values.
@@ -200,6 +212,7 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
         lines.append("")
         lines.append("Performance (successful jobs):")
         for (task, perf) in performance.sorted(by: { $0.key < $1.key }) {
+            if let efficiency = perf.cpuEfficiency { lines.append("  \(task) CPU efficiency: \(Self.format(efficiency * 100))%") }
             for (label, histogram) in [("peak RSS MB", perf.peakRSS), ("job time s", perf.jobTime), ("time/event s", perf.timePerEvent)] {
                 guard let h = histogram else { continue }
                 let bars = h.bins.map { String($0.count) }.joined(separator: " ")

@@ -40,6 +40,11 @@ public struct StepConfig: Codable, Hashable, Sendable {
     public var cmsswVersion: String?
     /// The conditions the step runs with (a StepChain step's `GlobalTag`); recorded in its report.
     public var globalTag: String?
+    /// Threads the step runs (the job's `numberOfCores`, CMSSW's `numberOfThreads`); nil: 1.
+    public var threads: Int?
+    /// Concurrent event streams (the task's `EventStreams`, 0 or absent meaning one per thread, as CMSSW's
+    /// `numberOfStreams`); nil: as many as threads.
+    public var streams: Int?
 
     /// Makes a configuration.
     public init(mode: StepMode, workflow: String, taskPath: String, jobName: String, retry: Int,

@@ -81,7 +81,19 @@ public struct StepPlanner {
     /// is written locally only (`stagedOut` false); a listed one goes to its LFN as in a single-step job.
     /// - Throws: `RuntimePlanError` naming the field or baggage key that is wrong (a step reading a module no
     ///   earlier step writes, an output module listed by the job that no step writes).
+    /// Every step runs the job's cores as threads (`numberOfCores`) and its `eventStreams` as streams.
     public func planSteps(_ job: JobBody) throws(RuntimePlanError) -> [StepConfig] {
+        var configs = try planStepsSingleThreaded(job)
+        let threads = min(Int(Lexicon.maxCores), max(1, job.cores))
+        let streams = job.baggage["eventStreams"]?.intValue.flatMap { $0 > 0 ? min($0, Int(Lexicon.maxCores)) : nil } ?? threads
+        for index in configs.indices {
+            configs[index].threads = threads
+            configs[index].streams = streams
+        }
+        return configs
+    }
+
+    private func planStepsSingleThreaded(_ job: JobBody) throws(RuntimePlanError) -> [StepConfig] {
         let chain = try ChainStep.steps(inBaggage: job.baggage)
         guard chain.count > 1 else { return [try plan(job)] }
         let written = Set(chain.flatMap(\.outputModules))

@@ -83,6 +83,26 @@ import TestSupport
         #expect(merged.report?.inputFiles.map(\.lfn) == [gen1.lfn, gen2.lfn])
     }
 
+    /// Issue 19 item 2: a 4-core job's cmsRun runs 4 threads (and its EventStreams as streams); the report says so, and
+    /// its output is the same file a 1-core job writes.
+    @Test func aFourCoreJobRunsFourThreadsAndWritesTheSameOutput() throws {
+        let fixture = RuntimeFixture("threads")
+        var adler: [String] = []
+        for (name, cores, streams) in [("one", 1, 0), ("four", 4, 2)] {
+            var job = fixture.job(name, type: "Production", mask: RuntimeFixture.productionMask(1, 2000, lumis: 1...20),
+                                  outputs: ["RAWSIMoutput": RuntimeFixture.spec("GEN-SIM", base: Self.genBase + "/" + name)],
+                                  baggage: ["seed": .int(7), "eventStreams": .int(streams)])
+            job.numberOfCores = cores
+            let run = try fixture.run(job)
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try #require(run.report)
+            #expect(report.performance.cpu["NumberOfThreads"] == String(cores), "\(report.performanceSummaries)")
+            #expect(report.performance.cpu["NumberOfStreams"] == String(streams > 0 ? streams : cores))
+            adler.append(try #require(run.output("RAWSIMoutput")?.adler32))
+        }
+        #expect(adler[0] == adler[1], "the same events and payloads whatever the thread count")
+    }
+
     @Test func logArchiveIsStagedToWMCoresLogLFN() throws {
         let fixture = RuntimeFixture("logs")
         let job = fixture.job("gen-1234", type: "Production", task: "/TestWorkflow/GenSim",
