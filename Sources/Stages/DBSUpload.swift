@@ -12,7 +12,8 @@ import WMCore
 /// (2) Open blocks older than their wait time (by default 66400 s), or whose workflows have all completed, go to
 /// Pending. A block's limits are the stage's, within the `BlockCloseMax*` of its first file's workflow. (3) Each Pending block is inserted into
 /// the catalog as `insertBulkBlock` JSON (a block already there counts as uploaded), its files become InDBS
-/// and the block InDBS. Block documents are `dbsbuffer/blocks/<State>/<uuid>.json`.
+/// and the block InDBS; a StepChain block first gets its files' parents from the parent dataset of the workload's
+/// `chainParentage` (`ChainParentResolver`), and waits while those may still come. Block documents are `dbsbuffer/blocks/<State>/<uuid>.json`.
 public struct DBSUploadStage: StageCycle {
     public let name = "wm-dbsupload"
     /// The block close limits.
@@ -59,8 +60,21 @@ public struct DBSUploadStage: StageCycle {
         return try TransitionPass(area: blocks, actor: name).runEffectsFirst(.pending, batchSize: 20, context: context,
             plan: { documents in
                 var plans: [String: Result<BlockUpload, any Error>] = [:]
+                var parents = ChainParentResolver(spool: context.spool, catalog: catalog, blocks: blocks, context: context)
                 for block in documents {
-                    plans[block.name] = Result { try BlockUpload(block: block.body, spool: context.spool, now: now) }
+                    do {
+                        var upload = try BlockUpload(block: block.body, spool: context.spool, now: now)
+                        switch try parents.decide(block.body, files: upload.files.map { $0.file }) {
+                        case .wait(let reason):
+                            context.log.info("block waits for its StepChain parents", ["block": block.body.blockName, "reason": reason])
+                        case .insert(let fileParents, let datasetParent):
+                            upload.bulk.fileParentList += fileParents
+                            if let datasetParent { upload.bulk.datasetParentList = [datasetParent] }
+                            plans[block.name] = .success(upload)
+                        }
+                    } catch {
+                        plans[block.name] = .failure(error)
+                    }
                 }
                 return plans
             },

@@ -40,14 +40,20 @@ import TestSupport
             #expect(try agent.events(in: dataset).sorted() == expected, "\(dataset): every requested event exactly once")
             for file in try agent.blocks(of: dataset).flatMap(\.files) { #expect(file.lfn.hasPrefix("/store/mc/"), "\(file.lfn) is merged") }
         }
-        // DBS parentage should skip the dropped DIGI files: RECO outputs have the merged GEN-SIM files as parents (WMCore's
-        // StepChain parentage fix). Not done yet: the accountant takes parents from the job's inputs only, and a
-        // generating StepChain job has none, so RECO files get no parents.
-        let genSim = Set(try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/GEN-SIM").flatMap(\.files).map(\.lfn))
-        let recoFiles = try ["AODSIM", "DQMIO"].flatMap { try agent.blocks(of: "/DemoMinBias/Demo2026-demo-v1/" + $0).flatMap(\.files) }
-        withKnownIssue("StepChain parentage across a dropped step is not recorded (issue 19)") {
-            for file in recoFiles {
-                #expect(!file.parents.isEmpty && Set(file.parents).isSubset(of: genSim), "\(file.lfn): parents \(file.parents)")
+        // DBS parentage skips the dropped DIGI step (WMCore's ChainParentageMap and StepChain parentage fix): the RECO
+        // datasets' parent is GEN-SIM, and each RECO file's parents are the merged GEN-SIM files covering its lumis.
+        let genSimName = "/DemoMinBias/Demo2026-demo-v1/GEN-SIM"
+        let genSim = Dictionary(uniqueKeysWithValues: try agent.blocks(of: genSimName).flatMap(\.files).map { ($0.lfn, $0) })
+        for tier in ["AODSIM", "DQMIO"] {
+            let dataset = "/DemoMinBias/Demo2026-demo-v1/" + tier
+            #expect(CatalogStore(spool: agent.spool).dataset(named: dataset)?.parent == genSimName, "\(dataset): dataset parent")
+            for file in try agent.blocks(of: dataset).flatMap(\.files) {
+                let parents = file.parents.compactMap { genSim[$0] }
+                #expect(!file.parents.isEmpty && parents.count == file.parents.count, "\(file.lfn): parents \(file.parents) are GEN-SIM files")
+                let covered = Set(parents.flatMap(\.lumis).map { [$0.run, $0.lumi] })
+                #expect(file.lumis.allSatisfy { covered.contains([$0.run, $0.lumi]) }, "\(file.lfn): parents cover its lumis")
+                #expect(parents.allSatisfy { parent in parent.lumis.contains { lumi in file.lumis.contains { $0.run == lumi.run && $0.lumi == lumi.lumi } } },
+                        "\(file.lfn): every parent shares a lumi with it")
             }
         }
         // Each output's DBS record carries its own step's release and GlobalTag (GEN-SIM step 1's, RECO's step 3's).
