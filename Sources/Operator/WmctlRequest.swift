@@ -70,6 +70,16 @@ enum RequestVerbs {
         return (initial, records.filter { $0.task == initial }.count)
     }
 
+    /// `Key=value` for each argument WMCore only stores or shows (`RequestSpecs.recordedOnly`) that the request or its
+    /// assignment gives a non-empty value.
+    static func recordedArguments(_ doc: RequestDocument) -> [String] {
+        RequestSpecs.recordedOnly.compactMap { key in
+            guard let value = doc.assignment?[key] ?? doc.arguments[key],
+                  value != .string(""), value != .array([]), value != .object([:]) else { return nil }
+            return "\(key)=\(RequestProblem.render(value))"
+        }
+    }
+
     /// Makes a Resubmission request of `original` from its ACDC records (one task: `task`, or the only one).
     static func resubmit(_ original: String, task: String?, assign: Bool, manager: RequestManager, now: Double) throws -> RequestDocument {
         let source = try manager.load(original, now: now)
@@ -203,6 +213,8 @@ enum RequestVerbs {
                 } else {
                     output.line("\(doc.name)  \(doc.state.rawValue)  priority=\(doc.priority) effective=\(doc.effectivePriority)  type=\(doc.requestType.rawValue)")
                     if let reason = doc.failureReason { output.line("reason: \(reason)") }
+                    let recorded = Self.recordedArguments(doc)
+                    if !recorded.isEmpty { output.line("recorded: " + recorded.joined(separator: "  ")) }
                     if let account, account.verdict == .forceCompleted {
                         output.line("FORCE-COMPLETED: the operator accepted the output as it is: \(Self.accountProblems(account))"
                                     + " (wmctl request account \(doc.name))")

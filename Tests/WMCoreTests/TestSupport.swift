@@ -17,6 +17,9 @@ enum Support {
         "Campaign": .string("Campaign_Test"),
         "RequestString": .string("wmspool_test"),
         "Dashboard": .string("integration"),
+        // TC_ProdPsi / SC_ProdPsi ask for custodial and disk copies, which this system refuses (no such rules are made).
+        "CustodialSites": .array([]),
+        "NonCustodialSites": .array([]),
     ]
 
     /// Reads a template from Fixtures.

@@ -74,6 +74,9 @@ public struct ArgumentSpec: Hashable, Sendable {
     public var defaultValue: JSONValue?
     /// Checks on the cast value.
     public var checks: [ArgumentCheck]
+    /// Set for an argument whose behaviour this system does not implement: the one value that asks for nothing
+    /// (WMCore's default) is accepted, any other is refused with the reason.
+    public var unsupported: UnsupportedArgument?
 
     /// Makes an argument spec.
     public init(_ name: String, _ kind: ArgumentKind, mandatory: Bool = false, default defaultValue: JSONValue? = nil,
@@ -93,6 +96,14 @@ public struct ArgumentSpec: Hashable, Sendable {
         return copy
     }
 
+    /// The same argument with its behaviour marked as not implemented: only `accepted` (WMCore's default, which
+    /// asks for nothing) passes validation; any other value is refused as "`accepted`: `reason`".
+    public func refused(unless accepted: JSONValue, _ reason: String) -> ArgumentSpec {
+        var copy = self
+        copy.unsupported = UnsupportedArgument(accepted: accepted, reason: reason)
+        return copy
+    }
+
     /// The same argument made mandatory.
     public var required: ArgumentSpec {
         var copy = self
@@ -109,7 +120,10 @@ public struct ArgumentSpec: Hashable, Sendable {
             return .failure(RequestRejected(stage: "create", problems: [
                 RequestProblem(field: field, found: value, expected: kind.expectation)]))
         }
-        let problems = checks.compactMap { Self.problem(of: $0, on: cast, field: field) }
+        var problems = checks.compactMap { Self.problem(of: $0, on: cast, field: field) }
+        if problems.isEmpty, let unsupported, let problem = unsupported.problem(with: cast, field: field) {
+            problems.append(problem)
+        }
         return problems.isEmpty ? .success(cast) : .failure(RequestRejected(stage: "create", problems: problems))
     }
 
@@ -231,6 +245,21 @@ public struct ArgumentSpec: Hashable, Sendable {
 
     private static func format(_ d: Double) -> String {
         d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
+    }
+}
+
+/// An argument ReqMgr2 accepts whose behaviour this system does not implement (issue 19: refused with a reason,
+/// never accepted and ignored): the value that asks for nothing is accepted, any other is refused.
+public struct UnsupportedArgument: Hashable, Sendable {
+    /// The one value accepted: WMCore's default, which asks for no behaviour.
+    public var accepted: JSONValue
+    /// Why any other value is refused: what this system lacks.
+    public var reason: String
+
+    /// The problem with a cast value other than `accepted`, naming `field`; nil for `accepted`.
+    public func problem(with value: JSONValue, field: String) -> RequestProblem? {
+        value == accepted ? nil
+            : RequestProblem(field: field, found: value, expected: "\(RequestProblem.render(accepted)): \(reason)")
     }
 }
 

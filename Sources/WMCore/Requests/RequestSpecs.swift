@@ -117,12 +117,15 @@ public enum RequestSpecs {
         ArgumentSpec("Comments", .any, default: .string("")),
         ArgumentSpec("DbsUrl", .string, default: .string("https://cmsweb.cern.ch/dbs/prod/global/DBSReader"),
                      .pattern(Lexicon.url, "a URL")),
-        ArgumentSpec("ConfigCacheUrl", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL")),
-        ArgumentSpec("CouchDBName", .string, default: .string("reqmgr_config_cache"), .nonEmpty),
+        ArgumentSpec("ConfigCacheUrl", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL"))
+            .refused(unless: .string("https://cmsweb.cern.ch/couchdb"), Unsupported.configCache),
+        ArgumentSpec("CouchDBName", .string, default: .string("reqmgr_config_cache"), .nonEmpty)
+            .refused(unless: .string("reqmgr_config_cache"), Unsupported.configCache),
         ArgumentSpec("DQMUploadUrl", .string, default: .string("https://cmsweb.cern.ch/dqm/dev"), .pattern(Lexicon.url, "a URL")),
         ArgumentSpec("DQMConfigCacheID", .string, .pattern(Lexicon.configCacheID, "a config-cache id")),
         ArgumentSpec("DQMHarvestUnit", .string, default: .string("byRun"), .oneOf(["byRun", "multiRun"])),
-        ArgumentSpec("DQMSequences", .stringList, default: .array([])),
+        ArgumentSpec("DQMSequences", .stringList, default: .array([]))
+            .refused(unless: .array([]), "the harvest task here runs no DQM sequences (it does not run a DQM configuration)"),
         ArgumentSpec("EnableHarvesting", .boolean, default: .bool(false)),
         ArgumentSpec("IncludeParents", .boolean, default: .bool(false)),
         ArgumentSpec("SubRequestType", .string, default: .string("")),
@@ -135,7 +138,8 @@ public enum RequestSpecs {
         ArgumentSpec("JobExtraMatchRequirements", .string, default: .string(""), .maxLength(9_999)),
         ArgumentSpec("MCPileup", .string, .dataset),
         ArgumentSpec("DataPileup", .string, .dataset),
-        ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false)),
+        ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false))
+            .refused(unless: .bool(false), "pileup files are not given to jobs in a fixed, reproducible order here"),
         ArgumentSpec("ValidationSample", .object),
         ArgumentSpec("FailureRateThreshold", .number, .range(min: 0, maxInclusive: 1)),
         ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
@@ -146,7 +150,7 @@ public enum RequestSpecs {
         ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
-        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
+        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)).refused(unless: .bool(false), Unsupported.opportunistic),
     ]
 
     /// Input selection arguments (top level of ReReco/DQMHarvest/StoreResults, and chain items).
@@ -187,7 +191,8 @@ public enum RequestSpecs {
             ArgumentSpec("TransientOutputModules", .stringList, default: .array([])),
             ArgumentSpec("FilterEfficiency", .number, default: .int(1), .range(min: 1e-9, maxInclusive: 1)),
             ArgumentSpec("LheInputFiles", .boolean, default: .bool(false)),
-            ArgumentSpec("Seeding", .string, default: .string("AutomaticSeeding"), .oneOf(["AutomaticSeeding", "ReproducibleSeeding"])),
+            ArgumentSpec("Seeding", .string, default: .string("AutomaticSeeding"), .oneOf(["AutomaticSeeding", "ReproducibleSeeding"]))
+                .refused(unless: .string("AutomaticSeeding"), "jobs here get no reproducible random seeds (ReproducibleSeeding is not implemented)"),
         ] + (type == .taskChain ? [ArgumentSpec("JobExtraMatchRequirements", .string, .maxLength(9_999))] : [])
     }
 
@@ -216,9 +221,12 @@ public enum RequestSpecs {
         case .resubmission:
             specific = [ArgumentSpec("OriginalRequestName", .string, mandatory: true, .pattern(Lexicon.requestName, "a request name")),
                         ArgumentSpec("InitialTaskPath", .string, mandatory: true, .pattern(Lexicon.taskPath, "a task path /<wf>/<task>")),
-                        ArgumentSpec("ACDCServer", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL")),
-                        ArgumentSpec("ACDCDatabase", .string, default: .string("acdcserver"), .nonEmpty),
-                        ArgumentSpec("IgnoredOutputModules", .stringList, default: .array([])),
+                        ArgumentSpec("ACDCServer", .string, default: .string("https://cmsweb.cern.ch/couchdb"), .pattern(Lexicon.url, "a URL"))
+                            .refused(unless: .string("https://cmsweb.cern.ch/couchdb"), Unsupported.acdc),
+                        ArgumentSpec("ACDCDatabase", .string, default: .string("acdcserver"), .nonEmpty)
+                            .refused(unless: .string("acdcserver"), Unsupported.acdc),
+                        ArgumentSpec("IgnoredOutputModules", .stringList, default: .array([]))
+                            .refused(unless: .array([]), "a resubmission here stages out every output module of the task it redoes"),
                         ArgumentSpec("CMSSWVersion", .string, .pattern(Lexicon.cmsswVersion, "a CMSSW release")),
                         ArgumentSpec("ScramArch", .stringList, .pattern(Lexicon.scramArch, "a SCRAM arch"))]
         case .storeResults:
@@ -252,10 +260,13 @@ public enum RequestSpecs {
         ArgumentSpec("Override", .object, default: .object([:])),
         ArgumentSpec("TrustSitelists", .boolean, default: .bool(false)),
         ArgumentSpec("TrustPUSitelists", .boolean, default: .bool(false)),
-        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)),
-        ArgumentSpec("CustodialSites", .stringList, default: .array([]), .siteNames),
-        ArgumentSpec("NonCustodialSites", .stringList, default: .array([]), .siteNames),
-        ArgumentSpec("SubscriptionPriority", .string, default: .string("Low"), .oneOf(["Low", "Normal", "High"])),
+        ArgumentSpec("AllowOpportunistic", .boolean, default: .bool(false)).refused(unless: .bool(false), Unsupported.opportunistic),
+        ArgumentSpec("CustodialSites", .stringList, default: .array([]), .siteNames)
+            .refused(unless: .array([]), "no custodial (tape) copies are made: the Rucio injector here makes no custodial rules"),
+        ArgumentSpec("NonCustodialSites", .stringList, default: .array([]), .siteNames)
+            .refused(unless: .array([]), "no copies are made at other sites: the Rucio injector here makes no rules for them"),
+        ArgumentSpec("SubscriptionPriority", .string, default: .string("Low"), .oneOf(["Low", "Normal", "High"]))
+            .refused(unless: .string("Low"), "no data-placement subscriptions are made here, so there is no priority to give them"),
         ArgumentSpec("RequestPriority", .integer, .range(min: 0, maxExclusive: 1_000_000)),
         ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
@@ -271,6 +282,19 @@ public enum RequestSpecs {
         ArgumentSpec("MaxRSS", .integer, .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxVSize", .integer, .range(min: 1, maxInclusive: Lexicon.maxLimit)),
     ]
+
+    /// Arguments WMCore itself only stores or shows (status `recorded` in docs/request-arguments.md): kept with the
+    /// request (or its assignment) and listed by `wmctl request show`.
+    public static let recordedOnly = ["Campaign", "CmsPath", "Comments", "Dashboard", "DbsUrl", "Override", "PhysicsGroup",
+                                      "RequestorDN", "Scenario", "ScramArch", "SubRequestType"]
+
+    /// Reasons shared by several arguments whose behaviour this system does not implement.
+    enum Unsupported {
+        static let configCache = "configurations come from this spool's config cache (wmctl config add), not from a CouchDB"
+        static let acdc = "ACDC records are read from this spool's acdc/ area, not from a CouchDB"
+        static let opportunistic = "opportunistic resources are not supported: the batch plugins here (local, Slurm) "
+            + "run jobs only at the request's whitelisted sites"
+    }
 
     /// `base` with the arguments of `overriding` replacing those of the same name.
     static func merge(_ base: [ArgumentSpec], _ overriding: [ArgumentSpec]) -> [ArgumentSpec] {

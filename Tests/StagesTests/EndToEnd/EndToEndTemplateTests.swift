@@ -26,7 +26,8 @@ import TestSupport
         let name = try agent.wmctlOK(["request", "submit", template, "--assign", "--set", "Team=production",
                                       "--set", "SiteWhitelist=T2_CH_CERN", "--set", "AcquisitionEra=Run3Test",
                                       "--set", "ProcessingString=TEST", "--set", "Campaign=Test", "--set", "RequestString=psi",
-                                      "--set", "Dashboard=production", "--set", "Task1.RequestNumEvents=1000"])
+                                      "--set", "Dashboard=production", "--set", "Task1.RequestNumEvents=1000",
+                                      "--set", "CustodialSites=", "--set", "NonCustodialSites="])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try agent.runUntilQuiet()
         #expect(agent.status(of: name) == "completed")

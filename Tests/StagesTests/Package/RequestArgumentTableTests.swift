@@ -15,7 +15,7 @@ import WMCore
     }
 
     /// The statuses a row may have.
-    static let statuses: Set<String> = ["honoured", "partly honoured", "validated only", "refused"]
+    static let statuses: Set<String> = ["honoured", "partly honoured", "validated only", "recorded", "refused unless default", "refused"]
 
     /// The rows of the table: lines `| `Name` | places | text | status |`.
     static func rows() throws -> [Row] {
@@ -68,5 +68,24 @@ import WMCore
             #expect(Self.statuses.contains(row.status), "\(row.argument): status '\(row.status)', expected one of \(Self.statuses.sorted())")
             #expect(!row.effect.isEmpty, "\(row.argument): no text saying what the system does with it")
         }
+    }
+
+    /// The arguments whose spec refuses every value but WMCore's default (`ArgumentSpec.unsupported`).
+    static func refusedUnlessDefault() -> Set<String> {
+        var specs = RequestSpecs.assign + RequestSpecs.chainItem(.taskChain) + RequestSpecs.chainItem(.stepChain)
+        for type in RequestType.allCases { specs += RequestSpecs.create(type) }
+        return Set(specs.filter { $0.unsupported != nil }.map(\.name))
+    }
+
+    @Test func refusedUnlessDefaultRowsAreTheArgumentsTheValidatorRefuses() throws {
+        let rows = try Self.rows()
+        let listed = Set(rows.filter { $0.status == "refused unless default" }.map(\.argument))
+        #expect(listed == Self.refusedUnlessDefault(), "rows 'refused unless default' vs specs with an UnsupportedArgument")
+    }
+
+    @Test func recordedRowsAreTheArgumentsWmctlShowsAsRecorded() throws {
+        let rows = try Self.rows()
+        let listed = Set(rows.filter { $0.status == "recorded" }.map(\.argument))
+        #expect(listed == Set(RequestSpecs.recordedOnly), "rows 'recorded' vs RequestSpecs.recordedOnly")
     }
 }
