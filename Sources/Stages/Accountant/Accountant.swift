@@ -138,7 +138,9 @@ package struct AccountingPlanner {
             return fail(plan, .badReport(error))
         }
         if let foreign = Self.ownership(report, job: job, source: work.reportPath) { return fail(plan, foreign) }
-        if let badLFN = Self.invalidLFN(in: report, source: work.reportPath) { return fail(plan, .badReport(badLFN)) }
+        if let badLFN = Self.invalidLFN(in: report, source: work.reportPath, readsLogArchives: job.knownTaskType == .logCollect) {
+            return fail(plan, .badReport(badLFN))
+        }
         let runtime = work.runtime(decoded: &runtimes)
         plan.runTime = report.wrapper.startTime.flatMap { start in report.wrapper.stopTime.map { $0 - start } }
         fillRecord(&plan.record, report: report, job: job, runtime: runtime, runTime: plan.runTime)
@@ -178,17 +180,23 @@ package struct AccountingPlanner {
     /// The first LFN of `report` that is not a valid LFN (`LFNRule`), as a bad-report error naming the file, the field
     /// and the LFN: nothing of such a report is recorded, so its LFN never reaches a merge, a cleanup or the catalog.
     /// Every output must have one; an input, an output's parent input, a skipped or a fallback file may have none
-    /// (CMSSW leaves the LFN of a file it opened by PFN empty), but one it names must be valid.
-    static func invalidLFN(in report: FrameworkJobReport, source: String) -> ReportReadError? {
-        var named: [(field: String, lfn: String)] = report.outputFiles.map { ("File/LFN (module \($0.moduleLabel))", $0.lfn) }
-        named += report.outputFiles.flatMap { file in file.inputs.compactMap(\.lfn).map { ("File/Inputs/Input/LFN (module \(file.moduleLabel))", $0) } }
+    /// (CMSSW leaves the LFN of a file it opened by PFN empty), but one it names must be valid. Log archives (the
+    /// `logArchive` output, and every input of a LogCollect job: `readsLogArchives`) may reach `LFNRule.maxLogArchiveLength`.
+    static func invalidLFN(in report: FrameworkJobReport, source: String, readsLogArchives: Bool = false) -> ReportReadError? {
+        let inputLimit = readsLogArchives ? LFNRule.maxLogArchiveLength : LFNRule.maxLength
+        var named: [(field: String, lfn: String, limit: Int)] = report.outputFiles.map {
+            ("File/LFN (module \($0.moduleLabel))", $0.lfn,
+             $0.moduleLabel == FilesetNaming.logArchiveModule ? LFNRule.maxLogArchiveLength : LFNRule.maxLength)
+        }
+        named += report.outputFiles.flatMap { file in file.inputs.compactMap(\.lfn).map { ("File/Inputs/Input/LFN (module \(file.moduleLabel))", $0, inputLimit) } }
             .filter { !$0.1.isEmpty }
-        named += report.inputFiles.map { ("InputFile/LFN (module \($0.moduleLabel))", $0.lfn) }.filter { !$0.1.isEmpty }
+        named += report.inputFiles.map { ("InputFile/LFN (module \($0.moduleLabel))", $0.lfn, inputLimit) }.filter { !$0.1.isEmpty }
         named += (report.skippedFiles.map { ("SkippedFile Lfn", $0.lfn) } + report.fallbackFiles.map { ("FallbackAttempt Lfn", $0.lfn) })
-            .compactMap { field, lfn in lfn.flatMap { $0.isEmpty ? nil : (field, $0) } }
-        for (field, lfn) in named {
-            if let problem = LFNRule.problem(lfn) {
-                return .invalidValue(source: source, line: nil, field: field, value: lfn, expected: "\(LFNRule.expectation); \(problem)")
+            .compactMap { field, lfn in lfn.flatMap { $0.isEmpty ? nil : (field, $0, inputLimit) } }
+        for (field, lfn, limit) in named {
+            if let problem = LFNRule.problem(lfn, maxLength: limit) {
+                return .invalidValue(source: source, line: nil, field: field, value: lfn,
+                                     expected: "\(LFNRule.expectation(maxLength: limit)); \(problem)")
             }
         }
         return nil
@@ -391,9 +399,10 @@ struct StorageResolver {
         return pnn
     }
 
-    /// The PFN an output with `lfn` must have: the LFN on the job's storage node; nil without a node or a valid LFN.
+    /// The PFN an output with `lfn` must have: the LFN on the job's storage node; nil without a node or a valid LFN
+    /// (of at most `LFNRule.maxLogArchiveLength` characters: `invalidLFN` has held data outputs to `LFNRule.maxLength`).
     func expectedPFN(of lfn: String) -> String? {
-        guard let pnn, LFNRule.isValid(lfn) else { return nil }
+        guard let pnn, LFNRule.problem(lfn, maxLength: LFNRule.maxLogArchiveLength) == nil else { return nil }
         return pfn(lfn, at: pnn)
     }
 

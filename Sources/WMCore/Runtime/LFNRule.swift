@@ -1,19 +1,30 @@
 /// CMS's logical file names, checked wherever one enters (a report, a request, a catalog import, an ACDC record):
 /// `/store/` followed by `/`-separated components of `[A-Za-z0-9._-]` (WMCore `Lexicon.lfn`'s characters), none of
 /// them `.` or `..`, no empty component (`//`), no control character, at most 500 characters. A PFN is always
-/// derived as storage prefix + LFN, so a valid LFN keeps every PFN inside its storage prefix.
+/// derived as storage prefix + LFN, so a valid LFN keeps every PFN inside its storage prefix. A log archive may be
+/// longer (`maxLogArchiveLength`).
 public enum LFNRule {
     /// The longest LFN (CRAB's and DBS's limit).
     public static let maxLength = 500
+    /// The longest LFN of a log archive (a job's `logArchive` output, a LogCollect job's input). WMCore's LogArchive
+    /// puts the job's whole task path in it, so the merges deep in a TaskChain pass 500 characters (TC_6Tasks_PU's
+    /// Task4 merge: 545); log archives never reach DBS or CRAB. 2,000 leaves the storage prefix room within PATH_MAX.
+    public static let maxLogArchiveLength = 2000
     /// What a valid LFN looks like, for error messages.
-    public static let expectation = "an LFN /store/<a>/<b>/... of [A-Za-z0-9._-] components (no '.' or '..' component, "
-        + "no '//', no control character), at most \(maxLength) characters"
+    public static let expectation = expectation(maxLength: maxLength)
+
+    /// What a valid LFN of at most `maxLength` characters looks like, for error messages.
+    public static func expectation(maxLength: Int) -> String {
+        "an LFN /store/<a>/<b>/... of [A-Za-z0-9._-] components (no '.' or '..' component, "
+            + "no '//', no control character), at most \(maxLength) characters"
+    }
     /// What a valid LFN base (`MergedLFNBase`, `UnmergedLFNBase`) looks like, for error messages.
     public static let baseExpectation = "an LFN base /store/<a>/... of [A-Za-z0-9._-] components (no '.' or '..' component, "
         + "no '//'), at most \(maxLength) characters"
 
-    /// Why `lfn` is not a valid LFN, or nil when it is. `/store` alone is refused (an LFN names a file below it).
-    public static func problem(_ lfn: String) -> String? {
+    /// Why `lfn` is not a valid LFN of at most `maxLength` characters, or nil when it is. `/store` alone is refused
+    /// (an LFN names a file below it).
+    public static func problem(_ lfn: String, maxLength: Int = maxLength) -> String? {
         let bytes = Array(lfn.utf8)
         guard bytes.count <= maxLength else { return "\(bytes.count) characters, more than \(maxLength)" }
         guard lfn.hasPrefix("/store/") else { return "it does not start with /store/" }

@@ -118,6 +118,32 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: root + "/out.root"))
     }
 
+    /// A log archive's LFN holds the job's whole task path (WMCore's LogArchive), so the merges deep in a TaskChain pass
+    /// DBS's 500 characters (TC_6Tasks_PU's Task4 merge failed its five attempts on it and took Task5/Task6 with it):
+    /// a log archive may reach `LFNRule.maxLogArchiveLength`; a data output stays within 500, a log archive within that.
+    @Test(arguments: [("logArchive", 600, JobState.success), ("logArchive", 2100, .jobfailed), ("RECOoutput", 600, .jobfailed)])
+    func aLogArchiveLFNMayBeLongerThanADataOutputs(module: String, length: Int, outcome: JobState) throws {
+        let f = try F("long-\(module)-\(length)")
+        try f.completeJob("long") { report in
+            guard let index = report.outputFiles.firstIndex(where: { $0.moduleLabel == module }) else { return }
+            // Components of 100 characters (a file name stays below NAME_MAX), then the file's own name.
+            let name = "/long-" + module + ".root"
+            let deep = String(repeating: "/" + String(repeating: "t", count: 99), count: (length - 15 - name.count) / 100)
+            let lfn = "/store/unmerged" + deep + String(repeating: "x", count: max(0, length - 15 - deep.count - name.count)) + name
+            let pfn = f.spool.path("storage/\(f.pnn)") + lfn
+            try? f.write(bytes: 100, to: pfn)
+            report.outputFiles[index].lfn = lfn
+            report.outputFiles[index].pfn = pfn
+        }
+        _ = try AccountantStage().runCycle(f.context())
+        #expect(f.state(of: "long") == outcome)
+        if outcome == .jobfailed {
+            let reason = try f.job("long").history.last?.reason ?? ""
+            let limit = module == "logArchive" ? LFNRule.maxLogArchiveLength : LFNRule.maxLength
+            #expect(reason.contains("File/LFN (module \(module))") && reason.contains("\(length) characters, more than \(limit)"), "\(reason)")
+        }
+    }
+
     @Test func theLFNRuleFollowsCMS() {
         for good in ["/store/unmerged/Era/PD/RECO/Proc-v1/00000/A-B_c.root", "/store/data/Run2016B/x/AOD/v2/000/273/150/00000/F.root",
                      "/store/unmerged/logs/prod/2024/1/1/wf/Proc/0000/0/j-0-logArchive.tar.gz"] {
