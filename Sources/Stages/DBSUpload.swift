@@ -99,6 +99,12 @@ struct BlockUpload {
     var files: [(folder: String, file: DBSBufferFile)]
     var bulk: BulkBlock
 
+    /// The dataset access type of a block: its first workflow's `ValidStatus` (WMCore's DBS-buffer dataset
+    /// `valid_status`), VALID when the workload does not say (stored before it was kept, or unreadable).
+    static func accessType(of block: BlockBody, spool: Spool) -> String {
+        block.workflows.first.flatMap { (try? ElementStore(spool: spool).workload($0))??.validStatus } ?? "VALID"
+    }
+
     init(block: BlockBody, spool: Spool, now: Double) throws {
         var files: [(String, DBSBufferFile)] = []
         for lfn in block.files {
@@ -116,7 +122,7 @@ struct BlockUpload {
         let context = BulkBlockContext(config: BulkConfig(releaseVersion: block.release, outputModuleLabel: block.outputModule,
                                                           globalTag: block.globalTag),
                                        processingVersion: version, acquisitionEra: era, primaryDatasetType: isMC ? "mc" : "data",
-                                       prepID: block.prepID, creationDate: Int(now))
+                                       accessType: Self.accessType(of: block, spool: spool), prepID: block.prepID, creationDate: Int(now))
         let catalogBlock = CatalogBlock(name: block.blockName, locations: [block.location], isOpen: false,
                                         files: files.map(\.1.catalogFile))
         bulk = BulkBlock(block: catalogBlock, context: context)

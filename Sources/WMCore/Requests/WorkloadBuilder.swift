@@ -37,9 +37,11 @@ public struct WorkloadBuilder {
         // The assignment's watchdog limits hold for every task (WMCore's setupPerformanceMonitoring).
         let limits = PerformanceLimits.of(assignment: assignment)
         let tasks = builder.tasks.map { task in var task = task; task.performanceLimits = limits; return task }
-        return Workload(name: name, requestType: type, tasks: tasks,
-                        failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"),
-                        blockCloseLimits: assignment.map(BlockLimits.init(assignment:)))
+        var workload = Workload(name: name, requestType: type, tasks: tasks,
+                                failureRateThreshold: assignment?.double("FailureRateThreshold") ?? request.double("FailureRateThreshold"),
+                                blockCloseLimits: assignment.map(BlockLimits.init(assignment:)))
+        workload.validStatus = request.string("ValidStatus")
+        return workload
     }
 
     private init(name: String, request: RequestArguments, assignment: RequestArguments?, configCache: any ConfigCacheLookup) {

@@ -278,6 +278,9 @@ public struct Workload: Codable, Hashable, Sendable {
     public var failureRateThreshold: Double?
     /// The close limits of the blocks of its outputs (the assignment's `BlockCloseMax*`), if it was assigned.
     public var blockCloseLimits: BlockLimits?
+    /// The DBS access type its output datasets are inserted with (`ValidStatus`: PRODUCTION or VALID); nil for
+    /// workloads stored before it was kept.
+    public var validStatus: String?
 
     /// Makes a workload.
     public init(name: String, requestType: RequestType, tasks: [WorkloadTask], failureRateThreshold: Double? = nil,

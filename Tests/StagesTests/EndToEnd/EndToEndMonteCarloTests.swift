@@ -55,6 +55,9 @@ import TestSupport
             let blocks = try agent.blocks(of: dataset)
             #expect(blocks.count == 2, "\(dataset): 2 blocks: \(blocks.map(\.files.count))")
         }
+        // ValidStatus (default PRODUCTION, as ReqMgr2's) is the datasets' access type in the catalog.
+        let records = try CatalogStore(spool: agent.spool).datasetRecords()
+        #expect(!records.isEmpty && records.allSatisfy { $0.accessType == "PRODUCTION" }, "\(records.map(\.accessType))")
     }
 
     static var datasetNames: Set<String> { EndToEndAgent.mcDatasets(tiers) }
