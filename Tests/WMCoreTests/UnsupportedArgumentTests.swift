@@ -30,6 +30,7 @@ import Testing
         switch spec.kind {
         case .boolean: return .bool(accepted != .bool(true))
         case .stringList: return .array([.string("T1_US_FNAL_MSS")])
+        case .integer: return .int(367_786)
         default: return .string("https://example.org/elsewhere")
         }
     }
@@ -37,8 +38,8 @@ import Testing
     @Test func theRefusedArgumentsAreTheOnesThisSystemDoesNotImplement() {
         let names = Set(Self.unsupportedSpecs().map(\.spec.name))
         #expect(names == ["ACDCDatabase", "ACDCServer", "AllowOpportunistic", "ConfigCacheUrl", "CouchDBName", "CustodialSites",
-                          "DQMSequences", "DeterministicPileup", "IgnoredOutputModules", "NonCustodialSites", "Seeding",
-                          "SubscriptionPriority"])
+                          "DQMSequences", "DQMUploadProxy", "DeterministicPileup", "IgnoredOutputModules", "NonCustodialSites",
+                          "RunNumber", "Seeding", "SubscriptionPriority"])
     }
 
     @Test func theDefaultIsAcceptedAndAnyOtherValueRefusedNamingTheFieldAndTheReason() throws {

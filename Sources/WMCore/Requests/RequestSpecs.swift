@@ -143,10 +143,13 @@ public enum RequestSpecs {
         ArgumentSpec("ValidationSample", .object),
         ArgumentSpec("FailureRateThreshold", .number, .range(min: 0, maxInclusive: 1)),
         ArgumentSpec("PeriodicHarvestInterval", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxLimit)),
-        ArgumentSpec("DQMUploadProxy", .string),
+        ArgumentSpec("DQMUploadProxy", .string)
+            .refused(unless: .string(""), "no grid proxy is used here: harvest jobs upload to the spool's stand-in for the DQM GUI"),
         ArgumentSpec("RobustMerge", .boolean, default: .bool(true)),
         ArgumentSpec("ValidStatus", .string, default: .string("PRODUCTION"), .oneOf(["PRODUCTION", "VALID"])),
-        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxEventNumber)),
+        ArgumentSpec("RunNumber", .integer, default: .int(0), .range(min: 0, maxInclusive: Lexicon.maxEventNumber))
+            .refused(unless: .int(0), "WMCore passes a run number only to DQM harvesting scenarios built without a DQMConfigCacheID, "
+                     + "and harvesting here always runs the DQMConfigCacheID's configuration"),
         ArgumentSpec("MinMergeSize", .integer, default: .int(2_147_483_648), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxMergeSize", .integer, default: .int(4_294_967_296), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
         ArgumentSpec("MaxMergeEvents", .integer, default: .int(100_000_000), .range(min: 1, maxInclusive: Lexicon.maxLimit)),
