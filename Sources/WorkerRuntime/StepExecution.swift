@@ -49,8 +49,7 @@ struct StepExecution {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
                                       details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
                 }
-                return report(try EventOperations.merge(inputs: config.inputs.map(readPath), output: modules()[0],
-                                                        payloadSize: config.payloadSize, threads: threads))
+                return try merge()
             case .repack:
                 return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),
                                                          payloadSize: config.payloadSize, threads: threads))
@@ -64,6 +63,27 @@ struct StepExecution {
             throw failure
         } catch {
             throw StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException", details: String(describing: error))
+        }
+    }
+
+    /// Merges the inputs. A robust merge (`skipBadFiles`, CMSSW's `skipBadFiles` as WMCore sets it for RobustMerge)
+    /// leaves out an input that cannot be opened or read, reports it as a skipped file and merges the rest again (the
+    /// failed attempt's output is removed); the last input failing fails the step. Otherwise a bad input fails it.
+    private func merge() throws -> FrameworkJobReport {
+        var inputs = config.inputs
+        var skipped: [FileReference] = []
+        while true {
+            do {
+                var merged = report(try EventOperations.merge(inputs: inputs.map(readPath), output: modules()[0],
+                                                              payloadSize: config.payloadSize, threads: threads))
+                merged.skippedFiles += skipped
+                return merged
+            } catch let error as EventFileError where config.skipBadFiles == true && error.cmsswInputExitCode != nil && inputs.count > 1 {
+                guard let index = inputs.firstIndex(where: { readPath($0) == error.path }) else { throw error }
+                FileHandle.standardError.write(Data("wm-cmsrun: skipping bad merge input \(inputs[index].lfn): \(error)\n".utf8))
+                skipped.append(FileReference(lfn: inputs[index].lfn, pfn: readPath(inputs[index])))
+                inputs.remove(at: index)
+            }
         }
     }
 

@@ -62,6 +62,20 @@ import Testing
         }
     }
 
+    /// Issue 19: RobustMerge (default true) makes merge tasks skip bad files, as WMCore's StdBase sets skipBadFiles.
+    @Test func robustMergeMakesMergeTasksSkipBadFiles() throws {
+        for robust in [nil, false] as [Bool?] {
+            var input = try Support.template("TC_ProdPsi")
+            input.applyOverrides(Support.overrides)
+            if let robust { input.create["RobustMerge"] = .bool(robust) }
+            let (create, assign) = try Support.validator.validate(input)
+            let workload = try WorkloadBuilder.build(name: "wf", request: create, assignment: assign, configCache: Support.configCache)
+            let merges = workload.tasks.filter { $0.type == .merge }
+            #expect(!merges.isEmpty && merges.allSatisfy { $0.skipBadFiles == (robust ?? true) }, "RobustMerge \(String(describing: robust))")
+            #expect(workload.tasks.filter { $0.type != .merge }.allSatisfy { $0.skipBadFiles == nil })
+        }
+    }
+
     @Test func mergeAlgorithmAndLimits() throws {
         let run = try Support.run("TC_ProdPsi")
         // Parent is Production (EventBased): ParentlessMergeBySize; processing parents are not EventBased either.

@@ -270,6 +270,8 @@ public struct WorkloadBuilder {
                                          splitting: SplittingDefaults.merge(parent: task, assignment: assignment),
                                          outputs: [merged])
                 merge.provenance = task.provenance(ofOutput: output.module)
+                // WMCore's StdBase: a robust merge (RobustMerge, default true) skips bad files, except WMBSMergeBySize.
+                merge.skipBadFiles = merge.splitting.algorithm != "WMBSMergeBySize" && (request.bool("RobustMerge") ?? true)
                 tasks.append(merge)
                 childParents[output.module] = merge.path
                 addLogCollect(for: merge, name: "\(task.name)\(output.module)MergeLogCollect")

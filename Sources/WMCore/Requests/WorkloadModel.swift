@@ -198,6 +198,9 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var pileup: PileupSettings?
     /// `IncludeParents`: its jobs read each input file's parent files too (as CMSSW's secondary input); nil for false.
     public var includeParents: Bool?
+    /// A merge task's `RobustMerge` (WMCore's default true, except for WMBSMergeBySize): its jobs skip an input they
+    /// cannot read, reporting it as skipped, instead of failing. Nil for other tasks and workloads stored before.
+    public var skipBadFiles: Bool?
     /// What the DBS records of the task's outputs say made them: the request's (or the task's) CMSSW release,
     /// GlobalTag and PrepID; a merge task takes its parent's. Nil for workloads stored before it existed.
     public var provenance: Provenance?

@@ -40,6 +40,11 @@ public struct StepConfig: Codable, Hashable, Sendable {
     public var cmsswVersion: String?
     /// The conditions the step runs with (a StepChain step's `GlobalTag`); recorded in its report.
     public var globalTag: String?
+    /// A merge that skips an input it cannot open or read (reported as a skipped file) instead of failing: the job's
+    /// baggage `skipBadFiles`, set for merge tasks of a request with `RobustMerge` (WMCore's default).
+    public var skipBadFiles: Bool?
+    /// The job baggage key that asks a merge to skip bad files.
+    public static let skipBadFilesKey = "skipBadFiles"
     /// Threads the step runs (the job's `numberOfCores`, CMSSW's `numberOfThreads`); nil: 1.
     public var threads: Int?
     /// Concurrent event streams (the task's `EventStreams`, 0 or absent meaning one per thread, as CMSSW's

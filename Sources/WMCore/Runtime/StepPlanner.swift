@@ -57,6 +57,7 @@ public struct StepPlanner {
             config.outputs = outputs(job, specs: sortedSpecs(job))
         case .process, .merge:
             config.outputs = outputs(job, specs: sortedSpecs(job))
+            if mode == .merge, job.baggage[StepConfig.skipBadFilesKey]?.boolValue == true { config.skipBadFiles = true }
             if mode == .process, job.includeParents == true { config.secondaryInputs = parentInputs(of: job) }
             if mode == .process { config.pileupInputs = pileupInputs(of: job) }
         case .repack:

@@ -136,6 +136,7 @@ public struct WMBSInjector {
         // The request's release, GlobalTag and PrepID win over the agent's defaults (the DBS records say what made the data).
         var bag = baggage.merging(task.provenance?.baggage ?? [:]) { _, request in request }
         if let steps = task.chainSteps { bag[ChainStep.baggageKey] = ChainStep.baggageValue(steps) }
+        if task.skipBadFiles == true { bag[StepConfig.skipBadFilesKey] = .bool(true) }
         if let epl = task.splitting.parameters["events_per_lumi"] { bag["eventsPerLumi"] = epl }
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }
         var subscription = Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,

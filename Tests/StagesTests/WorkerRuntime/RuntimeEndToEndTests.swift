@@ -83,6 +83,31 @@ import TestSupport
         #expect(merged.report?.inputFiles.map(\.lfn) == [gen1.lfn, gen2.lfn])
     }
 
+    /// Issue 19 (RobustMerge): a robust merge skips an input it cannot read, reports it as skipped and merges the rest;
+    /// a merge that is not robust fails on it with 8021.
+    @Test func aRobustMergeSkipsABadInputAndAPlainOneFailsOnIt() throws {
+        let fixture = RuntimeFixture("robust")
+        let good1 = try produce(fixture, name: "gen-1", events: 1...100, lumis: 1...4)
+        let bad = try produce(fixture, name: "gen-2", events: 101...200, lumis: 5...8)
+        let good2 = try produce(fixture, name: "gen-3", events: 201...300, lumis: 9...12)
+        // Damage the middle file's records: its reader fails partway, after the merge has started writing.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: bad.pfn))
+        try handle.seek(toOffset: 4096)
+        handle.write(Data(repeating: 0xFF, count: 512))
+        try handle.close()
+        let inputs = [good1.lfn, bad.lfn, good2.lfn]
+        let spec = RuntimeFixture.spec("GEN-SIM", base: "/store/mc/Era/PD/GEN-SIM/Gen-v1")
+        let robust = try fixture.run(fixture.job("merge-robust", type: "Merge", inputs: inputs, outputs: ["Merged": spec],
+                                                 baggage: [StepConfig.skipBadFilesKey: .bool(true)]))
+        #expect(robust.status == 0, "\(robust.stderr)")
+        let file = try #require(robust.output("Merged"))
+        #expect(try eventsIn(file.pfn).map(\.event) == (Array(1...100) + Array(201...300)).map(UInt64.init))
+        #expect(robust.report?.skippedFiles.map(\.lfn) == [bad.lfn])
+        let plain = try fixture.run(fixture.job("merge-plain", type: "Merge", inputs: inputs,
+                                                outputs: ["Merged": RuntimeFixture.spec("GEN-SIM", base: "/store/mc/Era/PD/GEN-SIM/Gen-v2")]))
+        #expect(plain.report?.exitCode == 8021, "\(plain.report?.errors ?? [])")
+    }
+
     /// Issue 19 item 2: a 4-core job's cmsRun runs 4 threads (and its EventStreams as streams); the report says so, and
     /// its output is the same file a 1-core job writes.
     @Test func aFourCoreJobRunsFourThreadsAndWritesTheSameOutput() throws {
