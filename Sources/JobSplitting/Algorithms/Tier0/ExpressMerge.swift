@@ -14,17 +14,19 @@ extension Tier0Splitting {
         let waiting = input.files.filter { !input.activeSplitLumis.contains($0.lumis[0]) }
         var outcome = Tier0SplitOutcome()
         var job: [Tier0File] = []
+        var jobSize = 0
         var lastLumi = 0
         func emit() {
             if !job.isEmpty {
-                outcome.jobs.append(Tier0Job(files: job, estimatedTime: 300 + Double(job.totalSize) * 3 / 5_000_000, cores: 1))
+                outcome.jobs.append(Tier0Job(files: job, estimatedTime: 300 + Double(jobSize) * 3 / 5_000_000, cores: 1))
             }
-            job = []
+            (job, jobSize) = ([], 0)
         }
         for (lumi, files) in Tier0InputCheck.byLumi(waiting).sorted(by: { $0.key < $1.key }) {
             let isOld = input.now - files.map(\.insertTime).reduce(0, max) > parameters.maxLatency
+            let lumiSize = files.totalSize
             let fits = job.count + files.count <= parameters.maxInputFiles
-                && SaturatingArithmetic.add(job.totalSize, files.totalSize) <= parameters.maxInputSize
+                && SaturatingArithmetic.add(jobSize, lumiSize) <= parameters.maxInputSize
             if job.isEmpty {
                 guard isOld else { break }
             } else if parameters.maxLatency == 0 {
@@ -36,6 +38,7 @@ extension Tier0Splitting {
                 emit()
             }
             job += files
+            jobSize = SaturatingArithmetic.add(jobSize, lumiSize)
             lastLumi = lumi
         }
         emit()
