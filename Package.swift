@@ -4,7 +4,7 @@
 //
 // The module graph (ARCHITECTURE.md explains it and the rules the ArchitectureTests enforce):
 //   SpoolKit ← SpoolLayout ← Stages ← Operator ← Agent ← Benchmarks
-//   domain (DynamicJSON, JobSplitting, FrameworkJobReport, EventFiles, WMCore) under SpoolLayout
+//   domain (DynamicJSON, JobSplitting, FrameworkJobReport, EventFiles, WMCore, Tier0) under SpoolLayout
 //   Commands (argument parsing, exit codes, logger) under everything that is a program
 //   BatchSystems (local, Slurm) under Stages;  WorkerRuntime (wm-runjob, wm-cmsrun) beside Stages, never linking it
 import PackageDescription
@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "EventFiles"),
         // The domain: documents, state tables, requests, work-queue policies, retry rules, naming, config.
         .target(name: "WMCore", dependencies: ["JobSplitting", "DynamicJSON"]),
+        // The Tier-0 domain: etc/t0.json, storage-manager documents, closeout and release rules, T0's names. No disk.
+        .target(name: "Tier0", dependencies: ["WMCore", "JobSplitting", "DynamicJSON"]),
         // What every program shares: the declarative argument parser, exit codes, the logger, stop signals.
         .target(name: "Commands", dependencies: ["SpoolKit", "WMCore"]),
         // The spool map in code: typed paths of every area, document areas and passes, the stores
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "FrameworkJobReportTests", dependencies: ["FrameworkJobReport", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EventFilesTests", dependencies: ["EventFiles"]),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "Tier0Tests", dependencies: ["Tier0", "WMCore", "DynamicJSON"]),
         .testTarget(name: "StagesTests", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "WorkerRuntime",
                                                         "Stages", "Operator", "Agent", "Benchmarks", "WMCore", "TestSupport"]),
     ]

@@ -99,7 +99,7 @@ public indirect enum ConfigurationShape: Sendable {
     }
 
     /// A short description of a found value, e.g. `-1` or `"soon"` (long values cut).
-    static func describe(_ value: JSONValue) -> String {
+    public static func describe(_ value: JSONValue) -> String {
         let text = value.serialized
         return text.count > 60 ? String(text.prefix(57)) + "..." : text
     }

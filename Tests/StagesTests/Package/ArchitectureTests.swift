@@ -31,9 +31,9 @@ import Testing
         }
     }
 
-    /// The domain touches no disk: WMCore, JobSplitting and DynamicJSON take bytes and values, never paths
+    /// The domain touches no disk: WMCore, Tier0, JobSplitting and DynamicJSON take bytes and values, never paths
     /// (configuration is decoded from bytes a program read; the spool belongs to SpoolKit and the stages).
-    @Test(arguments: ["WMCore", "JobSplitting", "DynamicJSON"])
+    @Test(arguments: ["WMCore", "Tier0", "JobSplitting", "DynamicJSON"])
     func theDomainTouchesNoDisk(module: String) throws {
         let found = try Self.offences(module: module, needles: Self.diskAccess)
         #expect(found.isEmpty, "\(module) touches the disk:\n\(found.joined(separator: "\n"))")
@@ -60,7 +60,7 @@ import Testing
 
     /// Only SpoolKit knows inodes, temporaries and links: everything above asks `Spool`, `SpoolBatch` or `FileStamp`.
     @Test(arguments: ["Commands", "SpoolLayout", "BatchSystems", "WorkerRuntime", "Stages", "Operator", "Agent", "Benchmarks",
-                      "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles", "DynamicJSON"])
+                      "WMCore", "Tier0", "JobSplitting", "FrameworkJobReport", "EventFiles", "DynamicJSON"])
     func onlySpoolKitKnowsInodesTemporariesAndLinks(module: String) throws {
         let found = try Self.offences(module: module, needles: Self.substrateSecrets)
         #expect(found.isEmpty, "\(module) knows the substrate's secrets:\n\(found.joined(separator: "\n"))")
@@ -96,7 +96,7 @@ import Testing
 
     /// Only SpoolLayout (its `Layout`) spells the spool's folder names; SpoolKit knows only its own (`.tmp`, `.spare`, ...).
     @Test(arguments: ["Commands", "BatchSystems", "WorkerRuntime", "Stages", "Operator", "Agent", "Benchmarks",
-                      "WMCore", "JobSplitting", "FrameworkJobReport", "EventFiles", "DynamicJSON"])
+                      "WMCore", "Tier0", "JobSplitting", "FrameworkJobReport", "EventFiles", "DynamicJSON"])
     func onlySpoolLayoutSpellsFolderNames(module: String) throws {
         let found = try Self.codeLines(module: module).flatMap { line in
             Self.folderLiterals(in: line.code[...]).map { "\(line.place): \"\($0)\": \(line.code)" }
