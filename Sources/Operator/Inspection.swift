@@ -252,8 +252,11 @@ extension SpoolInspector {
 
     /// Why a created job waits, or nil.
     func waitingReason(_ job: JobBody, configuration: SiteConfiguration, now: Double) -> String? {
+        let extra: MatchRequirement.AtSite?
+        do { extra = try MatchRequirement.of(job) } catch { return "its jobExtraMatchRequirements cannot be evaluated: \(error)" }
         guard case .wait(let reason) = SiteSelection.candidates(possibleSites: job.possibleSites, taskType: job.taskType,
-                                                                configuration: configuration, now: now, needsGPU: job.needsGPU)
+                                                                configuration: configuration, now: now, needsGPU: job.needsGPU,
+                                                                extraRequirement: extra)
         else { return nil }
         return reason
     }

@@ -134,8 +134,14 @@ public struct JobSubmitterStage: StageCycle {
                 outcomes[doc.name] = .failed(code: AgentExitCode.submissionRejected, reason: "job \(doc.name): \(problem)")
                 continue
             }
+            let extra: MatchRequirement.AtSite?
+            do { extra = try MatchRequirement.of(doc.body) } catch {
+                outcomes[doc.name] = .failed(code: AgentExitCode.submissionRejected,
+                                             reason: "job \(doc.name): field 'jobExtraMatchRequirements': \(error)")
+                continue
+            }
             switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now(),
-                                               needsGPU: doc.needsGPU) {
+                                               needsGPU: doc.needsGPU, extraRequirement: extra) {
             case .fail(let code, let reason): outcomes[doc.name] = .failed(code: code, reason: reason)
             case .wait(let reason): context.log.debug("waiting", ["job": doc.name, "reason": reason])
             case .sites(let candidates):

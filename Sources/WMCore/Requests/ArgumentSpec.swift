@@ -60,6 +60,8 @@ public enum ArgumentCheck: Hashable, Sendable {
     case maxLength(Int)
     /// The string is a GPUParams JSON string (`GPUParameters.decode`).
     case gpuParameters
+    /// The string is empty or a match expression this system evaluates (`MatchRequirement`).
+    case matchRequirement
 }
 
 /// One argument of a request type: name, kind, whether mandatory, default, checks.
@@ -233,6 +235,13 @@ public struct ArgumentSpec: Hashable, Sendable {
             for leaf in leaves {
                 guard let text = leaf.stringValue, case .failure(let problem) = GPUParameters.decode(text) else { continue }
                 return RequestProblem(field: field, found: leaf, expected: problem.expected)
+            }
+        case .matchRequirement:
+            for leaf in leaves {
+                guard let text = leaf.stringValue, !text.isEmpty else { continue }
+                do { _ = try MatchRequirement(text) } catch {
+                    return RequestProblem(field: field, found: leaf, expected: "an HTCondor match expression this system evaluates: \(error)")
+                }
             }
         case .dataset:
             if let bad = leaves.first(where: { ($0.stringValue).map { DatasetName($0) == nil } ?? false }) {

@@ -135,7 +135,7 @@ public enum RequestSpecs {
         ArgumentSpec("UnmergedLFNBase", .string, default: .string("/store/unmerged"), .lfnBase),
         ArgumentSpec("RequiresGPU", .string, default: .string("forbidden"), .oneOf(["forbidden", "optional", "required"])),
         ArgumentSpec("GPUParams", .string, default: .string("null"), .gpuParameters),
-        ArgumentSpec("JobExtraMatchRequirements", .string, default: .string(""), .maxLength(9_999)),
+        ArgumentSpec("JobExtraMatchRequirements", .string, default: .string(""), .maxLength(9_999), .matchRequirement),
         ArgumentSpec("MCPileup", .string, .dataset),
         ArgumentSpec("DataPileup", .string, .dataset),
         ArgumentSpec("DeterministicPileup", .boolean, default: .bool(false))
@@ -196,7 +196,7 @@ public enum RequestSpecs {
             ArgumentSpec("LheInputFiles", .boolean, default: .bool(false)),
             ArgumentSpec("Seeding", .string, default: .string("AutomaticSeeding"), .oneOf(["AutomaticSeeding", "ReproducibleSeeding"]))
                 .refused(unless: .string("AutomaticSeeding"), "jobs here get no reproducible random seeds (ReproducibleSeeding is not implemented)"),
-        ] + (type == .taskChain ? [ArgumentSpec("JobExtraMatchRequirements", .string, .maxLength(9_999))] : [])
+        ] + (type == .taskChain ? [ArgumentSpec("JobExtraMatchRequirements", .string, .maxLength(9_999), .matchRequirement)] : [])
     }
 
     /// Every argument a request type accepts at creation (excluding the chain items), with type-specific

@@ -88,6 +88,9 @@ public struct Site: Codable, Sendable, Hashable {
     public var gpus: Int?
     /// The most GPUs a site may declare.
     public static let maxGPUs = 1_000_000
+    /// The model of the site's GPUs (`"gpuName"` in `sites.json`, HTCondor's `GPUs_DeviceName`, e.g. "NVIDIA L40S"),
+    /// which a job's `JobExtraMatchRequirements` may ask for; absent: not declared.
+    public var gpuName: String?
     /// LFN → PFN rule: PFN = prefix + LFN. `{spool}` and `{pnn}` are replaced; default `{spool}/storage/{pnn}`.
     public var pfnPrefix: String?
 

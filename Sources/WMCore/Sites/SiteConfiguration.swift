@@ -75,6 +75,10 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".gpus", found: String(gpus),
                                                       expected: "a count of GPUs from 0 to \(Site.maxGPUs) (absent means 0)")
             }
+            if let model = site.gpuName, model.isEmpty || model.count > 200 || model.contains(where: { $0.isNewline }) {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".gpuName", found: model,
+                                                      expected: "a GPU model name of 1 to 200 characters on one line (absent: not declared)")
+            }
             let limits = [("slots", site.slots)] + site.taskSlots.sorted { $0.key < $1.key }.map { ("taskSlots." + $0.key, $0.value) }
             for (field, limit) in limits where limit.pendingSlots < 0 || limit.runningSlots < 0 {
                 throw SiteConfigurationError.badValue(file: file, field: at + "." + field, found: "\(limit.pendingSlots)/\(limit.runningSlots)",

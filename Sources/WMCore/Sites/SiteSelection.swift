@@ -120,10 +120,21 @@ public enum SiteSelection {
     /// The usable sites among `possibleSites`: Aborted, Down and unknown sites dropped (71102 if none),
     /// Draining dropped for non-IO jobs (wait, or 71103 once every Draining site drained for 2 days). A job that
     /// `needsGPU` keeps only the sites that declare a GPU, and waits (saying so) while none of its sites has one.
+    /// `extraRequirement` (the job's `JobExtraMatchRequirements`, with the job's attributes) keeps only the sites where
+    /// it evaluates to true; none left, the job waits (in HTCondor it would stay idle), saying why.
     public static func candidates(possibleSites: [String], taskType: String, configuration: SiteConfiguration,
-                                  now: Double, needsGPU: Bool = false) -> CandidateDecision {
+                                  now: Double, needsGPU: Bool = false,
+                                  extraRequirement: MatchRequirement.AtSite? = nil)
+        -> CandidateDecision {
         let known = possibleSites.compactMap { configuration.site(named: $0) }
         var alive = known.filter { $0.state != .down && $0.state != .aborted }
+        if let (requirement, attributes) = extraRequirement, !alive.isEmpty {
+            let matching = alive.filter { requirement.matches(attributes($0)) }
+            guard !matching.isEmpty else {
+                return .wait(reason: "its JobExtraMatchRequirements \(requirement.text) is true at none of its sites (\(alive.map(\.name).joined(separator: ", ")))")
+            }
+            alive = matching
+        }
         if needsGPU && !alive.isEmpty {
             let withGPU = alive.filter(\.hasGPU)
             guard !withGPU.isEmpty else {

@@ -6,6 +6,7 @@ import TestSupport
 @testable import SpoolLayout
 @testable import Stages
 @testable import WMCore
+@testable import Operator
 
 /// Issue 19 item 2: a job's cores reach the batch systems (Slurm's `--cpus-per-task`, the local plugin's
 /// slots) and the submitter's site thresholds; job documents say `numberOfCores` and old ones read as 1.
@@ -190,5 +191,35 @@ final class RecordingCores: BatchPlugin {
         #expect(PerformanceLimits(maxRSS: 0).problem == "field 'performanceMonitor.maxRSS' is 0; expected 1 to \(PerformanceLimits.largest) (absent: no limit)")
         #expect(PerformanceLimits(gracePeriod: -1).problem?.contains("'performanceMonitor.gracePeriod' is -1") == true)
         #expect(PerformanceLimits(maxRSS: 1, maxVSize: 1, softTimeout: 1, gracePeriod: 0).problem == nil)
+    }
+}
+
+/// Issue 19 item 3: a job's `JobExtraMatchRequirements` decides which of its sites it may run at; true at none, it
+/// waits and `wmctl status` says why; an expression this system cannot evaluate fails its submission saying so.
+@Suite struct ExtraMatchRequirementSubmitTests {
+    private func addJob(_ fx: ExecutionFixture, _ name: String, requirement: String, task: String = "/wf/GenSimFull") throws {
+        try fx.addJob(name, sites: ["T2_A", "T2_B"], task: task)
+        let area = fx.jobs
+        var job = try fx.job(name, .created)
+        job.jobExtraMatchRequirements = requirement
+        try fx.spool.inBatch { try $0.replaceContent(of: area.fileName(name), in: area.folder(.created), with: try area.encode(job)) }
+    }
+
+    @Test func theRequirementPicksTheSitesWhereItIsTrue() throws {
+        let fx = try ExecutionFixture("extra-match", sites: [ExecutionFixture.localSite("T2_A"), ExecutionFixture.localSite("T2_B")])
+        try addJob(fx, "b-only", requirement: #"GLIDEIN_CMSSite == "T2_B" && regexp("GenSim", WMAgent_SubTaskName)"#)
+        try addJob(fx, "nowhere", requirement: #"regexp("Digi", WMAgent_SubTaskName)"#)
+        try addJob(fx, "bad", requirement: "Memory > 100")
+        let recorder = RecordingCores()
+        _ = try JobSubmitterStage(runjobPath: "/bin/true", pluginFactory: { _ in recorder }).runCycle(fx.context())
+        #expect(recorder.submitted.map(\.jobName) == ["b-only"])
+        #expect(try fx.job("b-only", .executing).site == "T2_B")
+        #expect(try fx.names(.created) == ["nowhere"], "a requirement true at no site waits, as in HTCondor")
+        let failed = try fx.job("bad", .submitfailed)
+        #expect(failed.history.last?.reason.contains("attribute 'Memory' is not known here") == true, "\(failed.history.last?.reason ?? "")")
+        let waiting = try SpoolInspector(spool: fx.spool).waitingJobs()
+        #expect(waiting.count == 1 && waiting[0].job.hasPrefix("nowhere"), "\(waiting)")
+        #expect(waiting.first?.reason.contains(#"JobExtraMatchRequirements regexp("Digi", WMAgent_SubTaskName) is true at none of its sites"#) == true,
+                "\(waiting)")
     }
 }

@@ -12,12 +12,12 @@ import TestSupport
 /// WMCore's TC_GPU and SC_GPU templates run to `completed` on the local plugin.
 @Suite struct EndToEndGPUTests {
     /// Sets `"gpus"` on the named sites of the agent's `etc/sites.json`.
-    static func declareGPUs(_ gpus: [String: Int], agent: EndToEndAgent) throws {
+    static func declareGPUs(_ gpus: [String: Int], model: String? = nil, agent: EndToEndAgent) throws {
         let file = agent.spool.path("etc/sites.json")
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
         object["sites"] = (object["sites"] as! [[String: Any]]).map { site in
             var site = site
-            if let n = gpus[site["name"] as! String] { site["gpus"] = n }
+            if let n = gpus[site["name"] as! String] { site["gpus"] = n; site["gpuName"] = model }
             return site
         }
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: file))
@@ -94,7 +94,8 @@ import TestSupport
     func wmcoreGPUTemplateRunsToCompletedOnAGPUSite(template name: String) throws {
         let agent = try EndToEndAgent("gpu-" + name)
         defer { agent.killLeftovers() }
-        try Self.declareGPUs(["T1_US_FNAL": 1], agent: agent)
+        // SC_GPU's JobExtraMatchRequirements asks for regexp("^NVIDIA L40S$", GPUs_DeviceName): the GPU site says its model.
+        try Self.declareGPUs(["T1_US_FNAL": 1], model: "NVIDIA L40S", agent: agent)
         let configs: [(String, String)] = [
             ("c317221f698cedad81275c2eca5c0b40", #"{"outputModules": {"FEVTDEBUGoutput": {"dataTier": "GEN-SIM", "filterName": ""}}}"#),
             ("c317221f698cedad81275c2eca5c35ca", #"{"outputModules": {"FEVTDEBUGHLToutput": {"dataTier": "GEN-SIM-DIGI-RAW", "filterName": ""}}}"#),
