@@ -254,7 +254,8 @@ public struct LocalWorkQueueStage: StageCycle {
         for workflow in try wmbs.workflows().sorted() where injectedWorkflows.contains(workflow) || !wmbs.isInjected(workflow) {
             let elements = try store.elements(ofRequest: workflow)
             let pending = elements.filter { [.available, .negotiating, .acquired].contains($0.state) }
-            if !elements.isEmpty && pending.isEmpty { try wmbs.markInjected(workflow) }
+            // Work still open for new data (OpenRunningTimeout) may get more elements: not injected yet.
+            if !elements.isEmpty && pending.isEmpty && !elements.contains(where: \.openForNewData) { try wmbs.markInjected(workflow) }
         }
         report.backlog = 0
         return report

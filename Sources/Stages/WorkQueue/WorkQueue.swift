@@ -5,7 +5,7 @@ import SpoolLayout
 import WMCore
 
 /// `wm-workqueue` (global role): turns assigned requests into work-queue elements with the start
-/// policies, rolls element statuses up into request statuses (end policy), cancels the elements of
+/// policies, adds elements for new data to open requests (`OpenRunningTimeout`), rolls element statuses up into request statuses (end policy), cancels the elements of
 /// aborted requests, runs validation samples, and archives the elements of finished requests.
 public struct GlobalWorkQueueStage: StageCycle {
     public let name = "wm-workqueue"
@@ -20,6 +20,7 @@ public struct GlobalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
+        report.include(try addNewDataOrClose(manager: manager, store: store, context: context))
         report.include(try cancelForSilentAgents(store: store, timeout: config.workQueue.agentTimeout, context: context))
         report.include(try rollUp(manager: manager, store: store, context: context))
         report.include(try archiveReported(manager: manager, store: store, context: context))
@@ -201,6 +202,10 @@ public struct GlobalWorkQueueStage: StageCycle {
                     if let goal = target, refreshed.contains(where: { $0.heldForValidation && !$0.state.isFinal }),
                        Self.order(goal) > Self.order(.acquired) {
                         target = .acquired
+                    }
+                    // Work open for new data keeps the request running-open: more elements may still come.
+                    if let goal = target, refreshed.contains(where: \.openForNewData), Self.order(goal) > Self.order(.runningOpen) {
+                        target = .runningOpen
                     }
                 }
                 guard let goal = target, goal != status else {

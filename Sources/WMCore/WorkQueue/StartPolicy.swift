@@ -122,7 +122,7 @@ public struct ElementContext: Hashable, Sendable {
     public var creationTime: Double
     /// The request's validation-sample ask, if any.
     public var validationSample: ValidationSampleRequest?
-    /// True when the input may still grow (`OpenRunningTimeout` > 0): Block elements stay open for new data.
+    /// True when the input may still grow (`OpenRunningTimeout` > 0): Block elements stay open for new data (`OpenRunning`).
     public var openForNewData: Bool
 
     /// Makes a context.
@@ -150,7 +150,7 @@ public struct ElementContext: Hashable, Sendable {
                   trustSitelists: lists.trustSitelists || request.arguments.trustSitelists,
                   dbs: request.arguments.string("DbsUrl") ?? "", creationTime: time,
                   validationSample: request.arguments.validationSample,
-                  openForNewData: (request.arguments.int("OpenRunningTimeout") ?? 0) > 0)
+                  openForNewData: OpenRunning.timeout(of: request.arguments) > 0)
     }
 
     /// An Available element of this request.
