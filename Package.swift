@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "Operator", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages"] + domain),
         // The agent: init, the pipeline and its runner, the live view.
         .target(name: "Agent", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Operator"] + domain),
+        // The storage-manager simulator (wm-t0-replay): streamer files and SM documents for a Tier-0 replay.
+        .target(name: "StorageManagerReplay", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "EventFiles", "DynamicJSON"]),
         // Benchmarks, linked by wmagent bench and the wm-bench-* programs only.
         .target(name: "Benchmarks", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Agent"] + domain),
 
@@ -61,7 +63,8 @@ let package = Package(
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "Tier0Tests", dependencies: ["Tier0", "WMCore", "DynamicJSON"]),
         .testTarget(name: "StagesTests", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "WorkerRuntime",
-                                                        "Stages", "Operator", "Agent", "Benchmarks", "WMCore", "TestSupport"]),
+                                                        "Stages", "Operator", "Agent", "Benchmarks", "WMCore", "TestSupport",
+                                                        "StorageManagerReplay", "EventFiles"]),
     ]
 )
 
@@ -82,6 +85,8 @@ program("wmctl", ["Operator", "Commands"])
 // The worker side: the job wrapper (runs one job attempt in its work directory) and the cmsRun stand-in it runs.
 program("wm-runjob", ["WorkerRuntime", "Commands"])
 program("wm-cmsrun", ["WorkerRuntime", "Commands"])
+// The storage-manager simulator: writes a Tier-0 replay's streamer files and documents.
+program("wm-t0-replay", ["StorageManagerReplay"])
 // A test helper: publishes and moves documents in a loop, to be killed at random (crash and race tests).
 program("spool-torture", ["SpoolKit", "SpoolLayout", "Commands"])
 // Benchmarks (release build): the substrate, reports, event files, splitting, the accountant, job documents.

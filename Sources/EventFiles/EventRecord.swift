@@ -34,19 +34,22 @@ public struct EventRecord: Sendable, Hashable, Comparable, CustomStringConvertib
 
 /// SplitMix64: a tiny, fast, well-mixed 64-bit generator. Used for payload bytes, trigger bits and
 /// fault decisions because its output is the same on every machine and in every process (unlike
-/// Swift's randomly seeded `Hasher`).
-struct SplitMix64 {
+/// Swift's randomly seeded `Hasher`). Public so that programs that write event files (the storage-manager
+/// simulator) draw their seeded choices from the same generator.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SplitMix64.mix(state)
     }
 
     /// The SplitMix64 finaliser: a bijective scramble of one 64-bit word.
-    static func mix(_ value: UInt64) -> UInt64 {
+    public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

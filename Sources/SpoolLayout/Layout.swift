@@ -24,6 +24,14 @@ public enum Layout {
     public static let agentConfiguration = configuration + "/" + agentConfigurationFile
     /// `etc/sites.json`.
     public static let siteConfiguration = configuration + "/" + siteConfigurationFile
+    /// The Tier-0 configuration's file name in `etc/`.
+    public static let tier0ConfigurationFile = "t0.json"
+    /// `etc/t0.json`: the Tier-0 configuration (menus, streams, PromptReco).
+    public static let tier0Configuration = configuration + "/" + tier0ConfigurationFile
+    /// `t0/incoming/`: where the storage managers drop their documents (`run`, `streamer`, `endOfLumi`, `endOfRun`).
+    public static let tier0Incoming = "t0/incoming"
+    /// `t0/streamers/`: the default data directory of the storage-manager simulator's streamer files.
+    public static let tier0Streamers = "t0/streamers"
 
     // MARK: Requests, config cache, work queue
 

@@ -37,16 +37,22 @@ struct HarvestStep {
                 (String(run), JSONValue.int(lumis.values.reduce(0) { $0 + ($1 ?? 0) }))
             })),
         ])
-        do {
-            try Data((summary.serialized + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
-        } catch {
-            throw StepFailure(code: RuntimeExitCodes.fileWriteError, type: "FileWriteError",
-                              details: "\(path): cannot write the DQM summary: \(error)")
-        }
+        try writeDQMSummary(summary, to: path)
         let events = total.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + ($1 ?? 0) } }
         report.outputFiles = [execution.outputFile(output, events: events, runs: RunLumiMap(total),
                                                    checksums: try FileChecksums.compute(path: path))]
         return report
+    }
+}
+
+/// Writes a DQM summary document at `path` (which must not exist yet).
+/// - Throws: `StepFailure` 8033 (FileWriteError) naming the path.
+func writeDQMSummary(_ summary: JSONValue, to path: String) throws(StepFailure) {
+    do {
+        try Data((summary.serialized + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+    } catch {
+        throw StepFailure(code: RuntimeExitCodes.fileWriteError, type: "FileWriteError",
+                          details: "\(path): cannot write the DQM summary: \(error)")
     }
 }
 

@@ -53,6 +53,7 @@ struct StepExecution {
             case .repack:
                 return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),
                                                          payloadSize: config.payloadSize, threads: threads))
+            case .express: return try ExpressStep(execution: self).run()
             case .harvest: return try HarvestStep(execution: self).run()
             case .cleanup: return try CleanupStep(inputs: config.inputs).run()
             case .logCollect: return try LogCollectStep(execution: self).run()

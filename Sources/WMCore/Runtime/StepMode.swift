@@ -2,12 +2,15 @@
 public enum StepMode: String, Codable, Hashable, Sendable, CaseIterable {
     /// Monte Carlo generation (Production).
     case generate
-    /// Read inputs through the job mask into filtered outputs (Processing, Skim, Express).
+    /// Read inputs through the job mask into filtered outputs (Processing, Skim).
     case process
     /// Concatenate the inputs, in order, into one output (Merge).
     case merge
     /// Split streamer inputs into one output per primary dataset (Repack).
     case repack
+    /// Express: route streamer inputs to its event outputs by trigger mask (FEVT of the express datasets, the
+    /// `Stream<name>` dataset with mask 0, ALCARECO with its subset of paths) and write a DQMIO summary (Express).
+    case express
     /// Read every input and write a small DQM summary (Harvesting).
     case harvest
     /// Delete the input files (Cleanup).
@@ -26,7 +29,8 @@ public enum StepMode: String, Codable, Hashable, Sendable, CaseIterable {
     public init(_ taskType: TaskType) {
         switch taskType {
         case .production: self = .generate
-        case .processing, .skim, .express: self = .process
+        case .processing, .skim: self = .process
+        case .express: self = .express
         case .merge: self = .merge
         case .repack: self = .repack
         case .harvesting: self = .harvest

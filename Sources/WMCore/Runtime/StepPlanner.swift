@@ -60,8 +60,8 @@ public struct StepPlanner {
             if mode == .merge, job.baggage[StepConfig.skipBadFilesKey]?.boolValue == true { config.skipBadFiles = true }
             if mode == .process, job.includeParents == true { config.secondaryInputs = parentInputs(of: job) }
             if mode == .process { config.pileupInputs = pileupInputs(of: job) }
-        case .repack:
-            config.outputs = try repackOutputs(job)
+        case .repack, .express:
+            config.outputs = try triggerRoutedOutputs(job)
         case .harvest:
             let spec = sortedSpecs(job).first ?? (Self.harvestLabel, JobOutputSpec(
                 dataTier: "DQMIO", dataset: "", lfnBase: unmergedBase(job) + "/harvesting/" + job.workflow, merged: true))
@@ -215,8 +215,9 @@ public struct StepPlanner {
         }
     }
 
-    /// Repack: the baggage `datasets` maps each output module to its trigger mask.
-    private func repackOutputs(_ job: JobBody) throws(RuntimePlanError) -> [StepOutput] {
+    /// Repack and Express: the baggage `datasets` maps each output module to its trigger mask (absent: the module's
+    /// own filter mask; 0 keeps every event, as for Express's `Stream<name>`).
+    private func triggerRoutedOutputs(_ job: JobBody) throws(RuntimePlanError) -> [StepOutput] {
         var masks: [String: UInt64] = [:]
         if let datasets = job.baggage["datasets"] {
             guard let object = datasets.objectValue else {

@@ -40,7 +40,7 @@ import TestSupport
 
     @Test func taskTypesMapToModes() throws {
         let expected: [String: StepMode] = ["Production": .generate, "Processing": .process, "Skim": .process,
-                                            "Express": .process, "Merge": .merge, "Repack": .repack,
+                                            "Express": .express, "Merge": .merge, "Repack": .repack,
                                             "Harvesting": .harvest, "Cleanup": .cleanup, "LogCollect": .logCollect]
         for (type, mode) in expected { #expect(try StepMode(taskType: type) == mode) }
         #expect(throws: RuntimePlanError.unknownTaskType("MonteCarlo")) { try StepMode(taskType: "MonteCarlo") }
