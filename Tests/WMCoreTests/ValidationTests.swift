@@ -31,6 +31,18 @@ import Testing
         #expect(args.int("LumisPerJob") == 8)
     }
 
+    /// Issue 19: a merge limit given at creation survives an assignment that omits it; one given at assignment wins.
+    @Test func aMergeLimitGivenAtCreationSurvivesAnAssignmentThatOmitsIt() throws {
+        let request = try Support.validator.validateCreate(Self.reReco.merging(["MinMergeSize": .int(1000), "MaxMergeEvents": .int(5000)]) { $1 })
+        let assignment: [String: JSONValue] = ["Team": .string("production"), "SiteWhitelist": .array([.string("T2_CH_CERN")]),
+                                               "AcquisitionEra": .string("Run3"), "ProcessingString": .string("TEST"),
+                                               "MaxMergeEvents": .int(7000)]
+        let assigned = try Support.validator.validateAssign(assignment, request: request)
+        #expect(assigned.int("MinMergeSize") == 1000, "the creation value, not the assignment's default")
+        #expect(assigned.int("MaxMergeEvents") == 7000, "the assignment's value wins")
+        #expect(assigned.int("MaxMergeSize") == 4_294_967_296, "neither set it: the default")
+    }
+
     @Test func valuesAreCastTheReqMgr2Way() throws {
         var raw = Self.reReco
         raw["RequestPriority"] = .string("5000")

@@ -104,9 +104,17 @@ public struct RequestValidator: Sendable {
             }
         }
         values.removeValue(forKey: "RequestStatus")
+        // An argument given at creation and not at assignment keeps its creation value; the assignment's default only
+        // fills what neither set (e.g. MinMergeSize, MaxMergeSize, MaxMergeEvents given with the request).
+        for key in Self.keptFromCreation where raw[key] == nil || raw[key] == .null {
+            if let created = request[key] { values[key] = created }
+        }
         guard problems.isEmpty else { throw RequestRejected(stage: "assign", problems: problems) }
         return RequestArguments(values)
     }
+
+    /// Arguments accepted at creation and at assignment whose creation value an assignment that omits them keeps.
+    static let keptFromCreation = ["MinMergeSize", "MaxMergeSize", "MaxMergeEvents"]
 
     /// Casts and checks `raw` against `specs`: unknown keys (unless `extra` accepts them) and missing mandatory
     /// arguments are problems; absent optional arguments get their defaults; `null` counts as absent.
