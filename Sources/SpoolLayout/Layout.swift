@@ -120,6 +120,8 @@ public enum Layout {
 
     /// `acdc/`: ACDC records by workflow and task.
     public static let acdc = "acdc"
+    /// The stand-in for the DQM GUIs harvesting jobs upload to: `<host>/<path>/<file>` per `DQMUploadUrl`.
+    public static let dqmGUI = "dqmgui"
     /// Workflows whose jobs the agent stopped submitting for their failure rate: `<workflow>.json`, each a
     /// `SubmissionStop`.
     public static let submissionStops = "submission-stops"

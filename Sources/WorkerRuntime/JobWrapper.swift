@@ -73,6 +73,9 @@ public struct JobWrapper {
             attempt.checkOutputs(mode: configs[0].mode)
             let outputs = configs.flatMap(\.outputs)
             attempt.stageOut(outputs: outputs.filter(\.stagedOut)) { lfn in planner.stageOutPFN(lfn: lfn, job: job) }
+            if configs[0].mode == .harvest, let url = job.baggage[DQMUploadTarget.baggageKey]?.stringValue {
+                attempt.uploadDQM(to: url, guiRoot: JobWorkDirectory.spoolRoot(ofWorkDirectory: workDirectory) + "/" + Layout.dqmGUI)
+            }
         } catch {
             attempt.wrapperFailed(error)
         }

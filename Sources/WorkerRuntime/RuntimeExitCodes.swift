@@ -21,6 +21,8 @@ public enum RuntimeExitCodes {
     public static let virtualMemoryLimit = 50661
     /// Wrapper: wall time above the limit; the step was killed.
     public static let wallTimeLimit = 50664
+    /// A harvesting job could not upload its DQM file (WMCore's DQMUploadFailure).
+    public static let dqmUploadFailure = 70318
     /// Stage-out of an output file failed.
     public static let stageOutFailure = 60307
     /// Cleanup: an input file could not be deleted.

@@ -242,6 +242,34 @@ struct WrapperAttempt {
         }
     }
 
+    /// WMCore's DQMUpload step: after a successful harvest, uploads its staged-out DQM file to every URL of `url`; here
+    /// each target is a folder of the spool's stand-in for the DQM GUIs (`guiRoot/<host>/<path>/<file>`). The uploads
+    /// are listed in the report's `DQMUpload` parameter; a target that cannot be written fails the job with 70318.
+    mutating func uploadDQM(to url: String, guiRoot: String) {
+        guard report.errors.isEmpty else { return }
+        let targets: [DQMUploadTarget]
+        do { targets = try DQMUploadTarget.targets(url) } catch {
+            return addWrapperError(RuntimeExitCodes.dqmUploadFailure, type: "DQMUploadFailure", details: "\(error)")
+        }
+        var uploaded: [String] = []
+        for file in report.outputFiles where file.moduleLabel != "logArchive" {
+            let pfn = file.pfn
+            guard let name = file.lfn.split(separator: "/").last else { continue }
+            for target in targets {
+                let destination = guiRoot + "/" + target.folder + "/" + name
+                do {
+                    try StageOut.copy(from: pfn, to: destination, expected: Self.checksums(of: file))
+                } catch {
+                    return addWrapperError(RuntimeExitCodes.dqmUploadFailure, type: "DQMUploadFailure",
+                                           details: "upload of \(file.lfn) to \(target.url) failed: \(error)")
+                }
+                uploaded.append(target.url + "/" + name)
+                print("DQM upload: \(file.lfn) → \(target.url) (\(destination))")
+            }
+        }
+        if !uploaded.isEmpty { report.parameters["DQMUpload"] = uploaded.joined(separator: " ") }
+    }
+
     // MARK: Logs and the final report
 
     /// Tars the step's stdout, stderr, configuration and report, stages the archive out to `logLFN`

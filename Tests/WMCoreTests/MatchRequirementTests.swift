@@ -66,3 +66,25 @@ import Testing
         #expect(problem.expected.contains("attribute 'Memory' is not known here"), "\(problem)")
     }
 }
+
+/// Issue 19: `DQMUploadUrl` names where harvest jobs upload; its host and path are confined or the request is refused.
+@Suite struct DQMUploadTargetTests {
+    @Test func urlsBecomeConfinedFolders() throws {
+        let targets = try DQMUploadTarget.targets("https://cmsweb.cern.ch/dqm/dev;https://cmsweb-testbed.cern.ch:8443/dqm/offline/")
+        #expect(targets.map(\.folder) == ["cmsweb.cern.ch/dqm/dev", "cmsweb-testbed.cern.ch_8443/dqm/offline"])
+    }
+
+    @Test func unconfinableURLsAreRefusedSayingWhy() throws {
+        for (url, reason) in [("https://cmsweb.cern.ch/dqm/../../etc", "path component '..'"), ("ftp://x/y", "not an http(s) URL"),
+                              ("https://../dqm", "the host must be"), ("https://h/dqm?upload=1", "path component 'dqm?upload=1'"),
+                              ("https://h:port/dqm", "the port must be a number")] {
+            #expect(throws: DQMUploadTargetError.self, "\(url)") { try DQMUploadTarget.targets(url) }
+            do { _ = try DQMUploadTarget.targets(url) } catch { #expect(error.problem.contains(reason), "\(url): \(error)") }
+        }
+        var input = try Support.template("TC_ProdPsi")
+        input.applyOverrides(Support.overrides)
+        input.create["DQMUploadUrl"] = .string("https://cmsweb.cern.ch/dqm/../../etc")
+        let error = #expect(throws: RequestRejected.self) { try Support.validator.validate(input) }
+        #expect(error?.problems.map(\.field).contains("createRequest.DQMUploadUrl") == true, "\(String(describing: error))")
+    }
+}

@@ -62,6 +62,8 @@ public enum ArgumentCheck: Hashable, Sendable {
     case gpuParameters
     /// The string is empty or a match expression this system evaluates (`MatchRequirement`).
     case matchRequirement
+    /// The string is one or more DQM upload URLs this system can upload to (`DQMUploadTarget`).
+    case dqmUploadURL
 }
 
 /// One argument of a request type: name, kind, whether mandatory, default, checks.
@@ -241,6 +243,14 @@ public struct ArgumentSpec: Hashable, Sendable {
                 guard let text = leaf.stringValue, !text.isEmpty else { continue }
                 do { _ = try MatchRequirement(text) } catch {
                     return RequestProblem(field: field, found: leaf, expected: "an HTCondor match expression this system evaluates: \(error)")
+                }
+            }
+        case .dqmUploadURL:
+            for leaf in leaves {
+                guard let text = leaf.stringValue else { continue }
+                do { _ = try DQMUploadTarget.targets(text) } catch {
+                    return RequestProblem(field: field, found: leaf, expected: "http(s) URLs (several separated by ';') whose host and path "
+                                          + "this system can confine: \(error.problem)")
                 }
             }
         case .dataset:

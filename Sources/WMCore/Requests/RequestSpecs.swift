@@ -121,7 +121,7 @@ public enum RequestSpecs {
             .refused(unless: .string("https://cmsweb.cern.ch/couchdb"), Unsupported.configCache),
         ArgumentSpec("CouchDBName", .string, default: .string("reqmgr_config_cache"), .nonEmpty)
             .refused(unless: .string("reqmgr_config_cache"), Unsupported.configCache),
-        ArgumentSpec("DQMUploadUrl", .string, default: .string("https://cmsweb.cern.ch/dqm/dev"), .pattern(Lexicon.url, "a URL")),
+        ArgumentSpec("DQMUploadUrl", .string, default: .string("https://cmsweb.cern.ch/dqm/dev"), .pattern(Lexicon.url, "a URL"), .dqmUploadURL),
         ArgumentSpec("DQMConfigCacheID", .string, .pattern(Lexicon.configCacheID, "a config-cache id")),
         ArgumentSpec("DQMHarvestUnit", .string, default: .string("byRun"), .oneOf(["byRun", "multiRun"])),
         ArgumentSpec("DQMSequences", .stringList, default: .array([]))

@@ -141,10 +141,11 @@ public struct WorkloadBuilder {
     }
 
     private mutating func addDQMHarvest() {
-        let task = WorkloadTask(name: "EndOfRunDQMHarvest", path: "/\(name)/EndOfRunDQMHarvest", type: .harvesting,
+        var task = WorkloadTask(name: "EndOfRunDQMHarvest", path: "/\(name)/EndOfRunDQMHarvest", type: .harvesting,
                                 input: topInput(request), splitting: SplittingDefaults.harvest(request),
                                 memory: request.double("Memory") ?? 2300, multicore: request.int("Multicore") ?? 1,
                                 eventStreams: request.int("EventStreams"))
+        task.dqmUploadURL = request.string("DQMUploadUrl")
         tasks.append(task)
         addLogCollect(for: task, name: "EndOfRunDQMHarvestLogCollect")
     }
@@ -277,9 +278,11 @@ public struct WorkloadBuilder {
                 addLogCollect(for: merge, name: "\(task.name)\(output.module)MergeLogCollect")
                 if request.bool("EnableHarvesting") == true && ["DQMIO", "DQM"].contains(output.tier) {
                     let harvestName = "\(task.name)EndOfRunDQMHarvest\(output.module)"
-                    tasks.append(WorkloadTask(name: harvestName, path: "\(merge.path)/\(harvestName)", type: .harvesting,
-                                              input: .taskOutput(taskPath: merge.path, module: "Merged"),
-                                              splitting: SplittingDefaults.harvest(request)))
+                    var harvest = WorkloadTask(name: harvestName, path: "\(merge.path)/\(harvestName)", type: .harvesting,
+                                               input: .taskOutput(taskPath: merge.path, module: "Merged"),
+                                               splitting: SplittingDefaults.harvest(request))
+                    harvest.dqmUploadURL = request.string("DQMUploadUrl")
+                    tasks.append(harvest)
                 }
             }
             let cleanupName = "\(task.name)CleanupUnmerged\(output.module)"

@@ -198,6 +198,8 @@ public struct WorkloadTask: Codable, Hashable, Sendable {
     public var pileup: PileupSettings?
     /// `IncludeParents`: its jobs read each input file's parent files too (as CMSSW's secondary input); nil for false.
     public var includeParents: Bool?
+    /// A harvesting task's `DQMUploadUrl`: where its jobs upload their DQM file (nil for other tasks).
+    public var dqmUploadURL: String?
     /// A merge task's `RobustMerge` (WMCore's default true, except for WMBSMergeBySize): its jobs skip an input they
     /// cannot read, reporting it as skipped, instead of failing. Nil for other tasks and workloads stored before.
     public var skipBadFiles: Bool?

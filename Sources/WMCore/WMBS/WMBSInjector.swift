@@ -137,6 +137,7 @@ public struct WMBSInjector {
         var bag = baggage.merging(task.provenance?.baggage ?? [:]) { _, request in request }
         if let steps = task.chainSteps { bag[ChainStep.baggageKey] = ChainStep.baggageValue(steps) }
         if task.skipBadFiles == true { bag[StepConfig.skipBadFilesKey] = .bool(true) }
+        if let url = task.dqmUploadURL { bag[DQMUploadTarget.baggageKey] = .string(url) }
         if let epl = task.splitting.parameters["events_per_lumi"] { bag["eventsPerLumi"] = epl }
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }
         var subscription = Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,

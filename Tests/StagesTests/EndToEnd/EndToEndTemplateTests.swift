@@ -39,6 +39,14 @@ import TestSupport
             #expect(events.map(\.event).sorted() == Array(10001...11000), "\(dataset): FirstEvent 10001, every event once")
             #expect(Set(events.map(\.lumi)) == Set(101...110), "\(dataset): FirstLumi 101, 100 events per lumi")
         }
+        // The harvest job uploaded its DQM file to the template's DQMUploadUrl (the spool's stand-in for that GUI).
+        let gui = agent.spool.path("dqmgui/cmsweb.cern.ch/dqm/dev")
+        let uploaded = (try? FileManager.default.contentsOfDirectory(atPath: gui)) ?? []
+        #expect(uploaded.count == 1, "\(gui): \(uploaded)")
+        if let file = uploaded.first {
+            let text = try String(contentsOfFile: gui + "/" + file, encoding: .utf8)
+            #expect(text.contains("\"eventsPerRun\"") && text.contains("1000"), "the harvested summary: \(text)")
+        }
         agent.expectClean()
     }
 }
