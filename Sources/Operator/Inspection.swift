@@ -255,7 +255,7 @@ extension SpoolInspector {
         let extra: MatchRequirement.AtSite?
         do { extra = try MatchRequirement.of(job) } catch { return "its jobExtraMatchRequirements cannot be evaluated: \(error)" }
         guard case .wait(let reason) = SiteSelection.candidates(possibleSites: job.possibleSites, taskType: job.taskType,
-                                                                configuration: configuration, now: now, needsGPU: job.needsGPU,
+                                                                configuration: configuration, now: now, needsGPU: job.needsGPU, gpuRequirements: job.gpuRequirements,
                                                                 extraRequirement: extra)
         else { return nil }
         return reason

@@ -141,7 +141,7 @@ public struct JobSubmitterStage: StageCycle {
                 continue
             }
             switch SiteSelection.candidates(possibleSites: doc.possibleSites, taskType: doc.taskType, configuration: configuration, now: context.now(),
-                                               needsGPU: doc.needsGPU, extraRequirement: extra) {
+                                               needsGPU: doc.needsGPU, gpuRequirements: doc.gpuRequirements, extraRequirement: extra) {
             case .fail(let code, let reason): outcomes[doc.name] = .failed(code: code, reason: reason)
             case .wait(let reason): context.log.debug("waiting", ["job": doc.name, "reason": reason])
             case .sites(let candidates):

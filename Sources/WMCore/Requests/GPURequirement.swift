@@ -68,6 +68,38 @@ public enum GPUParameters {
         return .success(object)
     }
 
+    /// What of the decoded `requirements` the GPUs of `site` do not meet, in words; nil when they meet all of it. As the
+    /// CMS glidein matching does: the site's GPU memory at least `GPUMemoryMB`, one of `CUDACapabilities` among the
+    /// site's capabilities, its CUDA runtime at least `CUDARuntime`, and its model `GPUName` when one is asked for. A
+    /// property the site does not declare is not met (HTCondor's undefined).
+    public static func unmet(_ requirements: [String: JSONValue], at site: Site) -> String? {
+        if case .int(let mb)? = requirements["GPUMemoryMB"], (site.gpuMemoryMB ?? 0) < mb {
+            return "GPUMemoryMB \(mb) (the site's GPUs have \(site.gpuMemoryMB.map { "\($0) MB" } ?? "no gpuMemoryMB declared"))"
+        }
+        if let wanted = requirements["CUDACapabilities"]?.arrayValue?.compactMap(\.stringValue), !wanted.isEmpty,
+           Set(wanted).isDisjoint(with: site.cudaCapabilities ?? []) {
+            return "one of CUDACapabilities \(wanted.joined(separator: ",")) (the site's: \((site.cudaCapabilities ?? []).joined(separator: ",")))"
+        }
+        if let runtime = requirements["CUDARuntime"]?.stringValue,
+           !(site.cudaRuntime.map { version($0, isAtLeast: runtime) } ?? false) {
+            return "CUDARuntime \(runtime) (the site's: \(site.cudaRuntime ?? "not declared"))"
+        }
+        if let name = requirements["GPUName"]?.stringValue, site.gpuName != name {
+            return "GPUName \(name) (the site's: \(site.gpuName ?? "not declared"))"
+        }
+        return nil
+    }
+
+    /// True when dotted version `a` is at least `b`, numerically part by part (missing parts are 0).
+    static func version(_ a: String, isAtLeast b: String) -> Bool {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        for i in 0..<max(x.count, y.count) {
+            let (p, q) = (i < x.count ? x[i] : 0, i < y.count ? y[i] : 0)
+            if p != q { return p > q }
+        }
+        return true
+    }
+
     private static func isVersion(_ value: JSONValue) -> Bool {
         guard let text = value.stringValue, text.utf8.count <= 100 else { return false }
         return WholeMatch.test(text, versionPattern)

@@ -91,6 +91,13 @@ public struct Site: Codable, Sendable, Hashable {
     /// The model of the site's GPUs (`"gpuName"` in `sites.json`, HTCondor's `GPUs_DeviceName`, e.g. "NVIDIA L40S"),
     /// which a job's `JobExtraMatchRequirements` may ask for; absent: not declared.
     public var gpuName: String?
+    /// The memory of each of the site's GPUs in MB (`"gpuMemoryMB"`), matched against a job's `GPUMemoryMB`.
+    public var gpuMemoryMB: Int?
+    /// The CUDA compute capabilities of the site's GPUs (`"cudaCapabilities"`, e.g. ["8.9"]), one of which must be
+    /// among a job's `CUDACapabilities`.
+    public var cudaCapabilities: [String]?
+    /// The CUDA runtime the site offers (`"cudaRuntime"`, e.g. "12.4"), at least a job's `CUDARuntime`.
+    public var cudaRuntime: String?
     /// LFN → PFN rule: PFN = prefix + LFN. `{spool}` and `{pnn}` are replaced; default `{spool}/storage/{pnn}`.
     public var pfnPrefix: String?
 

@@ -79,6 +79,16 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".gpuName", found: model,
                                                       expected: "a GPU model name of 1 to 200 characters on one line (absent: not declared)")
             }
+            if let mb = site.gpuMemoryMB, !(1...GPUParameters.maxMemoryMB).contains(mb) {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".gpuMemoryMB", found: String(mb),
+                                                      expected: "MB from 1 to \(GPUParameters.maxMemoryMB) (absent: not declared)")
+            }
+            for (field, versions) in [("cudaCapabilities", site.cudaCapabilities ?? []), ("cudaRuntime", site.cudaRuntime.map { [$0] } ?? [])] {
+                if let bad = versions.first(where: { $0.utf8.count > 100 || !WholeMatch.test($0, GPUParameters.versionPattern) }) {
+                    throw SiteConfigurationError.badValue(file: file, field: at + "." + field, found: bad,
+                                                          expected: "versions matching \(GPUParameters.versionPattern), e.g. 8.9")
+                }
+            }
             let limits = [("slots", site.slots)] + site.taskSlots.sorted { $0.key < $1.key }.map { ("taskSlots." + $0.key, $0.value) }
             for (field, limit) in limits where limit.pendingSlots < 0 || limit.runningSlots < 0 {
                 throw SiteConfigurationError.badValue(file: file, field: at + "." + field, found: "\(limit.pendingSlots)/\(limit.runningSlots)",

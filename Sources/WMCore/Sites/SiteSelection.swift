@@ -123,7 +123,7 @@ public enum SiteSelection {
     /// `extraRequirement` (the job's `JobExtraMatchRequirements`, with the job's attributes) keeps only the sites where
     /// it evaluates to true; none left, the job waits (in HTCondor it would stay idle), saying why.
     public static func candidates(possibleSites: [String], taskType: String, configuration: SiteConfiguration,
-                                  now: Double, needsGPU: Bool = false,
+                                  now: Double, needsGPU: Bool = false, gpuRequirements: [String: JSONValue]? = nil,
                                   extraRequirement: MatchRequirement.AtSite? = nil)
         -> CandidateDecision {
         let known = possibleSites.compactMap { configuration.site(named: $0) }
@@ -142,6 +142,15 @@ public enum SiteSelection {
                              + "set \"gpus\" on a site in etc/sites.json)")
             }
             alive = withGPU
+            if let gpuRequirements {
+                let meeting = alive.filter { GPUParameters.unmet(gpuRequirements, at: $0) == nil }
+                guard !meeting.isEmpty else {
+                    let why = alive.map { "\($0.name) lacks \(GPUParameters.unmet(gpuRequirements, at: $0) ?? "")" }
+                    return .wait(reason: "requires a GPU with its GPUParams and no site's GPUs meet them: \(why.joined(separator: "; ")) "
+                                 + "(declare gpuMemoryMB, cudaCapabilities, cudaRuntime, gpuName on a site in etc/sites.json)")
+                }
+                alive = meeting
+            }
         }
         guard !alive.isEmpty else {
             let states = possibleSites.map { name in "\(name)=\(configuration.site(named: name)?.state.rawValue ?? "not configured")" }

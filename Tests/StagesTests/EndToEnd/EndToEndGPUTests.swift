@@ -11,13 +11,20 @@ import TestSupport
 /// waits with its reason in `wmctl status` while none of its sites has one, and asks Slurm for `--gres=gpu:1`;
 /// WMCore's TC_GPU and SC_GPU templates run to `completed` on the local plugin.
 @Suite struct EndToEndGPUTests {
-    /// Sets `"gpus"` on the named sites of the agent's `etc/sites.json`.
-    static func declareGPUs(_ gpus: [String: Int], model: String? = nil, agent: EndToEndAgent) throws {
+    /// Sets `"gpus"` on the named sites of the agent's `etc/sites.json`, with GPUs of `memoryMB` MB, CUDA capabilities
+    /// 7.5 and 8.9, runtime 12.4 and `model` (what the GPUParams of `gpuParams` and WMCore's GPU templates ask for).
+    static func declareGPUs(_ gpus: [String: Int], model: String? = nil, memoryMB: Int = 16_000, agent: EndToEndAgent) throws {
         let file = agent.spool.path("etc/sites.json")
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
         object["sites"] = (object["sites"] as! [[String: Any]]).map { site in
             var site = site
-            if let n = gpus[site["name"] as! String] { site["gpus"] = n; site["gpuName"] = model }
+            if let n = gpus[site["name"] as! String] {
+                site["gpus"] = n
+                site["gpuName"] = model
+                site["gpuMemoryMB"] = memoryMB
+                site["cudaCapabilities"] = ["7.5", "8.9"]
+                site["cudaRuntime"] = "12.4"
+            }
             return site
         }
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: file))
@@ -66,6 +73,27 @@ import TestSupport
         #expect(jobs.filter { $0.taskType != "Production" }.allSatisfy { $0.requiresGPU == nil }, "merge and log-collect need none")
         let events = try agent.events(in: try #require(agent.datasets().first { $0.hasSuffix("/GEN-SIM") }))
         #expect(events.map(\.event).sorted() == Array(1...600), "every event once")
+    }
+
+    /// A GPU site whose GPUs have less memory than the job's GPUParams ask for is no candidate: the job waits and says why.
+    @Test func gpuJobWaitsWhileNoSitesGPUsMeetItsGPUParams() throws {
+        let agent = try EndToEndAgent("gpu-params")
+        defer { agent.killLeftovers() }
+        try Self.declareGPUs(["T2_CH_CERN": 2], memoryMB: 4000, agent: agent)
+        var request = try EndToEndRequests.monteCarlo(events: 100, perJob: 100, perLumi: 100, tasks: 1,
+                                                      assignment: ["SiteWhitelist": ["T2_CH_CERN"]])
+        var create = request["createRequest"] as! [String: Any]
+        create["RequiresGPU"] = "required"
+        create["GPUParams"] = Self.gpuParams
+        request["createRequest"] = create
+        _ = try agent.submit(request)
+        for _ in 0..<4 { for stage in agent.stages() { _ = try stage.runCycle(agent.context) } }
+        let created = try Areas.jobs(agent.spool).scan(.created)
+        #expect(created.count == 1, "the job waits in created/")
+        let status = try agent.wmctlOK(["status"])
+        #expect(status.contains("requires a GPU with its GPUParams and no site's GPUs meet them: T2_CH_CERN lacks GPUMemoryMB 8000 "
+                                + "(the site's GPUs have 4000 MB)"), "\(status)")
+        #expect(try Areas.jobs(agent.spool).scan(.executing).isEmpty, "nothing was submitted")
     }
 
     @Test func gpuJobWithNoGPUSiteWaitsAndSaysWhy() throws {
