@@ -36,10 +36,10 @@ import WMCore
         #expect(menu.paths == ["HLT_Mu", "HLT_Ele", "HLT_Jet", "HLT_Express"])
         #expect(menu.datasets(stream: "PhysicsA") == ["EGamma", "JetHT", "SingleMuon"])
         guard case .bulk(let repack) = config.stream("PhysicsA") else { Issue.record("PhysicsA is not Bulk"); return }
-        #expect(repack.maxLatency == 3600 && repack.maxSizeSingleLumi == 2_000_000)
-        #expect(repack.maxInputFiles == 1000, "a parameter left out keeps T0's default")
+        #expect(repack.repack.maxLatency == 3600 && repack.merge.maxLatency == 3600 && repack.repack.maxSizeSingleLumi == 2_000_000)
+        #expect(repack.repack.maxInputFiles == 1000 && repack.merge.maxInputFiles == 1000, "a parameter left out keeps T0's default")
         guard case .express(let express) = config.stream("Express") else { Issue.record("Express is not Express"); return }
-        #expect(express.maxInputEvents == 400 && express.alcaSkims == ["TkAlMinBias"] && express.periodicHarvestInterval == 1200)
+        #expect(express.express.maxInputEvents == 400 && express.alcaSkims == ["TkAlMinBias"] && express.periodicHarvestInterval == 1200)
         #expect(express.writeTiers == ["FEVT", "ALCARECO", "DQMIO"])
         #expect(config.stream("Calibration") == .ignore)
         #expect(config.promptReco.delay == 10 && config.promptReco.offset == 5 && config.promptReco.enabled)
@@ -53,13 +53,14 @@ import WMCore
         let config = try Self.decode(Self.example)
         guard case .bulk(let repack) = config.stream("NeverConfigured") else { Issue.record("not Bulk"); return }
         let gib = 1024 * 1024 * 1024
-        #expect(repack.maxSizeSingleLumi == 10 * gib && repack.maxSizeMultiLumi == 8 * gib)
-        #expect(repack.minInputSize == Int(2.1 * Double(gib)) && repack.maxInputSize == 4 * gib)
-        #expect(repack.maxEdmSize == 10 * gib && repack.maxOverSize == 8 * gib)
-        #expect(repack.maxInputEvents == 10_000_000 && repack.maxInputFiles == 1000 && repack.maxLatency == 12 * 3600)
+        #expect(repack.repack.maxSizeSingleLumi == 10 * gib && repack.repack.maxSizeMultiLumi == 8 * gib)
+        #expect(repack.merge.minInputSize == Int(2.1 * Double(gib)) && repack.merge.maxInputSize == 4 * gib)
+        #expect(repack.merge.maxEdmSize == 10 * gib && repack.merge.maxOverSize == 8 * gib)
+        #expect(repack.repack.maxInputEvents == 10_000_000 && repack.repack.maxInputFiles == 1000 && repack.repack.maxLatency == 12 * 3600)
+        #expect(repack.repack == .defaults && repack.merge == .defaults, "the splitters' defaults, stated once")
         let express = ExpressSettings()
-        #expect(express.maxInputRate == 23_000 && express.maxInputEvents == 200 && express.maxInputSize == 2 * gib)
-        #expect(express.maxInputFiles == 500 && express.maxLatency == 345 && express.periodicHarvestInterval == 0)
+        #expect(express.express.maxInputRate == 23_000 && express.express.maxInputEvents == 200 && express.merge.maxInputSize == 2 * gib)
+        #expect(express.merge.maxInputFiles == 500 && express.merge.maxLatency == 345 && express.periodicHarvestInterval == 0)
     }
 
     /// Bit k of an event's trigger bits is the menu's k-th path; a PD's mask ORs its paths' bits.

@@ -1,3 +1,4 @@
+import JobSplitting
 import WMCore
 
 /// How a stream is processed (T0 `RunConfigAPI`'s stream styles; Register and Convert are not modelled).
@@ -29,10 +30,8 @@ public enum StreamSettings: Sendable, Equatable {
     }
 }
 
-/// Sizes in bytes (GiB as T0's `Tier0Config` writes them).
+/// Sizes in bytes.
 enum Bytes {
-    /// One GiB.
-    static let gibibyte = 1024 * 1024 * 1024
     /// Sizes a parameter may take: 1 byte to 1 PiB.
     static let allowed = 1...(1 << 50)
 }
@@ -49,28 +48,15 @@ enum Counts {
     static let versions = 1...999_999
 }
 
-/// A Bulk stream's parameters (T0 `Tier0Config` defaults, not production's; §A.6 "Defaults vs prod").
+/// A Bulk stream's parameters: the Repack and RepackMerge splitters' (T0 `Tier0Config` defaults, not production's;
+/// §A.6 "Defaults vs prod"). `maxInputEvents`, `maxInputFiles` and `maxLatency` in `etc/t0.json` set both.
 public struct RepackSettings: Sendable, Equatable {
     /// The processing version of the RAW datasets (`/<PD>/<Era>-v<N>/RAW`).
     public var processingVersion = 1
-    /// Repack: a lumi larger than this is split (10 GiB; prod 24 GiB).
-    public var maxSizeSingleLumi = 10 * Bytes.gibibyte
-    /// Repack: a job of several lumis stays at or under this (8 GiB).
-    public var maxSizeMultiLumi = 8 * Bytes.gibibyte
-    /// RepackMerge: a job is emitted once it is larger than this (2.1 GiB); also the straight-to-merge size.
-    public var minInputSize = Int(2.1 * Double(Bytes.gibibyte))
-    /// RepackMerge: the largest merge job (4 GiB).
-    public var maxInputSize = 4 * Bytes.gibibyte
-    /// RepackMerge: a lumi larger than this goes to the `-Error` dataset (10 GiB; prod 24 GiB).
-    public var maxEdmSize = 10 * Bytes.gibibyte
-    /// RepackMerge: a job may overshoot maxInputSize up to this (8 GiB; at most maxEdmSize).
-    public var maxOverSize = 8 * Bytes.gibibyte
-    /// Repack and RepackMerge: the most events per job (10M; prod 3M).
-    public var maxInputEvents = 10_000_000
-    /// Repack and RepackMerge: the most files per job (1000).
-    public var maxInputFiles = 1000
-    /// Repack and RepackMerge: seconds after which pending files are emitted past holes (12 h; prod 1 h).
-    public var maxLatency = 12 * 3600
+    /// Repack's parameters (maxSizeSingleLumi 10 GiB, prod 24 GiB; maxSizeMultiLumi 8 GiB; ...).
+    public var repack = RepackParameters.defaults
+    /// RepackMerge's parameters (minInputSize 2.1 GiB, also the straight-to-merge size; maxEdmSize 10 GiB, prod 24 GiB; ...).
+    public var merge = RepackMergeParameters.defaults
 
     /// The defaults.
     public init() {}
@@ -88,36 +74,32 @@ public struct RepackSettings: Sendable, Equatable {
     /// Reads the parameters from an object already checked against `shape`.
     init(_ object: ConfigurationObject) throws {
         processingVersion = object.int("processingVersion") ?? processingVersion
-        maxSizeSingleLumi = object.int("maxSizeSingleLumi") ?? maxSizeSingleLumi
-        maxSizeMultiLumi = object.int("maxSizeMultiLumi") ?? maxSizeMultiLumi
-        minInputSize = object.int("minInputSize") ?? minInputSize
-        maxInputSize = object.int("maxInputSize") ?? maxInputSize
-        maxEdmSize = object.int("maxEdmSize") ?? maxEdmSize
-        maxOverSize = object.int("maxOverSize") ?? maxOverSize
-        maxInputEvents = object.int("maxInputEvents") ?? maxInputEvents
-        maxInputFiles = object.int("maxInputFiles") ?? maxInputFiles
-        maxLatency = object.int("maxLatency") ?? maxLatency
-        try object.require(minInputSize <= maxInputSize, "minInputSize", found: minInputSize,
-                           expected: "at most maxInputSize (\(maxInputSize))")
-        try object.require(maxOverSize <= maxEdmSize, "maxOverSize", found: maxOverSize,
-                           expected: "at most maxEdmSize (\(maxEdmSize)) (§A.6: maxOverSize ≤ maxEdmSize)")
+        repack.maxSizeSingleLumi = object.int("maxSizeSingleLumi") ?? repack.maxSizeSingleLumi
+        repack.maxSizeMultiLumi = object.int("maxSizeMultiLumi") ?? repack.maxSizeMultiLumi
+        merge.minInputSize = object.int("minInputSize") ?? merge.minInputSize
+        merge.maxInputSize = object.int("maxInputSize") ?? merge.maxInputSize
+        merge.maxEdmSize = object.int("maxEdmSize") ?? merge.maxEdmSize
+        merge.maxOverSize = object.int("maxOverSize") ?? merge.maxOverSize
+        if let events = object.int("maxInputEvents") { (repack.maxInputEvents, merge.maxInputEvents) = (events, events) }
+        if let files = object.int("maxInputFiles") { (repack.maxInputFiles, merge.maxInputFiles) = (files, files) }
+        if let latency = object.int("maxLatency") { (repack.maxLatency, merge.maxLatency) = (Double(latency), Double(latency)) }
+        try object.require(merge.minInputSize <= merge.maxInputSize, "minInputSize", found: merge.minInputSize,
+                           expected: "at most maxInputSize (\(merge.maxInputSize))")
+        try object.require(merge.maxOverSize <= merge.maxEdmSize, "maxOverSize", found: merge.maxOverSize,
+                           expected: "at most maxEdmSize (\(merge.maxEdmSize)) (§A.6: maxOverSize ≤ maxEdmSize)")
     }
 }
 
-/// An Express stream's parameters (T0 `Tier0Config` defaults, not production's).
+/// An Express stream's parameters: the Express and ExpressMerge splitters' (T0 `Tier0Config` defaults, not production's)
+/// and how its output is processed.
 public struct ExpressSettings: Sendable, Equatable {
     /// The processing version of the `Stream<name>` datasets (`/Stream<name>/<Era>-Express-v<N>/<TIER>`).
     public var processingVersion = 1
-    /// Express: a lumi with more events than this has all its streamers failed (23000).
-    public var maxInputRate = 23_000
-    /// Express: the most events per job (200; prod 400).
-    public var maxInputEvents = 200
-    /// ExpressMerge: the largest merge job (2 GiB; DQM/DQMIO ×100).
-    public var maxInputSize = 2 * Bytes.gibibyte
-    /// ExpressMerge: the most files per merge job (500; prod 15).
-    public var maxInputFiles = 500
-    /// ExpressMerge: seconds a lumi waits before it may start a merge job (345).
-    public var maxLatency = 345
+    /// Express's parameters (maxInputRate 23000: a lumi with more events has all its streamers failed; maxInputEvents
+    /// 200, prod 400).
+    public var express = ExpressParameters.defaults
+    /// ExpressMerge's parameters (maxInputSize 2 GiB, DQM/DQMIO ×100; maxInputFiles 500, prod 15; maxLatency 345 s).
+    public var merge = ExpressMergeParameters.defaults
     /// Seconds between periodic DQM harvests; 0 (the default; prod 20 min) means end-of-run harvesting only.
     public var periodicHarvestInterval = 0
     /// The data tiers Express writes (FEVT, ALCARECO, DQMIO).
@@ -153,11 +135,11 @@ public struct ExpressSettings: Sendable, Equatable {
     /// Reads the parameters from an object already checked against `shape`.
     init(_ object: ConfigurationObject) throws {
         processingVersion = object.int("processingVersion") ?? processingVersion
-        maxInputRate = object.int("maxInputRate") ?? maxInputRate
-        maxInputEvents = object.int("maxInputEvents") ?? maxInputEvents
-        maxInputSize = object.int("maxInputSize") ?? maxInputSize
-        maxInputFiles = object.int("maxInputFiles") ?? maxInputFiles
-        maxLatency = object.int("maxLatency") ?? maxLatency
+        express.maxInputRate = object.int("maxInputRate") ?? express.maxInputRate
+        express.maxInputEvents = object.int("maxInputEvents") ?? express.maxInputEvents
+        merge.maxInputSize = object.int("maxInputSize") ?? merge.maxInputSize
+        merge.maxInputFiles = object.int("maxInputFiles") ?? merge.maxInputFiles
+        merge.maxLatency = object.int("maxLatency").map(Double.init) ?? merge.maxLatency
         periodicHarvestInterval = object.int("periodicHarvestInterval") ?? periodicHarvestInterval
         writeTiers = object.strings("writeTiers") ?? writeTiers
         alcaSkims = try object.names("alcaSkims", pattern: Tier0Patterns.label) ?? alcaSkims
