@@ -7,6 +7,7 @@
 //   domain (DynamicJSON, JobSplitting, FrameworkJobReport, EventFiles, WMCore, Tier0) under SpoolLayout
 //   Commands (argument parsing, exit codes, logger) under everything that is a program
 //   BatchSystems (local, Slurm) under Stages;  WorkerRuntime (wm-runjob, wm-cmsrun) beside Stages, never linking it
+//   StorageManagerReplay (wm-t0-replay, the Tier-0 storage-manager simulator) beside Stages, over SpoolLayout
 import PackageDescription
 
 let domain: [Target.Dependency] = ["DynamicJSON", "JobSplitting", "FrameworkJobReport", "EventFiles", "WMCore"]
