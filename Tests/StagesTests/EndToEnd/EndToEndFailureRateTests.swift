@@ -62,6 +62,8 @@ import TestSupport
         try agent.runUntilQuiet()
         let stop = try #require(try SubmissionStopStore(spool: agent.spool).stop(name))
         #expect(stop.source == "agent configuration workflowFailureRate" && stop.reason.hasSuffix("above the failure threshold 90%"), "\(stop)")
-        #expect(try AccountingRecords.read(spool: agent.spool, workflow: name).allSatisfy { $0.retry == 0 })
+        // Which attempts ended before the judgement depends on timing; what holds is that nothing runs after it.
+        #expect(try !Areas.jobs(agent.spool).scan(.created).isEmpty && Areas.activeJobCount(agent.spool) == 0,
+                "the jobs with retries left wait in jobs/created, held")
     }
 }
