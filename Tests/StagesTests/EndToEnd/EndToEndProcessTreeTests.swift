@@ -20,7 +20,9 @@ import TestSupport
         let orphan = try #require(child, "the job started its child")
         defer { _ = Glibc.kill(orphan, SIGKILL) }
         #expect(LocalProcess.descendants(of: job.pid).contains(orphan))
-        // A group signal alone misses the child: it has a session (and group) of its own.
+        // A group signal alone misses the child: it has a session (and group) of its own. `$!` is written right after the
+        // fork, before the child has called setsid, so wait for it (under load that takes a while).
+        for _ in 0..<250 where getpgid(orphan) == job.pid { usleep(20_000) }
         #expect(getpgid(orphan) != job.pid)
 
         job.killTree()
