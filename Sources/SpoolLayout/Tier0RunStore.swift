@@ -15,7 +15,9 @@ public struct Tier0RunStore: Sendable {
     public init(spool: Spool) { self.spool = spool }
 
     /// The runs with a folder, in order (folders whose name is not a run number are not runs and are skipped).
+    /// No `t0/runs/` (a spool that never registered a document): no runs.
     public func runs() throws -> [Int] {
+        guard spool.isFolder(Layout.tier0Runs) else { return [] }
         var runs: [Int] = []
         try spool.forEachEntry(in: Layout.tier0Runs) { name, kind in
             if kind == .directory || kind == .unknown, spool.isFolder(Layout.tier0Runs + "/" + name), let run = Int(name), String(run) == name, Tier0Patterns.runsAndLumis.contains(run) { runs.append(run) }

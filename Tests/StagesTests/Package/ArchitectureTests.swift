@@ -68,7 +68,7 @@ import Testing
 
     /// The spool's top-level folders (spool/README.md); `Layout` in SpoolLayout is the one place that spells them.
     static let spoolFolders = ["reqmgr", "configcache", "workqueue", "wmbs", "jobs", "work", "storage", "acdc", "dbsbuffer", "transfer",
-                               "archive", "catalog", "etc", "batch", ".status", "t0"]
+                               "archive", "catalog", "etc", "batch", ".status"]
 
     /// Spool-folder literals on one line of code: a literal naming a top-level folder followed by `/`
     /// anywhere, or the bare name used as a path (not an option name, a JSON or log key, or an actor); prose

@@ -188,6 +188,10 @@ import WMCore
 
     @Test func wmctlT0RunsAndStatusShowEachRunsLumisAndEnd() throws {
         let spool = try Self.spool("t0ctl")
+        let none = Wmctl.Output()
+        #expect(Wmctl.run(["--spool", spool.root, "t0", "runs"], environment: [:], output: none) == 0, "\(none.stderr)")
+        #expect(none.stdout == "no Tier-0 runs\n")
+        #expect(Wmctl.run(["--spool", spool.root, "status"], environment: [:], output: Wmctl.Output()) == 0, "a spool with no t0/runs/")
         for (i, text) in [Self.runDocument, Self.streamer(lumi: 1), Self.endOfLumi(lumi: 1, instance: "sm1", files: 1),
                           Self.endOfLumi(lumi: 1, instance: "sm2", files: 0), Self.endOfLumi(lumi: 2, instance: "sm1", files: 0),
                           Self.endOfRun(instance: "sm1")].enumerated() {
