@@ -10,7 +10,7 @@
 //   StorageManagerReplay (wm-t0-replay, the Tier-0 storage-manager simulator) beside Stages, over SpoolLayout
 import PackageDescription
 
-let domain: [Target.Dependency] = ["DynamicJSON", "JobSplitting", "FrameworkJobReport", "EventFiles", "WMCore"]
+let domain: [Target.Dependency] = ["DynamicJSON", "JobSplitting", "FrameworkJobReport", "EventFiles", "WMCore", "Tier0"]
 
 let package = Package(
     name: "WMSpool",
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "Tier0Tests", dependencies: ["Tier0", "WMCore", "DynamicJSON"]),
         .testTarget(name: "StagesTests", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "WorkerRuntime",
                                                         "Stages", "Operator", "Agent", "Benchmarks", "WMCore", "TestSupport",
-                                                        "StorageManagerReplay", "EventFiles"]),
+                                                        "StorageManagerReplay", "EventFiles", "Tier0"]),
     ]
 )
 
@@ -76,7 +76,8 @@ let package = Package(
 
 // The stage programs (thin: each runs its stage from the Stages library).
 for stage in ["wm-reqmgr", "wm-workqueue", "wm-jobcreator", "wm-jobsubmitter", "wm-jobtracker", "wm-accountant",
-              "wm-errorhandler", "wm-retrymanager", "wm-jobarchiver", "wm-taskarchiver", "wm-dbsupload", "wm-rucioinjector"] {
+              "wm-errorhandler", "wm-retrymanager", "wm-jobarchiver", "wm-taskarchiver", "wm-dbsupload", "wm-rucioinjector",
+              "wm-t0feeder"] {
     program(stage, ["Stages", "Commands", "SpoolLayout", "WMCore"])
 }
 // One command for the whole agent: init, run, bench.

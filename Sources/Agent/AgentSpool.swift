@@ -20,7 +20,8 @@ public enum AgentSpool {
         try ElementStore(spool: spool).ensureFolders()
         try Areas.jobs(spool).ensureFolders()
         let files: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
-                                         (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n")]
+                                         (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n"),
+                                         (Layout.tier0ConfigurationFile, EmbeddedDefaults.tier0JSON)]
         for (name, text) in files where !spool.contains(name, in: Layout.configuration) {
             try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
             created.append(Layout.configuration + "/" + name)
@@ -36,9 +37,10 @@ public enum AgentSpool {
 
 /// The stages in pipeline order, as `wmagent run` drives them (the same stage code the CLIs run).
 public enum Pipeline {
-    /// Every stage of one agent, upstream first.
-    public static func stages(agent: String) -> [StageCycle] {
-        [ReqMgrStage(makeManager: { spool, config in Wiring.requestManager(spool, config: config) }),
+    /// Every stage of one agent, upstream first; with `tier0` (the spool has `etc/t0.json`: `hasTier0`) the
+    /// Tier-0 feeder runs first, so what it registers is there for the stages after it.
+    public static func stages(agent: String, tier0: Bool = false) -> [StageCycle] {
+        (tier0 ? [T0FeederStage()] : []) + [ReqMgrStage(makeManager: { spool, config in Wiring.requestManager(spool, config: config) }),
          GlobalWorkQueueStage(),
          LocalWorkQueueStage(agent: agent),
          JobCreatorStage(),
@@ -52,5 +54,11 @@ public enum Pipeline {
          RucioInjectorStage(),
          TaskArchiverStage(),
          GlobalWorkQueueStage()]
+    }
+
+    /// True when the spool runs the Tier-0: `etc/t0.json` exists (a spool made before the Tier-0 keeps its WMAgent
+    /// stages alone; a malformed `t0.json` is then the feeder's error, never a silent skip).
+    public static func hasTier0(_ spool: Spool) -> Bool {
+        spool.contains(Layout.tier0ConfigurationFile, in: Layout.configuration)
     }
 }

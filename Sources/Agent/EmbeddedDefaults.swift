@@ -26,6 +26,29 @@ public enum EmbeddedDefaults {
 }
 """# + "\n"
 
+    /// `etc/t0.json`: the Tier-0 configuration (a small menu: a Bulk stream of three primary datasets and an Express
+    /// stream of one); `wmagent run` drives the Tier-0 stages only for a spool that has one.
+    public static let tier0JSON = #"""
+{
+  "acquisitionEra": "Run2026A",
+  "menus": {
+    "HLT_2026_v1": {
+      "process": "HLT",
+      "paths": ["HLT_Mu", "HLT_Ele", "HLT_Jet", "HLT_Express"],
+      "streams": {
+        "Physics": {"Muon": ["HLT_Mu"], "EGamma": ["HLT_Ele"], "JetMET": ["HLT_Jet", "HLT_Mu"]},
+        "Express": {"ExpressPhysics": ["HLT_Express"]}
+      }
+    }
+  },
+  "streams": {
+    "Physics": {"style": "Bulk"},
+    "Express": {"style": "Express"}
+  },
+  "promptReco": {"delay": 172800, "offset": 1800, "enabled": true}
+}
+"""# + "\n"
+
     /// `etc/examples/configs/*.json`: the example task configurations (their MD5 is their config-cache id).
     public static let exampleConfigurations: [String: String] = [
         "Digi.json": #"""

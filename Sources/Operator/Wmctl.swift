@@ -117,6 +117,7 @@ public struct Wmctl {
                     + blocked.map { ["request": $0.request, "element": $0.element, "problem": "cannot progress: " + $0.reason] }
                     + waiting.map { ["job": $0.job, "problem": "waits: " + $0.reason] }
                     + stopped.map { ["request": $0.workflow, "problem": "submissions stopped: \($0.reason) (\($0.source))"] },
+                "tier0": try Tier0Verbs.statusLines(inspector.spool),
             ]
             output.line(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
             return
@@ -130,6 +131,7 @@ public struct Wmctl {
             output.line("stage \(h.stage): last cycle \(Int(now - h.lastCycle)) s ago, done \(h.itemsDone), backlog \(h.backlog)"
                         + (isStuck(h) ? "  STUCK: backlog and no progress for \(Int(now - h.lastProgress)) s" : ""))
         }
+        for line in try Tier0Verbs.statusLines(inspector.spool) { output.line(line) }
         for account in unfinished {
             output.line("ALERT request \(account.request): completed \(account.verdict.rawValue.uppercased()): \(RequestVerbs.accountProblems(account))"
                         + " (wmctl request account \(account.request))")

@@ -28,10 +28,33 @@ public enum Layout {
     public static let tier0ConfigurationFile = "t0.json"
     /// `etc/t0.json`: the Tier-0 configuration (menus, streams, PromptReco).
     public static let tier0Configuration = configuration + "/" + tier0ConfigurationFile
-    /// `t0/incoming/`: where the storage managers drop their documents (`run`, `streamer`, `endOfLumi`, `endOfRun`).
-    public static let tier0Incoming = "t0/incoming"
+    /// `t0/`: the Tier-0's folders.
+    public static let tier0Root = "t0"
+    /// `t0/incoming/`: where the storage managers drop their documents (`run`, `streamer`, `endOfLumi`, `endOfRun`);
+    /// a document that can't be registered goes to `t0/corrupt/` with its reason.
+    public static let tier0Incoming = tier0Root + "/incoming"
     /// `t0/streamers/`: the default data directory of the storage-manager simulator's streamer files.
-    public static let tier0Streamers = "t0/streamers"
+    public static let tier0Streamers = tier0Root + "/streamers"
+    /// `t0/runs/`: the registered storage-manager documents, one folder per run (`t0/runs/<run>/`).
+    public static let tier0Runs = tier0Root + "/runs"
+    /// The folders of one run's registered documents: `t0/runs/<run>/...`.
+    public static func tier0Run(_ run: Int) -> Tier0RunFolders { Tier0RunFolders(root: tier0Runs + "/" + String(run)) }
+
+    /// One run's registered documents (the directory is the state; the run's ledger is rebuilt from it).
+    public struct Tier0RunFolders: Sendable, Equatable {
+        /// `t0/runs/<run>`: holds `run.json` (the run document, once it came) and `state.json` (the feeder's summary).
+        public let root: String
+        /// The run document's file name in `root`.
+        public static let runDocumentName = "run.json"
+        /// The state document's file name in `root`.
+        public static let stateName = "state.json"
+        /// `streamers/`: one document per registered streamer, named after its LFN.
+        public var streamers: String { root + "/streamers" }
+        /// `lumis/`: one end-of-lumi document per (stream, lumi, instance).
+        public var lumis: String { root + "/lumis" }
+        /// `ends/`: one end-of-run document per instance.
+        public var ends: String { root + "/ends" }
+    }
 
     // MARK: Requests, config cache, work queue
 
@@ -163,5 +186,5 @@ public enum Layout {
 
     /// The folders `wmagent init` makes (the areas make their state folders themselves).
     public static let madeByInit = [configuration, requestsIncoming, requestOriginals, configCache, workloads,
-                                    wmbsRoot, acdc, work, storageRoot, catalog, archive]
+                                    wmbsRoot, acdc, work, storageRoot, catalog, archive, tier0Incoming]
 }

@@ -2,6 +2,7 @@ import Commands
 import Foundation
 import Glibc
 import SpoolKit
+import Tier0
 import WMCore
 
 /// How programs find and open what they are pointed at: the spool (which must exist) and the agent
@@ -63,5 +64,13 @@ extension AgentConfiguration {
     /// unknown key or an out-of-range value is a `ConfigurationError` naming the file and the key.
     public static func load(path: String) throws -> AgentConfiguration {
         try AgentConfiguration(validating: try ProgramInputs.readSmallFile(path), path: path)
+    }
+}
+
+extension Tier0Configuration {
+    /// Loads `etc/t0.json` (or `path`) strictly: a missing, unreadable or non-regular file, malformed JSON, an
+    /// unknown key or an out-of-range value is a `ConfigurationError` naming the file and the key.
+    public static func load(path: String) throws -> Tier0Configuration {
+        try Tier0Configuration(validating: try ProgramInputs.readSmallFile(path), path: path)
     }
 }

@@ -69,7 +69,8 @@ ProgramMain.run("wmagent") {
         view.log = log
         let context = StageContext(spool: spool, options: options, log: log)
         let config = try context.agentConfiguration()
-        var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName),
+        var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName,
+                                                         tier0: Pipeline.hasTier0(spool)),
                                  stallTimeout: options.extra["stall-timeout"].flatMap { Double($0) } ?? 900)
         runner.onPass = { view.show($0) }
         StopSignal.install { sig in log.info("stop requested; finishing the stage in hand", ["signal": String(sig)]) }

@@ -35,6 +35,15 @@ import Testing
         #expect(try Self.decode(#"{"kind": "endOfRun", "run": 4294967295, "instance": "sm1", "instances": 2, "lumis": 50}"#)
                 == .endOfRun(EndOfRunDocument(run: 4_294_967_295, instance: "sm1", instances: 2, lumis: 50)))
         #expect(try Self.decode(Self.streamer("events", with: "0")).run == 289461, "§A.1: events NULL → 0, so 0 is a count")
+        // The Interface's `"instance": I` may be a number (wm-t0-replay writes 1, 2, ...): the same instance as its text.
+        #expect(try Self.decode(#"{"kind": "endOfRun", "run": 7, "instance": 2, "instances": 2, "lumis": 50}"#)
+                == .endOfRun(EndOfRunDocument(run: 7, instance: "2", instances: 2, lumis: 50)))
+        #expect(throws: StorageManagerDocumentError.self) {
+            try Self.decode(#"{"kind": "endOfRun", "run": 7, "instance": -1, "instances": 2, "lumis": 50}"#)
+        }
+        #expect(throws: StorageManagerDocumentError.self) {
+            try Self.decode(#"{"kind": "endOfRun", "run": 7, "instance": 1.5, "instances": 2, "lumis": 50}"#)
+        }
     }
 
     /// §A.1: the CMSSW version is kept to its first four `_` fields; `Emulation` runs are dropped unless EmulationRepack.

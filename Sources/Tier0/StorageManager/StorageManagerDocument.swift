@@ -68,7 +68,7 @@ public enum StorageManagerDocument: Sendable, Equatable {
             self = .streamer(StreamerDocument(run: try fields.number("run", in: Tier0Patterns.runsAndLumis),
                                               lumi: try fields.number("lumi", in: Tier0Patterns.runsAndLumis),
                                               stream: try fields.name("stream", pattern: Tier0Patterns.stream),
-                                              instance: try fields.name("instance", pattern: Tier0Patterns.instance),
+                                              instance: try fields.instance(),
                                               lfn: lfn, path: path,
                                               events: try fields.number("events", in: 0...Self.maximumEvents),
                                               size: try fields.number("size", in: Self.sizes)))
@@ -77,12 +77,12 @@ public enum StorageManagerDocument: Sendable, Equatable {
             self = .endOfLumi(EndOfLumiDocument(run: try fields.number("run", in: Tier0Patterns.runsAndLumis),
                                                 lumi: try fields.number("lumi", in: Tier0Patterns.runsAndLumis),
                                                 stream: try fields.name("stream", pattern: Tier0Patterns.stream),
-                                                instance: try fields.name("instance", pattern: Tier0Patterns.instance),
+                                                instance: try fields.instance(),
                                                 files: try fields.number("files", in: 0...Self.maximumFilesPerLumi)))
         case "endOfRun":
             try fields.allow(["kind", "run", "instance", "instances", "lumis"])
             self = .endOfRun(EndOfRunDocument(run: try fields.number("run", in: Tier0Patterns.runsAndLumis),
-                                              instance: try fields.name("instance", pattern: Tier0Patterns.instance),
+                                              instance: try fields.instance(),
                                               instances: try fields.number("instances", in: 1...StorageManagerSettings.maximumInstances),
                                               lumis: try fields.number("lumis", in: 0...Tier0Patterns.runsAndLumis.upperBound)))
         default:
@@ -250,6 +250,20 @@ struct DocumentFields {
         let text = try string(field)
         guard WholeMatch.test(text, pattern) else { throw refuse(field, found: "\"\(text)\"", expected: "a name matching \(pattern)") }
         return text
+    }
+
+    /// The `instance` field (required): a name matching `Tier0Patterns.instance`, or a whole number from 0 to
+    /// `StorageManagerSettings.maximumInstances` (the Interface writes `"instance": I`; `wm-t0-replay` writes
+    /// numbers), which is the same instance as its decimal text.
+    func instance() throws(StorageManagerDocumentError) -> String {
+        if case .int(let n) = members["instance"] {
+            guard (0...StorageManagerSettings.maximumInstances).contains(n) else {
+                throw refuse("instance", found: String(n), expected: "a name matching \(Tier0Patterns.instance) or a whole number "
+                             + "from 0 to \(StorageManagerSettings.maximumInstances)")
+            }
+            return String(n)
+        }
+        return try name("instance", pattern: Tier0Patterns.instance)
     }
 
     /// The whole number `field` (required), in `range`.

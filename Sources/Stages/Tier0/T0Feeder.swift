@@ -1,0 +1,131 @@
+import SpoolKit
+import SpoolLayout
+import Tier0
+import WMCore
+
+/// `wm-t0feeder`: the Tier-0 feeder's cycle, first steps (§A.1, §A.3): registers every storage-manager document
+/// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`), then records each touched run's closeout
+/// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count).
+///
+/// Hostile input: a document that can't be read or decoded, or that contradicts one registered before, goes to
+/// `t0/corrupt/` once with its reason (file, field, found, allowed); the cycle carries on. A second delivery of
+/// a registered document (same LFN, same report) is idempotent: it is removed, nothing changes.
+///
+/// Crash safety: the registered documents and the new states are committed first, the incoming documents are
+/// removed after; a cycle replayed after `kill -9` finds them registered (duplicates) and ends the same.
+public struct T0FeederStage: StageCycle {
+    public let name = "wm-t0feeder"
+
+    /// Makes the stage.
+    public init() {}
+
+    /// What registering one incoming document decided.
+    enum Decision {
+        /// New: publish it in its run's folder, then remove it from incoming.
+        case register(folder: String, name: String, bytes: [UInt8])
+        /// Registered before: remove it from incoming.
+        case duplicate
+        /// Can't be registered: quarantine it with the reason.
+        case refuse(String)
+    }
+
+    public func runCycle(_ context: StageContext) throws -> CycleReport {
+        let spool = context.spool
+        let configuration = try context.tier0Configuration()
+        let store = Tier0RunStore(spool: spool)
+        let dryRun = context.options.dryRun
+        let scan = try spool.scan(Layout.tier0Incoming, order: .name)
+        var report = CycleReport()
+        for ignored in scan.ignored {
+            context.log.warning("quarantined: \(ignored.explanation)", ["file": Layout.tier0Incoming + "/" + ignored.name])
+            if !dryRun { try spool.quarantine(ignored, in: Layout.tier0Incoming) }
+            report.quarantined += 1
+        }
+        // Only `*.json` is a document (the Interface); other names are writes in progress or not ours.
+        let names = scan.names.filter { $0.hasSuffix(".json") }
+        let batch = names.prefix(context.options.batchSize)
+        var runs: [Int: Tier0RunStore.RegisteredRun] = [:]
+        var handled: [String] = []
+        var registrations: [(folder: String, name: String, bytes: [UInt8])] = []
+        for name in batch {
+            let decision = try decide(name, store: store, configuration: configuration, runs: &runs, context: context)
+            switch decision {
+            case .register(let folder, let target, let bytes):
+                context.log.debug("registered", ["file": name, "as": folder + "/" + target])
+                registrations.append((folder, target, bytes))
+                handled.append(name)
+            case .duplicate:
+                context.log.debug("already registered", ["file": name])
+                handled.append(name)
+            case .refuse(let reason):
+                context.log.warning("quarantined: \(reason)", ["file": Layout.tier0Incoming + "/" + name])
+                if !dryRun { try spool.quarantine(name, in: Layout.tier0Incoming, reason: reason) }
+                report.quarantined += 1
+            }
+        }
+        report.done = handled.count
+        report.backlog = names.count - batch.count
+        if dryRun {
+            for r in registrations { context.log.info("would register", ["as": r.folder + "/" + r.name]) }
+            for run in runs.keys.sorted() { context.log.info("would record the state of run \(run)") }
+            return report
+        }
+        guard !runs.isEmpty || !handled.isEmpty else { return report }
+        // Effects first: the registered documents and the states, in one commit; then the incoming documents go.
+        try spool.inBatch { commit in
+            for r in registrations {
+                try spool.ensureDirectories([r.folder])
+                try commit.publish(r.bytes, as: r.name, in: r.folder)
+            }
+            for run in runs.keys.sorted() {
+                let state = Tier0RunState(runs[run]!)
+                if try store.state(run: run) != state { try store.stage(state, in: commit) }
+            }
+        }
+        try spool.inBatch { commit in
+            for name in handled { commit.discard(name, in: Layout.tier0Incoming) }
+        }
+        return report
+    }
+
+    /// Reads, decodes and records one incoming document against its run (loaded from its folder on first use).
+    func decide(_ name: String, store: Tier0RunStore, configuration: Tier0Configuration,
+                runs: inout [Int: Tier0RunStore.RegisteredRun], context: StageContext) throws -> Decision {
+        let file = Layout.tier0Incoming + "/" + name
+        let bytes: [UInt8]
+        do {
+            guard let read = try context.spool.read(name, in: Layout.tier0Incoming, limit: StorageManagerDocument.maximumBytes) else {
+                return .duplicate   // another feeder took it
+            }
+            bytes = read
+        } catch let refused as RefusedFile {
+            return .refuse(refused.description(naming: file))
+        }
+        let document: StorageManagerDocument
+        do { document = try StorageManagerDocument(validating: bytes, file: file) } catch { return .refuse(error.description) }
+        var run = try runs[document.run]
+            ?? store.load(run: document.run, configuredInstances: configuration.storageManager.instances)
+        let outcome = run.record(document)
+        runs[document.run] = run
+        switch outcome {
+        case .recorded:
+            let place = Tier0RunStore.place(of: document)
+            // A different key spelled as the same file name (only possible through the MD5 fallback) is a conflict.
+            if context.spool.contains(place.name, in: place.folder) {
+                return .refuse("\(file): \(place.folder)/\(place.name) already holds another document")
+            }
+            return .register(folder: place.folder, name: place.name, bytes: bytes)
+        case .duplicate:
+            return .duplicate
+        case .conflict(let reason):
+            return .refuse("\(file): conflicts with a registered document: \(reason)")
+        }
+    }
+}
+
+extension StageContext {
+    /// The Tier-0 configuration, read afresh from `<spool>/etc/t0.json`. Missing or malformed is an error.
+    public func tier0Configuration() throws -> Tier0Configuration {
+        try Tier0Configuration.load(path: spool.path(Layout.tier0Configuration))
+    }
+}
