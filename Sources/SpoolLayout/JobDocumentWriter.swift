@@ -275,7 +275,8 @@ extension JobDocumentWriter {
     package static func accountingRecord(_ record: AccountingRecord) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        key("errors", &out, first: true)
+        if let cpuTime = record.cpuTime { key("cpuTime", &out, first: true); double(cpuTime, &out) }
+        key("errors", &out, first: record.cpuTime == nil)
         list(record.errors, &out) { error, out in
             out.append(contentsOf: "{\"details\":".utf8); string(error.details, &out)
             out.append(contentsOf: ",\"exitCode\":".utf8); int(error.exitCode, &out)
@@ -308,6 +309,7 @@ extension JobDocumentWriter {
         key("step", &out); string(record.step, &out)
         key("task", &out); string(record.task, &out)
         key("taskType", &out); string(record.taskType, &out)
+        if let threads = record.threads { key("threads", &out); int(threads, &out) }
         key("workflow", &out); string(record.workflow, &out)
         out.append(contentsOf: "}\n".utf8)
         return out

@@ -128,6 +128,9 @@ import TestSupport
         #expect(summary.jobs == ["success": jobs.count], "every job succeeded at once")
         #expect(jobs.allSatisfy { $0.retryCount == 0 })
         #expect(summary.logArchives == jobs.count)
+        // Every task's CPU efficiency comes from its jobs' reports (CPU time, wall time, threads), through the records.
+        #expect(!summary.performance.isEmpty && summary.performance.values.allSatisfy { ($0.cpuEfficiency ?? 0) > 0 },
+                "\(summary.performance.mapValues(\.cpuEfficiency))")
     }
 }
 

@@ -109,13 +109,15 @@ import TestSupport
                 AccountingRecord.Output(module: text(), lfn: text(), dataset: maybe(text()), size: Int.random(in: 0...Int(1e12), using: &random),
                                         events: Int.random(in: 0...100000, using: &random), merged: Bool.random(using: &random))
             }
-            let record = AccountingRecord(
+            var record = AccountingRecord(
                 job: text(), retry: Int.random(in: 0...5, using: &random), workflow: text(), task: text(), taskType: text(),
                 outcome: Bool.random(using: &random) ? "success" : "jobfailed", exitCode: Int.random(in: 0...99999, using: &random),
                 step: text(), errors: errors, site: maybe(text()), jobTime: maybe(Double.random(in: 0...1e6, using: &random)),
                 peakRSS: maybe([1024.0, 0.1, 1e20, 3].randomElement(using: &random)!), events: Int.random(in: 0...1000, using: &random),
                 inputs: (0..<Int.random(in: 0...3, using: &random)).map { _ in text() }, runs: [1, Int.random(in: 2...400000, using: &random)],
                 outputs: outputs, logArchive: maybe(text()))
+            record.cpuTime = maybe(Double.random(in: 0...1e6, using: &random))
+            record.threads = maybe(Int.random(in: 1...64, using: &random))
             #expect(JobDocumentWriter.accountingRecord(record) == (try encodeDocument(record)))
         }
     }
