@@ -104,6 +104,7 @@ public enum OperationsPage {
         page.element("h2", "Request " + r.name)
         page.element("p", "status \(r.status), type \(r.type), priority \(r.priority)"
                      + (r.accountVerdict.map { ", account \($0)" } ?? "") + "; events and lumis from the \(r.progress.source)")
+        for problem in r.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
         page.element("h3", "Jobs")
         let states = r.jobsByState.sorted { $0.key < $1.key }.map { [Cell.text("in jobs/"), .text($0.key), .number($0.value)] }
         let archived = r.jobsArchived.sorted { $0.key < $1.key }.map { [Cell.text("archived"), .text($0.key), .number($0.value)] }

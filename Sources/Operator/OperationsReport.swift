@@ -96,6 +96,9 @@ public struct OperationsReport: Codable, Sendable, Equatable {
         public var datasets: [Dataset]
         /// The verdict of the account kept when it closed, if it has one.
         public var accountVerdict: String?
+        /// What could not be read for it (a damaged summary, account or accounting record), each naming the file
+        /// and what was wrong; the rest of the request is reported without it.
+        public var problems: [String] = []
     }
 
     /// One stage's health.
@@ -154,7 +157,7 @@ public struct OperationsReportBuilder {
         for status in RequestStatus.allCases {
             for name in try documentNames(area.folder(status), suffix: area.suffix) {
                 guard let doc = try area.peek(name, in: status) else { continue }
-                requests.append(try request(doc, jobs: jobsByWorkflow[name] ?? []))
+                requests.append(request(doc, jobs: jobsByWorkflow[name] ?? []))
             }
         }
         let stages = StageHealth.readAll(spool).map {
@@ -188,11 +191,16 @@ public struct OperationsReportBuilder {
     }
 
     /// One request's report: the account and summary kept at close, else the records and elements of its live work.
-    func request(_ doc: Annotated<RequestBody>, jobs: [JobBody]) throws -> OperationsReport.RequestReport {
+    func request(_ doc: Annotated<RequestBody>, jobs: [JobBody]) -> OperationsReport.RequestReport {
         let name = doc.body.name
-        let records = spool.isFolder(AccountingAreas.reports(name)) ? try AccountingRecords.read(spool: spool, workflow: name) : []
-        let summary = try storedSummary(name)
-        let account = try RequestAccounting(spool: spool).stored(name)
+        var problems: [String] = []
+        /// `read()`, or nil with the problem noted: one damaged file must not hide the rest of the page.
+        func readable<T>(_ read: () throws -> T?) -> T? {
+            do { return try read() } catch { problems.append(String(describing: error)); return nil }
+        }
+        let records = readable { spool.isFolder(AccountingAreas.reports(name)) ? try AccountingRecords.read(spool: spool, workflow: name) : [] } ?? []
+        let summary = readable { try storedSummary(name) }
+        let account = readable { try RequestAccounting(spool: spool).stored(name) }
         let live = Set(jobs.map(\.name))
 
         // Archived jobs: the summary's last outcomes, else the last records of jobs no longer in jobs/.
@@ -221,7 +229,7 @@ public struct OperationsReportBuilder {
                                          lumis: $0.outputLumis, expectedLumis: $0.expectedLumis)
             }
         } else {
-            let elements = try elementsOf(name)
+            let elements = readable { try elementsOf(name) } ?? []
             if !elements.isEmpty {
                 progress.eventsDone = SaturatingArithmetic.sum(elements.map(\.progress.eventsProcessed))
                 progress.eventsExpected = SaturatingArithmetic.sum(elements.map(\.numberOfEvents))
@@ -242,7 +250,7 @@ public struct OperationsReportBuilder {
             name: name, status: doc.body.state.rawValue, type: doc.body.requestType.rawValue, priority: doc.body.priority,
             progress: progress, jobsByState: byState, jobsArchived: archived,
             failures: records.isEmpty ? failures(summary) : failures(records), datasets: datasets.sorted { $0.dataset < $1.dataset },
-            accountVerdict: account?.verdict.rawValue)
+            accountVerdict: account?.verdict.rawValue, problems: problems)
     }
 
     /// Output over expected events (lumis when no events are expected); 1 when nothing is expected.

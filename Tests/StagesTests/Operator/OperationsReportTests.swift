@@ -104,6 +104,38 @@ enum OperationsPageFixtures {
         #expect(report.requests.isEmpty && report.schema == 1)
     }
 
+    @Test func aRequestInFlightIsReportedFromItsJobsAndElements() throws {
+        let agent = try EndToEndAgent("report-live")
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 400, perJob: 200, perLumi: 100))
+        // The request up to its first jobs: nothing runs yet.
+        for stage in agent.stages().prefix(while: { !($0 is JobSubmitterStage) }) { _ = try stage.runCycle(agent.context) }
+        let request = try #require(try OperationsPageFixtures.report(agent).requests.first { $0.name == name })
+        let p = request.progress
+        #expect(p.source == "elements" && p.eventsExpected == 400 && p.eventsDone == 0 && p.lumisExpected == 4 && p.lumisDone == nil, "\(p)")
+        #expect(request.jobsByState == ["created": 2] && request.jobsArchived.isEmpty, "\(request.jobsByState)")
+        #expect(p.jobsTotal == 2 && p.jobsDone == 0 && request.accountVerdict == nil && request.datasets.isEmpty)
+    }
+
+    @Test func aStuckStageAndADamagedSummaryAreShownNotFatal() throws {
+        let (agent, name) = try OperationsPageFixtures.finishedProduction("report-damaged")
+        defer { agent.killLeftovers() }
+        StageHealth(stage: "wm-jobtracker", pid: 1, lastCycle: WallClock.now(), lastProgress: WallClock.now() - 3600, itemsDone: 0, backlog: 7)
+            .record(in: agent.spool)
+        let summary = agent.spool.path(TaskArchiverStage.summaries + "/" + name + ".json")
+        try Data("{\"workflow\": 1".utf8).write(to: URL(fileURLWithPath: summary))
+        let before = try String(contentsOfFile: summary, encoding: .utf8)
+        let report = try OperationsPageFixtures.report(agent)
+        let request = try #require(report.requests.first { $0.name == name })
+        #expect(request.problems.count == 1 && request.problems[0].contains(name + ".json"), "\(request.problems)")
+        #expect(request.progress.eventsDone == 400, "the account still gives the progress")
+        #expect(report.stages.first { $0.stage == "wm-jobtracker" }?.stuck == true)
+        #expect(report.stages.filter(\.stuck).count == 1)
+        _ = try agent.wmctlOK(["report", "--html"])
+        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        #expect(html.contains("<td>wm-jobtracker</td>") && html.contains(">STUCK</span>") && html.contains("UNREADABLE: "))
+        #expect(try String(contentsOfFile: summary, encoding: .utf8) == before, "reporting quarantines nothing")
+    }
+
     @Test func hostileStringsAreEscaped() {
         let hostile = "<script>alert(1)</script>\"'&"
         let failure = OperationsReport.Failure(exitCode: 8001, site: "T2_<b>", count: 1, firstMessage: "\"><img src=x onerror=alert(1)>")
