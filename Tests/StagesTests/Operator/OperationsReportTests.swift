@@ -155,11 +155,18 @@ enum OperationsPageFixtures {
                              step: "cmsRun1", errors: [.init(type: "CMSException", exitCode: code, details: "d \(job)")], site: site,
                              jobTime: nil, peakRSS: nil, events: 0, inputs: [], runs: [], outputs: [], logArchive: nil)
         }
-        let summary = WorkflowSummary(workflow: "w", records: [record("a", site: "T1_X", code: 50664), record("b", site: "T1_X", code: 50664),
-                                                               record("c", site: nil, code: 50664)], now: 0)
+        let records = [record("a", site: "T1_X", code: 50664), record("b", site: "T1_X", code: 50664), record("c", site: nil, code: 50664),
+                       record("d", site: "T2_Y", code: 8001)]
+        let summary = WorkflowSummary(workflow: "w", records: records, now: 0)
         #expect(summary.errors["/w/T"]?["cmsRun1"]?["50664"]?.sites == ["T1_X": 2, "unknown": 1])
-        let rows = OperationsReportBuilder(spool: try Spool(root: TestSupport.temporaryDirectory("report-unit"), durability: .none)).failures(summary)
-        #expect(rows.map { "\($0.exitCode)@\($0.site)×\($0.count)" } == ["50664@T1_X×2", "50664@unknown×1"])
-        #expect(rows.allSatisfy { $0.firstMessage == "CMSException: d a" })
+        let builder = OperationsReportBuilder(spool: try Spool(root: TestSupport.temporaryDirectory("report-unit"), durability: .none))
+        // From the summary (a closed workflow): one example message per exit code.
+        let rows = builder.failures(summary)
+        #expect(rows.map { "\($0.exitCode)@\($0.site)×\($0.count)" } == ["50664@T1_X×2", "8001@T2_Y×1", "50664@unknown×1"])
+        #expect(rows.map(\.firstMessage) == ["CMSException: d a", "CMSException: d d", "CMSException: d a"])
+        // From the accounting records (a workflow in WMBS): the first message of each exit code × site.
+        let live = builder.failures(records)
+        #expect(live.map { "\($0.exitCode)@\($0.site)×\($0.count)" } == ["50664@T1_X×2", "8001@T2_Y×1", "50664@unknown×1"])
+        #expect(live.map(\.firstMessage) == ["CMSException: d a", "CMSException: d d", "CMSException: d c"])
     }
 }
