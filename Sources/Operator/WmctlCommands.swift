@@ -64,6 +64,10 @@ extension Wmctl {
             try status(SpoolInspector(spool: spool), config: try inv.configuration(spool), json: inv.json, stuckAfter: inv.parsed.number("stuck-after") ?? Double(defaultStuckAfter), output: inv.output)
             return 0
         },
+        WmctlCommand("report", "", "the operations page: requests with progress, jobs by state, failures by exit code × site, "
+                     + "datasets, stages, sites (--json, or --html into www/index.html)", options: ReportVerb.options, dryRun: .supported) {
+            try ReportVerb.run($0)
+        },
         WmctlCommand("pending", "", "the number of jobs still in flight (not archived, not paused)") { inv in
             inv.output.line(String(try Areas.activeJobCount(try inv.spool())))
             return 0

@@ -165,6 +165,13 @@ public enum Layout {
     /// `catalog/`: the local catalog (DBS stand-in).
     public static let catalog = "catalog"
 
+    // MARK: Operations page
+
+    /// `www/`: the operations page (`wmctl report --html`), published by rename.
+    public static let operationsPageFolder = "www"
+    /// The operations page's file name in `www/`.
+    public static let operationsPageFile = "index.html"
+
     // MARK: Archive
 
     /// `archive/`.

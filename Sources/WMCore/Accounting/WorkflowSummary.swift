@@ -30,6 +30,9 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
         public var logs: [String]
         /// The first error's type and details.
         public var example: String
+        /// Failed attempts with this code per site they ran at (`unknown` when the record names none); nil in
+        /// summaries written before sites were counted.
+        public var sites: [String: Int]? = nil
     }
 
     /// A histogram: equal-width bins over the values within 5σ of the mean.
@@ -102,6 +105,9 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
     /// The account of the request's outputs when it closed (expected, output, ACDC, missing, duplicated).
     public var account: RequestAccount?
 
+    /// The site name failures are counted under when their record names no site.
+    public static let unknownSite = "unknown"
+
     /// Builds the summary from every accounted attempt of the workflow.
     public init(workflow: String, records: [AccountingRecord], now: Double) {
         self.workflow = workflow
@@ -129,6 +135,7 @@ public struct WorkflowSummary: Codable, Hashable, Sendable {
                     ?? ErrorGroup(errors: 0, jobs: [], input: [], runs: [], logs: [],
                                   example: record.errors.first.map { "\($0.type): \($0.details)" } ?? "")
                 group.errors += 1
+                group.sites = (group.sites ?? [:]).merging([record.site ?? Self.unknownSite: 1]) { SaturatingArithmetic.add($0, $1) }
                 if group.jobs.count < Self.examples { group.jobs.append(AttemptKey(job: record.job, retry: record.retry).description) }
                 for lfn in record.inputs where group.input.count < Self.examples && !group.input.contains(lfn) { group.input.append(lfn) }
                 group.runs = Array(Set(group.runs).union(record.runs)).sorted()

@@ -1,0 +1,141 @@
+import Commands
+import Foundation
+import JobSplitting
+import WMCore
+
+/// The operations page: an `OperationsReport` as one self-contained HTML file (inline CSS, inline SVG bars, no
+/// scripts, no network). Every string from the spool is HTML-escaped: request names, sites and error messages are
+/// hostile input.
+public enum OperationsPage {
+    /// The page of `report`.
+    public static func html(_ report: OperationsReport) -> String {
+        var page = Page()
+        page.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>WMSpool operations</title>\n<style>\(style)</style></head><body>")
+        page.raw("<h1>WMSpool operations</h1>")
+        page.element("p", "generated \(Logger.timestamp(report.generatedAt)): \(report.requests.count) request(s), "
+                     + "\(report.stages.count) stage(s), \(report.sites.count) site(s)")
+        requestsTable(report, into: &page)
+        for (index, request) in report.requests.enumerated() { requestSection(request, index: index, into: &page) }
+        stagesTable(report, into: &page)
+        sitesTable(report, into: &page)
+        page.raw("</body></html>\n")
+        return page.text
+    }
+
+    /// `s` with `&`, `<`, `>`, `"` and `'` replaced by character references, safe in text and in quoted attributes.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    static let style = """
+        body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
+        th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#eee}
+        td.n{text-align:right}.stuck{color:#b00;font-weight:bold}.ok{color:#070}section{border-top:2px solid #888;margin-top:1em}
+        .bar{white-space:nowrap}.bar svg{vertical-align:middle;margin-right:4px}
+        """
+
+    /// HTML text being built: `raw` for markup, everything else escaped.
+    struct Page {
+        var text = ""
+        mutating func raw(_ markup: String) { text += markup + "\n" }
+        mutating func element(_ tag: String, _ content: String, id: String? = nil) {
+            text += "<\(tag)\(id.map { " id=\"\(escape($0))\"" } ?? "")>\(escape(content))</\(tag)>\n"
+        }
+        /// A table with a header row; each cell is (text, numeric) or pre-rendered markup.
+        mutating func table(_ headers: [String], _ rows: [[Cell]]) {
+            text += "<table><tr>" + headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+            for row in rows { text += "<tr>" + row.map(\.markup).joined() + "</tr>\n" }
+            text += "</table>\n"
+        }
+    }
+
+    /// One table cell.
+    enum Cell {
+        case text(String)
+        case number(Int)
+        case markup(String)
+        var markup: String {
+            switch self {
+            case .text(let s): return "<td>\(escape(s))</td>"
+            case .number(let n): return "<td class=\"n\">\(n)</td>"
+            case .markup(let m): return "<td>\(m)</td>"
+            }
+        }
+    }
+
+    /// The anchor of the `index`th request's section (names are hostile; indexes are not).
+    static func anchor(_ index: Int) -> String { "request-\(index + 1)" }
+
+    /// A progress bar as inline SVG with its text: `done / expected (P%)`, or `done / ?` when nothing is expected.
+    static func bar(_ done: Int?, of expected: Int?) -> String {
+        guard let done else { return "<span class=\"bar\">–</span>" }
+        guard let percent = OperationsReport.Progress.percent(done, of: expected), let expected else {
+            return "<span class=\"bar\">\(done) / ?</span>"
+        }
+        let color = percent >= 100 ? "#3a3" : "#38c"
+        return "<span class=\"bar\"><svg width=\"100\" height=\"10\" role=\"img\" aria-label=\"\(percent)%\">"
+            + "<rect width=\"100\" height=\"10\" fill=\"#ddd\"/><rect width=\"\(percent)\" height=\"10\" fill=\"\(color)\"/></svg>"
+            + "\(done) / \(expected) (\(percent)%)</span>"
+    }
+
+    static func requestsTable(_ report: OperationsReport, into page: inout Page) {
+        page.raw("<h2>Requests</h2>")
+        page.table(["request", "status", "type", "priority", "events", "lumis", "jobs done", "failed attempts"], report.requests.enumerated().map { index, r in
+            [.markup("<a href=\"#\(anchor(index))\">\(escape(r.name))</a>"), .text(r.status), .text(r.type), .number(r.priority),
+             .markup(bar(r.progress.eventsDone, of: r.progress.eventsExpected)), .markup(bar(r.progress.lumisDone, of: r.progress.lumisExpected)),
+             .markup(bar(r.progress.jobsDone, of: r.progress.jobsTotal)), .number(SaturatingArithmetic.sum(r.failures.map(\.count)))]
+        })
+    }
+
+    static func requestSection(_ r: OperationsReport.RequestReport, index: Int, into page: inout Page) {
+        page.raw("<section id=\"\(anchor(index))\">")
+        page.element("h2", "Request " + r.name)
+        page.element("p", "status \(r.status), type \(r.type), priority \(r.priority)"
+                     + (r.accountVerdict.map { ", account \($0)" } ?? "") + "; events and lumis from the \(r.progress.source)")
+        for problem in r.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
+        page.element("h3", "Jobs")
+        let states = r.jobsByState.sorted { $0.key < $1.key }.map { [Cell.text("in jobs/"), .text($0.key), .number($0.value)] }
+        let archived = r.jobsArchived.sorted { $0.key < $1.key }.map { [Cell.text("archived"), .text($0.key), .number($0.value)] }
+        page.table(["where", "state or last outcome", "count"], states + archived)
+        page.element("h3", "Failures by exit code and site")
+        if r.failures.isEmpty { page.element("p", "no failed attempts") } else {
+            page.table(["exit code", "site", "failed attempts", "first error"], r.failures.map {
+                [.number($0.exitCode), .text($0.site), .number($0.count), .text($0.firstMessage)]
+            })
+        }
+        page.element("h3", "Output datasets")
+        if r.datasets.isEmpty { page.element("p", "no output recorded yet") } else {
+            page.table(["dataset", "events", "lumis"], r.datasets.map {
+                [.text($0.dataset), .markup(bar($0.events, of: $0.expectedEvents)), .markup(bar($0.lumis, of: $0.expectedLumis))]
+            })
+        }
+        page.raw("</section>")
+    }
+
+    static func stagesTable(_ report: OperationsReport, into page: inout Page) {
+        page.raw("<h2>Stages</h2>")
+        page.table(["stage", "last cycle", "backlog", "done by its last run", "health"], report.stages.map { s in
+            [.text(s.stage), .text(Logger.timestamp(s.lastCycle)), .number(s.backlog), .number(s.itemsDone),
+             .markup(s.stuck ? "<span class=\"stuck\">STUCK</span> since \(escape(Logger.timestamp(s.lastProgress)))" : "<span class=\"ok\">ok</span>")]
+        })
+    }
+
+    static func sitesTable(_ report: OperationsReport, into page: inout Page) {
+        page.raw("<h2>Sites</h2>")
+        page.table(["site", "state", "pending slots", "running slots", "executing jobs"], report.sites.map {
+            [.text($0.name), .text($0.state), .number($0.pendingSlots), .number($0.runningSlots), .number($0.executingJobs)]
+        })
+    }
+}
