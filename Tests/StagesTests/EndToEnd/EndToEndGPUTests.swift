@@ -75,18 +75,23 @@ import TestSupport
         #expect(events.map(\.event).sorted() == Array(1...600), "every event once")
     }
 
+    /// A one-job MonteCarlo request whitelisting T2_CH_CERN whose job requires a GPU with `gpuParams`.
+    static func oneGPUJobAtCERN() throws -> [String: Any] {
+        var request = try EndToEndRequests.monteCarlo(events: 100, perJob: 100, perLumi: 100, tasks: 1,
+                                                      assignment: ["SiteWhitelist": ["T2_CH_CERN"]])
+        var create = request["createRequest"] as! [String: Any]
+        create["RequiresGPU"] = "required"
+        create["GPUParams"] = gpuParams
+        request["createRequest"] = create
+        return request
+    }
+
     /// A GPU site whose GPUs have less memory than the job's GPUParams ask for is no candidate: the job waits and says why.
     @Test func gpuJobWaitsWhileNoSitesGPUsMeetItsGPUParams() throws {
         let agent = try EndToEndAgent("gpu-params")
         defer { agent.killLeftovers() }
         try Self.declareGPUs(["T2_CH_CERN": 2], memoryMB: 4000, agent: agent)
-        var request = try EndToEndRequests.monteCarlo(events: 100, perJob: 100, perLumi: 100, tasks: 1,
-                                                      assignment: ["SiteWhitelist": ["T2_CH_CERN"]])
-        var create = request["createRequest"] as! [String: Any]
-        create["RequiresGPU"] = "required"
-        create["GPUParams"] = Self.gpuParams
-        request["createRequest"] = create
-        _ = try agent.submit(request)
+        _ = try agent.submit(try Self.oneGPUJobAtCERN())
         for _ in 0..<4 { for stage in agent.stages() { _ = try stage.runCycle(agent.context) } }
         let created = try Areas.jobs(agent.spool).scan(.created)
         #expect(created.count == 1, "the job waits in created/")
@@ -99,13 +104,7 @@ import TestSupport
     @Test func gpuJobWithNoGPUSiteWaitsAndSaysWhy() throws {
         let agent = try EndToEndAgent("gpu-wait")
         defer { agent.killLeftovers() }
-        var request = try EndToEndRequests.monteCarlo(events: 100, perJob: 100, perLumi: 100, tasks: 1,
-                                                      assignment: ["SiteWhitelist": ["T2_CH_CERN"]])
-        var create = request["createRequest"] as! [String: Any]
-        create["RequiresGPU"] = "required"
-        create["GPUParams"] = Self.gpuParams
-        request["createRequest"] = create
-        let name = try agent.submit(request)
+        let name = try agent.submit(try Self.oneGPUJobAtCERN())
         // Every stage a few times (runUntilQuiet would stop on the job that cannot progress).
         for _ in 0..<4 { for stage in agent.stages() { _ = try stage.runCycle(agent.context) } }
         #expect(agent.status(of: name) != "completed")
