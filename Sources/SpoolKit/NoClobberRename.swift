@@ -121,10 +121,20 @@ public enum NoClobberRename {
     private static func linkThenUnlink(_ from: [CChar], _ to: String, shown: () -> String) throws -> Outcome {
         let linked = try link(from, to, shown: shown)
         guard linked == .moved else { return linked }
-        if Glibc.unlink(from) != 0 {
-            let e = Glibc.errno
-            if e != ENOENT { throw SystemCallError(call: "unlink", path: shown(), errno: e) }
+        return try unlinkLinkedSource(from, to, shown: shown)
+    }
+
+    /// The second half of the fallback, after `from` was linked to `to`: unlinking the source decides who took it.
+    /// Two processes can both link the same source (each to its own target) before either unlinks it; only one unlink
+    /// of a name succeeds, so the other finds the source gone (ENOENT): it lost the race, removes its own link and
+    /// reports `sourceMissing` — exactly one claim wins (before: ENOENT was ignored and both claimed the file).
+    static func unlinkLinkedSource(_ from: [CChar], _ to: String, shown: () -> String) throws -> Outcome {
+        guard Glibc.unlink(from) != 0 else { return .moved }
+        let e = Glibc.errno
+        guard e == ENOENT else { throw SystemCallError(call: "unlink", path: shown(), errno: e) }
+        if Glibc.unlink(to) != 0, Glibc.errno != ENOENT {
+            throw SystemCallError(call: "unlink", path: to + " (the losing link of " + shown() + ")", errno: Glibc.errno)
         }
-        return .moved
+        return .sourceMissing
     }
 }

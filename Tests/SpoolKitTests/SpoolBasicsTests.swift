@@ -170,3 +170,23 @@ import TestSupport
         }
     }
 }
+
+/// Issue 21: without `RENAME_NOREPLACE` the `link` + `unlink` fallback gave two claimers the same file when both linked
+/// the source before either unlinked it (the loser's ENOENT was ignored). Exactly one claim must win.
+@Suite struct LinkFallbackRaceTests {
+    @Test func twoClaimsThatBothLinkedTheSourceEndWithOneWinner() throws {
+        let dir = TestSupport.temporaryDirectory("link-race")
+        let source = dir + "/element.json", first = dir + "/agent1-element.json", second = dir + "/agent2-element.json"
+        try Data("element".utf8).write(to: URL(fileURLWithPath: source))
+        // Both claimers link the source before either unlinks it: the interleaving the fallback allows.
+        #expect(try NoClobberRename.link(source, first) == .moved)
+        #expect(try NoClobberRename.link(source, second) == .moved)
+        let sourceBytes = Array(source.utf8CString)
+        let winner = try NoClobberRename.unlinkLinkedSource(sourceBytes, first, shown: { source })
+        let loser = try NoClobberRename.unlinkLinkedSource(sourceBytes, second, shown: { source })
+        #expect(winner == .moved && loser == .sourceMissing)
+        #expect(FileManager.default.fileExists(atPath: first) && !FileManager.default.fileExists(atPath: second),
+                "the loser removed its own link: one claimed copy")
+        #expect(!FileManager.default.fileExists(atPath: source))
+    }
+}
