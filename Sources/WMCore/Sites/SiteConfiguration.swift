@@ -32,6 +32,12 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
     ///
     /// - Throws: `SiteConfigurationError` naming the file, the field and what was expected.
     public static func decode(_ bytes: [UInt8], file: String) throws -> SiteConfiguration {
+        // A key this version does not know (a typo such as `gpumemoryMB`) would silently keep a default: refused.
+        if let value = try? JSONValue.parse(bytes) {
+            do { try shape.check(value, field: "", path: file) } catch let error as ConfigurationError {
+                throw SiteConfigurationError.badValue(file: file, field: error.field, found: error.found ?? "", expected: error.expected)
+            }
+        }
         let config: SiteConfiguration
         do {
             config = try JSONDecoder().decode(SiteConfiguration.self, from: Data(bytes))
@@ -41,6 +47,20 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
         try config.validate(file: file)
         return config
     }
+
+    /// The keys `sites.json` may have (values are checked by decoding and `validate`).
+    static let shape: ConfigurationShape = {
+        let slots = ConfigurationShape.object(["pendingSlots": .any, "runningSlots": .any])
+        return .object([
+            "schema": .any,
+            "sites": .list(.object([
+                "name": .any, "state": .any, "stateTime": .any, "slots": slots, "taskSlots": .map(slots),
+                "compute": .object(["plugin": .any, "slots": .any, "partition": .any, "sbatchArguments": .any, "payload": .any]),
+                "storageElement": .any, "pfnPrefix": .any,
+                "gpus": .any, "gpuName": .any, "gpuMemoryMB": .any, "cudaCapabilities": .any, "cudaRuntime": .any,
+            ])),
+        ])
+    }()
 
     /// Encodes the configuration as pretty, sorted JSON.
     public func encoded() throws -> [UInt8] {

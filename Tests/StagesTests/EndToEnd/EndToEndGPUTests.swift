@@ -50,6 +50,15 @@ import TestSupport
         #expect(configuration?.site(named: "T1_US_FNAL")?.hasGPU == false, "absent means 0")
     }
 
+    /// A key `sites.json` does not know (here a misspelt GPU property) is refused, naming it, not silently ignored.
+    @Test func anUnknownSiteKeyIsRefusedNamingIt() throws {
+        let text = SiteConfiguration.defaultJSON.replacingOccurrences(of: #""storageElement": "T2_CH_CERN""#,
+                                                                      with: #""storageElement": "T2_CH_CERN", "gpumemoryMB": 16000"#)
+        let error = #expect(throws: SiteConfigurationError.self) { try SiteConfiguration.decode(Array(text.utf8), file: "sites.json") }
+        #expect(String(describing: error).contains("gpumemoryMB"), "\(String(describing: error))")
+        #expect(throws: Never.self) { try SiteConfiguration.decode(Array(SiteConfiguration.defaultJSON.utf8), file: "sites.json") }
+    }
+
     @Test func gpuJobsNeverLandOnAGPULessSite() throws {
         let agent = try EndToEndAgent("gpu-sites")
         defer { agent.killLeftovers() }
