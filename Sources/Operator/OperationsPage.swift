@@ -151,11 +151,14 @@ public enum OperationsPage {
     static func tasksTable(_ r: OperationsReport.RequestReport, into page: inout Page) {
         page.element("h3", "Tasks")
         if r.tasks.isEmpty { page.element("p", "no task has jobs yet"); return }
-        page.table(["task", "in jobs/", "last outcomes", "failed attempts", "successful jobs by retries"], r.tasks.map {
-            [.text($0.task), .text(counts($0.jobsByState)), .text(counts($0.jobsByOutcome)), .number($0.failedAttempts),
+        page.table(["task (the path as tooltip)", "in jobs/", "last outcomes", "failed attempts", "successful jobs by retries"], r.tasks.map {
+            [.markup("<span title=\"\(escape($0.task))\">\(escape(taskName($0.task)))</span>"), .text(counts($0.jobsByState)), .text(counts($0.jobsByOutcome)), .number($0.failedAttempts),
              .text(counts($0.retries, label: "retries "))]
         })
     }
+
+    /// A task path's last part (the task's name; the whole path is the cell's tooltip: chains make paths long).
+    static func taskName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 
     static func tier0Table(_ report: OperationsReport, into page: inout Page) {
         guard !report.tier0Runs.isEmpty else { return }

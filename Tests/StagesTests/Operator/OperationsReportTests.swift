@@ -143,8 +143,15 @@ enum OperationsPageFixtures {
             name: hostile, status: "running-closed", type: "TaskChain", priority: 1,
             progress: .init(eventsDone: 5, eventsExpected: 10, jobsDone: 1, jobsTotal: 2, source: "elements"),
             jobsByState: ["executing": 1], jobsArchived: [:], failures: [failure], datasets: [.init(dataset: "/A/<i>/RAW", events: 5)], accountVerdict: nil)
-        let html = OperationsPage.html(OperationsReport(generatedAt: 0, requests: [request], stages: [], sites: []))
+        var withSections = request
+        withSections.tasks = [.init(task: "/w/<u>T\"", jobsByState: ["<s>": 1], jobsByOutcome: [:], failedAttempts: 0, retries: [:])]
+        withSections.timeline = [Transition(from: "<em>", to: "new", time: 0, actor: "<q>", reason: "<img src=y>")]
+        let html = OperationsPage.html(OperationsReport(generatedAt: 0, requests: [withSections], stages: [], sites: [],
+                                                        tier0Runs: [.init(run: 1, hltKey: "<kbd>", ended: false, instancesEnded: 0, streams: [])],
+                                                        problems: ["<mark>"]))
         #expect(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>") && !html.contains("<i>"))
+        for tag in ["<u>", "<s>", "<em>", "<q>", "<kbd>", "<mark>"] { #expect(!html.contains(tag), "\(tag) escaped") }
+        #expect(html.contains("title=\"/w/&lt;u&gt;T&quot;\"") && html.contains("&lt;img src=y&gt;"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"))
         #expect(html.contains("5 / 10 (50%)"))
     }
