@@ -1,5 +1,6 @@
 import Commands
 import Foundation
+import Operator
 import SpoolKit
 import SpoolLayout
 import Stages
@@ -31,10 +32,52 @@ public struct AgentRunner {
     /// (a site is down, jobs wait for an operator): the run ends instead of waiting forever.
     public var stallTimeout: Double
 
+    /// Seconds at least between two writes of the operations page (`www/index.html`) after a pass; 0 writes none.
+    /// `wmagent run` sets `defaultReportInterval` unless told otherwise; a runner made here writes none.
+    public var reportInterval: Double = 0
+    /// `wmagent run --report-interval`'s default.
+    public static let defaultReportInterval: Double = 5
+    /// Called with the time of every operations page written (tests count them).
+    public var onPageWritten: ((Double) -> Void)?
+
     /// Makes a runner.
     public init(stages: [StageCycle], stallTimeout: Double = 900) {
         self.stages = stages
         self.stallTimeout = stallTimeout
+    }
+
+    /// When the operations page is due: after a pass when `interval` seconds have passed since the last write
+    /// (the first pass always), and once more when the run ends.
+    struct PageSchedule {
+        /// Seconds at least between two writes; 0 writes none.
+        let interval: Double
+        /// When the page was last written.
+        private(set) var lastWritten: Double?
+
+        init(interval: Double) { self.interval = interval }
+
+        /// True when a page is due at `now` (`final`: the run ends, due whenever pages are written at all).
+        func isDue(now: Double, final: Bool) -> Bool {
+            guard interval > 0 else { return false }
+            guard let lastWritten, !final else { return true }
+            return now - lastWritten >= interval
+        }
+
+        /// Notes a write at `now`.
+        mutating func written(at now: Double) { lastWritten = now }
+    }
+
+    /// Writes the operations page when `schedule` says it is due; a failure is logged and the run goes on.
+    func writePage(_ schedule: inout PageSchedule, final: Bool, context: StageContext) {
+        let now = context.now()
+        guard schedule.isDue(now: now, final: final) else { return }
+        schedule.written(at: now)
+        do {
+            try OperationsPageWriter(spool: context.spool).publishInSpool(now: now)
+            onPageWritten?(now)
+        } catch {
+            context.log.error("operations page not written; the agent goes on", ["error": "\(error)"])
+        }
     }
 
     /// The run ended with work left that nothing can move.
@@ -62,6 +105,8 @@ public struct AgentRunner {
         let start = context.now()
         var lastAnyProgress = start
         var finished = CycleReport()
+        var pages = PageSchedule(interval: reportInterval)
+        defer { writePage(&pages, final: true, context: context) }
         while !StopSignal.isRequested {
             var passDone: [String: Int] = [:]
             for stage in stages {
@@ -89,6 +134,7 @@ public struct AgentRunner {
             let active = try Areas.activeJobCount(context.spool)
             onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start,
                                 jobsFinished: finished.jobsFinished, eventsRecorded: finished.eventsRecorded))
+            writePage(&pages, final: false, context: context)
             let idle = passDone.values.allSatisfy { $0 == 0 }
             if !idle { lastAnyProgress = context.now() }
             if idle && active == 0 && !watch { break }

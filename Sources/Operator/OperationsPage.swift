@@ -18,6 +18,8 @@ public enum OperationsPage {
         for (index, request) in report.requests.enumerated() { requestSection(request, index: index, into: &page) }
         stagesTable(report, into: &page)
         sitesTable(report, into: &page)
+        tier0Table(report, into: &page)
+        for problem in report.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
         page.raw("</body></html>\n")
         return page.text
     }
@@ -115,13 +117,59 @@ public enum OperationsPage {
                 [.number($0.exitCode), .text($0.site), .number($0.count), .text($0.firstMessage)]
             })
         }
-        page.element("h3", "Output datasets")
+        tasksTable(r, into: &page)
+        page.element("h3", "Output datasets and their account")
         if r.datasets.isEmpty { page.element("p", "no output recorded yet") } else {
-            page.table(["dataset", "events", "lumis"], r.datasets.map {
-                [.text($0.dataset), .markup(bar($0.events, of: $0.expectedEvents)), .markup(bar($0.lumis, of: $0.expectedLumis))]
+            page.table(["dataset", "events", "lumis", "missing lumis (events)", "duplicated lumis (events)", "in ACDC lumis (events)"], r.datasets.map {
+                [.text($0.dataset), .markup(bar($0.events, of: $0.expectedEvents)), .markup(bar($0.lumis, of: $0.expectedLumis)),
+                 .text(pair($0.missingLumis, $0.missingEvents)), .text(pair($0.duplicatedLumis, $0.duplicatedEvents)),
+                 .text(pair($0.acdcLumis, $0.acdcEvents))]
             })
         }
+        page.element("h3", "ACDC")
+        page.element("p", r.acdc.map { "\($0.records) record(s) holding \($0.files) file(s), \($0.lumis) lumi(s), \($0.events) event(s) for recovery" }
+                     ?? "no ACDC records")
+        page.element("h3", "Timeline")
+        page.table(["time", "from", "to", "actor", "reason"], r.timeline.map {
+            [.text(Logger.timestamp($0.time)), .text($0.from), .text($0.to), .text($0.actor), .text($0.reason)]
+        })
         page.raw("</section>")
+    }
+
+    /// `lumis (events)` of an account column, `–` when the account does not know them.
+    static func pair(_ lumis: Int?, _ events: Int?) -> String {
+        guard let lumis else { return "–" }
+        return "\(lumis) (\(events.map(String.init) ?? "?"))"
+    }
+
+    /// `<label>key n, <label>key n` of counts by name (numeric names in numeric order), `–` when there are none.
+    static func counts(_ counts: [String: Int], label: String = "") -> String {
+        let keys = counts.keys.sorted { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }
+        return keys.isEmpty ? "–" : keys.map { "\(label)\($0): \(counts[$0] ?? 0)" }.joined(separator: ", ")
+    }
+
+    static func tasksTable(_ r: OperationsReport.RequestReport, into page: inout Page) {
+        page.element("h3", "Tasks")
+        if r.tasks.isEmpty { page.element("p", "no task has jobs yet"); return }
+        page.table(["task (the path as tooltip)", "in jobs/", "last outcomes", "failed attempts", "successful jobs by retries"], r.tasks.map {
+            [.markup("<span title=\"\(escape($0.task))\">\(escape(taskName($0.task)))</span>"), .text(counts($0.jobsByState)), .text(counts($0.jobsByOutcome)), .number($0.failedAttempts),
+             .text(counts($0.retries, label: "retries "))]
+        })
+    }
+
+    /// A task path's last part (the task's name; the whole path is the cell's tooltip: chains make paths long).
+    static func taskName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    static func tier0Table(_ report: OperationsReport, into page: inout Page) {
+        guard !report.tier0Runs.isEmpty else { return }
+        page.raw("<h2>Tier-0 runs</h2>")
+        page.table(["run", "HLT key", "ended", "instances ended", "stream", "lumis final-closed", "closed", "open"], report.tier0Runs.flatMap { run in
+            let head: [Cell] = [.number(run.run), .text(run.hltKey ?? "(no run document yet)"),
+                                .text(run.ended ? "ended, \(run.lumiCount.map(String.init) ?? "?") lumis" : "not ended"),
+                                .text("\(run.instancesEnded)/" + (run.expectedInstances.map(String.init) ?? "?"))]
+            if run.streams.isEmpty { return [head + [.text("–"), .number(0), .number(0), .number(0)]] }
+            return run.streams.map { head + [.text($0.stream), .number($0.finalClosed), .number($0.closed), .number($0.open)] }
+        })
     }
 
     static func stagesTable(_ report: OperationsReport, into page: inout Page) {

@@ -22,6 +22,10 @@ public struct OperationsReport: Codable, Sendable, Equatable {
     public var stages: [StageReport]
     /// The sites of `etc/sites.json`, in its order.
     public var sites: [SiteReport]
+    /// The Tier-0's runs (`t0/runs/<run>/state.json`), by run number; empty when the spool runs no Tier-0.
+    public var tier0Runs: [Tier0Run] = []
+    /// What could not be read outside any request (a damaged Tier-0 run state), naming the file; the rest is reported.
+    public var problems: [String] = []
 
     /// How far a request is: events and lumis done of expected, jobs done of total.
     public struct Progress: Codable, Sendable, Equatable {
@@ -72,6 +76,75 @@ public struct OperationsReport: Codable, Sendable, Equatable {
         public var lumis: Int?
         /// Lumis expected, when the account knows them.
         public var expectedLumis: Int?
+        /// Lumis expected but in no output and no ACDC record, when the account knows them.
+        public var missingLumis: Int? = nil
+        /// Events of those lumis, when the account knows them.
+        public var missingEvents: Int? = nil
+        /// Lumis in the output more than once, when the account knows them.
+        public var duplicatedLumis: Int? = nil
+        /// Events of those lumis, when the account knows them.
+        public var duplicatedEvents: Int? = nil
+        /// Lumis held by ACDC records for recovery, when the account knows them.
+        public var acdcLumis: Int? = nil
+        /// Events of those lumis, when the account knows them.
+        public var acdcEvents: Int? = nil
+    }
+
+    /// One task of a request.
+    public struct TaskReport: Codable, Sendable, Equatable {
+        /// The task path.
+        public var task: String
+        /// Its job documents per job state (jobs still in `jobs/`).
+        public var jobsByState: [String: Int]
+        /// Its accounted jobs per outcome of their last attempt (while in WMBS, from the accounting records); from
+        /// the workflow summary only `success` is known per task.
+        public var jobsByOutcome: [String: Int]
+        /// Its failed attempts.
+        public var failedAttempts: Int
+        /// Retries → successful jobs that needed that many (the summary's `retryData`, else the records).
+        public var retries: [String: Int]
+    }
+
+    /// What ACDC holds for a request: the failed work kept for recovery (`acdc/<workflow>/`).
+    public struct ACDCReport: Codable, Sendable, Equatable {
+        /// ACDC records.
+        public var records: Int
+        /// Files in them.
+        public var files: Int
+        /// Lumis in those files.
+        public var lumis: Int
+        /// Events in those files.
+        public var events: Int
+    }
+
+    /// One Tier-0 run, as the feeder recorded it.
+    public struct Tier0Run: Codable, Sendable, Equatable {
+        /// The run number.
+        public var run: Int
+        /// Its HLT key (nil before its run document arrived).
+        public var hltKey: String?
+        /// The end of run was seen.
+        public var ended: Bool
+        /// Its lumis when it ended.
+        public var lumiCount: Int?
+        /// Storage-manager instances that ended it, and how many are expected.
+        public var instancesEnded: Int
+        /// Instances expected, when known.
+        public var expectedInstances: Int?
+        /// Its streams.
+        public var streams: [Tier0Stream]
+    }
+
+    /// One stream of a Tier-0 run: its lumis by state.
+    public struct Tier0Stream: Codable, Sendable, Equatable {
+        /// The stream name.
+        public var stream: String
+        /// Lumis final-closed (every streamer registered).
+        public var finalClosed: Int
+        /// Lumis closed, waiting for streamers.
+        public var closed: Int
+        /// Lumis still open.
+        public var open: Int
     }
 
     /// One request's row and section.
@@ -99,6 +172,12 @@ public struct OperationsReport: Codable, Sendable, Equatable {
         /// What could not be read for it (a damaged summary, account or accounting record), each naming the file
         /// and what was wrong; the rest of the request is reported without it.
         public var problems: [String] = []
+        /// Its tasks, by task path.
+        public var tasks: [TaskReport] = []
+        /// What ACDC holds for it (nil when nothing).
+        public var acdc: ACDCReport? = nil
+        /// Its history, oldest first: time, from → to, actor, reason.
+        public var timeline: [Transition] = []
     }
 
     /// One stage's health.
@@ -169,7 +248,11 @@ public struct OperationsReportBuilder {
             OperationsReport.SiteReport(name: $0.name, state: $0.state.rawValue, pendingSlots: $0.slots.pendingSlots,
                                         runningSlots: $0.slots.runningSlots, executingJobs: executing[$0.name] ?? 0)
         }
-        return OperationsReport(generatedAt: now, requests: requests.sorted { $0.name < $1.name }, stages: stages, sites: sites)
+        var problems: [String] = []
+        var runs: [OperationsReport.Tier0Run] = []
+        do { runs = try tier0Runs() } catch { problems.append(String(describing: error)) }
+        return OperationsReport(generatedAt: now, requests: requests.sorted { $0.name < $1.name }, stages: stages, sites: sites,
+                                tier0Runs: runs, problems: problems)
     }
 
     /// The document names in `folder` (files ending in `suffix`; anything else is left for the stages to quarantine).
@@ -226,7 +309,10 @@ public struct OperationsReportBuilder {
             progress.source = "account"
             datasets = account.datasets.map {
                 OperationsReport.Dataset(dataset: $0.dataset, events: $0.outputEvents, expectedEvents: $0.expectedEvents,
-                                         lumis: $0.outputLumis, expectedLumis: $0.expectedLumis)
+                                         lumis: $0.outputLumis, expectedLumis: $0.expectedLumis,
+                                         missingLumis: $0.missingLumis.count, missingEvents: $0.missingEvents,
+                                         duplicatedLumis: $0.duplicatedLumis.count, duplicatedEvents: $0.duplicatedEvents,
+                                         acdcLumis: $0.acdcLumis.count, acdcEvents: $0.acdcEvents)
             }
         } else {
             let elements = readable { try elementsOf(name) } ?? []
@@ -246,11 +332,66 @@ public struct OperationsReportBuilder {
             }
             datasets = events.map { OperationsReport.Dataset(dataset: $0.key, events: $0.value) }
         }
+        let acdc = readable { try acdcHeld(name) } ?? nil
         return OperationsReport.RequestReport(
             name: name, status: doc.body.state.rawValue, type: doc.body.requestType.rawValue, priority: doc.body.priority,
             progress: progress, jobsByState: byState, jobsArchived: archived,
             failures: records.isEmpty ? failures(summary) : failures(records), datasets: datasets.sorted { $0.dataset < $1.dataset },
-            accountVerdict: account?.verdict.rawValue, problems: problems)
+            accountVerdict: account?.verdict.rawValue, problems: problems,
+            tasks: tasks(jobs: jobs, records: records, summary: records.isEmpty ? summary : nil), acdc: acdc, timeline: doc.body.history)
+    }
+
+    /// The request's tasks: live job documents by state, and outcomes, failed attempts and retries from the accounting
+    /// records while it is in WMBS, else from `summary` (which keeps per task only the successes by retries and
+    /// the failed attempts).
+    func tasks(jobs: [JobBody], records: [AccountingRecord], summary: WorkflowSummary?) -> [OperationsReport.TaskReport] {
+        var tasks: [String: OperationsReport.TaskReport] = [:]
+        func update(_ task: String, _ change: (inout OperationsReport.TaskReport) -> Void) {
+            change(&tasks[task, default: .init(task: task, jobsByState: [:], jobsByOutcome: [:], failedAttempts: 0, retries: [:])])
+        }
+        for job in jobs { update(job.task) { $0.jobsByState[job.state.rawValue, default: 0] += 1 } }
+        var last: [String: AccountingRecord] = [:]
+        for record in records {
+            if (last[record.job]?.retry ?? -1) <= record.retry { last[record.job] = record }
+            if record.outcome != "success" { update(record.task) { $0.failedAttempts = SaturatingArithmetic.add($0.failedAttempts, 1) } }
+        }
+        for record in last.values {
+            update(record.task) {
+                $0.jobsByOutcome[record.outcome, default: 0] += 1
+                if record.outcome == "success" { $0.retries[String(record.retry), default: 0] += 1 }
+            }
+        }
+        if let summary {
+            for (task, retries) in summary.retryData {
+                update(task) { $0.retries = retries; $0.jobsByOutcome["success"] = SaturatingArithmetic.sum(retries.values) }
+            }
+            for (task, steps) in summary.errors {
+                let attempts = SaturatingArithmetic.sum(steps.values.flatMap { $0.values.map(\.errors) })
+                update(task) { $0.failedAttempts = SaturatingArithmetic.add($0.failedAttempts, attempts) }
+            }
+        }
+        return tasks.values.sorted { $0.task < $1.task }
+    }
+
+    /// What ACDC holds for `workflow`: its records, their files, lumis and events; nil when it holds nothing.
+    func acdcHeld(_ workflow: String) throws -> OperationsReport.ACDCReport? {
+        let records = try ACDCStore(spool: spool).records(workflow: workflow)
+        guard !records.isEmpty else { return nil }
+        let files = records.flatMap(\.files)
+        return OperationsReport.ACDCReport(records: records.count, files: files.count, lumis: SaturatingArithmetic.sum(files.map(\.lumis.count)),
+                                           events: SaturatingArithmetic.sum(files.map(\.events)))
+    }
+
+    /// The Tier-0's runs as the feeder recorded them (`wmctl t0 runs` reads the same).
+    func tier0Runs() throws -> [OperationsReport.Tier0Run] {
+        try Tier0Verbs.states(Tier0RunStore(spool: spool)).map { state in
+            OperationsReport.Tier0Run(run: state.run, hltKey: state.hltKey, ended: state.ended, lumiCount: state.lumiCount,
+                                      instancesEnded: state.instancesEnded.count, expectedInstances: state.expectedInstances,
+                                      streams: state.streams.map {
+                                          OperationsReport.Tier0Stream(stream: $0.stream, finalClosed: $0.lumis(.finalClosed).count,
+                                                                       closed: $0.lumis(.closed).count, open: $0.lumis(.open).count)
+                                      })
+        }
     }
 
     /// Output over expected events (lumis when no events are expected); 1 when nothing is expected.

@@ -20,38 +20,25 @@ enum ReportVerb {
         guard html != inv.json else { throw CommandFailure(.usage, "wmctl report: give exactly one of --json and --html") }
         guard html || inv.parsed.text("out") == nil else { throw CommandFailure(.usage, "wmctl report: --out goes with --html") }
         let spool = try inv.spool()
-        let builder = OperationsReportBuilder(spool: spool, stuckAfter: inv.parsed.number("stuck-after") ?? Double(Wmctl.defaultStuckAfter))
-        let report = try builder.build(now: WallClock.now())
+        let writer = OperationsPageWriter(spool: spool, stuckAfter: inv.parsed.number("stuck-after") ?? Double(Wmctl.defaultStuckAfter))
+        let report = try writer.report(now: WallClock.now())
         if inv.json {
             inv.output.line(try Wmctl.jsonString(report))
             return 0
         }
-        let path = inv.parsed.text("out") ?? spool.path(Layout.operationsPageFolder) + "/" + Layout.operationsPageFile
         let page = OperationsPage.html(report)
+        let out = inv.parsed.text("out")
+        let path = out ?? writer.spoolPagePath
         if inv.parsed.dryRun {
             inv.output.line("wmctl report: would write \(page.utf8.count) bytes to \(path) (\(report.requests.count) request(s); dry run: nothing written)")
             return 0
         }
-        if inv.parsed.text("out") == nil { try spool.ensureDirectories([Layout.operationsPageFolder]) }
-        try publish(Array(page.utf8), at: path, spool: spool, inSpool: inv.parsed.text("out") == nil)
+        do {
+            try writer.publish(Array(page.utf8), at: out)
+        } catch let failure as CommandFailure {
+            throw CommandFailure(failure.code, "wmctl report: " + failure.message)
+        }
         inv.output.line("wmctl report: wrote \(path) (\(report.requests.count) request(s))")
         return 0
-    }
-
-    /// Writes the page by rename, so a reader sees the old page or the new one, never half of one: in the spool
-    /// through the substrate (a temporary file in `.tmp/`, renamed into `www/`), elsewhere (`--out`) through
-    /// Foundation's atomic write (a temporary file beside it, renamed over it).
-    static func publish(_ bytes: [UInt8], at path: String, spool: Spool, inSpool: Bool) throws {
-        do {
-            if inSpool {
-                let batch = SpoolBatch(spool: spool)
-                try batch.writeFile(bytes, at: path)
-                _ = try batch.commit()
-            } else {
-                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-            }
-        } catch {
-            throw CommandFailure(.cantCreate, "wmctl report: cannot write the page to '\(path)': \(error)")
-        }
     }
 }

@@ -29,7 +29,9 @@ let usage = """
                                                pushes N jobs untimed (steady state: the spare pools hold
                                                what archived jobs left)
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
-                   --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900)
+                   --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900),
+                   --report-interval S (write <spool>/www/index.html after a pass at most every S s and once
+                   more at the end; default 5; 0: never)
     'wmagent VERB --help' shows a verb's options. Exit codes: 0 ok, 64 usage, 65 bad data, 66 no spool or
     configuration, 73 can't create, 75 try again.
 
@@ -47,7 +49,9 @@ let initSpec = CommandSpec("wmagent init", arguments: "[DIR]", summary: "make DI
 let runSpec = StageOptions.spec(program: "wmagent run", summary: "run every stage in pipeline order until the spool is quiet (or forever with --watch)",
                                 example: "wmagent run --once --spool /tmp/spool",
                                 extras: [CommandOption("agent", .text("NAME"), help: "agent name (default: agentName in the configuration)"),
-                                         CommandOption("stall-timeout", .number(1...1e7), help: "seconds without progress before --once gives up (default 900)")])
+                                         CommandOption("stall-timeout", .number(1...1e7), help: "seconds without progress before --once gives up (default 900)"),
+                                         CommandOption("report-interval", .number(0...1e7),
+                                                       help: "seconds at least between two writes of the operations page <spool>/www/index.html after a pass; it is written once more at the end (default \(Int(AgentRunner.defaultReportInterval)); 0: never)")])
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 ProgramMain.run("wmagent") {
@@ -72,6 +76,7 @@ ProgramMain.run("wmagent") {
         var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName,
                                                          tier0: Pipeline.hasTier0(spool)),
                                  stallTimeout: options.extra["stall-timeout"].flatMap { Double($0) } ?? 900)
+        runner.reportInterval = options.extra["report-interval"].flatMap { Double($0) } ?? AgentRunner.defaultReportInterval
         runner.onPass = { view.show($0) }
         StopSignal.install { sig in log.info("stop requested; finishing the stage in hand", ["signal": String(sig)]) }
         let totals = try runner.run(context: context, watch: options.watch)

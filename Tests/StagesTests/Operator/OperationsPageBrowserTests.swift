@@ -66,6 +66,16 @@ struct OperationsPageBrowserTests {
         #expect(text.contains("400 / 400 (100%)") && text.contains("4 / 4 (100%)"), "events and lumis at 100%: \(text.prefix(1500))")
         for dataset in OperationsPageFixtures.datasets { #expect(text.contains(dataset), "\(dataset) on the page") }
         #expect(text.contains("no failed attempts"))
+        // The tasks table: a row per task with its last outcomes and successes by retries.
+        let request = try #require(try OperationsPageFixtures.report(agent).requests.first { $0.name == name })
+        #expect(text.contains("Tasks task (the path as tooltip) in jobs/ last outcomes failed attempts successful jobs by retries"), "the tasks table's header")
+        let genSim = try #require(request.tasks.first { $0.task.hasSuffix("/GenSim") })
+        let jobs = try #require(genSim.jobsByOutcome["success"])
+        #expect(text.contains(" GenSim – success: \(jobs) 0 retries 0: \(jobs)"), "the GenSim row: \(text.prefix(4000))")
+        // The timeline: every transition, from the creation to completed.
+        #expect(text.contains("Timeline time from to actor reason"), "the timeline's header")
+        for step in request.timeline { #expect(text.contains(" \(step.from) \(step.to) \(step.actor) "), "\(step)") }
+        #expect(text.contains(" none new ") && text.contains(" completed "))
         let png = try ChromiumProbe.screenshot(of: page)
         #expect(png.count > 1000 && png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "a PNG of \(png.count) bytes")
     }

@@ -143,8 +143,15 @@ enum OperationsPageFixtures {
             name: hostile, status: "running-closed", type: "TaskChain", priority: 1,
             progress: .init(eventsDone: 5, eventsExpected: 10, jobsDone: 1, jobsTotal: 2, source: "elements"),
             jobsByState: ["executing": 1], jobsArchived: [:], failures: [failure], datasets: [.init(dataset: "/A/<i>/RAW", events: 5)], accountVerdict: nil)
-        let html = OperationsPage.html(OperationsReport(generatedAt: 0, requests: [request], stages: [], sites: []))
+        var withSections = request
+        withSections.tasks = [.init(task: "/w/<u>T\"", jobsByState: ["<s>": 1], jobsByOutcome: [:], failedAttempts: 0, retries: [:])]
+        withSections.timeline = [Transition(from: "<em>", to: "new", time: 0, actor: "<q>", reason: "<img src=y>")]
+        let html = OperationsPage.html(OperationsReport(generatedAt: 0, requests: [withSections], stages: [], sites: [],
+                                                        tier0Runs: [.init(run: 1, hltKey: "<kbd>", ended: false, instancesEnded: 0, streams: [])],
+                                                        problems: ["<mark>"]))
         #expect(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>") && !html.contains("<i>"))
+        for tag in ["<u>", "<s>", "<em>", "<q>", "<kbd>", "<mark>"] { #expect(!html.contains(tag), "\(tag) escaped") }
+        #expect(html.contains("title=\"/w/&lt;u&gt;T&quot;\"") && html.contains("&lt;img src=y&gt;"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"))
         #expect(html.contains("5 / 10 (50%)"))
     }
@@ -168,5 +175,69 @@ enum OperationsPageFixtures {
         let live = builder.failures(records)
         #expect(live.map { "\($0.exitCode)@\($0.site)×\($0.count)" } == ["50664@T1_X×2", "8001@T2_Y×1", "50664@unknown×1"])
         #expect(live.map(\.firstMessage) == ["CMSException: d a", "CMSException: d d", "CMSException: d c"])
+    }
+}
+
+/// Issue 22, second slice: the request section's tasks, ACDC, account of outputs and timeline, and the Tier-0 runs.
+@Suite struct OperationsReportSectionTests {
+    @Test func aFinishedProductionShowsItsTasksAccountAndTimeline() throws {
+        let (agent, name) = try OperationsPageFixtures.finishedProduction("report-sections")
+        defer { agent.killLeftovers() }
+        let request = try #require(try OperationsPageFixtures.report(agent).requests.first { $0.name == name })
+        // Every task's jobs succeeded at the first try; the production task is there.
+        #expect(request.tasks.contains { $0.task.hasSuffix("/GenSim") }, "\(request.tasks.map(\.task))")
+        for task in request.tasks {
+            #expect(task.failedAttempts == 0 && task.retries.keys.allSatisfy { $0 == "0" } && task.jobsByOutcome["success"] == task.retries["0"], "\(task)")
+        }
+        #expect(request.tasks.compactMap { $0.jobsByOutcome["success"] }.reduce(0, +) == request.progress.jobsTotal)
+        // The account of outputs: nothing missing, duplicated or in ACDC.
+        for dataset in request.datasets {
+            #expect(dataset.missingLumis == 0 && dataset.duplicatedLumis == 0 && dataset.acdcLumis == 0 && dataset.missingEvents == 0, "\(dataset)")
+        }
+        #expect(request.acdc == nil)
+        // The timeline: created first, completed last, each step from the state before it.
+        let timeline = request.timeline
+        #expect(timeline.first?.from == "none" && timeline.first?.to == "new" && timeline.last?.to == "completed", "\(timeline)")
+        #expect(zip(timeline, timeline.dropFirst()).allSatisfy { $0.to == $1.from && $0.time <= $1.time })
+        _ = try agent.wmctlOK(["report", "--html"])
+        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        for heading in ["Tasks", "Output datasets and their account", "ACDC", "Timeline"] { #expect(html.contains("<h3>\(heading)</h3>"), "\(heading)") }
+        #expect(html.contains("<td>new</td><td>assignment-approved</td>") && html.contains("no ACDC records"))
+        #expect(!html.contains("Tier-0 runs"), "no Tier-0 section without Tier-0 runs")
+    }
+
+    @Test func aFailedJobShowsInItsTaskAndInACDC() throws {
+        let (agent, name) = try OperationsPageFixtures.productionWithFailures("report-sections-acdc")
+        defer { agent.killLeftovers() }
+        let request = try #require(try OperationsPageFixtures.report(agent).requests.first { $0.name == name })
+        let genSim = try #require(request.tasks.first { $0.task.hasSuffix("/GenSim") }, "\(request.tasks)")
+        #expect(genSim.failedAttempts == 1 && genSim.jobsByOutcome["success"] == 1, "\(genSim)")
+        let acdc = try #require(request.acdc)
+        #expect(acdc.records >= 1 && acdc.lumis == 2 && acdc.events == 200, "\(acdc)")
+        #expect(request.datasets.contains { ($0.acdcLumis ?? 0) > 0 || ($0.missingLumis ?? 0) > 0 }, "\(request.datasets)")
+        _ = try agent.wmctlOK(["report", "--html"])
+        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        #expect(html.contains("\(acdc.records) record(s) holding"))
+    }
+
+    @Test func tier0RunsAreASectionAndADamagedOneIsNamed() throws {
+        let agent = try EndToEndAgent("report-t0")
+        let state = #"{"run": 1, "hltKey": "<b>key", "ended": true, "lumiCount": 2, "expectedInstances": 1, "instancesEnded": ["a"], "instancesSeen": ["a"], "#
+            + #""streams": [{"stream": "Express", "lumis": [{"lumi": 1, "files": 1, "registered": 1, "state": "finalClosed"}, {"lumi": 2, "files": 1, "registered": 0, "state": "closed"}]}]}"#
+        for (run, text) in [(1, state), (2, "{\"run\": ")] {
+            let folder = agent.spool.path(Layout.tier0Run(run).root)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + Layout.Tier0RunFolders.stateName))
+        }
+        var report = try OperationsPageFixtures.report(agent)
+        #expect(report.tier0Runs.isEmpty && report.problems.count == 1 && report.problems[0].contains("t0/runs/2"), "\(report.problems)")
+        try FileManager.default.removeItem(atPath: agent.spool.path(Layout.tier0Run(2).root))
+        report = try OperationsPageFixtures.report(agent)
+        let run = try #require(report.tier0Runs.first)
+        #expect(report.tier0Runs.count == 1 && run.run == 1 && run.ended && run.instancesEnded == 1, "\(report.tier0Runs)")
+        #expect(run.streams == [.init(stream: "Express", finalClosed: 1, closed: 1, open: 0)])
+        _ = try agent.wmctlOK(["report", "--html"])
+        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        #expect(html.contains("<h2>Tier-0 runs</h2>") && html.contains("&lt;b&gt;key") && !html.contains("<b>key"))
     }
 }
