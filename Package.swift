@@ -51,7 +51,7 @@ let package = Package(
         // The agent: init, the pipeline and its runner, the live view.
         .target(name: "Agent", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Operator"] + domain),
         // The storage-manager simulator (wm-t0-replay): streamer files and SM documents for a Tier-0 replay.
-        .target(name: "StorageManagerReplay", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "EventFiles", "DynamicJSON"]),
+        .target(name: "StorageManagerReplay", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "EventFiles", "DynamicJSON", "Tier0"]),
         // Benchmarks, linked by wmagent bench and the wm-bench-* programs only.
         .target(name: "Benchmarks", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "BatchSystems", "Stages", "Agent"] + domain),
 

@@ -71,8 +71,12 @@ public enum ReplayCommand {
             throw CommandFailure(.dataError, refused.description(naming: spool.path(Layout.tier0Configuration)))
         }
         let menu: ReplayMenu
-        do { menu = try ReplayMenu.decode(menuBytes, hltKey: parsed.text("hlt-key")) } catch {
-            throw CommandFailure(.dataError, "\(spool.path(Layout.tier0Configuration)): \(error)")
+        do {
+            menu = try ReplayMenu.decode(menuBytes, path: spool.path(Layout.tier0Configuration), hltKey: parsed.text("hlt-key"))
+        } catch let choice as ReplayMenuError {
+            throw CommandFailure(.dataError, "\(spool.path(Layout.tier0Configuration)): \(choice)")
+        } catch {
+            throw CommandFailure(.dataError, "\(error)")   // the configuration's error names the file and the key
         }
         let data = parsed.text("data") ?? spool.path(Layout.tier0Streamers)
         guard data.hasPrefix("/") else { throw CommandFailure(.usage, "--data: expected an absolute folder, got '\(data)'") }

@@ -64,8 +64,9 @@ public struct TriggerMenu: Sendable, Equatable {
                 try object.check(dataset, pattern: DatasetName.primaryPattern, field: datasets.member(dataset))
                 let selecting = try datasets.names(dataset, pattern: Tier0Patterns.path) ?? []
                 try datasets.require(!selecting.isEmpty, dataset, found: "no paths", expected: "at least one of the menu's paths")
-                if let stray = selecting.first(where: { !known.contains($0) }) {
-                    throw ConfigurationError(path: object.path, field: datasets.member(dataset), expected: "paths of the menu ("
+                if let index = selecting.firstIndex(where: { !known.contains($0) }) {
+                    let stray = selecting[index]
+                    throw ConfigurationError(path: object.path, field: datasets.member(dataset) + "[\(index)]", expected: "paths of the menu ("
                                              + (paths.isEmpty ? "it has none" : paths.joined(separator: ", ")) + ")",
                                              found: ConfigurationObject.quoted(stray))
                 }
