@@ -59,10 +59,22 @@ package final class FailureTallies: @unchecked Sendable {
         var succeeded: [String: Bool] = [:]   // attempt key → succeeded (a later record of an attempt wins)
     }
     private var seen: [String: Seen] = [:]
+    private var thresholds: [String: Double?] = [:]
     private let lock = NSLock()
 
     /// Makes an empty cache.
     package init() {}
+
+    /// The `FailureRateThreshold` of `workflow`'s stored workload (nil: none set, or no workload), read once: a
+    /// workload never changes once stored.
+    package func requestThreshold(spool: Spool, workflow: String) throws -> Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = thresholds[workflow] { return known }
+        let threshold = try ElementStore(spool: spool).workload(workflow)?.failureRateThreshold
+        thresholds[workflow] = .some(threshold)
+        return threshold
+    }
 
     /// The tally of `workflow` now.
     package func tally(spool: Spool, workflow: String) throws -> FailureTally {

@@ -26,7 +26,7 @@ public struct JobSubmitterStage: StageCycle {
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
     /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
     private let documents = DocumentCache<JobBody>()
-    /// Each workflow's failure tally, read incrementally from its accounting records.
+    /// Each workflow's failure tally, read incrementally from its accounting records, and its request's threshold.
     private let tallies = FailureTallies()
 
     /// Makes a submitter.
@@ -109,7 +109,7 @@ public struct JobSubmitterStage: StageCycle {
                 if stop.isHolding { stopped.insert(workflow) }
                 continue
             }
-            let requestThreshold = try ElementStore(spool: context.spool).workload(workflow)?.failureRateThreshold
+            let requestThreshold = try tallies.requestThreshold(spool: context.spool, workflow: workflow)
             guard let (limit, source) = FailureRateLimit.effective(request: requestThreshold, agent: agentLimit),
                   let reason = limit.breach(try tallies.tally(spool: context.spool, workflow: workflow)) else { continue }
             stopped.insert(workflow)
