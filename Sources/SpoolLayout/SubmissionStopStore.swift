@@ -19,11 +19,16 @@ public struct SubmissionStopStore {
         return try decodeDocument(SubmissionStop.self, bytes, file: Self.area + "/" + workflow + ".json")
     }
 
-    /// Every stop, by workflow.
+    /// Every readable stop, by workflow (one damaged by hand is left to `wm-jobsubmitter`, which quarantines it).
     public func all() throws -> [SubmissionStop] {
         guard spool.isFolder(Self.area) else { return [] }
         return try spool.scan(Self.area).names.sorted().filter { $0.hasSuffix(".json") }
-            .compactMap { try stop(String($0.dropLast(5))) }
+            .compactMap { try? stop(String($0.dropLast(5))) }
+    }
+
+    /// Moves the stop document of `workflow` to the area's corrupt folder with `reason` (a document damaged by hand).
+    public func quarantine(_ workflow: String, reason: String) throws {
+        _ = try spool.quarantine(workflow + ".json", in: Self.area, reason: reason)
     }
 
     /// Records a stop unless the workflow already has one (held or resumed); true when it was recorded.

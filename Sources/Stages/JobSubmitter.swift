@@ -105,9 +105,15 @@ public struct JobSubmitterStage: StageCycle {
         let agentLimit = try context.agentConfiguration().workflowFailureRate
         var stopped = Set<String>()
         for workflow in workflows.sorted() {
-            if let stop = try stops.stop(workflow) {
-                if stop.isHolding { stopped.insert(workflow) }
-                continue
+            do {
+                if let stop = try stops.stop(workflow) {
+                    if stop.isHolding { stopped.insert(workflow) }
+                    continue
+                }
+            } catch {
+                // A stop damaged by hand: quarantined once with the reason, and the workflow is judged afresh.
+                context.log.error("quarantined", ["file": SubmissionStopStore.area + "/" + workflow + ".json", "reason": "\(error)"])
+                if !context.options.dryRun { try stops.quarantine(workflow, reason: "\(error)") }
             }
             let requestThreshold = try tallies.requestThreshold(spool: context.spool, workflow: workflow)
             guard let (limit, source) = FailureRateLimit.effective(request: requestThreshold, agent: agentLimit),

@@ -40,6 +40,15 @@ import TestSupport
         #expect(try agent.wmctlOK(["request", "resume", name, "--dry-run"]).contains("would resume"))
         #expect(try SubmissionStopStore(spool: agent.spool).stop(name)?.isHolding == true, "--dry-run changed nothing")
 
+        // A stop damaged by hand is quarantined once with the reason, and the workflow is judged afresh: stopped again.
+        let stopFile = agent.spool.path("submission-stops/\(name).json")
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: stopFile))
+        #expect(agent.wmctl(["status"]).code == 0, "wmctl status still works")
+        _ = try JobSubmitterStage().runCycle(agent.context)
+        let corrupt = try FileManager.default.contentsOfDirectory(atPath: agent.spool.path(agent.spool.corruptDirectory(for: SubmissionStopStore.area)))
+        #expect(corrupt.contains("\(name).json") && corrupt.contains("\(name).json.reason"), "\(corrupt)")
+        #expect(try SubmissionStopStore(spool: agent.spool).stop(name)?.isHolding == true, "judged again: still above its threshold")
+
         // Resumed: the retries run (and, failing every time, the jobs exhaust their retries into ACDC).
         #expect(try agent.wmctlOK(["request", "resume", name]).contains("submissions resumed"))
         #expect(agent.wmctl(["request", "resume", name]).code == 65, "a second resume is refused: nothing is stopped")
