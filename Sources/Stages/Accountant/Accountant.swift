@@ -11,7 +11,8 @@ import WMCore
 /// A job succeeds when its step succeeded, its output modules match its outputs (LogCollect, Cleanup and Harvesting
 /// excepted; absent `MergedError*` modules allowed), every output has a storage location and no output LFN
 /// was recorded by another job. A missing report fails it with 99999, an empty one 99998, an unreadable one
-/// 99997, a contradicting one 99996, one that belongs to another job attempt (its `WMWrapper` stamp names
+/// 99997 (a missing one of a job already accounted a success is a copy of a finished job: set aside, not failed),
+/// a contradicting one 99996, one that belongs to another job attempt (its `WMWrapper` stamp names
 /// another job or retry, or is missing, or an output holds a lumi outside the job's mask) 99995 — nothing of
 /// such a report is recorded, not even its log archive; otherwise the report's exit code. Work goes in batches: every output of
 /// a batch is recorded in one group commit, then the batch's jobs move in a second (effects first).
@@ -135,6 +136,11 @@ package struct AccountingPlanner {
         do {
             report = try FrameworkJobReportReader().read(contentsOfFile: work.reportPath)
         } catch {
+            if case .missingFile = error, let earlier = try accountedSuccess(of: job) {
+                throw DocumentProblem("job \(job.name) already succeeded (attempt \(earlier) was accounted) and its work directory "
+                                      + "is gone: this document is a second copy of the job (moved or copied by hand?); "
+                                      + "set aside so the job is not failed and run again")
+            }
             return fail(plan, .badReport(error))
         }
         if let foreign = Self.ownership(report, job: job, source: work.reportPath) { return fail(plan, foreign) }
@@ -155,6 +161,15 @@ package struct AccountingPlanner {
         try recordOutputs(report, job: job, subscription: sub, storage: storage, owner: owner, into: &plan)
         try recordSkipped(report, job: job, subscription: sub, into: &plan)
         return plan
+    }
+
+    /// `<job>-<retry>` of an attempt of `job` accounted as a success, or nil. A job succeeds once: a document of it
+    /// whose report is missing after that is a copy of a finished job (its work directory was cleaned at archiving),
+    /// not a job that lost its report. Read only on that path, so the common path reads no records.
+    func accountedSuccess(of job: JobBody) throws -> String? {
+        try AccountingRecords.read(spool: spool, workflow: job.workflow)
+            .first { $0.job == job.name && $0.outcome == JobState.success.rawValue }
+            .map { "\($0.job)-\($0.retry)" }
     }
 
     /// Why `report` is not the report of this job attempt, or nil when it is: the wrapper's stamp must name the

@@ -81,6 +81,34 @@ import TestSupport
         #expect(try f.fileKeys(F.logCollect, .available).count == 2)
     }
 
+    /// A hand copy of a finished job's document (found by the chaos test: `cp jobs/complete/X.json jobs/executing/`)
+    /// reaches `jobs/complete` again after the original was accounted and archived, its work directory gone. Failed
+    /// with 99999 it would be retried and run again, duplicating its events; it is set aside instead.
+    @Test func copyOfAnAccountedJobWhoseReportIsGoneIsSetAsideNotFailed() throws {
+        let f = try F("acct-copy")
+        try f.completeJob("done")
+        let copy = try #require(try f.spool.read("done.json", in: "jobs/complete"))
+        _ = try AccountantStage().runCycle(f.context())
+        #expect(f.state(of: "done") == .success)
+        // The archiver cleans the work directory and takes the job to cleanout; then the copy arrives.
+        try SystemCall.removeTree(JobWorkDirectory(spool: f.spool, workflow: f.workflow, job: "done", retry: 0).path)
+        _ = try f.spool.move("done.json", from: "jobs/success", to: "jobs/cleanout")
+        try f.spool.publish(copy, as: "done.json", in: "jobs/complete")
+        let report = try AccountantStage().runCycle(f.context())
+        #expect(report.quarantined == 1)
+        #expect(!SystemCall.exists(f.spool.path("jobs/jobfailed/done.json")) && !SystemCall.exists(f.spool.path("jobs/complete/done.json")),
+                "the copy left jobs/complete without becoming a failure")
+        let reason = try String(decoding: #require(try f.spool.read("done.json.reason", in: "jobs/corrupt")), as: UTF8.self)
+        #expect(reason.contains("already succeeded (attempt done-0 was accounted)") && reason.contains("second copy"))
+        let records = try AccountingRecords.read(spool: f.spool, workflow: f.workflow).filter { $0.job == "done" }
+        #expect(records.map(\.outcome) == ["success"], "no failure recorded, so nothing is retried")
+        #expect(try ACDCStore(spool: f.spool).merged(workflow: f.workflow, task: "/wf/Proc") == nil)
+        // A job that never succeeded and lost its report still fails with 99999.
+        try f.completeJob("lost", writeReport: false)
+        _ = try AccountantStage().runCycle(f.context())
+        #expect(try f.job("lost").exitCodes == [99999])
+    }
+
     @Test func moduleMismatchAndMissingLocationFailTheJob() throws {
         let f = try F("acct-mismatch")
         try f.completeJob("extra", outputs: [.init(), .init(module: "ALCARECOoutput")])
