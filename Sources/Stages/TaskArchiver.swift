@@ -66,8 +66,13 @@ public struct TaskArchiverStage: StageCycle {
         // The account needs the request's workload (what was expected); a workflow without one closes unaccounted, loudly.
         let accounting = RequestAccounting(spool: spool)
         var account: RequestAccount?
-        if try ElementStore(spool: spool).workload(workflow) != nil {
-            account = try accounting.close(workflow, now: now)
+        if let workload = try ElementStore(spool: spool).workload(workflow) {
+            if workload.topLevelTasks.contains(where: { if case .tier0Streamers = $0.input { return true } else { return false } }) {
+                // Each primary dataset of a repack or express holds only the events whose paths fired: no request account.
+                context.log.info("Tier-0 stream workflow: accounted by its run's streamers, not by a request account", ["workflow": workflow])
+            } else {
+                account = try accounting.close(workflow, now: now)
+            }
         } else {
             context.log.warning("no workload: the request's account cannot be computed", ["workflow": workflow])
         }

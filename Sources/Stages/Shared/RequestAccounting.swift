@@ -171,7 +171,7 @@ public struct RequestAccounting {
                 let context = request.map { ElementContext(request: $0, at: 0) } ?? ElementContext(requestName: workload.name, priority: 0, creationTime: 0)
                 let masks = try MonteCarloPolicy().elements(for: task, context: context).compactMap(\.mask)
                 return generation(task, masks: masks, fakeLFN: "MCFakeFile-\(workload.name)-\(task.name)")
-            case .dataset(let name, let selection):
+            case .dataset(let name, let selection), .tier0Dataset(let name, let selection):
                 guard let dataset = catalog.dataset(named: name) else {
                     throw DocumentProblem("request \(workload.name): input dataset \(name) is not in the catalog")
                 }
@@ -198,6 +198,9 @@ public struct RequestAccounting {
                 })
             case .taskOutput:
                 throw DocumentProblem("task \(task.path) is not a top-level task")
+            case .tier0Streamers:
+                throw DocumentProblem("task \(task.path) repacks or expresses streamers: each primary dataset holds only the events "
+                                      + "whose paths fired, so no request account applies (the Tier-0 accounts its runs by streamer)")
             }
         }
     }

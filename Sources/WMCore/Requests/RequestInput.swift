@@ -112,7 +112,7 @@ public struct RequestInput: Hashable, Sendable {
     /// `createRequest`.
     /// A dotted key `TaskN.Key` (or `StepN.Key`) sets that one key in that one task or step dict.
     public mutating func applyOverrides(_ overrides: [String: JSONValue]) {
-        let createOnly = Set(RequestType.allCases.flatMap { RequestSpecs.create($0).map(\.name) })
+        let createOnly = Set(RequestType.submittable.flatMap { RequestSpecs.create($0).map(\.name) })
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
             // `Task1.RequestNumEvents=N` sets one key of one task (or step) dict.
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)

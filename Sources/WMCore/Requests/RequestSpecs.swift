@@ -6,6 +6,19 @@ public enum RequestType: String, Codable, CaseIterable, Sendable {
     case dqmHarvest = "DQMHarvest"
     case resubmission = "Resubmission"
     case storeResults = "StoreResults"
+    /// Tier-0 repacking of one run's stream (WMCore's `Repack` spec): made by the Tier-0 feeder, never submitted.
+    case repack = "Repack"
+    /// Tier-0 express processing of one run's stream (WMCore's `Express` spec): made by the feeder, never submitted.
+    case express = "Express"
+    /// Tier-0 prompt reconstruction of one run's primary dataset (WMCore's `PromptReco` spec): released by the
+    /// feeder, never submitted.
+    case promptReco = "PromptReco"
+
+    /// The types a request to ReqMgr may have: every type but the Tier-0's, whose workflows the feeder makes.
+    public static let submittable: [RequestType] = allCases.filter { !$0.isTier0 }
+
+    /// True for the Tier-0's workflow types (Repack, Express, PromptReco).
+    public var isTier0: Bool { self == .repack || self == .express || self == .promptReco }
 
     /// For chains: the key holding the count (`TaskChain`/`StepChain`) and the item prefix (`Task`/`Step`).
     public var chain: (countKey: String, prefix: String, nameKey: String, inputKey: String)? {
@@ -87,7 +100,7 @@ public enum Lexicon {
 public enum RequestSpecs {
     /// Arguments every request type accepts at creation.
     public static let generic: [ArgumentSpec] = [
-        ArgumentSpec("RequestType", .string, mandatory: true, .oneOf(RequestType.allCases.map(\.rawValue))),
+        ArgumentSpec("RequestType", .string, mandatory: true, .oneOf(RequestType.submittable.map(\.rawValue))),
         ArgumentSpec("Requestor", .string, default: .string("operator"), .pattern(Lexicon.user, "a user name")),
         ArgumentSpec("RequestorDN", .string),
         ArgumentSpec("Group", .string, default: .string("DATAOPS"), .pattern(Lexicon.team, "a group name")),
@@ -239,6 +252,8 @@ public enum RequestSpecs {
                         ArgumentSpec("PhysicsGroup", .string, default: .string("NoGroup"), .nonEmpty),
                         ArgumentSpec("CmsPath", .string),
                         ArgumentSpec("MergedLFNBase", .string, default: .string("/store/results"), .lfnBase)]
+        case .repack, .express, .promptReco:
+            specific = []   // never submitted: validation refuses the type before reading its arguments
         }
         return merge(generic, specific)
     }

@@ -43,9 +43,9 @@ public struct RequestValidator: Sendable {
     /// - Returns: the cast arguments with defaults filled (chain items cast too).
     /// - Throws: `RequestRejected` (stage `create`) listing every problem.
     public func validateCreate(_ raw: [String: JSONValue]) throws(RequestRejected) -> RequestArguments {
-        guard let typeName = raw["RequestType"], let type = typeName.stringValue.flatMap(RequestType.init(rawValue:)) else {
+        guard let typeName = raw["RequestType"], let type = typeName.stringValue.flatMap(RequestType.init(rawValue:)), !type.isTier0 else {
             throw RequestRejected(stage: "create", problems: [RequestProblem(field: "RequestType", found: raw["RequestType"],
-                expected: "one of \(RequestType.allCases.map(\.rawValue).joined(separator: ", "))")])
+                expected: "one of \(RequestType.submittable.map(\.rawValue).joined(separator: ", "))")])
         }
         let chain = type.chain
         var (values, problems) = Self.apply(RequestSpecs.create(type), to: raw, prefix: "",

@@ -33,6 +33,9 @@ public struct WorkloadBuilder {
         case .dqmHarvest: builder.addDQMHarvest()
         case .storeResults: builder.addStoreResults()
         case .resubmission: return try resubmission(name: name, request: request, original: original)
+        case .repack, .express, .promptReco:
+            throw RequestRejected(stage: "workload", problems: [RequestProblem(field: "RequestType", found: .string(type.rawValue),
+                expected: "one of \(RequestType.submittable.map(\.rawValue).joined(separator: ", ")): Tier-0 workflows are made by wm-t0feeder")])
         }
         // The assignment's watchdog limits hold for every task (WMCore's setupPerformanceMonitoring).
         let limits = PerformanceLimits.of(assignment: assignment)

@@ -64,6 +64,12 @@ public enum TaskInput: Codable, Hashable, Sendable {
     case taskOutput(taskPath: String, module: String)
     /// An ACDC collection: what a task of the original request failed to do.
     case acdc(collection: String, taskPath: String)
+    /// The Tier-0's open fileset of one run's stream (`Run<run>_Stream<stream>`), fed by the feeder with the
+    /// streamers of closed lumis; not split by the work queue.
+    case tier0Streamers(run: Int, stream: String)
+    /// A catalog dataset's files of one run (`selection`: that run), fed by the Tier-0 feeder as they are published
+    /// (PromptReco reads the RAW its repack merges made); not split by the work queue.
+    case tier0Dataset(name: String, selection: InputSelection)
 
     /// True for inputs the work queue splits (generator, dataset, ACDC); false for tasks fed by other tasks.
     public var isTopLevel: Bool {
@@ -109,6 +115,9 @@ public struct TaskOutput: Codable, Hashable, Sendable {
     public var transient: Bool
     /// The StepChain step that writes it (nil outside StepChain).
     public var step: String?
+    /// Tier-0 Repack and Express: the trigger mask selecting the events this output keeps (bit k = the HLT menu's
+    /// k-th path; an event is kept when it fired any of them; 0 keeps every event). Nil elsewhere.
+    public var filterMask: UInt64?
 
     /// Whether jobs stage the output out (and WMBS gets a fileset for it). False only for a StepChain step's output
     /// with `KeepOutput: false`: the next step reads it in the job's scratch folder, and it never leaves the job. A

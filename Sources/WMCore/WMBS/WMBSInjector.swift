@@ -49,6 +49,33 @@ public struct WMBSInjector {
         "\(workflow)-\(task.name)-\(element)"
     }
 
+    /// Where a workflow's jobs may run and how urgent they are: an element's site lists and priority, or the
+    /// Tier-0's for its workflows.
+    public struct Placement: Sendable {
+        /// Sites the jobs may run at (empty: any).
+        public var siteWhitelist: [String]
+        /// Sites they may not run at.
+        public var siteBlacklist: [String]
+        /// Whether the lists win over the input's location.
+        public var trustSiteLists: Bool
+        /// The request (workflow) priority.
+        public var priority: Int
+
+        /// Makes a placement.
+        public init(siteWhitelist: [String] = [], siteBlacklist: [String] = [], trustSiteLists: Bool = false, priority: Int) {
+            self.siteWhitelist = siteWhitelist
+            self.siteBlacklist = siteBlacklist
+            self.trustSiteLists = trustSiteLists
+            self.priority = priority
+        }
+
+        /// An element's placement.
+        public init(_ element: ElementBody) {
+            self.init(siteWhitelist: element.siteWhitelist, siteBlacklist: element.siteBlacklist,
+                      trustSiteLists: element.trustSitelists, priority: element.priority)
+        }
+    }
+
     /// Plans the WMBS objects for one element.
     public func plan(workload: Workload, element: ElementBody, catalog: any CatalogLookup, acdc: ACDCRecord?,
                      now: Double) throws -> Plan {
@@ -56,9 +83,26 @@ public struct WMBSInjector {
             throw DocumentProblem("element \(element.name): task '\(element.taskName)' is not in workload \(workload.name)")
         }
         let topFileset = Self.topFilesetName(workflow: workload.name, task: top, element: element.name)
+        let topSubscription = Self.subscriptionName(top, element: element.name)
+        var (subscriptions, filesets) = planTree(workload: workload, top: top, topFileset: topFileset,
+                                                 topSubscription: topSubscription, placement: Placement(element))
+        let files = try inputFiles(for: top, element: element, topFileset: topFileset, catalog: catalog, acdc: acdc, now: now)
+        if let acdc, let index = subscriptions.firstIndex(where: { $0.name == topSubscription }),
+           let ranges = Self.acdcEventRanges(ResubmitBlockPolicy.chunk(of: acdc, input: element.inputs.keys.first { $0.hasPrefix("acdc:") })) {
+            subscriptions[index].parameters[JobSplitter.acdcEventRangesParameter] = ranges
+        }
+        filesets.sort { $0.name < $1.name }
+        return Plan(subscriptions: subscriptions, filesets: filesets, topFileset: topFileset, inputFiles: files)
+    }
+
+    /// The subscriptions and filesets of `top` and every task below it: `top` reads the open fileset `topFileset`
+    /// through `topSubscription`; each task downstream gets one subscription named after it, reading its parent's
+    /// output fileset. Used for an element's tasks and for the Tier-0's workflows (one open fileset per run's stream,
+    /// fed by the feeder).
+    public func planTree(workload: Workload, top: WorkloadTask, topFileset: String, topSubscription: String,
+                         placement: Placement) -> (subscriptions: [Subscription], filesets: [Fileset]) {
         var subscriptions: [Subscription] = []
         var filesets: [String: Fileset] = [:]
-        let topSubscription = Self.subscriptionName(top, element: element.name)
         filesets[topFileset] = Fileset(name: topFileset, open: true, producers: [], consumers: [topSubscription])
         // Breadth-first over the task tree below the top task.
         var queue: [(task: WorkloadTask, subscription: String, input: String)] = [(top, topSubscription, topFileset)]
@@ -69,7 +113,8 @@ public struct WMBSInjector {
                 let unmerged = Self.outputFileset(taskPath: task.path, module: output.module, tier: output.module == "logArchive" ? nil : output.tier)
                 let isMerge = task.type == .merge
                 var out = SubscriptionOutput(
-                    spec: JobOutputSpec(dataTier: output.tier, dataset: output.dataset, lfnBase: output.unmergedLFNBase, merged: isMerge),
+                    spec: JobOutputSpec(dataTier: output.tier, dataset: output.dataset, lfnBase: output.unmergedLFNBase, merged: isMerge,
+                                        filterMask: output.filterMask ?? 0),
                     unmergedFilesets: isMerge ? [] : [unmerged], mergedFilesets: isMerge ? [unmerged] : [],
                     registerInCatalog: output.kept && !output.transient && output.module != "logArchive")
                 if !isMerge, let merge = workload.mergeTask(ofOutput: output.module, of: task.path) {
@@ -89,7 +134,7 @@ public struct WMBSInjector {
                 }
                 for merged in out.mergedFilesets where !filesets[merged]!.producers.contains(name) { filesets[merged]!.producers.append(name) }
             }
-            subscriptions.append(makeSubscription(task, name: name, workflow: workload.name, input: input, element: element, outputs: outputs))
+            subscriptions.append(makeSubscription(task, name: name, workflow: workload.name, input: input, placement: placement, outputs: outputs))
             for child in workload.tasks where child.parentPath == task.path || Self.readsFrom(child, task) {
                 guard case .taskOutput(let path, let module) = child.input, path == task.path else { continue }
                 let tier = task.outputs.first { $0.module == module }?.tier
@@ -102,13 +147,7 @@ public struct WMBSInjector {
                 }
             }
         }
-        let files = try inputFiles(for: top, element: element, topFileset: topFileset, catalog: catalog, acdc: acdc, now: now)
-        if let acdc, let index = subscriptions.firstIndex(where: { $0.name == topSubscription }),
-           let ranges = Self.acdcEventRanges(ResubmitBlockPolicy.chunk(of: acdc, input: element.inputs.keys.first { $0.hasPrefix("acdc:") })) {
-            subscriptions[index].parameters[JobSplitter.acdcEventRangesParameter] = ranges
-        }
-        return Plan(subscriptions: subscriptions, filesets: filesets.values.sorted { $0.name < $1.name },
-                    topFileset: topFileset, inputFiles: files)
+        return (subscriptions, filesets.values.sorted { $0.name < $1.name })
     }
 
     /// The event ranges a resubmission replays per real input file (`{lfn: [[first, last], ...]}`), for EventBased.
@@ -131,7 +170,7 @@ public struct WMBSInjector {
                    mergedLFNBase: "/store/unmerged/logs", kept: false, transient: false)
     }
 
-    func makeSubscription(_ task: WorkloadTask, name: String, workflow: String, input: String, element: ElementBody,
+    func makeSubscription(_ task: WorkloadTask, name: String, workflow: String, input: String, placement: Placement,
                           outputs: [String: SubscriptionOutput]) -> Subscription {
         // The request's release, GlobalTag and PrepID win over the agent's defaults (the DBS records say what made the data).
         var bag = baggage.merging(task.provenance?.baggage ?? [:]) { _, request in request }
@@ -142,8 +181,8 @@ public struct WMBSInjector {
         if bag["eventsPerLumi"] == nil, let epj = task.splitting.parameters["events_per_job"] { bag["eventsPerLumi"] = epj }
         var subscription = Subscription(name: name, workflow: workflow, task: task.path, taskType: task.type.rawValue, inputFileset: input,
                             algorithm: task.splitting.algorithm, parameters: task.splitting.parameters,
-                            siteWhitelist: element.siteWhitelist, siteBlacklist: element.siteBlacklist,
-                            trustSiteLists: element.trustSitelists, requestPriority: element.priority, outputs: outputs,
+                            siteWhitelist: placement.siteWhitelist, siteBlacklist: placement.siteBlacklist,
+                            trustSiteLists: placement.trustSiteLists, requestPriority: placement.priority, outputs: outputs,
                             baggage: bag, timePerEvent: task.timePerEvent, sizePerEvent: task.sizePerEvent, memory: task.memory,
                             numberOfCores: task.multicore, eventStreams: task.eventStreams)
         subscription.performanceLimits = task.performanceLimits
@@ -197,6 +236,8 @@ public struct WMBSInjector {
             }
         case .taskOutput:
             throw DocumentProblem("element \(element.name): task \(task.name) is not a top-level task")
+        case .tier0Streamers, .tier0Dataset:
+            throw DocumentProblem("element \(element.name): task \(task.name) is a Tier-0 task, fed by wm-t0feeder, not by elements")
         }
     }
 }

@@ -18,7 +18,7 @@ public enum StartPolicy: String, Codable, CaseIterable, Sendable {
         case .generator: return .monteCarlo
         case .acdc: return .resubmitBlock
         case .dataset: return requestType == .dqmHarvest ? .dataset : .block
-        case .taskOutput: return .block
+        case .taskOutput, .tier0Streamers, .tier0Dataset: return .block   // never split by the queue (no element)
         }
     }
 }
