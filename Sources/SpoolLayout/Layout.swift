@@ -48,8 +48,13 @@ public enum Layout {
         public static let runDocumentName = "run.json"
         /// The state document's file name in `root`.
         public static let stateName = "state.json"
-        /// `streamers/`: one document per registered streamer, named after its LFN.
+        /// `streamers/`: one document per registered streamer not fed yet, named after its LFN.
         public var streamers: String { root + "/streamers" }
+        /// `fed/`: the streamer documents the feeder fed into their stream's fileset (moved from `streamers/`).
+        public var fed: String { root + "/fed" }
+        /// `workflows/`: one marker per workflow the feeder made for the run (`<workflow>`), so none is made twice
+        /// after WMBS forgot a finished one.
+        public var workflows: String { root + "/workflows" }
         /// `lumis/`: one end-of-lumi document per (stream, lumi, instance).
         public var lumis: String { root + "/lumis" }
         /// `ends/`: one end-of-run document per instance.
@@ -120,6 +125,8 @@ public enum Layout {
         public var pendingJobGroups: String { jobGroups + "/pending" }
         /// `jobgroups/done/`: groups published.
         public var doneJobGroups: String { jobGroups + "/done" }
+        /// `splitlumis/`: a Tier-0 Repack or Express subscription's split-lumi records (`<run>-<lumi>.json`).
+        public var splitLumis: String { root + "/splitlumis" }
     }
 
     // MARK: Jobs and their work

@@ -54,6 +54,8 @@ public struct Tier0RunStore: Sendable {
         public var document: RunDocument?
         /// The streamers, end-of-lumi and end-of-run reports.
         public var ledger: RunLedger
+        /// LFNs of the streamers fed into their stream's fileset (their documents are in `fed/`).
+        public var fed: Set<String> = []
 
         /// An empty run.
         public init(run: Int, configuredInstances: Int?) {
@@ -91,7 +93,7 @@ public struct Tier0RunStore: Sendable {
         var registered = RegisteredRun(run: run, configuredInstances: configuredInstances)
         let folders = Layout.tier0Run(run)
         var files = [(folders.root, Layout.Tier0RunFolders.runDocumentName)]
-        for folder in [folders.streamers, folders.lumis, folders.ends] {
+        for folder in [folders.streamers, folders.fed, folders.lumis, folders.ends] {
             files += try spool.scan(folder).names.map { (folder, $0) }
         }
         for (folder, name) in files {
@@ -106,10 +108,12 @@ public struct Tier0RunStore: Sendable {
                 throw DamagedDocument(file: file, problem: error.description)
             }
             let place = Self.place(of: document)
-            guard place.folder == folder, place.name == name else {
+            let isFed = folder == folders.fed
+            guard place.folder == folder || (isFed && place.folder == folders.streamers), place.name == name else {
                 throw DamagedDocument(file: file, problem: "it belongs in \(place.folder)/\(place.name)")
             }
             if case .conflict(let reason) = registered.record(document) { throw DamagedDocument(file: file, problem: reason) }
+            if isFed, case .streamer(let streamer) = document { registered.fed.insert(streamer.lfn) }
         }
         return registered
     }

@@ -92,6 +92,11 @@ public struct JobCreatorStage: StageCycle {
                 return try EncodedJobGroup.Job(job, writer: &writer, area: jobs)
             }
         }
+        // The split-lumi records first: a crash before the jobs leaves the files available, split again the same way.
+        try Tier0SplitLumiStore(spool: context.spool).add(plan.splitLumis, workflow, sub.name)
+        for (lfn, reason) in plan.failureReasons.sorted(by: { $0.key < $1.key }) {
+            context.log.warning("input file failed by the splitter", ["subscription": sub.name, "lfn": lfn, "reason": reason])
+        }
         let group = EncodedJobGroup(name: "g\(pad(first))-\(pad(first + made.count - 1))", subscription: sub.name,
                                     fileKeys: consumed, failedFileKeys: failedKeys, jobs: made)
         let encoded = WallClock.now()
@@ -116,6 +121,10 @@ public struct JobCreatorStage: StageCycle {
         public var available: [(key: String, file: SplitFile, document: String)]
         /// The algorithm's jobs and failed files.
         public var outcome: SplitOutcome
+        /// Tier-0 Repack and Express: the lumis this split spread over several jobs (their merges wait for all).
+        public var splitLumis: [Tier0SplitLumi] = []
+        /// Why each failed file failed, when the algorithm says (Tier-0).
+        public var failureReasons: [String: String] = [:]
     }
 
     /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
@@ -135,6 +144,11 @@ public struct JobCreatorStage: StageCycle {
         }
         let files = available.map(\.file)
         let fileset = try store.fileset(workflow, sub.inputFileset)
+        if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
+            let split = try Tier0SplitReader(store: store, workflow: workflow, subscription: sub, fileset: fileset)
+                .split(tier0, files: files, now: now)
+            return Plan(available: available, outcome: split.outcome, splitLumis: split.splitLumis, failureReasons: split.failureReasons)
+        }
         let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
                                                 available: files, now: now)
         var parameters = sub.parameters
@@ -263,7 +277,11 @@ public struct JobCreatorStage: StageCycle {
             estimatedDisk: split.estimatedDiskUsage ?? Double(events) * sub.sizePerEvent,
             estimatedMemory: split.estimatedMemoryUsage ?? sub.memory,
             baggage: baggage, outputs: sub.outputs.mapValues(\.spec)))
-        job.numberOfCores = sub.cores
+        job.numberOfCores = split.baggage[Tier0JobBaggage.numberOfCores]?.intValue ?? sub.cores
+        if let useError = split.baggage[Tier0JobBaggage.useErrorDataset]?.boolValue {
+            // A RepackMerge job writes Merged, or only MergedError (`-Error` dataset) for an oversized lumi.
+            job.outputs = job.outputs.filter { $0.key.hasPrefix("MergedError") == useError }
+        }
         job.requiresGPU = sub.requiresGPU
         job.gpuRequirements = sub.gpuRequirements
         job.jobExtraMatchRequirements = sub.jobExtraMatchRequirements

@@ -1,3 +1,4 @@
+import Commands
 import SpoolKit
 import SpoolLayout
 import Tier0
@@ -68,24 +69,54 @@ public struct T0FeederStage: StageCycle {
         if dryRun {
             for r in registrations { context.log.info("would register", ["as": r.folder + "/" + r.name]) }
             for run in runs.keys.sorted() { context.log.info("would record the state of run \(run)") }
-            return report
+            return report   // configuring, feeding and closing change WMBS: nothing of them under --dry-run
         }
-        guard !runs.isEmpty || !handled.isEmpty else { return report }
-        // Effects first: the registered documents and the states, in one commit; then the incoming documents go.
-        try spool.inBatch { commit in
-            for r in registrations {
-                try spool.ensureDirectories([r.folder])
-                try commit.publish(r.bytes, as: r.name, in: r.folder)
+        if !runs.isEmpty || !handled.isEmpty {
+            // Effects first: the registered documents and the states, in one commit; then the incoming documents go.
+            try spool.inBatch { commit in
+                for r in registrations {
+                    try spool.ensureDirectories([r.folder])
+                    try commit.publish(r.bytes, as: r.name, in: r.folder)
+                }
+                for run in runs.keys.sorted() {
+                    let state = Tier0RunState(runs[run]!)
+                    if try store.state(run: run) != state { try store.stage(state, in: commit) }
+                }
             }
-            for run in runs.keys.sorted() {
-                let state = Tier0RunState(runs[run]!)
-                if try store.state(run: run) != state { try store.stage(state, in: commit) }
+            try spool.inBatch { commit in
+                for name in handled { commit.discard(name, in: Layout.tier0Incoming) }
             }
         }
-        try spool.inBatch { commit in
-            for name in handled { commit.discard(name, in: Layout.tier0Incoming) }
-        }
+        try feedStreams(store: store, configuration: configuration, context: context, report: &report)
         return report
+    }
+
+    /// Configures, feeds and closes the streams of every run not finished yet (`T0StreamFeeding`), lowest run first.
+    func feedStreams(store: Tier0RunStore, configuration: Tier0Configuration, context: StageContext, report: inout CycleReport) throws {
+        let feeding = T0StreamFeeding(spool: context.spool, configuration: configuration,
+                                      injector: WMBSInjector(baggage: try context.agentConfiguration().jobBaggage),
+                                      log: context.log, now: context.now())
+        for run in try store.runs() {
+            if StopSignal.isRequested { return }
+            guard let state = try store.state(run: run), state.hltKey != nil else { continue }
+            if !state.isOpen && isFinished(run, state: state, context: context) { continue }
+            let registered: Tier0RunStore.RegisteredRun
+            do {
+                registered = try store.load(run: run, configuredInstances: configuration.storageManager.instances)
+            } catch {
+                context.log.error("run skipped: its registered documents can't be read", ["run": String(run), "problem": "\(error)"])
+                continue
+            }
+            let outcome = try feeding.pass(registered)
+            report.done += outcome.configured + outcome.fed + outcome.closed
+        }
+    }
+
+    /// True when every stream of a closed-out run has its workflow closed (or none): nothing left to feed.
+    func isFinished(_ run: Int, state: Tier0RunState, context: StageContext) -> Bool {
+        let folder = Layout.tier0Run(run).workflows
+        guard let names = try? context.spool.scan(folder).names, !names.isEmpty else { return false }
+        return names.allSatisfy { $0.hasSuffix(".closed") || names.contains($0 + ".closed") }
     }
 
     /// Reads, decodes and records one incoming document against its run (loaded from its folder on first use).

@@ -167,6 +167,23 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
       },
       "compute": { "plugin": "local", "slots": 4 },
       "storageElement": "T2_CH_CERN"
+    },
+    {
+      "name": "T0_CH_CERN",
+      "state": "Normal",
+      "stateTime": 0,
+      "slots": { "pendingSlots": 50, "runningSlots": 8 },
+      "taskSlots": {
+        "Repack": { "pendingSlots": 50, "runningSlots": 8 },
+        "Express": { "pendingSlots": 50, "runningSlots": 8 },
+        "Processing": { "pendingSlots": 50, "runningSlots": 8 },
+        "Merge": { "pendingSlots": 25, "runningSlots": 4 },
+        "Cleanup": { "pendingSlots": 25, "runningSlots": 4 },
+        "LogCollect": { "pendingSlots": 25, "runningSlots": 2 },
+        "Harvesting": { "pendingSlots": 25, "runningSlots": 2 }
+      },
+      "compute": { "plugin": "local", "slots": 4 },
+      "storageElement": "T0_CH_CERN_Disk"
     }
   ]
 }

@@ -1,0 +1,60 @@
+import JobSplitting
+import SpoolKit
+import SpoolLayout
+import Tier0
+import WMCore
+
+/// Reads what a Tier-0 splitter needs besides the available files (T0's `GetAvailable*Files` DAOs) from WMBS and the
+/// feeder's run state, and runs the split (`Tier0Splitting.split`):
+/// - used lumis: lumis of the subscription's acquired, completed and failed files; for Repack, also the lumis the
+///   storage managers closed empty (files 0) for the stream;
+/// - active split lumis (RepackMerge, ExpressMerge): the producing subscription's split-lumi records not finished yet
+///   (fewer of the lumi's files completed than were split);
+/// - whether the input fileset is closed.
+struct Tier0SplitReader {
+    let store: WMBSStore
+    let workflow: String
+    let subscription: Subscription
+    let fileset: Fileset?
+
+    func split(_ algorithm: Tier0Algorithm, files: [SplitFile], now: Double) throws -> Tier0Splitting.SubscriptionSplit {
+        var used: Set<Int> = []
+        for state in [FileState.acquired, .completed, .failed] {
+            for entry in try store.files(workflow, subscription.name, in: state) {
+                for run in entry.file.runs { used.formUnion(run.lumis) }
+            }
+        }
+        if algorithm == .repack { used.formUnion(try emptyClosedLumis()) }
+        var active: Set<Int> = []
+        if algorithm == .repackMerge || algorithm == .expressMerge {
+            active = try activeSplitLumis()
+        }
+        return try Tier0Splitting.split(algorithm, files: files, parameters: SplitParameters(subscription.parameters), usedLumis: used,
+                                        filesetClosed: !(fileset?.open ?? true), now: now, activeSplitLumis: active,
+                                        locations: files.first?.locations ?? [])
+    }
+
+    /// The stream's lumis the storage managers closed with no file (§A.6: they count as used, so no hole waits on them).
+    func emptyClosedLumis() throws -> Set<Int> {
+        guard let run = subscription.parameters[Tier0SubscriptionKeys.run]?.intValue,
+              let stream = subscription.parameters[Tier0SubscriptionKeys.stream]?.stringValue,
+              let state = try Tier0RunStore(spool: store.spool).state(run: run),
+              let lumis = state.streams.first(where: { $0.stream == stream })?.lumis else { return [] }
+        return Set(lumis.filter { $0.files == 0 && $0.state != .open }.map(\.lumi))
+    }
+
+    /// Lumis of the producing subscription with a split-lumi record whose files have not all completed.
+    func activeSplitLumis() throws -> Set<Int> {
+        var active: Set<Int> = []
+        for producer in fileset?.producers ?? [] {
+            let records = try Tier0SplitLumiStore(spool: store.spool).records(workflow, producer)
+            guard !records.isEmpty else { continue }
+            var completed: [Int: Int] = [:]
+            for entry in try store.files(workflow, producer, in: .completed) {
+                for run in entry.file.runs { for lumi in Set(run.lumis) { completed[lumi, default: 0] += 1 } }
+            }
+            for record in records where !record.isFinished(completeFileCount: completed[record.lumi] ?? 0) { active.insert(record.lumi) }
+        }
+        return active
+    }
+}

@@ -1,0 +1,140 @@
+import JobSplitting
+import WMCore
+
+/// The Tier-0's workloads (§A.2, §A.5; WMCore's `Repack` and `Express` specs): what the feeder injects into WMBS for
+/// one run's stream, reading its open fileset `Run<r>_Stream<s>`. Pure: the configuration and the run in, a
+/// `Workload` out (the stage stores it and plans its WMBS objects with `WMBSInjector.planTree`).
+public enum Tier0Workloads {
+    /// The storage node of the Tier-0's streamers and its outputs' first copy (§A.1).
+    public static let location = "T0_CH_CERN_Disk"
+    /// The name of the top task of a Repack workflow.
+    public static let repackTask = "Repack"
+    /// The name of the top task of an Express workflow.
+    public static let expressTask = "Express"
+
+    /// The open fileset a run's stream feeds: `Run<r>_Stream<s>` (§A.2).
+    public static func streamFileset(run: Int, stream: String) -> String { "Run\(run)_Stream\(stream)" }
+
+    /// The workload of `stream` in `run`, nil for an Ignore stream or a stream with no primary dataset in the run's
+    /// menu (a Bulk stream whose menu names none has nothing to repack into).
+    public static func workload(run: Int, stream: String, menu: TriggerMenu, configuration: Tier0Configuration) -> Workload? {
+        switch configuration.stream(stream) {
+        case .ignore: return nil
+        case .bulk(let settings):
+            return repack(run: run, stream: stream, menu: menu, era: configuration.acquisitionEra, settings: settings)
+        case .express(let settings):
+            return express(run: run, stream: stream, menu: menu, era: configuration.acquisitionEra, settings: settings)
+        }
+    }
+
+    /// Repack → RepackMerge (Merged, MergedError into `<PD>-Error`) → Cleanup, LogCollect, one RAW output per
+    /// primary dataset of the stream selecting the events that fired any of its paths (§A.2).
+    static func repack(run: Int, stream: String, menu: TriggerMenu, era: String, settings: RepackSettings) -> Workload? {
+        let datasets = menu.datasets(stream: stream)
+        guard !datasets.isEmpty else { return nil }
+        let name = Tier0Names.repackWorkflow(run: run, stream: stream)
+        let version = settings.processingVersion
+        let top = "/\(name)/\(repackTask)"
+        let outputs = datasets.map { pd in
+            var output = TaskOutput(module: Tier0Names.outputLabel(dataset: pd, tier: "RAW"), tier: "RAW", filterName: "",
+                                    dataset: Tier0Names.repackDataset(pd, era: era, version: version).description,
+                                    unmergedLFNBase: "/store/unmerged/\(era)/\(pd)/RAW/v\(version)",
+                                    mergedLFNBase: "/store/data/\(era)/\(pd)/RAW/v\(version)", kept: true, transient: false)
+            output.filterMask = menu.triggerMask(dataset: pd, stream: stream) ?? 0
+            return output
+        }
+        var tasks = [WorkloadTask(name: repackTask, path: top, type: .repack, input: .tier0Streamers(run: run, stream: stream),
+                                  splitting: SplittingSpec(algorithm: Tier0Algorithm.repack.rawValue,
+                                                           parameters: settings.repack.subscriptionParameters),
+                                  outputs: outputs, timePerEvent: 0.01, sizePerEvent: 1, memory: 2000)]
+        // RepackMerge's minInputSize and maxInputEvents also send big repack outputs straight to merge (§A.5).
+        var mergeParameters = settings.merge.subscriptionParameters
+        mergeParameters["min_merge_size"] = .int(settings.merge.minInputSize)
+        mergeParameters["max_merge_events"] = .int(settings.merge.maxInputEvents)
+        for (pd, output) in zip(datasets, outputs) {
+            let error = Tier0Names.repackErrorDataset(pd, era: era, version: version)
+            let merged = [
+                TaskOutput(module: "Merged", tier: "RAW", filterName: "", dataset: output.dataset,
+                           unmergedLFNBase: output.mergedLFNBase, mergedLFNBase: output.mergedLFNBase, kept: true, transient: false),
+                TaskOutput(module: "MergedError", tier: "RAW", filterName: "", dataset: error.description,
+                           unmergedLFNBase: "/store/data/\(era)/\(error.primary)/RAW/v\(version)",
+                           mergedLFNBase: "/store/data/\(era)/\(error.primary)/RAW/v\(version)", kept: true, transient: false),
+            ]
+            tasks += outputTasks(parent: tasks[0], module: output.module, mergeName: "RepackMerge\(output.module)",
+                                 merge: SplittingSpec(algorithm: Tier0Algorithm.repackMerge.rawValue, parameters: mergeParameters),
+                                 mergedOutputs: merged)
+        }
+        tasks.append(logCollect(for: tasks[0]))
+        return Workload(name: name, requestType: .repack, tasks: tasks)
+    }
+
+    /// Express → ExpressMerge per output (DQMIO with 100× the size limit, §A.5) → end-of-run (and, with an interval,
+    /// periodic) DQM harvesting of the merged DQMIO; Cleanup and LogCollect. Its outputs are the `Stream<name>` datasets
+    /// (every event of the stream) in the stream's write tiers.
+    static func express(run: Int, stream: String, menu: TriggerMenu, era: String, settings: ExpressSettings) -> Workload {
+        let name = Tier0Names.expressWorkflow(run: run, stream: stream)
+        let version = settings.processingVersion
+        let pd = ExpressSettings.streamDataset(stream)
+        let top = "/\(name)/\(expressTask)"
+        let outputs = settings.writeTiers.map { tier in
+            var output = TaskOutput(module: Tier0Names.outputLabel(dataset: pd, tier: tier), tier: tier, filterName: "",
+                                    dataset: Tier0Names.expressDataset(stream: stream, era: era, version: version, tier: tier).description,
+                                    unmergedLFNBase: "/store/unmerged/\(era)/\(pd)/\(tier)/Express-v\(version)",
+                                    mergedLFNBase: "/store/express/\(era)/\(pd)/\(tier)/Express-v\(version)", kept: true, transient: false)
+            output.filterMask = 0   // the Stream<name> dataset keeps every event of the stream
+            return output
+        }
+        var tasks = [WorkloadTask(name: expressTask, path: top, type: .express, input: .tier0Streamers(run: run, stream: stream),
+                                  splitting: SplittingSpec(algorithm: Tier0Algorithm.express.rawValue,
+                                                           parameters: settings.express.subscriptionParameters),
+                                  outputs: outputs, timePerEvent: settings.express.timePerEvent,
+                                  sizePerEvent: settings.express.sizePerEvent / 1000, memory: 2000)]
+        for output in outputs {
+            var merge = settings.merge
+            if ["DQMIO", "DQM"].contains(output.tier) { merge.maxInputSize = SaturatingArithmetic.multiply(merge.maxInputSize, 100) }
+            let merged = TaskOutput(module: "Merged", tier: output.tier, filterName: "", dataset: output.dataset,
+                                    unmergedLFNBase: output.mergedLFNBase, mergedLFNBase: output.mergedLFNBase, kept: true, transient: false)
+            let added = outputTasks(parent: tasks[0], module: output.module, mergeName: "ExpressMerge\(output.module)",
+                                    merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: merge.subscriptionParameters),
+                                    mergedOutputs: [merged])
+            tasks += added
+            if ["DQMIO", "DQM"].contains(output.tier), let mergeTask = added.first {
+                tasks.append(WorkloadTask(name: "\(expressTask)EndOfRunDQMHarvest\(output.module)", path: "\(mergeTask.path)/\(expressTask)EndOfRunDQMHarvest\(output.module)",
+                                          type: .harvesting, input: .taskOutput(taskPath: mergeTask.path, module: "Merged"),
+                                          splitting: SplittingSpec(algorithm: "Harvest", parameters: [
+                                              "periodic_harvest_interval": .int(settings.periodicHarvestInterval),
+                                              "dqmHarvestUnit": .string("byRun")])))
+            }
+        }
+        tasks.append(logCollect(for: tasks[0]))
+        return Workload(name: name, requestType: .express, tasks: tasks)
+    }
+
+    /// The merge of `module` of `parent` (outputs `mergedOutputs`), its LogCollect, and the cleanup of the unmerged files.
+    static func outputTasks(parent: WorkloadTask, module: String, mergeName: String, merge splitting: SplittingSpec,
+                            mergedOutputs: [TaskOutput]) -> [WorkloadTask] {
+        let merge = WorkloadTask(name: mergeName, path: "\(parent.path)/\(mergeName)", type: .merge,
+                                 input: .taskOutput(taskPath: parent.path, module: module), splitting: splitting, outputs: mergedOutputs)
+        let cleanupName = "\(parent.name)CleanupUnmerged\(module)"
+        return [merge, logCollect(for: merge),
+                WorkloadTask(name: cleanupName, path: "\(parent.path)/\(cleanupName)", type: .cleanup,
+                             input: .taskOutput(taskPath: parent.path, module: module),
+                             splitting: SplittingDefaults.cleanup)]
+    }
+
+    /// The LogCollect task of `task`.
+    static func logCollect(for task: WorkloadTask) -> WorkloadTask {
+        WorkloadTask(name: "\(task.name)LogCollect", path: "\(task.path)/\(task.name)LogCollect", type: .logCollect,
+                     input: .taskOutput(taskPath: task.path, module: "logArchive"),
+                     splitting: SplittingDefaults.logCollect)
+    }
+
+    /// The workflow priority of a Tier-0 workload type (§A.2: base 150000, Repack +5000, Express +10000).
+    public static func priority(of type: RequestType) -> Int {
+        switch type {
+        case .repack: Tier0Names.repackPriority
+        case .express: Tier0Names.expressPriority
+        default: Tier0Names.basePriority
+        }
+    }
+}
