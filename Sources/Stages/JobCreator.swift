@@ -136,19 +136,19 @@ public struct JobCreatorStage: StageCycle {
         let scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
+        if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
+            let split = try Tier0SplitReader(store: store, workflow: workflow, subscription: sub, fileset: try store.fileset(workflow, sub.inputFileset))
+                .split(tier0, files: available.map(\.file), now: now)
+            return Plan(available: available, outcome: split.outcome, splitLumis: split.splitLumis, failureReasons: split.failureReasons)
+        }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
-            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \(SplittingAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \((SplittingAlgorithm.allCases.map(\.rawValue) + Tier0Algorithm.allCases.map(\.rawValue)).joined(separator: ", "))")
         }
         if let problem = sub.coresProblem ?? sub.performanceLimits?.problem {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: \(problem)")
         }
         let files = available.map(\.file)
         let fileset = try store.fileset(workflow, sub.inputFileset)
-        if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
-            let split = try Tier0SplitReader(store: store, workflow: workflow, subscription: sub, fileset: fileset)
-                .split(tier0, files: files, now: now)
-            return Plan(available: available, outcome: split.outcome, splitLumis: split.splitLumis, failureReasons: split.failureReasons)
-        }
         let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
                                                 available: files, now: now)
         var parameters = sub.parameters

@@ -75,7 +75,7 @@ struct T0StreamFeeding {
         let wmbs = WMBSStore(spool: spool)
         var plan = injector.planTree(workload: workload, top: top, topFileset: fileset, topSubscription: top.name,
                                      placement: .init(priority: Tier0Workloads.priority(of: workload.requestType)))
-        if let index = plan.subscriptions.firstIndex(where: { $0.name == top.name }) {
+        for index in plan.subscriptions.indices {
             plan.subscriptions[index].parameters[Tier0SubscriptionKeys.run] = .int(run)
             plan.subscriptions[index].parameters[Tier0SubscriptionKeys.stream] = .string(stream)
         }
@@ -138,7 +138,7 @@ struct T0StreamFeeding {
     }
 }
 
-/// The parameters the feeder adds to a Tier-0 workflow's top subscription: its run and stream (the job creator
+/// The parameters the feeder adds to every subscription of a Tier-0 workflow: its run and stream (the job creator
 /// reads the run's closed empty lumis with them).
 enum Tier0SubscriptionKeys {
     /// The run number.

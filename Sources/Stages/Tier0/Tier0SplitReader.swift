@@ -6,8 +6,8 @@ import WMCore
 
 /// Reads what a Tier-0 splitter needs besides the available files (T0's `GetAvailable*Files` DAOs) from WMBS and the
 /// feeder's run state, and runs the split (`Tier0Splitting.split`):
-/// - used lumis: lumis of the subscription's acquired, completed and failed files; for Repack, also the lumis the
-///   storage managers closed empty (files 0) for the stream;
+/// - used lumis: lumis of the subscription's acquired, completed and failed files; for Repack and RepackMerge, also
+///   the lumis the storage managers closed empty (files 0) for the stream;
 /// - active split lumis (RepackMerge, ExpressMerge): the producing subscription's split-lumi records not finished yet
 ///   (fewer of the lumi's files completed than were split);
 /// - whether the input fileset is closed.
@@ -24,7 +24,7 @@ struct Tier0SplitReader {
                 for run in entry.file.runs { used.formUnion(run.lumis) }
             }
         }
-        if algorithm == .repack { used.formUnion(try emptyClosedLumis()) }
+        if algorithm == .repack || algorithm == .repackMerge { used.formUnion(try emptyClosedLumis()) }
         var active: Set<Int> = []
         if algorithm == .repackMerge || algorithm == .expressMerge {
             active = try activeSplitLumis()

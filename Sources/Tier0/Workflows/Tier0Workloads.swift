@@ -69,21 +69,27 @@ public enum Tier0Workloads {
     }
 
     /// Express → ExpressMerge per output (DQMIO with 100× the size limit, §A.5) → end-of-run (and, with an interval,
-    /// periodic) DQM harvesting of the merged DQMIO; Cleanup and LogCollect. Its outputs are the `Stream<name>` datasets
+    /// periodic) DQM harvesting of the merged DQMIO; Cleanup and LogCollect. Its outputs are each express primary
+    /// dataset's FEVT (`/<PD>/<Era>-Express-v<N>/FEVT`, the events that fired its paths) and the `Stream<name>` datasets
     /// (every event of the stream) in the stream's write tiers.
     static func express(run: Int, stream: String, menu: TriggerMenu, era: String, settings: ExpressSettings) -> Workload {
         let name = Tier0Names.expressWorkflow(run: run, stream: stream)
         let version = settings.processingVersion
         let pd = ExpressSettings.streamDataset(stream)
         let top = "/\(name)/\(expressTask)"
-        let outputs = settings.writeTiers.map { tier in
-            var output = TaskOutput(module: Tier0Names.outputLabel(dataset: pd, tier: tier), tier: tier, filterName: "",
-                                    dataset: Tier0Names.expressDataset(stream: stream, era: era, version: version, tier: tier).description,
-                                    unmergedLFNBase: "/store/unmerged/\(era)/\(pd)/\(tier)/Express-v\(version)",
-                                    mergedLFNBase: "/store/express/\(era)/\(pd)/\(tier)/Express-v\(version)", kept: true, transient: false)
-            output.filterMask = 0   // the Stream<name> dataset keeps every event of the stream
+        func output(_ dataset: String, tier: String, mask: UInt64) -> TaskOutput {
+            var output = TaskOutput(module: Tier0Names.outputLabel(dataset: dataset, tier: tier), tier: tier, filterName: "",
+                                    dataset: DatasetName(primary: dataset, processed: "\(era)-Express-v\(version)", tier: tier).description,
+                                    unmergedLFNBase: "/store/unmerged/\(era)/\(dataset)/\(tier)/Express-v\(version)",
+                                    mergedLFNBase: "/store/express/\(era)/\(dataset)/\(tier)/Express-v\(version)", kept: true, transient: false)
+            output.filterMask = mask
             return output
         }
+        // Each express primary dataset's FEVT selects its paths; the Stream<name> dataset keeps every event of the
+        // stream in every write tier (its ALCARECO and DQMIO too).
+        let perDataset = settings.writeTiers.contains("FEVT")
+            ? menu.datasets(stream: stream).map { output($0, tier: "FEVT", mask: menu.triggerMask(dataset: $0, stream: stream) ?? 0) } : []
+        let outputs = perDataset + settings.writeTiers.map { output(pd, tier: $0, mask: 0) }
         var tasks = [WorkloadTask(name: expressTask, path: top, type: .express, input: .tier0Streamers(run: run, stream: stream),
                                   splitting: SplittingSpec(algorithm: Tier0Algorithm.express.rawValue,
                                                            parameters: settings.express.subscriptionParameters),
