@@ -86,14 +86,14 @@ struct EndToEndAgent {
     }
 
     /// The stages of `wmagent run`, with the DBS upload's block limits replaced by `blockLimits`.
-    func stages(blockLimits: BlockLimits = .wmcore) -> [StageCycle] {
-        Pipeline.stages(agent: "agent1").map { $0 is DBSUploadStage ? DBSUploadStage(limits: blockLimits) : $0 }
+    func stages(blockLimits: BlockLimits = .wmcore, tier0: Bool = false) -> [StageCycle] {
+        Pipeline.stages(agent: "agent1", tier0: tier0).map { $0 is DBSUploadStage ? DBSUploadStage(limits: blockLimits) : $0 }
     }
 
     /// `wmagent run --once`: every stage in order until nothing moves and no job is active.
-    func runUntilQuiet(blockLimits: BlockLimits = .wmcore, stallTimeout: Double = 60) throws {
+    func runUntilQuiet(blockLimits: BlockLimits = .wmcore, stallTimeout: Double = 60, tier0: Bool = false) throws {
         do {
-            _ = try AgentRunner(stages: stages(blockLimits: blockLimits), stallTimeout: stallTimeout).run(context: context, watch: false)
+            _ = try AgentRunner(stages: stages(blockLimits: blockLimits, tier0: tier0), stallTimeout: stallTimeout).run(context: context, watch: false)
         } catch {
             Issue.record("agent run ended with \(error); last log lines:\n\(lines.text.split(separator: "\n").suffix(30).joined(separator: "\n"))")
             throw error
