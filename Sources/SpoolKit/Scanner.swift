@@ -129,33 +129,11 @@ extension Spool {
         do {
             try SystemCall.forEachRawEntry(in: full) { raw, kind in
                 listed += 1
-                guard let name = String(validatingCString: raw) else {
-                    ignored.append(IgnoredEntry(undecodable: Array(UnsafeRawBufferPointer(start: raw, count: strlen(raw)))))
-                    return true
-                }
-                if name.hasSuffix(".part") { return true }
-                var kind = kind
-                if kind == .unknown, let st = try SystemCall.lstat(full + "/" + name) {
-                    switch st.st_mode & S_IFMT {
-                    case S_IFREG: kind = .file
-                    case S_IFDIR: kind = .directory
-                    case S_IFLNK: kind = .symlink
-                    default: kind = .other
-                    }
-                }
-                switch kind {
-                case .file, .unknown: break
-                case .symlink: ignored.append(IgnoredEntry(name: name, problem: .symlink)); return true
-                case .directory: ignored.append(IgnoredEntry(name: name, problem: .directory)); return true
-                case .other: ignored.append(IgnoredEntry(name: name, problem: .special)); return true
-                }
-                if name.hasPrefix(".") {
-                    ignored.append(IgnoredEntry(name: name, problem: .hiddenName))
-                    return true
-                }
-                guard Spool.isSafeName(name) else {
-                    ignored.append(IgnoredEntry(name: name, problem: .unsafeName))
-                    return true
+                let name: String
+                switch try Self.classify(raw, kind: kind, in: full) {
+                case .skipped: return true
+                case .ignored(let entry): ignored.append(entry); return true
+                case .document(let document): name = document
                 }
                 let key: String
                 switch order {
@@ -176,6 +154,43 @@ extension Spool {
             return ScanResult(names: [], ignored: [], entriesListed: 0)
         }
         return ScanResult(names: order.isUnordered ? unordered : heap.sorted(), ignored: ignored, entriesListed: listed)
+    }
+
+    /// What one listed entry is to a scan.
+    enum Listed {
+        /// A document, by name.
+        case document(String)
+        /// Not a document: to be quarantined or reported.
+        case ignored(IgnoredEntry)
+        /// A write in progress (`.part`), passed over silently.
+        case skipped
+    }
+
+    /// Sorts one `readdir` entry of the folder at the absolute `full` path into document, non-document or
+    /// write in progress (one `lstat` only when the file system does not give the entry's kind).
+    static func classify(_ raw: UnsafePointer<CChar>, kind listedKind: EntryKind, in full: String) throws -> Listed {
+        guard let name = String(validatingCString: raw) else {
+            return .ignored(IgnoredEntry(undecodable: Array(UnsafeRawBufferPointer(start: raw, count: strlen(raw)))))
+        }
+        if name.hasSuffix(".part") { return .skipped }
+        var kind = listedKind
+        if kind == .unknown, let st = try SystemCall.lstat(full + "/" + name) {
+            switch st.st_mode & S_IFMT {
+            case S_IFREG: kind = .file
+            case S_IFDIR: kind = .directory
+            case S_IFLNK: kind = .symlink
+            default: kind = .other
+            }
+        }
+        switch kind {
+        case .file, .unknown: break
+        case .symlink: return .ignored(IgnoredEntry(name: name, problem: .symlink))
+        case .directory: return .ignored(IgnoredEntry(name: name, problem: .directory))
+        case .other: return .ignored(IgnoredEntry(name: name, problem: .special))
+        }
+        if name.hasPrefix(".") { return .ignored(IgnoredEntry(name: name, problem: .hiddenName)) }
+        guard Spool.isSafeName(name) else { return .ignored(IgnoredEntry(name: name, problem: .unsafeName)) }
+        return .document(name)
     }
 }
 

@@ -202,16 +202,26 @@ public enum SystemCall {
 
     /// `forEachEntry` with each name as `readdir` gives it: a NUL-terminated C string, valid during `visit`.
     public static func forEachRawEntry(in directory: String, _ visit: (UnsafePointer<CChar>, EntryKind) throws -> Bool) throws {
+        _ = try forEachRawEntry(in: directory, from: nil, visit)
+    }
+
+    /// `forEachRawEntry` starting at `position` (a `telldir` cookie from an earlier listing of the same
+    /// folder; nil: the start), reading names in `readdir`'s chunks and stopping as soon as `visit` returns false.
+    /// - Returns: the cookie of the place after the last entry visited when `visit` stopped the listing, or nil
+    ///   when the listing reached the end of the folder.
+    static func forEachRawEntry(in directory: String, from position: Int?,
+                                _ visit: (UnsafePointer<CChar>, EntryKind) throws -> Bool) throws -> Int? {
         guard let dir = opendir(directory) else {
             throw SystemCallError(call: "opendir", path: directory, errno: Glibc.errno)
         }
         defer { closedir(dir) }
+        if let position { seekdir(dir, position) }
         while true {
             Glibc.errno = 0
             guard let entry = readdir(dir) else {
                 let e = Glibc.errno
                 if e != 0 { throw SystemCallError(call: "readdir", path: directory, errno: e) }
-                return
+                return nil
             }
             let kind: EntryKind
             switch Int32(entry.pointee.d_type) {
@@ -227,7 +237,7 @@ public enum SystemCall {
                     return try visit(name, kind)
                 }
             }
-            if !proceed { return }
+            if !proceed { return telldir(dir) }
         }
     }
 

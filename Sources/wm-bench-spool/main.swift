@@ -4,7 +4,8 @@
 //   .build/release/wm-bench-spool [--dir DIR] [--docs N] [--queue N] [--json]
 //
 // Prints durable publishes/s and moves/s (group commit, and one commit per document), the time to
-// take a batch of 100 from a queue of --queue documents (default 1,000,000), and, measured in the
+// take a batch of 100 from a queue of --queue documents (default 1,000,000; `Spool.take`, and a scan in
+// name order for comparison), and, measured in the
 // same run on the same file system, the raw rates of write+fsync+rename and of rename alone.
 #if canImport(Glibc)
 import Glibc
@@ -84,7 +85,7 @@ let moveSingle = try seconds {
     for j in 0..<singleCount { _ = try spool.move("s\(j).json", from: "single/new", to: "single/cur") }
 }
 
-// A big queue: fill it quickly (not durably, not timed), then take a batch of 100 in priority order.
+// A big queue: fill it quickly (not durably, not timed), then take batches of 100.
 let bigDir = base + "/big/new"
 let fillTime = try seconds {
     for i in 0..<queueSize {
@@ -94,17 +95,29 @@ let fillTime = try seconds {
         close(fd)
     }
 }
+// The stages' take path (`Spool.take`): the next 100 in listing order, continuing where the last take stopped;
+// each batch taken is moved out, as a stage does. Then, for comparison, 100 in priority (name) order, which must
+// list the whole folder.
+func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
 var takeTimes: [Double] = []
 var listed = 0
 var firstNames: [String] = []
-for _ in 0..<3 {
+for _ in 0..<5 {
     var result: ScanResult?
-    takeTimes.append(try seconds { result = try spool.scan("big/new", limit: 100) })
+    takeTimes.append(try seconds { result = try spool.take("big/new", limit: 100) })
     listed = result!.entriesListed
     firstNames = Array(result!.names.prefix(2))
+    for name in result!.names { try SystemCall.rename(bigDir + "/" + name, base + "/a/cur/" + name) }
 }
-takeTimes.sort()
-let takeMedian = takeTimes[1]
+let takeMedian = median(takeTimes)
+var orderedTimes: [Double] = []
+var orderedListed = 0
+for _ in 0..<3 {
+    var result: ScanResult?
+    orderedTimes.append(try seconds { result = try spool.scan("big/new", limit: 100) })
+    orderedListed = result!.entriesListed
+}
+let orderedMedian = median(orderedTimes)
 
 let figures: [String: Any] = [
     "documents": docs,
@@ -121,6 +134,8 @@ let figures: [String: Any] = [
     "take100FromQueueSeconds": takeMedian,
     "take100EntriesListed": listed,
     "take100DocumentsOpened": 0,
+    "scan100ByNameSeconds": orderedMedian,
+    "scan100ByNameEntriesListed": orderedListed,
 ]
 if flags.contains("json") {
     print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
@@ -133,7 +148,8 @@ if flags.contains("json") {
     print("  move, group commit (500)       : \(f(Double(docs) / moveBatched))/s  (\(String(format: "%.2f", figures["moveBatchedVsRawRename"] as! Double))× raw rename)")
     print("  publish, one commit each       : \(f(Double(singleCount) / publishSingle))/s")
     print("  move, one commit each          : \(f(Double(singleCount) / moveSingle))/s")
-    print("  take 100 from \(queueSize) queued   : \(String(format: "%.3f", takeMedian)) s (median of 3; \(listed) names listed, 0 documents opened; first: \(firstNames.joined(separator: ", ")))")
+    print("  take 100 from \(queueSize) queued   : \(String(format: "%.4f", takeMedian)) s (median of 5 successive takes; \(listed) names listed, 0 documents opened; first: \(firstNames.joined(separator: ", ")))")
+    print("  100 by name from \(queueSize)       : \(String(format: "%.3f", orderedMedian)) s (median of 3; \(orderedListed) names listed: priority order reads the whole folder)")
 }
 try? FileManager.default.removeItem(atPath: base)
 
