@@ -52,9 +52,20 @@ public enum EventOperations {
 
     /// Repack: splits streamer-like inputs into one output per primary dataset. An event lands in
     /// every dataset whose trigger mask intersects its bits (mask 0 = the "All" path: every event);
-    /// an event that matches no dataset is written nowhere.
+    /// an event that matches no dataset is written nowhere. Every output lists every lumi read, with 0 events
+    /// where none of its events was selected: CMSSW writes each lumi it processes to every output module, so a
+    /// dataset none of whose paths fired in a job still gets a file with the job's lumis (not a file without
+    /// run/lumi information, which fails the job with 70452).
     public static func repack(inputs: [String], datasets: [OutputModule], payloadSize: Int? = nil, threads: Int = 1) throws -> OperationResult {
-        try process(inputs: inputs, mask: EventMask(), outputs: datasets, payloadSize: payloadSize, threads: threads)
+        var result = try process(inputs: inputs, mask: EventMask(), outputs: datasets, payloadSize: payloadSize, threads: threads)
+        for input in result.inputs {
+            for (run, lumis) in input.runs {
+                for index in result.outputs.indices {
+                    for lumi in lumis where result.outputs[index].runs[run]?[lumi] == nil { result.outputs[index].runs[run, default: [:]][lumi] = 0 }
+                }
+            }
+        }
+        return result
     }
 
     /// Merge: concatenates the inputs into one output ordered by (run, lumi, event). Inputs whose

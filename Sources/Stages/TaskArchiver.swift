@@ -66,7 +66,8 @@ public struct TaskArchiverStage: StageCycle {
         // The account needs the request's workload (what was expected); a workflow without one closes unaccounted, loudly.
         let accounting = RequestAccounting(spool: spool)
         var account: RequestAccount?
-        if let workload = try ElementStore(spool: spool).workload(workflow) {
+        let workload = try ElementStore(spool: spool).workload(workflow)
+        if let workload {
             if workload.topLevelTasks.contains(where: { if case .tier0Streamers = $0.input { return true } else { return false } }) {
                 // Each primary dataset of a repack or express holds only the events whose paths fired: no request account.
                 context.log.info("Tier-0 stream workflow: accounted by its run's streamers, not by a request account", ["workflow": workflow])
@@ -97,7 +98,8 @@ public struct TaskArchiverStage: StageCycle {
             }
         }
         try markElementsDone(workflow, context: context)
-        try completeRequest(workflow, context: context)
+        // A Tier-0 workflow is made by the feeder, not requested: it has no request to complete.
+        if workload?.requestType.isTier0 != true { try completeRequest(workflow, context: context) }
         try spool.removeFolder(Layout.wmbs(workflow).root)
         if spool.durability == .full { try spool.syncFolder(WMBSStore.area) }
         context.log.info("workflow closed", ["workflow": workflow, "attempts": String(records.count),

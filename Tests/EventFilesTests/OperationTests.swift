@@ -129,6 +129,22 @@ import Testing
         #expect(result.inputs.map { $0.eventsRead } == [300, 300, 300])
     }
 
+    /// A primary dataset none of whose paths fired in a job still gets a file with every lumi the job read (0 events),
+    /// as CMSSW writes each lumi to every output module: a file without run/lumi would fail the job with 70452 and
+    /// lose the events of every other dataset (found running an Express replay).
+    @Test func repackListsEveryLumiReadOnEachOutputEvenWithNoEventSelected() throws {
+        let dir = try TemporaryDirectory()
+        let records = sampleRecords(1...40, perLumi: 10).map { EventRecord(run: $0.run, lumi: $0.lumi, event: $0.event, triggerBits: 0b01) }
+        let streamer = try writeEvents(records, to: dir.file("s.wmev"))
+        let nobody: UInt64 = 0b10   // a path no event fired
+        let datasets = [OutputModule(label: "write_All_RAW", path: dir.file("all.wmev"), triggerMask: 0),
+                        OutputModule(label: "write_Nobody_RAW", path: dir.file("none.wmev"), triggerMask: nobody)]
+        let result = try EventOperations.repack(inputs: [streamer], datasets: datasets)
+        #expect(result.outputs[1].events == 0)
+        #expect(result.outputs[1].runs == [1: [1: 0, 2: 0, 3: 0, 4: 0]])
+        #expect(result.outputs[0].runs[1]?.keys.sorted() == [1, 2, 3, 4] && result.outputs[0].events == 40)
+    }
+
     @Test func mergeOfUnsortedInputsSortsAndKeepsDuplicates() throws {
         let dir = try TemporaryDirectory()
         let a = try writeEvents(sampleRecords(1...30).reversed(), to: dir.file("a.wmev"))

@@ -4,9 +4,11 @@ import SpoolLayout
 import Tier0
 import WMCore
 
-/// `wm-t0feeder`: the Tier-0 feeder's cycle, first steps (§A.1, §A.3): registers every storage-manager document
-/// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`), then records each touched run's closeout
-/// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count).
+/// `wm-t0feeder`: the Tier-0 feeder's cycle (§A "Feeder cycle order"): registers every storage-manager document
+/// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`) and records each touched run's closeout
+/// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count); then, run by
+/// run, configures each stream's Repack or Express workflow, feeds the streamers of final-closed lumis into its open
+/// fileset and closes the fileset once the run is over (`T0StreamFeeding`). The other stages run those workflows.
 ///
 /// Hostile input: a document that can't be read or decoded, or that contradicts one registered before, goes to
 /// `t0/corrupt/` once with its reason (file, field, found, allowed); the cycle carries on. A second delivery of

@@ -22,8 +22,12 @@ final class ChaosDriver {
     /// Job documents deleted or copied by hand so far, for the report.
     private(set) var handOperations: [String] = []
 
-    init(spool: ProgramSpool, seed: UInt64) {
+    /// The stage programs it starts (each with `--once`).
+    let programs: [[String]]
+
+    init(spool: ProgramSpool, seed: UInt64, programs: [[String]] = OperationsPrograms.distinct) {
         self.spool = spool
+        self.programs = programs
         random = SeededGenerator(seed: seed)
         logs = URL(fileURLWithPath: spool.root).deletingLastPathComponent().path + "/chaos-logs"
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
@@ -55,8 +59,7 @@ final class ChaosDriver {
     /// A random stage program's command line (1 in 8: the whole agent).
     private func pickCommand() -> [String] {
         if Int.random(in: 0..<8, using: &random) == 0 { return ["wmagent", "run", "--once", "--stall-timeout", "2"] }
-        let lines = OperationsPrograms.distinct
-        return lines[Int.random(in: 0..<lines.count, using: &random)] + ["--once"]
+        return programs[Int.random(in: 0..<programs.count, using: &random)] + ["--once"]
     }
 
     private func start(_ command: [String], killAt: Double?) throws {

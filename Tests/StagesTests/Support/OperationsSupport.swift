@@ -140,9 +140,14 @@ enum OperationsPrograms {
     static let pipeline: [[String]] = Pipeline.stages(agent: "agent1").map { commandLine(ofStage: $0.name) }
 
     /// Each stage program once (a cron table has one line per program).
-    static var distinct: [[String]] {
+    static var distinct: [[String]] { once(pipeline) }
+
+    /// Each stage program of a Tier-0 spool once (the feeder first).
+    static var distinctWithTier0: [[String]] { once(Pipeline.stages(agent: "agent1", tier0: true).map { commandLine(ofStage: $0.name) }) }
+
+    private static func once(_ lines: [[String]]) -> [[String]] {
         var seen: Set<[String]> = []
-        return pipeline.filter { seen.insert($0).inserted }
+        return lines.filter { seen.insert($0).inserted }
     }
 }
 
