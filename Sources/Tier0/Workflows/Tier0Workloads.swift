@@ -108,7 +108,12 @@ public enum Tier0Workloads {
                     express: tasks[0], alcareco: output, skims: settings.alcaSkims, streamDataset: pd, era: era, version: version,
                     merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: settings.merge.subscriptionParameters),
                     alcaHarvestTimeout: settings.alcaHarvestTimeout) { skim, skimOutput in
-                        expressMergeTasks(parent: skim, output: skimOutput, merge: settings.merge)
+                        // A skim file spans the lumis of its job, so its merge is by size (ExpressMerge needs one lumi per file).
+                        outputTasks(parent: skim, module: skimOutput.module, mergeName: "ExpressMerge\(skimOutput.module)",
+                                    merge: SplittingDefaults.merge(parent: skim, assignment: nil),
+                                    mergedOutputs: [TaskOutput(module: "Merged", tier: skimOutput.tier, filterName: "", dataset: skimOutput.dataset,
+                                                               unmergedLFNBase: skimOutput.mergedLFNBase, mergedLFNBase: skimOutput.mergedLFNBase,
+                                                               kept: true, transient: false)])
                     }
                 tasks += calibration + [logCollect(for: calibration[0])]
             }
