@@ -48,6 +48,15 @@ public struct JobCreatorStage: StageCycle {
         let planned = WallClock.now()
         let available = plan.available
         let outcome = plan.outcome
+        if sub.algorithm == Tier0Algorithm.condition.rawValue {
+            guard !context.options.dryRun else {
+                context.log.info("would record conditions for upload", ["subscription": sub.name, "files": String(plan.recordedFiles.count)])
+                return 0
+            }
+            _ = try ConditionRecording(store: store, workflow: workflow, subscription: sub)
+                .run(recording: plan.recordedFiles, available: available, now: now, log: context.log)
+            return 0
+        }
         if outcome.jobs.isEmpty && outcome.failedFiles.isEmpty { return 0 }
 
         // Which available files the jobs read: the splitter gives each job's input positions in `available`.
@@ -125,6 +134,8 @@ public struct JobCreatorStage: StageCycle {
         public var splitLumis: [Tier0SplitLumi] = []
         /// Why each failed file failed, when the algorithm says (Tier-0).
         public var failureReasons: [String: String] = [:]
+        /// Tier-0 Condition: the files to record for upload (no job reads them).
+        public var recordedFiles: [String] = []
     }
 
     /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
@@ -135,11 +146,13 @@ public struct JobCreatorStage: StageCycle {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
         let scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
-        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue { return nil }
+        if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue
+            && sub.algorithm != Tier0Algorithm.condition.rawValue { return nil }
         if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
             let split = try Tier0SplitReader(store: store, workflow: workflow, subscription: sub, fileset: try store.fileset(workflow, sub.inputFileset))
                 .split(tier0, files: available.map(\.file), now: now)
-            return Plan(available: available, outcome: split.outcome, splitLumis: split.splitLumis, failureReasons: split.failureReasons)
+            return Plan(available: available, outcome: split.outcome, splitLumis: split.splitLumis, failureReasons: split.failureReasons,
+                        recordedFiles: split.recordedFiles)
         }
         guard let algorithm = SplittingAlgorithm(rawValue: sub.algorithm) else {
             throw DocumentProblem("\(store.subscriptionFolder(workflow, sub.name))/subscription.json: field 'algorithm' is '\(sub.algorithm)'; expected one of \((SplittingAlgorithm.allCases.map(\.rawValue) + Tier0Algorithm.allCases.map(\.rawValue)).joined(separator: ", "))")

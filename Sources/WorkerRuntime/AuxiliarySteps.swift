@@ -5,8 +5,9 @@ import Glibc
 import SpoolKit
 import WMCore
 
-/// Harvesting: reads every input in full and writes a small DQM summary (events and lumis per run)
-/// as the step's single output.
+/// Harvesting: reads every input in full (an event file, or a DQM summary as the DQMIO merge writes) and writes one
+/// output: a small DQM summary (events per run), or for an AlcaHarvest's `Sqlite` output (tier `SQLITE`) the
+/// conditions payload stand-in (`ConditionPayload`).
 struct HarvestStep {
     let execution: StepExecution
 
@@ -16,32 +17,58 @@ struct HarvestStep {
                               details: "step.outputs: expected one output for a harvesting step")
         }
         var report = FrameworkJobReport()
-        var total: [Int: [Int: Int?]] = [:]
+        var lumisPerRun: [Int: Set<Int>] = [:]
+        var eventsPerRun: [Int: Int] = [:]
         for input in execution.config.inputs {
-            var counts: [Int: [Int: Int]] = [:]
-            var events = 0
-            try EventListing.events(in: input.pfn) { run, lumi, _ in
-                counts[Int(run), default: [:]][Int(lumi), default: 0] += 1
-                events += 1
-            }
-            report.inputFiles.append(InputFile(lfn: input.lfn, pfn: input.pfn, guid: input.guid, events: events,
-                                               runs: RunLumiMap(lumisByRun: counts.mapValues { Array($0.keys) })))
-            for (run, lumis) in counts {
-                for (lumi, n) in lumis { total[run, default: [:]][lumi] = .some(((total[run]?[lumi] ?? nil) ?? 0) + n) }
-            }
+            let path = execution.readPath(input)
+            let read = DQMSummary.isSummary(path: path) ? try summaryInput(input, path: path) : try eventInput(path)
+            report.inputFiles.append(InputFile(lfn: input.lfn, pfn: input.pfn, guid: input.guid, events: read.events,
+                                               runs: RunLumiMap(lumisByRun: read.lumis.mapValues { $0.sorted() })))
+            for (run, lumis) in read.lumis { lumisPerRun[run, default: []].formUnion(lumis) }
+            for (run, events) in read.eventsPerRun { eventsPerRun[run, default: 0] += events }
         }
         let path = execution.localPath(output)
-        let summary = JSONValue.object([
-            "workflow": .string(execution.config.workflow),
-            "eventsPerRun": .object(Dictionary(uniqueKeysWithValues: total.map { run, lumis in
-                (String(run), JSONValue.int(lumis.values.reduce(0) { $0 + ($1 ?? 0) }))
-            })),
-        ])
-        try writeDQMSummary(summary, to: path)
-        let events = total.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + ($1 ?? 0) } }
-        report.outputFiles = [execution.outputFile(output, events: events, runs: RunLumiMap(total),
+        let document: JSONValue = output.dataTier == ConditionPayload.tier
+            ? ConditionPayload(workflow: execution.config.workflow, label: output.label, lumisPerRun: lumisPerRun,
+                               eventsPerRun: eventsPerRun).json
+            : .object(["workflow": .string(execution.config.workflow),
+                       "eventsPerRun": .object(Dictionary(uniqueKeysWithValues: eventsPerRun.map { (String($0.key), JSONValue.int($0.value)) }))])
+        try writeDQMSummary(document, to: path)
+        report.outputFiles = [execution.outputFile(output, events: eventsPerRun.values.reduce(0, +),
+                                                   runs: RunLumiMap(lumisByRun: lumisPerRun.mapValues { $0.sorted() }),
                                                    checksums: try FileChecksums.compute(path: path))]
         return report
+    }
+
+    /// What one input gave: its events, lumis per run and events per run.
+    private struct Read {
+        var events = 0
+        var lumis: [Int: Set<Int>] = [:]
+        var eventsPerRun: [Int: Int] = [:]
+    }
+
+    /// An event file's events, counted per run.
+    private func eventInput(_ path: String) throws -> Read {
+        var read = Read()
+        try EventListing.events(in: path) { run, lumi, _ in
+            read.lumis[Int(run), default: []].insert(Int(lumi))
+            read.eventsPerRun[Int(run), default: 0] += 1
+            read.events += 1
+        }
+        return read
+    }
+
+    /// A DQM summary's events read and lumis. Its events belong to its one run (Tier-0 summaries are of one run's
+    /// stream); a summary of several runs cannot say how many events each had and fails the step (8021).
+    private func summaryInput(_ input: StepInput, path: String) throws(StepFailure) -> Read {
+        let summary = try DQMSummary.read(path: path, lfn: input.lfn)
+        guard summary.lumisPerRun.count <= 1 else {
+            throw StepFailure(code: RuntimeExitCodes.fileReadError, type: "FileReadError",
+                              details: "\(path) (LFN \(input.lfn)): DQM summary lumisPerRun: found \(summary.lumisPerRun.count) runs; expected one run (its events are not counted per run)")
+        }
+        var read = Read(events: summary.eventsRead, lumis: summary.lumisPerRun)
+        if let run = summary.lumisPerRun.keys.first { read.eventsPerRun[run] = summary.eventsRead }
+        return read
     }
 }
 

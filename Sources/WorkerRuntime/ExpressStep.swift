@@ -9,13 +9,10 @@ import WMCore
 struct ExpressStep {
     let execution: StepExecution
 
-    /// The data tiers written as a DQM summary instead of events.
-    static let summaryTiers: Set<String> = ["DQMIO", "DQM"]
-
     func run() throws -> FrameworkJobReport {
         let config = execution.config
-        let eventOutputs = config.outputs.filter { !Self.summaryTiers.contains($0.dataTier) }
-        let summaryOutputs = config.outputs.filter { Self.summaryTiers.contains($0.dataTier) }
+        let eventOutputs = config.outputs.filter { !DQMSummary.tiers.contains($0.dataTier) }
+        let summaryOutputs = config.outputs.filter { DQMSummary.tiers.contains($0.dataTier) }
         guard !eventOutputs.isEmpty else {
             throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
                               details: "step.outputs: an express step needs at least one event output (FEVT, ALCARECO), got only \(summaryOutputs.map(\.label))")
@@ -30,17 +27,12 @@ struct ExpressStep {
             for (run, runLumis) in input.runs { lumis[Int(run), default: []].formUnion(runLumis.map(Int.init)) }
         }
         let eventsRead = result.inputs.reduce(0) { $0 + Int(clamping: $1.eventsRead) }
-        let summary = JSONValue.object([
-            "workflow": .string(config.workflow),
-            "eventsRead": .int(eventsRead),
-            "lumisPerRun": .object(Dictionary(uniqueKeysWithValues: lumis.map { (String($0.key), JSONValue.array($0.value.sorted().map { .int($0) })) })),
-            "eventsPerOutput": .object(Dictionary(uniqueKeysWithValues: result.outputs.map { ($0.label, JSONValue.int(Int(clamping: $0.events))) })),
-        ])
-        let runs = RunLumiMap(lumisByRun: lumis.mapValues { $0.sorted() })
+        let summary = DQMSummary(workflow: config.workflow, eventsRead: eventsRead, lumisPerRun: lumis,
+                                 eventsPerOutput: Dictionary(uniqueKeysWithValues: result.outputs.map { ($0.label, Int(clamping: $0.events)) }))
         for output in summaryOutputs {
             let path = execution.localPath(output)
-            try writeDQMSummary(summary, to: path)
-            report.outputFiles.append(execution.outputFile(output, events: eventsRead, runs: runs,
+            try summary.write(to: path)
+            report.outputFiles.append(execution.outputFile(output, events: eventsRead, runs: summary.runs,
                                                            checksums: try FileChecksums.compute(path: path)))
         }
         return report

@@ -49,6 +49,7 @@ struct StepExecution {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
                                       details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
                 }
+                if DQMSummary.tiers.contains(config.outputs[0].dataTier) { return try mergeDQMSummaries() }
                 return try merge()
             case .repack:
                 return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),
@@ -86,6 +87,30 @@ struct StepExecution {
                 inputs.remove(at: index)
             }
         }
+    }
+
+    /// Merges DQM summaries (a DQMIO/DQM merge): one summary uniting the inputs' (`DQMSummary.merged`), reported with
+    /// the union of their lumis and the sum of their events read.
+    /// - Throws: `StepFailure` 8020/8021 naming an input that cannot be opened or is not a summary.
+    private func mergeDQMSummaries() throws(StepFailure) -> FrameworkJobReport {
+        var report = FrameworkJobReport()
+        var summaries: [DQMSummary] = []
+        for input in config.inputs {
+            let summary = try DQMSummary.read(path: readPath(input), lfn: input.lfn)
+            summaries.append(summary)
+            report.inputFiles.append(InputFile(lfn: input.lfn, pfn: readPath(input), guid: input.guid,
+                                               events: summary.eventsRead, runs: summary.runs))
+        }
+        let output = config.outputs[0]
+        let merged = DQMSummary.merged(summaries, workflow: config.workflow)
+        let path = localPath(output)
+        try merged.write(to: path)
+        let checksums: FileChecksums
+        do { checksums = try FileChecksums.compute(path: path) } catch {
+            throw StepFailure(code: RuntimeExitCodes.fileWriteError, type: "FileWriteError", details: "\(path): cannot checksum the merged DQM summary: \(error)")
+        }
+        report.outputFiles = [outputFile(output, events: merged.eventsRead, runs: merged.runs, checksums: checksums)]
+        return report
     }
 
     /// Refuses the step, before anything is read or deleted, when an input could lie outside the storage (an LFN with

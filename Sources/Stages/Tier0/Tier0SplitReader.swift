@@ -10,7 +10,9 @@ import WMCore
 ///   the lumis the storage managers closed empty (files 0) for the stream;
 /// - active split lumis (RepackMerge, ExpressMerge): the producing subscription's split-lumi records not finished yet
 ///   (fewer of the lumi's files completed than were split);
-/// - whether the input fileset is closed.
+/// - whether the input fileset is closed;
+/// - AlcaHarvest: whether the subscription took files already (a job group was made); the run's stop time is not
+///   known here, so the newest insert time of the files stands in for it (T0's rule when `stop_time` is 0).
 struct Tier0SplitReader {
     let store: WMBSStore
     let workflow: String
@@ -19,8 +21,10 @@ struct Tier0SplitReader {
 
     func split(_ algorithm: Tier0Algorithm, files: [SplitFile], now: Double) throws -> Tier0Splitting.SubscriptionSplit {
         var used: Set<Int> = []
+        var taken = false
         for state in [FileState.acquired, .completed, .failed] {
             for entry in try store.files(workflow, subscription.name, in: state) {
+                taken = true
                 for run in entry.file.runs { used.formUnion(run.lumis) }
             }
         }
@@ -31,7 +35,7 @@ struct Tier0SplitReader {
         }
         return try Tier0Splitting.split(algorithm, files: files, parameters: SplitParameters(subscription.parameters), usedLumis: used,
                                         filesetClosed: !(fileset?.open ?? true), now: now, activeSplitLumis: active,
-                                        locations: files.first?.locations ?? [])
+                                        jobGroupCreated: taken, locations: files.first?.locations ?? [])
     }
 
     /// The stream's lumis the storage managers closed with no file (§A.6: they count as used, so no hole waits on them).

@@ -106,6 +106,9 @@ public struct ExpressSettings: Sendable, Equatable {
     public var writeTiers = ["FEVT", "ALCARECO", "DQMIO"]
     /// The AlcaSkims run on the ALCARECO output (none by default).
     public var alcaSkims: [String] = []
+    /// Seconds after the run's stop after which AlcaHarvest harvests an open fileset anyway; 0 (T0's default) means
+    /// only when the fileset closes (prod 12 h).
+    public var alcaHarvestTimeout = 0
     /// The DQM sequences run on the express output (none by default).
     public var dqmSequences: [String] = []
     /// The global tag of the express processing; nil: none named.
@@ -128,6 +131,7 @@ public struct ExpressSettings: Sendable, Equatable {
         "maxInputRate": .integer(Counts.events), "maxInputEvents": .integer(Counts.events),
         "maxInputSize": .integer(Bytes.allowed), "maxInputFiles": .integer(Counts.files),
         "maxLatency": .integer(Counts.seconds), "periodicHarvestInterval": .integer(Counts.seconds),
+        "alcaHarvestTimeout": .integer(Counts.seconds),
         "writeTiers": .list(.choice(knownTiers)), "alcaSkims": .list(.text), "dqmSequences": .list(.text),
         "globalTag": .text, "scenario": .text,
     ]
@@ -141,6 +145,7 @@ public struct ExpressSettings: Sendable, Equatable {
         merge.maxInputFiles = object.int("maxInputFiles") ?? merge.maxInputFiles
         merge.maxLatency = object.int("maxLatency").map(Double.init) ?? merge.maxLatency
         periodicHarvestInterval = object.int("periodicHarvestInterval") ?? periodicHarvestInterval
+        alcaHarvestTimeout = object.int("alcaHarvestTimeout") ?? alcaHarvestTimeout
         writeTiers = object.strings("writeTiers") ?? writeTiers
         alcaSkims = try object.names("alcaSkims", pattern: Tier0Patterns.label) ?? alcaSkims
         dqmSequences = try object.names("dqmSequences", pattern: Tier0Patterns.label) ?? dqmSequences

@@ -69,7 +69,8 @@ public enum Tier0Workloads {
     }
 
     /// Express → ExpressMerge per output (DQMIO with 100× the size limit, §A.5) → end-of-run (and, with an interval,
-    /// periodic) DQM harvesting of the merged DQMIO; Cleanup and LogCollect. Its outputs are each express primary
+    /// periodic) DQM harvesting of the merged DQMIO, uploaded to the DQM GUI; with AlcaSkims, ExpressAlcaSkim over the
+    /// Stream<name> ALCARECO → AlcaHarvest of its ALCAPROMPT → Condition (`ExpressCalibration`); Cleanup and LogCollect. Its outputs are each express primary
     /// dataset's FEVT (`/<PD>/<Era>-Express-v<N>/FEVT`, the events that fired its paths) and the `Stream<name>` datasets
     /// (every event of the stream) in the stream's write tiers.
     static func express(run: Int, stream: String, menu: TriggerMenu, era: String, settings: ExpressSettings) -> Workload {
@@ -96,24 +97,41 @@ public enum Tier0Workloads {
                                   outputs: outputs, timePerEvent: settings.express.timePerEvent,
                                   sizePerEvent: settings.express.sizePerEvent / 1000, memory: 2000)]
         for output in outputs {
-            var merge = settings.merge
-            if ["DQMIO", "DQM"].contains(output.tier) { merge.maxInputSize = SaturatingArithmetic.multiply(merge.maxInputSize, 100) }
-            let merged = TaskOutput(module: "Merged", tier: output.tier, filterName: "", dataset: output.dataset,
-                                    unmergedLFNBase: output.mergedLFNBase, mergedLFNBase: output.mergedLFNBase, kept: true, transient: false)
-            let added = outputTasks(parent: tasks[0], module: output.module, mergeName: "ExpressMerge\(output.module)",
-                                    merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: merge.subscriptionParameters),
-                                    mergedOutputs: [merged])
+            let added = expressMergeTasks(parent: tasks[0], output: output, merge: settings.merge)
             tasks += added
             if ["DQMIO", "DQM"].contains(output.tier), let mergeTask = added.first {
-                tasks.append(WorkloadTask(name: "\(expressTask)EndOfRunDQMHarvest\(output.module)", path: "\(mergeTask.path)/\(expressTask)EndOfRunDQMHarvest\(output.module)",
-                                          type: .harvesting, input: .taskOutput(taskPath: mergeTask.path, module: "Merged"),
-                                          splitting: SplittingSpec(algorithm: "Harvest", parameters: [
-                                              "periodic_harvest_interval": .int(settings.periodicHarvestInterval),
-                                              "dqmHarvestUnit": .string("byRun")])))
+                tasks += ExpressCalibration.dqmHarvestTasks(merge: mergeTask, periodicInterval: settings.periodicHarvestInterval)
+            }
+            // The Stream<name> ALCARECO is also skimmed when the stream names AlcaSkims (§A.5 ExpressAlcaSkim).
+            if output.tier == "ALCARECO", output.dataset.hasPrefix("/\(pd)/"), !settings.alcaSkims.isEmpty {
+                let calibration = ExpressCalibration.alcaSkimTasks(
+                    express: tasks[0], alcareco: output, skims: settings.alcaSkims, streamDataset: pd, era: era, version: version,
+                    merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: settings.merge.subscriptionParameters),
+                    alcaHarvestTimeout: settings.alcaHarvestTimeout) { skim, skimOutput in
+                        // A skim file spans the lumis of its job, so its merge is by size (ExpressMerge needs one lumi per file).
+                        outputTasks(parent: skim, module: skimOutput.module, mergeName: "ExpressMerge\(skimOutput.module)",
+                                    merge: SplittingDefaults.merge(parent: skim, assignment: nil),
+                                    mergedOutputs: [TaskOutput(module: "Merged", tier: skimOutput.tier, filterName: "", dataset: skimOutput.dataset,
+                                                               unmergedLFNBase: skimOutput.mergedLFNBase, mergedLFNBase: skimOutput.mergedLFNBase,
+                                                               kept: true, transient: false)])
+                    }
+                tasks += calibration + [logCollect(for: calibration[0])]
             }
         }
         tasks.append(logCollect(for: tasks[0]))
         return Workload(name: name, requestType: .express, tasks: tasks)
+    }
+
+    /// `ExpressMerge<module>` of `output` of `parent` (DQMIO/DQM with 100× the size limit, §A.5), its LogCollect and
+    /// the cleanup of the unmerged files.
+    static func expressMergeTasks(parent: WorkloadTask, output: TaskOutput, merge settings: ExpressMergeParameters) -> [WorkloadTask] {
+        var merge = settings
+        if ["DQMIO", "DQM"].contains(output.tier) { merge.maxInputSize = SaturatingArithmetic.multiply(merge.maxInputSize, 100) }
+        let merged = TaskOutput(module: "Merged", tier: output.tier, filterName: "", dataset: output.dataset,
+                                unmergedLFNBase: output.mergedLFNBase, mergedLFNBase: output.mergedLFNBase, kept: true, transient: false)
+        return outputTasks(parent: parent, module: output.module, mergeName: "ExpressMerge\(output.module)",
+                           merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: merge.subscriptionParameters),
+                           mergedOutputs: [merged])
     }
 
     /// The merge of `module` of `parent` (outputs `mergedOutputs`), its LogCollect, and the cleanup of the unmerged files.

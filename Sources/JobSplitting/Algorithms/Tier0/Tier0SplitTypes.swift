@@ -56,15 +56,24 @@ public struct Tier0SplitInput: Sendable {
     /// Lumis of the parent subscription that still have a split-lumi record (RepackMerge, ExpressMerge: their files
     /// are not merged yet). Repack and Express ignore it.
     public var activeSplitLumis: Set<Int>
+    /// AlcaHarvest: the run's stop time (epoch seconds); nil or 0 when not known, and then the newest insert time of
+    /// the files stands in for it (T0: the last streamer's insert time when `stop_time` is 0). Others ignore it.
+    public var runStopTime: Double?
+    /// AlcaHarvest: whether the subscription already made a job group (then only the fileset's close releases
+    /// another). Others ignore it.
+    public var jobGroupCreated: Bool
 
-    /// An input; every argument but `files` and `now` defaults to empty (nothing used, fileset open, no split lumi).
+    /// An input; every argument but `files` and `now` defaults to empty (nothing used, fileset open, no split lumi,
+    /// no stop time, no job group yet).
     public init(files: [Tier0File], usedLumis: Set<Int> = [], filesetClosed: Bool = false, now: Double,
-                activeSplitLumis: Set<Int> = []) {
+                activeSplitLumis: Set<Int> = [], runStopTime: Double? = nil, jobGroupCreated: Bool = false) {
         self.files = files
         self.usedLumis = usedLumis
         self.filesetClosed = filesetClosed
         self.now = now
         self.activeSplitLumis = activeSplitLumis
+        self.runStopTime = runStopTime
+        self.jobGroupCreated = jobGroupCreated
     }
 }
 
@@ -159,6 +168,8 @@ public struct Tier0SplitOutcome: Hashable, Sendable {
     public var splitLumis: [Tier0SplitLumi] = []
     /// The files to mark failed (Repack: too many cores; Express: lumi over maxInputRate).
     public var failedFiles: [Tier0FailedFile] = []
+    /// Condition: the files recorded for upload (moved to acquired, no job; ConditionUpload completes them).
+    public var recordedFiles: [String] = []
 
     /// An empty outcome.
     public init() {}

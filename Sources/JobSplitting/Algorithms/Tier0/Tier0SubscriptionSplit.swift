@@ -8,6 +8,10 @@ public enum Tier0Algorithm: String, CaseIterable, Sendable {
     case express = "Express"
     /// T0's `ExpressMerge`.
     case expressMerge = "ExpressMerge"
+    /// T0's `AlcaHarvest`.
+    case alcaHarvest = "AlcaHarvest"
+    /// T0's `Condition` (no jobs: its files are recorded for upload).
+    case condition = "Condition"
 }
 
 /// Baggage keys a Tier-0 split job carries to its job document.
@@ -92,6 +96,16 @@ extension ExpressMergeParameters {
     }
 }
 
+extension AlcaHarvestParameters {
+    /// The parameters as a subscription stores them.
+    public var subscriptionParameters: [String: ParameterValue] { ["timeout": .double(timeout)] }
+
+    /// Reads them from a subscription's parameters.
+    public init(subscription p: SplitParameters) throws {
+        self.init(timeout: try p.double("timeout", default: Self.defaults.timeout))
+    }
+}
+
 extension Tier0Splitting {
     /// What a Tier-0 subscription's split gives: the jobs and failed files as every subscription's, plus the split-lumi
     /// records to keep (Repack, Express).
@@ -102,6 +116,8 @@ extension Tier0Splitting {
         public var splitLumis: [Tier0SplitLumi]
         /// Why each failed file failed.
         public var failureReasons: [String: String]
+        /// Condition: the files to record for upload and move to acquired (no job reads them).
+        public var recordedFiles: [String] = []
     }
 
     /// Splits a Tier-0 subscription's available `files` with `algorithm` and its stored `parameters`. Each file must
@@ -109,6 +125,7 @@ extension Tier0Splitting {
     /// (`Tier0JobBaggage`), its time estimate in `estimatedJobTime`.
     public static func split(_ algorithm: Tier0Algorithm, files: [SplitFile], parameters: SplitParameters,
                              usedLumis: Set<Int>, filesetClosed: Bool, now: Double, activeSplitLumis: Set<Int>,
+                             runStopTime: Double? = nil, jobGroupCreated: Bool = false,
                              locations: [String]) throws -> SubscriptionSplit {
         var byLFN: [String: SplitFile] = [:]
         var tier0Files: [Tier0File] = []
@@ -122,13 +139,15 @@ extension Tier0Splitting {
                                         events: file.events, insertTime: file.insertTime))
         }
         let input = Tier0SplitInput(files: tier0Files, usedLumis: usedLumis, filesetClosed: filesetClosed, now: now,
-                                    activeSplitLumis: activeSplitLumis)
+                                    activeSplitLumis: activeSplitLumis, runStopTime: runStopTime, jobGroupCreated: jobGroupCreated)
         let outcome: Tier0SplitOutcome
         switch algorithm {
         case .repack: outcome = try repack(input, RepackParameters(subscription: parameters))
         case .repackMerge: outcome = try repackMerge(input, RepackMergeParameters(subscription: parameters))
         case .express: outcome = try express(input, ExpressParameters(subscription: parameters))
         case .expressMerge: outcome = try expressMerge(input, ExpressMergeParameters(subscription: parameters))
+        case .alcaHarvest: outcome = try alcaHarvest(input, AlcaHarvestParameters(subscription: parameters))
+        case .condition: outcome = try condition(input)
         }
         let jobs = outcome.jobs.map { job in
             var baggage: [String: ParameterValue] = [Tier0JobBaggage.numberOfCores: .int(job.cores)]
@@ -139,6 +158,6 @@ extension Tier0Splitting {
         for failed in outcome.failedFiles { reasons[failed.lfn] = failed.reason.description }
         return SubscriptionSplit(outcome: SplitOutcome(groups: jobs.isEmpty ? [] : [SplitJobGroup(locations: locations, jobs: jobs)],
                                                        failedFiles: outcome.failedFiles.map(\.lfn)),
-                                 splitLumis: outcome.splitLumis, failureReasons: reasons)
+                                 splitLumis: outcome.splitLumis, failureReasons: reasons, recordedFiles: outcome.recordedFiles)
     }
 }
