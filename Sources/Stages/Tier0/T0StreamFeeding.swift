@@ -94,7 +94,8 @@ struct T0StreamFeeding {
     }
 
     /// Copies the streamers to the Tier-0 disk, adds them to the fileset, then moves their documents to `fed/`.
-    /// Returns the LFNs fed; a streamer whose file can't be copied stays unfed (its lumi waits) and is logged.
+    /// Returns the LFNs fed. A streamer whose file can't be copied (missing, a link, not a regular file, not the size
+    /// its document announced) has its document quarantined to `t0/runs/<run>/corrupt/` with the reason.
     func feed(_ streamers: [StreamerDocument], run: Int, workflow: String, fileset: String,
               folders: Layout.Tier0RunFolders) throws -> Set<String> {
         var files: [SplitFile] = []
@@ -104,8 +105,12 @@ struct T0StreamFeeding {
             do {
                 try RegularFileCopy.copy(from: streamer.path, to: pfn, expectedSize: streamer.size)
             } catch {
-                log.error("streamer not fed: its file can't be read", ["run": String(run), "lfn": streamer.lfn,
-                                                                       "problem": error.description])
+                // Quarantined once with the reason; its lumi is no longer final-closed, so the run waits (visible in
+                // `wmctl t0 runs`) until an operator fixes the file and drops the document into t0/incoming/ again.
+                let name = Tier0RunStore.place(of: .streamer(streamer)).name
+                let reason = "streamer \(streamer.lfn) of run \(run) lumi \(streamer.lumi): its file can't be fed: \(error.description)"
+                log.error("streamer quarantined: its file can't be read", ["run": String(run), "lfn": streamer.lfn, "problem": error.description])
+                _ = try spool.quarantine(name, in: folders.streamers, reason: reason)
                 continue
             }
             files.append(SplitFile(lfn: streamer.lfn, size: streamer.size, events: streamer.events, locations: [Tier0Workloads.location],
