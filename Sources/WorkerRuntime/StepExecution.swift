@@ -49,7 +49,9 @@ struct StepExecution {
                     throw StepFailure(code: RuntimeExitCodes.cmsException, type: "Configuration",
                                       details: "step.outputs: expected exactly one output module for a merge, got \(config.outputs.count)")
                 }
-                if DQMSummary.tiers.contains(config.outputs[0].dataTier) { return try mergeDQMSummaries() }
+                // Express writes DQMIO as DQM summaries; a processing task's DQMIO is an event file, merged as events.
+                if DQMSummary.tiers.contains(config.outputs[0].dataTier), let first = config.inputs.first,
+                   DQMSummary.isSummary(path: readPath(first)) { return try mergeDQMSummaries() }
                 return try merge()
             case .repack:
                 return report(try EventOperations.repack(inputs: config.inputs.map(readPath), datasets: modules(),

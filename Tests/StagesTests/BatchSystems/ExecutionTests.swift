@@ -14,7 +14,7 @@ import TestSupport
         let file = try String(contentsOfFile: TestSupport.packageRoot + "/etc/sites.json", encoding: .utf8)
         #expect(file.trimmingCharacters(in: .whitespacesAndNewlines) == SiteConfiguration.defaultJSON.trimmingCharacters(in: .whitespacesAndNewlines))
         let defaults = SiteConfiguration.defaults()
-        #expect(defaults.sites.map(\.name).sorted() == ["T1_US_FNAL", "T2_CH_CERN"])
+        #expect(defaults.sites.map(\.name).sorted() == ["T0_CH_CERN", "T1_US_FNAL", "T2_CH_CERN"])
         #expect(defaults.sites.allSatisfy { $0.compute.plugin == "local" })
         #expect(defaults.site(named: "T1_US_FNAL")?.pfn(forLFN: "/store/a.root", spoolRoot: "/s") == "/s/storage/T1_US_FNAL_Disk/store/a.root")
         #expect(throws: SiteConfigurationError.self) { try SiteConfiguration.decode(Array(#"{"schema":1,"sites":[{"name":"X"}]}"#.utf8), file: "x.json") }
