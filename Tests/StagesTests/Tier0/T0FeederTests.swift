@@ -67,9 +67,10 @@ import WMCore
     }
 
     static let runDocument = #"{"kind": "run", "run": 7, "hltKey": "HLT_2026_v1", "cmssw": "CMSSW_14_0_7_patch2", "setupLabel": "Data"}"#
-    static func streamer(lumi: Int, instance: String = "sm1", events: Int = 5) -> String {
+    /// A streamer document; its file is `<data>/s<lumi>.dat` of 100 bytes (`dataFile` writes it: the feeder feeds it).
+    static func streamer(lumi: Int, instance: String = "sm1", events: Int = 5, data: String = "/data") -> String {
         #"{"kind": "streamer", "run": 7, "lumi": \#(lumi), "stream": "Physics", "instance": "\#(instance)", "#
-            + #""lfn": "/store/t0streamer/Data/Physics/000/000/007/run7_ls\#(lumi)_\#(instance).dat", "path": "/data/s\#(lumi).dat", "#
+            + #""lfn": "/store/t0streamer/Data/Physics/000/000/007/run7_ls\#(lumi)_\#(instance).dat", "path": "\#(data)/s\#(lumi).dat", "#
             + #""events": \#(events), "size": 100}"#
     }
     static func endOfLumi(lumi: Int, instance: String, files: Int) -> String {
@@ -88,7 +89,7 @@ import WMCore
         try Self.drop(spool, "c.json", Self.endOfLumi(lumi: 1, instance: "sm1", files: 1))
         try Self.drop(spool, "d.json", Self.endOfRun(instance: "sm1"))
         let report = try Self.feed(spool)
-        #expect(report.done == 4 && report.quarantined == 0)
+        #expect(report.done == 4 + 1 && report.quarantined == 0, "4 documents registered, the run's Repack workflow configured")
         #expect(try spool.scan(Layout.tier0Incoming).names.isEmpty, "incoming is drained")
         let run = Layout.tier0Run(7)
         #expect(spool.contains("run.json", in: run.root) && spool.contains("state.json", in: run.root))
@@ -192,7 +193,9 @@ import WMCore
         #expect(Wmctl.run(["--spool", spool.root, "t0", "runs"], environment: [:], output: none) == 0, "\(none.stderr)")
         #expect(none.stdout == "no Tier-0 runs\n")
         #expect(Wmctl.run(["--spool", spool.root, "status"], environment: [:], output: Wmctl.Output()) == 0, "a spool with no t0/runs/")
-        for (i, text) in [Self.runDocument, Self.streamer(lumi: 1), Self.endOfLumi(lumi: 1, instance: "sm1", files: 1),
+        let data = TestSupport.temporaryDirectory("t0ctl-data")
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: data + "/s1.dat"))
+        for (i, text) in [Self.runDocument, Self.streamer(lumi: 1, data: data), Self.endOfLumi(lumi: 1, instance: "sm1", files: 1),
                           Self.endOfLumi(lumi: 1, instance: "sm2", files: 0), Self.endOfLumi(lumi: 2, instance: "sm1", files: 0),
                           Self.endOfRun(instance: "sm1")].enumerated() {
             try Self.drop(spool, "\(i).json", text)
