@@ -114,7 +114,7 @@ public struct ArchiveActivityCache {
     }
 
     /// `archive/jobs/<Y>/<M>/<D>` folders whose parts are numbers (anything else is not the archiver's).
-    func dayFolders() throws -> [String] {
+    public func dayFolders() throws -> [String] {
         func numbered(_ folder: String) throws -> [String] {
             guard spool.isFolder(folder) else { return [] }
             var names: [String] = []

@@ -27,13 +27,14 @@ public struct JobActivity: Sendable, Equatable {
         return Int(time) / bucketSeconds
     }
 
-    /// Counts `job`'s history: each transition leaves its `from` state and enters its `to` state; the first entry into
-    /// a done state also counts under `done`.
+    /// Counts `job`'s history: each transition leaves its `from` state and enters its `to` state (a job is made in
+    /// `new` with no record of it, so its first transition leaves nothing); the first entry into a done state also
+    /// counts under `done`.
     public mutating func add(_ job: JobBody) {
         var counted = false
-        for step in job.history {
+        for (index, step) in job.history.enumerated() {
             guard let bucket = Self.bucket(step.time) else { continue }
-            if step.from != "none" { change(job.workflow, bucket, step.from, -1) }
+            if index > 0 && step.from != "none" { change(job.workflow, bucket, step.from, -1) }
             change(job.workflow, bucket, step.to, 1)
             if !counted, let state = JobState(rawValue: step.to), OperationsReportBuilder.doneStates.contains(state) {
                 counted = true
@@ -42,10 +43,12 @@ public struct JobActivity: Sendable, Equatable {
         }
     }
 
-    /// Adds `delta` jobs to `state` of `workflow` in `bucket`.
+    /// Adds `delta` jobs to `state` of `workflow` in `bucket` (changes that sum to nothing are dropped, so equal
+    /// activity is equal however it was counted).
     mutating func change(_ workflow: String, _ bucket: Int, _ state: String, _ delta: Int) {
-        changes[workflow, default: [:]][bucket, default: [:]][state, default: 0] =
-            SaturatingArithmetic.add(changes[workflow]?[bucket]?[state] ?? 0, delta)
+        let sum = SaturatingArithmetic.add(changes[workflow]?[bucket]?[state] ?? 0, delta)
+        changes[workflow, default: [:]][bucket, default: [:]][state] = sum == 0 ? nil : sum
+        if changes[workflow]?[bucket]?.isEmpty == true { changes[workflow]?[bucket] = nil }
     }
 
     /// Adds every change of `other`.
