@@ -60,15 +60,16 @@ public struct JobActivity: Sendable, Equatable {
         }
     }
 
-    /// `workflow`'s jobs by state and jobs done at (at most `limit`) evenly spaced times from its first bucket to its
-    /// last (one per bucket when there are fewer buckets); empty when it has no activity.
+    /// `workflow`'s jobs by state and jobs done at (at most `limit`) times: the start of its first bucket (nothing yet),
+    /// then evenly spaced bucket ends up to its last bucket's (one per bucket when there are fewer buckets); empty when
+    /// it has no activity.
     public func samples(of workflow: String, limit: Int = 40) -> [OperationsReport.ActivitySample] {
-        guard let buckets = changes[workflow], let first = buckets.keys.min(), let last = buckets.keys.max(), limit > 1 else { return [] }
+        guard let buckets = changes[workflow], let first = buckets.keys.min(), let last = buckets.keys.max(), limit > 2 else { return [] }
         let span = last - first
-        let steps = min(span, limit - 1)
+        let steps = min(span, limit - 2)
         var running: [String: Int] = [:]
         var sorted = buckets.keys.sorted()[...]
-        var samples: [OperationsReport.ActivitySample] = []
+        var samples = [OperationsReport.ActivitySample(time: Double(first * Self.bucketSeconds), jobsDone: 0, jobsByState: [:])]
         for i in 0...steps {
             let upTo = steps == 0 ? last : first + Int((Double(span) * Double(i) / Double(steps)).rounded(.down))
             while let next = sorted.first, next <= upTo {

@@ -117,7 +117,7 @@ public enum OperationsPage {
         th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#eee}
         td.n{text-align:right}.stuck{color:#b00;font-weight:bold}.ok{color:#070}section{border-top:2px solid #888;margin-top:1em}
         .bar{white-space:nowrap}.bar svg{vertical-align:middle;margin-right:4px}a.name{overflow-wrap:anywhere}
-        table.requests td:first-child{max-width:24em}table.requests .bar{white-space:normal;display:inline-block;max-width:9em}.plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0}
+        table.requests td:first-child{max-width:24em}table.requests .bar{white-space:normal}.bar .t{white-space:nowrap}.plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0}
         figcaption{font-size:small;max-width:460px}.pager a,.pager b{margin:0 .3em}
         """
 
@@ -159,7 +159,7 @@ public enum OperationsPage {
         let color = percent >= 100 ? "#3a3" : "#38c"
         return "<span class=\"bar\"><svg width=\"100\" height=\"10\" role=\"img\" aria-label=\"\(percent)%\">"
             + "<rect width=\"100\" height=\"10\" fill=\"#ddd\"/><rect width=\"\(percent)\" height=\"10\" fill=\"\(color)\"/></svg>"
-            + "\(done) / \(expected) (\(percent)%)</span>"
+            + "<span class=\"t\">\(done) / \(expected) (\(percent)%)</span></span>"
     }
 
     static func requestsTable(_ requests: [OperationsReport.RequestReport], into page: inout Page) {
@@ -177,6 +177,7 @@ public enum OperationsPage {
         page.element("p", "status \(r.status), type \(r.type), priority \(r.priority)"
                      + (r.accountVerdict.map { ", account \($0)" } ?? "") + "; events and lumis from the \(r.progress.source)")
         for problem in r.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
+        plots(r, into: &page)
         page.element("h3", "Jobs")
         let states = r.jobsByState.sorted { $0.key < $1.key }.map { [Cell.text("in jobs/"), .text($0.key), .number($0.value)] }
         let archived = r.jobsArchived.sorted { $0.key < $1.key }.map { [Cell.text("archived"), .text($0.key), .number($0.value)] }
@@ -199,7 +200,6 @@ public enum OperationsPage {
         page.element("h3", "ACDC")
         page.element("p", r.acdc.map { "\($0.records) record(s) holding \($0.files) file(s), \($0.lumis) lumi(s), \($0.events) event(s) for recovery" }
                      ?? "no ACDC records")
-        plots(r, into: &page)
         page.element("h3", "Timeline")
         page.table(["time", "from", "to", "actor", "reason"], r.timeline.map {
             [.text(Logger.timestamp($0.time)), .text($0.from), .text($0.to), .text($0.actor), .text($0.reason)]

@@ -32,9 +32,11 @@ import TestSupport
         activity.add(try job("other", 1, start: 1000 * b))
         let samples = activity.samples(of: "w")
         let done = activity.samples(of: "w").last
-        #expect(samples.count == 15 && samples.first?.time == 1001 * b, "one sample per bucket from the first to the last: \(samples.map(\.time))")
-        #expect(samples.first?.jobsByState == ["executing": 1] && samples.first?.jobsDone == 0, "\(samples.first.map(String.init(describing:)) ?? "")")
-        #expect(samples[2].jobsByState == ["executing": 2], "\(samples[2])")
+        #expect(samples.count == 16 && samples.first?.time == 1000 * b && samples[1].time == 1001 * b,
+                "nothing at the first bucket's start, then one sample per bucket to the last: \(samples.map(\.time))")
+        #expect(samples[0].jobsByState.isEmpty && samples[0].jobsDone == 0)
+        #expect(samples[1].jobsByState == ["executing": 1] && samples[1].jobsDone == 0, "\(samples[1])")
+        #expect(samples[3].jobsByState == ["executing": 2], "\(samples[3])")
         #expect(done?.jobsDone == 2 && done?.jobsByState == ["cleanout": 2], "\(String(describing: done))")
         #expect(activity.samples(of: "nobody").isEmpty)
         // Many buckets are sampled at most `limit` times; the digest's text gives the same activity back.
@@ -87,7 +89,7 @@ import TestSupport
         let request = try #require(try OperationsPageFixtures.report(agent).requests.first { $0.name == name })
         let last = try #require(request.activity.last, "the jobs' histories give samples")
         #expect(last.jobsDone == request.progress.jobsTotal, "every job done at the end: \(last) \(request.progress)")
-        #expect(request.activity.count >= 1 && request.activity.count <= 40)
+        #expect(request.activity.count >= 2 && request.activity.count <= 40 && request.activity[0].jobsDone == 0, "from nothing to done")
         _ = try agent.wmctlOK(["report", "--html"])
         let page = try OperationsPageFixtures.requestPage(agent, name)
         let states = Set(request.activity.flatMap(\.jobsByState.keys))
