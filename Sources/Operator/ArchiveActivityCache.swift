@@ -46,10 +46,15 @@ public struct ArchiveActivityCache {
             guard let stamp = try FileStamp.of(spool.path(folder)) else { continue }
             let file = folder.dropFirst(Layout.archivedJobsRoot.count + 1).replacingOccurrences(of: "/", with: "-") + ".txt"
             let key = "\(Self.magic) \(stamp.inode) \(stamp.modified)"
-            let kept = storedDigest(file)
+            let stored = storedDigest(file)
+            var kept: (key: String, activity: JobActivity)?
+            if let stored {
+                var day = JobActivity()
+                if day.add(serialized: stored.text, from: stored.key.utf8.count + 1) { kept = (stored.key, day) }
+            }
             if let kept, kept.key == key {
                 activity.merge(kept.activity)
-                days.append(Day(file: file, text: kept.text, made: false))
+                days.append(Day(file: file, text: stored?.text ?? "", made: false))
                 continue
             }
             let names = try spool.scan(folder).names.filter { $0.hasSuffix(".json") }
@@ -79,12 +84,11 @@ public struct ArchiveActivityCache {
         return (activity, days, problems)
     }
 
-    /// The digest kept as `file`: its key, text and activity; nil when missing or unreadable.
-    func storedDigest(_ file: String) -> (key: String, text: String, activity: JobActivity)? {
-        guard let bytes = try? spool.read(file, in: Self.folder, limit: 1 << 28), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let key = lines.first, key.hasPrefix(Self.magic), let activity = JobActivity.parse(lines: Array(lines.dropFirst())) else { return nil }
-        return (String(key), text, activity)
+    /// The digest kept as `file`: its key (first line) and whole text; nil when missing or not a digest.
+    func storedDigest(_ file: String) -> (key: String, text: String)? {
+        guard let bytes = try? spool.read(file, in: Self.folder, limit: 1 << 28), let text = String(bytes: bytes, encoding: .utf8),
+              let key = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first, key.hasPrefix(Self.magic) else { return nil }
+        return (String(key), text)
     }
 
     /// The documents the digest kept as `file` under `key` counts (its `.names` file); nil when missing, unreadable or

@@ -51,9 +51,13 @@ public struct JobActivity: Sendable, Equatable {
         if changes[workflow]?[bucket]?.isEmpty == true { changes[workflow]?[bucket] = nil }
     }
 
-    /// Adds every change of `other`.
+    /// Adds every change of `other` (a workflow this activity does not have yet is taken whole).
     public mutating func merge(_ other: JobActivity) {
         for (workflow, buckets) in other.changes {
+            guard changes[workflow] != nil else {
+                changes[workflow] = buckets
+                continue
+            }
             for (bucket, states) in buckets {
                 for (state, delta) in states { change(workflow, bucket, state, delta) }
             }
@@ -99,12 +103,36 @@ public struct JobActivity: Sendable, Equatable {
     public static func parse<S: StringProtocol>(lines: [S]) -> JobActivity? {
         var activity = JobActivity()
         for line in lines where !line.isEmpty {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 4, let bucket = Int(fields[1]), let delta = Int(fields[3]),
-                  (0...(Int(timeRange.upperBound) / bucketSeconds)).contains(bucket) else { return nil }
-            activity.change(String(fields[0]), bucket, String(fields[2]), delta)
+            guard activity.addLine(Substring(line)) else { return nil }
         }
         return activity
+    }
+
+    /// Adds the changes of `serialized()` text (lines after `from`, a byte offset) to this activity; false when a line
+    /// is not of that form (this activity is then partly changed: add into a new one).
+    public mutating func add(serialized text: String, from offset: Int = 0) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var start = min(offset, bytes.count)
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                if end > start {
+                    guard addLine(Substring(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)) else { return false }
+                }
+                start = end + 1
+            }
+            return true
+        }
+    }
+
+    /// Adds one `workflow<TAB>bucket<TAB>state<TAB>delta` line; false when it is not of that form.
+    mutating func addLine(_ line: Substring) -> Bool {
+        let fields = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+        guard fields.count == 4, let bucket = Int(fields[1]), let delta = Int(fields[3]),
+              (0...(Int(Self.timeRange.upperBound) / Self.bucketSeconds)).contains(bucket) else { return false }
+        change(String(fields[0]), bucket, String(fields[2]), delta)
+        return true
     }
 
     static func unsafe(_ s: String) -> Bool { s.contains("\t") || s.contains("\n") || s.contains("\r") }
