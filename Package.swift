@@ -99,3 +99,4 @@ program("wm-bench-split", ["JobSplitting", "Benchmarks", "Commands", "SpoolKit",
 package.products.append(.executable(name: "wm-bench-split", targets: ["wm-bench-split"]))
 program("wm-bench-accountant", ["Benchmarks", "Stages", "SpoolLayout", "Commands", "FrameworkJobReport", "SpoolKit", "WMCore"])
 program("wm-bench-json", ["Benchmarks", "SpoolLayout", "Commands", "SpoolKit", "WMCore", "JobSplitting"])
+program("wm-bench-report", ["Benchmarks", "Commands"])

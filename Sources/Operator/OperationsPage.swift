@@ -7,21 +7,92 @@ import WMCore
 /// scripts, no network). Every string from the spool is HTML-escaped: request names, sites and error messages are
 /// hostile input.
 public enum OperationsPage {
-    /// The page of `report`.
-    public static func html(_ report: OperationsReport) -> String {
-        var page = Page()
-        page.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>WMSpool operations</title>\n<style>\(style)</style></head><body>")
-        page.raw("<h1>WMSpool operations</h1>")
-        page.element("p", "generated \(Logger.timestamp(report.generatedAt)): \(report.requests.count) request(s), "
+    /// Requests listed on one index page unless told otherwise.
+    public static let defaultPageSize = 100
+    /// The folder of the per-request pages, beside the index pages.
+    public static let requestsFolder = "requests"
+
+    /// The pages of `report`, as paths relative to the page folder (`index.html`, `index-2.html`, …, and
+    /// `requests/<request>.html`) with their HTML: each index page lists at most `pageSize` requests (by name) and
+    /// links to the others and to each request's page.
+    public static func site(_ report: OperationsReport, pageSize: Int = defaultPageSize) -> [(path: String, html: String)] {
+        let size = max(1, pageSize)
+        let pages = max(1, (report.requests.count + size - 1) / size)
+        var site: [(path: String, html: String)] = []
+        for page in 1...pages {
+            let slice = Array(report.requests.dropFirst((page - 1) * size).prefix(size))
+            site.append((indexFile(page), indexPage(report, requests: slice, page: page, pages: pages)))
+            for request in slice { site.append((requestFile(request.name), requestPage(request, index: indexFile(page)))) }
+        }
+        return site
+    }
+
+    /// The `page`th index page's file name: `index.html`, then `index-2.html`, ….
+    public static func indexFile(_ page: Int) -> String { page <= 1 ? "index.html" : "index-\(page).html" }
+
+    /// `requests/<name>.html`: the request's page, its name derived from the request name (confined to one path
+    /// component): letters, digits, `.`, `_` and `-` are kept, any other byte is written `~XX` (hex), a leading
+    /// `.` too; a name longer than 180 bytes is cut and ends with a hash of the whole name.
+    public static func requestFile(_ name: String) -> String {
+        var out = ""
+        for (i, byte) in name.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: ".") where i > 0:
+                out += "."
+            default:
+                out += (byte < 16 ? "~0" : "~") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        if out.isEmpty { out = "~" }
+        if out.utf8.count > 180 {
+            var hash: UInt64 = 0xcbf29ce484222325
+            for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+            out = String(out.prefix(160)) + "~" + String(hash, radix: 16)
+        }
+        return requestsFolder + "/" + out + ".html"
+    }
+
+    /// The head of every page, titled `title`.
+    static func head(_ title: String) -> String {
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title>\n<style>\(style)</style></head><body>"
+    }
+
+    /// One index page: the requests of `requests` (its slice), links to the other pages, and the agent's sections.
+    static func indexPage(_ report: OperationsReport, requests: [OperationsReport.RequestReport], page: Int, pages: Int) -> String {
+        var html = Page()
+        html.raw(head(pages > 1 ? "WMSpool operations (page \(page) of \(pages))" : "WMSpool operations"))
+        html.raw("<h1>WMSpool operations</h1>")
+        html.element("p", "generated \(Logger.timestamp(report.generatedAt)): \(report.requests.count) request(s), "
                      + "\(report.stages.count) stage(s), \(report.sites.count) site(s)")
-        requestsTable(report, into: &page)
-        for (index, request) in report.requests.enumerated() { requestSection(request, index: index, into: &page) }
-        stagesTable(report, into: &page)
-        sitesTable(report, into: &page)
-        tier0Table(report, into: &page)
-        for problem in report.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
-        page.raw("</body></html>\n")
-        return page.text
+        pager(page: page, pages: pages, into: &html)
+        requestsTable(requests, into: &html)
+        pager(page: page, pages: pages, into: &html)
+        stagesTable(report, into: &html)
+        sitesTable(report, into: &html)
+        tier0Table(report, into: &html)
+        for problem in report.problems { html.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
+        html.raw("</body></html>")
+        return html.text
+    }
+
+    /// Links to every index page (the current one in bold); nothing when there is one page.
+    static func pager(page: Int, pages: Int, into html: inout Page) {
+        guard pages > 1 else { return }
+        let links = (1...pages).map { $0 == page ? "<b>\($0)</b>" : "<a href=\"\(indexFile($0))\">\($0)</a>" }
+        html.raw("<p class=\"pager\">requests page " + links.joined(separator: " ") + "</p>")
+    }
+
+    /// A request's own page: its section and plots, linking back to the index page that lists it.
+    static func requestPage(_ request: OperationsReport.RequestReport, index: String) -> String {
+        var html = Page()
+        html.raw(head("WMSpool request " + request.name))
+        html.raw("<p><a href=\"../\(index)\">← all requests</a></p>")
+        requestSection(request, into: &html)
+        html.raw("</body></html>")
+        return html.text
     }
 
     /// `s` with `&`, `<`, `>`, `"` and `'` replaced by character references, safe in text and in quoted attributes.
@@ -45,7 +116,9 @@ public enum OperationsPage {
         body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
         th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#eee}
         td.n{text-align:right}.stuck{color:#b00;font-weight:bold}.ok{color:#070}section{border-top:2px solid #888;margin-top:1em}
-        .bar{white-space:nowrap}.bar svg{vertical-align:middle;margin-right:4px}
+        .bar{white-space:nowrap}.bar svg{vertical-align:middle;margin-right:4px}a.name{overflow-wrap:anywhere}
+        table.requests td:first-child{max-width:24em}table.requests .bar{white-space:normal}.bar .t{white-space:nowrap}.plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0}
+        figcaption{font-size:small;max-width:460px}.pager a,.pager b{margin:0 .3em}
         """
 
     /// HTML text being built: `raw` for markup, everything else escaped.
@@ -55,9 +128,9 @@ public enum OperationsPage {
         mutating func element(_ tag: String, _ content: String, id: String? = nil) {
             text += "<\(tag)\(id.map { " id=\"\(escape($0))\"" } ?? "")>\(escape(content))</\(tag)>\n"
         }
-        /// A table with a header row; each cell is (text, numeric) or pre-rendered markup.
-        mutating func table(_ headers: [String], _ rows: [[Cell]]) {
-            text += "<table><tr>" + headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        /// A table with a header row (of class `name`, when given); each cell is (text, numeric) or pre-rendered markup.
+        mutating func table(_ headers: [String], _ rows: [[Cell]], class name: String? = nil) {
+            text += (name.map { "<table class=\"\($0)\">" } ?? "<table>") + "<tr>" + headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
             for row in rows { text += "<tr>" + row.map(\.markup).joined() + "</tr>\n" }
             text += "</table>\n"
         }
@@ -77,9 +150,6 @@ public enum OperationsPage {
         }
     }
 
-    /// The anchor of the `index`th request's section (names are hostile; indexes are not).
-    static func anchor(_ index: Int) -> String { "request-\(index + 1)" }
-
     /// A progress bar as inline SVG with its text: `done / expected (P%)`, or `done / ?` when nothing is expected.
     static func bar(_ done: Int?, of expected: Int?) -> String {
         guard let done else { return "<span class=\"bar\">–</span>" }
@@ -89,24 +159,25 @@ public enum OperationsPage {
         let color = percent >= 100 ? "#3a3" : "#38c"
         return "<span class=\"bar\"><svg width=\"100\" height=\"10\" role=\"img\" aria-label=\"\(percent)%\">"
             + "<rect width=\"100\" height=\"10\" fill=\"#ddd\"/><rect width=\"\(percent)\" height=\"10\" fill=\"\(color)\"/></svg>"
-            + "\(done) / \(expected) (\(percent)%)</span>"
+            + "<span class=\"t\">\(done) / \(expected) (\(percent)%)</span></span>"
     }
 
-    static func requestsTable(_ report: OperationsReport, into page: inout Page) {
+    static func requestsTable(_ requests: [OperationsReport.RequestReport], into page: inout Page) {
         page.raw("<h2>Requests</h2>")
-        page.table(["request", "status", "type", "priority", "events", "lumis", "jobs done", "failed attempts"], report.requests.enumerated().map { index, r in
-            [.markup("<a href=\"#\(anchor(index))\">\(escape(r.name))</a>"), .text(r.status), .text(r.type), .number(r.priority),
+        page.table(["request", "status", "type", "priority", "events", "lumis", "jobs done", "failed attempts"], requests.map { r in
+            [.markup("<a class=\"name\" href=\"\(requestFile(r.name))\">\(escape(r.name))</a>"), .text(r.status), .text(r.type), .number(r.priority),
              .markup(bar(r.progress.eventsDone, of: r.progress.eventsExpected)), .markup(bar(r.progress.lumisDone, of: r.progress.lumisExpected)),
              .markup(bar(r.progress.jobsDone, of: r.progress.jobsTotal)), .number(SaturatingArithmetic.sum(r.failures.map(\.count)))]
-        })
+        }, class: "requests")
     }
 
-    static func requestSection(_ r: OperationsReport.RequestReport, index: Int, into page: inout Page) {
-        page.raw("<section id=\"\(anchor(index))\">")
+    static func requestSection(_ r: OperationsReport.RequestReport, into page: inout Page) {
+        page.raw("<section>")
         page.element("h2", "Request " + r.name)
         page.element("p", "status \(r.status), type \(r.type), priority \(r.priority)"
                      + (r.accountVerdict.map { ", account \($0)" } ?? "") + "; events and lumis from the \(r.progress.source)")
         for problem in r.problems { page.raw("<p class=\"stuck\">UNREADABLE: \(escape(problem))</p>") }
+        plots(r, into: &page)
         page.element("h3", "Jobs")
         let states = r.jobsByState.sorted { $0.key < $1.key }.map { [Cell.text("in jobs/"), .text($0.key), .number($0.value)] }
         let archived = r.jobsArchived.sorted { $0.key < $1.key }.map { [Cell.text("archived"), .text($0.key), .number($0.value)] }
@@ -134,6 +205,15 @@ public enum OperationsPage {
             [.text(Logger.timestamp($0.time)), .text($0.from), .text($0.to), .text($0.actor), .text($0.reason)]
         })
         page.raw("</section>")
+    }
+
+    /// The request's plots: jobs done and jobs by state over time, and its error mix.
+    static func plots(_ r: OperationsReport.RequestReport, into page: inout Page) {
+        page.element("h3", "Plots")
+        let plots = [OperationsPlots.progress(r.activity), OperationsPlots.jobsByState(r.activity), OperationsPlots.errorMix(r.failures)].compactMap { $0 }
+        if plots.isEmpty { page.element("p", "nothing to plot yet: no job history and no failed attempts") } else {
+            page.raw("<div class=\"plots\">" + plots.joined() + "</div>")
+        }
     }
 
     /// `lumis (events)` of an account column, `–` when the account does not know them.

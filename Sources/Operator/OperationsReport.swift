@@ -178,6 +178,19 @@ public struct OperationsReport: Codable, Sendable, Equatable {
         public var acdc: ACDCReport? = nil
         /// Its history, oldest first: time, from → to, actor, reason.
         public var timeline: [Transition] = []
+        /// Its jobs by state and jobs done over time (from the job documents' histories, live and archived), oldest
+        /// first; empty before its first job.
+        public var activity: [ActivitySample] = []
+    }
+
+    /// A request's jobs at one time.
+    public struct ActivitySample: Codable, Sendable, Equatable {
+        /// The time (seconds since the epoch): the end of a `JobActivity.bucketSeconds` bucket.
+        public var time: Double
+        /// Jobs that had reached a done state (`success`, `exhausted`, `killed`, `cleanout`) by then.
+        public var jobsDone: Int
+        /// Jobs in each state then (states with none left out; `cleanout` counts archived jobs).
+        public var jobsByState: [String: Int]
     }
 
     /// One stage's health.
@@ -228,15 +241,24 @@ public struct OperationsReportBuilder {
     }
 
     /// The report as the spool stands at `now`.
-    public func build(now: Double) throws -> OperationsReport {
+    public func build(now: Double) throws -> OperationsReport { try buildWithDigests(now: now).report }
+
+    /// The report as the spool stands at `now`, with the archive's activity digests (`ArchiveActivityCache`), for the
+    /// page writer to keep; building reads them but writes nothing.
+    public func buildWithDigests(now: Double) throws -> (report: OperationsReport, digests: [ArchiveActivityCache.Day]) {
         let jobs = try liveJobs()
+        let archive = try ArchiveActivityCache(spool: spool).load()
+        var activity = archive.activity
+        for job in jobs { activity.add(job) }
         let jobsByWorkflow = Dictionary(grouping: jobs, by: \.workflow)
         var requests: [OperationsReport.RequestReport] = []
         let area = Areas.requests(spool)
         for status in RequestStatus.allCases {
             for name in try documentNames(area.folder(status), suffix: area.suffix) {
                 guard let doc = try area.peek(name, in: status) else { continue }
-                requests.append(request(doc, jobs: jobsByWorkflow[name] ?? []))
+                var report = request(doc, jobs: jobsByWorkflow[name] ?? [])
+                report.activity = activity.samples(of: name)
+                requests.append(report)
             }
         }
         let stages = StageHealth.readAll(spool).map {
@@ -248,11 +270,12 @@ public struct OperationsReportBuilder {
             OperationsReport.SiteReport(name: $0.name, state: $0.state.rawValue, pendingSlots: $0.slots.pendingSlots,
                                         runningSlots: $0.slots.runningSlots, executingJobs: executing[$0.name] ?? 0)
         }
-        var problems: [String] = []
+        var problems = archive.problems
         var runs: [OperationsReport.Tier0Run] = []
         do { runs = try tier0Runs() } catch { problems.append(String(describing: error)) }
-        return OperationsReport(generatedAt: now, requests: requests.sorted { $0.name < $1.name }, stages: stages, sites: sites,
-                                tier0Runs: runs, problems: problems)
+        let report = OperationsReport(generatedAt: now, requests: requests.sorted { $0.name < $1.name }, stages: stages, sites: sites,
+                                      tier0Runs: runs, problems: problems)
+        return (report, archive.days)
     }
 
     /// The document names in `folder` (files ending in `suffix`; anything else is left for the stages to quarantine).

@@ -32,8 +32,10 @@ import WMCore
         // The first pass writes it, the interval forbids another within the hour, and the end of the run writes it once more.
         #expect(writes.times.count == 2, "\(writes.times)")
         let html = try String(contentsOfFile: agent.spool.path(Layout.operationsPageFolder + "/" + Layout.operationsPageFile), encoding: .utf8)
-        #expect(html.contains("<a href=\"#request-1\">\(OperationsPage.escape(name))</a></td><td>completed</td>"), "the request's row says completed")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: agent.spool.path(Layout.operationsPageFolder)) == [Layout.operationsPageFile])
+        #expect(html.contains("<a class=\"name\" href=\"\(OperationsPage.requestFile(name))\">\(OperationsPage.escape(name))</a></td><td>completed</td>"),
+                "the request's row says completed")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: agent.spool.path(Layout.operationsPageFolder)).filter { !$0.hasPrefix(".") }.sorted()
+                == [Layout.operationsPageFile, OperationsPage.requestsFolder])
     }
 
     @Test func theScheduleHonoursTheInterval() {

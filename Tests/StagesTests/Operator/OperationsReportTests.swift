@@ -35,6 +35,11 @@ enum OperationsPageFixtures {
         return (agent, name)
     }
 
+    /// The page of `request` in the agent's `www/requests/` (after `wmctl report --html`).
+    static func requestPage(_ agent: EndToEndAgent, _ request: String) throws -> String {
+        try String(contentsOfFile: agent.spool.path(Layout.operationsPageFolder + "/" + OperationsPage.requestFile(request)), encoding: .utf8)
+    }
+
     /// `wmctl report --json`, decoded.
     static func report(_ agent: EndToEndAgent) throws -> OperationsReport {
         let out = try agent.wmctlOK(["report", "--json"])
@@ -66,14 +71,19 @@ enum OperationsPageFixtures {
         #expect(try agent.wmctlOK(["report", "--html"]).contains(page))
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains(name) && html.contains("(100%)"))
-        for dataset in OperationsPageFixtures.datasets { #expect(html.contains(dataset)) }
-        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"), "self-contained, no scripts")
+        let requestPage = try OperationsPageFixtures.requestPage(agent, name)
+        for dataset in OperationsPageFixtures.datasets { #expect(requestPage.contains(dataset)) }
+        for text in [html, requestPage] {
+            #expect(!text.contains("<script") && !text.contains("http://") && !text.contains("https://"), "self-contained, no scripts")
+        }
 
-        // --out writes elsewhere; no leftover temporary file.
-        let out = TestSupport.temporaryDirectory("report-out") + "/page.html"
+        // --out DIR writes the same pages there (DIR made, its parent must exist); no leftover temporary file.
+        let out = TestSupport.temporaryDirectory("report-out") + "/site"
         _ = try agent.wmctlOK(["report", "--html", "--out", out])
-        #expect(try String(contentsOfFile: out, encoding: .utf8).contains(name))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: (out as NSString).deletingLastPathComponent) == ["page.html"])
+        #expect(try String(contentsOfFile: out + "/index.html", encoding: .utf8).contains(name))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["index.html", "requests"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/requests") == [String(OperationsPage.requestFile(name).dropFirst(9))])
+        #expect(agent.wmctl(["report", "--html", "--out", out + "/no/such"]).code == 73, "a missing parent is not made")
     }
 
     @Test func failuresAreCountedByExitCodeAndSite() throws {
@@ -86,7 +96,7 @@ enum OperationsPageFixtures {
         #expect(request.accountVerdict == "incomplete")
         #expect(try #require(request.progress.eventsDone) < 400)
         _ = try agent.wmctlOK(["report", "--html"])
-        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        let html = try OperationsPageFixtures.requestPage(agent, name)
         #expect(html.contains("<td class=\"n\">8001</td><td>\(OperationsPage.escape(failure.site))</td>"), "the failure table row")
     }
 
@@ -132,7 +142,8 @@ enum OperationsPageFixtures {
         #expect(report.stages.filter(\.stuck).count == 1)
         _ = try agent.wmctlOK(["report", "--html"])
         let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
-        #expect(html.contains("<td>wm-jobtracker</td>") && html.contains(">STUCK</span>") && html.contains("UNREADABLE: "))
+        #expect(html.contains("<td>wm-jobtracker</td>") && html.contains(">STUCK</span>"))
+        #expect(try OperationsPageFixtures.requestPage(agent, name).contains("UNREADABLE: "))
         #expect(try String(contentsOfFile: summary, encoding: .utf8) == before, "reporting quarantines nothing")
     }
 
@@ -146,11 +157,14 @@ enum OperationsPageFixtures {
         var withSections = request
         withSections.tasks = [.init(task: "/w/<u>T\"", jobsByState: ["<s>": 1], jobsByOutcome: [:], failedAttempts: 0, retries: [:])]
         withSections.timeline = [Transition(from: "<em>", to: "new", time: 0, actor: "<q>", reason: "<img src=y>")]
-        let html = OperationsPage.html(OperationsReport(generatedAt: 0, requests: [withSections], stages: [], sites: [],
+        withSections.activity = [.init(time: 0, jobsDone: 0, jobsByState: ["<tt>": 1]), .init(time: 300, jobsDone: 1, jobsByState: [:])]
+        let site = OperationsPage.site(OperationsReport(generatedAt: 0, requests: [withSections], stages: [], sites: [],
                                                         tier0Runs: [.init(run: 1, hltKey: "<kbd>", ended: false, instancesEnded: 0, streams: [])],
                                                         problems: ["<mark>"]))
+        #expect(site.map(\.path) == ["index.html", OperationsPage.requestFile(hostile)])
+        let html = site.map(\.html).joined()
         #expect(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>") && !html.contains("<i>"))
-        for tag in ["<u>", "<s>", "<em>", "<q>", "<kbd>", "<mark>"] { #expect(!html.contains(tag), "\(tag) escaped") }
+        for tag in ["<u>", "<s>", "<em>", "<q>", "<kbd>", "<mark>", "<tt>"] { #expect(!html.contains(tag), "\(tag) escaped") }
         #expect(html.contains("title=\"/w/&lt;u&gt;T&quot;\"") && html.contains("&lt;img src=y&gt;"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"))
         #expect(html.contains("5 / 10 (50%)"))
@@ -200,7 +214,7 @@ enum OperationsPageFixtures {
         #expect(timeline.first?.from == "none" && timeline.first?.to == "new" && timeline.last?.to == "completed", "\(timeline)")
         #expect(zip(timeline, timeline.dropFirst()).allSatisfy { $0.to == $1.from && $0.time <= $1.time })
         _ = try agent.wmctlOK(["report", "--html"])
-        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        let html = try OperationsPageFixtures.requestPage(agent, name)
         for heading in ["Tasks", "Output datasets and their account", "ACDC", "Timeline"] { #expect(html.contains("<h3>\(heading)</h3>"), "\(heading)") }
         #expect(html.contains("<td>new</td><td>assignment-approved</td>") && html.contains("no ACDC records"))
         #expect(!html.contains("Tier-0 runs"), "no Tier-0 section without Tier-0 runs")
@@ -216,7 +230,7 @@ enum OperationsPageFixtures {
         #expect(acdc.records >= 1 && acdc.lumis == 2 && acdc.events == 200, "\(acdc)")
         #expect(request.datasets.contains { ($0.acdcLumis ?? 0) > 0 || ($0.missingLumis ?? 0) > 0 }, "\(request.datasets)")
         _ = try agent.wmctlOK(["report", "--html"])
-        let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
+        let html = try OperationsPageFixtures.requestPage(agent, name)
         #expect(html.contains("\(acdc.records) record(s) holding"))
     }
 
