@@ -37,6 +37,8 @@ public enum Layout {
     public static let tier0Streamers = tier0Root + "/streamers"
     /// `t0/runs/`: the registered storage-manager documents, one folder per run (`t0/runs/<run>/`).
     public static let tier0Runs = tier0Root + "/runs"
+    /// `t0/hold-promptreco`: while this file exists every PromptReco release is held (`wmctl t0 hold`/`resume`).
+    public static let tier0PromptRecoHoldName = "hold-promptreco"
     /// The folders of one run's registered documents: `t0/runs/<run>/...`.
     public static func tier0Run(_ run: Int) -> Tier0RunFolders { Tier0RunFolders(root: tier0Runs + "/" + String(run)) }
 
@@ -59,6 +61,9 @@ public enum Layout {
         public var lumis: String { root + "/lumis" }
         /// `ends/`: one end-of-run document per instance.
         public var ends: String { root + "/ends" }
+        /// `reco/`: the run's PromptReco release rows, one `<PD>.json` per primary dataset to reconstruct
+        /// (`PromptRecoReleaseStore`).
+        public var reco: String { root + "/reco" }
     }
 
     // MARK: Requests, config cache, work queue
