@@ -146,6 +146,30 @@ public struct PromptRecoReleaseStore: Sendable {
         }
     }
 
+    /// The name of the marker asking the feeder to release `dataset`'s row with no delay (`<PD>.force`, beside the row).
+    static func forceName(dataset: String) -> String { dataset + ".force" }
+
+    /// Asks the feeder to release the row of (`run`, `dataset`) with no delay (`wmctl t0 release`): the feeder owns
+    /// the rows, so an operator leaves a marker it applies once the run has stopped. False when one is there already.
+    @discardableResult
+    public func requestRelease(run: Int, dataset: String, at now: Double) throws -> Bool {
+        let folder = Layout.tier0Run(run).reco
+        let name = Self.forceName(dataset: dataset)
+        guard Spool.isSafeName(name), !spool.contains(name, in: folder) else { return false }
+        return try spool.publish(Array("forced at \(Int(now))\n".utf8), as: name, in: folder) == .published
+    }
+
+    /// True when an operator asked to release (`run`, `dataset`) now and the feeder has not applied it yet.
+    public func isReleaseRequested(run: Int, dataset: String) -> Bool {
+        spool.contains(Self.forceName(dataset: dataset), in: Layout.tier0Run(run).reco)
+    }
+
+    /// Removes the marker of an applied (or moot) release request.
+    public func clearReleaseRequest(run: Int, dataset: String) throws {
+        guard isReleaseRequested(run: run, dataset: dataset) else { return }
+        try spool.removeFile(Self.forceName(dataset: dataset), in: Layout.tier0Run(run).reco)
+    }
+
     /// True while the global hold switch is set.
     public var isHeld: Bool { spool.contains(Layout.tier0PromptRecoHoldName, in: Layout.tier0Root) }
 

@@ -14,8 +14,9 @@ import WMCore
 ///    are registered as they come, so the moment the end is seen is the run's stop (§A.3 "Stop").
 /// 2. **Release**: `PromptRecoRelease.advance` over every row not released — lowest run first, locked at
 ///    stop + delay − offset, released at stop + delay (the dataset's delays); `promptReco.enabled` false or the hold
-///    switch (`t0/hold-promptreco`) holds every release. A row an operator forced (`wmctl t0 release`) is locked with
-///    no delay and released by the same step.
+///    switch (`t0/hold-promptreco`) holds every release. A row an operator asked to release (`wmctl t0 release`
+///    leaves `reco/<PD>.force`) is locked with no delay once its run has stopped, and released by the same step —
+///    out of run order, but not through the hold.
 /// 3. **Configure**: a released row gets its `PromptReco_Run<r>_<PD>` workload stored and injected into WMBS on the
 ///    open fileset `Run<r>_<PD>_RAW`, recorded in `t0/runs/<r>/workflows/` as the stream workflows are.
 /// 4. **Feed and close**: the catalog's files of `/<PD>/<Era>-v<N>/RAW` in run r are added to the fileset as they
@@ -73,6 +74,9 @@ struct T0PromptReco {
             changed[index] = moved
         }
         try store.save(changed.keys.sorted().map { records[$0] })
+        for record in records where record.state == .released || record.forced == true {
+            try store.clearReleaseRequest(run: record.run, dataset: record.dataset)   // applied, or moot once released
+        }
         outcome.changed = changed.count
         var pending: Set<String>?
         for record in records where record.state == .released {
@@ -97,6 +101,15 @@ struct T0PromptReco {
         }
         if state.ended {
             for index in records.indices where records[index].stopTime == 0 { records[index].stopTime = Int(now) }
+        }
+        // An operator's release request (`wmctl t0 release`): locked with no delay once the run has stopped, so the
+        // release step below releases it now, whatever run order and delays say (the hold still holds it).
+        for index in records.indices where records[index].stopTime > 0 && records[index].state != .released && records[index].forced != true
+            && store.isReleaseRequested(run: run, dataset: records[index].dataset) {
+            records[index] = records[index].applying(.init(run: run, dataset: records[index].dataset, stopTime: records[index].stopTime,
+                                                           state: .locked(delay: 0, offset: 0)), now: Int(now))
+            records[index].forced = true
+            log.info("PromptReco release forced by an operator", ["run": String(run), "dataset": records[index].dataset])
         }
         return (stored, records)
     }
