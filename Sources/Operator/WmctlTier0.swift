@@ -4,6 +4,7 @@ import JobSplitting
 import SpoolKit
 import SpoolLayout
 import Tier0
+import WMCore
 
 /// `wmctl t0 runs|release|hold|resume`: the Tier-0's runs as the feeder recorded them (`t0/runs/<run>/state.json`)
 /// with each primary dataset's PromptReco release (`t0/runs/<run>/reco/<PD>.json`), and the operator's hands on
@@ -44,6 +45,11 @@ enum Tier0Verbs {
         },
     ]
 
+    /// The release rows of `run`; a damaged row is bad data (exit 65), named.
+    static func releaseRows(_ store: PromptRecoReleaseStore, run: Int) throws -> [PromptRecoReleaseRecord] {
+        do { return try store.records(run: run) } catch let problem as DocumentProblem { throw CommandFailure(.dataError, "wmctl: \(problem)") }
+    }
+
     /// `wmctl t0 release`: leaves a release request for every row not released yet of the run and dataset asked
     /// (T0 operators release a run's PromptReco early by setting its delay to 0; the feeder owns the rows, so the
     /// request is a marker it applies). Exit 66 when no row matches.
@@ -52,7 +58,7 @@ enum Tier0Verbs {
         let store = PromptRecoReleaseStore(spool: spool)
         let run = inv.parsed.integer("run"), dataset = inv.parsed.text("dataset")
         let runs = try run.map { [$0] } ?? Tier0RunStore(spool: spool).runs()
-        let rows = try runs.flatMap { try store.records(run: $0) }.filter { dataset == nil || $0.dataset == dataset }
+        let rows = try runs.flatMap { try releaseRows(store, run: $0) }.filter { dataset == nil || $0.dataset == dataset }
         guard !rows.isEmpty else {
             let what = [run.map { "run \($0)" }, dataset.map { "dataset \($0)" }].compactMap { $0 }.joined(separator: ", ")
             throw CommandFailure(.noInput, "wmctl t0 release: no PromptReco release row" + (what.isEmpty ? "" : " for " + what)
@@ -86,7 +92,7 @@ enum Tier0Verbs {
         if json {
             let rows: [JSONValue] = try states.map { state in
                 guard case .object(var row) = try JSONValue.parse(try encodeDocument(state)) else { return .null }
-                let datasets: [JSONValue] = try releases.records(run: state.run).map { record in
+                let datasets: [JSONValue] = try releaseRows(releases, run: state.run).map { record in
                     guard case .object(var object) = try JSONValue.parse(try encodeDocument(record)) else { return .null }
                     object["requested"] = .bool(releases.isReleaseRequested(run: record.run, dataset: record.dataset))
                     return .object(object)
@@ -102,7 +108,7 @@ enum Tier0Verbs {
         for state in states {
             let instances = "instances ended \(state.instancesEnded.count)/" + (state.expectedInstances.map(String.init) ?? "?")
                 + (state.instancesEnded.isEmpty ? "" : " (" + state.instancesEnded.joined(separator: ", ") + ")")
-            let records = try releases.records(run: state.run)
+            let records = try releaseRows(releases, run: state.run)
             output.line("run \(state.run)  hltKey \(state.hltKey ?? "(no run document yet)")  "
                         + (state.ended ? "ended, \(state.lumiCount ?? 0) lumis" : "not ended") + "  \(instances)  " + releaseSummary(records))
             for stream in state.streams {

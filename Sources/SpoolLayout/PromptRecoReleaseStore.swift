@@ -57,8 +57,9 @@ public struct PromptRecoReleaseRecord: Codable, Sendable, Equatable {
         return PromptRecoRelease.Row(run: run, dataset: dataset, stopTime: stopTime, state: state)
     }
 
-    /// This record moved to `row`'s state at `now` (the lock time is recorded when it locks).
-    public func applying(_ row: PromptRecoRelease.Row, now: Int) -> PromptRecoReleaseRecord {
+    /// This record moved to `row`'s state at `now` (the lock time is recorded when it locks). A waiting row released
+    /// in one step (locked and released in the same cycle) stores `delays`, the ones it was locked with.
+    public func applying(_ row: PromptRecoRelease.Row, now: Int, delays: (delay: Int, offset: Int)? = nil) -> PromptRecoReleaseRecord {
         var record = self
         switch row.state {
         case .waiting:
@@ -69,7 +70,11 @@ public struct PromptRecoReleaseRecord: Codable, Sendable, Equatable {
             record.delay = delay
             record.offset = offset
         case .released(let at):
-            if record.state == .waiting { record.lockedAt = at }
+            if record.state == .waiting {
+                record.lockedAt = at
+                record.delay = delays?.delay
+                record.offset = delays?.offset
+            }
             record.state = .released
             record.releasedAt = at
         }

@@ -67,7 +67,7 @@ struct T0PromptReco {
         let held = store.isHeld || !configuration.promptReco.enabled
         let rows = PromptRecoRelease.advance(records.map(\.row), now: Int(now), held: held, delays: configuration.recoDelay)
         for (index, row) in rows.enumerated() where row != records[index].row {
-            let moved = records[index].applying(row, now: Int(now))
+            let moved = records[index].applying(row, now: Int(now), delays: configuration.recoDelay(dataset: row.dataset))
             log.info(moved.state == .released ? "PromptReco released" : "PromptReco locked",
                      ["run": String(moved.run), "dataset": moved.dataset, "stopTime": String(moved.stopTime)])
             records[index] = moved
