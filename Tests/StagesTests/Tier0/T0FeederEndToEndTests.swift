@@ -38,7 +38,7 @@ import Testing
         var ends: [Int: Int] = [:]
         for run in try Tier0RunStore(spool: spool).runs() {
             let folders = Layout.tier0Run(run)
-            for folder in [folders.streamers, folders.lumis, folders.ends] {
+            for folder in [folders.streamers, folders.fed, folders.lumis, folders.ends] {
                 for name in try spool.scan(folder).names {
                     let doc = try object(spool, name, in: folder)
                     let key = "\(run)/\(doc["stream"]?.stringValue ?? "")/\(doc["lumi"]?.intValue ?? 0)"
@@ -121,6 +121,6 @@ import Testing
         let feeder = try TestSupport.run(TestSupport.executable("wm-t0feeder"), ["--spool", spool.root, "--batch", "25"])
         #expect(feeder.status == 0, "\(feeder.stderr)")
         try Self.checkEnd(spool, documents: documents)
-        #expect(try T0FeederTests.runs(spool) == T0FeederTests.runs(reference))
+        #expect(try T0FeederTests.runsWithoutReleaseTimes(spool) == T0FeederTests.runsWithoutReleaseTimes(reference))
     }
 }
