@@ -140,6 +140,8 @@ enum Tier0Verbs {
         switch record.state {
         case .waiting:
             text = record.stopTime > 0 ? "waiting (run stopped at \(time(record.stopTime)))" : "waiting for the run to stop"
+        case .locked where record.forced == true:
+            text = "locked at \(time(record.lockedAt ?? 0)) with no delay: released at the feeder's next cycle"
         case .locked:
             text = "locked at \(time(record.lockedAt ?? 0)) (delay \(record.delay ?? 0) s, offset \(record.offset ?? 0) s), releases at "
                 + time(SaturatingArithmetic.add(record.stopTime, record.delay ?? 0))

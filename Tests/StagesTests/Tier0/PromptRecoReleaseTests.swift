@@ -169,7 +169,12 @@ import WMCore
         #expect(try T0FeederTests.runs(spool)[7]?["release"]?.objectValue?["datasets"]?.arrayValue?
             .contains { $0.objectValue?["dataset"]?.stringValue == "Muon" && $0.objectValue?["requested"]?.boolValue == true } == true)
         try Self.endRun(spool)
-        try Self.feed(spool, clock)   // stops at 1000
+        #expect(Self.wmctl(spool, ["t0", "hold"]).code == 0)
+        try Self.feed(spool, clock)   // stops at 1000; held: the request is applied (locked), not released
+        #expect(try Self.rows(spool)["Muon"]?.state == .locked)
+        #expect(Self.wmctl(spool, ["t0", "runs"]).out.stdout.contains("PromptReco Muon: locked at " + Tier0Verbs.time(1000)
+                                                                      + " with no delay: released at the feeder's next cycle, forced by an operator, held"))
+        #expect(Self.wmctl(spool, ["t0", "resume"]).code == 0)
         clock.advance(1)
         try Self.feed(spool, clock)   // 1001: Muon released with no delay, the others wait for 1010
         let rows = try Self.rows(spool)
