@@ -25,6 +25,9 @@ public struct RequestAccounting {
         var lumis: [LumiSection]
         /// For each lumi, the ACDC entries that would redo it (an input file's lumi, or a generation event range).
         var work: [LumiKey: [ACDCFile]]
+        /// The runs its outputs are counted in, nil for all: a Tier-0 dataset input reads one run, and every run's
+        /// PromptReco writes the same datasets.
+        var runs: Set<Int>? = nil
     }
 
     /// The account of `request` as the spool stands now.
@@ -78,7 +81,7 @@ public struct RequestAccounting {
                 for output in task.outputs where output.kept && !output.transient {
                     let merge = workload.mergeTask(ofOutput: output.module, of: task.path)?.path
                     let acdc = Set((own + records.filter { $0.task == merge }).flatMap(\.inputFiles).flatMap(\.lumis).map(LumiKey.init))
-                    let have = outputs[output.dataset] ?? []
+                    let have = (outputs[output.dataset] ?? []).filter { expectation.runs?.contains($0.run) ?? true }
                     let entry = RequestAccount.account(dataset: output.dataset, task: task.path, expected: expectation.lumis, output: have,
                                                        acdc: acdc, compareEvents: output.filterName.isEmpty,
                                                        forceCompleted: forceCompleted)
@@ -178,7 +181,9 @@ public struct RequestAccounting {
                 let files = dataset.select(selection).flatMap { block in
                     block.files.map { ($0.file, $0.lumis, block.block.locations) }
                 }
-                return processing(task, files: files.map { (file: $0.0, lumis: $0.1, locations: $0.2) })
+                var expectation = processing(task, files: files.map { (file: $0.0, lumis: $0.1, locations: $0.2) })
+                if case .tier0Dataset = task.input { expectation.runs = Set(selection.runWhitelist) }
+                return expectation
             case .acdc(let collection, let path):
                 let record = try ACDCStore(spool: spool).merged(workflow: collection, task: path)
                 let inputs = record?.inputFiles ?? []

@@ -4,11 +4,19 @@ import SpoolLayout
 import Tier0
 import WMCore
 
+<<<<<<< HEAD
 /// `wm-t0feeder`: the Tier-0 feeder's cycle (§A "Feeder cycle order"): registers every storage-manager document
 /// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`) and records each touched run's closeout
 /// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count); then, run by
 /// run, configures each stream's Repack or Express workflow, feeds the streamers of final-closed lumis into its open
 /// fileset and closes the fileset once the run is over (`T0StreamFeeding`). The other stages run those workflows.
+=======
+/// `wm-t0feeder`: the Tier-0 feeder's cycle (§A.1, §A.3, §A.4): registers every storage-manager document
+/// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`), then records each touched run's closeout
+/// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count); then
+/// configures, feeds and closes each run's streams (`T0StreamFeeding`), and last books, releases, feeds and closes
+/// PromptReco (`T0PromptReco`).
+>>>>>>> reco
 ///
 /// Hostile input: a document that can't be read or decoded, or that contradicts one registered before, goes to
 /// `t0/corrupt/` once with its reason (file, field, found, allowed); the cycle carries on. A second delivery of
@@ -89,15 +97,20 @@ public struct T0FeederStage: StageCycle {
                 for name in handled { commit.discard(name, in: Layout.tier0Incoming) }
             }
         }
-        try feedStreams(store: store, configuration: configuration, context: context, report: &report)
+        let feeding = T0StreamFeeding(spool: context.spool, configuration: configuration,
+                                      injector: WMBSInjector(baggage: try context.agentConfiguration().jobBaggage),
+                                      log: context.log, now: context.now())
+        try feedStreams(store: store, feeding: feeding, context: context, report: &report)
+        if StopSignal.isRequested { return report }
+        // PromptReco after the runs' streams (T0's cycle releases it after configuring and closing runs, §A).
+        let reco = try T0PromptReco(spool: spool, configuration: configuration, streams: feeding, log: context.log, now: context.now()).cycle()
+        report.done += reco.total
         return report
     }
 
     /// Configures, feeds and closes the streams of every run not finished yet (`T0StreamFeeding`), lowest run first.
-    func feedStreams(store: Tier0RunStore, configuration: Tier0Configuration, context: StageContext, report: inout CycleReport) throws {
-        let feeding = T0StreamFeeding(spool: context.spool, configuration: configuration,
-                                      injector: WMBSInjector(baggage: try context.agentConfiguration().jobBaggage),
-                                      log: context.log, now: context.now())
+    func feedStreams(store: Tier0RunStore, feeding: T0StreamFeeding, context: StageContext, report: inout CycleReport) throws {
+        let configuration = feeding.configuration
         for run in try store.runs() {
             if StopSignal.isRequested { return }
             guard let state = try store.state(run: run), state.hltKey != nil else { continue }

@@ -69,15 +69,16 @@ struct T0StreamFeeding {
         return outcome
     }
 
-    /// Stores the workload, creates its WMBS objects reading `fileset`, then records the workflow.
-    func configure(_ workload: Workload, run: Int, stream: String, fileset: String, folders: Layout.Tier0RunFolders) throws {
+    /// Stores the workload, creates its WMBS objects reading `fileset`, then records the workflow. `stream`: the
+    /// stream a Repack or Express workflow reads (nil for PromptReco, which reads a dataset).
+    func configure(_ workload: Workload, run: Int, stream: String?, fileset: String, folders: Layout.Tier0RunFolders) throws {
         guard let top = workload.tasks.first else { return }
         let wmbs = WMBSStore(spool: spool)
         var plan = injector.planTree(workload: workload, top: top, topFileset: fileset, topSubscription: top.name,
                                      placement: .init(priority: Tier0Workloads.priority(of: workload.requestType)))
         for index in plan.subscriptions.indices {
             plan.subscriptions[index].parameters[Tier0SubscriptionKeys.run] = .int(run)
-            plan.subscriptions[index].parameters[Tier0SubscriptionKeys.stream] = .string(stream)
+            if let stream { plan.subscriptions[index].parameters[Tier0SubscriptionKeys.stream] = .string(stream) }
         }
         try spool.ensureDirectories([ElementStore.workloads])
         let encoder = JSONEncoder()
@@ -89,7 +90,7 @@ struct T0StreamFeeding {
             try wmbs.create(workflow: workload.name, subscriptions: plan.subscriptions, filesets: plan.filesets, in: batch)
         }
         _ = try spool.publish(Array("\(now)\n".utf8), as: workload.name, in: folders.workflows)
-        log.info("workflow configured", ["run": String(run), "stream": stream, "workflow": workload.name, "fileset": fileset,
+        log.info("workflow configured", ["run": String(run), "stream": stream ?? "-", "workflow": workload.name, "fileset": fileset,
                                          "subscriptions": String(plan.subscriptions.count)])
     }
 

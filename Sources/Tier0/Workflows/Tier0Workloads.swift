@@ -122,6 +122,7 @@ public enum Tier0Workloads {
         return Workload(name: name, requestType: .express, tasks: tasks)
     }
 
+<<<<<<< HEAD
     /// `ExpressMerge<module>` of `output` of `parent` (DQMIO/DQM with 100× the size limit, §A.5), its LogCollect and
     /// the cleanup of the unmerged files.
     static func expressMergeTasks(parent: WorkloadTask, output: TaskOutput, merge settings: ExpressMergeParameters) -> [WorkloadTask] {
@@ -132,6 +133,49 @@ public enum Tier0Workloads {
         return outputTasks(parent: parent, module: output.module, mergeName: "ExpressMerge\(output.module)",
                            merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: merge.subscriptionParameters),
                            mergedOutputs: [merged])
+=======
+    /// The name of the top task of a PromptReco workflow.
+    public static let recoTask = "Reco"
+
+    /// The open fileset a released PromptReco reads: `Run<r>_<PD>_RAW`, fed by the feeder with the repacked RAW
+    /// files of the run as the catalog gets them (T0 subscribes to the PD's RepackMerge `Merged` fileset instead).
+    public static func recoFileset(run: Int, dataset: String) -> String { "Run\(run)_\(dataset)_RAW" }
+
+    /// `PromptReco_Run<r>_<PD>` (§A.4): Reco (Processing; EventAwareLumiBased, events_per_job = the dataset's
+    /// RecoSplit × cores, job_time_limit) reading the run's RAW of `/<PD>/<Era>-v<repackVersion>/RAW`, one output per
+    /// write tier into `/<PD>/<Era>-PromptReco-v<N>/<TIER>`, each merged by ParentlessMergeBySize with its cleanup and
+    /// LogCollect; priority base. `repackVersion`: the processing version of the Bulk stream that repacked the PD.
+    public static func promptReco(run: Int, dataset: String, repackVersion: Int, configuration: Tier0Configuration) -> Workload {
+        let name = Tier0Names.promptRecoWorkflow(run: run, dataset: dataset)
+        let settings = configuration.dataset(dataset)
+        let era = configuration.acquisitionEra
+        let version = settings.processingVersion
+        let cores = configuration.promptReco.recoCores
+        let eventsPerJob = SaturatingArithmetic.multiply(settings.recoSplit ?? configuration.promptReco.recoSplit, cores)
+        let input = Tier0Names.repackDataset(dataset, era: era, version: repackVersion).description
+        let outputs = settings.writeTiers.map { tier in
+            TaskOutput(module: "write_\(tier)", tier: tier, filterName: "",
+                       dataset: Tier0Names.promptRecoDataset(dataset, era: era, version: version, tier: tier).description,
+                       unmergedLFNBase: "/store/unmerged/\(era)/\(dataset)/\(tier)/PromptReco-v\(version)",
+                       mergedLFNBase: "/store/data/\(era)/\(dataset)/\(tier)/PromptReco-v\(version)", kept: true, transient: false)
+        }
+        let reco = WorkloadTask(name: recoTask, path: "/\(name)/\(recoTask)", type: .processing,
+                                input: .tier0Dataset(name: input, selection: InputSelection(runWhitelist: [run])),
+                                splitting: SplittingSpec(algorithm: "EventAwareLumiBased", parameters: [
+                                    "events_per_job": .int(eventsPerJob),
+                                    "job_time_limit": .int(configuration.promptReco.jobTimeLimit)]),
+                                outputs: outputs, timePerEvent: 0.01, sizePerEvent: 1, memory: 2000, multicore: cores)
+        var tasks = [reco]
+        for output in outputs {
+            let merged = TaskOutput(module: "Merged", tier: output.tier, filterName: "", dataset: output.dataset,
+                                    unmergedLFNBase: output.mergedLFNBase, mergedLFNBase: output.mergedLFNBase, kept: true, transient: false)
+            tasks += outputTasks(parent: reco, module: output.module, mergeName: "\(recoTask)Merge\(output.module)",
+                                 merge: SplittingSpec(algorithm: "ParentlessMergeBySize", parameters: SplittingDefaults.mergeLimits(nil)),
+                                 mergedOutputs: [merged])
+        }
+        tasks.append(logCollect(for: reco))
+        return Workload(name: name, requestType: .promptReco, tasks: tasks)
+>>>>>>> reco
     }
 
     /// The merge of `module` of `parent` (outputs `mergedOutputs`), its LogCollect, and the cleanup of the unmerged files.

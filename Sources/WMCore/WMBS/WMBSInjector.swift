@@ -196,6 +196,20 @@ public struct WMBSInjector {
         return subscription
     }
 
+    /// The selected files of catalog blocks as WMBS files (merged, at their block's locations, with the selected
+    /// lumis), inserted at `insertTime`.
+    public static func splitFiles(of blocks: [SelectedBlock], insertTime now: Double) -> [SplitFile] {
+        blocks.flatMap { block in
+            block.files.map { selected in
+                var runs: [Int: [Int]] = [:]
+                for lumi in selected.lumis { runs[lumi.run, default: []].append(lumi.lumi) }
+                return SplitFile(lfn: selected.file.lfn, size: selected.file.size, events: selected.events, locations: block.block.locations,
+                                 runs: runs.keys.sorted().map { FileRun(run: $0, lumis: runs[$0]!.sorted()) }, insertTime: now,
+                                 parents: selected.file.parents, merged: true)
+            }
+        }
+    }
+
     /// The element's input: the MC fake file, a block's files, a dataset's files, or an ACDC record's files.
     func inputFiles(for task: WorkloadTask, element: ElementBody, topFileset: String, catalog: any CatalogLookup,
                     acdc: ACDCRecord?, now: Double) throws -> [SplitFile] {
@@ -212,15 +226,7 @@ public struct WMBSInjector {
                 throw DocumentProblem("element \(element.name): input dataset \(name) is not in the catalog")
             }
             let blocks = dataset.select(selection).filter { element.inputs.isEmpty || element.inputs[$0.block.name] != nil || element.startPolicy == "Dataset" }
-            return blocks.flatMap { block in
-                block.files.map { selected in
-                    var runs: [Int: [Int]] = [:]
-                    for lumi in selected.lumis { runs[lumi.run, default: []].append(lumi.lumi) }
-                    return SplitFile(lfn: selected.file.lfn, size: selected.file.size, events: selected.events, locations: block.block.locations,
-                                     runs: runs.keys.sorted().map { FileRun(run: $0, lumis: runs[$0]!.sorted()) }, insertTime: now,
-                                     parents: selected.file.parents, merged: true)
-                }
-            }
+            return Self.splitFiles(of: blocks, insertTime: now)
         case .acdc:
             guard let acdc else { throw DocumentProblem("element \(element.name): no ACDC record for a resubmission") }
             // The element covers one chunk of the record's files, merged per LFN: one WMBS file each.

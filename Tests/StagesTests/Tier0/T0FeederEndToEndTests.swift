@@ -121,6 +121,6 @@ import Testing
         let feeder = try TestSupport.run(TestSupport.executable("wm-t0feeder"), ["--spool", spool.root, "--batch", "25"])
         #expect(feeder.status == 0, "\(feeder.stderr)")
         try Self.checkEnd(spool, documents: documents)
-        #expect(try T0FeederTests.runs(spool) == T0FeederTests.runs(reference))
+        #expect(try T0FeederTests.runsWithoutReleaseTimes(spool) == T0FeederTests.runsWithoutReleaseTimes(reference))
     }
 }
