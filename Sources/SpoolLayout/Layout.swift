@@ -37,14 +37,11 @@ public enum Layout {
     public static let tier0Streamers = tier0Root + "/streamers"
     /// `t0/runs/`: the registered storage-manager documents, one folder per run (`t0/runs/<run>/`).
     public static let tier0Runs = tier0Root + "/runs"
-<<<<<<< HEAD
     /// `t0/conditions/`: the conditions payloads recorded for upload (T0's `prompt_calib_file`), one folder per run
     /// (`t0/conditions/<run>/<file key>.json`, `Tier0ConditionStore`).
     public static let tier0Conditions = tier0Root + "/conditions"
-=======
     /// `t0/hold-promptreco`: while this file exists every PromptReco release is held (`wmctl t0 hold`/`resume`).
     public static let tier0PromptRecoHoldName = "hold-promptreco"
->>>>>>> reco
     /// The folders of one run's registered documents: `t0/runs/<run>/...`.
     public static func tier0Run(_ run: Int) -> Tier0RunFolders { Tier0RunFolders(root: tier0Runs + "/" + String(run)) }
 

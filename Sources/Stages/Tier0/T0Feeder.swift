@@ -4,19 +4,11 @@ import SpoolLayout
 import Tier0
 import WMCore
 
-<<<<<<< HEAD
-/// `wm-t0feeder`: the Tier-0 feeder's cycle (§A "Feeder cycle order"): registers every storage-manager document
-/// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`) and records each touched run's closeout
-/// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count); then, run by
-/// run, configures each stream's Repack or Express workflow, feeds the streamers of final-closed lumis into its open
-/// fileset and closes the fileset once the run is over (`T0StreamFeeding`). The other stages run those workflows.
-=======
 /// `wm-t0feeder`: the Tier-0 feeder's cycle (§A.1, §A.3, §A.4): registers every storage-manager document
 /// waiting in `t0/incoming/` into its run's folder (`Tier0RunStore`), then records each touched run's closeout
 /// state (`t0/runs/<run>/state.json`: closed and final-closed lumis per stream, run ended, lumi count); then
 /// configures, feeds and closes each run's streams (`T0StreamFeeding`), and last books, releases, feeds and closes
 /// PromptReco (`T0PromptReco`).
->>>>>>> reco
 ///
 /// Hostile input: a document that can't be read or decoded, or that contradicts one registered before, goes to
 /// `t0/corrupt/` once with its reason (file, field, found, allowed); the cycle carries on. A second delivery of

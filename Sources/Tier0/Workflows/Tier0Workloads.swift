@@ -122,7 +122,6 @@ public enum Tier0Workloads {
         return Workload(name: name, requestType: .express, tasks: tasks)
     }
 
-<<<<<<< HEAD
     /// `ExpressMerge<module>` of `output` of `parent` (DQMIO/DQM with 100× the size limit, §A.5), its LogCollect and
     /// the cleanup of the unmerged files.
     static func expressMergeTasks(parent: WorkloadTask, output: TaskOutput, merge settings: ExpressMergeParameters) -> [WorkloadTask] {
@@ -133,7 +132,8 @@ public enum Tier0Workloads {
         return outputTasks(parent: parent, module: output.module, mergeName: "ExpressMerge\(output.module)",
                            merge: SplittingSpec(algorithm: Tier0Algorithm.expressMerge.rawValue, parameters: merge.subscriptionParameters),
                            mergedOutputs: [merged])
-=======
+    }
+
     /// The name of the top task of a PromptReco workflow.
     public static let recoTask = "Reco"
 
@@ -175,7 +175,6 @@ public enum Tier0Workloads {
         }
         tasks.append(logCollect(for: reco))
         return Workload(name: name, requestType: .promptReco, tasks: tasks)
->>>>>>> reco
     }
 
     /// The merge of `module` of `parent` (outputs `mergedOutputs`), its LogCollect, and the cleanup of the unmerged files.
