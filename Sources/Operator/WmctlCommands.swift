@@ -106,7 +106,7 @@ extension Wmctl {
                      options: [WmctlCommand.json], positional: 1...1) { try FJRVerb.run($0) },
         WmctlCommand("split", "", "dry run of job splitting: the jobs that would be made (needs a spool only with --subscription or --request)",
                      options: SplitVerb.options) { try SplitVerb.run($0) },
-    ] + RequestVerbs.commands + CatalogVerbs.commands + Tier0Verbs.commands
+    ] + RequestVerbs.commands + CatalogVerbs.commands + Tier0Verbs.commands + Tier0ConditionVerbs.commands
 
     /// The verb named exactly by `words` (one word, or a group and its verb).
     static func command(for words: [String]) -> WmctlCommand? {

@@ -240,6 +240,15 @@ public struct JobCreatorStage: StageCycle {
         var context = SplitContext(subscriptionType: SubscriptionType(rawValue: sub.taskType) ?? .processing,
                                    filesetClosed: !(fileset?.open ?? true), workflowInjected: true, now: now,
                                    trustSiteLists: sub.trustSiteLists)
+        if sub.algorithm == SplittingAlgorithm.harvest.rawValue {
+            // ReleasePeriodicJob: whether a harvest job is still running and when the last one ended, looked for
+            // as far back as the period the splitter waits (the interval; an hour at end of run).
+            let interval = try SplitParameters(sub.parameters).double("periodic_harvest_interval", default: 0)
+            let history = try HarvestJobHistory.read(store: store, workflow: workflow, subscription: sub.name, now: now,
+                                                     lookback: max(interval, 3600))
+            context.harvestJobsInProgress = history.inProgress
+            context.lastHarvestJobFinished = history.lastFinished
+        }
         if sub.algorithm == SplittingAlgorithm.siblingProcessingBased.rawValue, let fileset {
             // Files every sibling subscription (the other consumers of the fileset) has completed or failed.
             let siblings = fileset.consumers.filter { $0 != sub.name }

@@ -94,12 +94,12 @@ enum Harvest {
         return factory.outcome()
     }
 
-    /// `ReleasePeriodicJob`: there are files, and either no harvest job ever ran, or none is running and the
-    /// latest finished more than `period` seconds ago.
+    /// `ReleasePeriodicJob`: there are files, no harvest job is running (not cleaned out yet; the first one too),
+    /// and either none ever finished or the latest finished more than `period` seconds ago.
     private static func released(period: Double, _ files: [SplitFile], _ context: SplitContext) -> Bool {
-        guard !files.isEmpty else { return false }
+        guard !files.isEmpty, !context.harvestJobsInProgress else { return false }
         guard let last = context.lastHarvestJobFinished else { return true }
-        return !context.harvestJobsInProgress && context.now - last > period
+        return context.now - last > period
     }
 
     /// `Mask.addRun`: the run's sorted lumis as ranges of consecutive lumis.
