@@ -30,6 +30,15 @@ import WMCore
         try #require(workload.tasks.first { $0.type == .merge && $0.outputs.contains { $0.tier == "DQMIO" } })
     }
 
+    /// The example menu names the express stream's primary dataset `StreamExpress`, which is also the stream dataset:
+    /// one FEVT output for it (every event), never two tasks on one path.
+    @Test func aMenuDatasetNamedAsTheStreamDatasetGivesOneOutputAndUniquePaths() throws {
+        let w = workload()
+        #expect(w.tasks.count == Set(w.tasks.map(\.path)).count, "\(w.tasks.map(\.path).sorted())")
+        let fevt = try #require(w.tasks.first).outputs.filter { $0.tier == "FEVT" }
+        #expect(fevt.map(\.module) == ["write_StreamExpress_FEVT"] && fevt.first?.filterMask == 0)
+    }
+
     @Test func withoutIntervalOrSkimsOnlyAnEndOfRunHarvestOfTheMergedDQMIO() throws {
         let w = workload()
         let harvests = w.tasks.filter { $0.type == .harvesting }

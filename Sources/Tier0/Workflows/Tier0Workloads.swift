@@ -89,7 +89,8 @@ public enum Tier0Workloads {
         // Each express primary dataset's FEVT selects its paths; the Stream<name> dataset keeps every event of the
         // stream in every write tier (its ALCARECO and DQMIO too).
         let perDataset = settings.writeTiers.contains("FEVT")
-            ? menu.datasets(stream: stream).map { output($0, tier: "FEVT", mask: menu.triggerMask(dataset: $0, stream: stream) ?? 0) } : []
+            ? menu.datasets(stream: stream).filter { $0 != pd }   // a menu PD named Stream<name> is the stream dataset itself
+                .map { output($0, tier: "FEVT", mask: menu.triggerMask(dataset: $0, stream: stream) ?? 0) } : []
         let outputs = perDataset + settings.writeTiers.map { output(pd, tier: $0, mask: 0) }
         var tasks = [WorkloadTask(name: expressTask, path: top, type: .express, input: .tier0Streamers(run: run, stream: stream),
                                   splitting: SplittingSpec(algorithm: Tier0Algorithm.express.rawValue,
