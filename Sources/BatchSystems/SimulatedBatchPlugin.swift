@@ -62,7 +62,7 @@ public struct SimulatedRuns: Sendable, Equatable {
 }
 
 /// The `sim` batch system: no process per job. Submitting records the attempt as running; a poll after
-/// `SimulatedRuns.wallSeconds` ends it by running the job wrapper in this process (`JobWrapper.StepLauncher.inProcess`:
+/// `SimulatedRuns.wallSeconds` ends it by running the job wrapper in this process (`JobWrapper.StepLauncher.simulated`:
 /// the step's real outputs, staged to storage, its log archive and `Report.<retry>.xml`, as `wm-runjob` leaves them), or
 /// for an attempt `SimulatedRuns.fails` picks, the same wrapper with a step that fails with 8021 (FileReadError).
 ///
@@ -219,14 +219,12 @@ public final class SimulatedBatchPlugin: BatchPlugin {
         guard let attempt = AttemptKey(parsing: key) else {
             throw BatchPluginError.invalidSubmission(key: key, field: "key", expected: "<job>-<retry> with a numeric retry count")
         }
-        let steps: JobWrapper.StepLauncher
-        if runs.fails(job: attempt.job, retry: attempt.retry) {
-            steps = .failing(StepFailure(code: SimulatedRuns.failureCode, type: "FileReadError",
-                                         details: "sim batch system at \(site): attempt \(attempt.retry) of \(attempt.job) fails"
-                                             + " (failure rate \(runs.failureRate), seed \(runs.seed))"))
-        } else {
-            steps = .inProcess
-        }
+        let failure = runs.fails(job: attempt.job, retry: attempt.retry)
+            ? StepFailure(code: SimulatedRuns.failureCode, type: "FileReadError",
+                          details: "sim batch system at \(site): attempt \(attempt.retry) of \(attempt.job) fails"
+                              + " (failure rate \(runs.failureRate), seed \(runs.seed))")
+            : nil
+        let steps = JobWrapper.StepLauncher.simulated(seconds: runs.runSeconds, failure: failure)
         let outcome = JobWrapper(jobPath: workDirectory + "/job.json", steps: steps).run()
         return RuntimeExitCodes.processStatus(for: outcome.exitCode)
     }

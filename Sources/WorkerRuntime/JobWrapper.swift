@@ -54,10 +54,9 @@ public struct JobWrapper {
     public enum StepLauncher: Sendable, Equatable {
         /// `wm-cmsrun` as a watched child under the job's limits, with the fault plan and knobs (a worker node).
         case childProcess
-        /// The step is computed in this process, with no fault plan, knobs or limits (a `sim` batch system).
-        case inProcess
-        /// The step fails at once with this failure instead of running (a `sim` batch system's failed attempt).
-        case failing(StepFailure)
+        /// The step is computed in this process, with no fault plan, knobs or limits, or with `failure` fails at once
+        /// with it instead; its performance is `seconds` of wall time with every thread busy (a `sim` batch system).
+        case simulated(seconds: Double, failure: StepFailure?)
     }
 
     /// The work directory (absolute).
@@ -99,22 +98,24 @@ public struct JobWrapper {
 
     /// Runs one planned step as `steps` says; its report is left in `scratch/<files.report>` either way.
     private func runStep(_ config: StepConfig, files: WrapperAttempt.StepFiles, scratch: String, limits: ChildLimits) throws -> ChildRun {
-        let report: FrameworkJobReport
         switch steps {
         case .childProcess:
             return try WatchedChild.run(executable: cmsRunExecutable, arguments: ["--config", files.config, "--report", files.report],
                                         directory: scratch, stdoutPath: scratch + "/" + files.stdout,
                                         stderrPath: scratch + "/" + files.stderr, limits: limits)
-        case .inProcess:
-            report = StepExecution.report(config: config, directory: scratch)
-        case .failing(let failure):
-            var failed = FrameworkJobReport()
-            failed.addError(failure.frameworkError)
-            report = failed
+        case .simulated(let seconds, let failure):
+            var report: FrameworkJobReport
+            if let failure {
+                report = FrameworkJobReport()
+                report.addError(failure.frameworkError)
+            } else {
+                report = StepExecution.report(config: config, directory: scratch)
+            }
+            try report.xmlData().write(to: URL(fileURLWithPath: scratch + "/" + files.report), options: .atomic)
+            let status = RuntimeExitCodes.processStatus(for: report.exitCode)
+            let threads = Double(WrapperAttempt.Threads(of: config).threads)
+            return ChildRun(ending: .exited(status), wallSeconds: seconds, cpuSeconds: seconds * threads, peakRSSMB: 0)
         }
-        try report.xmlData().write(to: URL(fileURLWithPath: scratch + "/" + files.report), options: .atomic)
-        let status = RuntimeExitCodes.processStatus(for: report.exitCode)
-        return ChildRun(ending: .exited(status), wallSeconds: 0, cpuSeconds: 0, peakRSSMB: 0)
     }
 
     private func loadJob() throws(WrapperError) -> JobBody {
