@@ -86,8 +86,6 @@ public struct ComputeSettings: Codable, Sendable, Hashable {
     public static let maxTimeScale: Double = 1_000_000_000
     /// The largest failure seed (integers a JSON number holds exactly).
     public static let maxSeed = 1 << 53
-    /// The settings only the `sim` plugin takes.
-    public static let simulatedKeys = ["runSeconds", "failureRate", "timeScale", "seed"]
 
     /// The first problem of the `sim` settings, as (field, found, expected); nil when they are usable. Settings of the
     /// `sim` plugin given to another plugin are a problem too (they would silently do nothing).
@@ -111,6 +109,7 @@ public struct ComputeSettings: Codable, Sendable, Hashable {
         }
         return nil
     }
+
     /// The payload modes of the local plugin.
     public static let knownPayloads = ["process", "null"]
     /// The payload mode that runs no process.
