@@ -85,4 +85,37 @@ import TestSupport
         #expect(summary.logArchives == attempts, "failed attempts archive their logs too")
         #expect(Self.nothingRanLocally(agent))
     }
+
+    @Test func anAbortedRequestsSimulatedJobsAreKilledThroughThePlugin() throws {
+        let agent = try EndToEndAgent("sim-abort")
+        defer { agent.killLeftovers() }
+        // An hour on the wall clock: the jobs are still running when the request is aborted.
+        try Self.simulateEverySite(agent, runSeconds: 3600, failureRate: 0, timeScale: 1, seed: 1)
+        let name = try agent.submit(try EndToEndRequests.monteCarlo(events: 400, perJob: 100, perLumi: 50, tasks: 1))
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try agent.spool.scan("jobs/executing").names.count < 4 {
+            for stage in agent.stages() { _ = try stage.runCycle(agent.context) }
+        }
+        try #require(try agent.spool.scan("jobs/executing").names.count == 4, "four jobs executing")
+
+        try agent.wmctlOK(["request", "abort", name])
+        let started = Date()
+        try agent.runUntilQuiet(stallTimeout: 30)
+        #expect(Date().timeIntervalSince(started) < 30, "nobody waited for the simulated hour")
+        #expect(agent.status(of: name) == "aborted-completed")
+        let production = try agent.archivedJobs(of: name).filter { $0.taskType == "Production" }
+        #expect(production.count == 4)
+        for job in production {
+            #expect(job.history.map(\.to).suffix(2) == ["killed", "cleanout"], "\(job.name): \(job.history.map(\.to))")
+        }
+        // Each attempt's sim record ended killed, with no exit code, and no report or output was made.
+        let records = try SiteConfiguration.defaults().sites.flatMap { site -> [String] in
+            let folder = Layout.simulatedBatch(site: site.name) + "/finished"
+            guard SystemCall.isDirectory(agent.spool.path(folder)) else { return [] }
+            return try agent.spool.scan(folder).names.map { String(decoding: try #require(try agent.spool.read($0, in: folder)), as: UTF8.self) }
+        }
+        #expect(records.count == 4 && records.allSatisfy { $0.contains("\nkilled=") && !$0.contains("\nexit=") }, "\(records)")
+        #expect(try agent.datasets().isEmpty)
+        #expect(agent.storageFiles(containing: ".root").isEmpty, "no output was staged")
+    }
 }
