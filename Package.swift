@@ -6,7 +6,7 @@
 //   SpoolKit ← SpoolLayout ← Stages ← Operator ← Agent ← Benchmarks
 //   domain (DynamicJSON, JobSplitting, FrameworkJobReport, EventFiles, WMCore, Tier0) under SpoolLayout
 //   Commands (argument parsing, exit codes, logger) under everything that is a program
-//   BatchSystems (local, Slurm) under Stages;  WorkerRuntime (wm-runjob, wm-cmsrun) beside Stages, never linking it
+//   BatchSystems (local, Slurm, sim) under Stages;  WorkerRuntime (wm-runjob, wm-cmsrun) beside Stages, never linking it
 //   StorageManagerReplay (wm-t0-replay, the Tier-0 storage-manager simulator) beside Stages, over SpoolLayout
 import PackageDescription
 
@@ -40,8 +40,8 @@ let package = Package(
         // The spool map in code: typed paths of every area, document areas and passes, the stores
         // (WMBS, catalog, ACDC, elements, config cache, LFN registry), job documents, inspection.
         .target(name: "SpoolLayout", dependencies: ["SpoolKit", "Commands"] + domain),
-        // The batch systems jobs run on: local processes and Slurm.
-        .target(name: "BatchSystems", dependencies: ["SpoolKit", "SpoolLayout", "Commands"] + domain),
+        // The batch systems jobs run on: local processes, Slurm, and sim (which runs the job wrapper in process).
+        .target(name: "BatchSystems", dependencies: ["SpoolKit", "SpoolLayout", "Commands", "WorkerRuntime"] + domain),
         // The worker side: the job wrapper (wm-runjob) and the cmsRun stand-in (wm-cmsrun). Never links the agent.
         .target(name: "WorkerRuntime", dependencies: ["SpoolKit", "SpoolLayout", "Commands"] + domain),
         // One file per stage program: each stage's logic as a function over a spool.

@@ -80,7 +80,8 @@ public enum BatchPluginError: Error, Equatable, CustomStringConvertible {
         case let .invalidSubmission(key, field, expected): return "submission \(key): field '\(field)': expected \(expected)"
         case let .commandFailed(command, status, stderr): return "\(command) exited \(status): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
         case let .unexpectedOutput(command, output, expected): return "\(command) printed '\(output)'; expected \(expected)"
-        case let .unknownPlugin(site, plugin): return "site \(site): compute plugin '\(plugin)' is not known; expected local or slurm"
+        case let .unknownPlugin(site, plugin):
+            return "site \(site): compute plugin '\(plugin)' is not known; expected \(ComputeSettings.knownPlugins.joined(separator: ", "))"
         }
     }
 }
@@ -113,7 +114,7 @@ public final class BatchPlugins {
     private var made: [String: BatchPlugin] = [:]
     private let factory: (Site) throws -> BatchPlugin
 
-    /// Uses `factory` to make plugins (tests inject their own); the default builds local and slurm plugins.
+    /// Uses `factory` to make plugins (tests inject their own); the default builds the local, slurm and sim plugins.
     public init(spool: Spool, configuration: SiteConfiguration, factory: ((Site) throws -> BatchPlugin)? = nil) {
         self.spool = spool
         self.configuration = configuration
@@ -137,6 +138,7 @@ public final class BatchPlugins {
         case "local": return try LocalBatchPlugin(spool: spool, site: site.name, slots: site.compute.slots ?? 1,
                                                   nullPayload: site.compute.payload == ComputeSettings.nullPayload)
         case "slurm": return SlurmBatchPlugin(partition: site.compute.partition, extraArguments: site.compute.sbatchArguments ?? [], spoolRoot: spool.root)
+        case ComputeSettings.simulatedPlugin: return try SimulatedBatchPlugin(spool: spool, site: site.name, runs: SimulatedRuns(site.compute))
         default: throw BatchPluginError.unknownPlugin(site: site.name, plugin: site.compute.plugin)
         }
     }

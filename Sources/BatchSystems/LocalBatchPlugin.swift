@@ -324,10 +324,6 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     /// Runs `body` holding the registry's exclusive lock (the submitter and the tracker share it).
     private func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        let path = spool.path(registry) + "/lock"
-        let fd = (try? SystemCall.open(path, O_RDWR | O_CREAT)) ?? -1
-        if fd >= 0 { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} }
-        defer { if fd >= 0 { _ = flock(fd, LOCK_UN); _ = Glibc.close(fd) } }
-        return try body()
+        try RegistryLock.withLock(spool: spool, registry: registry, body)
     }
 }

@@ -153,6 +153,8 @@ public enum Layout {
     public static func storage(_ pnn: String) -> String { storageRoot + "/" + pnn }
     /// `batch/local/<site>/`: the local batch system's records of a site.
     public static func localBatch(site: String) -> String { "batch/local/" + site }
+    /// `batch/sim/<site>/`: the simulated batch system's records of a site.
+    public static func simulatedBatch(site: String) -> String { "batch/sim/" + site }
 
     // MARK: ACDC, DBS buffer, transfers, catalog
 

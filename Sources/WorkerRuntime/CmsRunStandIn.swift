@@ -50,13 +50,7 @@ public struct CmsRunStandIn {
         case .truncatedReport?, nil:
             break
         }
-        var report: FrameworkJobReport
-        do {
-            report = try StepExecution(config: config, directory: directory).run()
-        } catch {
-            report = failed(error)
-        }
-        return finish(report, truncate: fault == .truncatedReport)
+        return finish(StepExecution.report(config: config, directory: directory), truncate: fault == .truncatedReport)
     }
 
     private func loadConfig() throws(StepFailure) -> StepConfig {
@@ -80,12 +74,7 @@ public struct CmsRunStandIn {
     }
 
     private func failed(_ error: Error) -> FrameworkJobReport {
-        let failure = (error as? StepFailure)
-            ?? StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException", details: String(describing: error))
-        var report = FrameworkJobReport()
-        report.addError(failure.frameworkError)
-        FileHandle.standardError.write(Data("wm-cmsrun: \(failure)\n".utf8))
-        return report
+        StepExecution.failedReport(error)
     }
 
     /// Writes the report (cut in half for a `truncatedReport` fault) and returns the exit status.

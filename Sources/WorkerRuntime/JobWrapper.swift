@@ -26,6 +26,8 @@ public struct JobWrapper {
     public var jobPath: String
     /// The `wm-cmsrun` executable.
     public var cmsRunExecutable: String
+    /// How each cmsRun step runs: `wm-cmsrun` as a watched child (the default), or in this process.
+    public var steps: StepLauncher = .childProcess
     /// The clock (start time, dated LFNs).
     public var now: () -> Date
 
@@ -39,6 +41,22 @@ public struct JobWrapper {
         self.jobPath = jobPath
         self.cmsRunExecutable = cmsRunExecutable
         self.now = now
+    }
+
+    /// Makes a wrapper run whose steps run in this process (`steps`), with no `wm-cmsrun` to start: the
+    /// simulated batch system's way to leave a real report and real staged outputs without a process per job.
+    public init(jobPath: String, steps: StepLauncher, now: @escaping () -> Date = Date.init) {
+        self.init(jobPath: jobPath, cmsRunExecutable: "", now: now)
+        self.steps = steps
+    }
+
+    /// How the wrapper runs a cmsRun step.
+    public enum StepLauncher: Sendable, Equatable {
+        /// `wm-cmsrun` as a watched child under the job's limits, with the fault plan and knobs (a worker node).
+        case childProcess
+        /// The step is computed in this process, with no fault plan, knobs or limits, or with `failure` fails at once
+        /// with it instead; its performance is `seconds` of wall time with every thread busy (a `sim` batch system).
+        case simulated(seconds: Double, failure: StepFailure?)
     }
 
     /// The work directory (absolute).
@@ -62,11 +80,7 @@ public struct JobWrapper {
             for (index, config) in configs.enumerated() {
                 let files = WrapperAttempt.StepFiles(index: index)
                 try attempt.writeStepConfig(config, name: files.config)
-                let child = try WatchedChild.run(
-                    executable: cmsRunExecutable,
-                    arguments: ["--config", files.config, "--report", files.report],
-                    directory: attempt.scratch, stdoutPath: attempt.scratch + "/" + files.stdout,
-                    stderrPath: attempt.scratch + "/" + files.stderr, limits: limits)
+                let child = try runStep(config, files: files, scratch: attempt.scratch, limits: limits)
                 attempt.absorbStep(child, files: files, index: index, config: config, chain: configs.count > 1)
                 guard attempt.report.errors.isEmpty else { break }
             }
@@ -80,6 +94,28 @@ public struct JobWrapper {
             attempt.wrapperFailed(error)
         }
         return attempt.finish(stopTime: now())
+    }
+
+    /// Runs one planned step as `steps` says; its report is left in `scratch/<files.report>` either way.
+    private func runStep(_ config: StepConfig, files: WrapperAttempt.StepFiles, scratch: String, limits: ChildLimits) throws -> ChildRun {
+        switch steps {
+        case .childProcess:
+            return try WatchedChild.run(executable: cmsRunExecutable, arguments: ["--config", files.config, "--report", files.report],
+                                        directory: scratch, stdoutPath: scratch + "/" + files.stdout,
+                                        stderrPath: scratch + "/" + files.stderr, limits: limits)
+        case .simulated(let seconds, let failure):
+            var report: FrameworkJobReport
+            if let failure {
+                report = FrameworkJobReport()
+                report.addError(failure.frameworkError)
+            } else {
+                report = StepExecution.report(config: config, directory: scratch)
+            }
+            try report.xmlData().write(to: URL(fileURLWithPath: scratch + "/" + files.report), options: .atomic)
+            let status = RuntimeExitCodes.processStatus(for: report.exitCode)
+            let threads = Double(WrapperAttempt.Threads(of: config).threads)
+            return ChildRun(ending: .exited(status), wallSeconds: seconds, cpuSeconds: seconds * threads, peakRSSMB: 0)
+        }
     }
 
     private func loadJob() throws(WrapperError) -> JobBody {

@@ -22,6 +22,25 @@ struct StepExecution {
     /// step's output), else its PFN.
     func readPath(_ input: StepInput) -> String { input.localFile.map { directory + "/" + $0 } ?? input.pfn }
 
+    /// The report of running `config` in `directory`: the step's own, or a failed one naming the first cause.
+    static func report(config: StepConfig, directory: String) -> FrameworkJobReport {
+        do {
+            return try StepExecution(config: config, directory: directory).run()
+        } catch {
+            return failedReport(error)
+        }
+    }
+
+    /// A report with `error` as its only error (a non-`StepFailure` is a CMSException, 8001), also told on stderr.
+    static func failedReport(_ error: Error) -> FrameworkJobReport {
+        let failure = (error as? StepFailure)
+            ?? StepFailure(code: RuntimeExitCodes.cmsException, type: "CMSException", details: String(describing: error))
+        var report = FrameworkJobReport()
+        report.addError(failure.frameworkError)
+        FileHandle.standardError.write(Data("wm-cmsrun: \(failure)\n".utf8))
+        return report
+    }
+
     /// Runs the step.
     /// - Throws: `StepFailure` with the CMSSW code of the first error.
     func run() throws(StepFailure) -> FrameworkJobReport {

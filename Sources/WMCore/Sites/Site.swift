@@ -48,19 +48,68 @@ public struct ComputeSettings: Codable, Sendable, Hashable {
     /// local: `process` (the default: each job runs its wrapper in a process) or `null` (no process: each
     /// job finishes at once with exit code 0 and a minimal success report; for benchmarks of the agent).
     public var payload: String?
+    /// sim: the seconds a job runs on the simulated clock (0...`maxSimulatedSeconds`; absent: 0, it ends at its first poll).
+    public var runSeconds: Double?
+    /// sim: the probability (0...1) that an attempt fails with a CMSSW error (absent: 0).
+    public var failureRate: Double?
+    /// sim: how much faster the simulated clock runs than the wall clock (`minTimeScale`...`maxTimeScale`; absent: 1),
+    /// so a job ends `runSeconds / timeScale` wall seconds after its submission.
+    public var timeScale: Double?
+    /// sim: the seed of the failure decisions (0...`maxSeed`; absent: 0): the same seed fails the same attempts.
+    public var seed: Int?
 
     /// Makes settings.
     public init(plugin: String, slots: Int? = nil, partition: String? = nil, sbatchArguments: [String]? = nil,
-                payload: String? = nil) {
+                payload: String? = nil, runSeconds: Double? = nil, failureRate: Double? = nil, timeScale: Double? = nil,
+                seed: Int? = nil) {
         self.plugin = plugin
         self.slots = slots
         self.partition = partition
         self.sbatchArguments = sbatchArguments
         self.payload = payload
+        self.runSeconds = runSeconds
+        self.failureRate = failureRate
+        self.timeScale = timeScale
+        self.seed = seed
     }
 
-    /// The plugin names this code knows.
-    public static let knownPlugins = ["local", "slurm"]
+    /// The plugin names this code knows: `local`, `slurm`, and `sim` (a simulated batch system: no process, jobs
+    /// end on a compressed clock with real reports).
+    public static let knownPlugins = ["local", "slurm", "sim"]
+    /// The plugin that simulates a batch system.
+    public static let simulatedPlugin = "sim"
+    /// The longest simulated run (a year).
+    public static let maxSimulatedSeconds: Double = 366 * 86_400
+    /// The slowest simulated clock (a thousandth of the wall clock's speed).
+    public static let minTimeScale: Double = 0.001
+    /// The fastest simulated clock.
+    public static let maxTimeScale: Double = 1_000_000_000
+    /// The largest failure seed (integers a JSON number holds exactly).
+    public static let maxSeed = 1 << 53
+
+    /// The first problem of the `sim` settings, as (field, found, expected); nil when they are usable. Settings of the
+    /// `sim` plugin given to another plugin are a problem too (they would silently do nothing).
+    public func simulationProblem() -> (field: String, found: String, expected: String)? {
+        let given: [(String, String?)] = [("runSeconds", runSeconds.map { "\($0)" }), ("failureRate", failureRate.map { "\($0)" }),
+                                          ("timeScale", timeScale.map { "\($0)" }), ("seed", seed.map(String.init))]
+        guard plugin == Self.simulatedPlugin else {
+            return given.first { $0.1 != nil }.map { ($0.0, $0.1!, "absent: only the sim plugin takes \($0.0)") }
+        }
+        if let value = runSeconds, !(0...Self.maxSimulatedSeconds).contains(value) {
+            return ("runSeconds", "\(value)", "simulated seconds from 0 to \(Int(Self.maxSimulatedSeconds))")
+        }
+        if let value = failureRate, !(0...1).contains(value) {
+            return ("failureRate", "\(value)", "a probability from 0 to 1")
+        }
+        if let value = timeScale, !(Self.minTimeScale...Self.maxTimeScale).contains(value) {
+            return ("timeScale", "\(value)", "a speed-up from \(Self.minTimeScale) to \(Int(Self.maxTimeScale))")
+        }
+        if let value = seed, !(0...Self.maxSeed).contains(value) {
+            return ("seed", "\(value)", "an integer from 0 to \(Self.maxSeed)")
+        }
+        return nil
+    }
+
     /// The payload modes of the local plugin.
     public static let knownPayloads = ["process", "null"]
     /// The payload mode that runs no process.

@@ -55,7 +55,8 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
             "schema": .any,
             "sites": .list(.object([
                 "name": .any, "state": .any, "stateTime": .any, "slots": slots, "taskSlots": .map(slots),
-                "compute": .object(["plugin": .any, "slots": .any, "partition": .any, "sbatchArguments": .any, "payload": .any]),
+                "compute": .object(["plugin": .any, "slots": .any, "partition": .any, "sbatchArguments": .any, "payload": .any,
+                                      "runSeconds": .any, "failureRate": .any, "timeScale": .any, "seed": .any]),
                 "storageElement": .any, "pfnPrefix": .any,
                 "gpus": .any, "gpuName": .any, "gpuMemoryMB": .any, "cudaCapabilities": .any, "cudaRuntime": .any,
             ])),
@@ -69,7 +70,7 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
         return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    /// Checks the schema, unique names, known plugins, non-negative slots and GPUs within 0...`Site.maxGPUs`.
+    /// Checks the schema, unique names, known plugins, non-negative slots, the `sim` settings and GPUs within 0...`Site.maxGPUs`.
     public func validate(file: String) throws {
         guard schema == Self.schemaVersion else {
             throw SiteConfigurationError.badValue(file: file, field: "schema", found: String(schema), expected: String(Self.schemaVersion))
@@ -90,6 +91,10 @@ public struct SiteConfiguration: Codable, Sendable, Hashable {
             if let payload = site.compute.payload, site.compute.plugin != "local" || !ComputeSettings.knownPayloads.contains(payload) {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".compute.payload", found: payload,
                                                       expected: "absent, or for the local plugin " + ComputeSettings.knownPayloads.joined(separator: " or "))
+            }
+            if let problem = site.compute.simulationProblem() {
+                throw SiteConfigurationError.badValue(file: file, field: at + ".compute." + problem.field, found: problem.found,
+                                                      expected: problem.expected)
             }
             if let gpus = site.gpus, !(0...Site.maxGPUs).contains(gpus) {
                 throw SiteConfigurationError.badValue(file: file, field: at + ".gpus", found: String(gpus),
