@@ -243,10 +243,10 @@ public enum OperationsPage {
     static func tier0Table(_ report: OperationsReport, into page: inout Page) {
         guard !report.tier0Runs.isEmpty else { return }
         page.raw("<h2>Tier-0 runs</h2>")
-        page.table(["run", "HLT key", "ended", "instances ended", "stream", "lumis final-closed", "closed", "open"], report.tier0Runs.flatMap { run in
+        page.table(["run", "HLT key", "ended", "instances ended", "PromptReco", "stream", "lumis final-closed", "closed", "open"], report.tier0Runs.flatMap { run in
             let head: [Cell] = [.number(run.run), .text(run.hltKey ?? "(no run document yet)"),
                                 .text(run.ended ? "ended, \(run.lumiCount.map(String.init) ?? "?") lumis" : "not ended"),
-                                .text("\(run.instancesEnded)/" + (run.expectedInstances.map(String.init) ?? "?"))]
+                                .text("\(run.instancesEnded)/" + (run.expectedInstances.map(String.init) ?? "?")), .text(run.promptReco)]
             if run.streams.isEmpty { return [head + [.text("–"), .number(0), .number(0), .number(0)]] }
             return run.streams.map { head + [.text($0.stream), .number($0.finalClosed), .number($0.closed), .number($0.open)] }
         })

@@ -133,6 +133,9 @@ public struct OperationsReport: Codable, Sendable, Equatable {
         public var expectedInstances: Int?
         /// Its streams.
         public var streams: [Tier0Stream]
+        /// Its PromptReco releases in a few words (`PromptReco 2 waiting, 1 released`, `no PromptReco`), `(held)` added
+        /// while `wmctl t0 hold` holds every release.
+        public var promptReco: String = ""
     }
 
     /// One stream of a Tier-0 run: its lumis by state.
@@ -407,13 +410,17 @@ public struct OperationsReportBuilder {
 
     /// The Tier-0's runs as the feeder recorded them (`wmctl t0 runs` reads the same).
     func tier0Runs() throws -> [OperationsReport.Tier0Run] {
-        try Tier0Verbs.states(Tier0RunStore(spool: spool)).map { state in
-            OperationsReport.Tier0Run(run: state.run, hltKey: state.hltKey, ended: state.ended, lumiCount: state.lumiCount,
-                                      instancesEnded: state.instancesEnded.count, expectedInstances: state.expectedInstances,
-                                      streams: state.streams.map {
-                                          OperationsReport.Tier0Stream(stream: $0.stream, finalClosed: $0.lumis(.finalClosed).count,
-                                                                       closed: $0.lumis(.closed).count, open: $0.lumis(.open).count)
-                                      })
+        let releases = PromptRecoReleaseStore(spool: spool)
+        let held = releases.isHeld ? " (held)" : ""
+        return try Tier0Verbs.states(Tier0RunStore(spool: spool)).map { state in
+            var run = OperationsReport.Tier0Run(run: state.run, hltKey: state.hltKey, ended: state.ended, lumiCount: state.lumiCount,
+                                                instancesEnded: state.instancesEnded.count, expectedInstances: state.expectedInstances,
+                                                streams: state.streams.map {
+                                                    OperationsReport.Tier0Stream(stream: $0.stream, finalClosed: $0.lumis(.finalClosed).count,
+                                                                                 closed: $0.lumis(.closed).count, open: $0.lumis(.open).count)
+                                                })
+            run.promptReco = Tier0Verbs.releaseSummary(try Tier0Verbs.releaseRows(releases, run: state.run)) + held
+            return run
         }
     }
 

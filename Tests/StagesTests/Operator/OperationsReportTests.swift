@@ -253,5 +253,11 @@ enum OperationsPageFixtures {
         _ = try agent.wmctlOK(["report", "--html"])
         let html = try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8)
         #expect(html.contains("<h2>Tier-0 runs</h2>") && html.contains("&lt;b&gt;key") && !html.contains("<b>key"))
+        // Each run's PromptReco releases, and the global hold.
+        #expect(run.promptReco == "no PromptReco")
+        _ = try agent.wmctlOK(["t0", "hold"])
+        #expect(try OperationsPageFixtures.report(agent).tier0Runs.first?.promptReco == "no PromptReco (held)")
+        _ = try agent.wmctlOK(["report", "--html"])
+        #expect(try String(contentsOfFile: agent.spool.path("www/index.html"), encoding: .utf8).contains("<td>no PromptReco (held)</td>"))
     }
 }
