@@ -25,7 +25,9 @@ public struct SteadyStateBenchmark {
         public var running: Int = 100_000
         /// Wall seconds of the measured run.
         public var seconds: Double = 60
-        /// Wall seconds each simulated attempt runs.
+        /// Wall seconds each simulated attempt runs. The fill submits every attempt within its own time, so they end in
+        /// waves: longer than the fill, the run measures the stages holding N executing jobs (and a wave ending, if
+        /// shorter than the fill plus `seconds`); much shorter, it measures one wave after another.
         public var runSeconds: Double = 60
         /// Documents per group commit (the stages' `--batch`).
         public var batchSize: Int = 500
