@@ -235,12 +235,12 @@ public struct AgentBenchmark {
         try ExecutionLayout.saveSiteConfiguration(configuration, spool: spool)
     }
 
-    /// The workflow: one FileBased subscription (one file per job, no output module) over `files` input files
-    /// at the site's storage element, injected and with its input fileset closed.
-    static func injectWorkflow(_ spool: Spool, name workflow: String, files: Int) throws {
+    /// The workflow: one FileBased subscription (one file per job, no output module) of `taskType` over `files` input
+    /// files at the site's storage element, injected and with its input fileset closed.
+    static func injectWorkflow(_ spool: Spool, name workflow: String, files: Int, taskType: TaskType = .processing) throws {
         let store = WMBSStore(spool: spool)
         let input = workflow + "-Input"
-        let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: TaskType.processing.rawValue,
+        let sub = Subscription(name: subscription, workflow: workflow, task: "/\(workflow)/\(subscription)", taskType: taskType.rawValue,
                                inputFileset: input, algorithm: "FileBased", parameters: ["files_per_job": .int(1)])
         try spool.inBatch { try store.create(workflow: workflow, subscriptions: [sub], filesets: [Fileset(name: input, open: false, consumers: [subscription])], in: $0) }
         // As the local work queue injects an element's files: one bundle per batch of files.

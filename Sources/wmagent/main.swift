@@ -28,6 +28,12 @@ let usage = """
                                                thread (as WMAgent's components run); --warm-up N first
                                                pushes N jobs untimed (steady state: the spare pools hold
                                                what archived jobs left)
+      wmagent bench --steady [--running N] [--seconds T] [--run-seconds S] [--batch B] [--dir DIR] [--keep] [--json]
+                                               hold N jobs (default 100000) executing on a sim site, each
+                                               running S s (default 60), while the stages cycle in pipeline
+                                               order for T s (default 60); print each stage's cycles, mean
+                                               and max cycle seconds and CPU seconds per cycle, the
+                                               executing count (min/mean/max), jobs/s and peak memory
     Options (run): --spool DIR, --config FILE, --interval S, --batch N, --log-format text|json, -v,
                    --agent NAME, --stall-timeout S (once: give up after S s without progress; default 900),
                    --report-interval S (write <spool>/www/index.html after a pass at most every S s and once
@@ -82,11 +88,16 @@ ProgramMain.run("wmagent") {
         let totals = try runner.run(context: context, watch: options.watch)
         log.info("quiet", totals.filter { $0.value > 0 }.mapValues(String.init))
     case "bench":
-        let (settings, json) = try AgentBenchmark.Settings.parse(arguments)
-        var bench = AgentBenchmark(settings: settings)
-        if !json { bench.onStage = { print(BenchReport.line($0)) } }
-        let result = try bench.run()
-        print(json ? try BenchReport.json(result) : BenchReport.summary(result))
+        switch try AgentBenchmark.Settings.parse(arguments) {
+        case (.drain(let settings), let json):
+            var bench = AgentBenchmark(settings: settings)
+            if !json { bench.onStage = { print(BenchReport.line($0)) } }
+            let result = try bench.run()
+            print(json ? try BenchReport.json(result) : BenchReport.summary(result))
+        case (.steady(let settings), let json):
+            let result = try SteadyStateBenchmark(settings: settings).run()
+            print(json ? try BenchReport.json(result) : BenchReport.summary(result))
+        }
     case "-h", "--help", "help":
         print(usage)
     default:
