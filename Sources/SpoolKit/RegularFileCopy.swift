@@ -2,7 +2,7 @@ import Glibc
 
 /// Copies a file someone else wrote into a place of ours, as hostile input: the source is opened without following a
 /// link or blocking, must be a regular file of exactly the size its describer announced, and lands at the destination
-/// by rename of a fsynced temporary beside it (a reader never sees a partial copy).
+/// by rename of a fsynced temporary (a reader never sees a partial copy).
 public enum RegularFileCopy {
     /// Why a copy was refused or failed: the source path and what was wrong.
     public struct Failure: Error, CustomStringConvertible {
@@ -13,9 +13,10 @@ public enum RegularFileCopy {
         public var description: String { "\(source): \(reason)" }
     }
 
-    /// Copies `source` to `destination` (parents created). A destination that exists as a regular file of
-    /// `expectedSize` bytes is kept (a replay after a crash).
-    public static func copy(from source: String, to destination: String, expectedSize: Int) throws(Failure) {
+    /// Copies `source` to `destination` (parents created) through `temporary`, a path on the destination's file system
+    /// (a spool's `.tmp/…part`, so a copy cut short by a kill is cleaned like every other write in progress). A
+    /// destination that exists as a regular file of `expectedSize` bytes is kept (a replay after a crash).
+    public static func copy(from source: String, to destination: String, through temporary: String, expectedSize: Int) throws(Failure) {
         func fail(_ reason: String) -> Failure { Failure(source: source, reason: reason) }
         if let existing = try? SystemCall.lstat(destination), (existing.st_mode & S_IFMT) == S_IFREG, Int(existing.st_size) == expectedSize {
             return
@@ -31,7 +32,6 @@ public enum RegularFileCopy {
         guard Int(info.st_size) == expectedSize else { throw fail("holds \(info.st_size) bytes; its document announced \(expectedSize)") }
         let parent = String(destination[..<(destination.lastIndex(of: "/") ?? destination.startIndex)])
         do { try SystemCall.makeDirectories(parent) } catch { throw fail("cannot create \(parent): \(error)") }
-        let temporary = parent + "/.copy-\(getpid())-" + String(destination[destination.index(after: destination.lastIndex(of: "/") ?? destination.startIndex)...])
         let output = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw fail("cannot create \(temporary): \(String(cString: strerror(errno)))") }
         var ok = false
@@ -66,5 +66,14 @@ public enum RegularFileCopy {
         guard fsync(output) == 0 else { throw fail("fsync \(temporary): \(String(cString: strerror(errno)))") }
         guard Glibc.rename(temporary, destination) == 0 else { throw fail("rename into \(destination): \(String(cString: strerror(errno)))") }
         ok = true
+    }
+}
+
+extension Spool {
+    /// Copies a file someone else wrote to `destination` inside this spool (`RegularFileCopy`), through a temporary in
+    /// the spool's `.tmp/`, so a copy cut short by a kill is cleaned up like every other write in progress.
+    public func copyRegularFile(from source: String, to destination: String, expectedSize: Int) throws(RegularFileCopy.Failure) {
+        try RegularFileCopy.copy(from: source, to: destination, through: temporaryDirectory + "/" + Spool.uniqueName() + ".part",
+                                 expectedSize: expectedSize)
     }
 }

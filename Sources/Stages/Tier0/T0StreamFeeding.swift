@@ -104,7 +104,7 @@ struct T0StreamFeeding {
         for streamer in streamers {
             let pfn = spool.path(Layout.storage(Tier0Workloads.location)) + streamer.lfn
             do {
-                try RegularFileCopy.copy(from: streamer.path, to: pfn, expectedSize: streamer.size)
+                try spool.copyRegularFile(from: streamer.path, to: pfn, expectedSize: streamer.size)
             } catch {
                 // Quarantined once with the reason; its lumi is no longer final-closed, so the run waits (visible in
                 // `wmctl t0 runs`) until an operator fixes the file and drops the document into t0/incoming/ again.
