@@ -102,33 +102,14 @@ public final class LocalBatchPlugin: BatchPlugin {
         var free = 0
         let results: [Result<String, BatchPluginError>] = withLock {
             if nullPayload { free = slots - ((try? runningCores()) ?? slots) }
-            let batch = SpoolBatch(spool: spool)
             var finishedNow: [String] = []
-            let registered = submissions.map { submission -> Result<String, BatchPluginError> in
-                do {
-                    let cores = min(submission.cores, slots)
-                    if try register(submission, in: batch, finishNow: free >= cores) {
-                        finishedNow.append(submission.key)
-                        free -= cores
-                    }
-                    return .success(submission.key)
-                } catch let error as BatchPluginError {
-                    return .failure(error)
-                } catch {
-                    return .failure(.commandFailed(command: "local submit", status: 1, stderr: "\(error)"))
+            return RegistrySubmission.register(submissions, spool: spool, command: "local submit", stage: { submission, batch in
+                let cores = min(submission.cores, slots)
+                if try register(submission, in: batch, finishNow: free >= cores) {
+                    finishedNow.append(submission.key)
+                    free -= cores
                 }
-            }
-            do {
-                try batch.commit()
-                appendStartLog(finishedNow)
-                return registered
-            } catch {
-                // Whatever became visible before the failure counts as submitted (it will run); the rest failed.
-                return registered.map { result in
-                    guard case .success(let key) = result, locate(key) == nil else { return result }
-                    return .failure(.commandFailed(command: "local submit", status: 1, stderr: "\(error)"))
-                }
-            }
+            }, isRegistered: { locate($0) != nil }, committed: { appendStartLog(finishedNow) })
         }
         if !nullPayload || free > 0 { try? withLock { try schedule() } }
         return results

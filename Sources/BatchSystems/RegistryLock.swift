@@ -16,3 +16,37 @@ enum RegistryLock {
         return try body()
     }
 }
+
+/// How a plugin that keeps its records in the spool (`local`, `sim`) registers a submit call: every submission's entry
+/// is staged in one batch and the batch committed at once. A submission whose entry could not be staged fails with its
+/// own error; if the commit fails, whatever became visible before the failure counts as submitted (it will run), the
+/// rest fails naming `command`.
+enum RegistrySubmission {
+    /// Registers `submissions` with `stage` (which stages one entry in the batch) and commits; `isRegistered` tells
+    /// whether a key's entry is visible. `committed` runs after a successful commit, still under the caller's lock.
+    static func register(_ submissions: [BatchSubmission], spool: Spool, command: String,
+                         stage: (BatchSubmission, SpoolBatch) throws -> Void, isRegistered: (String) -> Bool,
+                         committed: () -> Void = {}) -> [Result<String, BatchPluginError>] {
+        let batch = SpoolBatch(spool: spool)
+        let registered = submissions.map { submission -> Result<String, BatchPluginError> in
+            do {
+                try stage(submission, batch)
+                return .success(submission.key)
+            } catch let error as BatchPluginError {
+                return .failure(error)
+            } catch {
+                return .failure(.commandFailed(command: command, status: 1, stderr: "\(error)"))
+            }
+        }
+        do {
+            try batch.commit()
+            committed()
+            return registered
+        } catch {
+            return registered.map { result in
+                guard case .success(let key) = result, !isRegistered(key) else { return result }
+                return .failure(.commandFailed(command: command, status: 1, stderr: "\(error)"))
+            }
+        }
+    }
+}

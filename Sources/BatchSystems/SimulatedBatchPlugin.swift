@@ -120,26 +120,8 @@ public final class SimulatedBatchPlugin: BatchPlugin {
 
     public func submit(_ submissions: [BatchSubmission]) -> [Result<String, BatchPluginError>] {
         RegistryLock.withLock(spool: spool, registry: registry) {
-            let batch = SpoolBatch(spool: spool)
-            let registered = submissions.map { submission -> Result<String, BatchPluginError> in
-                do {
-                    try register(submission, in: batch)
-                    return .success(submission.key)
-                } catch let error as BatchPluginError {
-                    return .failure(error)
-                } catch {
-                    return .failure(.commandFailed(command: "sim submit", status: 1, stderr: "\(error)"))
-                }
-            }
-            do {
-                try batch.commit()
-                return registered
-            } catch {
-                return registered.map { result in
-                    guard case .success(let key) = result, locate(key) == nil else { return result }
-                    return .failure(.commandFailed(command: "sim submit", status: 1, stderr: "\(error)"))
-                }
-            }
+            RegistrySubmission.register(submissions, spool: spool, command: "sim submit", stage: { try register($0, in: $1) },
+                                        isRegistered: { locate($0) != nil })
         }
     }
 

@@ -116,17 +116,23 @@ public struct AgentBenchmark {
         self.settings = settings
     }
 
+    /// A new spool made by `wmagent init` at `directory` (durable, as an agent runs) and a silent stage context on it
+    /// taking `batchSize` documents per batch: the start of every bench.
+    static func benchSpool(at directory: String, batchSize: Int) throws -> (Spool, StageContext) {
+        try AgentSpool.initialize(at: directory)
+        let spool = try Spool(root: directory, durability: .full)
+        var options = StageOptions(environment: [:])
+        options.spoolPath = spool.root
+        options.batchSize = batchSize
+        return (spool, StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in })))
+    }
+
     /// Builds the spool, runs the stages, checks every job was archived and returns the figures.
     public func run() throws -> Result {
         guard settings.jobs > 0, settings.batchSize > 0 else { throw Failure.badSettings("--jobs and --batch must be at least 1") }
         if SystemCall.exists(settings.directory) { throw Failure.badSettings("\(settings.directory) exists; the bench needs a fresh folder") }
         defer { if !settings.keep { try? FileManager.default.removeItem(atPath: settings.directory) } }
-        try AgentSpool.initialize(at: settings.directory)
-        let spool = try Spool(root: settings.directory, durability: .full)
-        var options = StageOptions(environment: [:])
-        options.spoolPath = spool.root
-        options.batchSize = settings.batchSize
-        let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }))
+        let (spool, context) = try Self.benchSpool(at: settings.directory, batchSize: settings.batchSize)
         let stages: [StageCycle] = [JobCreatorStage(), JobSubmitterStage(), JobTrackerStage(), AccountantStage(), ErrorHandlerStage(),
                                     JobArchiverStage()]
         try Self.configureSite(spool, slots: max(settings.jobs, settings.warmUpJobs))

@@ -124,12 +124,7 @@ public struct SteadyStateBenchmark {
         guard settings.seconds > 0, settings.runSeconds > 0 else { throw AgentBenchmark.Failure.badSettings("--seconds and --run-seconds must be above 0") }
         if SystemCall.exists(settings.directory) { throw AgentBenchmark.Failure.badSettings("\(settings.directory) exists; the bench needs a fresh folder") }
         defer { if !settings.keep { try? FileManager.default.removeItem(atPath: settings.directory) } }
-        try AgentSpool.initialize(at: settings.directory)
-        let spool = try Spool(root: settings.directory, durability: .full)
-        var options = StageOptions(environment: [:])
-        options.spoolPath = spool.root
-        options.batchSize = settings.batchSize
-        let context = StageContext(spool: spool, options: options, log: Logger(component: "bench", sink: { _ in }))
+        let (spool, context) = try AgentBenchmark.benchSpool(at: settings.directory, batchSize: settings.batchSize)
         try configureSite(spool)
 
         let setupStart = SystemCall.now()
