@@ -89,6 +89,9 @@ public struct T0FeederStage: StageCycle {
                 for name in handled { commit.discard(name, in: Layout.tier0Incoming) }
             }
         }
+        // No run registered (every spool `wmagent init` makes, until a storage manager writes): nothing to configure,
+        // and no reason to read etc/agent.json on every cycle of `wmagent run`.
+        guard try !store.runs().isEmpty else { return report }
         let feeding = T0StreamFeeding(spool: context.spool, configuration: configuration,
                                       injector: WMBSInjector(baggage: try context.agentConfiguration().jobBaggage),
                                       log: context.log, now: context.now())
