@@ -108,14 +108,20 @@ public struct T0FeederStage: StageCycle {
         let configuration = feeding.configuration
         for run in try store.runs() {
             if StopSignal.isRequested { return }
-            guard let state = try store.state(run: run), state.hltKey != nil else { continue }
-            if !state.isOpen && isFinished(run, state: state, context: context) { continue }
+            let state = try store.state(run: run)
+            if let state, state.hltKey == nil || (!state.isOpen && isFinished(run, state: state, context: context)) { continue }
             let registered: Tier0RunStore.RegisteredRun
             do {
                 registered = try store.load(run: run, configuredInstances: configuration.storageManager.instances)
             } catch {
                 context.log.error("run skipped: its registered documents can't be read", ["run": String(run), "problem": "\(error)"])
                 continue
+            }
+            if state == nil {
+                // The summary was removed (by hand): rebuilt from the registered documents, which are the state.
+                try context.spool.inBatch { try store.stage(Tier0RunState(registered), in: $0) }
+                context.log.warning("run state rebuilt from its registered documents", ["run": String(run)])
+                if registered.document == nil { continue }
             }
             let outcome = try feeding.pass(registered)
             report.done += outcome.configured + outcome.fed + outcome.closed

@@ -42,6 +42,12 @@ import WMCore
         try spool.removeFolder(Layout.wmbs(workflow).root)
         try T0FeederTests.feed(spool)
         #expect(!spool.isFolder(Layout.wmbs(workflow).root))
+        // A state summary removed by hand is rebuilt from the registered documents (the run does not vanish).
+        let state = try #require(try Tier0RunStore(spool: spool).state(run: 9))
+        try SystemCall.unlink(spool.path(Layout.tier0Run(9).root + "/" + Layout.Tier0RunFolders.stateName))
+        try T0FeederTests.feed(spool)
+        #expect(try Tier0RunStore(spool: spool).state(run: 9) == state)
+        #expect(try T0FeederTests.runs(spool)[9]?["ended"]?.boolValue == true)
     }
 
     @Test func aStreamerWhoseFileIsALinkOrTheWrongSizeIsQuarantinedAndItsLumiWaits() throws {
