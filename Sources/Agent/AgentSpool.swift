@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 import SpoolKit
 import SpoolLayout
@@ -11,6 +12,11 @@ public enum AgentSpool {
     @discardableResult
     public static func initialize(at path: String) throws -> [String] {
         let spool = try Spool(root: path)
+        let role = try SpoolRoles.load(spool)
+        guard role == .allInOne else {
+            throw CommandFailure(.cantCreate, "wmagent init: \(spool.root) is \(role.description); complete it with "
+                                 + "'wmagent init --central CENTRAL AGENTDIR --agent NAME'")
+        }
         var created: [String] = []
         for folder in Layout.madeByInit where !spool.isFolder(folder) {
             try spool.ensureDirectories([folder])
@@ -33,14 +39,114 @@ public enum AgentSpool {
         }
         return created
     }
+
+    /// The folders of a central spool (`wmagent init --central`): requests, config cache, the global queue, the
+    /// catalog, ACDC and the archive of accounts and elements.
+    static let centralFolders = [Layout.configuration, Layout.requestsIncoming, Layout.requestOriginals, Layout.configCache,
+                                 Layout.workloads, Layout.catalog, Layout.acdc, Layout.archive]
+    /// The folders of an agent's spool: everything of one agent, nothing central.
+    static let agentFolders = [Layout.configuration, Layout.wmbsRoot, Layout.work, Layout.storageRoot, Layout.archive]
+
+    /// `wmagent init --central DIR AGENTDIR --agent NAME`: makes (or completes) the central spool at `centralPath`
+    /// and the spool of agent `agent` at `agentPath`, which names its central spool (`etc/spool.json`) and is
+    /// registered in the central one (`workqueue/agents/<agent>.json`, so no second spool takes the name). Never
+    /// overwrites anything; run it once per agent. Returns what it created.
+    ///
+    /// - Throws: `CommandFailure(.usage, …)` for a bad agent name or one already registered to another spool,
+    ///   `.cantCreate` when either folder is already a spool of another kind.
+    @discardableResult
+    public static func initialize(central centralPath: String, agentSpool agentPath: String, agent: String) throws -> [String] {
+        guard SpoolRoles.isValidAgentName(agent) else {
+            throw CommandFailure(.usage, "wmagent init: --agent '\(agent)': expected \(SpoolRoles.agentNamePattern)")
+        }
+        let central = try Spool(root: centralPath)
+        let ownRoot = Self.absolute(agentPath)
+        guard central.root != ownRoot else { throw CommandFailure(.usage, "wmagent init: the central spool and the agent's spool must differ") }
+        var created: [String] = []
+        // Central first: its role is written before any agent names it.
+        if try SpoolRoles.write(.central, to: central) { created.append(central.root + "/" + Layout.configuration + "/" + SpoolRoles.fileName + " (central)") }
+        for folder in centralFolders where !central.isFolder(folder) {
+            try central.ensureDirectories([folder])
+            created.append(central.root + "/" + folder + "/")
+        }
+        try RequestManager.area(central).ensureFolders()
+        try ElementStore(spool: central).ensureFolders()
+        try central.ensureDirectories([Layout.agentRegistry])
+        let configurations: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
+                                                  (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n")]
+        for (name, text) in configurations where !central.contains(name, in: Layout.configuration) {
+            try central.publish(Array(text.utf8), as: name, in: Layout.configuration)
+            created.append(central.root + "/" + Layout.configuration + "/" + name)
+        }
+        let cache = ConfigCacheStore(spool: central)
+        for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
+            let id = try cache.add(Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8), source: name)
+            created.append(central.root + "/" + Layout.configCache + "/\(id).json (\(name))")
+        }
+        // The agent's registration: one spool per name.
+        let registration = Array("{\"agent\": \"\(agent)\", \"spool\": \"\(ownRoot)\"}\n".utf8)
+        if let existing = try central.read(agent + ".json", in: Layout.agentRegistry) {
+            guard existing == registration else {
+                throw CommandFailure(.usage, "wmagent init: agent '\(agent)' is already registered in \(central.root)/\(Layout.agentRegistry)/\(agent).json "
+                                     + "with another spool (\(String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))); pick another name")
+            }
+        } else {
+            try central.publish(registration, as: agent + ".json", in: Layout.agentRegistry)
+            created.append(central.root + "/" + Layout.agentRegistry + "/" + agent + ".json")
+        }
+        let own = try Spool(root: ownRoot)
+        if try SpoolRoles.write(.agent(name: agent, centralRoot: central.root), to: own) {
+            created.append(own.root + "/" + Layout.configuration + "/" + SpoolRoles.fileName + " (agent '\(agent)')")
+        }
+        for folder in agentFolders where !own.isFolder(folder) {
+            try own.ensureDirectories([folder])
+            created.append(own.root + "/" + folder + "/")
+        }
+        try Areas.jobs(own).ensureFolders()
+        // The sites' storage is shared by every agent: by default the central spool's storage/ folder.
+        let agentConfigurations = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
+                                   (Layout.siteConfigurationFile, try sitesSharingStorage(of: central))]
+        for (name, text) in agentConfigurations where !own.contains(name, in: Layout.configuration) {
+            try own.publish(Array(text.utf8), as: name, in: Layout.configuration)
+            created.append(own.root + "/" + Layout.configuration + "/" + name)
+        }
+        try central.ensureDirectories([Layout.storageRoot])
+        return created
+    }
+
+    /// `path` made absolute (against the working directory) without touching the disk, as `Spool` spells roots.
+    static func absolute(_ path: String) -> String {
+        var root = path
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        let cwd = FileManager.default.currentDirectoryPath
+        return root.hasPrefix("/") ? root : root == "." ? cwd : cwd + "/" + root
+    }
+
+    /// The default sites with every storage element at `<central>/storage/<PNN>` (`pfnPrefix`): what one agent writes,
+    /// the others and the central spool's `wmctl catalog events` read.
+    static func sitesSharingStorage(of central: Spool) throws -> String {
+        guard var object = try JSONSerialization.jsonObject(with: Data(SiteConfiguration.defaultJSON.utf8)) as? [String: Any],
+              let sites = object["sites"] as? [[String: Any]] else {
+            throw CommandFailure(.software, "wmagent init: the embedded sites.json has no 'sites' list")
+        }
+        object["sites"] = sites.map { site in
+            var shared = site
+            shared["pfnPrefix"] = central.path(Layout.storageRoot) + "/{pnn}"
+            return shared
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
 }
 
 /// The stages in pipeline order, as `wmagent run` drives them (the same stage code the CLIs run).
 public enum Pipeline {
     /// Every stage of one agent, upstream first; with `tier0` (the spool has `etc/t0.json`: `hasTier0`) the
     /// Tier-0 feeder runs first, so what it registers is there for the stages after it.
-    public static func stages(agent: String, tier0: Bool = false) -> [StageCycle] {
-        (tier0 ? [T0FeederStage()] : []) + [ReqMgrStage(makeManager: { spool, config in Wiring.requestManager(spool, config: config) }),
+    ///
+    /// On a central spool only the central stages run, on an agent's spool only the agent's (`StagePlacement`).
+    public static func stages(agent: String, tier0: Bool = false, role: SpoolRole = .allInOne) -> [StageCycle] {
+        let all: [StageCycle] = (tier0 ? [T0FeederStage()] : []) + [ReqMgrStage(makeManager: { spool, config in Wiring.requestManager(spool, config: config) }),
          GlobalWorkQueueStage(),
          LocalWorkQueueStage(agent: agent),
          JobCreatorStage(),
@@ -54,6 +160,7 @@ public enum Pipeline {
          RucioInjectorStage(),
          TaskArchiverStage(),
          GlobalWorkQueueStage()]
+        return all.filter { $0.placement.runs(on: role) }
     }
 
     /// True when the spool runs the Tier-0: `etc/t0.json` exists (a spool made before the Tier-0 keeps its WMAgent

@@ -1,3 +1,4 @@
+import BatchSystems
 import Commands
 import EventFiles
 import Foundation
@@ -9,7 +10,8 @@ import WMCore
 enum CatalogVerbs {
     /// The catalog verbs.
     static let commands: [WmctlCommand] = [
-        WmctlCommand("catalog datasets", "", "every dataset with its blocks, files and events", options: [WmctlCommand.json]) { inv in
+        WmctlCommand("catalog datasets", "", "every dataset with its blocks, valid files and events (invalidated files counted apart)",
+                     options: [WmctlCommand.json]) { inv in
             try datasets(CatalogStore(spool: try inv.spool()), json: inv.json, output: inv.output); return 0
         },
         WmctlCommand("catalog blocks", "[DATASET]", "blocks (of one dataset)", options: [WmctlCommand.json], positional: 0...1) { inv in
@@ -18,10 +20,10 @@ enum CatalogVerbs {
         WmctlCommand("catalog files", "DATASET|BLOCK", "files of a dataset or block", options: [WmctlCommand.json], positional: 1...1) { inv in
             try files(CatalogStore(spool: try inv.spool()), name: inv.arguments[0], json: inv.json, output: inv.output); return 0
         },
-        WmctlCommand("catalog lumis", "DATASET", "run → lumis of a dataset", options: [WmctlCommand.json], positional: 1...1) { inv in
+        WmctlCommand("catalog lumis", "DATASET", "run → lumis of a dataset's valid files", options: [WmctlCommand.json], positional: 1...1) { inv in
             try lumis(CatalogStore(spool: try inv.spool()), dataset: inv.arguments[0], json: inv.json, output: inv.output); return 0
         },
-        WmctlCommand("catalog events", "DATASET", "every event of the dataset's files, read from storage", positional: 1...1) { inv in
+        WmctlCommand("catalog events", "DATASET", "every event of the dataset's valid files, read from storage", positional: 1...1) { inv in
             let spool = try inv.spool()
             try events(CatalogStore(spool: spool), dataset: inv.arguments[0], spool: spool, output: inv.output); return 0
         },
@@ -38,15 +40,21 @@ enum CatalogVerbs {
     static func datasets(_ catalog: CatalogStore, json: Bool, output: Wmctl.Output) throws {
         var rows: [JSONValue] = []
         for record in try catalog.datasetRecords() {
-            let files = try catalog.bulkBlocks(of: record.dataset).flatMap(\.files)
-            let blocks = try catalog.bulkBlocks(of: record.dataset).count
+            let bulks = try catalog.bulkBlocks(of: record.dataset)
+            let all = bulks.flatMap(\.files)
+            // DBS lists valid files only (`validFileOnly`); an invalidated file is counted apart.
+            let files = all.filter { ($0.isFileValid ?? 1) != 0 }
             let row: [String: JSONValue] = [
-                "dataset": .string(record.dataset), "blocks": .int(blocks), "files": .int(files.count),
+                "dataset": .string(record.dataset), "blocks": .int(bulks.count), "files": .int(files.count),
                 "events": .int(files.reduce(0) { $0 + $1.eventCount }), "size": .int(files.reduce(0) { $0 + $1.fileSize }),
+                "invalidFiles": .int(all.count - files.count),
                 "accessType": .string(record.accessType), "parent": record.parent.map(JSONValue.string) ?? .null,
             ]
             rows.append(.object(row))
-            if !json { output.line("\(record.dataset)  blocks \(blocks)  files \(files.count)  events \(row["events"]!.intValue ?? 0)") }
+            if !json {
+                output.line("\(record.dataset)  blocks \(bulks.count)  files \(files.count)  events \(row["events"]!.intValue ?? 0)"
+                            + (all.count > files.count ? "  invalid files \(all.count - files.count)" : ""))
+            }
         }
         if json { output.line(JSONValue.array(rows).serialized) }
     }
@@ -74,9 +82,9 @@ enum CatalogVerbs {
         for block in blocks {
             for file in block.files {
                 rows.append(.object(["lfn": .string(file.lfn), "block": .string(block.name), "size": .int(file.size),
-                                     "events": .int(file.events), "adler32": .string(file.adler32),
+                                     "events": .int(file.events), "adler32": .string(file.adler32), "valid": .bool(file.isValid),
                                      "parents": .array(file.parents.map(JSONValue.string))]))
-                if !json { output.line("\(file.lfn)  events \(file.events)  size \(file.size)  adler32 \(file.adler32)") }
+                if !json { output.line("\(file.lfn)  events \(file.events)  size \(file.size)  adler32 \(file.adler32)" + (file.isValid ? "" : "  INVALID")) }
             }
         }
         if json { output.line(JSONValue.array(rows).serialized) }
@@ -84,7 +92,7 @@ enum CatalogVerbs {
 
     static func lumis(_ catalog: CatalogStore, dataset name: String, json: Bool, output: Wmctl.Output) throws {
         var byRun: [Int: Set<Int>] = [:]
-        for file in try dataset(catalog, name).files { for lumi in file.lumis { byRun[lumi.run, default: []].insert(lumi.lumi) } }
+        for file in try dataset(catalog, name).files where file.isValid { for lumi in file.lumis { byRun[lumi.run, default: []].insert(lumi.lumi) } }
         if json {
             output.line(JSONValue.object(Dictionary(uniqueKeysWithValues: byRun.map { (String($0.key), JSONValue.array($0.value.sorted().map(JSONValue.int))) })).serialized)
             return
@@ -94,11 +102,14 @@ enum CatalogVerbs {
         }
     }
 
-    /// Every event of the dataset's files, read from storage (`<spool>/storage/<PNN>` + LFN), in LFN order.
+    /// Every event of the dataset's files, read from storage (PFN = the prefix `etc/sites.json` gives the PNN, by default
+    /// `<spool>/storage/<PNN>`, + LFN), in LFN order.
     static func events(_ catalog: CatalogStore, dataset name: String, spool: Spool, output: Wmctl.Output) throws {
-        let entries = try dataset(catalog, name).blocks.flatMap { block in block.files.map { (file: $0, locations: block.locations) } }
+        let entries = try dataset(catalog, name).blocks.flatMap { block in block.files.filter(\.isValid).map { (file: $0, locations: block.locations) } }
+        let sites = (try? ExecutionLayout.siteConfiguration(spool: spool))?.sites ?? []
+        let prefix = { (pnn: String) in sites.first { $0.storageElement == pnn }?.pfn(forLFN: "", spoolRoot: spool.root) ?? spool.path(Layout.storage(pnn)) }
         for entry in entries.sorted(by: { $0.file.lfn < $1.file.lfn }) {
-            guard let path = entry.locations.map({ spool.path(Layout.storage($0)) + entry.file.lfn }).first(where: Spool.fileExists) else {
+            guard let path = entry.locations.map({ prefix($0) + entry.file.lfn }).first(where: Spool.fileExists) else {
                 throw CommandFailure(.noInput, "wmctl catalog events: \(entry.file.lfn) is at none of \(entry.locations) under \(spool.path(Layout.storageRoot))")
             }
             var text = ""

@@ -11,8 +11,8 @@ public struct ACDCStore {
     /// The area folder.
     public static let area = Layout.acdc
 
-    /// Makes a store.
-    public init(spool: Spool) { self.spool = spool }
+    /// Makes the store of a spool (on an agent's spool: its central spool's, `SpoolRoles.central`).
+    public init(spool: Spool) { self.spool = SpoolRoles.central(of: spool) }
 
     /// The folder of one task's records.
     public func folder(workflow: String, task: String) -> String {

@@ -62,12 +62,12 @@ public struct AreaDescriptor {
 public enum Areas {
     /// `reqmgr/`: requests, one folder per ReqMgr2 status.
     public static func requests(_ spool: Spool) -> DocumentArea<RequestBody> {
-        DocumentArea<RequestBody>(spool: spool, area: Layout.requests, schemaVersion: requestSchemaVersion)
+        DocumentArea<RequestBody>(spool: SpoolRoles.central(of: spool), area: Layout.requests, schemaVersion: requestSchemaVersion)
     }
 
     /// `workqueue/`: work-queue elements, one folder per element status.
     public static func elements(_ spool: Spool) -> DocumentArea<ElementBody> {
-        DocumentArea<ElementBody>(spool: spool, area: Layout.elements, schemaVersion: elementSchemaVersion)
+        DocumentArea<ElementBody>(spool: SpoolRoles.central(of: spool), area: Layout.elements, schemaVersion: elementSchemaVersion)
     }
 
     /// `jobs/`: job documents, one folder per job state (the 18 WMCore states); `cache` keeps decoded

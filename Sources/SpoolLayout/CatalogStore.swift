@@ -15,8 +15,8 @@ public struct CatalogStore: CatalogLookup {
     /// The area folder.
     public static let area = Layout.catalog
 
-    /// Makes a store over a spool.
-    public init(spool: Spool) { self.spool = spool }
+    /// Makes the store of a spool's catalog (on an agent's spool: its central spool's, `SpoolRoles.central`).
+    public init(spool: Spool) { self.spool = SpoolRoles.central(of: spool) }
 
     /// The dataset document.
     public struct DatasetRecord: Codable, Hashable, Sendable {
@@ -78,6 +78,22 @@ public struct CatalogStore: CatalogLookup {
             try batch.publish(try encodeDocument(bulk), as: FileKey.of(block.name) + ".json", in: blockFolder(dataset))
         }
         return .inserted
+    }
+
+    /// Invalidates every file of the block called `name` (DBS's `is_file_valid: 0`): readers of the catalog skip them
+    /// from then on. The block's document is replaced by rename, so a reader that opened it keeps the bytes it opened.
+    /// Returns the number of files that were valid (0 when the block is not in the catalog or already invalid).
+    @discardableResult
+    public func invalidate(block name: String) throws -> Int {
+        let dataset = String(name.split(separator: "#", maxSplits: 1).first ?? "")
+        let folder = blockFolder(dataset), file = FileKey.of(name) + ".json"
+        guard let bytes = try spool.read(file, in: folder) else { return 0 }
+        var bulk = try decodeDocument(BulkBlock.self, bytes, file: folder + "/" + file)
+        let valid = bulk.files.indices.filter { (bulk.files[$0].isFileValid ?? 1) != 0 }
+        guard !valid.isEmpty else { return 0 }
+        for index in valid { bulk.files[index].isFileValid = 0 }
+        try spool.inBatch { batch in try batch.replaceContent(of: file, in: folder, with: try encodeDocument(bulk)) }
+        return valid.count
     }
 
     /// The block holding an LFN, or nil.

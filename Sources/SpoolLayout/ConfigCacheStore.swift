@@ -12,8 +12,8 @@ public struct ConfigCacheStore: ConfigCacheLookup {
     /// The folder.
     public static let folder = Layout.configCache
 
-    /// Makes a store.
-    public init(spool: Spool) { self.spool = spool }
+    /// Makes the store of a spool (on an agent's spool: its central spool's, `SpoolRoles.central`).
+    public init(spool: Spool) { self.spool = SpoolRoles.central(of: spool) }
 
     /// Stores a configuration and returns its id (its MD5, or `id` when given — to load a configuration a
     /// request already refers to, e.g. a ReqMgr2 template's `ConfigCacheID`).

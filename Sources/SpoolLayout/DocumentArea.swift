@@ -131,6 +131,7 @@ public struct DocumentArea<Body: SpoolDocumentBody> {
                     + "the document is also in \(folder(other))/\(file), which stays; a document exists in one place only"
                 return try quarantine(file, in: dir, reason: why, log: log)
             }
+            if isInFlux(path) { return .gone }
             guard recorded.canMove(to: state) else {
                 let why = "\(dir)/\(file): recorded state '\(recorded.rawValue)' but found in '\(state.rawValue)/'; "
                     + "the \(String(describing: Body.State.self)) table does not allow \(recorded.rawValue) → \(state.rawValue)"
@@ -143,6 +144,20 @@ public struct DocumentArea<Body: SpoolDocumentBody> {
             log?.info("recorded move", ["document": name, "from": recorded.rawValue, "to": state.rawValue, "actor": "operator"])
             return .document(doc)
         }
+    }
+
+    /// Seconds a document whose recorded state differs from its folder is left alone after it last changed, on a
+    /// central spool: several agents' processes move elements and requests there, and a document moved by one
+    /// (`SpoolBatch.moveReplacingContent`: rename first, new content at commit) must not be taken for an
+    /// operator's move by another that reads it in between. An operator's `mv` is recorded once it is this old.
+    public static var settleSeconds: Double { 10 }
+
+    /// True when `path` is on a central spool and changed (its ctime: a rename or rewrite) less than
+    /// `settleSeconds` ago.
+    func isInFlux(_ path: String) -> Bool {
+        guard SpoolRoles.role(of: spool) == .central, let st = try? SystemCall.lstat(path) else { return false }
+        let changed = Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9
+        return SystemCall.now() - changed < Self.settleSeconds
     }
 
     /// The state folder, other than `state`, that holds another copy of `file` (a different file), or nil.

@@ -14,7 +14,7 @@ public struct ElementStore {
 
     /// Makes a store.
     public init(spool: Spool) {
-        self.spool = spool
+        self.spool = SpoolRoles.central(of: spool)
         area = Areas.elements(spool)
     }
 

@@ -89,6 +89,21 @@ public enum Layout {
     public static let claims = elements + "/claims"
     /// `workqueue/claims/<agent>/`.
     public static func claims(of agent: String) -> String { claims + "/" + agent }
+    /// `workqueue/agents/`: on a central spool, one registration per agent (`<agent>.json`: its name and spool), made by
+    /// `wmagent init --central`.
+    public static let agentRegistry = elements + "/agents"
+    /// `workqueue/fences/<agent>/`: on a central spool, one marker per request (`<request>`) whose work the global
+    /// queue took back from a silent agent: that agent never uploads or reports anything of the request again.
+    public static func fences(of agent: String) -> String { elements + "/fences/" + agent }
+    /// `workqueue/fences/`.
+    public static let fencesRoot = elements + "/fences"
+    /// `workqueue/completions/<agent>/`: on a central spool, the agent's completion reports (`<request>.json`): the
+    /// elements whose work it finished and uploaded, and the blocks that hold it; the global queue marks them Done.
+    public static func completions(of agent: String) -> String { elements + "/completions/" + agent }
+    /// `workqueue/completions/`.
+    public static let completionsRoot = elements + "/completions"
+    /// `archive/completions/<agent>/`: completion reports the global queue has applied.
+    public static func appliedCompletions(of agent: String) -> String { archive + "/completions/" + agent }
 
     // MARK: WMBS
 
@@ -181,6 +196,14 @@ public enum Layout {
     public static let transferOutbox = "transfer/outbox"
     /// `catalog/`: the local catalog (DBS stand-in).
     public static let catalog = "catalog"
+    /// `catalog/origins/`: on a central spool, which agent uploaded which block for which request.
+    public static let catalogOriginsRoot = catalog + "/origins"
+    /// `catalog/origins/<agent>/<request>/`: one record per block (`<block key>`, holding the block's name) the agent
+    /// uploaded (or was about to upload) for the request and has not yet reported complete; `reported/` under it holds
+    /// the records of blocks a completion report covered.
+    public static func catalogOrigins(agent: String, request: String) -> String { catalogOriginsRoot + "/" + agent + "/" + request }
+    /// `catalog/origins/<agent>/<request>/reported/`.
+    public static func reportedCatalogOrigins(agent: String, request: String) -> String { catalogOrigins(agent: agent, request: request) + "/reported" }
 
     // MARK: Operations page
 

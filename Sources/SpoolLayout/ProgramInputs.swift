@@ -20,7 +20,8 @@ public enum ProgramInputs {
     /// Opens the existing spool at `path` for `program`.
     ///
     /// - Throws: `CommandFailure(.noInput, …)` when `path` does not exist, is not a folder, or is a folder
-    ///   without the spool's mark; nothing is created.
+    ///   without the spool's mark, or is an agent's spool whose central spool is missing; nothing is created. A
+    ///   malformed role document (`etc/spool.json`) is a `ConfigurationError` (exit 65).
     public static func existingSpool(_ path: String, program: String, durability: Durability = .full) throws -> Spool {
         var status = stat()
         guard stat(path, &status) == 0 else {
@@ -32,7 +33,9 @@ public enum ProgramInputs {
         guard SystemCall.isDirectory(path + "/" + spoolMark) else {
             throw CommandFailure(.noInput, "\(program): '\(path)' is not a spool (it has no \(spoolMark)/ folder); make one with 'wmagent init DIR'")
         }
-        return try Spool(root: path, durability: durability)
+        let spool = try Spool(root: path, durability: durability)
+        try SpoolRoles.load(spool)
+        return spool
     }
 
     /// The agent configuration's file: `--config FILE` when given, else `<spool>/etc/agent.json`. The only

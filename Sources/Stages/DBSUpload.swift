@@ -54,15 +54,31 @@ public struct DBSUploadStage: StageCycle {
     }
 
     /// Pending → InDBS: each block into the catalog first, its files marked InDBS, then the block moves.
+    ///
+    /// On an agent's own spool the catalog is the central spool's, and each upload is recorded in the central ledger
+    /// (`AgentLedger`): the block's origin first, then the insert, then a look for a fence on its workflows. A block of
+    /// work the global queue took back from this agent (fenced) is not uploaded: it goes to `corrupt/` with the reason;
+    /// one fenced between its origin record and its insert is inserted and invalidated at once.
     func uploadPendingBlocks(_ blocks: DocumentArea<BlockBody>, context: StageContext) throws -> CycleReport {
         let catalog = CatalogStore(spool: context.spool)
         let now = context.now()
+        let agent = SpoolRoles.role(of: context.spool).agentName
+        let ledger = AgentLedger(spool: context.spool)
+        let fencedWorkflows = { (block: BlockBody) -> [String] in
+            guard let agent else { return [] }
+            return block.workflows.filter { ledger.isFenced(agent: agent, request: $0) }
+        }
         return try TransitionPass(area: blocks, actor: name).runEffectsFirst(.pending, batchSize: 20, context: context,
             plan: { documents in
                 var plans: [String: Result<BlockUpload, any Error>] = [:]
                 var parents = ChainParentResolver(spool: context.spool, catalog: catalog, blocks: blocks, context: context)
                 for block in documents {
                     do {
+                        let fenced = fencedWorkflows(block.body)
+                        if !fenced.isEmpty {
+                            throw DocumentProblem("block \(block.body.blockName): the global queue took the work of \(fenced.joined(separator: ", ")) back "
+                                                  + "from agent '\(agent ?? "")' (\(Layout.fencesRoot)/\(agent ?? "")/); its outputs are not uploaded")
+                        }
                         var upload = try BlockUpload(block: block.body, spool: context.spool, now: now)
                         switch try parents.decide(block.body, files: upload.files.map { $0.file }) {
                         case .wait(let reason):
@@ -80,7 +96,16 @@ public struct DBSUploadStage: StageCycle {
             },
             apply: { uploads, batch in
                 for upload in uploads {
+                    if let agent {
+                        for workflow in upload.workflows { try ledger.recordOrigin(agent: agent, request: workflow, block: upload.bulk.block.blockName) }
+                    }
                     let outcome = try catalog.insert(upload.bulk)
+                    let fenced = agent.map { agent in upload.workflows.filter { ledger.isFenced(agent: agent, request: $0) } } ?? []
+                    if !fenced.isEmpty {
+                        let files = try catalog.invalidate(block: upload.bulk.block.blockName)
+                        context.log.warning("block invalidated: its work was taken back from this agent while it was uploaded",
+                                            ["block": upload.bulk.block.blockName, "workflows": fenced.joined(separator: ","), "files": String(files)])
+                    }
                     context.log.info("block uploaded", ["block": upload.bulk.block.blockName, "files": String(upload.files.count),
                                                         "outcome": outcome == .inserted ? "inserted" : "already in the catalog"])
                     for (folder, var file) in upload.files where folder != AccountingAreas.dbsBufferUploaded {
@@ -98,6 +123,8 @@ public struct DBSUploadStage: StageCycle {
 struct BlockUpload {
     var files: [(folder: String, file: DBSBufferFile)]
     var bulk: BulkBlock
+    /// The workflows whose files the block holds.
+    var workflows: [String]
 
     /// The dataset access type of a block: its first workflow's `ValidStatus` (WMCore's DBS-buffer dataset
     /// `valid_status`), VALID when the workload does not say (stored before it was kept, or unreadable).
@@ -117,6 +144,7 @@ struct BlockUpload {
             files.append((folder, try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name)))
         }
         self.files = files
+        workflows = block.workflows
         let (era, version) = OutputRules.eraAndVersion(dataset: block.dataset)
         let isMC = block.files.first?.hasPrefix("/store/mc/") ?? false
         let context = BulkBlockContext(config: BulkConfig(releaseVersion: block.release, outputModuleLabel: block.outputModule,

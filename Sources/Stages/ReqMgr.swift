@@ -8,6 +8,7 @@ import WMCore
 /// running-closed, completed, aborted-completed — are made by `wm-workqueue` and `wm-taskarchiver`.)
 public struct ReqMgrStage: StageCycle {
     public let name = "wm-reqmgr"
+    public var placement: StagePlacement { .central }
     /// Makes the request manager for a spool (config cache and catalog lookups included).
     let makeManager: (Spool, AgentConfiguration) -> RequestManager
 

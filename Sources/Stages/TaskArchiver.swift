@@ -15,6 +15,14 @@ import WMCore
 /// buffer learns the workflow completed (`dbsbuffer/completed/<workflow>`, so its open blocks close); the
 /// request moves on to `completed` (`reqmgr/<status>/`); and, once all that is durable, `wmbs/<workflow>/`
 /// is removed.
+///
+/// On an agent's own spool (`SpoolRole.agent`) a request's work is spread over several agents, so the agent neither
+/// accounts nor completes the request: once its part is finished (every subscription idle) and every DBS-buffer file
+/// of it is in the central catalog, it sends the global queue a completion report naming its Running elements of the
+/// request and the blocks it uploaded for them (`AgentLedger`); the global queue marks them Done, and accounts and
+/// completes the request when all its elements are Done. The agent keeps `wmbs/<workflow>/` (an element the global
+/// queue takes back from a dead agent may still come to it) until the request is finished centrally, then writes the
+/// workflow's summary and removes it.
 public struct TaskArchiverStage: StageCycle {
     public let name = "wm-taskarchiver"
     /// Where summaries go.
@@ -27,6 +35,9 @@ public struct TaskArchiverStage: StageCycle {
         let store = WMBSStore(spool: context.spool)
         let closer = FilesetCloser(spool: context.spool, log: context.log)
         var report = CycleReport()
+        if let agent = SpoolRoles.role(of: context.spool).agentName {
+            return try runAgentCycle(agent: agent, store: store, closer: closer, context: context)
+        }
         for workflow in try store.workflows() {
             if StopSignal.isRequested { break }
             // A workflow still running waits for the other stages: it is not this stage's backlog.
@@ -40,6 +51,75 @@ public struct TaskArchiverStage: StageCycle {
             report.done += 1
         }
         return report
+    }
+
+    /// The cycle on an agent's own spool: completion reports for finished parts, the final close of workflows whose
+    /// requests are finished centrally.
+    func runAgentCycle(agent: String, store: WMBSStore, closer: FilesetCloser, context: StageContext) throws -> CycleReport {
+        var report = CycleReport()
+        let workflows = try store.workflows()
+        guard !workflows.isEmpty else { return report }
+        let ledger = AgentLedger(spool: context.spool)
+        let requests = Areas.requests(context.spool)
+        // This agent's elements, read before any workflow is judged finished: an element injected after this read
+        // is not reported by this cycle, and one injected before it has its subscriptions in WMBS already.
+        let mine = Dictionary(grouping: try ElementStore(spool: context.spool).elements(in: [.acquired, .running], now: context.now())
+            .filter { $0.agent == agent }, by: \.requestName)
+        for workflow in workflows {
+            if StopSignal.isRequested { break }
+            guard try isFinished(workflow, store: store, closer: closer) else { continue }
+            let owned = mine[workflow] ?? []
+            let pending = ledger.hasPendingCompletion(agent: agent, request: workflow)
+            if owned.isEmpty && !pending {
+                // Nothing of the request is this agent's any more: close it once the request is finished centrally.
+                let status = RequestStatus.allCases.first { requests.spool.contains(requests.fileName(workflow), in: requests.folder($0)) }
+                guard let status, GlobalWorkQueueStage.finishedStatuses.contains(status) else { continue }
+                if context.options.dryRun {
+                    context.log.info("would close workflow", ["workflow": workflow, "request": status.rawValue])
+                    continue
+                }
+                try close(workflow, context: context, accountAndComplete: false)
+                report.done += 1
+                continue
+            }
+            guard !pending, !ledger.isFenced(agent: agent, request: workflow) else { continue }
+            let running = owned.filter { $0.state == .running }
+            guard !running.isEmpty else { continue }
+            if context.options.dryRun {
+                context.log.info("would report elements finished", ["workflow": workflow, "elements": String(running.count)])
+                report.backlog += 1
+                continue
+            }
+            try context.spool.ensureDirectories([AccountingAreas.dbsBufferCompleted])
+            if !context.spool.contains(workflow, in: AccountingAreas.dbsBufferCompleted) {
+                // Its open blocks close and go to the catalog now.
+                _ = try context.spool.publish(Array("\(context.now())\n".utf8), as: workflow, in: AccountingAreas.dbsBufferCompleted)
+            }
+            let waiting = try filesNotInCatalog(workflow, spool: context.spool)
+            guard waiting == 0 else {
+                report.backlog += 1
+                continue
+            }
+            let origins = try ledger.unreportedOrigins(agent: agent, request: workflow)
+            try ledger.submit(AgentLedger.CompletionReport(agent: agent, request: workflow, elements: running.map(\.name).sorted(),
+                                                           blocks: origins.keys.sorted(), time: context.now()))
+            context.log.info("reported finished elements to the global queue", ["workflow": workflow, "elements": String(running.count),
+                                                                               "blocks": String(origins.count)])
+            report.done += 1
+        }
+        return report
+    }
+
+    /// How many DBS-buffer files of `workflow` are not in the catalog yet (new or in a block not uploaded).
+    func filesNotInCatalog(_ workflow: String, spool: Spool) throws -> Int {
+        var count = 0
+        for folder in [AccountingAreas.dbsBufferFiles, AccountingAreas.dbsBufferAssigned] where spool.isFolder(folder) {
+            for name in try spool.scan(folder).names {
+                guard let bytes = try spool.read(name, in: folder) else { continue }
+                if try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name).workflow == workflow { count += 1 }
+            }
+        }
+        return count
     }
 
     /// True when every subscription of the workflow has finished.
@@ -58,7 +138,9 @@ public struct TaskArchiverStage: StageCycle {
     }
 
     /// Writes the summary, marks the workflow completed for the DBS buffer, completes the request, removes WMBS.
-    func close(_ workflow: String, context: StageContext) throws {
+    /// With `accountAndComplete` false (an agent's own spool: the global queue accounts and completes requests) only
+    /// the summary is written before WMBS goes.
+    func close(_ workflow: String, context: StageContext, accountAndComplete: Bool = true) throws {
         let spool = context.spool
         let now = context.now()
         let records = try AccountingRecords.read(spool: spool, workflow: workflow)
@@ -67,7 +149,9 @@ public struct TaskArchiverStage: StageCycle {
         let accounting = RequestAccounting(spool: spool)
         var account: RequestAccount?
         let workload = try ElementStore(spool: spool).workload(workflow)
-        if let workload {
+        if !accountAndComplete {
+            context.log.info("workflow's part on this agent closed: the global queue accounts the request", ["workflow": workflow])
+        } else if let workload {
             if workload.topLevelTasks.contains(where: { if case .tier0Streamers = $0.input { return true } else { return false } }) {
                 // Each primary dataset of a repack or express holds only the events whose paths fired: no request account.
                 context.log.info("Tier-0 stream workflow: accounted by its run's streamers, not by a request account", ["workflow": workflow])
@@ -97,9 +181,11 @@ public struct TaskArchiverStage: StageCycle {
                 try batch.publish(Array("\(now)\n".utf8), as: workflow, in: AccountingAreas.dbsBufferCompleted)
             }
         }
-        try markElementsDone(workflow, context: context)
-        // A Tier-0 workflow is made by the feeder, not requested: it has no request to complete.
-        if workload?.requestType.isTier0 != true { try completeRequest(workflow, context: context) }
+        if accountAndComplete {
+            try markElementsDone(workflow, context: context)
+            // A Tier-0 workflow is made by the feeder, not requested: it has no request to complete.
+            if workload?.requestType.isTier0 != true { try completeRequest(workflow, context: context) }
+        }
         try spool.removeFolder(Layout.wmbs(workflow).root)
         if spool.durability == .full { try spool.syncFolder(WMBSStore.area) }
         context.log.info("workflow closed", ["workflow": workflow, "attempts": String(records.count),

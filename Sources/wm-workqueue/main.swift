@@ -15,7 +15,10 @@ StageMain.run(program: "wm-workqueue",
         guard options.extra["agent"] == nil else { throw CommandFailure(.usage, "wm-workqueue: --agent belongs to 'wm-workqueue local'") }
         return GlobalWorkQueueStage()
     case ["local"]:
-        let agent = try options.extra["agent"] ?? AgentConfiguration.load(path: ProgramInputs.configurationPath(explicit: options.configPath, spoolRoot: options.spoolPath)).agentName
+        let spool = try ProgramInputs.existingSpool(options.spoolPath, program: "wm-workqueue")
+        let agent = try SpoolRoles.agentName(of: spool, requested: options.extra["agent"]) {
+            try AgentConfiguration.load(path: ProgramInputs.configurationPath(explicit: options.configPath, spoolRoot: options.spoolPath)).agentName
+        }
         return LocalWorkQueueStage(agent: agent)
     default:
         throw CommandFailure(.usage, "wm-workqueue: unexpected arguments \(options.positional); use no argument (global) or 'local --agent NAME'")

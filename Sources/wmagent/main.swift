@@ -17,6 +17,10 @@ let usage = """
     Usage:
       wmagent init [DIR]                       make DIR a self-contained spool (never overwrites); the only
                                                program that makes a spool
+      wmagent init --central DIR AGENTDIR --agent NAME
+                                               make (or complete) the central spool DIR (requests, global
+                                               queue, catalog) and agent NAME's own spool AGENTDIR; 'wmagent
+                                               run' on DIR runs the central stages, on AGENTDIR the agent's
       wmagent run [--once|--watch] [options]   run every stage in pipeline order until the spool is quiet
                                                (--once, the default) or forever (--watch)
       wmagent bench [--jobs N] [--batch B] [--pipelined] [--warm-up N] [--dir DIR] [--keep] [--raw-seconds S] [--json]
@@ -47,9 +51,15 @@ let usage = """
       swift build -c release && .build/release/wmagent bench --jobs 20000 --json
     """
 
-/// `wmagent init [DIR]`.
-let initSpec = CommandSpec("wmagent init", arguments: "[DIR]", summary: "make DIR (default $WM_SPOOL, else ./spool) a self-contained spool; never overwrites",
-                           positional: 0...1, dryRun: .refused, notes: ["Example:", "  wmagent init /tmp/spool"])
+/// `wmagent init [DIR]` and `wmagent init --central DIR AGENTDIR --agent NAME`.
+let initSpec = CommandSpec("wmagent init", arguments: "[DIR] | --central DIR AGENTDIR --agent NAME",
+                           summary: "make DIR (default $WM_SPOOL, else ./spool) a self-contained spool; or make (or complete) the central spool DIR "
+                               + "and agent NAME's spool AGENTDIR, which pulls work from it; never overwrites",
+                           options: [CommandOption("central", .text("DIR"), help: "the central spool (requests, global queue, catalog) the agent works for"),
+                                     CommandOption("agent", .text("NAME"), help: "the agent's name (with --central): \(SpoolRoles.agentNamePattern)")],
+                           positional: 0...1, dryRun: .refused,
+                           notes: ["Examples:", "  wmagent init /tmp/spool",
+                                   "  wmagent init --central /srv/central /srv/agent-a1 --agent a1   (once per agent)"])
 
 /// `wmagent run`: the stage programs' options and two of its own; it has no dry run (the stages' moves feed each other).
 let runSpec = StageOptions.spec(program: "wmagent run", summary: "run every stage in pipeline order until the spool is quiet (or forever with --watch)",
@@ -66,6 +76,17 @@ ProgramMain.run("wmagent") {
     switch verb {
     case "init":
         let parsed = try initSpec.parse(arguments)
+        if let central = parsed.text("central") {
+            guard let agent = parsed.text("agent"), let agentPath = parsed.positional.first else {
+                throw CommandFailure(.usage, "wmagent init --central DIR needs the agent's spool and name: wmagent init --central DIR AGENTDIR --agent NAME")
+            }
+            let created = try AgentSpool.initialize(central: central, agentSpool: agentPath, agent: agent)
+            print("wmagent: agent '\(agent)' spool ready at \(try Spool(root: agentPath).root), central spool \(try Spool(root: central).root)"
+                  + (created.isEmpty ? " (nothing to add)" : ""))
+            for item in created { print("  created \(item)") }
+            return
+        }
+        guard parsed.text("agent") == nil else { throw CommandFailure(.usage, "wmagent init: --agent belongs with --central DIR AGENTDIR") }
         let path = parsed.positional.first ?? ProgramInputs.defaultSpoolPath(environment: ProcessInfo.processInfo.environment)
         let created = try AgentSpool.initialize(at: path)
         print("wmagent: spool ready at \(try Spool(root: path).root)" + (created.isEmpty ? " (nothing to add)" : ""))
@@ -79,8 +100,8 @@ ProgramMain.run("wmagent") {
         view.log = log
         let context = StageContext(spool: spool, options: options, log: log)
         let config = try context.agentConfiguration()
-        var runner = AgentRunner(stages: Pipeline.stages(agent: options.extra["agent"] ?? config.agentName,
-                                                         tier0: Pipeline.hasTier0(spool)),
+        let agent = try SpoolRoles.agentName(of: spool, requested: options.extra["agent"]) { config.agentName }
+        var runner = AgentRunner(stages: Pipeline.stages(agent: agent, tier0: Pipeline.hasTier0(spool), role: SpoolRoles.role(of: spool)),
                                  stallTimeout: options.extra["stall-timeout"].flatMap { Double($0) } ?? 900)
         runner.reportInterval = options.extra["report-interval"].flatMap { Double($0) } ?? AgentRunner.defaultReportInterval
         runner.onPass = { view.show($0) }

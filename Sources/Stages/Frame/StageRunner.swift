@@ -66,6 +66,44 @@ public protocol StageCycle {
     var name: String { get }
     /// Does one bounded batch of work.
     func runCycle(_ context: StageContext) throws -> CycleReport
+    /// Which kind of spool the stage runs on (`.agent` unless the stage says otherwise).
+    var placement: StagePlacement { get }
+}
+
+extension StageCycle {
+    public var placement: StagePlacement { .agent }
+}
+
+/// Which kind of spool a stage runs on when agents have spools of their own (`SpoolRole`). On an all-in-one spool
+/// every stage runs.
+public enum StagePlacement: Sendable {
+    /// A central stage (ReqMgr, the global work queue): on a central spool.
+    case central
+    /// An agent's stage (local queue, job stages, DBS upload, archivers): on an agent's spool.
+    case agent
+    /// A stage of all-in-one spools only (the Tier-0 feeder: the Tier-0 runs on one spool).
+    case allInOneOnly
+
+    /// True when a stage placed so runs on a spool of `role`.
+    public func runs(on role: SpoolRole) -> Bool {
+        switch (self, role) {
+        case (_, .allInOne), (.central, .central), (.agent, .agent): return true
+        default: return false
+        }
+    }
+
+    /// Refuses (exit 64, nothing done) to run `stage` on a spool of another kind, naming the spool to use instead.
+    public static func check(_ stage: StageCycle, spool: Spool) throws {
+        let role = SpoolRoles.role(of: spool)
+        guard !stage.placement.runs(on: role) else { return }
+        let hint: String
+        switch (stage.placement, role) {
+        case (.central, .agent(_, let central)): hint = "run it on the central spool: --spool \(central)"
+        case (.agent, .central): hint = "run it on an agent's spool (made by 'wmagent init --central \(spool.root) AGENTDIR --agent NAME')"
+        default: hint = "it runs on an all-in-one spool only"
+        }
+        throw CommandFailure(.usage, "\(stage.name): \(spool.root) is \(role.description); \(hint)")
+    }
 }
 
 /// Runs stage cycles: once (drain, the default) or forever (`--watch`), under the stage lock.
@@ -75,6 +113,7 @@ public enum StageRunner {
     ///
     /// - Throws: `StageLock.Failure` when another instance holds the lock.
     public static func run(_ stage: StageCycle, context: StageContext) throws -> CycleReport {
+        try StagePlacement.check(stage, spool: context.spool)
         if context.options.dryRun { return try stage.runCycle(context) }
         let lock = try StageLock(spool: context.spool, stage: stage.name)
         defer { lock.release() }

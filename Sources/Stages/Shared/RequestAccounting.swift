@@ -17,7 +17,7 @@ public struct RequestAccounting {
     public static let recordName = "account"
 
     /// Makes the accounting of a spool.
-    public init(spool: Spool) { self.spool = spool }
+    public init(spool: Spool) { self.spool = SpoolRoles.central(of: spool) }
 
     /// What one top-level task was expected to produce: lumis with events, and where each lumi's work lies.
     struct Expectation {
@@ -66,7 +66,10 @@ public struct RequestAccounting {
         let body = document?.body
         // WMCore's force-complete: the operator accepts the output as it is; what never ran is left out, not recorded.
         let forceCompleted = document?.history.contains { $0.to == RequestStatus.forceComplete.rawValue } ?? false
-        let outputs = try outputLumis(onlyWorkflow: workload.requestType == .resubmission ? request : nil)
+        let outputs = SpoolRoles.isSplit(spool)
+            ? try catalogOutputLumis(request: request, onlyOwn: workload.requestType == .resubmission,
+                                     datasets: Set(workload.tasks.flatMap(\.outputs).map(\.dataset)))
+            : try outputLumis(onlyWorkflow: workload.requestType == .resubmission ? request : nil)
         let records = try ACDCStore(spool: spool).records(workflow: request)
         var datasets: [DatasetAccount] = []
         var missingRecords: [ACDCRecord] = []
@@ -273,6 +276,22 @@ public struct RequestAccounting {
             }
         }
         return Expectation(task: task, lumis: lumis, work: work)
+    }
+
+    /// With agents on spools of their own, the outputs are what the central catalog holds: the lumis of every valid
+    /// file of `datasets` (a file invalidated because its work was taken back from a dead agent does not count), or
+    /// with `onlyOwn` only those of the blocks the agents uploaded for `request` (`AgentLedger` origins).
+    func catalogOutputLumis(request: String, onlyOwn: Bool, datasets: Set<String>) throws -> [String: [LumiSection]] {
+        let catalog = CatalogStore(spool: spool)
+        let own = onlyOwn ? try AgentLedger(spool: spool).originBlocks(request: request) : nil
+        var result: [String: [LumiSection]] = [:]
+        for name in datasets.sorted() {
+            guard let dataset = catalog.dataset(named: name) else { continue }
+            for block in dataset.blocks where own?.contains(block.name) ?? true {
+                for file in block.files where file.isValid { result[name, default: []] += file.lumis }
+            }
+        }
+        return result
     }
 
     /// The lumis of every merged output in the DBS buffer (new, in a block, uploaded), by dataset; only those of

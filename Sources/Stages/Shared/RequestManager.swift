@@ -17,6 +17,8 @@ public struct RequestManager {
     public let groups: GroupPriorities
     /// The most jobs one top-level task may make (`JobCeiling`); a request over it is refused at submission.
     public let maxJobsPerTask: Int
+    /// The most jobs one MonteCarlo element covers (`MonteCarloPolicy.maxJobsPerElement`).
+    public let maxJobsPerElement: Int
     /// The requests area.
     public let area: DocumentArea<RequestBody>
 
@@ -27,8 +29,9 @@ public struct RequestManager {
 
     /// Makes a request manager.
     public init(spool: Spool, configCache: any ConfigCacheLookup, catalog: any CatalogLookup, groups: GroupPriorities = GroupPriorities(),
-                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask) {
+                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask, maxJobsPerElement: Int = 1000) {
         self.spool = spool
+        self.maxJobsPerElement = maxJobsPerElement
         self.configCache = configCache
         self.catalog = catalog
         self.groups = groups

@@ -18,6 +18,7 @@ import WMCore
 /// removed after; a cycle replayed after `kill -9` finds them registered (duplicates) and ends the same.
 public struct T0FeederStage: StageCycle {
     public let name = "wm-t0feeder"
+    public var placement: StagePlacement { .allInOneOnly }
 
     /// Makes the stage.
     public init() {}

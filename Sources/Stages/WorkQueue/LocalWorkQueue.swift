@@ -28,13 +28,26 @@ public struct LocalWorkQueueStage: StageCycle {
         let config = try context.agentConfiguration()
         let store = ElementStore(spool: context.spool)
         try store.ensureFolders()
-        var report = try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
+        try recordHeartbeat(store: store, context: context)
+        // With spools of their own, the central global queue takes back the work of silent agents.
+        var report = SpoolRoles.isSplit(context.spool) ? CycleReport()
+            : try releaseStale(store: store, timeout: config.workQueue.agentTimeout, context: context)
         report.include(try pull(store: store, config: config, context: context))
         report.include(try inject(store: store, config: config, context: context))
         report.include(try finishSamples(store: store, context: context))
         report.include(try syncPriorities(store: store, context: context))
         report.include(try cancel(store: store, context: context))
         return report
+    }
+
+    /// On an agent's own spool, the agent's heartbeat in the central spool: its local queue's health record there
+    /// (`.status/wm-workqueue-local-<agent>.json`), written at the start of every cycle, is what the global queue
+    /// reads to tell a silent agent from a busy one. (On a shared spool the record is the stage runner's own.)
+    func recordHeartbeat(store: ElementStore, context: StageContext) throws {
+        guard !context.options.dryRun, store.spool.root != context.spool.root else { return }
+        let previous = StageHealth.read(stage: name, spool: store.spool)
+        StageHealth(stage: name, pid: getpid(), lastCycle: context.now(), lastProgress: previous?.lastProgress ?? context.now(),
+                    itemsDone: previous?.itemsDone ?? 0, backlog: 0).record(in: store.spool)
     }
 
     /// This agent's Running validation samples whose processing has finished go to Done with their job counts.
@@ -170,12 +183,15 @@ public struct LocalWorkQueueStage: StageCycle {
         var report = CycleReport()
         let now = context.now()
         let claims = Self.claimFolder(agent)
-        try context.spool.ensureDirectories([claims])
-        var claimed = try context.spool.scan(claims).names  // left by a crash: finish them first
+        let central = store.spool
+        try central.ensureDirectories([claims])
+        var claimed = try central.scan(claims).names  // left by a crash: finish them first
+        // Requests the global queue took back from this agent (it was silent too long) are never pulled again by it.
+        let fenced = Set(central.isFolder(Layout.fences(of: agent)) ? try central.scan(Layout.fences(of: agent)).names : [])
         // An agent that lost every claim to a faster one looks again (a few times) rather than ending its
         // cycle empty-handed while work is left.
         for _ in 0..<5 {
-            let available = try store.elements(in: [.available, .negotiating], now: now)
+            let available = try store.elements(in: [.available, .negotiating], now: now).filter { !fenced.contains($0.requestName) }
             if available.isEmpty { break }
             if context.options.dryRun {
                 for element in available { context.log.info("could acquire", ["element": element.name]) }
@@ -189,7 +205,7 @@ public struct LocalWorkQueueStage: StageCycle {
             // mostly go for different elements instead of all racing for the same head of the queue.
             for match in matches.shuffled() {
                 let file = store.area.fileName(match.element)
-                if try NoClobberRename.rename(context.spool.path(from) + "/" + file, context.spool.path(claims) + "/" + file) == .moved {
+                if try NoClobberRename.rename(central.path(from) + "/" + file, central.path(claims) + "/" + file) == .moved {
                     claimed.append(file)
                 } else {
                     lost += 1
@@ -198,12 +214,12 @@ public struct LocalWorkQueueStage: StageCycle {
             if !claimed.isEmpty || lost == 0 { break }
         }
         guard !claimed.isEmpty else { return report }
-        try context.spool.inBatch { batch in
+        try central.inBatch { batch in
             batch.touch(store.area.folder(.available))
             for file in claimed {
-                guard let bytes = try context.spool.read(file, in: claims),
+                guard let bytes = try central.read(file, in: claims),
                       case .success(var element) = store.area.decode(bytes, file: claims + "/" + file) else {
-                    try context.spool.quarantine(file, in: claims, reason: "\(claims)/\(file): unreadable element document")
+                    try central.quarantine(file, in: claims, reason: "\(claims)/\(file): unreadable element document")
                     continue
                 }
                 if element.state == .available || element.state == .negotiating {
@@ -213,7 +229,7 @@ public struct LocalWorkQueueStage: StageCycle {
                 try batch.replaceContent(of: file, in: claims, with: try store.area.encode(element))
             }
         }
-        try context.spool.inBatch { batch in
+        try central.inBatch { batch in
             for file in claimed where try batch.move(file, from: claims, to: store.area.folder(.acquired)) == .moved { report.done += 1 }
         }
         if report.done > 0 { context.log.info("acquired elements", ["agent": agent, "count": String(report.done)]) }
@@ -270,21 +286,8 @@ public struct LocalWorkQueueStage: StageCycle {
             owner != agent && now - heartbeats.lastSeen(owner, fallback: fallback) > timeout
         }
         var report = CycleReport()
-        // Claim folders of silent agents: their elements go back to Available (recorded on the next scan).
-        if context.spool.isFolder(Layout.claims) {
-            var owners: [String] = []
-            try context.spool.forEachEntry(in: Layout.claims) { name, kind in
-                if kind == .directory { owners.append(name) }
-                return true
-            }
-            for owner in owners where silent(owner, since: 0) {
-                for file in try context.spool.scan(Self.claimFolder(owner)).names {
-                    // Only claims older than the timeout: a busy agent's fresh claims are its own.
-                    guard let modified = try context.spool.modificationTime(of: file, in: Self.claimFolder(owner)),
-                          now - modified.rounded(.down) > timeout else { continue }
-                    if try context.spool.move(file, from: Self.claimFolder(owner), to: store.area.folder(.available)) == .moved { report.done += 1 }
-                }
-            }
+        report.done += try Self.releaseClaims(spool: store.spool, store: store, timeout: timeout, now: now, dryRun: context.options.dryRun) {
+            silent($0, since: 0)
         }
         let pass = TransitionPass(area: store.area, actor: name)
         report.include(try pass.run(.acquired, batchSize: context.options.batchSize, context: context) { element in
@@ -296,6 +299,30 @@ public struct LocalWorkQueueStage: StageCycle {
             return true
         })
         return report
+    }
+}
+
+extension LocalWorkQueueStage {
+    /// Claim folders of silent agents (`silent(agent)`): their half-claimed elements go back to Available (the move
+    /// is recorded at the next scan). Only claims older than `timeout`: a busy agent's fresh claims are its own.
+    /// Returns how many went back.
+    static func releaseClaims(spool: Spool, store: ElementStore, timeout: Double, now: Double, dryRun: Bool,
+                              silent: (String) -> Bool) throws -> Int {
+        guard spool.isFolder(Layout.claims), !dryRun else { return 0 }
+        var owners: [String] = []
+        try spool.forEachEntry(in: Layout.claims) { name, kind in
+            if kind == .directory { owners.append(name) }
+            return true
+        }
+        var released = 0
+        for owner in owners where silent(owner) {
+            for file in try spool.scan(claimFolder(owner)).names {
+                guard let modified = try spool.modificationTime(of: file, in: claimFolder(owner)),
+                      now - modified.rounded(.down) > timeout else { continue }
+                if try spool.move(file, from: claimFolder(owner), to: store.area.folder(.available)) == .moved { released += 1 }
+            }
+        }
+        return released
     }
 }
 

@@ -9,6 +9,7 @@ import WMCore
 /// aborted requests, runs validation samples, and archives the elements of finished requests.
 public struct GlobalWorkQueueStage: StageCycle {
     public let name = "wm-workqueue"
+    public var placement: StagePlacement { .central }
 
     /// Makes the stage.
     public init() {}
@@ -21,6 +22,10 @@ public struct GlobalWorkQueueStage: StageCycle {
         try store.ensureFolders()
         var report = try createElements(manager: manager, store: store, context: context)
         report.include(try addNewDataOrClose(manager: manager, store: store, context: context))
+        if SpoolRoles.role(of: context.spool) == .central {
+            report.include(try applyCompletions(store: store, context: context))
+            report.include(try takeBackFromSilentAgents(store: store, timeout: config.workQueue.agentTimeout, context: context))
+        }
         report.include(try cancelForSilentAgents(store: store, timeout: config.workQueue.agentTimeout, context: context))
         report.include(try rollUp(manager: manager, store: store, context: context))
         report.include(try archiveReported(manager: manager, store: store, context: context))
@@ -86,7 +91,8 @@ public struct GlobalWorkQueueStage: StageCycle {
                                                  configCache: manager.configCache, original: original)
             elements = try WorkQueueSplitter.elements(workload: workload, context: ElementContext(request: request.body, at: now),
                                                       catalog: manager.catalog, acdc: acdc,
-                                                      monteCarlo: MonteCarloPolicy(maxJobsPerTask: manager.maxJobsPerTask))
+                                                      monteCarlo: MonteCarloPolicy(maxJobsPerElement: manager.maxJobsPerElement,
+                                                                                    maxJobsPerTask: manager.maxJobsPerTask))
         } catch let noWork as StartPolicyError {
             try fail(&request, reason: noWork.description, store: store, context: context)
             return true
@@ -214,6 +220,7 @@ public struct GlobalWorkQueueStage: StageCycle {
                 }
                 let path = Self.path(from: status, to: goal)
                 guard !path.isEmpty else { continue }
+                if path.contains(.completed) { try accountBeforeCompletion(requestName, context: context) }
                 var moved = false
                 try manager.update(requestName, now: now) { request in
                     // Another stage (the task archiver, an operator) may have moved the request since the scan.

@@ -90,10 +90,17 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
     /// The most jobs one top-level task of a request may make (`JobCeiling`, default 100,000; 1 to 10^9): a request
     /// over it is refused at submission, and by the global queue.
     public var maxJobsPerTask: Int
+    /// The most jobs one element of a MonteCarlo task covers (WMCore's global queue `MaxJobsPerElement`, 1000): a
+    /// request of more jobs is split into several elements, which several agents may pull (1 to 10^6).
+    public var maxJobsPerElement: Int
+
+    /// The range `maxJobsPerElement` may take.
+    public static let allowedMaxJobsPerElement = 1...1_000_000
 
     /// Makes settings.
     public init(agingWeight: Double = 0.01, queueDepth: Double = 0.5, agentTimeout: Double = 3600, archiveDelay: Double = 86_400,
-                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask) {
+                maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask, maxJobsPerElement: Int = 1000) {
+        self.maxJobsPerElement = maxJobsPerElement
         self.agingWeight = agingWeight
         self.queueDepth = queueDepth
         self.agentTimeout = agentTimeout
@@ -111,6 +118,7 @@ public struct WorkQueueSettings: Codable, Sendable, Equatable {
         archiveDelay = try c.decodeIfPresent(Double.self, forKey: .archiveDelay) ?? d.archiveDelay
         // Its range (`JobCeiling.allowed`) is checked with every other key's by `ConfigurationShape.agent`.
         maxJobsPerTask = try c.decodeIfPresent(Int.self, forKey: .maxJobsPerTask) ?? d.maxJobsPerTask
+        maxJobsPerElement = try c.decodeIfPresent(Int.self, forKey: .maxJobsPerElement) ?? d.maxJobsPerElement
     }
 }
 

@@ -56,6 +56,7 @@ public indirect enum ConfigurationShape: Sendable {
             "agentTimeout": seconds,
             "archiveDelay": seconds,
             "maxJobsPerTask": .integer(JobCeiling.allowed),
+            "maxJobsPerElement": .integer(WorkQueueSettings.allowedMaxJobsPerElement),
         ]),
         "jobBaggage": .map(.any),
         "workflowFailureRate": .object([

@@ -197,3 +197,19 @@ public struct ElementBody: StatefulBody, Hashable {
 
 /// A work-queue element document as stored: the typed body plus any keys operators added.
 public typealias ElementDocument = Annotated<ElementBody>
+
+extension ElementBody {
+    /// WMCore's `resetWork`: an element an agent held (Acquired or Running) goes back to Available, with no agent, for
+    /// any agent to pull. Not a move of the state table (an operator's `mv Running/ Available/` stays refused): the
+    /// global queue resets only the elements of an agent it has fenced off their request (`AgentLedger`).
+    ///
+    /// - Throws: `StateError.illegalTransition` for an element in any other state.
+    public mutating func reset(actor: String, reason: String, at time: Double) throws {
+        guard state == .acquired || state == .running else {
+            throw StateError.illegalTransition(kind: String(describing: ElementStatus.self), from: state.rawValue, to: ElementStatus.available.rawValue)
+        }
+        history.append(Transition(from: state.rawValue, to: ElementStatus.available.rawValue, time: time, actor: actor, reason: reason))
+        state = .available
+        agent = nil
+    }
+}
