@@ -32,12 +32,32 @@ public enum AgentSpool {
             try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
             created.append(Layout.configuration + "/" + name)
         }
-        let cache = ConfigCacheStore(spool: spool)
-        for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
-            let id = try cache.add(Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8), source: name)
-            created.append(Layout.configCache + "/\(id).json (\(name))")
-        }
+        created += try addExampleConfigurations(to: spool).map { Layout.configCache + "/" + $0 }
         return created
+    }
+
+    /// Stores the example task configurations in `spool`'s config cache; returns those that were not there
+    /// (`<id>.json (<file>)`).
+    static func addExampleConfigurations(to spool: Spool) throws -> [String] {
+        let cache = ConfigCacheStore(spool: spool)
+        var added: [String] = []
+        for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
+            let data = Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8)
+            var md5 = MD5()
+            md5.update(data)
+            let known = cache.configuration(id: md5.hexDigest()) != nil
+            let id = try cache.add(data, source: name)
+            if !known { added.append("\(id).json (\(name))") }
+        }
+        return added
+    }
+
+    /// True when `path` is an all-in-one spool with content (`wmagent init DIR` made it): it can become neither a
+    /// central spool nor an agent's.
+    static func isAllInOneSpool(_ path: String) throws -> Bool {
+        guard SystemCall.isDirectory(path + "/" + ProgramInputs.spoolMark) else { return false }
+        let spool = try Spool(root: path)
+        return try SpoolRoles.load(spool) == .allInOne && (spool.isFolder(Layout.configuration) || spool.isFolder(Layout.jobsRoot))
     }
 
     /// The folders of a central spool (`wmagent init --central`): requests, config cache, the global queue, the
@@ -59,6 +79,10 @@ public enum AgentSpool {
         guard SpoolRoles.isValidAgentName(agent) else {
             throw CommandFailure(.usage, "wmagent init: --agent '\(agent)': expected \(SpoolRoles.agentNamePattern)")
         }
+        for path in [centralPath, agentPath] where try isAllInOneSpool(Self.absolute(path)) {
+            throw CommandFailure(.cantCreate, "wmagent init: \(Self.absolute(path)) is an all-in-one spool (made by 'wmagent init DIR'); "
+                                 + "a central spool and an agent's spool are made in new folders")
+        }
         let central = try Spool(root: centralPath)
         let ownRoot = Self.absolute(agentPath)
         guard central.root != ownRoot else { throw CommandFailure(.usage, "wmagent init: the central spool and the agent's spool must differ") }
@@ -78,11 +102,7 @@ public enum AgentSpool {
             try central.publish(Array(text.utf8), as: name, in: Layout.configuration)
             created.append(central.root + "/" + Layout.configuration + "/" + name)
         }
-        let cache = ConfigCacheStore(spool: central)
-        for name in EmbeddedDefaults.exampleConfigurations.keys.sorted() {
-            let id = try cache.add(Data(EmbeddedDefaults.exampleConfigurations[name]!.utf8), source: name)
-            created.append(central.root + "/" + Layout.configCache + "/\(id).json (\(name))")
-        }
+        created += try addExampleConfigurations(to: central).map { central.root + "/" + Layout.configCache + "/" + $0 }
         // The agent's registration: one spool per name.
         let registration = Array("{\"agent\": \"\(agent)\", \"spool\": \"\(ownRoot)\"}\n".utf8)
         if let existing = try central.read(agent + ".json", in: Layout.agentRegistry) {

@@ -40,7 +40,7 @@ public enum SpoolRoles {
     /// The role file's name in `etc/`.
     public static let fileName = "spool.json"
     /// Agent names: one path component of letters, digits, `_` and `-` (they name folders and stage locks).
-    public static let agentNamePattern = "1 to 64 of A-Z a-z 0-9 _ - (not starting with -)"
+    public static let agentNamePattern = "1 to 64 of A-Z a-z 0-9 _ - (not starting with -, not 'corrupt')"
 
     private struct Resolved: Sendable {
         var role: SpoolRole
@@ -51,7 +51,7 @@ public enum SpoolRoles {
 
     /// True when `name` can name an agent.
     public static func isValidAgentName(_ name: String) -> Bool {
-        guard (1...64).contains(name.utf8.count), name.first != "-" else { return false }
+        guard (1...64).contains(name.utf8.count), name.first != "-", name != Spool.corruptFolderName else { return false }
         return name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 }
     }
 

@@ -7,7 +7,7 @@ import WMCore
 /// ReqMgr on the spool: requests are documents in `reqmgr/<status>/`; new submissions arrive in
 /// `reqmgr/incoming/` (any file name) or through `wmctl request submit`. Both go through `submit`.
 public struct RequestManager {
-    /// The spool.
+    /// The spool that holds the requests (on an agent's spool: its central spool, `SpoolRoles.central`).
     public let spool: Spool
     /// Where task configurations are looked up.
     public let configCache: any ConfigCacheLookup
@@ -30,7 +30,7 @@ public struct RequestManager {
     /// Makes a request manager.
     public init(spool: Spool, configCache: any ConfigCacheLookup, catalog: any CatalogLookup, groups: GroupPriorities = GroupPriorities(),
                 maxJobsPerTask: Int = JobCeiling.defaultMaxJobsPerTask, maxJobsPerElement: Int = 1000) {
-        self.spool = spool
+        self.spool = SpoolRoles.central(of: spool)
         self.maxJobsPerElement = maxJobsPerElement
         self.configCache = configCache
         self.catalog = catalog

@@ -17,14 +17,14 @@ extension GlobalWorkQueueStage {
         var report = CycleReport()
         let pending = try ledger.pendingCompletions()
         guard !pending.isEmpty, !context.options.dryRun else { return report }
-        var finishing: [String: AgentLedger.CompletionReport] = [:]   // element → its report
+        var finishing: [String: AgentLedger.CompletionReport] = [:]   // "<agent>/<element>" → the agent's report
         var applicable: [(folder: String, file: String, report: AgentLedger.CompletionReport)] = []
         for entry in pending {
             switch entry.report {
             case .success(let completion):
                 applicable.append((entry.folder, entry.file, completion))
                 if !ledger.isFenced(agent: completion.agent, request: completion.request) {
-                    for element in completion.elements { finishing[element] = completion }
+                    for element in completion.elements { finishing[completion.agent + "/" + element] = completion }
                 }
             case .failure(let problem):
                 context.log.warning("quarantined", ["file": entry.folder + "/" + entry.file, "reason": problem.description])
@@ -36,8 +36,8 @@ extension GlobalWorkQueueStage {
         let pass = TransitionPass(area: store.area, actor: name)
         for state in [ElementStatus.running, .acquired] where !finishing.isEmpty {
             report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { element in
-                guard let completion = finishing[element.name], element.requestName == completion.request,
-                      element.agent == completion.agent else { return false }
+                guard let agent = element.agent, let completion = finishing[agent + "/" + element.name],
+                      element.requestName == completion.request else { return false }
                 try element.transition(to: .done, actor: name, reason: "agent '\(completion.agent)' finished its work and uploaded it "
                                        + "(\(completion.blocks.count) block(s))", at: now)
                 return true
