@@ -32,13 +32,14 @@ extension Spool {
         try batch.publish(Array(text.utf8), as: target + ".reason", in: corrupt)
         try batch.commit()
         let source = (Array(path(directory).utf8) + [UInt8(ascii: "/")] + nameBytes + [0]).map { CChar(bitPattern: $0) }
-        var outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
+        // Read literally: two quarantines of one document race for the same name in `corrupt/`.
+        var outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target, reading: .literal)
         if outcome == .targetExists {
             // Another quarantine of the same name raced us: keep both, under a unique name.
             let unique = target + "." + Spool.uniqueName()
             try SystemCall.rename(path(corrupt) + "/" + target + ".reason", path(corrupt) + "/" + unique + ".reason")
             target = unique
-            outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
+            outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target, reading: .literal)
         }
         if outcome == .sourceMissing { _ = Glibc.unlink(path(corrupt) + "/" + target + ".reason") }
         if durability == .full {
