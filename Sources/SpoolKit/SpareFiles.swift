@@ -29,7 +29,7 @@ import Synchronization
 ///   process; the rest are unlinked as before. Reserved empty files (never documents) are ripe at once.
 ///
 /// Private spares: a spool's pool first keeps up to `privateCapacity` spares for this process alone, as
-/// temporary files in `.tmp/` (named `<time>.<usec>.<pid>.<n>.part`, as the batch's own temporaries are).
+/// temporary files in `.tmp/` (named by `Spool.temporaryFileName()`, as the batch's own temporaries are).
 /// A replaced document's old content is already there (the exchange left it at its temporary name), so it
 /// becomes a spare without a rename, and a ripe private spare is written again in place as the next
 /// temporary file, without a rename either: a content replacement costs the exchange alone instead of three
@@ -249,8 +249,8 @@ package final class SpareFiles: Sendable {
         guard state.withLock({ !$0.released && $0.privateCount < privateCapacity }) else { return false }
         var kept = path
         let prefix = privateDirectory + "/"
-        if !(path.hasPrefix(prefix) && Spool.temporaryFileOwner(String(decoding: path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)) == getpid()) {
-            kept = prefix + Spool.uniqueName() + ".part"
+        if !(path.hasPrefix(prefix) && Spool.temporaryFileWriter(String(decoding: path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))?.isThisProcess == true) {
+            kept = prefix + Spool.temporaryFileName()
             guard Glibc.rename(path, kept) == 0 else { return false }
         }
         state.withLock { $0.privates.append((ripeAt, kept)) }

@@ -172,14 +172,10 @@ public struct Spool: Sendable {
         return "\(ts.tv_sec).\(ts.tv_nsec / 1000).\(getpid()).\(n)"
     }
 
-    /// The process that made a name of `uniqueName()`'s form (`<sec>.<usec>.<pid>.<n>…`), or nil for
-    /// another name.
+    /// The process that made a temporary file's name (`temporaryFileName()`, or `uniqueName()`'s form
+    /// `<sec>.<usec>.<pid>.<n>…` of older programs), or nil for another name. On which host: `temporaryFileWriter`.
     public static func temporaryFileOwner(_ name: String) -> pid_t? {
-        var fields = name.utf8.split(separator: UInt8(ascii: "."), maxSplits: 4, omittingEmptySubsequences: false).makeIterator()
-        guard let seconds = fields.next(), !seconds.isEmpty, seconds.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              fields.next() != nil, let pid = fields.next(), let owner = pid_t(Substring(pid)), owner > 0,
-              fields.next() != nil else { return nil }
-        return owner
+        temporaryFileWriter(name)?.pid
     }
 }
 

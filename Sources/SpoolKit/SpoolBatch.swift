@@ -269,7 +269,7 @@ public final class SpoolBatch {
             try write(bytes, at: spare, recycled: true)
             return spare
         }
-        let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        let path = spool.temporaryDirectory + "/" + Spool.temporaryFileName()
         try write(bytes, at: path)
         return path
     }
