@@ -32,10 +32,12 @@ import TestSupport
         #expect(Spool.temporaryFileOwner(Fixtures.name(pid: 4242, host: otherHost, counter: 7)) == 4242)
     }
 
-    @Test func anotherHostsTemporaryFilesSurviveCleanupForADayAndAreNeverRecycled() throws {
+    @Test(arguments: [false, true])
+    func anotherHostsTemporaryFilesSurviveCleanupForADayAndAreNeverRecycled(shared: Bool) throws {
         let root = TestSupport.temporaryDirectory("shared-foreign-tmp")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let spool = try Spool(root: root)
+        if shared { try spool.markShared() }
         let tmp = spool.temporaryDirectory
         let deadThere = Fixtures.name(pid: deadPid, host: otherHost, counter: 1)
         let samePidThere = Fixtures.name(pid: getpid(), host: otherHost, counter: 2)
