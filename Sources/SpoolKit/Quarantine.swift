@@ -32,13 +32,14 @@ extension Spool {
         try batch.publish(Array(text.utf8), as: target + ".reason", in: corrupt)
         try batch.commit()
         let source = (Array(path(directory).utf8) + [UInt8(ascii: "/")] + nameBytes + [0]).map { CChar(bitPattern: $0) }
-        var outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
+        // Read literally: two quarantines of one document race for the same name in `corrupt/`.
+        var outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target, reading: .literal)
         if outcome == .targetExists {
             // Another quarantine of the same name raced us: keep both, under a unique name.
             let unique = target + "." + Spool.uniqueName()
             try SystemCall.rename(path(corrupt) + "/" + target + ".reason", path(corrupt) + "/" + unique + ".reason")
             target = unique
-            outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target)
+            outcome = try NoClobberRename.rename(source, path(corrupt) + "/" + target, reading: .literal)
         }
         if outcome == .sourceMissing { _ = Glibc.unlink(path(corrupt) + "/" + target + ".reason") }
         if durability == .full {
@@ -48,16 +49,18 @@ extension Spool {
         return outcome == .moved ? corrupt + "/" + target : nil
     }
 
-    /// Clears crash leftovers from `.tmp/`: the temporary files of processes no longer running, untouched for
-    /// a minute (interrupted writes and private spares, never documents), become spares; other temporary
-    /// files are removed once older than `age` seconds. The temporary files of running processes are left
-    /// alone (writes in progress, private spares). Returns how many it cleared.
+    /// Clears crash leftovers from `.tmp/`: the temporary files of processes of this host no longer running,
+    /// untouched for a minute (interrupted writes and private spares, never documents), become spares (are
+    /// unlinked on a shared spool); other temporary files are removed once older than `age` seconds. The
+    /// temporary files of running processes are left alone (writes in progress, private spares), and so are
+    /// another host's until they are older than `foreignTemporaryFileLifetime` (their process ids mean nothing
+    /// here). Returns how many it cleared.
     @discardableResult
     public func purgeTemporaryFiles(olderThan age: Double = 86_400, now: Double = SystemCall.now()) throws -> Int {
         var removed = 0
         for file in try temporaryFilesNotInUse(now: now) where file.isRegular {
             let path = temporaryDirectory + "/" + file.name
-            if file.ownerKnown && file.age > 60 {
+            if file.writerDiedHere && file.age > 60 {
                 spares.recycle(path)
                 removed += 1
             } else if file.age > age {
@@ -68,26 +71,35 @@ extension Spool {
         return removed
     }
 
-    /// Temporary files in `.tmp/` with their ages in seconds (for `fsck`), except those of running processes.
+    /// How long another host's temporary file is taken to be in use, in seconds (a day): its writer's process
+    /// id can't be checked from here, so only its age says it was left behind. Far longer than any write, and
+    /// than any difference between the hosts' clocks a shared spool tolerates.
+    public static let foreignTemporaryFileLifetime = 86_400.0
+
+    /// Temporary files in `.tmp/` with their ages in seconds (for `fsck`), except those in use: those of running
+    /// processes of this host, and another host's younger than `foreignTemporaryFileLifetime`.
     public func temporaryFiles(now: Double = SystemCall.now()) throws -> [(name: String, age: Double)] {
         try temporaryFilesNotInUse(now: now).map { ($0.name, $0.age) }
     }
 
-    /// The entries of `.tmp/` no running process owns (see `Spool.temporaryFileOwner`), with their ages
-    /// (since their last change) and whether their name says which process made them.
-    private func temporaryFilesNotInUse(now: Double) throws -> [(name: String, age: Double, isRegular: Bool, ownerKnown: Bool)] {
-        var result: [(name: String, age: Double, isRegular: Bool, ownerKnown: Bool)] = []
+    /// The entries of `.tmp/` not in use (see `temporaryFiles`), with their ages (since their last change) and
+    /// whether their name says they were made by a process of this host that is no longer running.
+    private func temporaryFilesNotInUse(now: Double) throws -> [(name: String, age: Double, isRegular: Bool, writerDiedHere: Bool)] {
+        var result: [(name: String, age: Double, isRegular: Bool, writerDiedHere: Bool)] = []
         var alive: [pid_t: Bool] = [:]
         let dir = temporaryDirectory
         try SystemCall.forEachEntry(in: dir) { name, _ in
-            let owner = Spool.temporaryFileOwner(name)
-            if let owner {
+            let writer = Spool.temporaryFileWriter(name)
+            let local = writer.map { $0.isOnThisHost } ?? false
+            if let writer, local {
+                let owner = writer.pid
                 if alive[owner] == nil { alive[owner] = owner == getpid() || Glibc.kill(owner, 0) == 0 || Glibc.errno == EPERM }
                 if alive[owner] == true { return true }
             }
             if let st = try SystemCall.lstat(dir + "/" + name) {
-                result.append((name, now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9),
-                               (st.st_mode & S_IFMT) == S_IFREG, owner != nil))
+                let age = now - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+                if writer != nil && !local && age <= Spool.foreignTemporaryFileLifetime { return true }
+                result.append((name, age, (st.st_mode & S_IFMT) == S_IFREG, local))
             }
             return true
         }

@@ -73,7 +73,7 @@ extension Spool {
     /// Copies a file someone else wrote to `destination` inside this spool (`RegularFileCopy`), through a temporary in
     /// the spool's `.tmp/`, so a copy cut short by a kill is cleaned up like every other write in progress.
     public func copyRegularFile(from source: String, to destination: String, expectedSize: Int) throws(RegularFileCopy.Failure) {
-        try RegularFileCopy.copy(from: source, to: destination, through: temporaryDirectory + "/" + Spool.uniqueName() + ".part",
+        try RegularFileCopy.copy(from: source, to: destination, through: temporaryDirectory + "/" + Spool.temporaryFileName(),
                                  expectedSize: expectedSize)
     }
 }

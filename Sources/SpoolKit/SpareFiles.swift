@@ -29,7 +29,7 @@ import Synchronization
 ///   process; the rest are unlinked as before. Reserved empty files (never documents) are ripe at once.
 ///
 /// Private spares: a spool's pool first keeps up to `privateCapacity` spares for this process alone, as
-/// temporary files in `.tmp/` (named `<time>.<usec>.<pid>.<n>.part`, as the batch's own temporaries are).
+/// temporary files in `.tmp/` (named by `Spool.temporaryFileName()`, as the batch's own temporaries are).
 /// A replaced document's old content is already there (the exchange left it at its temporary name), so it
 /// becomes a spare without a rename, and a ripe private spare is written again in place as the next
 /// temporary file, without a rename either: a content replacement costs the exchange alone instead of three
@@ -37,6 +37,10 @@ import Synchronization
 /// files of live processes alone); at exit they go to `.spare/` for every process (`releasePrivateSpares`,
 /// run by `atexit`). A process killed first leaves them as temporary files of a dead process, which
 /// `purgeTemporaryFiles` takes in as spares once they have been idle a minute.
+///
+/// Not on a spool shared by several hosts (`Spool.isShared`): the boot clock and write leases mean nothing
+/// across hosts, so such a spool's pools are stopped (`stopRecycling`): files are unlinked, directories
+/// removed, and new ones allocated.
 package final class SpareFiles: Sendable {
     /// The pool's folder.
     package let directory: String
@@ -69,6 +73,25 @@ package final class SpareFiles: Sendable {
         var released = false
     }
     private let state = Mutex(State())
+    /// False once the pool is stopped (`stopRecycling`).
+    private let recycling = Atomic<Bool>(true)
+
+    /// Whether the pool keeps and hands out spares (false on a shared spool).
+    package var isRecycling: Bool { recycling.load(ordering: .relaxed) }
+
+    /// Stops the pool for good (a spool shared by several hosts): `recycle` unlinks (or removes) at once, `take`,
+    /// `takePrivate` and `reserve` find nothing, and the private spares held now are unlinked. The pool's folder
+    /// is left as it is.
+    package func stopRecycling() {
+        guard recycling.exchange(false, ordering: .relaxed) else { return }
+        let privates = state.withLock { state in
+            state.released = true
+            state.ripe = []
+            state.ripening = RipeningQueue()
+            return state.privates.removeAll()
+        }
+        for spare in privates { _ = Glibc.unlink(spare.name) }
+    }
 
     /// Every pool of this process, by folder.
     private static let pools = Mutex<[String: SpareFiles]>([:])
@@ -130,7 +153,7 @@ package final class SpareFiles: Sendable {
     /// A ripe private spare, removed from the pool: a temporary file of this process to be written in place
     /// (it may have been removed meanwhile: open it with `O_CREAT`). Nil when none is ripe.
     package func takePrivate() -> String? {
-        guard privateCapacity > 0 else { return nil }
+        guard privateCapacity > 0, isRecycling else { return nil }
         let now = Self.clock()
         return state.withLock { $0.privates.popRipe(now: now) }
     }
@@ -153,6 +176,7 @@ package final class SpareFiles: Sendable {
 
     /// Moves a ripe spare to `path` (a fresh name in the spool's file system); false when there is none.
     package func take(to path: String) -> Bool {
+        guard isRecycling else { return false }
         while let spare = takePrivate() {
             if Glibc.rename(spare, path) == 0 { return true }
             // Removed meanwhile (a purge by an older program): try the next one.
@@ -172,7 +196,7 @@ package final class SpareFiles: Sendable {
     /// a candidate (not a plain 0644 file with one link and at most 16 KB) or the pool is full. A pool of
     /// directories takes an emptied 0755 directory instead, or removes it (`rmdir`).
     package func recycle(_ path: String) {
-        if keep(path) { return }
+        if isRecycling && keep(path) { return }
         _ = holdsDirectories ? Glibc.rmdir(path) : Glibc.unlink(path)
     }
 
@@ -180,6 +204,7 @@ package final class SpareFiles: Sendable {
     /// the pool of an agent that has archived many jobs holds); stops at `capacity`. Returns how many it made.
     @discardableResult
     package func reserve(_ count: Int) throws -> Int {
+        guard isRecycling else { return 0 }
         try SystemCall.makeDirectories(directory)
         var made = 0
         while made < count && state.withLock({ $0.count < capacity }) {
@@ -249,8 +274,8 @@ package final class SpareFiles: Sendable {
         guard state.withLock({ !$0.released && $0.privateCount < privateCapacity }) else { return false }
         var kept = path
         let prefix = privateDirectory + "/"
-        if !(path.hasPrefix(prefix) && Spool.temporaryFileOwner(String(decoding: path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)) == getpid()) {
-            kept = prefix + Spool.uniqueName() + ".part"
+        if !(path.hasPrefix(prefix) && Spool.temporaryFileWriter(String(decoding: path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))?.isThisProcess == true) {
+            kept = prefix + Spool.temporaryFileName()
             guard Glibc.rename(path, kept) == 0 else { return false }
         }
         state.withLock { $0.privates.append((ripeAt, kept)) }

@@ -17,16 +17,41 @@ public enum Durability: String, Sendable, Codable {
 /// `.tmp/` (same file system) and synced before it becomes visible. The spool knows nothing of what
 /// the documents mean.
 ///
-/// **One host.** The substrate trusts what only one machine can know: process ids (a `.tmp/` file's
-/// writer, a lock's holder), the boot clock (spares ripen on `CLOCK_BOOTTIME`), `flock` stage locks and
-/// `F_SETLEASE` write leases. A spool is therefore used by the processes of one host at a time; several
-/// hosts sharing a spool over a network file system is not supported (issue 21 brings a central spool
-/// for that).
+/// **One host.** By default the substrate trusts what only one machine can know: process ids (a `.tmp/`
+/// file's writer, a lock's holder), the boot clock (spares ripen on `CLOCK_BOOTTIME`), `flock` stage locks
+/// and `F_SETLEASE` write leases (a recycled inode is written again only when no process holds it open).
+///
+/// **Several hosts.** A spool marked shared (`markShared()`, a `.shared` file at its root; `isShared`) may be
+/// used by the processes of several hosts over a POSIX network file system such as NFS. It relies on the file
+/// system for:
+/// - atomic `rename` and `link` within the spool's directory tree (one file system, one export); where
+///   `renameat2(RENAME_NOREPLACE)` is refused (NFS), no-clobber renames are `link` + `unlink`, and a crash
+///   between the two leaves a duplicate name, never a loss (`NoClobberRename`);
+/// - close-to-open consistency: a file closed (and synced) by one host is seen whole by a host that opens it
+///   afterwards, and a name renamed into place by one host is seen by another's next lookup;
+/// - modification times stamped by one clock, or by clocks in step within a margin far below a day (the age
+///   after which another host's temporary files are removed);
+/// - `flock` stage locks that work across hosts (NFSv4 byte-range locks), or else the spool's stage programs
+///   all running on one host, so that two instances of a stage never overlap (the pid a lock file names is
+///   only shown, never acted on).
+///
+/// It no longer trusts: the process id of another host's temporary file (each temporary name says which host
+/// wrote it, `temporaryFileName()`; only this host's are judged by process id, another host's are left alone
+/// for a day), the boot clock and write leases (no file or directory is recycled: `.spare/` and `.spare-dirs/`
+/// are not used), and the reply of a `rename` or `link`: a retransmitted call that did succeed may report
+/// `ENOENT` or `EEXIST`. Every spool reads such a failure as done where no other process moves the source to
+/// the same name (`NoClobberRename.FailureReading.sane`, Postfix's `sane_rename` and `sane_link`): publishes,
+/// the spool's own temporary files, `NoClobberRename.rename` by default. Moves of documents others may move too
+/// (`SpoolBatch.move`, `quarantine`) read it literally, so a retransmitted move that did succeed can report
+/// `.sourceMissing` (the document is in its new folder, nothing is lost or doubled). So on a shared spool, claim
+/// a document by renaming it to a name of the claimer's own (a folder per agent) with the sane reading.
 public struct Spool: Sendable {
     /// Absolute path of the spool's root directory.
     public let root: String
     /// Whether publishes and moves are made durable with `fsync`.
     public let durability: Durability
+    /// Whether the spool is shared by several hosts (the `.shared` marker, read once per root and process).
+    public let isShared: Bool
 
     /// The folder for temporary files, inside the spool so renames never cross file systems.
     public var temporaryDirectory: String { root + "/" + Self.temporaryFolderName }
@@ -44,14 +69,15 @@ public struct Spool: Sendable {
     package let spareDirectories: SpareFiles
 
     /// Removes `path` and everything under it (links are removed, never followed), recycling small
-    /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them.
-    /// A missing path is not an error.
+    /// files into `spares` and the emptied directories into `spareDirectories` instead of deleting them
+    /// (except on a shared spool, which recycles nothing). A missing path is not an error.
     public func discardTree(_ path: String) throws {
         try SystemCall.removeTree(path, removeFile: spares.recycle, removeEmptyDirectory: spareDirectories.recycle)
     }
 
     /// Makes the directory `path` (and its missing parents), as a ripe recycled directory when the pool has
-    /// one: a new work directory then costs a rename instead of an inode allocation. Nothing if it exists.
+    /// one (never on a shared spool): a new work directory then costs a rename instead of an inode allocation.
+    /// Nothing if it exists.
     public func makeDirectory(_ path: String) throws {
         if SystemCall.isDirectory(path) { return }
         try SystemCall.makeDirectories(NSStringPath(path).deletingLastComponent)
@@ -80,6 +106,11 @@ public struct Spool: Sendable {
         self.durability = durability
         spares = SpareFiles.pool(root: r)
         spareDirectories = SpareFiles.directoryPool(root: r)
+        isShared = SharedSpoolMarkers.isShared(root: r)
+        if isShared {
+            spares.stopRecycling()
+            spareDirectories.stopRecycling()
+        }
         try SystemCall.makeDirectories(temporaryDirectory)
     }
 
@@ -172,14 +203,10 @@ public struct Spool: Sendable {
         return "\(ts.tv_sec).\(ts.tv_nsec / 1000).\(getpid()).\(n)"
     }
 
-    /// The process that made a name of `uniqueName()`'s form (`<sec>.<usec>.<pid>.<n>…`), or nil for
-    /// another name.
+    /// The process that made a temporary file's name (`temporaryFileName()`, or `uniqueName()`'s form
+    /// `<sec>.<usec>.<pid>.<n>…` of older programs), or nil for another name. On which host: `temporaryFileWriter`.
     public static func temporaryFileOwner(_ name: String) -> pid_t? {
-        var fields = name.utf8.split(separator: UInt8(ascii: "."), maxSplits: 4, omittingEmptySubsequences: false).makeIterator()
-        guard let seconds = fields.next(), !seconds.isEmpty, seconds.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              fields.next() != nil, let pid = fields.next(), let owner = pid_t(Substring(pid)), owner > 0,
-              fields.next() != nil else { return nil }
-        return owner
+        temporaryFileWriter(name)?.pid
     }
 }
 

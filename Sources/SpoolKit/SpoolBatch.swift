@@ -103,8 +103,13 @@ public final class SpoolBatch {
 
     /// Moves a document by `rename(2)` now (under a new name when `newName` is given); never replaces
     /// anything. Losing a race is `.sourceMissing`.
+    ///
+    /// The failure is read literally (`NoClobberRename.FailureReading.literal`): another process may move the same
+    /// document to the same name, so a source gone with the target there is a lost race, never a success (on a
+    /// network file system a retransmitted move that did succeed is then reported `.sourceMissing`).
     public func move(_ name: String, from source: String, to target: String, as newName: String? = nil) throws -> NoClobberRename.Outcome {
-        let outcome = try NoClobberRename.rename(spool.path(source) + "/" + name, spool.path(target) + "/" + (newName ?? name))
+        let outcome = try NoClobberRename.rename(spool.path(source) + "/" + name, spool.path(target) + "/" + (newName ?? name),
+                                                 reading: .literal)
         if outcome == .moved {
             touchedDirectories.insert(source)
             touchedDirectories.insert(target)
@@ -264,7 +269,7 @@ public final class SpoolBatch {
             try write(bytes, at: spare, recycled: true)
             return spare
         }
-        let path = spool.temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        let path = spool.temporaryDirectory + "/" + Spool.temporaryFileName()
         try write(bytes, at: path)
         return path
     }

@@ -37,7 +37,7 @@ extension Spool {
     @discardableResult
     public func replaceBestEffort(_ name: String, in folder: String, with bytes: [UInt8]) -> Bool {
         try? SystemCall.makeDirectories(path(folder))
-        let temp = temporaryDirectory + "/" + Spool.uniqueName() + ".part"
+        let temp = temporaryDirectory + "/" + Spool.temporaryFileName()
         guard let fd = try? SystemCall.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) else { return false }
         let written = (try? bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, path: temp) }) != nil
         _ = Glibc.close(fd)

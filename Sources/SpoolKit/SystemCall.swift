@@ -125,13 +125,31 @@ public enum SystemCall {
     }
 
     /// `rename(2)`: atomically replaces `to` if it exists.
+    ///
+    /// A failure with `ENOENT` while `from` is gone and `to` exists is taken as done: the reply to a retransmission
+    /// of a rename that did succeed (Postfix's `sane_rename`, `NoClobberRename.outcome(of:…)`). Only for a source
+    /// no other process renames to the same name (the caller's own temporary file).
     public static func rename(_ from: String, _ to: String) throws {
-        _ = try check("rename", "\(from) → \(to)") { Glibc.rename(from, to) }
+        try sane(.rename, from, to) { Glibc.rename(from, to) }
     }
 
-    /// `link(2)`: never overwrites.
+    /// `link(2)`: never overwrites. A failure with `EEXIST` while `to` is `from`'s very file is taken as done
+    /// (Postfix's `sane_link`).
     public static func link(_ from: String, _ to: String) throws {
-        _ = try check("link", "\(from) → \(to)") { Glibc.link(from, to) }
+        try sane(.link, from, to) { Glibc.link(from, to) }
+    }
+
+    /// Runs `body` (a `rename` or `link` of `from` to `to`) again on `EINTR`; throws a failure unless a
+    /// retransmitted success would give it (`NoClobberRename.outcome(of:…)` says `.moved`).
+    private static func sane(_ call: NoClobberRename.Call, _ from: String, _ to: String, _ body: () -> Int32) throws {
+        while body() != 0 {
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            let outcome = NoClobberRename.outcome(of: call, errno: e, source: .of(Array(from.utf8CString)),
+                                                  target: .of(Array(to.utf8CString)))
+            if outcome == .moved { return }
+            throw SystemCallError(call: call == .rename ? "rename" : "link", path: "\(from) → \(to)", errno: e)
+        }
     }
 
     /// `unlink(2)`.

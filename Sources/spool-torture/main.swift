@@ -99,7 +99,8 @@ case "claim":
         idle = 0
         // Shuffle the batch so workers collide often.
         for file in names.shuffled() {
-            if try NoClobberRename.rename(spool.path("queue/new") + "/" + file, spool.path("queue/claimed") + "/" + file) == .moved {
+            if try NoClobberRename.rename(spool.path("queue/new") + "/" + file, spool.path("queue/claimed") + "/" + file,
+                                          reading: .literal) == .moved {
                 print("\(worker) \(file)")
             }
         }
