@@ -55,7 +55,7 @@ public enum AgentSpool {
     /// True when `path` is an all-in-one spool with content (`wmagent init DIR` made it): it can become neither a
     /// central spool nor an agent's.
     static func isAllInOneSpool(_ path: String) throws -> Bool {
-        guard SystemCall.isDirectory(path + "/" + ProgramInputs.spoolMark) else { return false }
+        guard ProgramInputs.isSpool(path) else { return false }
         let spool = try Spool(root: path)
         return try SpoolRoles.load(spool) == .allInOne && (spool.isFolder(Layout.configuration) || spool.isFolder(Layout.jobsRoot))
     }
@@ -87,7 +87,12 @@ public enum AgentSpool {
         let ownRoot = Self.absolute(agentPath)
         guard central.root != ownRoot else { throw CommandFailure(.usage, "wmagent init: the central spool and the agent's spool must differ") }
         var created: [String] = []
-        // Central first: its role is written before any agent names it.
+        // Central first: its role is written before any agent names it. It is shared by the agents' hosts (SpoolKit
+        // then trusts no pid or boot clock of another host there, and recycles no inode).
+        if !central.isShared {
+            try central.markShared()
+            created.append(central.root + "/.shared")
+        }
         if try SpoolRoles.write(.central, to: central) { created.append(central.root + "/" + Layout.configuration + "/" + SpoolRoles.fileName + " (central)") }
         for folder in centralFolders where !central.isFolder(folder) {
             try central.ensureDirectories([folder])

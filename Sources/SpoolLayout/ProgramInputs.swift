@@ -17,6 +17,9 @@ public enum ProgramInputs {
     /// `wmagent init` makes it (and which nothing else makes).
     public static let spoolMark = Spool.temporaryFolderName
 
+    /// True when `path` is a folder with the spool's mark (made by `wmagent init`).
+    public static func isSpool(_ path: String) -> Bool { SystemCall.isDirectory(path + "/" + spoolMark) }
+
     /// Opens the existing spool at `path` for `program`.
     ///
     /// - Throws: `CommandFailure(.noInput, …)` when `path` does not exist, is not a folder, or is a folder
