@@ -129,11 +129,17 @@ public struct T0FeederStage: StageCycle {
         }
     }
 
-    /// True when every stream of a closed-out run has its workflow closed (or none): nothing left to feed.
+    /// True when every stream of a closed-out run has its workflow closed: nothing left to feed. Every stream that
+    /// sent data needs its own `.closed` marker: a stream whose workflow a kill left unrecorded (WMBS made, marker
+    /// not yet written) is not finished because another stream's is.
     func isFinished(_ run: Int, state: Tier0RunState, context: StageContext) -> Bool {
         let folder = Layout.tier0Run(run).workflows
         guard let names = try? context.spool.scan(folder).names, !names.isEmpty else { return false }
-        return names.allSatisfy { $0.hasSuffix(".closed") || names.contains($0 + ".closed") }
+        let everyRecordedClosed = names.allSatisfy { $0.hasSuffix(".closed") || names.contains($0 + ".closed") }
+        let everyStreamClosed = state.streams.allSatisfy { stream in
+            names.contains { $0.hasSuffix("_Stream" + stream.stream + ".closed") }
+        }
+        return everyRecordedClosed && everyStreamClosed
     }
 
     /// Reads, decodes and records one incoming document against its run (loaded from its folder on first use).

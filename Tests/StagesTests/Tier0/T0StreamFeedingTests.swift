@@ -50,6 +50,21 @@ import WMCore
         #expect(try T0FeederTests.runs(spool)[9]?["ended"]?.boolValue == true)
     }
 
+    @Test func aStreamWhoseWorkflowAKillLeftUnrecordedIsConfiguredAlthoughAnotherStreamClosed() throws {
+        let spool = try T0FeederTests.spool("t0feed-unrecorded")
+        let data = TestSupport.temporaryDirectory("t0feed-unrecorded-data")
+        for lumi in 1...2 { try Data(repeating: UInt8(lumi), count: 64).write(to: URL(fileURLWithPath: data + "/s\(lumi).dat")) }
+        try Self.publishRun(spool, path: { data + "/s\($0).dat" }, size: 64)
+        try T0FeederTests.feed(spool)
+        // As a kill leaves it: another stream's workflow recorded and closed, Physics's WMBS made but not recorded.
+        let folder = Layout.tier0Run(9).workflows
+        for name in ["Repack_Run9_StreamPhysics", "Repack_Run9_StreamPhysics.closed"] { try spool.removeFile(name, in: folder) }
+        for name in ["Express_Run9_StreamExpress", "Express_Run9_StreamExpress.closed"] { _ = try spool.publish(Array("0\n".utf8), as: name, in: folder) }
+        try T0FeederTests.feed(spool)
+        #expect(spool.contains("Repack_Run9_StreamPhysics", in: folder) && spool.contains("Repack_Run9_StreamPhysics.closed", in: folder),
+                "the run is not finished while one of its streams has no closed workflow")
+    }
+
     @Test func aStreamerWhoseFileIsALinkOrTheWrongSizeIsQuarantinedAndItsLumiWaits() throws {
         let spool = try T0FeederTests.spool("t0feed-bad")
         let data = TestSupport.temporaryDirectory("t0feed-bad-data")
