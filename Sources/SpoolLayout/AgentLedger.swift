@@ -26,11 +26,15 @@ public struct AgentLedger {
 
     /// True when the global queue took `request`'s work back from `agent`.
     public func isFenced(agent: String, request: String) -> Bool {
-        central.contains(request, in: Layout.fences(of: agent))
+        (try? Self.checkNames(agent: agent, request: request)) != nil && central.contains(request, in: Layout.fences(of: agent))
     }
 
     /// Fences `agent` off `request` (durable at return; a fence already there is kept as it is).
+    ///
+    /// - Throws: `DocumentProblem` when either name could not be one folder's or file's name (they come from documents
+    ///   other programs wrote: never a path).
     public func fence(agent: String, request: String, reason: String) throws {
+        try Self.checkNames(agent: agent, request: request)
         let folder = Layout.fences(of: agent)
         guard !central.contains(request, in: folder) else { return }
         try central.ensureDirectories([folder])
@@ -41,6 +45,7 @@ public struct AgentLedger {
 
     /// Records that `agent` uploads `block` for `request` (durable at return), unless it is recorded already.
     public func recordOrigin(agent: String, request: String, block: String) throws {
+        try Self.checkNames(agent: agent, request: request)
         let folder = Layout.catalogOrigins(agent: agent, request: request), key = FileKey.of(block)
         if central.contains(key, in: folder) || central.contains(key, in: Layout.reportedCatalogOrigins(agent: agent, request: request)) { return }
         try central.ensureDirectories([folder])
@@ -50,7 +55,8 @@ public struct AgentLedger {
     /// The blocks `agent` uploaded (or was about to) for `request` that no completion report covered: record name →
     /// block name.
     public func unreportedOrigins(agent: String, request: String) throws -> [String: String] {
-        try origins(in: Layout.catalogOrigins(agent: agent, request: request))
+        try Self.checkNames(agent: agent, request: request)
+        return try origins(in: Layout.catalogOrigins(agent: agent, request: request))
     }
 
     /// Every block any agent uploaded for `request`, reported or not (the request's outputs in the central catalog).
@@ -66,6 +72,7 @@ public struct AgentLedger {
 
     /// Moves origin records a completion report covered to `reported/` (a record already moved is skipped).
     public func markReported(agent: String, request: String, records: [String]) throws {
+        try Self.checkNames(agent: agent, request: request)
         let from = Layout.catalogOrigins(agent: agent, request: request)
         let to = Layout.reportedCatalogOrigins(agent: agent, request: request)
         try central.ensureDirectories([to])
@@ -117,11 +124,12 @@ public struct AgentLedger {
 
     /// True when `agent` has a report for `request` the global queue has not applied yet.
     public func hasPendingCompletion(agent: String, request: String) -> Bool {
-        central.contains(request + ".json", in: Layout.completions(of: agent))
+        (try? Self.checkNames(agent: agent, request: request)) != nil && central.contains(request + ".json", in: Layout.completions(of: agent))
     }
 
     /// Publishes a completion report (durable at return).
     public func submit(_ report: CompletionReport) throws {
+        try Self.checkNames(agent: report.agent, request: report.request)
         let folder = Layout.completions(of: report.agent)
         try central.ensureDirectories([folder])
         _ = try central.publish(try encodeDocument(report), as: report.request + ".json", in: folder)
@@ -158,6 +166,17 @@ public struct AgentLedger {
         let stem = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
         try central.inBatch { batch in
             _ = try batch.move(file, from: Layout.completions(of: agent), to: target, as: "\(stem).\(Int(time * 1000)).json")
+        }
+    }
+
+    /// Refuses an agent name that is not one (`SpoolRoles.isValidAgentName`) and a request name that could not be one
+    /// file's name (empty, with `/`, starting with `.`, over 255 bytes).
+    static func checkNames(agent: String, request: String) throws {
+        guard SpoolRoles.isValidAgentName(agent) else {
+            throw DocumentProblem("agent name '\(agent)': expected \(SpoolRoles.agentNamePattern)")
+        }
+        guard !request.isEmpty, request.utf8.count <= 200, !request.contains("/"), !request.hasPrefix("."), !request.contains("\0") else {
+            throw DocumentProblem("request name '\(request)': expected one file name (no '/', not starting with '.', at most 200 bytes)")
         }
     }
 

@@ -72,6 +72,10 @@ extension GlobalWorkQueueStage {
         for state in [ElementStatus.acquired, .running] {
             report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { element in
                 guard let owner = element.agent else { return false }
+                // The element's agent is what a document says: a name that is no agent's is this element's problem.
+                guard SpoolRoles.isValidAgentName(owner) else {
+                    throw DocumentProblem("element \(element.name): field 'agent' is '\(owner)'; expected \(SpoolRoles.agentNamePattern)")
+                }
                 let lastSeen = heartbeats.lastSeen(owner, fallback: element.history.last?.time ?? 0)
                 guard now - lastSeen > timeout else { return false }
                 if context.options.dryRun {
