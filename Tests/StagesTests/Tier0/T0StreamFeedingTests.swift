@@ -21,12 +21,18 @@ import WMCore
         for (index, text) in documents.enumerated() { try spool.publish(Array(text.utf8), as: "d\(index).json", in: Layout.tier0Incoming) }
     }
 
-    @Test func closedLumisAreFedAndTheFilesetClosesOnceTheRunEnded() throws {
-        let spool = try T0FeederTests.spool("t0feed-ok")
-        let data = TestSupport.temporaryDirectory("t0feed-data")
+    /// A spool whose run 9 (`publishRun`, streamer files of 64 bytes) the feeder has registered and fed.
+    static func fedRun(_ label: String) throws -> Spool {
+        let spool = try T0FeederTests.spool(label)
+        let data = TestSupport.temporaryDirectory(label + "-data")
         for lumi in 1...2 { try Data(repeating: UInt8(lumi), count: 64).write(to: URL(fileURLWithPath: data + "/s\(lumi).dat")) }
-        try Self.publishRun(spool, path: { data + "/s\($0).dat" }, size: 64)
+        try publishRun(spool, path: { data + "/s\($0).dat" }, size: 64)
         try T0FeederTests.feed(spool)
+        return spool
+    }
+
+    @Test func closedLumisAreFedAndTheFilesetClosesOnceTheRunEnded() throws {
+        let spool = try Self.fedRun("t0feed-ok")
         let workflow = "Repack_Run9_StreamPhysics"
         let store = WMBSStore(spool: spool)
         #expect(try store.fileKeys(workflow, "Repack", in: .available).count == 2)
@@ -51,11 +57,7 @@ import WMCore
     }
 
     @Test func aStreamWhoseWorkflowAKillLeftUnrecordedIsConfiguredAlthoughAnotherStreamClosed() throws {
-        let spool = try T0FeederTests.spool("t0feed-unrecorded")
-        let data = TestSupport.temporaryDirectory("t0feed-unrecorded-data")
-        for lumi in 1...2 { try Data(repeating: UInt8(lumi), count: 64).write(to: URL(fileURLWithPath: data + "/s\(lumi).dat")) }
-        try Self.publishRun(spool, path: { data + "/s\($0).dat" }, size: 64)
-        try T0FeederTests.feed(spool)
+        let spool = try Self.fedRun("t0feed-unrecorded")
         // As a kill leaves it: another stream's workflow recorded and closed, Physics's WMBS made but not recorded.
         let folder = Layout.tier0Run(9).workflows
         for name in ["Repack_Run9_StreamPhysics", "Repack_Run9_StreamPhysics.closed"] { try spool.removeFile(name, in: folder) }
