@@ -11,22 +11,63 @@ public struct ACDCStore {
     /// The area folder.
     public static let area = Layout.acdc
 
+    /// The agent whose records this store writes, on an agent's own spool: its records are named `<agent>@<name>`,
+    /// so the global queue can withdraw them when it takes the agent's work back (`withdraw`).
+    public let writer: String?
+
     /// Makes the store of a spool (on an agent's spool: its central spool's, `SpoolRoles.central`).
-    public init(spool: Spool) { self.spool = SpoolRoles.central(of: spool) }
+    public init(spool: Spool) {
+        self.spool = SpoolRoles.central(of: spool)
+        writer = SpoolRoles.role(of: spool).agentName
+    }
 
     /// The folder of one task's records.
     public func folder(workflow: String, task: String) -> String {
         Self.area + "/" + workflow + "/" + FileKey.of(task)
     }
 
-    /// Adds a record (named, so a replay does not add it twice) within a batch.
+    /// Adds a record (named, so a replay does not add it twice) within a batch. A batch of another spool (an agent's,
+    /// whose ACDC is its central spool's) cannot carry it: the record is then published at once, durable before the
+    /// batch commits (effects first: a replay finds it there).
     public func add(_ record: ACDCRecord, name: String, in batch: SpoolBatch) throws {
+        let name = writer.map { $0 + Self.writerSeparator + name } ?? name
         let dir = folder(workflow: record.workflow, task: record.task)
         try spool.ensureDirectories([dir])
         guard !SystemCall.exists(spool.path(dir) + "/" + name + ".json") else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try batch.publish(Array(try encoder.encode(record)), as: name + ".json", in: dir)
+        if batch.spool.root == spool.root {
+            try batch.publish(Array(try encoder.encode(record)), as: name + ".json", in: dir)
+        } else {
+            _ = try spool.publish(Array(try encoder.encode(record)), as: name + ".json", in: dir)
+        }
+    }
+
+    /// Between an agent's name and a record's name.
+    static let writerSeparator = "@"
+
+    /// Moves every record `agent` wrote for `workflow` to `archive/acdc-withdrawn/<agent>/<workflow>/<task key>/`
+    /// (never deleted): the global queue took the agent's work on the workflow back, and whoever does it again records
+    /// its own failures. Returns how many records moved.
+    public func withdraw(workflow: String, agent: String) throws -> Int {
+        let base = Self.area + "/" + workflow
+        guard SystemCall.isDirectory(spool.path(base)) else { return 0 }
+        var folders: [String] = []
+        try SystemCall.forEachEntry(in: spool.path(base)) { name, kind in
+            if kind == .directory { folders.append(name) }
+            return true
+        }
+        var moved = 0
+        for folder in folders.sorted() {
+            let records = try spool.scan(base + "/" + folder).names.filter { $0.hasPrefix(agent + Self.writerSeparator) }
+            guard !records.isEmpty else { continue }
+            let target = Layout.withdrawnACDC(agent: agent, workflow: workflow) + "/" + folder
+            try spool.ensureDirectories([target])
+            try spool.inBatch { batch in
+                for record in records where try batch.move(record, from: base + "/" + folder, to: target) == .moved { moved += 1 }
+            }
+        }
+        return moved
     }
 
     /// Every record of a workflow, by task.

@@ -102,6 +102,9 @@ public enum Layout {
     public static func completions(of agent: String) -> String { elements + "/completions/" + agent }
     /// `workqueue/completions/`.
     public static let completionsRoot = elements + "/completions"
+    /// `archive/acdc-withdrawn/<agent>/<workflow>/`: ACDC records of an agent whose work on the workflow the global
+    /// queue took back (they would redo what another agent did).
+    public static func withdrawnACDC(agent: String, workflow: String) -> String { archive + "/acdc-withdrawn/" + agent + "/" + workflow }
     /// `archive/completions/<agent>/`: completion reports the global queue has applied.
     public static func appliedCompletions(of agent: String) -> String { archive + "/completions/" + agent }
 

@@ -56,7 +56,8 @@ extension GlobalWorkQueueStage {
     /// WMCore's `resetWork` for agents that went away: the elements an agent holds (Acquired or Running) whose agent
     /// has not run its local queue for `timeout` seconds go back to Available for the other agents, request by
     /// request. First the agent is fenced off the request, then every block it uploaded for it and did not report
-    /// complete is invalidated in the catalog, then its elements are reset (`AgentLedger` says why this order is
+    /// complete is invalidated in the catalog and its ACDC records of the request are withdrawn (whoever redoes the work
+    /// records its own failures), then its elements are reset (`AgentLedger` says why this order is
     /// safe against an agent that was only slow). Elements half-claimed in a silent agent's claim folder go back too.
     func takeBackFromSilentAgents(store: ElementStore, timeout: Double, context: StageContext) throws -> CycleReport {
         let now = context.now()
@@ -89,8 +90,10 @@ extension GlobalWorkQueueStage {
                     for block in try ledger.unreportedOrigins(agent: owner, request: element.requestName).values.sorted() {
                         invalidated += try catalog.invalidate(block: block)
                     }
+                    let withdrawn = try ACDCStore(spool: context.spool).withdraw(workflow: element.requestName, agent: owner)
                     context.log.warning("agent silent: its work goes back to the queue",
-                                        ["agent": owner, "request": element.requestName, "invalidatedFiles": String(invalidated)])
+                                        ["agent": owner, "request": element.requestName, "invalidatedFiles": String(invalidated),
+                                         "withdrawnACDCRecords": String(withdrawn)])
                 }
                 try element.body.reset(actor: name, reason: reason + ": back to the queue; what it uploaded of the request and did not "
                                        + "report complete is invalidated", at: now)

@@ -10,8 +10,8 @@ import TestSupport
 
 /// Issue 21's proof: one central spool and three agent spools, every program a separate process (`wmagent init
 /// --central`, `wmagent run --watch` on each spool). Mid-run two agents are SIGKILLed; one comes back, the other
-/// never does. The global queue takes the lost agent's elements back after the agent timeout, the others finish
-/// them, and every event of every request is in the central catalog exactly once.
+/// never does; first attempts of jobs fail now and then. The global queue takes the lost agent's elements back after
+/// the agent timeout, the others finish them, and every event of every request is in the central catalog exactly once.
 @Suite(.serialized) struct ManyAgentsTests {
     static let requests = 3, eventsPerRequest = 4000, agentTimeout = 8.0
 
@@ -68,6 +68,9 @@ import TestSupport
             var configuration = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: agentFile))) as? [String: Any])
             configuration["retryManager"] = ["taskTypes": ["default": ["algorithm": "Linear", "coolOffTime": ["create": 0.05, "submit": 0.05, "job": 0.05]]]]
             configuration["workQueue"] = ["agentTimeout": Self.agentTimeout, "maxJobsPerElement": 2]
+            // First attempts fail now and then (cmsRun's 8021), so the agents' error handling and retries run too.
+            configuration["jobBaggage"] = ["faults": ["seed": Int.random(in: 1...1_000_000),
+                                                      "rules": [["probability": 0.15, "fault": ["kind": "exit", "code": 8021], "retries": [0]]]]]
             try JSONSerialization.data(withJSONObject: configuration).write(to: URL(fileURLWithPath: agentFile))
             var sites = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sitesFile))) as? [String: Any])
             sites["sites"] = (sites["sites"] as! [[String: Any]]).map { site in

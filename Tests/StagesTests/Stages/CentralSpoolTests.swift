@@ -117,6 +117,11 @@ import TestSupport
         try ledger.recordOrigin(agent: "a1", request: f.request, block: name)
         try CatalogStore(spool: f.a1).insert(bulk)
         #expect(try AgentLedger(spool: f.central).originBlocks(request: f.request) == [name])
+        // And recorded a failed job's work in ACDC (in the central spool, under its name).
+        let failed = ACDCRecord(workflow: f.request, task: "/\(f.request)/GenSim", splittingAlgorithm: "EventBased",
+                                files: [ACDCFile(lfn: "MCFakeFile-x", events: 200, lumis: [LumiSection(run: 1, lumi: 1)])])
+        try f.a1.inBatch { try ACDCStore(spool: f.a1).add(failed, name: "job-0", in: $0) }
+        #expect(try ACDCStore(spool: f.central).records(workflow: f.request).count == 1)
 
         // Before the timeout nothing moves; after it, a1 is fenced, its block invalidated and its elements Available.
         var report = try GlobalWorkQueueStage().takeBackFromSilentAgents(store: ElementStore(spool: f.central), timeout: 60,
@@ -126,6 +131,8 @@ import TestSupport
                                                                      context: Fixture.context(f.central, now: now + 120))
         #expect(report.done == 2)
         #expect(ledger.isFenced(agent: "a1", request: f.request))
+        #expect(try ACDCStore(spool: f.central).records(workflow: f.request).isEmpty, "a1's ACDC records of the request are withdrawn")
+        #expect(FileManager.default.fileExists(atPath: f.central.path("archive/acdc-withdrawn/a1/\(f.request)/\(FileKey.of("/\(f.request)/GenSim"))/a1@job-0.json")))
         #expect(CatalogStore(spool: f.central).dataset(named: "/DemoMinBias/Demo2026-demo-v1/GEN-SIM")?.files.allSatisfy { !$0.isValid } == true)
         let back = try ElementStore(spool: f.central).elements(ofRequest: f.request)
         #expect(back.allSatisfy { $0.state == .available && $0.agent == nil && $0.history.last?.reason.contains("agent 'a1' silent") == true })
