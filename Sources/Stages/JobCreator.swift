@@ -14,12 +14,22 @@ import WMCore
 /// `JobMarkers`: hard links, no second file) and the files move,
 /// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes
 /// exactly the missing steps, so no job is created twice and none is lost.
+///
+/// Bounded memory: a cycle makes at most `jobsPerCycle` jobs of a subscription (one job group), so the
+/// encoded jobs it holds do not grow with the subscription; the files of the jobs left out stay available and
+/// a later cycle splits them. The group ends at a job after which no file read so far is read again, so
+/// every file goes whole into one group, and a kill between two cycles leaves only unsplit files behind.
 public struct JobCreatorStage: StageCycle {
     /// The stage's name (lock, health record, actor of its transitions).
     public let name = "wm-jobcreator"
+    /// At most about this many jobs of one subscription are made per cycle (more only when the jobs that read
+    /// one file run past it; Tier-0 algorithms, which record split lumis, make all theirs at once).
+    public var jobsPerCycle: Int
 
     /// Makes the stage.
-    public init() {}
+    public init(jobsPerCycle: Int = 10_000) {
+        self.jobsPerCycle = max(1, jobsPerCycle)
+    }
 
     /// Finishes half-done job groups, then splits every subscription's available files.
     public func runCycle(_ context: StageContext) throws -> CycleReport {
@@ -83,9 +93,12 @@ public struct JobCreatorStage: StageCycle {
                 if owner[i] == -1 { owner[i] = j } else if owner[i] != j { whole[j] = false }
             }
         }
-        let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
         let failedIndices = outcome.failedFiles.compactMap { index(of: $0) }.filter { owner[$0] == -1 }
         let failedKeys = failedIndices.map { available[$0].key }
+        // This cycle's jobs: the first `count`; the files of the others stay available for a later cycle.
+        let count = Tier0Algorithm(rawValue: sub.algorithm) == nil ? Self.groupEnd(positions, files: available.count, limit: jobsPerCycle) : splits.count
+        for i in owner.indices where owner[i] >= count { owner[i] = -1 }
+        let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(splits.count)])
             return 0
@@ -93,7 +106,7 @@ public struct JobCreatorStage: StageCycle {
         // Every job's number is known up front, so jobs are made and encoded on every core.
         let first = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
         let pileup = pileupDatasets(of: sub, context: context)
-        let made = try concurrentSlices(splits.count, serialBelow: 512) { range in
+        let made = try concurrentSlices(count, serialBelow: 512) { range in
             var writer = JobDocumentWriter()
             return try range.map { i in
                 let job = try makeJob(splits[i].split, number: first + i, locations: splits[i].locations, workflow: workflow,
@@ -112,15 +125,33 @@ public struct JobCreatorStage: StageCycle {
         let groups = Layout.wmbs(workflow).subscription(sub.name)
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
         let recorded = WallClock.now()
-        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner, whole: whole,
+        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner, whole: Array(whole.prefix(count)),
                                      failed: failedIndices)
         try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
-                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count),
+                                          "jobsLeftForNextCycle": String(splits.count - made.count), "files": String(consumed.count), "failedFiles": String(failedKeys.count),
                                           "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
                                           "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, WallClock.now())])
         return made.count
+    }
+
+    /// How many of the split jobs one group takes: the fewest, at least `limit` (or all), after which no job reads
+    /// a file an earlier one read. `positions` gives each job's inputs as indices of the available files (nil:
+    /// a file that is not available, which moves nowhere). So no file is shared between two groups: a file
+    /// moves whole with its group, and the files left behind are split again, from scratch, by a later cycle.
+    static func groupEnd(_ positions: [[Int?]], files: Int, limit: Int) -> Int {
+        guard positions.count > limit else { return positions.count }
+        var lastReader = [Int](repeating: -1, count: files)
+        for (j, inputs) in positions.enumerated() {
+            for case let i? in inputs where i < files { lastReader[i] = j }
+        }
+        var reach = 0  // the last job reading a file that jobs 0...j read
+        for (j, inputs) in positions.enumerated() {
+            for case let i? in inputs where i < files { reach = max(reach, lastReader[i]) }
+            if j + 1 >= limit && reach <= j { return j + 1 }
+        }
+        return positions.count
     }
 
     /// What splitting a subscription's available files gives now, before anything is written.
