@@ -85,15 +85,21 @@ public struct JobSubmitterStage: StageCycle {
 
     /// Created jobs, priority descending then name, at most `jobsPerCycle`, leaving out the jobs of workflows whose
     /// submissions are stopped for their failure rate (the second value counts those).
+    ///
+    /// The jobs come from a window of `jobsPerCycle` names taken from `created/` (`DocumentArea.take`), so a cycle
+    /// reads and keeps a bounded number of documents however many are queued. When all created jobs fit in the
+    /// window (up to `jobsPerCycle`, 10,000 by default) the order is WMCore's global order; beyond it, the order holds
+    /// within each window, and the window moves on every cycle, so every created job is considered within
+    /// ⌈created ÷ window⌉ cycles and none starves.
     private func orderedCreatedJobs(_ area: DocumentArea<JobBody>, context: StageContext) throws -> (jobs: [JobDocument], held: Int) {
         var jobs: [JobDocument] = []
-        for name in try area.scan(.created, log: context.log) {
+        for name in try area.take(.created, limit: jobsPerCycle, log: context.log) {
             if case .document(let doc) = try area.load(name, in: .created, now: context.now(), log: context.log) { jobs.append(doc) }
         }
         let stopped = try stoppedWorkflows(Set(jobs.map(\.workflow)), context: context)
         let submittable = stopped.isEmpty ? jobs : jobs.filter { !stopped.contains($0.workflow) }
         let ordered = submittable.sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
-        return (Array(ordered.prefix(jobsPerCycle)), jobs.count - submittable.count)
+        return (ordered, jobs.count - submittable.count)
     }
 
     /// The workflows among `workflows` whose submissions are stopped: those already stopped, and those whose failure
