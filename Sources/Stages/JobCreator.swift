@@ -54,7 +54,13 @@ public struct JobCreatorStage: StageCycle {
         let started = WallClock.now()
         // An unreadable file document goes to `corrupt/` with its reason; the other files are split.
         let quarantine = context.options.dryRun ? nil : context.log
-        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine) else { return 0 }
+        // A part of the files first (bounded memory); every file when that part alone makes no job (an open fileset's
+        // partial work may need the files not read yet).
+        var portion = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine,
+                                    fileLimit: jobsPerCycle)
+        if let part = portion, !part.readEveryFile, part.outcome.jobs.isEmpty, part.outcome.failedFiles.isEmpty { portion = nil }
+        guard let plan = try portion ?? Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine)
+        else { return 0 }
         let planned = WallClock.now()
         let available = plan.available
         let outcome = plan.outcome
@@ -136,6 +142,11 @@ public struct JobCreatorStage: StageCycle {
         return made.count
     }
 
+    /// The algorithms whose subscriptions a cycle may split from a part of their available files: each job is made from
+    /// the files it reads alone. Merges, harvesting, cleanup and Tier-0 algorithms always see every available file.
+    public static let readsFilesInPortions: Set<SplittingAlgorithm> = [.fileBased, .eventBased, .lumiBased, .eventAwareLumiBased,
+                                                                       .eventAwareLumiByWork]
+
     /// How many of the split jobs one group takes: the fewest, at least `limit` (or all), after which no job reads
     /// a file an earlier one read. `positions` gives each job's inputs as indices of the available files (nil:
     /// a file that is not available, which moves nowhere). So no file is shared between two groups: a file
@@ -167,16 +178,31 @@ public struct JobCreatorStage: StageCycle {
         public var failureReasons: [String: String] = [:]
         /// Tier-0 Condition: the files to record for upload (no job reads them).
         public var recordedFiles: [String] = []
+        /// False when only a part of the available files was read (`fileLimit`).
+        public var readEveryFile = true
     }
 
     /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
     /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run). An unreadable file
     /// document is an error naming it, or with `quarantine` moved to `corrupt/` with that reason and left out.
+    ///
+    /// With `fileLimit`, a subscription of a processing algorithm (`readsFilesInPortions`) is split from its first
+    /// available documents holding at least `fileLimit` files, as if the rest had not arrived yet (its fileset open
+    /// while documents are left unread), so a cycle reads a bounded part of a huge subscription.
     public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double,
-                            quarantine: Logger? = nil) throws -> Plan? {
+                            quarantine: Logger? = nil, fileLimit: Int = Int.max) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
+        var scanned: [(key: String, file: SplitFile, document: String)]
+        var moreFiles = false
+        if fileLimit < Int.max, let algorithm = SplittingAlgorithm(rawValue: sub.algorithm), readsFilesInPortions.contains(algorithm) {
+            let first = try store.firstDocuments(workflow, sub.name, in: .available, holding: fileLimit, quarantine: quarantine)
+            scanned = WMBSStore.files(of: first.documents)
+            moreFiles = !first.complete
+        } else {
+            scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
+        }
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
+        scanned = []
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue
             && sub.algorithm != Tier0Algorithm.condition.rawValue { return nil }
         if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
@@ -193,13 +219,14 @@ public struct JobCreatorStage: StageCycle {
         }
         let files = available.map(\.file)
         let fileset = try store.fileset(workflow, sub.inputFileset)
-        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
+        var splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
                                                 available: files, now: now)
+        if moreFiles { splitContext.filesetClosed = false }
         var parameters = sub.parameters
         parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
                                              "memoryRequirement": .double(sub.memory)])
         let outcome = try JobSplitter.split(algorithm, files: files, parameters: SplitParameters(parameters), context: splitContext)
-        return Plan(available: available, outcome: outcome)
+        return Plan(available: available, outcome: outcome, readEveryFile: !moreFiles)
     }
 
     /// Finishes job groups a crash left half done.

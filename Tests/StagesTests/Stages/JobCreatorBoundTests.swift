@@ -65,6 +65,29 @@ import TestSupport
         #expect(try f.fileKeys("EB", .acquired) == Set(files.map { FileKey.of($0.lfn) }))
     }
 
+    @Test func aHugeSubscriptionIsSplitFromAPartOfItsFilesPerCycleEveryLumiOnce() throws {
+        let f = try WMBSFixture("jc-bound-portion")
+        let sub = WMBSFixture.subscription("Lumi", algorithm: .lumiBased, parameters: ["lumis_per_job": 2])
+        try f.subscribe(sub, open: false)
+        let files = WMBSFixture.files(25)  // lumis 1...75, three per file: jobs span files
+        for start in stride(from: 0, to: 25, by: 5) { try f.add(Array(files[start..<(start + 5)]), to: sub.inputFileset) }
+        #expect(try f.store.documents(f.workflow, "Lumi", in: .available).count == 5, "five bundles of five files")
+
+        var cycles = 0
+        while try cycle(f, limit: 2) > 0 { cycles += 1 }
+        #expect(cycles > 5, "a part of the files per cycle (\(cycles) cycles)")
+        var lumis: [Int: Int] = [:]
+        for job in try f.jobs(in: .created) {
+            for entry in job.mask.runAndLumis {
+                for range in entry.ranges { for lumi in range[0]...range[1] { lumis[lumi, default: 0] += 1 } }
+            }
+        }
+        #expect(lumis.keys.sorted() == Array(1...75) && lumis.values.allSatisfy { $0 == 1 }, "every lumi in exactly one job")
+        #expect(try f.fileKeys("Lumi", .available).isEmpty && f.fileKeys("Lumi", .acquired) == Set(files.map { FileKey.of($0.lfn) }))
+        let copies = try f.store.documents(f.workflow, "Lumi", in: .acquired).reduce(0) { $0 + $1.files.count }
+        #expect(copies == 25, "no file in two acquired documents")
+    }
+
     @Test func groupEndIsTheFirstCleanCutAtOrPastTheLimit() {
         // Jobs reading available files 0, 0, 1, 2, 2, 2, 3 (and one job reading a file that is not available).
         let positions: [[Int?]] = [[0], [0], [1], [2], [2, nil], [2], [3]]
