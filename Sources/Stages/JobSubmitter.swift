@@ -74,8 +74,9 @@ public struct JobSubmitterStage: StageCycle {
             report.done += moved.done
             report.quarantined += moved.quarantined
         }
-        // Jobs held for their workflow's failure rate wait for an operator, not for this stage.
-        report.backlog = max(0, try area.scan(.created).count - held)
+        // Jobs held for their workflow's failure rate wait for an operator, not for this stage. Counted, not listed:
+        // `created/` may hold far more jobs than the window.
+        report.backlog = max(0, try context.spool.countDocuments(area.folder(.created)) - held)
         return report
     }
 
