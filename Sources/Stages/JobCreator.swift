@@ -102,7 +102,8 @@ public struct JobCreatorStage: StageCycle {
         let failedIndices = outcome.failedFiles.compactMap { index(of: $0) }.filter { owner[$0] == -1 }
         let failedKeys = failedIndices.map { available[$0].key }
         // This cycle's jobs: the first `count`; the files of the others stay available for a later cycle.
-        let count = Tier0Algorithm(rawValue: sub.algorithm) == nil ? Self.groupEnd(positions, files: available.count, limit: jobsPerCycle) : splits.count
+        let count = Tier0Algorithm(rawValue: sub.algorithm) == nil
+            ? Self.groupEnd(positions, files: available.count, limit: jobsPerCycle) : splits.count
         for i in owner.indices where owner[i] >= count { owner[i] = -1 }
         let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
         if context.options.dryRun {
@@ -131,12 +132,13 @@ public struct JobCreatorStage: StageCycle {
         let groups = Layout.wmbs(workflow).subscription(sub.name)
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
         let recorded = WallClock.now()
-        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner, whole: Array(whole.prefix(count)),
-                                     failed: failedIndices)
+        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner,
+                                     whole: Array(whole.prefix(count)), failed: failedIndices)
         try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
-                                          "jobsLeftForNextCycle": String(splits.count - made.count), "files": String(consumed.count), "failedFiles": String(failedKeys.count),
+                                          "jobsLeftForNextCycle": String(splits.count - made.count),
+                                          "files": String(consumed.count), "failedFiles": String(failedKeys.count),
                                           "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
                                           "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, WallClock.now())])
         return made.count
