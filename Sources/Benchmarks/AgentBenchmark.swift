@@ -178,6 +178,7 @@ public struct AgentBenchmark {
         var moved = 0, cycles = 0
         while true {
             let report = try stage.runCycle(context)
+            if report.done > 0 || report.quarantined > 0 { FreedMemory.release() }
             cycles += 1
             moved += report.done
             if report.done == 0 && report.quarantined == 0 { break }
@@ -203,6 +204,7 @@ public struct AgentBenchmark {
                     while !shared.failed {
                         let upstreamDone = shared.allFinished(before: index)
                         let report = try box.stage.runCycle(context)
+                        if report.done > 0 || report.quarantined > 0 { FreedMemory.release() }
                         cycles += 1
                         moved += report.done
                         if report.done == 0 && report.quarantined == 0 && upstreamDone { break }

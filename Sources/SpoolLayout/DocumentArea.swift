@@ -49,11 +49,27 @@ public struct DocumentArea<Body: SpoolDocumentBody> {
                      log: Logger? = nil) throws -> [String] {
         let dir = folder(state)
         let result = try spool.scan(dir, limit: limit, order: order)
+        if let cache, limit == Int.max { cache.retain(in: spool.path(dir), only: Set(result.names)) }
+        return try documentNames(result, in: dir, log: log)
+    }
+
+    /// Takes up to `limit` document names of a state folder in listing order, continuing where the last take of
+    /// that folder stopped (`Spool.take`: the cost grows with `limit`, not with the folder, and no document
+    /// starves), quarantining non-documents. The cache keeps only this window's documents of the folder, so it
+    /// holds at most `limit` of them however many pass through.
+    public func take(_ state: Body.State, limit: Int, log: Logger? = nil) throws -> [String] {
+        let dir = folder(state)
+        let result = try spool.take(dir, limit: limit)
+        cache?.retain(in: spool.path(dir), only: Set(result.names))
+        return try documentNames(result, in: dir, log: log)
+    }
+
+    /// The document names of a listing of `dir`, quarantining what is no document of this area.
+    private func documentNames(_ result: ScanResult, in dir: String, log: Logger?) throws -> [String] {
         for entry in result.ignored {
             log?.warning("quarantined", ["file": dir + "/" + entry.name, "reason": entry.explanation])
             try spool.quarantine(entry, in: dir)
         }
-        if let cache, limit == Int.max { cache.retain(in: spool.path(dir), only: Set(result.names)) }
         var names: [String] = []
         for file in result.names where !DocumentArea.isSideFile(file) {
             if let name = documentName(file) {

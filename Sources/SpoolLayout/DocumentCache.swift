@@ -81,3 +81,34 @@ struct StampedEntries<Value> {
 }
 
 extension StampedEntries: Sendable where Value: Sendable {}
+
+/// Small values worked out from documents (what a stage needs of each, not the decoded document), kept across a
+/// stage's cycles while each file's stamp is the one taken before it was read: a folder read in full every cycle
+/// then costs one `lstat` and a few bytes per unchanged document, instead of a read, a decode, or a whole
+/// decoded document held in memory.
+package final class SummaryCache<Value> {
+    private var entries: StampedEntries<Value>
+
+    /// An empty cache keeping at most `capacity` values (past it, it is emptied and refilled).
+    package init(capacity: Int = 1_000_000) {
+        entries = StampedEntries(capacity: capacity)
+    }
+
+    /// Number of values kept.
+    package var count: Int { entries.count }
+
+    /// The value worked out from `path` when it had `stamp`, if any.
+    package func value(at path: String, stamp: FileStamp) -> Value? {
+        entries.value(at: path, stamp: stamp)
+    }
+
+    /// Keeps the value worked out from `path`, whose file had `stamp` before it was read.
+    package func keep(_ value: Value, at path: String, stamp: FileStamp) {
+        entries.keep(value, at: path, stamp: stamp)
+    }
+
+    /// Forgets every value of `folder` (an absolute path) whose file name is not in `present`.
+    package func retain(in folder: String, only present: Set<String>) {
+        entries.retain(in: folder, only: present)
+    }
+}

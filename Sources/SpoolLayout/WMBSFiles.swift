@@ -59,16 +59,42 @@ extension WMBSStore {
         var documents: [WMBSFileDocument] = []
         documents.reserveCapacity(read.count)
         for (index, result) in read.enumerated() {
-            switch result {
-            case .success(let doc): if let doc { documents.append(doc) }
-            case .failure(let error):
-                guard let log else { throw error }
-                let name = names[index]
-                log.warning("quarantined", ["file": folder + "/" + name, "reason": "\(error)"])
-                try spool.quarantine(name, in: folder, reason: "\(error)")
-            }
+            if let doc = try readOrQuarantine(result, names[index], in: folder, log: log) { documents.append(doc) }
         }
         return documents
+    }
+
+    /// The first documents of a subscription's folder in name order, read one after the other until they hold at
+    /// least `limit` files, so what is read grows with `limit`, not with the folder; `complete` says whether every
+    /// document was read. Unreadable documents are handled as `documents(_:_:in:quarantine:)` does.
+    public func firstDocuments(_ workflow: String, _ subscription: String, in state: FileState, holding limit: Int,
+                               quarantine log: Logger? = nil) throws -> (documents: [WMBSFileDocument], complete: Bool) {
+        let folder = fileFolder(workflow, subscription, state)
+        let names = try spool.scan(folder, order: .name).names
+        var documents: [WMBSFileDocument] = []
+        var files = 0
+        for (index, name) in names.enumerated() {
+            if files >= limit { return (documents, index == names.count) }
+            if let doc = try readOrQuarantine(Result { try document(name, in: folder) }, name, in: folder, log: log) {
+                documents.append(doc)
+                files += doc.files.count
+            }
+        }
+        return (documents, true)
+    }
+
+    /// The document read, nil when it was gone; an error is thrown, or with `log` the document is quarantined
+    /// with the error as its reason (and nil returned).
+    private func readOrQuarantine(_ result: Result<WMBSFileDocument?, any Error>, _ name: String, in folder: String,
+                                  log: Logger?) throws -> WMBSFileDocument? {
+        switch result {
+        case .success(let doc): return doc
+        case .failure(let error):
+            guard let log else { throw error }
+            log.warning("quarantined", ["file": folder + "/" + name, "reason": "\(error)"])
+            try spool.quarantine(name, in: folder, reason: "\(error)")
+            return nil
+        }
     }
 
     /// One document of a file folder, or nil when it does not exist; its name's kind chooses the decoder.
@@ -127,9 +153,12 @@ extension WMBSStore {
     /// particular order.
     public func files(_ workflow: String, _ subscription: String, in state: FileState,
                       quarantine log: Logger? = nil) throws -> [(key: String, file: SplitFile, document: String)] {
-        try documents(workflow, subscription, in: state, quarantine: log).flatMap { doc in
-            zip(doc.keys, doc.files).map { ($0, $1, doc.name) }
-        }
+        Self.files(of: try documents(workflow, subscription, in: state, quarantine: log))
+    }
+
+    /// The files of `documents`, with their keys and the document holding each.
+    public static func files(of documents: [WMBSFileDocument]) -> [(key: String, file: SplitFile, document: String)] {
+        documents.flatMap { doc in zip(doc.keys, doc.files).map { ($0, $1, doc.name) } }
     }
 
     /// File keys of a subscription in one state. A single file's document name is its key; bundles are read

@@ -14,12 +14,22 @@ import WMCore
 /// `JobMarkers`: hard links, no second file) and the files move,
 /// then the record is marked done (and slimmed to its file keys). A replay after `kill -9` finishes
 /// exactly the missing steps, so no job is created twice and none is lost.
+///
+/// Bounded memory: a cycle makes at most `jobsPerCycle` jobs of a subscription (one job group), so the
+/// encoded jobs it holds do not grow with the subscription; the files of the jobs left out stay available and
+/// a later cycle splits them. The group ends at a job after which no file read so far is read again, so
+/// every file goes whole into one group, and a kill between two cycles leaves only unsplit files behind.
 public struct JobCreatorStage: StageCycle {
     /// The stage's name (lock, health record, actor of its transitions).
     public let name = "wm-jobcreator"
+    /// At most about this many jobs of one subscription are made per cycle (more only when the jobs that read
+    /// one file run past it; Tier-0 algorithms, which record split lumis, make all theirs at once).
+    public var jobsPerCycle: Int
 
     /// Makes the stage.
-    public init() {}
+    public init(jobsPerCycle: Int = 10_000) {
+        self.jobsPerCycle = max(1, jobsPerCycle)
+    }
 
     /// Finishes half-done job groups, then splits every subscription's available files.
     public func runCycle(_ context: StageContext) throws -> CycleReport {
@@ -44,7 +54,13 @@ public struct JobCreatorStage: StageCycle {
         let started = WallClock.now()
         // An unreadable file document goes to `corrupt/` with its reason; the other files are split.
         let quarantine = context.options.dryRun ? nil : context.log
-        guard let plan = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine) else { return 0 }
+        // A part of the files first (bounded memory); every file when that part alone makes no job (an open fileset's
+        // partial work may need the files not read yet).
+        var portion = try Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine,
+                                    fileLimit: jobsPerCycle)
+        if let part = portion, !part.readEveryFile, part.outcome.jobs.isEmpty, part.outcome.failedFiles.isEmpty { portion = nil }
+        guard let plan = try portion ?? Self.plan(store: store, workflow: workflow, subscription: sub, now: now, quarantine: quarantine)
+        else { return 0 }
         let planned = WallClock.now()
         let available = plan.available
         let outcome = plan.outcome
@@ -83,9 +99,13 @@ public struct JobCreatorStage: StageCycle {
                 if owner[i] == -1 { owner[i] = j } else if owner[i] != j { whole[j] = false }
             }
         }
-        let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
         let failedIndices = outcome.failedFiles.compactMap { index(of: $0) }.filter { owner[$0] == -1 }
         let failedKeys = failedIndices.map { available[$0].key }
+        // This cycle's jobs: the first `count`; the files of the others stay available for a later cycle.
+        let count = Tier0Algorithm(rawValue: sub.algorithm) == nil
+            ? Self.groupEnd(positions, files: available.count, limit: jobsPerCycle) : splits.count
+        for i in owner.indices where owner[i] >= count { owner[i] = -1 }
+        let consumed = available.indices.filter { owner[$0] != -1 }.map { available[$0].key }
         if context.options.dryRun {
             context.log.info("would create jobs", ["subscription": sub.name, "jobs": String(splits.count)])
             return 0
@@ -93,7 +113,7 @@ public struct JobCreatorStage: StageCycle {
         // Every job's number is known up front, so jobs are made and encoded on every core.
         let first = try nextJobNumber(store: store, workflow: workflow, subscription: sub.name)
         let pileup = pileupDatasets(of: sub, context: context)
-        let made = try concurrentSlices(splits.count, serialBelow: 512) { range in
+        let made = try concurrentSlices(count, serialBelow: 512) { range in
             var writer = JobDocumentWriter()
             return try range.map { i in
                 let job = try makeJob(splits[i].split, number: first + i, locations: splits[i].locations, workflow: workflow,
@@ -112,15 +132,39 @@ public struct JobCreatorStage: StageCycle {
         let groups = Layout.wmbs(workflow).subscription(sub.name)
         try context.spool.publish(group.recordBytes(), as: group.name + ".json", in: groups.pendingJobGroups)
         let recorded = WallClock.now()
-        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner, whole: whole,
-                                     failed: failedIndices)
+        let work = store.acquisition(group, workflow: workflow, available: available, owner: owner,
+                                     whole: Array(whole.prefix(count)), failed: failedIndices)
         try execute(group, store: store, jobs: jobs, workflow: workflow, files: work)
         let seconds = { (a: Double, b: Double) in String(format: "%.3f", b - a) }
         context.log.info("created jobs", ["workflow": workflow, "subscription": sub.name, "jobs": String(made.count),
+                                          "jobsLeftForNextCycle": String(splits.count - made.count),
                                           "files": String(consumed.count), "failedFiles": String(failedKeys.count),
                                           "readAndSplitSeconds": seconds(started, planned), "encodeSeconds": seconds(planned, encoded),
                                           "recordSeconds": seconds(encoded, recorded), "writeSeconds": seconds(recorded, WallClock.now())])
         return made.count
+    }
+
+    /// The algorithms whose subscriptions a cycle may split from a part of their available files: each job is made from
+    /// the files it reads alone. Merges, harvesting, cleanup and Tier-0 algorithms always see every available file.
+    public static let readsFilesInPortions: Set<SplittingAlgorithm> = [.fileBased, .eventBased, .lumiBased, .eventAwareLumiBased,
+                                                                       .eventAwareLumiByWork]
+
+    /// How many of the split jobs one group takes: the fewest, at least `limit` (or all), after which no job reads
+    /// a file an earlier one read. `positions` gives each job's inputs as indices of the available files (nil:
+    /// a file that is not available, which moves nowhere). So no file is shared between two groups: a file
+    /// moves whole with its group, and the files left behind are split again, from scratch, by a later cycle.
+    static func groupEnd(_ positions: [[Int?]], files: Int, limit: Int) -> Int {
+        guard positions.count > limit else { return positions.count }
+        var lastReader = [Int](repeating: -1, count: files)
+        for (j, inputs) in positions.enumerated() {
+            for case let i? in inputs where i < files { lastReader[i] = j }
+        }
+        var reach = 0  // the last job reading a file that jobs 0...j read
+        for (j, inputs) in positions.enumerated() {
+            for case let i? in inputs where i < files { reach = max(reach, lastReader[i]) }
+            if j + 1 >= limit && reach <= j { return j + 1 }
+        }
+        return positions.count
     }
 
     /// What splitting a subscription's available files gives now, before anything is written.
@@ -136,16 +180,31 @@ public struct JobCreatorStage: StageCycle {
         public var failureReasons: [String: String] = [:]
         /// Tier-0 Condition: the files to record for upload (no job reads them).
         public var recordedFiles: [String] = []
+        /// False when only a part of the available files was read (`fileLimit`).
+        public var readEveryFile = true
     }
 
     /// Runs the subscription's splitting algorithm over its available files, as a cycle would; nil when
     /// there is nothing to split. Shared by the stage and `wmctl split` (the dry run). An unreadable file
     /// document is an error naming it, or with `quarantine` moved to `corrupt/` with that reason and left out.
+    ///
+    /// With `fileLimit`, a subscription of a processing algorithm (`readsFilesInPortions`) is split from its first
+    /// available documents holding at least `fileLimit` files, as if the rest had not arrived yet (its fileset open
+    /// while documents are left unread), so a cycle reads a bounded part of a huge subscription.
     public static func plan(store: WMBSStore, workflow: String, subscription sub: Subscription, now: Double,
-                            quarantine: Logger? = nil) throws -> Plan? {
+                            quarantine: Logger? = nil, fileLimit: Int = Int.max) throws -> Plan? {
         // WMBS hands files over in insertion (file id) order; LFN order is the deterministic stand-in here.
-        let scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
+        var scanned: [(key: String, file: SplitFile, document: String)]
+        var moreFiles = false
+        if fileLimit < Int.max, let algorithm = SplittingAlgorithm(rawValue: sub.algorithm), readsFilesInPortions.contains(algorithm) {
+            let first = try store.firstDocuments(workflow, sub.name, in: .available, holding: fileLimit, quarantine: quarantine)
+            scanned = WMBSStore.files(of: first.documents)
+            moreFiles = !first.complete
+        } else {
+            scanned = try store.files(workflow, sub.name, in: .available, quarantine: quarantine)
+        }
         let available = utf8SortedIndices(scanned.map(\.file.lfn)).map { scanned[$0] }
+        scanned = []
         if available.isEmpty && sub.algorithm != SplittingAlgorithm.harvest.rawValue
             && sub.algorithm != Tier0Algorithm.condition.rawValue { return nil }
         if let tier0 = Tier0Algorithm(rawValue: sub.algorithm) {
@@ -162,13 +221,14 @@ public struct JobCreatorStage: StageCycle {
         }
         let files = available.map(\.file)
         let fileset = try store.fileset(workflow, sub.inputFileset)
-        let splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
+        var splitContext = try makeSplitContext(store: store, workflow: workflow, subscription: sub, fileset: fileset,
                                                 available: files, now: now)
+        if moreFiles { splitContext.filesetClosed = false }
         var parameters = sub.parameters
         parameters["performance"] = .object(["timePerEvent": .double(sub.timePerEvent), "sizePerEvent": .double(sub.sizePerEvent),
                                              "memoryRequirement": .double(sub.memory)])
         let outcome = try JobSplitter.split(algorithm, files: files, parameters: SplitParameters(parameters), context: splitContext)
-        return Plan(available: available, outcome: outcome)
+        return Plan(available: available, outcome: outcome, readEveryFile: !moreFiles)
     }
 
     /// Finishes job groups a crash left half done.

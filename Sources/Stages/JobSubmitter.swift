@@ -24,8 +24,11 @@ public struct JobSubmitterStage: StageCycle {
     public var jobsPerCycle: Int
     /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
-    /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
+    /// Created jobs decoded in earlier cycles (the documents of the current window of `created/`).
     private let documents = DocumentCache<JobBody>()
+    /// What each executing job adds to its site's load, by its file's stamp: every cycle counts all executing jobs,
+    /// and keeps a few bytes of each, not its document.
+    private let executingLoads = SummaryCache<ExecutingLoad>()
     /// Each workflow's failure tally, read incrementally from its accounting records, and its request's threshold.
     private let tallies = FailureTallies()
 
@@ -52,14 +55,7 @@ public struct JobSubmitterStage: StageCycle {
         try area.ensureFolders()
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)
-        var load = SiteLoad()
-        let executing = ExecutingJobs(area: area, plugins: plugins, actor: name)
-        var report = try executing.pass(context) { doc in
-            if let site = doc.site, doc.batchID != nil, doc.batchStatus?.occupiesSite ?? !doc.hasBatchStatus {
-                load.add(site: site, taskType: doc.taskType, isRunning: doc.batchStatus == .running, cores: doc.cores)
-            }
-            return false
-        }
+        var (load, report) = try siteLoad(ExecutingJobs(area: area, plugins: plugins, actor: name), context: context)
         let (queue, held) = try orderedCreatedJobs(area, context: context)
         var start = 0
         while start < queue.count && !StopSignal.isRequested {
@@ -78,22 +74,65 @@ public struct JobSubmitterStage: StageCycle {
             report.done += moved.done
             report.quarantined += moved.quarantined
         }
-        // Jobs held for their workflow's failure rate wait for an operator, not for this stage.
-        report.backlog = max(0, try area.scan(.created).count - held)
+        // Jobs held for their workflow's failure rate wait for an operator, not for this stage. Counted, not listed:
+        // `created/` may hold far more jobs than the window.
+        report.backlog = max(0, try context.spool.countDocuments(area.folder(.created)) - held)
         return report
+    }
+
+    /// The sites' load: what every executing job occupies (`ExecutingLoad`, kept across cycles while its document is
+    /// unchanged). A job with no batch id (a crash lost its rewrite) is repaired first (`ExecutingJobs`).
+    private func siteLoad(_ executing: ExecutingJobs, context: StageContext) throws -> (SiteLoad, CycleReport) {
+        var load = SiteLoad()
+        var report = CycleReport()
+        let area = Areas.jobs(context.spool)  // no document cache: only the summaries are kept
+        let names = try area.scan(.executing, log: context.log)
+        let folder = context.spool.path(area.folder(.executing))
+        executingLoads.retain(in: folder, only: Set(names.map(area.fileName)))
+        var unrecorded: [String] = []
+        for name in names {
+            let path = folder + "/" + area.fileName(name)
+            guard let stamp = try FileStamp.of(path) else { continue }
+            if let entry = executingLoads.value(at: path, stamp: stamp) {
+                entry.add(to: &load)
+                continue
+            }
+            switch try area.load(name, in: .executing, now: context.now(), log: context.log) {
+            case .document(let doc) where doc.batchID == nil: unrecorded.append(name)
+            case .document(let doc):
+                let entry = ExecutingLoad(doc)
+                executingLoads.keep(entry, at: path, stamp: stamp)
+                entry.add(to: &load)
+            case .quarantined: report.quarantined += 1
+            case .gone: break
+            }
+        }
+        if !unrecorded.isEmpty {
+            report.include(try executing.pass(context, only: unrecorded) { doc in
+                ExecutingLoad(doc).add(to: &load)
+                return false
+            })
+        }
+        return (load, report)
     }
 
     /// Created jobs, priority descending then name, at most `jobsPerCycle`, leaving out the jobs of workflows whose
     /// submissions are stopped for their failure rate (the second value counts those).
+    ///
+    /// The jobs come from a window of `jobsPerCycle` names taken from `created/` (`DocumentArea.take`), so a cycle
+    /// reads and keeps a bounded number of documents however many are queued. When all created jobs fit in the
+    /// window (up to `jobsPerCycle`, 10,000 by default) the order is WMCore's global order; beyond it, the order holds
+    /// within each window, and the window moves on every cycle, so every created job is considered within
+    /// ⌈created ÷ window⌉ cycles and none starves.
     private func orderedCreatedJobs(_ area: DocumentArea<JobBody>, context: StageContext) throws -> (jobs: [JobDocument], held: Int) {
         var jobs: [JobDocument] = []
-        for name in try area.scan(.created, log: context.log) {
+        for name in try area.take(.created, limit: jobsPerCycle, log: context.log) {
             if case .document(let doc) = try area.load(name, in: .created, now: context.now(), log: context.log) { jobs.append(doc) }
         }
         let stopped = try stoppedWorkflows(Set(jobs.map(\.workflow)), context: context)
         let submittable = stopped.isEmpty ? jobs : jobs.filter { !stopped.contains($0.workflow) }
         let ordered = submittable.sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }
-        return (Array(ordered.prefix(jobsPerCycle)), jobs.count - submittable.count)
+        return (ordered, jobs.count - submittable.count)
     }
 
     /// The workflows among `workflows` whose submissions are stopped: those already stopped, and those whose failure
@@ -253,6 +292,27 @@ public struct JobSubmitterStage: StageCycle {
             try doc.transition(to: .submitfailed, actor: name, at: now, reason: "\(code): \(reason)")
         }
         return true
+    }
+}
+
+/// What one executing job adds to its site's load (nothing once the batch system let it go, or without a batch id).
+struct ExecutingLoad {
+    /// The site it occupies, nil when it occupies none.
+    var site: String?
+    /// Its task type, running or pending, and its cores.
+    var taskType: String, isRunning: Bool, cores: Int
+
+    /// The load of `doc`.
+    init(_ doc: JobDocument) {
+        site = doc.batchID != nil && (doc.batchStatus?.occupiesSite ?? !doc.hasBatchStatus) ? doc.site : nil
+        taskType = doc.taskType
+        isRunning = doc.batchStatus == .running
+        cores = doc.cores
+    }
+
+    /// Adds it to `load`.
+    func add(to load: inout SiteLoad) {
+        if let site { load.add(site: site, taskType: taskType, isRunning: isRunning, cores: cores) }
     }
 }
 

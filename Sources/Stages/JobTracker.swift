@@ -48,13 +48,18 @@ public struct JobTrackerStage: StageCycle {
     public var timeouts: BatchStateTimeouts
     /// Makes plugins for sites; nil uses the built-in local and slurm plugins.
     public var pluginFactory: ((Site) throws -> BatchPlugin)?
-    /// Job documents decoded in earlier cycles (the stage reads whole folders every cycle).
-    private let documents = DocumentCache<JobBody>()
+    /// At most this many executing jobs are polled per cycle (the next ones each cycle).
+    public var jobsPerCycle: Int
+    /// Job documents decoded in earlier cycles (each cycle reads its window of `executing/` twice).
+    private let documents: DocumentCache<JobBody>
 
     /// Makes a tracker.
-    public init(timeouts: BatchStateTimeouts = BatchStateTimeouts(), pluginFactory: ((Site) throws -> BatchPlugin)? = nil) {
+    public init(timeouts: BatchStateTimeouts = BatchStateTimeouts(), pluginFactory: ((Site) throws -> BatchPlugin)? = nil,
+                jobsPerCycle: Int = 10_000) {
         self.timeouts = timeouts
         self.pluginFactory = pluginFactory
+        self.jobsPerCycle = max(1, jobsPerCycle)
+        documents = DocumentCache(capacity: 2 * max(1, jobsPerCycle))
     }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
@@ -63,9 +68,12 @@ public struct JobTrackerStage: StageCycle {
         let configuration = try ExecutionLayout.siteConfiguration(spool: context.spool)
         let plugins = BatchPlugins(spool: context.spool, configuration: configuration, factory: pluginFactory)
         let executing = ExecutingJobs(area: area, plugins: plugins, actor: name)
+        // A bounded window of executing jobs per cycle, the next one each cycle (`DocumentArea.take`): memory and
+        // cycle time grow with the window, not with the jobs running, and every job is polled within one turn.
+        let window = try area.take(.executing, limit: jobsPerCycle, log: context.log)
         // Pass 1: repair, and collect the batch ids per site.
         var idsBySite: [String: [String]] = [:]
-        _ = try executing.pass(context) { doc in
+        _ = try executing.pass(context, only: window) { doc in
             if let site = doc.site, let id = doc.batchID { idsBySite[site, default: []].append(id) }
             return false
         }
@@ -78,12 +86,14 @@ public struct JobTrackerStage: StageCycle {
             }
         }
         // Pass 2: apply what the batch systems said.
-        let report = try executing.pass(context) { doc in
+        var report = try executing.pass(context, only: window) { doc in
             guard let site = doc.site, let polled = statuses[site] else {
                 return doc.site == nil ? try track(&doc, status: .unknown, plugins: plugins, context: context) : false
             }
             return try track(&doc, status: doc.batchID.flatMap { polled[$0] } ?? .unknown, plugins: plugins, context: context)
         }
+        // The backlog is the whole folder's, not the window's: what still waits to be tracked.
+        if window.count >= jobsPerCycle { report.backlog = max(report.backlog, try context.spool.countDocuments(area.folder(.executing)) - report.done - report.quarantined) }
         return report
     }
 

@@ -123,7 +123,10 @@ public enum StageRunner {
         while !StopSignal.isRequested {
             let report = try stage.runCycle(context)
             total.add(report)
-            if report.done > 0 || report.quarantined > 0 { lastProgress = context.now() }
+            if report.done > 0 || report.quarantined > 0 {
+                lastProgress = context.now()
+                FreedMemory.release()  // what the cycle's batches held goes back to the system
+            }
             recordHealth(stage: stage.name, total: total, lastProgress: lastProgress, context: context)
             if report.done > 0 || report.quarantined > 0 { continue }
             if !context.options.watch { break }

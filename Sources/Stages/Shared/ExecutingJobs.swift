@@ -14,10 +14,12 @@ struct ExecutingJobs {
     let plugins: BatchPlugins
     let actor: String
 
-    /// Runs `visit` on every executing job (after repair), moving or rewriting it as `TransitionPass` does.
-    func pass(_ context: StageContext, visit: (inout JobDocument) throws -> Bool) throws -> CycleReport {
+    /// Runs `visit` on every executing job (after repair), or on the named ones only, moving or rewriting it as
+    /// `TransitionPass` does.
+    func pass(_ context: StageContext, only names: [String]? = nil, visit: (inout JobDocument) throws -> Bool) throws -> CycleReport {
         let pass = TransitionPass(area: area, actor: actor)
-        return try pass.run(.executing, batchSize: context.options.batchSize, context: context) { doc in
+        let names = try names ?? area.scan(.executing, log: context.log)
+        return try pass.run(names[...], in: .executing, batchSize: context.options.batchSize, context: context) { doc in
             let repaired = try repairBatchID(&doc, now: context.now(), log: context.log)
             let changed = try visit(&doc)
             return repaired || changed

@@ -9,7 +9,18 @@ import TestSupport
 @Suite(.serialized) struct JobCreatorCrashTests {
     @Test func killedAtRandomMomentsEveryFileAndLumiEndsUpInExactlyOneJob() throws {
         // Kill until at least `kills` kills landed while the creator ran (a few thousand files in all).
-        let kills = Int(ProcessInfo.processInfo.environment["WM_CRASH_ROUNDS"] ?? "") ?? 60
+        try killAtRandomMoments(kills: Int(ProcessInfo.processInfo.environment["WM_CRASH_ROUNDS"] ?? "") ?? 60, options: [])
+    }
+
+    @Test func killedBetweenAndInsideBoundedCyclesEveryFileAndLumiEndsUpInExactlyOneJob() throws {
+        // Two or three job groups per run (about 13 jobs arrive per round): kills also land between two groups.
+        try killAtRandomMoments(kills: Int(ProcessInfo.processInfo.environment["WM_CRASH_ROUNDS"] ?? "") ?? 30,
+                                options: ["--jobs-per-cycle", "4"])
+    }
+
+    /// Feeds files to a LumiBased subscription (7 lumis per job, 3 per file) while the real `wm-jobcreator`
+    /// (run with `options`) is killed at random moments, then checks every file and lumi is in exactly one job.
+    func killAtRandomMoments(kills: Int, options: [String]) throws {
         let filesPerRound = 30
         let maxRounds = 4 * kills
         let program = TestSupport.executable("wm-jobcreator")
@@ -30,7 +41,7 @@ import TestSupport
             round += 1
             let process = Process()
             process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = ["--once", "--spool", f.spool.root]
+            process.arguments = ["--once", "--spool", f.spool.root] + options
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -53,7 +64,7 @@ import TestSupport
 
         // Close the fileset and let it finish.
         try f.close(sub.inputFileset)
-        let final = try TestSupport.run(program, ["--once", "--spool", f.spool.root])
+        let final = try TestSupport.run(program, ["--once", "--spool", f.spool.root] + options)
         #expect(final.status == 0, "\(final.stderr)")
 
         // Every file acquired exactly once.
