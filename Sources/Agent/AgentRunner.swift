@@ -103,6 +103,7 @@ public struct AgentRunner {
         var lastProgress: [String: Double] = [:]
         for name in Set(stages.map(\.name)) { lastProgress[name] = StageRunner.progressBaseline(stage: name, context: context) }
         let start = context.now()
+        var lastPurge = start
         var lastAnyProgress = start
         var finished = CycleReport()
         var pages = PageSchedule(interval: reportInterval)
@@ -124,12 +125,20 @@ public struct AgentRunner {
                     if report.done == 0 && report.quarantined == 0 { break }
                 }
                 passDone[stage.name] = stageTotal.done
+                // What the stage's batches held goes back to the system (each thread's arena keeps its high-water mark).
+                if stageTotal.done > 0 || stageTotal.quarantined > 0 { FreedMemory.release() }
                 finished.jobsFinished += stageTotal.jobsFinished
                 finished.eventsRecorded += stageTotal.eventsRecorded
                 totals[stage.name, default: 0] += stageTotal.done
                 if stageTotal.done > 0 { lastProgress[stage.name] = context.now() }
                 StageRunner.recordHealth(stage: stage.name, total: CycleReport(done: totals[stage.name] ?? 0, backlog: stageTotal.backlog),
                                          lastProgress: lastProgress[stage.name] ?? start, context: context)
+            }
+            // A long --watch run cleans what killed processes left in .tmp/ now and then, not only when it starts (on a
+            // central spool the agents' processes write there too).
+            if context.now() - lastPurge > 60 {
+                _ = try? context.spool.purgeTemporaryFiles()
+                lastPurge = context.now()
             }
             let active = try Areas.activeJobCount(context.spool)
             onPass?(PassSummary(done: passDone, activeJobs: active, elapsed: context.now() - start,
