@@ -15,9 +15,12 @@ import WMCore
 /// with `<workflowKey>-<subscription>-`).
 public struct JobArchiverStage: StageCycle {
     public let name = "wm-jobarchiver"
+    /// At most this many jobs leave each of success, exhausted and killed per cycle (the rest the next cycles): what a
+    /// cycle holds (the plans, the moved jobs' workflows, the cleanout names) follows this, not the backlog.
+    public let jobsPerCycle: Int
 
     /// Makes the stage.
-    public init() {}
+    public init(jobsPerCycle: Int = 10_000) { self.jobsPerCycle = max(1, jobsPerCycle) }
 
     public func runCycle(_ context: StageContext) throws -> CycleReport {
         let jobs = Areas.jobs(context.spool)
@@ -31,7 +34,7 @@ public struct JobArchiverStage: StageCycle {
         // The workflow of each job this cycle moves to cleanout, so archiving them needs no second read.
         var movedWorkflows: [String: String] = [:]
         for state in [JobState.success, .exhausted, .killed] {
-            report.include(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, context: context,
+            report.include(try pass.runEffectsFirst(state, batchSize: context.options.batchSize, maxDocuments: jobsPerCycle, context: context,
                 plan: { documents in
                     Dictionary(uniqueKeysWithValues: documents.map { doc in
                         (doc.name, Result { try JobCleanout(job: doc.body, spool: context.spool, attempts: attempts) })

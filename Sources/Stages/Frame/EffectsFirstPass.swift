@@ -17,13 +17,14 @@ extension TransitionPass {
     ///   - apply: stages the side effects of the batch's plans into the batch (moves outside the spool may
     ///     happen at once; they must be replayable).
     ///   - decide: records the transition a plan calls for.
-    public func runEffectsFirst<Plan>(_ state: Body.State, batchSize: Int, context: StageContext,
+    ///   - maxDocuments: at most this many documents of `state` are taken this cycle (the first by name).
+    public func runEffectsFirst<Plan>(_ state: Body.State, batchSize: Int, maxDocuments: Int = Int.max, context: StageContext,
                                       plan: ([Annotated<Body>]) throws -> [String: Result<Plan, any Error>],
                                       apply: ([Plan], SpoolBatch) throws -> Void,
                                       decide: (inout Annotated<Body>, Plan) throws -> Void) throws -> CycleReport {
         var report = CycleReport()
         // One scan per cycle; documents arriving meanwhile wait for the next cycle.
-        let all = try area.scan(state, log: context.log)
+        let all = try area.scan(state, limit: maxDocuments, log: context.log)
         var next = 0
         while next < all.count && !StopSignal.isRequested {
             let started = WallClock.now()

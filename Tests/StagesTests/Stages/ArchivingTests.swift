@@ -25,6 +25,20 @@ import TestSupport
         try #require(try WMBSStore(spool: f.spool).fileset(f.workflow, name))
     }
 
+    @Test func jobArchiverTakesAtMostJobsPerCycleAndTheNextCycleTheRest() throws {
+        let f = try F("arch-bounded")
+        try f.completeJob("wf-Proc-000001")
+        try f.completeJob("wf-Proc-000002")
+        _ = try AccountantStage().runCycle(f.context())
+        #expect(f.state(of: "wf-Proc-000001") == .success && f.state(of: "wf-Proc-000002") == .success)
+        let first = try JobArchiverStage(jobsPerCycle: 1).runCycle(f.context())
+        #expect(first.jobsFinished == 1 && first.backlog == 1, "\(first)")
+        #expect(f.state(of: "wf-Proc-000001") == nil && f.state(of: "wf-Proc-000002") == .success)
+        let second = try JobArchiverStage(jobsPerCycle: 1).runCycle(f.context())
+        #expect(second.jobsFinished == 1 && f.state(of: "wf-Proc-000002") == nil)
+        #expect(Set(try f.spool.scan(JobArchiverStage.dayFolder(f.clock.now)).names) == ["wf-Proc-000001.json", "wf-Proc-000002.json"])
+    }
+
     @Test func jobArchiverCleansOutAndClosesFilesetsThenTaskArchiverClosesTheWorkflow() throws {
         let f = try F("arch-flow")
         let store = WMBSStore(spool: f.spool)
