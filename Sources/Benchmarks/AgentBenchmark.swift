@@ -133,12 +133,15 @@ public struct AgentBenchmark {
         if SystemCall.exists(settings.directory) { throw Failure.badSettings("\(settings.directory) exists; the bench needs a fresh folder") }
         defer { if !settings.keep { try? FileManager.default.removeItem(atPath: settings.directory) } }
         let (spool, context) = try Self.benchSpool(at: settings.directory, batchSize: settings.batchSize)
-        let stages: [StageCycle] = [JobCreatorStage(), JobSubmitterStage(), JobTrackerStage(), AccountantStage(), ErrorHandlerStage(),
-                                    JobArchiverStage()]
+        // Each run of the stages gets new stage objects: one after the other, a stage is let go after its drain, as a
+        // cron-run program ends (what its caches held is not the next stage's memory); together, they live as long as
+        // the run, as in `wmagent run`.
+        let makeStages: [() -> StageCycle] = [{ JobCreatorStage() }, { JobSubmitterStage() }, { JobTrackerStage() }, { AccountantStage() },
+                                              { ErrorHandlerStage() }, { JobArchiverStage() }]
         try Self.configureSite(spool, slots: max(settings.jobs, settings.warmUpJobs))
         if settings.warmUpJobs > 0 {
             try Self.injectWorkflow(spool, name: Self.warmUpWorkflow, files: settings.warmUpJobs)
-            for stage in stages { _ = try Self.drain(stage, context: context) }
+            for make in makeStages { _ = try Self.drain(make(), context: context) }
             // What the warm-up recycled may be written again once it has ripened.
             usleep(UInt32(SpareFiles.defaultRipeningDelay * 1_000_000) + 200_000)
         }
@@ -151,11 +154,12 @@ public struct AgentBenchmark {
         var timings: [StageTiming] = []
         let start = SystemCall.now()
         if settings.pipelined {
-            timings = try Self.drainTogether(stages, context: context)
+            timings = try Self.drainTogether(makeStages.map { $0() }, context: context)
             timings.forEach(onStage)
         } else {
-            for stage in stages {
-                let timing = try Self.drain(stage, context: context)
+            for make in makeStages {
+                let timing = try Self.drain(make(), context: context)
+                FreedMemory.release()
                 timings.append(timing)
                 onStage(timing)
             }

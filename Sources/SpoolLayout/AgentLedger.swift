@@ -115,10 +115,13 @@ public struct AgentLedger {
         public var blocks: [String]
         /// When the agent wrote it.
         public var time: Double
+        /// Each element's final progress (jobs succeeded and failed, events), by element name.
+        public var progress: [String: ElementProgress]?
 
         /// Makes a report.
-        public init(agent: String, request: String, elements: [String], blocks: [String], time: Double) {
-            (self.agent, self.request, self.elements, self.blocks, self.time) = (agent, request, elements, blocks, time)
+        public init(agent: String, request: String, elements: [String], blocks: [String], time: Double,
+                    progress: [String: ElementProgress]? = nil) {
+            (self.agent, self.request, self.elements, self.blocks, self.time, self.progress) = (agent, request, elements, blocks, time, progress)
         }
     }
 

@@ -101,8 +101,14 @@ public struct TaskArchiverStage: StageCycle {
                 continue
             }
             let origins = try ledger.unreportedOrigins(agent: agent, request: workflow)
+            let elements = ElementStore(spool: context.spool)
+            var records: [String: [AccountingRecord]] = [:]
+            var progress: [String: ElementProgress] = [:]
+            for element in running {
+                progress[element.name] = try LocalWorkQueueStage.progress(of: element.body, store: elements, spool: context.spool, records: &records)
+            }
             try ledger.submit(AgentLedger.CompletionReport(agent: agent, request: workflow, elements: running.map(\.name).sorted(),
-                                                           blocks: origins.keys.sorted(), time: context.now()))
+                                                           blocks: origins.keys.sorted(), time: context.now(), progress: progress))
             context.log.info("reported finished elements to the global queue", ["workflow": workflow, "elements": String(running.count),
                                                                                "blocks": String(origins.count)])
             report.done += 1

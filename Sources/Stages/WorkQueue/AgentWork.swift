@@ -38,6 +38,7 @@ extension GlobalWorkQueueStage {
             report.include(try pass.run(state, batchSize: context.options.batchSize, context: context) { element in
                 guard let agent = element.agent, let completion = finishing[agent + "/" + element.name],
                       element.requestName == completion.request else { return false }
+                if let progress = completion.progress?[element.name] { element.progress = progress }
                 try element.transition(to: .done, actor: name, reason: "agent '\(completion.agent)' finished its work and uploaded it "
                                        + "(\(completion.blocks.count) block(s))", at: now)
                 return true

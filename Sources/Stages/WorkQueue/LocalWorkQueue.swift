@@ -3,6 +3,7 @@ import Foundation
 import JobSplitting
 import SpoolKit
 import SpoolLayout
+import Synchronization
 import WMCore
 
 /// `wm-workqueue local --agent NAME`: the local queue inside an agent.
@@ -35,6 +36,7 @@ public struct LocalWorkQueueStage: StageCycle {
         report.include(try pull(store: store, config: config, context: context))
         report.include(try inject(store: store, config: config, context: context))
         report.include(try finishSamples(store: store, context: context))
+        try reportProgress(store: store, context: context)
         report.include(try syncPriorities(store: store, context: context))
         report.include(try cancel(store: store, context: context))
         return report
@@ -80,6 +82,43 @@ public struct LocalWorkQueueStage: StageCycle {
         }
         report.backlog = 0  // a sample still processing waits for its jobs
         return report
+    }
+
+    /// Seconds at least between two progress reports of an agent's Running elements (per process).
+    static let progressInterval: Double = 30
+    private static let lastProgressReport = Mutex<[String: Double]>([:])
+
+    /// On an agent's own spool, WMCore's local queue reporting progress to the global queue: the progress of this
+    /// agent's Running elements (jobs succeeded and failed, events, of each element's top subscription, from the
+    /// accounting records) is written into their central documents when it changed, at most every
+    /// `progressInterval` seconds. The final figures travel with the completion report.
+    func reportProgress(store: ElementStore, context: StageContext) throws {
+        guard SpoolRoles.isAgent(context.spool), !context.options.dryRun else { return }
+        let now = context.now()
+        let due = Self.lastProgressReport.withLock { last in
+            guard now - (last[agent] ?? -.infinity) >= Self.progressInterval else { return false }
+            last[agent] = now
+            return true
+        }
+        guard due else { return }
+        var records: [String: [AccountingRecord]] = [:]
+        _ = try TransitionPass(area: store.area, actor: name).run(.running, batchSize: context.options.batchSize, context: context) { element in
+            guard element.agent == agent, let progress = try Self.progress(of: element.body, store: store, spool: context.spool, records: &records),
+                  progress != element.progress else { return false }
+            element.progress = progress
+            return true
+        }
+    }
+
+    /// The progress of `element`'s top subscription in this agent's WMBS, from the workflow's accounting records
+    /// (read once per workflow into `records`); nil when its workload or task is unknown.
+    static func progress(of element: ElementBody, store: ElementStore, spool: Spool, records: inout [String: [AccountingRecord]]) throws -> ElementProgress? {
+        guard let workload = try store.workload(element.requestName),
+              let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else { return nil }
+        let workflowRecords = try records[element.requestName] ?? AccountingRecords.read(spool: spool, workflow: element.requestName)
+        records[element.requestName] = workflowRecords
+        return sampleProgress(workflowRecords, workflowKey: WMBSStore.workflowKey(element.requestName),
+                              subscription: WMBSInjector.subscriptionName(top, element: element.name))
     }
 
     /// Job states in which a job waits to run: a priority change still matters to them.
@@ -161,9 +200,14 @@ public struct LocalWorkQueueStage: StageCycle {
     }
 
     /// The resources agent `agent` offers on `spool` as its sites stand now (what a pull matches against).
+    ///
+    /// Queued work is the jobs waiting in `created/` and, with a spool of its own, the jobs of the agent's elements not
+    /// yet made into jobs (Acquired, or Running with their input still available in WMBS): an agent that runs its
+    /// local queue's cycles back to back would otherwise see free slots until its job creator ran, and pull every
+    /// element of the central queue before another agent's first cycle.
     package static func resources(agent: String, config: AgentConfiguration, spool: Spool) throws -> AgentResources {
         let sites = try ExecutionLayout.siteConfiguration(spool: spool)
-        let created = try spool.scan(Areas.jobs(spool).folder(.created)).names.count
+        let created = try spool.scan(Areas.jobs(spool).folder(.created)).names.count + (SpoolRoles.isAgent(spool) ? try pulledJobs(agent: agent, spool: spool) : 0)
         let normal = sites.sites.filter { $0.state == .normal }
         var agentSites: [String: AgentSite] = [:]
         for site in sites.sites {
@@ -172,6 +216,24 @@ public struct LocalWorkQueueStage: StageCycle {
                                               queuedJobs: normal.isEmpty ? 0 : created / normal.count)
         }
         return AgentResources(agent: agent, teams: [config.team], sites: agentSites, queueDepth: config.workQueue.queueDepth)
+    }
+
+    /// The jobs of `agent`'s elements not yet made into jobs: Acquired ones, and Running ones whose top subscription
+    /// still has available input in this spool's WMBS.
+    static func pulledJobs(agent: String, spool: Spool) throws -> Int {
+        let store = ElementStore(spool: spool)
+        let wmbs = WMBSStore(spool: spool)
+        var jobs = 0
+        for element in try store.elements(in: [.acquired, .running]) where element.agent == agent {
+            if element.state == .running {
+                guard let workload = try store.workload(element.requestName),
+                      let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName),
+                      !(try wmbs.fileKeys(workload.name, WMBSInjector.subscriptionName(top, element: element.name), in: .available)).isEmpty
+                else { continue }
+            }
+            jobs = SaturatingArithmetic.sum([jobs, element.jobs])
+        }
+        return jobs
     }
 
     /// The agent's private claim folder: an element is renamed here (the claim: exactly one agent wins),

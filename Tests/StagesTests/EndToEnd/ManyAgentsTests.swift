@@ -145,6 +145,9 @@ import TestSupport
                 let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
                 #expect(object["state"] as? String == "Done", "\(file): \(object["state"] ?? "")")
                 #expect(done[file] == nil, "element \(file) archived twice")
+                // The agent that finished it reported its progress: both GEN-SIM jobs of the element succeeded.
+                let progress = object["progress"] as? [String: Any]
+                #expect(progress?["jobsSucceeded"] as? Int == 2, "\(file): progress \(progress ?? [:])")
                 done[file] = (object["agent"] as? String, (object["history"] as? [[String: Any]] ?? []).map { "\($0["actor"] ?? ""):\($0["to"] ?? "")" })
             }
         }
