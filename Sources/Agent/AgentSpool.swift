@@ -17,23 +17,37 @@ public enum AgentSpool {
             throw CommandFailure(.cantCreate, "wmagent init: \(spool.root) is \(role.description); complete it with "
                                  + "'wmagent init --central CENTRAL AGENTDIR --agent NAME'")
         }
-        var created: [String] = []
-        for folder in Layout.madeByInit where !spool.isFolder(folder) {
-            try spool.ensureDirectories([folder])
-            created.append(folder + "/")
-        }
+        var created = try makeMissing(folders: Layout.madeByInit, in: spool)
         try RequestManager.area(spool).ensureFolders()
         try ElementStore(spool: spool).ensureFolders()
         try Areas.jobs(spool).ensureFolders()
         let files: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
                                          (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n"),
                                          (Layout.tier0ConfigurationFile, EmbeddedDefaults.tier0JSON)]
-        for (name, text) in files where !spool.contains(name, in: Layout.configuration) {
-            try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
-            created.append(Layout.configuration + "/" + name)
-        }
+        created += try publishMissing(configurations: files, in: spool)
         created += try addExampleConfigurations(to: spool).map { Layout.configCache + "/" + $0 }
         return created
+    }
+
+    /// Makes the folders of `folders` that `spool` lacks; returns them (`<folder>/`, spool-relative).
+    static func makeMissing(folders: [String], in spool: Spool) throws -> [String] {
+        var made: [String] = []
+        for folder in folders where !spool.isFolder(folder) {
+            try spool.ensureDirectories([folder])
+            made.append(folder + "/")
+        }
+        return made
+    }
+
+    /// Publishes in `etc/` each (file name, text) of `configurations` that `spool` lacks (never overwriting one);
+    /// returns them (`etc/<name>`, spool-relative).
+    static func publishMissing(configurations: [(String, String)], in spool: Spool) throws -> [String] {
+        var published: [String] = []
+        for (name, text) in configurations where !spool.contains(name, in: Layout.configuration) {
+            try spool.publish(Array(text.utf8), as: name, in: Layout.configuration)
+            published.append(Layout.configuration + "/" + name)
+        }
+        return published
     }
 
     /// Stores the example task configurations in `spool`'s config cache; returns those that were not there
@@ -79,12 +93,12 @@ public enum AgentSpool {
         guard SpoolRoles.isValidAgentName(agent) else {
             throw CommandFailure(.usage, "wmagent init: --agent '\(agent)': expected \(SpoolRoles.agentNamePattern)")
         }
-        for path in [centralPath, agentPath] where try isAllInOneSpool(Self.absolute(path)) {
-            throw CommandFailure(.cantCreate, "wmagent init: \(Self.absolute(path)) is an all-in-one spool (made by 'wmagent init DIR'); "
+        for path in [centralPath, agentPath] where try isAllInOneSpool(Spool.absoluteRoot(path)) {
+            throw CommandFailure(.cantCreate, "wmagent init: \(Spool.absoluteRoot(path)) is an all-in-one spool (made by 'wmagent init DIR'); "
                                  + "a central spool and an agent's spool are made in new folders")
         }
         let central = try Spool(root: centralPath)
-        let ownRoot = Self.absolute(agentPath)
+        let ownRoot = Spool.absoluteRoot(agentPath)
         guard central.root != ownRoot else { throw CommandFailure(.usage, "wmagent init: the central spool and the agent's spool must differ") }
         var created: [String] = []
         // Central first: its role is written before any agent names it. It is shared by the agents' hosts (SpoolKit
@@ -94,19 +108,13 @@ public enum AgentSpool {
             created.append(central.root + "/.shared")
         }
         if try SpoolRoles.write(.central, to: central) { created.append(central.root + "/" + Layout.configuration + "/" + SpoolRoles.fileName + " (central)") }
-        for folder in centralFolders where !central.isFolder(folder) {
-            try central.ensureDirectories([folder])
-            created.append(central.root + "/" + folder + "/")
-        }
+        created += try makeMissing(folders: centralFolders, in: central).map { central.root + "/" + $0 }
         try RequestManager.area(central).ensureFolders()
         try ElementStore(spool: central).ensureFolders()
         try central.ensureDirectories([Layout.agentRegistry])
         let configurations: [(String, String)] = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
                                                   (Layout.siteConfigurationFile, SiteConfiguration.defaultJSON + "\n")]
-        for (name, text) in configurations where !central.contains(name, in: Layout.configuration) {
-            try central.publish(Array(text.utf8), as: name, in: Layout.configuration)
-            created.append(central.root + "/" + Layout.configuration + "/" + name)
-        }
+        created += try publishMissing(configurations: configurations, in: central).map { central.root + "/" + $0 }
         created += try addExampleConfigurations(to: central).map { central.root + "/" + Layout.configCache + "/" + $0 }
         // The agent's registration: one spool per name.
         let registration = Array("{\"agent\": \"\(agent)\", \"spool\": \"\(ownRoot)\"}\n".utf8)
@@ -123,28 +131,14 @@ public enum AgentSpool {
         if try SpoolRoles.write(.agent(name: agent, centralRoot: central.root), to: own) {
             created.append(own.root + "/" + Layout.configuration + "/" + SpoolRoles.fileName + " (agent '\(agent)')")
         }
-        for folder in agentFolders where !own.isFolder(folder) {
-            try own.ensureDirectories([folder])
-            created.append(own.root + "/" + folder + "/")
-        }
+        created += try makeMissing(folders: agentFolders, in: own).map { own.root + "/" + $0 }
         try Areas.jobs(own).ensureFolders()
         // The sites' storage is shared by every agent: by default the central spool's storage/ folder.
         let agentConfigurations = [(Layout.agentConfigurationFile, EmbeddedDefaults.agentJSON),
                                    (Layout.siteConfigurationFile, try sitesSharingStorage(of: central))]
-        for (name, text) in agentConfigurations where !own.contains(name, in: Layout.configuration) {
-            try own.publish(Array(text.utf8), as: name, in: Layout.configuration)
-            created.append(own.root + "/" + Layout.configuration + "/" + name)
-        }
+        created += try publishMissing(configurations: agentConfigurations, in: own).map { own.root + "/" + $0 }
         try central.ensureDirectories([Layout.storageRoot])
         return created
-    }
-
-    /// `path` made absolute (against the working directory) without touching the disk, as `Spool` spells roots.
-    static func absolute(_ path: String) -> String {
-        var root = path
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        let cwd = FileManager.default.currentDirectoryPath
-        return root.hasPrefix("/") ? root : root == "." ? cwd : cwd + "/" + root
     }
 
     /// The default sites with every storage element at `<central>/storage/<PNN>` (`pfnPrefix`): what one agent writes,

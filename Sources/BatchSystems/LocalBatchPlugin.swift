@@ -63,28 +63,7 @@ public final class LocalBatchPlugin: BatchPlugin {
 
     /// A job's entry: its work directory on the first line, then `name=value` lines (`site`, `time`, `cores`, and
     /// for a finished null payload `exit`).
-    private struct Entry {
-        let workDirectory: String
-        let fields: [Substring: Substring]
-
-        /// The slots the job takes: its `cores=` line, 1 when absent; a job wider than the site (or a value this
-        /// plugin did not write) takes every slot, so it runs alone rather than never (WMCore's templates ask for 8).
-        func cores(slots: Int) -> Int {
-            guard let text = fields["cores"] else { return 1 }
-            guard let cores = Int(text), (1...slots).contains(cores) else { return slots }
-            return cores
-        }
-
-        init(_ bytes: [UInt8]) {
-            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            workDirectory = String(lines.first ?? "")
-            var fields: [Substring: Substring] = [:]
-            for line in lines.dropFirst() {
-                if let equals = line.firstIndex(of: "=") { fields[line[..<equals]] = line[line.index(after: equals)...] }
-            }
-            self.fields = fields
-        }
-    }
+    private typealias Entry = RegistryEntry
 
     private func entry(_ key: String, in f: Folder) -> Entry? {
         (try? spool.read(key, in: folder(f))).flatMap { $0 }.map(Entry.init)
@@ -306,5 +285,15 @@ public final class LocalBatchPlugin: BatchPlugin {
     /// Runs `body` holding the registry's exclusive lock (the submitter and the tracker share it).
     private func withLock<T>(_ body: () throws -> T) rethrows -> T {
         try RegistryLock.withLock(spool: spool, registry: registry, body)
+    }
+}
+
+extension RegistryEntry {
+    /// The slots a local job takes: its `cores=` line, 1 when absent; a job wider than the site (or a value the plugin
+    /// did not write) takes every slot, so it runs alone rather than never (WMCore's templates ask for 8).
+    func cores(slots: Int) -> Int {
+        guard let text = fields["cores"] else { return 1 }
+        guard let cores = Int(text), (1...slots).contains(cores) else { return slots }
+        return cores
     }
 }

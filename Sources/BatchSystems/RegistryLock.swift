@@ -50,3 +50,23 @@ enum RegistrySubmission {
         }
     }
 }
+
+/// A record of a plugin that keeps its records in the spool (`local`, `sim`): the attempt's work directory on the
+/// first line, then `name=value` lines.
+struct RegistryEntry {
+    /// The attempt's work directory.
+    let workDirectory: String
+    /// The `name=value` lines.
+    let fields: [Substring: Substring]
+
+    /// Reads an entry's bytes.
+    init(_ bytes: [UInt8]) {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        workDirectory = String(lines.first ?? "")
+        var fields: [Substring: Substring] = [:]
+        for line in lines.dropFirst() {
+            if let equals = line.firstIndex(of: "=") { fields[line[..<equals]] = line[line.index(after: equals)...] }
+        }
+        self.fields = fields
+    }
+}

@@ -96,20 +96,7 @@ public final class SimulatedBatchPlugin: BatchPlugin {
     private func folder(_ f: Folder) -> String { registry + "/" + f.rawValue }
 
     /// An attempt's record: its work directory, then `name=value` lines.
-    private struct Entry {
-        let workDirectory: String
-        let fields: [Substring: Substring]
-
-        init(_ bytes: [UInt8]) {
-            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            workDirectory = String(lines.first ?? "")
-            var fields: [Substring: Substring] = [:]
-            for line in lines.dropFirst() {
-                if let equals = line.firstIndex(of: "=") { fields[line[..<equals]] = line[line.index(after: equals)...] }
-            }
-            self.fields = fields
-        }
-    }
+    private typealias Entry = RegistryEntry
 
     private func entry(_ key: String, in f: Folder) -> (bytes: [UInt8], entry: Entry)? {
         guard Spool.isSafeName(key), let bytes = (try? spool.read(key, in: folder(f))).flatMap({ $0 }) else { return nil }

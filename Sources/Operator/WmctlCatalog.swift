@@ -43,7 +43,7 @@ enum CatalogVerbs {
             let bulks = try catalog.bulkBlocks(of: record.dataset)
             let all = bulks.flatMap(\.files)
             // DBS lists valid files only (`validFileOnly`); an invalidated file is counted apart.
-            let files = all.filter { ($0.isFileValid ?? 1) != 0 }
+            let files = all.filter(\.isValid)
             let row: [String: JSONValue] = [
                 "dataset": .string(record.dataset), "blocks": .int(bulks.count), "files": .int(files.count),
                 "events": .int(files.reduce(0) { $0 + $1.eventCount }), "size": .int(files.reduce(0) { $0 + $1.fileSize }),

@@ -93,15 +93,7 @@ public struct Spool: Sendable {
 
     /// Opens (and if needed creates) a spool at `root`.
     public init(root: String, durability: Durability = .full) throws {
-        var r = root
-        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
-        if !r.hasPrefix("/") {
-            if let cwdPointer = getcwd(nil, 0) {
-                let cwd = String(cString: cwdPointer)
-                free(cwdPointer)
-                r = r == "." ? cwd : cwd + "/" + r
-            }
-        }
+        let r = Self.absoluteRoot(root)
         self.root = r
         self.durability = durability
         spares = SpareFiles.pool(root: r)
@@ -112,6 +104,18 @@ public struct Spool: Sendable {
             spareDirectories.stopRecycling()
         }
         try SystemCall.makeDirectories(temporaryDirectory)
+    }
+
+    /// `path` as a spool's root is spelled: without trailing `/`, absolute against the working directory. Touches no disk.
+    public static func absoluteRoot(_ path: String) -> String {
+        var r = path
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        if !r.hasPrefix("/"), let cwdPointer = getcwd(nil, 0) {
+            let cwd = String(cString: cwdPointer)
+            free(cwdPointer)
+            r = r == "." ? cwd : cwd + "/" + r
+        }
+        return r
     }
 
     /// The absolute path of a spool-relative path such as `jobs/created`.

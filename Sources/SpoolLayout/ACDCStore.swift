@@ -51,14 +51,8 @@ public struct ACDCStore {
     /// its own failures. Returns how many records moved.
     public func withdraw(workflow: String, agent: String) throws -> Int {
         let base = Self.area + "/" + workflow
-        guard SystemCall.isDirectory(spool.path(base)) else { return 0 }
-        var folders: [String] = []
-        try SystemCall.forEachEntry(in: spool.path(base)) { name, kind in
-            if kind == .directory { folders.append(name) }
-            return true
-        }
         var moved = 0
-        for folder in folders.sorted() {
+        for folder in try taskFolders(workflow: workflow) {
             let records = try spool.scan(base + "/" + folder).names.filter { $0.hasPrefix(agent + Self.writerSeparator) }
             guard !records.isEmpty else { continue }
             let target = Layout.withdrawnACDC(agent: agent, workflow: workflow) + "/" + folder
@@ -73,14 +67,8 @@ public struct ACDCStore {
     /// Every record of a workflow, by task.
     public func records(workflow: String) throws -> [ACDCRecord] {
         let base = Self.area + "/" + workflow
-        guard SystemCall.isDirectory(spool.path(base)) else { return [] }
         var result: [ACDCRecord] = []
-        var folders: [String] = []
-        try SystemCall.forEachEntry(in: spool.path(base)) { name, kind in
-            if kind == .directory { folders.append(name) }
-            return true
-        }
-        for folder in folders.sorted() {
+        for folder in try taskFolders(workflow: workflow) {
             for file in try spool.scan(base + "/" + folder).names {
                 guard let bytes = try spool.read(file, in: base + "/" + folder) else { continue }
                 let record: ACDCRecord
@@ -96,6 +84,18 @@ public struct ACDCStore {
             }
         }
         return result
+    }
+
+    /// The task folders (`<task key>`) of a workflow's records, sorted; none when the workflow has no records.
+    func taskFolders(workflow: String) throws -> [String] {
+        let base = spool.path(Self.area + "/" + workflow)
+        guard SystemCall.isDirectory(base) else { return [] }
+        var folders: [String] = []
+        try SystemCall.forEachEntry(in: base) { name, kind in
+            if kind == .directory { folders.append(name) }
+            return true
+        }
+        return folders.sorted()
     }
 
     /// The merged record of one task: all its failed files (a file listed twice appears once).

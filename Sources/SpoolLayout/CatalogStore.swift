@@ -89,7 +89,7 @@ public struct CatalogStore: CatalogLookup {
         let folder = blockFolder(dataset), file = FileKey.of(name) + ".json"
         guard let bytes = try spool.read(file, in: folder) else { return 0 }
         var bulk = try decodeDocument(BulkBlock.self, bytes, file: folder + "/" + file)
-        let valid = bulk.files.indices.filter { (bulk.files[$0].isFileValid ?? 1) != 0 }
+        let valid = bulk.files.indices.filter { bulk.files[$0].isValid }
         guard !valid.isEmpty else { return 0 }
         for index in valid { bulk.files[index].isFileValid = 0 }
         try spool.inBatch { batch in try batch.replaceContent(of: file, in: folder, with: try encodeDocument(bulk)) }

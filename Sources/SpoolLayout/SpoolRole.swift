@@ -61,10 +61,15 @@ public enum SpoolRoles {
     ///   `CommandFailure(.noInput, …)` when an agent spool's central spool is missing or is not a spool (exit 66).
     @discardableResult
     public static func load(_ spool: Spool) throws -> SpoolRole {
-        if let known = cache.withLock({ $0[spool.root] }) { return known.role }
+        try resolved(spool).role
+    }
+
+    /// The role and central spool of `spool`, resolved once per root and process.
+    private static func resolved(_ spool: Spool) throws -> Resolved {
+        if let known = cache.withLock({ $0[spool.root] }) { return known }
         let resolved = try resolve(spool)
         cache.withLock { $0[spool.root] = resolved }
-        return resolved.role
+        return resolved
     }
 
     /// The role of `spool` (see `load`); a role document that cannot be read counts as all-in-one here, because
@@ -75,10 +80,7 @@ public enum SpoolRoles {
 
     /// The spool that holds the central areas for `spool`: its central spool when it is an agent's, else itself.
     public static func central(of spool: Spool) -> Spool {
-        if let known = cache.withLock({ $0[spool.root] }) { return known.central ?? spool }
-        guard let resolved = try? resolve(spool) else { return spool }
-        cache.withLock { $0[spool.root] = resolved }
-        return resolved.central ?? spool
+        (try? resolved(spool))?.central ?? spool
     }
 
     /// The agent a local queue runs as on `spool`: an agent's spool names it (a `requested` name that differs is a usage

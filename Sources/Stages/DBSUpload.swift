@@ -64,9 +64,9 @@ public struct DBSUploadStage: StageCycle {
         let now = context.now()
         let agent = SpoolRoles.role(of: context.spool).agentName
         let ledger = AgentLedger(spool: context.spool)
-        let fencedWorkflows = { (block: BlockBody) -> [String] in
+        let fenced = { (workflows: [String]) -> [String] in
             guard let agent else { return [] }
-            return block.workflows.filter { ledger.isFenced(agent: agent, request: $0) }
+            return workflows.filter { ledger.isFenced(agent: agent, request: $0) }
         }
         return try TransitionPass(area: blocks, actor: name).runEffectsFirst(.pending, batchSize: 20, context: context,
             plan: { documents in
@@ -74,9 +74,9 @@ public struct DBSUploadStage: StageCycle {
                 var parents = ChainParentResolver(spool: context.spool, catalog: catalog, blocks: blocks, context: context)
                 for block in documents {
                     do {
-                        let fenced = fencedWorkflows(block.body)
-                        if !fenced.isEmpty {
-                            throw DocumentProblem("block \(block.body.blockName): the global queue took the work of \(fenced.joined(separator: ", ")) back "
+                        let taken = fenced(block.body.workflows)
+                        if !taken.isEmpty {
+                            throw DocumentProblem("block \(block.body.blockName): the global queue took the work of \(taken.joined(separator: ", ")) back "
                                                   + "from agent '\(agent ?? "")' (\(Layout.fencesRoot)/\(agent ?? "")/); its outputs are not uploaded")
                         }
                         var upload = try BlockUpload(block: block.body, spool: context.spool, now: now)
@@ -100,11 +100,11 @@ public struct DBSUploadStage: StageCycle {
                         for workflow in upload.workflows { try ledger.recordOrigin(agent: agent, request: workflow, block: upload.bulk.block.blockName) }
                     }
                     let outcome = try catalog.insert(upload.bulk)
-                    let fenced = agent.map { agent in upload.workflows.filter { ledger.isFenced(agent: agent, request: $0) } } ?? []
-                    if !fenced.isEmpty {
+                    let taken = fenced(upload.workflows)
+                    if !taken.isEmpty {
                         let files = try catalog.invalidate(block: upload.bulk.block.blockName)
                         context.log.warning("block invalidated: its work was taken back from this agent while it was uploaded",
-                                            ["block": upload.bulk.block.blockName, "workflows": fenced.joined(separator: ","), "files": String(files)])
+                                            ["block": upload.bulk.block.blockName, "workflows": taken.joined(separator: ","), "files": String(files)])
                     }
                     context.log.info("block uploaded", ["block": upload.bulk.block.blockName, "files": String(upload.files.count),
                                                         "outcome": outcome == .inserted ? "inserted" : "already in the catalog"])

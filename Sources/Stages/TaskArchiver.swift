@@ -63,8 +63,10 @@ public struct TaskArchiverStage: StageCycle {
         let requests = Areas.requests(context.spool)
         // This agent's elements, read before any workflow is judged finished: an element injected after this read
         // is not reported by this cycle, and one injected before it has its subscriptions in WMBS already.
-        let mine = Dictionary(grouping: try ElementStore(spool: context.spool).elements(in: [.acquired, .running], now: context.now())
+        let elementStore = ElementStore(spool: context.spool)
+        let mine = Dictionary(grouping: try elementStore.elements(in: [.acquired, .running], now: context.now())
             .filter { $0.agent == agent }, by: \.requestName)
+        var notInCatalog: [String: Int]?
         for workflow in workflows {
             if StopSignal.isRequested { break }
             guard try isFinished(workflow, store: store, closer: closer) else { continue }
@@ -95,17 +97,19 @@ public struct TaskArchiverStage: StageCycle {
                 // Its open blocks close and go to the catalog now.
                 _ = try context.spool.publish(Array("\(context.now())\n".utf8), as: workflow, in: AccountingAreas.dbsBufferCompleted)
             }
-            let waiting = try filesNotInCatalog(workflow, spool: context.spool)
-            guard waiting == 0 else {
+            // The DBS buffer is read once per cycle, and only when a report may be due.
+            if notInCatalog == nil { notInCatalog = try filesNotInCatalog(spool: context.spool) }
+            guard notInCatalog?[workflow, default: 0] == 0 else {
                 report.backlog += 1
                 continue
             }
             let origins = try ledger.unreportedOrigins(agent: agent, request: workflow)
-            let elements = ElementStore(spool: context.spool)
             var records: [String: [AccountingRecord]] = [:]
+            var workloads: [String: Workload?] = [:]
             var progress: [String: ElementProgress] = [:]
             for element in running {
-                progress[element.name] = try LocalWorkQueueStage.progress(of: element.body, store: elements, spool: context.spool, records: &records)
+                progress[element.name] = try LocalWorkQueueStage.progress(of: element.body, store: elementStore, spool: context.spool,
+                                                                          records: &records, workloads: &workloads)
             }
             try ledger.submit(AgentLedger.CompletionReport(agent: agent, request: workflow, elements: running.map(\.name).sorted(),
                                                            blocks: origins.keys.sorted(), time: context.now(), progress: progress))
@@ -116,13 +120,13 @@ public struct TaskArchiverStage: StageCycle {
         return report
     }
 
-    /// How many DBS-buffer files of `workflow` are not in the catalog yet (new or in a block not uploaded).
-    func filesNotInCatalog(_ workflow: String, spool: Spool) throws -> Int {
-        var count = 0
+    /// How many DBS-buffer files of each workflow are not in the catalog yet (new or in a block not uploaded).
+    func filesNotInCatalog(spool: Spool) throws -> [String: Int] {
+        var count: [String: Int] = [:]
         for folder in [AccountingAreas.dbsBufferFiles, AccountingAreas.dbsBufferAssigned] where spool.isFolder(folder) {
             for name in try spool.scan(folder).names {
                 guard let bytes = try spool.read(name, in: folder) else { continue }
-                if try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name).workflow == workflow { count += 1 }
+                count[try decodeDocument(DBSBufferFile.self, bytes, file: folder + "/" + name).workflow, default: 0] += 1
             }
         }
         return count

@@ -66,7 +66,7 @@ extension GlobalWorkQueueStage {
         let ledger = AgentLedger(spool: context.spool)
         let catalog = CatalogStore(spool: context.spool)
         var report = CycleReport()
-        report.done += try LocalWorkQueueStage.releaseClaims(spool: store.spool, store: store, timeout: timeout, now: now, dryRun: context.options.dryRun) {
+        report.done += try LocalWorkQueueStage.releaseClaims(store: store, timeout: timeout, now: now, dryRun: context.options.dryRun) {
             now - heartbeats.lastSeen($0, fallback: 0) > timeout
         }
         var fenced: Set<String> = []   // "<agent>/<request>" fenced and invalidated in this cycle

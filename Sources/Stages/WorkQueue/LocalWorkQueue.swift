@@ -44,7 +44,7 @@ public struct LocalWorkQueueStage: StageCycle {
 
     /// On an agent's own spool, the agent's heartbeat in the central spool: its local queue's health record there
     /// (`.status/wm-workqueue-local-<agent>.json`), written at the start of every cycle, is what the global queue
-    /// reads to tell a silent agent from a busy one. (On a shared spool the record is the stage runner's own.)
+    /// reads to tell a silent agent from a busy one. (On an all-in-one spool the record is the stage runner's own.)
     func recordHeartbeat(store: ElementStore, context: StageContext) throws {
         guard !context.options.dryRun, store.spool.root != context.spool.root else { return }
         let previous = StageHealth.read(stage: name, spool: store.spool)
@@ -102,8 +102,10 @@ public struct LocalWorkQueueStage: StageCycle {
         }
         guard due else { return }
         var records: [String: [AccountingRecord]] = [:]
+        var workloads: [String: Workload?] = [:]
         _ = try TransitionPass(area: store.area, actor: name).run(.running, batchSize: context.options.batchSize, context: context) { element in
-            guard element.agent == agent, let progress = try Self.progress(of: element.body, store: store, spool: context.spool, records: &records),
+            guard element.agent == agent,
+                  let progress = try Self.progress(of: element.body, store: store, spool: context.spool, records: &records, workloads: &workloads),
                   progress != element.progress else { return false }
             element.progress = progress
             return true
@@ -112,13 +114,21 @@ public struct LocalWorkQueueStage: StageCycle {
 
     /// The progress of `element`'s top subscription in this agent's WMBS, from the workflow's accounting records
     /// (read once per workflow into `records`); nil when its workload or task is unknown.
-    static func progress(of element: ElementBody, store: ElementStore, spool: Spool, records: inout [String: [AccountingRecord]]) throws -> ElementProgress? {
-        guard let workload = try store.workload(element.requestName),
-              let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else { return nil }
+    static func progress(of element: ElementBody, store: ElementStore, spool: Spool, records: inout [String: [AccountingRecord]],
+                         workloads: inout [String: Workload?]) throws -> ElementProgress? {
+        guard let subscription = try topSubscription(of: element, store: store, workloads: &workloads) else { return nil }
         let workflowRecords = try records[element.requestName] ?? AccountingRecords.read(spool: spool, workflow: element.requestName)
         records[element.requestName] = workflowRecords
-        return sampleProgress(workflowRecords, workflowKey: WMBSStore.workflowKey(element.requestName),
-                              subscription: WMBSInjector.subscriptionName(top, element: element.name))
+        return sampleProgress(workflowRecords, workflowKey: WMBSStore.workflowKey(element.requestName), subscription: subscription)
+    }
+
+    /// The name of `element`'s top subscription in WMBS (its workload read once per request into `workloads`); nil
+    /// when its workload or task is unknown.
+    static func topSubscription(of element: ElementBody, store: ElementStore, workloads: inout [String: Workload?]) throws -> String? {
+        let workload = try workloads[element.requestName] ?? store.workload(element.requestName)
+        workloads[element.requestName] = workload
+        guard let workload, let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName) else { return nil }
+        return WMBSInjector.subscriptionName(top, element: element.name)
     }
 
     /// Job states in which a job waits to run: a priority change still matters to them.
@@ -224,12 +234,11 @@ public struct LocalWorkQueueStage: StageCycle {
         let store = ElementStore(spool: spool)
         let wmbs = WMBSStore(spool: spool)
         var jobs = 0
+        var workloads: [String: Workload?] = [:]
         for element in try store.elements(in: [.acquired, .running]) where element.agent == agent {
             if element.state == .running {
-                guard let workload = try store.workload(element.requestName),
-                      let top = workload.task(path: element.taskName) ?? workload.task(named: element.taskName),
-                      !(try wmbs.fileKeys(workload.name, WMBSInjector.subscriptionName(top, element: element.name), in: .available)).isEmpty
-                else { continue }
+                guard let subscription = try topSubscription(of: element.body, store: store, workloads: &workloads),
+                      !(try wmbs.fileKeys(element.requestName, subscription, in: .available)).isEmpty else { continue }
             }
             jobs = SaturatingArithmetic.sum([jobs, element.jobs])
         }
@@ -348,7 +357,7 @@ public struct LocalWorkQueueStage: StageCycle {
             owner != agent && now - heartbeats.lastSeen(owner, fallback: fallback) > timeout
         }
         var report = CycleReport()
-        report.done += try Self.releaseClaims(spool: store.spool, store: store, timeout: timeout, now: now, dryRun: context.options.dryRun) {
+        report.done += try Self.releaseClaims(store: store, timeout: timeout, now: now, dryRun: context.options.dryRun) {
             silent($0, since: 0)
         }
         let pass = TransitionPass(area: store.area, actor: name)
@@ -368,8 +377,9 @@ extension LocalWorkQueueStage {
     /// Claim folders of silent agents (`silent(agent)`): their half-claimed elements go back to Available (the move
     /// is recorded at the next scan). Only claims older than `timeout`: a busy agent's fresh claims are its own.
     /// Returns how many went back.
-    static func releaseClaims(spool: Spool, store: ElementStore, timeout: Double, now: Double, dryRun: Bool,
+    static func releaseClaims(store: ElementStore, timeout: Double, now: Double, dryRun: Bool,
                               silent: (String) -> Bool) throws -> Int {
+        let spool = store.spool
         guard spool.isFolder(Layout.claims), !dryRun else { return 0 }
         var owners: [String] = []
         try spool.forEachEntry(in: Layout.claims) { name, kind in

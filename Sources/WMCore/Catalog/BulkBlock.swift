@@ -342,3 +342,8 @@ public struct BulkFileParent: Codable, Hashable, Sendable {
         self.logicalFileName = logicalFileName
     }
 }
+
+extension BulkFile {
+    /// True unless the file is invalidated (`is_file_valid: 0`; absent counts as valid, as DBS takes it).
+    public var isValid: Bool { (isFileValid ?? 1) != 0 }
+}

@@ -130,7 +130,7 @@ extension CatalogBlock {
                         adler32: file.adler32, cksum: file.checkSum, md5: file.md5,
                         lumis: file.fileLumiList.map { LumiSection(run: $0.runNum, lumi: $0.lumiSectionNum, events: $0.eventCount) },
                         parents: parents[file.logicalFileName, default: []].map(\.parentLogicalFileName),
-                        isValid: (file.isFileValid ?? 1) != 0)
+                        isValid: file.isValid)
         }
         self.init(name: bulk.block.blockName,
                   locations: bulk.block.originSiteName.isEmpty ? [] : [bulk.block.originSiteName],
