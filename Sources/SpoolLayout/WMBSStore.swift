@@ -112,7 +112,11 @@ public struct WMBSStore: Sendable {
     public func markInjected(_ workflow: String) throws {
         let folder = workflowFolder(workflow)
         guard !isInjected(workflow) else { return }
-        _ = try spool.publish(Array("injected\n".utf8), as: "injected", in: folder)
+        do {
+            _ = try spool.publish(Array("injected\n".utf8), as: "injected", in: folder)
+        } catch where !spool.isFolder(folder) {
+            // The task archiver closed the workflow (and removed its folder) since the caller listed it: nothing to mark.
+        }
     }
 
     /// True once every element of the workflow is injected.

@@ -22,6 +22,17 @@ import TestSupport
         return count
     }
 
+    @Test func markingAWorkflowTheTaskArchiverClosedMeanwhileIsNoErrorAndMakesNoFolder() throws {
+        let spool = try Spool(root: TestSupport.temporaryDirectory("wf-injected-closed"), durability: .none)
+        let store = WMBSStore(spool: spool)
+        try spool.ensureDirectories([Layout.wmbsRoot])
+        try store.markInjected("closed-meanwhile")
+        #expect(!store.isInjected("closed-meanwhile") && !spool.isFolder(Layout.wmbs("closed-meanwhile").root))
+        try spool.ensureDirectories([Layout.wmbs("open").root])
+        try store.markInjected("open")
+        #expect(store.isInjected("open"))
+    }
+
     @Test func anAddIsOneBundleHardLinkedIntoEveryConsumerAndNeverAddsAFileTwice() throws {
         let f = try WMBSFixture("wf-add")
         let a = WMBSFixture.subscription("A", algorithm: .fileBased, parameters: ["files_per_job": 2])
